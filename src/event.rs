@@ -1,0 +1,143 @@
+//! The facts the engine reports, in the order it saw them. Events are past tense, carry the
+//! attempt id and the time since the attempt started, and serialise to JSON lines so a
+//! recording can be replayed into the same `Session` the live run built.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cert::{CertInfo, CertVerdict};
+use crate::plan::Plan;
+use crate::wire::{Dir, RecordInfo};
+
+/// The steps of an attempt, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Resolve,
+    Connect,
+    Banner,
+    Ehlo,
+    Starttls,
+    TlsHandshake,
+    Certificate,
+    PostTls,
+    Done,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Resolve => "resolve",
+            Phase::Connect => "connect",
+            Phase::Banner => "banner",
+            Phase::Ehlo => "ehlo",
+            Phase::Starttls => "starttls",
+            Phase::TlsHandshake => "tls-handshake",
+            Phase::Certificate => "certificate",
+            Phase::PostTls => "post-tls",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// One MX host with its preference and the addresses it resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxHost {
+    pub preference: u16,
+    pub exchange: String,
+    pub addresses: Vec<std::net::IpAddr>,
+    /// Why the addresses are empty, when they are.
+    pub error: Option<String>,
+}
+
+/// How a connection ended, as the tap saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionEnd {
+    /// The server closed its side (TCP FIN, read returned 0 bytes).
+    Fin,
+    /// The connection was reset (TCP RST).
+    Rst,
+    /// We gave up waiting.
+    Timeout,
+    /// We closed it (after QUIT, or on cancel).
+    ClosedByUs,
+}
+
+/// What kind of failure stopped the engine; diagnosis turns it into a cause code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Failure {
+    DnsFailed { detail: String },
+    NoAddresses { detail: String },
+    ConnectRefused,
+    ConnectTimeout,
+    Unreachable { detail: String },
+    Timeout,
+    PeerClosed,
+    PeerReset,
+    /// A reply we could not accept (banner 421, EHLO 5xx, STARTTLS 454, ...).
+    BadReply { code: u16 },
+    /// The first bytes were not an SMTP reply at all.
+    NotSmtp,
+    StarttlsNotOffered,
+    /// The server sent bytes after its 220 to STARTTLS, before the handshake.
+    PlaintextInjection,
+    /// rustls refused or failed the handshake; `error` is rustls' own words.
+    Tls { error: String },
+    /// A configuration problem found when building the attempt (unreadable file, bad name).
+    Config { detail: String },
+    Io { detail: String },
+    Cancelled,
+}
+
+/// What rustls negotiated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Negotiated {
+    pub version: String,
+    pub cipher_suite: String,
+    pub group: Option<String>,
+    /// "full", "full-with-hello-retry" or "resumed".
+    pub handshake_kind: String,
+    pub alpn: Option<String>,
+}
+
+/// One engine fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    AttemptStarted { plan: Box<Plan> },
+    PhaseStarted { phase: Phase },
+    MxResolved { domain: String, hosts: Vec<MxHost> },
+    /// No MX records: the domain itself is the mail host (RFC 5321 §5.1 implicit MX).
+    ImplicitMx { domain: String, addresses: Vec<std::net::IpAddr> },
+    HostResolved { host: String, addresses: Vec<std::net::IpAddr> },
+    ConnectStarted { peer: SocketAddr, host: Option<String> },
+    Connected { local: SocketAddr, peer: SocketAddr },
+    /// One line we sent (without CRLF).
+    SmtpSent { line: String, tls: bool },
+    /// One reply line received, already escaped for display (see `sanitize`).
+    SmtpReceived { line: String, tls: bool, truncated: bool },
+    /// A reply was cut short: too many lines or too many bytes.
+    SmtpReplyCut { lines: usize, bytes: usize },
+    /// Plaintext bytes arrived after the 220 to STARTTLS (never given to TLS).
+    PlaintextInjected { bytes: usize, preview: String },
+    TlsRecord { dir: Dir, record: RecordInfo },
+    CertificatesReceived { chain: Vec<CertInfo>, verdict: CertVerdict },
+    TlsEstablished { negotiated: Negotiated },
+    ConnectionEnded { how: ConnectionEnd },
+    /// The engine paused before a step (step mode) and waits for `step`.
+    Paused { before: String },
+    Note { text: String },
+    AttemptFinished { failure: Option<Failure>, phase: Phase },
+}
+
+/// An event of one attempt, `at_us` microseconds after the attempt started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeEvent {
+    pub attempt: u32,
+    pub at_us: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}

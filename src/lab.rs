@@ -1,0 +1,1 @@
+//! In-process SMTP servers on loopback, each with one known fault (the lab).

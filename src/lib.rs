@@ -1,0 +1,10 @@
+//! tlsdive: watch an SMTP STARTTLS negotiation step by step and name why it fails.
+//!
+//! The pipeline is plan → engine → events → session → front ends; see `DESIGN.md`.
+
+pub mod cert;
+pub mod event;
+pub mod lab;
+pub mod plan;
+pub mod scan;
+pub mod wire;

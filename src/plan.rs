@@ -1,0 +1,217 @@
+//! Everything one attempt needs, as plain data. A retry is the same `Plan` with one field
+//! changed, so a plan is `Clone`, comparable and serialisable (it is stored in recordings and
+//! the JSON report).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What to connect to, as the user named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Target {
+    /// A mail domain: look up its MX records (falling back to its address, RFC 5321 §5.1).
+    Domain(String),
+    /// One host by name, no MX lookup (`host:port` or `[host]`).
+    Host(String),
+    /// One address.
+    Ip(IpAddr),
+}
+
+impl Target {
+    /// The name to show and, for hosts, to verify the certificate against.
+    pub fn display_name(&self) -> String {
+        match self {
+            Target::Domain(d) | Target::Host(d) => d.clone(),
+            Target::Ip(ip) => ip.to_string(),
+        }
+    }
+}
+
+/// How TLS starts on the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// SMTP STARTTLS (RFC 3207), the normal case on port 25 and 587.
+    Starttls,
+    /// TLS from the first byte (RFC 8314), port 465.
+    Implicit,
+}
+
+/// Which address family to use for the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    #[default]
+    Any,
+    V4,
+    V6,
+}
+
+/// A TLS protocol version the client may offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TlsVersion {
+    #[serde(rename = "TLSv1.2")]
+    Tls12,
+    #[serde(rename = "TLSv1.3")]
+    Tls13,
+}
+
+impl TlsVersion {
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::Tls12 => "TLSv1.2",
+            TlsVersion::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
+/// Server Name Indication choice.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "mode", content = "name", rename_all = "kebab-case")]
+pub enum Sni {
+    /// The MX host name (never an IP address, RFC 6066 §3).
+    #[default]
+    Auto,
+    /// Send no SNI.
+    Off,
+    /// Send this name (and verify the certificate against it).
+    Name(String),
+}
+
+/// The client's TLS settings for one attempt. Empty lists mean "what rustls offers by default".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TlsOptions {
+    pub versions: Vec<TlsVersion>,
+    /// IANA names, e.g. `TLS13_AES_128_GCM_SHA256`, `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`.
+    pub cipher_suites: Vec<String>,
+    /// Group names, e.g. `X25519MLKEM768`, `X25519`, `secp256r1`, `secp384r1`.
+    pub groups: Vec<String>,
+    pub sni: Sni,
+    /// Strict verification; when false the handshake completes and the verdict is still shown.
+    pub verify: bool,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub keylog: Option<PathBuf>,
+}
+
+/// Per-phase time limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    #[serde(with = "millis")]
+    pub connect: Duration,
+    /// For each SMTP reply and each TLS flight.
+    #[serde(with = "millis")]
+    pub reply: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            reply: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One attempt, fully described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub target: Target,
+    pub port: u16,
+    pub mode: TlsMode,
+    pub family: Family,
+    /// Pin the attempt to this address (the TUI's MX/address switch); skips resolution.
+    pub address: Option<SocketAddr>,
+    /// The host name that `address` belongs to, when pinned from an MX list.
+    pub address_host: Option<String>,
+    pub source: Option<IpAddr>,
+    /// DNS server to ask instead of the system's.
+    pub resolver: Option<SocketAddr>,
+    pub ehlo: String,
+    pub tls: TlsOptions,
+    pub timeouts: Timeouts,
+}
+
+impl Plan {
+    /// A plan with the defaults a sending MTA would use for `target`.
+    pub fn new(target: Target) -> Plan {
+        Plan {
+            target,
+            port: 25,
+            mode: TlsMode::Starttls,
+            family: Family::Any,
+            address: None,
+            address_host: None,
+            source: None,
+            resolver: None,
+            ehlo: default_ehlo(),
+            tls: TlsOptions {
+                verify: true,
+                ..TlsOptions::default()
+            },
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    /// One line describing the TLS side of the plan, for headers and attempt tables.
+    pub fn tls_summary(&self) -> String {
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "default".to_string()
+            } else {
+                v.join(",")
+            }
+        };
+        let versions = if self.tls.versions.is_empty() {
+            "TLSv1.2+1.3".to_string()
+        } else {
+            let v: Vec<&str> = self.tls.versions.iter().map(|v| v.name()).collect();
+            v.join("+")
+        };
+        let sni = match &self.tls.sni {
+            Sni::Auto => "auto".to_string(),
+            Sni::Off => "off".to_string(),
+            Sni::Name(n) => n.clone(),
+        };
+        format!(
+            "{} {} suites:{} groups:{} sni:{} verify:{} ehlo:{}",
+            match self.mode {
+                TlsMode::Starttls => "STARTTLS",
+                TlsMode::Implicit => "implicit-TLS",
+            },
+            versions,
+            list(&self.tls.cipher_suites),
+            list(&self.tls.groups),
+            sni,
+            if self.tls.verify { "strict" } else { "off" },
+            self.ehlo
+        )
+    }
+}
+
+/// The EHLO name: this machine's host name when it looks like a domain, else `localhost`.
+pub fn default_ehlo() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && s.contains('.'))
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}

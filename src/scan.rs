@@ -1,0 +1,1 @@
+//! Hand-built ClientHello probes that map what a server accepts (versions, suites, groups).
