@@ -69,26 +69,47 @@ pub enum ConnectionEnd {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Failure {
-    DnsFailed { detail: String },
-    NoAddresses { detail: String },
+    DnsFailed {
+        detail: String,
+    },
+    NoAddresses {
+        detail: String,
+    },
     ConnectRefused,
     ConnectTimeout,
-    Unreachable { detail: String },
+    Unreachable {
+        detail: String,
+    },
     Timeout,
     PeerClosed,
     PeerReset,
     /// A reply we could not accept (banner 421, EHLO 5xx, STARTTLS 454, ...).
-    BadReply { code: u16 },
+    BadReply {
+        code: u16,
+    },
     /// The first bytes were not an SMTP reply at all.
-    NotSmtp,
+    NotSmtp {
+        detail: String,
+    },
+    /// A reply went on past our limits (lines or bytes) and was cut.
+    ReplyTooLong {
+        lines: usize,
+        bytes: usize,
+    },
     StarttlsNotOffered,
     /// The server sent bytes after its 220 to STARTTLS, before the handshake.
     PlaintextInjection,
     /// rustls refused or failed the handshake; `error` is rustls' own words.
-    Tls { error: String },
+    Tls {
+        error: String,
+    },
     /// A configuration problem found when building the attempt (unreadable file, bad name).
-    Config { detail: String },
-    Io { detail: String },
+    Config {
+        detail: String,
+    },
+    Io {
+        detail: String,
+    },
     Cancelled,
 }
 
@@ -107,30 +128,79 @@ pub struct Negotiated {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
-    AttemptStarted { plan: Box<Plan> },
-    PhaseStarted { phase: Phase },
-    MxResolved { domain: String, hosts: Vec<MxHost> },
+    AttemptStarted {
+        plan: Box<Plan>,
+    },
+    PhaseStarted {
+        phase: Phase,
+    },
+    MxResolved {
+        domain: String,
+        hosts: Vec<MxHost>,
+    },
     /// No MX records: the domain itself is the mail host (RFC 5321 §5.1 implicit MX).
-    ImplicitMx { domain: String, addresses: Vec<std::net::IpAddr> },
-    HostResolved { host: String, addresses: Vec<std::net::IpAddr> },
-    ConnectStarted { peer: SocketAddr, host: Option<String> },
-    Connected { local: SocketAddr, peer: SocketAddr },
+    ImplicitMx {
+        domain: String,
+        addresses: Vec<std::net::IpAddr>,
+    },
+    HostResolved {
+        host: String,
+        addresses: Vec<std::net::IpAddr>,
+    },
+    ConnectStarted {
+        peer: SocketAddr,
+        host: Option<String>,
+    },
+    Connected {
+        local: SocketAddr,
+        peer: SocketAddr,
+    },
     /// One line we sent (without CRLF).
-    SmtpSent { line: String, tls: bool },
+    SmtpSent {
+        line: String,
+        tls: bool,
+    },
     /// One reply line received, already escaped for display (see `sanitize`).
-    SmtpReceived { line: String, tls: bool, truncated: bool },
+    SmtpReceived {
+        line: String,
+        tls: bool,
+        truncated: bool,
+    },
     /// A reply was cut short: too many lines or too many bytes.
-    SmtpReplyCut { lines: usize, bytes: usize },
+    SmtpReplyCut {
+        lines: usize,
+        bytes: usize,
+    },
     /// Plaintext bytes arrived after the 220 to STARTTLS (never given to TLS).
-    PlaintextInjected { bytes: usize, preview: String },
-    TlsRecord { dir: Dir, record: RecordInfo },
-    CertificatesReceived { chain: Vec<CertInfo>, verdict: CertVerdict },
-    TlsEstablished { negotiated: Negotiated },
-    ConnectionEnded { how: ConnectionEnd },
+    PlaintextInjected {
+        bytes: usize,
+        preview: String,
+    },
+    TlsRecord {
+        dir: Dir,
+        record: RecordInfo,
+    },
+    CertificatesReceived {
+        chain: Vec<CertInfo>,
+        verdict: CertVerdict,
+    },
+    TlsEstablished {
+        negotiated: Negotiated,
+    },
+    ConnectionEnded {
+        how: ConnectionEnd,
+    },
     /// The engine paused before a step (step mode) and waits for `step`.
-    Paused { before: String },
-    Note { text: String },
-    AttemptFinished { failure: Option<Failure>, phase: Phase },
+    Paused {
+        before: String,
+    },
+    Note {
+        text: String,
+    },
+    AttemptFinished {
+        failure: Option<Failure>,
+        phase: Phase,
+    },
 }
 
 /// An event of one attempt, `at_us` microseconds after the attempt started.

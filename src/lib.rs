@@ -3,8 +3,10 @@
 //! The pipeline is plan → engine → events → session → front ends; see `DESIGN.md`.
 
 pub mod cert;
+pub mod engine;
 pub mod event;
 pub mod lab;
 pub mod plan;
+pub mod sanitize;
 pub mod scan;
 pub mod wire;

@@ -4,3 +4,6 @@
 pub mod info;
 
 pub use info::{AlertInfo, ClientHelloInfo, Dir, MessageInfo, RecordInfo, ServerHelloInfo};
+pub mod tracker;
+pub use tracker::Tracker;
+pub mod names;

@@ -40,21 +40,42 @@ pub enum MessageInfo {
     ServerHello(ServerHelloInfo),
     HelloRetryRequest(ServerHelloInfo),
     /// TLS 1.2 plaintext Certificate message: how many certificates, and their DER sizes.
-    Certificate { count: usize, sizes: Vec<usize> },
-    ServerKeyExchange { group: Option<String>, length: usize },
-    CertificateRequest { length: usize },
+    Certificate {
+        count: usize,
+        sizes: Vec<usize>,
+    },
+    ServerKeyExchange {
+        group: Option<String>,
+        length: usize,
+    },
+    CertificateRequest {
+        length: usize,
+    },
     ServerHelloDone,
-    ClientKeyExchange { length: usize },
-    Finished { length: usize },
-    NewSessionTicket { length: usize },
+    ClientKeyExchange {
+        length: usize,
+    },
+    Finished {
+        length: usize,
+    },
+    NewSessionTicket {
+        length: usize,
+    },
     ChangeCipherSpec,
     Alert(AlertInfo),
     /// Encrypted payload (TLS 1.3 handshake after ServerHello, or application data).
-    Encrypted { length: usize },
+    Encrypted {
+        length: usize,
+    },
     /// A handshake message type we do not decode further.
-    Handshake { name: String, length: usize },
+    Handshake {
+        name: String,
+        length: usize,
+    },
     /// Bytes that do not parse as what the record claims to be.
-    Malformed { reason: String },
+    Malformed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

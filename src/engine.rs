@@ -1,0 +1,183 @@
+//! The probe engine: runs plans and reports what it sees as `ProbeEvent`s on a channel. It
+//! never prints and never knows who listens; the handle lets a front end start, cancel and
+//! step attempts.
+
+pub mod attempt;
+pub mod resolve;
+pub mod smtp;
+pub mod tap;
+pub mod tls;
+pub mod verify;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::Instant;
+
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::event::{EventKind, Failure, Phase, ProbeEvent};
+use crate::plan::Plan;
+
+pub type EventSender = mpsc::UnboundedSender<ProbeEvent>;
+pub type EventReceiver = mpsc::UnboundedReceiver<ProbeEvent>;
+
+const PHASES: [Phase; 9] = [
+    Phase::Resolve,
+    Phase::Connect,
+    Phase::Banner,
+    Phase::Ehlo,
+    Phase::Starttls,
+    Phase::TlsHandshake,
+    Phase::Certificate,
+    Phase::PostTls,
+    Phase::Done,
+];
+
+/// Stamps events with the attempt id and the time since the attempt started.
+#[derive(Clone)]
+pub struct Emitter {
+    attempt: u32,
+    start: Instant,
+    tx: EventSender,
+    phase: Arc<AtomicU8>,
+}
+
+impl std::fmt::Debug for Emitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Emitter(attempt {})", self.attempt)
+    }
+}
+
+impl Emitter {
+    pub fn new(attempt: u32, tx: EventSender) -> Emitter {
+        Emitter {
+            attempt,
+            start: Instant::now(),
+            tx,
+            phase: Arc::new(AtomicU8::new(0)),
+        }
+    }
+
+    pub fn emit(&self, kind: EventKind) {
+        if let EventKind::PhaseStarted { phase } = &kind {
+            let idx = PHASES.iter().position(|p| p == phase).unwrap_or(0);
+            self.phase.store(idx as u8, Ordering::Relaxed);
+        }
+        let at_us = self.start.elapsed().as_micros() as u64;
+        // A closed receiver means nobody listens any more; the attempt just runs out.
+        let _ = self.tx.send(ProbeEvent {
+            attempt: self.attempt,
+            at_us,
+            kind,
+        });
+    }
+
+    pub fn phase(&self) -> Phase {
+        PHASES[usize::from(self.phase.load(Ordering::Relaxed)).min(PHASES.len() - 1)]
+    }
+
+    pub fn start_phase(&self, phase: Phase) {
+        self.emit(EventKind::PhaseStarted { phase });
+    }
+}
+
+/// Step mode: when enabled the attempt pauses before each SMTP command and TLS flight.
+#[derive(Default)]
+pub struct Stepper {
+    enabled: AtomicBool,
+    go: Notify,
+}
+
+impl Stepper {
+    /// Wait for a `step` if step mode is on.
+    pub async fn gate(&self, before: &str, emitter: &Emitter) {
+        if self.enabled.load(Ordering::Relaxed) {
+            emitter.emit(EventKind::Paused {
+                before: before.to_string(),
+            });
+            self.go.notified().await;
+        }
+    }
+}
+
+struct Running {
+    _cancel: oneshot::Sender<()>,
+}
+
+/// The front end's grip on the engine.
+pub struct EngineHandle {
+    tx: EventSender,
+    next_attempt: u32,
+    running: Option<Running>,
+    stepper: Arc<Stepper>,
+}
+
+impl EngineHandle {
+    /// A handle whose attempts report on `tx`.
+    pub fn new(tx: EventSender) -> EngineHandle {
+        EngineHandle {
+            tx,
+            next_attempt: 1,
+            running: None,
+            stepper: Arc::new(Stepper::default()),
+        }
+    }
+
+    /// Start an attempt with `plan`, cancelling any attempt still running. Returns its id.
+    pub fn start(&mut self, plan: Plan) -> u32 {
+        self.cancel();
+        let id = self.next_attempt;
+        self.next_attempt += 1;
+        let (cancel_tx, cancel_rx) = oneshot::channel();
+        let emitter = Emitter::new(id, self.tx.clone());
+        let stepper = self.stepper.clone();
+        tokio::spawn(async move {
+            let run_emitter = emitter.clone();
+            tokio::select! {
+                _ = attempt::run(plan, run_emitter, stepper) => {}
+                _ = cancel_rx => {
+                    emitter.emit(EventKind::AttemptFinished {
+                        failure: Some(Failure::Cancelled),
+                        phase: emitter.phase(),
+                    });
+                }
+            }
+        });
+        self.running = Some(Running { _cancel: cancel_tx });
+        id
+    }
+
+    /// Cancel the running attempt, if any (it reports `Cancelled`).
+    pub fn cancel(&mut self) {
+        self.running = None;
+    }
+
+    /// Turn step mode on or off; turning it off releases a paused attempt.
+    pub fn set_step_mode(&self, on: bool) {
+        self.stepper.enabled.store(on, Ordering::Relaxed);
+        if !on {
+            self.stepper.go.notify_one();
+        }
+    }
+
+    pub fn step_mode(&self) -> bool {
+        self.stepper.enabled.load(Ordering::Relaxed)
+    }
+
+    /// Let a paused attempt take its next step.
+    pub fn step(&self) {
+        self.stepper.go.notify_one();
+    }
+}
+
+/// Run one plan to the end and return its events (for the report mode and tests).
+pub async fn probe(plan: Plan) -> Vec<ProbeEvent> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let emitter = Emitter::new(1, tx);
+    attempt::run(plan, emitter, Arc::new(Stepper::default())).await;
+    let mut events = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        events.push(ev);
+    }
+    events
+}

@@ -1,0 +1,445 @@
+//! One attempt, walked the way a sending MTA walks it: resolve → connect → banner → EHLO →
+//! STARTTLS → TLS handshake → EHLO over TLS → QUIT (never MAIL, RCPT, DATA or AUTH). Every
+//! step reports events; the first thing that goes wrong ends the attempt with a `Failure`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::timeout;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::engine::resolve::{self, Candidate, Found, ResolveError};
+use crate::engine::smtp::{self, Reply, ReplyError, ReplyReader};
+use crate::engine::tap::{Activity, Tap};
+use crate::engine::verify::CapturingVerifier;
+use crate::engine::{Emitter, Stepper, tls};
+use crate::event::{ConnectionEnd, EventKind, Failure, Negotiated, Phase};
+use crate::plan::{Plan, Sni, TlsMode};
+use crate::sanitize;
+
+/// How many addresses we try when connections fail, like an MTA walking its MX list.
+const MAX_CANDIDATES: usize = 4;
+
+type Tls = TlsStream<Tap<TcpStream>>;
+
+/// Run `plan` to its end; always finishes with `AttemptFinished`.
+pub async fn run(plan: Plan, em: Emitter, stepper: Arc<Stepper>) {
+    em.emit(EventKind::AttemptStarted {
+        plan: Box::new(plan.clone()),
+    });
+    let failure = dialogue(&plan, &em, &stepper).await.err();
+    if failure.is_none() {
+        em.start_phase(Phase::Done);
+    }
+    em.emit(EventKind::AttemptFinished {
+        failure,
+        phase: em.phase(),
+    });
+}
+
+async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Failure> {
+    em.start_phase(Phase::Resolve);
+    let candidates = resolve_target(plan, em).await?;
+    em.start_phase(Phase::Connect);
+    let (tcp, cand) = connect_any(plan, em, &candidates).await?;
+    match plan.mode {
+        TlsMode::Starttls => {
+            let mut conv = Conversation::new(tcp, em, plan.timeouts.reply, false);
+            em.start_phase(Phase::Banner);
+            conv.expect(220, "banner").await?;
+            em.start_phase(Phase::Ehlo);
+            let ehlo = conv.ehlo(plan, stepper).await?;
+            if !ehlo.has_capability("STARTTLS") {
+                conv.quit().await;
+                return Err(Failure::StarttlsNotOffered);
+            }
+            em.start_phase(Phase::Starttls);
+            stepper.gate("STARTTLS", em).await;
+            conv.send("STARTTLS").await?;
+            let reply = conv.reply().await?;
+            if reply.code != 220 {
+                conv.quit().await;
+                return Err(Failure::BadReply { code: reply.code });
+            }
+            if !conv.reader.leftover().is_empty() {
+                let bytes = conv.reader.leftover();
+                em.emit(EventKind::PlaintextInjected {
+                    bytes: bytes.len(),
+                    preview: sanitize::cap(&sanitize::escape_bytes(bytes), 200),
+                });
+                em.emit(EventKind::ConnectionEnded {
+                    how: ConnectionEnd::ClosedByUs,
+                });
+                return Err(Failure::PlaintextInjection);
+            }
+            let tls = handshake(conv.stream, plan, &cand, em, stepper).await?;
+            let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
+            conv.ehlo(plan, stepper).await?;
+            conv.quit().await;
+            close(conv.stream).await;
+        }
+        TlsMode::Implicit => {
+            let tls = handshake(tcp, plan, &cand, em, stepper).await?;
+            let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
+            em.emit(EventKind::Note {
+                text: "implicit TLS: the banner comes over TLS".into(),
+            });
+            conv.expect(220, "banner").await?;
+            conv.ehlo(plan, stepper).await?;
+            conv.quit().await;
+            close(conv.stream).await;
+        }
+    }
+    Ok(())
+}
+
+async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Failure> {
+    let (found, candidates) = resolve::resolve(plan).await.map_err(|e| match e {
+        ResolveError::Dns { .. } => Failure::DnsFailed {
+            detail: e.to_string(),
+        },
+        ResolveError::NoAddresses(_) | ResolveError::NullMx { .. } => Failure::NoAddresses {
+            detail: e.to_string(),
+        },
+    })?;
+    match found {
+        Found::Mx { domain, hosts } => em.emit(EventKind::MxResolved { domain, hosts }),
+        Found::ImplicitMx { domain, addresses } => {
+            em.emit(EventKind::ImplicitMx { domain, addresses })
+        }
+        Found::Host { host, addresses } => em.emit(EventKind::HostResolved { host, addresses }),
+        Found::Pinned | Found::Ip => {}
+    }
+    Ok(candidates)
+}
+
+async fn connect_any(
+    plan: &Plan,
+    em: &Emitter,
+    candidates: &[Candidate],
+) -> Result<(TcpStream, Candidate), Failure> {
+    let mut last = Failure::ConnectRefused;
+    for cand in candidates.iter().take(MAX_CANDIDATES) {
+        em.emit(EventKind::ConnectStarted {
+            peer: cand.addr,
+            host: cand.host.clone(),
+        });
+        match connect(plan, cand.addr).await {
+            Ok(tcp) => {
+                if let (Ok(local), Ok(peer)) = (tcp.local_addr(), tcp.peer_addr()) {
+                    em.emit(EventKind::Connected { local, peer });
+                }
+                return Ok((tcp, cand.clone()));
+            }
+            Err(f) => {
+                em.emit(EventKind::Note {
+                    text: format!("connection to {} failed: {}", cand.addr, describe(&f)),
+                });
+                last = f;
+            }
+        }
+    }
+    Err(last)
+}
+
+async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(io_failure)?;
+    if let Some(src) = plan.source {
+        socket
+            .bind(SocketAddr::new(src, 0))
+            .map_err(|e| Failure::Config {
+                detail: format!("cannot bind --source {src}: {e}"),
+            })?;
+    }
+    match timeout(plan.timeouts.connect, socket.connect(addr)).await {
+        Err(_) => Err(Failure::ConnectTimeout),
+        Ok(Ok(s)) => {
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(match e.kind() {
+            io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
+            io::ErrorKind::TimedOut => Failure::ConnectTimeout,
+            _ => Failure::Unreachable {
+                detail: e.to_string(),
+            },
+        }),
+    }
+}
+
+fn describe(f: &Failure) -> String {
+    match f {
+        Failure::ConnectRefused => "refused".into(),
+        Failure::ConnectTimeout => "timed out".into(),
+        Failure::Unreachable { detail } => detail.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn io_failure(e: io::Error) -> Failure {
+    Failure::Io {
+        detail: e.to_string(),
+    }
+}
+
+/// The name to verify the certificate against and, unless SNI is off, to send as SNI.
+fn server_name(plan: &Plan, cand: &Candidate) -> Result<ServerName<'static>, Failure> {
+    let name = match &plan.tls.sni {
+        Sni::Name(n) => n.clone(),
+        _ => cand
+            .host
+            .clone()
+            .unwrap_or_else(|| cand.addr.ip().to_string()),
+    };
+    ServerName::try_from(name.clone()).map_err(|_| Failure::Config {
+        detail: format!("{name} is not a valid server name"),
+    })
+}
+
+async fn handshake(
+    tcp: TcpStream,
+    plan: &Plan,
+    cand: &Candidate,
+    em: &Emitter,
+    stepper: &Stepper,
+) -> Result<Tls, Failure> {
+    let config_err = |detail: String| Failure::Config { detail };
+    let roots = tls::roots(&plan.tls).map_err(|e| config_err(e.to_string()))?;
+    let provider = Arc::new(tls::provider(&plan.tls).map_err(|e| config_err(e.to_string()))?);
+    let verifier = Arc::new(
+        CapturingVerifier::new(roots, provider, plan.tls.verify, em.clone()).map_err(config_err)?,
+    );
+    let config =
+        tls::client_config(&plan.tls, verifier, em).map_err(|e| config_err(e.to_string()))?;
+    let name = server_name(plan, cand)?;
+    em.start_phase(Phase::TlsHandshake);
+    stepper.gate("ClientHello", em).await;
+    let activity = Activity::new();
+    let tap = Tap::new(tcp, em.clone(), activity.clone());
+    let mut connect = TlsConnector::from(Arc::new(config))
+        .connect_with(name, tap, |_| {})
+        .into_fallible();
+    let idle = plan.timeouts.reply;
+    let result = loop {
+        let deadline = tokio::time::Instant::from_std(activity.last() + idle);
+        tokio::select! {
+            r = &mut connect => break r,
+            _ = tokio::time::sleep_until(deadline) => {
+                if activity.last() + idle <= std::time::Instant::now() {
+                    em.emit(EventKind::ConnectionEnded { how: ConnectionEnd::Timeout });
+                    return Err(Failure::Timeout);
+                }
+            }
+        }
+    };
+    match result {
+        Ok(stream) => {
+            let conn = stream.get_ref().1;
+            let negotiated = Negotiated {
+                version: conn
+                    .protocol_version()
+                    .map(|v| crate::wire::names::version_name(u16::from(v)))
+                    .unwrap_or_default(),
+                cipher_suite: conn
+                    .negotiated_cipher_suite()
+                    .map(|s| format!("{:?}", s.suite()))
+                    .unwrap_or_default(),
+                group: conn
+                    .negotiated_key_exchange_group()
+                    .map(|g| format!("{:?}", g.name())),
+                handshake_kind: match conn.handshake_kind() {
+                    Some(rustls::HandshakeKind::Full) => "full",
+                    Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => {
+                        "full-with-hello-retry"
+                    }
+                    Some(rustls::HandshakeKind::Resumed) => "resumed",
+                    None => "unknown",
+                }
+                .to_string(),
+                alpn: conn.alpn_protocol().map(|p| sanitize::escape_bytes(p)),
+            };
+            em.emit(EventKind::TlsEstablished { negotiated });
+            em.start_phase(Phase::PostTls);
+            Ok(stream)
+        }
+        Err((err, mut tap)) => {
+            let failure = stream_failure(&err);
+            // Give the server a moment to finish what it was saying (its alert, its FIN)
+            // so the timeline shows how the connection really ended.
+            if !tap.has_ended() {
+                let mut sink = [0u8; 1024];
+                let wait = idle.min(Duration::from_millis(300));
+                while let Ok(Ok(n)) = timeout(wait, tap.read(&mut sink)).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+            tap.closed_by_us();
+            Err(failure)
+        }
+    }
+}
+
+/// Map an I/O error from (or through) TLS to what happened.
+fn stream_failure(err: &io::Error) -> Failure {
+    if let Some(tls) = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return Failure::Tls {
+            error: tls_error_words(tls),
+        };
+    }
+    match err.kind() {
+        io::ErrorKind::UnexpectedEof => Failure::PeerClosed,
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => Failure::PeerReset,
+        io::ErrorKind::BrokenPipe => Failure::PeerReset,
+        _ => io_failure(io::Error::new(err.kind(), err.to_string())),
+    }
+}
+
+/// rustls' error in a stable form diagnosis can match on: alerts as `alert:<name>`.
+fn tls_error_words(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::AlertReceived(a) => {
+            format!("alert:{}", crate::wire::names::alert_name(u8::from(*a)))
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn close<S: AsyncWrite + Unpin>(mut stream: TlsStream<Tap<S>>)
+where
+    Tap<S>: AsyncRead,
+{
+    let _ = timeout(Duration::from_secs(1), stream.shutdown()).await;
+    stream.get_mut().0.closed_by_us();
+}
+
+/// An SMTP conversation over plain TCP or TLS.
+struct Conversation<'a, S> {
+    stream: S,
+    reader: ReplyReader,
+    em: &'a Emitter,
+    timeout: Duration,
+    tls: bool,
+}
+
+impl<'a, S: AsyncRead + AsyncWrite + Unpin> Conversation<'a, S> {
+    fn new(stream: S, em: &'a Emitter, timeout: Duration, tls: bool) -> Self {
+        Conversation {
+            stream,
+            reader: ReplyReader::new(),
+            em,
+            timeout,
+            tls,
+        }
+    }
+
+    async fn send(&mut self, line: &str) -> Result<(), Failure> {
+        self.em.emit(EventKind::SmtpSent {
+            line: line.to_string(),
+            tls: self.tls,
+        });
+        match timeout(self.timeout, smtp::send_line(&mut self.stream, line)).await {
+            Err(_) => Err(self.timed_out()),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.ended(stream_failure(&e))),
+        }
+    }
+
+    async fn reply(&mut self) -> Result<Reply, Failure> {
+        let em = self.em;
+        let tls = self.tls;
+        let mut on_line = |l: smtp::Line| {
+            em.emit(EventKind::SmtpReceived {
+                line: l.text,
+                tls,
+                truncated: l.truncated,
+            })
+        };
+        let read = self.reader.read_reply(&mut self.stream, &mut on_line);
+        match timeout(self.timeout, read).await {
+            Err(_) => Err(self.timed_out()),
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(match e {
+                ReplyError::Closed => self.ended(Failure::PeerClosed),
+                ReplyError::Reset => self.ended(Failure::PeerReset),
+                ReplyError::NotSmtp(detail) => Failure::NotSmtp { detail },
+                ReplyError::TooLong { lines, bytes } => {
+                    self.em.emit(EventKind::SmtpReplyCut { lines, bytes });
+                    Failure::ReplyTooLong { lines, bytes }
+                }
+                ReplyError::Io(e) => self.ended(stream_failure(&e)),
+            }),
+        }
+    }
+
+    /// Note how the connection ended when the plain TCP side saw it (the tap reports it
+    /// itself once TLS is running).
+    fn ended(&self, f: Failure) -> Failure {
+        if !self.tls {
+            let how = match f {
+                Failure::PeerClosed => Some(ConnectionEnd::Fin),
+                Failure::PeerReset => Some(ConnectionEnd::Rst),
+                _ => None,
+            };
+            if let Some(how) = how {
+                self.em.emit(EventKind::ConnectionEnded { how });
+            }
+        }
+        f
+    }
+
+    fn timed_out(&self) -> Failure {
+        self.em.emit(EventKind::ConnectionEnded {
+            how: ConnectionEnd::Timeout,
+        });
+        Failure::Timeout
+    }
+
+    /// Read a reply and insist on `code`; anything else ends the attempt politely.
+    async fn expect(&mut self, code: u16, _what: &str) -> Result<Reply, Failure> {
+        let reply = self.reply().await?;
+        if reply.code != code {
+            self.quit().await;
+            return Err(Failure::BadReply { code: reply.code });
+        }
+        Ok(reply)
+    }
+
+    /// EHLO, falling back to HELO for the record when EHLO is refused (RFC 5321 §4.1.4).
+    async fn ehlo(&mut self, plan: &Plan, stepper: &Stepper) -> Result<Reply, Failure> {
+        stepper.gate("EHLO", self.em).await;
+        self.send(&format!("EHLO {}", plan.ehlo)).await?;
+        let reply = self.reply().await?;
+        if reply.code == 250 {
+            return Ok(reply);
+        }
+        if (500..600).contains(&reply.code) {
+            self.send(&format!("HELO {}", plan.ehlo)).await?;
+            let _ = self.reply().await;
+        }
+        self.quit().await;
+        Err(Failure::BadReply { code: reply.code })
+    }
+
+    /// QUIT and read the goodbye; failures here change nothing.
+    async fn quit(&mut self) {
+        if self.send("QUIT").await.is_ok() {
+            let _ = self.reply().await;
+        }
+    }
+}

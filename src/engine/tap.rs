@@ -1,0 +1,161 @@
+//! A pass-through stream between TCP and tokio-rustls that copies every byte into the wire
+//! tracker and reports each complete TLS record, plus how the connection ended (FIN, RST).
+//! Its poll functions are synchronous, which is why the event channel is unbounded.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::engine::Emitter;
+use crate::event::{ConnectionEnd, EventKind};
+use crate::wire::{Dir, Tracker};
+
+/// When the tap last saw bytes from the server, in microseconds since `origin`; the handshake
+/// timeout is measured from this so a slow but moving handshake is not cut.
+#[derive(Clone)]
+pub struct Activity {
+    origin: Instant,
+    last_us: Arc<AtomicU64>,
+}
+
+impl Activity {
+    pub fn new() -> Activity {
+        Activity {
+            origin: Instant::now(),
+            last_us: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn touch(&self) {
+        self.last_us
+            .store(self.origin.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// The instant of the last activity.
+    pub fn last(&self) -> Instant {
+        self.origin + std::time::Duration::from_micros(self.last_us.load(Ordering::Relaxed))
+    }
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub struct Tap<S> {
+    inner: S,
+    tracker: Tracker,
+    emitter: Emitter,
+    activity: Activity,
+    ended: bool,
+}
+
+impl<S> Tap<S> {
+    pub fn new(inner: S, emitter: Emitter, activity: Activity) -> Tap<S> {
+        activity.touch();
+        Tap {
+            inner,
+            tracker: Tracker::new(),
+            emitter,
+            activity,
+            ended: false,
+        }
+    }
+
+    fn observe(&mut self, dir: Dir, bytes: &[u8]) {
+        for record in self.tracker.feed(dir, bytes) {
+            self.emitter.emit(EventKind::TlsRecord { dir, record });
+        }
+    }
+
+    fn end(&mut self, how: ConnectionEnd) {
+        if !self.ended {
+            self.ended = true;
+            self.emitter.emit(EventKind::ConnectionEnded { how });
+        }
+    }
+
+    /// Record that we are closing the connection ourselves.
+    pub fn closed_by_us(&mut self) {
+        self.end(ConnectionEnd::ClosedByUs);
+    }
+
+    pub fn has_ended(&self) -> bool {
+        self.ended
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                this.activity.touch();
+                let got = buf.filled()[before..].to_vec();
+                if got.is_empty() {
+                    this.end(ConnectionEnd::Fin);
+                } else {
+                    this.observe(Dir::Server, &got);
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                ) {
+                    this.end(ConnectionEnd::Rst);
+                }
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                this.observe(Dir::Client, &buf[..n]);
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                ) {
+                    this.end(ConnectionEnd::Rst);
+                }
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
