@@ -99,9 +99,12 @@ pub enum Failure {
     StarttlsNotOffered,
     /// The server sent bytes after its 220 to STARTTLS, before the handshake.
     PlaintextInjection,
-    /// rustls refused or failed the handshake; `error` is rustls' own words.
+    /// rustls refused or failed the handshake; `error` is rustls' own words, `code` a stable
+    /// classification: `alert:<name>`, `certificate`, `incompatible:<what>`,
+    /// `misbehaved:<what>`, `invalid-message:<what>` or `other`.
     Tls {
         error: String,
+        code: String,
     },
     /// A configuration problem found when building the attempt (unreadable file, bad name).
     Config {

@@ -3,10 +3,16 @@
 //! The pipeline is plan → engine → events → session → front ends; see `DESIGN.md`.
 
 pub mod cert;
+pub mod cli;
+pub mod diagnose;
 pub mod engine;
 pub mod event;
 pub mod lab;
 pub mod plan;
+pub mod recording;
+pub mod report;
 pub mod sanitize;
 pub mod scan;
+pub mod session;
+pub mod target;
 pub mod wire;

@@ -1,1 +1,127 @@
-fn main() {}
+//! The `tlsdive` binary: parses arguments, runs the engine, and hands the result to a front
+//! end. Exit codes: 0 negotiated, 1 diagnosed failure, 2 usage error, 3 internal error.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use tlsdive::cli::{Cli, Command, ProbeArgs};
+use tlsdive::engine::EngineHandle;
+use tlsdive::event::EventKind;
+use tlsdive::plan::Plan;
+use tlsdive::session::Session;
+use tlsdive::{diagnose, recording, report};
+
+mod lab_cmd;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tlsdive: cannot start the runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tlsdive: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Probe(args)) => probe_cmd(&args).await,
+        Some(Command::Replay { file, json }) => {
+            let session = recording::read(&file)?;
+            let Some(last) = session.latest() else {
+                anyhow::bail!("{} holds no attempt", file.display());
+            };
+            print_report(&session, json)?;
+            Ok(exit_for(last))
+        }
+        Some(Command::Lab(args)) => lab_cmd::run(args).await,
+        None => match cli.interactive {
+            Some(args) => probe_cmd(&args).await,
+            None => {
+                eprintln!("tlsdive: give a TARGET or a command; see tlsdive --help");
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+/// `tlsdive probe`: usage errors exit 2 before anything touches the network.
+async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
+    let plan = match args.plan() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let session = probe(plan, args.record.as_deref()).await?;
+    print_report(&session, args.json)?;
+    Ok(session.latest().map(exit_for).unwrap_or(ExitCode::from(3)))
+}
+
+/// Run one attempt, folding events into a session (and a recording, when asked).
+pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Result<Session> {
+    let mut rec = match record {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write --record {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    engine.start(plan);
+    let mut session = Session::new();
+    while let Some(ev) = rx.recv().await {
+        if let Some(w) = rec.as_mut() {
+            recording::write_event(w, &ev).context("cannot write the recording")?;
+        }
+        session.apply(&ev);
+        if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
+            break;
+        }
+    }
+    if let Some(mut w) = rec {
+        w.flush().context("cannot write the recording")?;
+    }
+    Ok(session)
+}
+
+fn print_report(session: &Session, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for a in &session.attempts {
+        if json {
+            serde_json::to_writer_pretty(&mut out, &report::json::report(a))?;
+            writeln!(out)?;
+        } else {
+            write!(out, "{}", report::text::report(a))?;
+        }
+    }
+    Ok(())
+}
+
+fn exit_for(a: &tlsdive::session::Attempt) -> ExitCode {
+    let d = diagnose::diagnose(a);
+    if d.ok && d.cause == "ok" {
+        ExitCode::SUCCESS
+    } else if d.cause == "internal-error" {
+        ExitCode::from(3)
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -299,7 +299,8 @@ fn stream_failure(err: &io::Error) -> Failure {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
         return Failure::Tls {
-            error: tls_error_words(tls),
+            error: tls.to_string(),
+            code: tls_error_code(tls),
         };
     }
     match err.kind() {
@@ -310,13 +311,21 @@ fn stream_failure(err: &io::Error) -> Failure {
     }
 }
 
-/// rustls' error in a stable form diagnosis can match on: alerts as `alert:<name>`.
-fn tls_error_words(e: &rustls::Error) -> String {
+/// rustls' error in a stable form diagnosis can match on.
+fn tls_error_code(e: &rustls::Error) -> String {
+    use rustls::Error as E;
     match e {
-        rustls::Error::AlertReceived(a) => {
+        E::AlertReceived(a) => {
             format!("alert:{}", crate::wire::names::alert_name(u8::from(*a)))
         }
-        other => other.to_string(),
+        E::InvalidCertificate(_) => "certificate".into(),
+        E::PeerIncompatible(what) => format!("incompatible:{what:?}"),
+        E::PeerMisbehaved(what) => format!("misbehaved:{what:?}"),
+        E::InvalidMessage(what) => format!("invalid-message:{what:?}"),
+        E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
+            "misbehaved:unexpected-message".into()
+        }
+        _ => "other".into(),
     }
 }
 

@@ -1,0 +1,308 @@
+//! Command-line arguments and how they become a `Plan`. Validation happens here, before any
+//! connection, so a wrong flag gets a clear error (exit code 2) and never a half-run probe.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::plan::{Family, Plan, Sni, Timeouts, TlsMode, TlsVersion};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tlsdive",
+    version,
+    about = "Watch an SMTP STARTTLS negotiation step by step and name why it fails",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Open the interactive view on TARGET (same options as `probe`).
+    #[command(flatten)]
+    pub interactive: Option<ProbeArgs>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe TARGET once and print a report (text or --json).
+    Probe(ProbeArgs),
+    /// Print the report of a recording made with --record.
+    Replay {
+        /// A JSON-lines recording.
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start the built-in misbehaving SMTP servers on loopback.
+    Lab(LabArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// First port to use (one per scenario); ephemeral ports when not given.
+    #[arg(long)]
+    pub base_port: Option<u16>,
+    /// Where to write the lab's CA certificate (for --ca-file).
+    #[arg(long, default_value = "tlsdive-lab-ca.pem")]
+    pub ca_out: PathBuf,
+    /// Start the lab, probe this scenario once, print the report and exit.
+    #[arg(long, value_name = "SCENARIO")]
+    pub probe: Option<String>,
+    /// With --probe: print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
+    pub target: String,
+    /// Port (default 25; 465 implies implicit TLS).
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+    /// TLS from the first byte instead of STARTTLS.
+    #[arg(long)]
+    pub implicit_tls: bool,
+    /// The name to send in EHLO (default: this host's name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Local address to connect from.
+    #[arg(long, value_name = "ADDR")]
+    pub source: Option<IpAddr>,
+    /// DNS server to ask (IP:PORT).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
+    /// Offer only this TLS version (repeatable): 1.2, 1.3.
+    #[arg(long = "tls-version", value_name = "1.2|1.3", value_parser = parse_version)]
+    pub tls_versions: Vec<TlsVersion>,
+    /// Offer only this cipher suite (repeatable; IANA or rustls names).
+    #[arg(long = "cipher", value_name = "NAME")]
+    pub ciphers: Vec<String>,
+    /// Offer only this key-exchange group (repeatable): X25519MLKEM768, X25519, secp256r1, secp384r1.
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// SNI name to send (and verify the certificate against).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+    /// Send no SNI.
+    #[arg(long)]
+    pub no_sni: bool,
+    /// Trust only the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Complete the handshake despite a bad certificate (the verdict is still reported).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Client certificate chain (PEM), with --key.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Client private key (PEM), with --cert.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// TCP connect timeout, e.g. 10s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Timeout per SMTP reply and per TLS flight, e.g. 30s.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Append TLS secrets to FILE (NSS key log format); SSLKEYLOGFILE is honoured too.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+    /// Write the event stream to FILE as JSON lines (see `tlsdive replay`).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Print the JSON report instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_version(s: &str) -> Result<TlsVersion, String> {
+    match s
+        .trim()
+        .trim_start_matches("TLSv")
+        .trim_start_matches("tls")
+    {
+        "1.2" | "12" => Ok(TlsVersion::Tls12),
+        "1.3" | "13" => Ok(TlsVersion::Tls13),
+        other => Err(format!(
+            "{other:?} is not a TLS version this client speaks: use 1.2 or 1.3 (older versions: `tlsdive scan`)"
+        )),
+    }
+}
+
+/// `30s`, `500ms`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (try 30s or 500ms)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s or m)")),
+    };
+    if !(0.001..=3600.0).contains(&secs) {
+        return Err(format!("{s:?} is out of range (1ms to 1h)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Target(#[from] crate::target::TargetError),
+    #[error("{0}")]
+    Tls(#[from] crate::engine::tls::TlsConfigError),
+}
+
+impl ProbeArgs {
+    /// The plan these arguments describe, with every name and file checked.
+    pub fn plan(&self) -> Result<Plan, PlanError> {
+        let (target, port) = crate::target::parse(&self.target)?;
+        let mut plan = Plan::new(target);
+        plan.port = self.port.or(port).unwrap_or(25);
+        plan.mode = if self.implicit_tls || plan.port == 465 {
+            TlsMode::Implicit
+        } else {
+            TlsMode::Starttls
+        };
+        plan.family = match (self.ipv4, self.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        };
+        plan.source = self.source;
+        plan.resolver = self.resolver;
+        if let Some(e) = &self.ehlo {
+            plan.ehlo = e.clone();
+        }
+        let mut versions = self.tls_versions.clone();
+        versions.sort();
+        versions.dedup();
+        plan.tls.versions = versions;
+        plan.tls.cipher_suites = self.ciphers.clone();
+        plan.tls.groups = self.groups.clone();
+        plan.tls.sni = match (&self.sni, self.no_sni) {
+            (Some(n), _) => Sni::Name(n.clone()),
+            (None, true) => Sni::Off,
+            (None, false) => Sni::Auto,
+        };
+        plan.tls.verify = !self.no_verify;
+        plan.tls.ca_file = self.ca_file.clone();
+        plan.tls.client_cert = self.cert.clone();
+        plan.tls.client_key = self.key.clone();
+        plan.tls.keylog = self.keylog.clone();
+        plan.timeouts = Timeouts {
+            connect: self.connect_timeout,
+            reply: self.timeout,
+        };
+        crate::engine::tls::check(&plan.tls)?;
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(argv: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("tlsdive").chain(argv.iter().copied()))
+    }
+
+    fn plan(argv: &[&str]) -> Plan {
+        match args(argv).unwrap().command {
+            Some(Command::Probe(p)) => p.plan().unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn probe_options_become_the_plan() {
+        let p = plan(&[
+            "probe",
+            "example.com",
+            "--tls-version",
+            "1.3",
+            "--tls-version",
+            "1.2",
+            "--cipher",
+            "TLS_AES_128_GCM_SHA256",
+            "--group",
+            "X25519",
+            "--sni",
+            "mx.example.com",
+            "--no-verify",
+            "--timeout",
+            "500ms",
+            "-4",
+            "--ehlo",
+            "probe.example.org",
+        ]);
+        assert_eq!(p.tls.versions, vec![TlsVersion::Tls12, TlsVersion::Tls13]);
+        assert_eq!(p.tls.sni, Sni::Name("mx.example.com".into()));
+        assert!(!p.tls.verify);
+        assert_eq!(p.timeouts.reply, Duration::from_millis(500));
+        assert_eq!(p.family, Family::V4);
+        assert_eq!(p.ehlo, "probe.example.org");
+        assert_eq!(p.port, 25);
+        assert_eq!(p.mode, TlsMode::Starttls);
+    }
+
+    #[test]
+    fn port_465_means_implicit_tls() {
+        let p = plan(&["probe", "[mx.example.com]:465"]);
+        assert_eq!((p.port, p.mode), (465, TlsMode::Implicit));
+        let p = plan(&["probe", "127.0.0.1", "--port", "2525", "--implicit-tls"]);
+        assert_eq!((p.port, p.mode), (2525, TlsMode::Implicit));
+    }
+
+    #[test]
+    fn bad_input_gets_clear_errors() {
+        let e = args(&["probe", "x.example", "--tls-version", "1.0"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tlsdive scan"), "{e}");
+        let e = args(&["probe", "x.example", "--timeout", "soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a duration"), "{e}");
+        let e = args(&["probe", "x.example", "--cert", "c.pem"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--key"), "{e}");
+        let Some(Command::Probe(p)) = args(&["probe", "x.example", "--group", "ffdhe2048"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let e = p.plan().unwrap_err().to_string();
+        assert!(
+            e.starts_with("unknown group ffdhe2048; this client can offer: X25519MLKEM768"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3h").is_err());
+    }
+}

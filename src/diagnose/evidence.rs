@@ -1,0 +1,305 @@
+//! Evidence lines for a diagnosis, quoted from the attempt's events with their times
+//! ("+3 ms S alert fatal handshake_failure"), so every claim points at what was seen.
+
+use crate::session::{Attempt, TimelineRow};
+use crate::wire::{ClientHelloInfo, Dir, MessageInfo, ServerHelloInfo};
+
+/// Read-only views over one attempt that the diagnosis rules share.
+pub struct Facts<'a> {
+    a: &'a Attempt,
+}
+
+pub fn ms(us: u64) -> String {
+    if us < 10_000 {
+        format!("{:.1} ms", us as f64 / 1000.0)
+    } else {
+        format!("{} ms", us / 1000)
+    }
+}
+
+fn arrow(d: Dir) -> &'static str {
+    match d {
+        Dir::Client => "C→S",
+        Dir::Server => "S→C",
+    }
+}
+
+/// Thousands separators for byte counts.
+pub fn bytes(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One message in a few words.
+pub fn message_words(m: &MessageInfo) -> String {
+    match m {
+        MessageInfo::ClientHello(ch) => format!(
+            "ClientHello {} bytes ({}; {} suites; groups {}; key shares {})",
+            bytes(ch.size),
+            ch.versions.join(", "),
+            ch.cipher_suites.len(),
+            ch.groups.join(", "),
+            ch.key_shares
+                .iter()
+                .map(|(g, n)| format!("{g} {n} B"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        MessageInfo::ServerHello(sh) => format!(
+            "ServerHello {} {}{}",
+            sh.version,
+            sh.cipher_suite,
+            sh.group
+                .as_ref()
+                .map(|g| format!(" {g}"))
+                .unwrap_or_default()
+        ),
+        MessageInfo::HelloRetryRequest(sh) => format!(
+            "HelloRetryRequest (asks for {})",
+            sh.group.clone().unwrap_or_else(|| "another group".into())
+        ),
+        MessageInfo::Certificate { count, .. } => format!("Certificate ({count} certificates)"),
+        MessageInfo::ServerKeyExchange { group, .. } => format!(
+            "ServerKeyExchange{}",
+            group.as_ref().map(|g| format!(" {g}")).unwrap_or_default()
+        ),
+        MessageInfo::CertificateRequest { .. } => "CertificateRequest".into(),
+        MessageInfo::ServerHelloDone => "ServerHelloDone".into(),
+        MessageInfo::ClientKeyExchange { .. } => "ClientKeyExchange".into(),
+        MessageInfo::Finished { .. } => "Finished".into(),
+        MessageInfo::NewSessionTicket { .. } => "NewSessionTicket".into(),
+        MessageInfo::ChangeCipherSpec => "ChangeCipherSpec".into(),
+        MessageInfo::Alert(al) => format!("alert {} {}", al.level, al.description),
+        MessageInfo::Encrypted { length } => format!("encrypted record ({} bytes)", bytes(*length)),
+        MessageInfo::Handshake { name, .. } => name.clone(),
+        MessageInfo::Malformed { reason } => format!("malformed: {reason}"),
+    }
+}
+
+impl<'a> Facts<'a> {
+    pub fn of(a: &'a Attempt) -> Facts<'a> {
+        Facts { a }
+    }
+
+    pub fn client_hello(&self) -> Option<&'a ClientHelloInfo> {
+        self.a.messages().find_map(|(_, _, m)| match m {
+            MessageInfo::ClientHello(ch) => Some(ch),
+            _ => None,
+        })
+    }
+
+    pub fn server_hello(&self) -> Option<&'a ServerHelloInfo> {
+        self.a.messages().find_map(|(_, _, m)| match m {
+            MessageInfo::ServerHello(sh) => Some(sh),
+            _ => None,
+        })
+    }
+
+    pub fn offered_versions(&self) -> String {
+        self.client_hello()
+            .map(|c| c.versions.join(", "))
+            .unwrap_or_else(|| "?".into())
+    }
+
+    pub fn offered_groups(&self) -> String {
+        self.client_hello()
+            .map(|c| c.groups.join(", "))
+            .unwrap_or_else(|| "?".into())
+    }
+
+    pub fn server_version_words(&self) -> String {
+        self.server_hello()
+            .map(|s| format!("it chose {}", s.version))
+            .unwrap_or_else(|| "no ServerHello seen".into())
+    }
+
+    pub fn server_sent_non_tls(&self) -> bool {
+        self.a
+            .messages()
+            .any(|(_, d, m)| d == Dir::Server && matches!(m, MessageInfo::Malformed { .. }))
+    }
+
+    pub fn non_tls_words(&self) -> String {
+        self.a
+            .messages()
+            .find_map(|(_, d, m)| match m {
+                MessageInfo::Malformed { reason } if d == Dir::Server => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// "3 ms after our 1,350-byte ClientHello" / "after the server's Certificate".
+    pub fn after_last_record(&self) -> String {
+        let end = self.a.ended.map(|(_, at)| at).unwrap_or(self.a.last_us);
+        let last = self
+            .a
+            .messages()
+            .filter(|(_, _, m)| !matches!(m, MessageInfo::Alert(_)))
+            .last();
+        match last {
+            Some((at, Dir::Client, MessageInfo::ClientHello(ch))) => format!(
+                "{} after our {}-byte ClientHello",
+                ms(end.saturating_sub(at)),
+                bytes(ch.size)
+            ),
+            Some((at, dir, m)) => format!(
+                "{} after {} {}",
+                ms(end.saturating_sub(at)),
+                if dir == Dir::Client { "our" } else { "its" },
+                message_words(m)
+            ),
+            None => "before any TLS record".into(),
+        }
+    }
+
+    /// The handshake as evidence: every record, and how the connection ended.
+    pub fn handshake_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for row in &self.a.timeline {
+            match row {
+                TimelineRow::Record { at_us, dir, record } => {
+                    for m in &record.messages {
+                        out.push(format!(
+                            "+{} {} {}",
+                            ms(*at_us),
+                            arrow(*dir),
+                            message_words(m)
+                        ));
+                    }
+                }
+                TimelineRow::Ended { at_us, how } => out.push(format!(
+                    "+{} connection ended: {}",
+                    ms(*at_us),
+                    crate::report::end_words(*how)
+                )),
+            }
+        }
+        if out.len() > 12 {
+            let tail = out.split_off(out.len() - 8);
+            out.truncate(3);
+            out.push("…".into());
+            out.extend(tail);
+        }
+        out
+    }
+
+    pub fn negotiated_line(&self) -> String {
+        self.a
+            .negotiated
+            .as_ref()
+            .map(|n| {
+                format!(
+                    "negotiated {} {} {} ({} handshake)",
+                    n.version,
+                    n.cipher_suite,
+                    n.group.clone().unwrap_or_default(),
+                    n.handshake_kind
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn verdict_line(&self) -> Option<String> {
+        self.a
+            .verdict
+            .as_ref()
+            .map(|v| format!("certificate: {}", v.detail))
+    }
+
+    pub fn chain_lines(&self) -> Vec<String> {
+        self.a
+            .certificates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    "#{i} {} issued by {} valid {} to {}",
+                    c.subject, c.issuer, c.not_before, c.not_after
+                )
+            })
+            .collect()
+    }
+
+    pub fn caps_change(&self) -> String {
+        let before = self.a.capabilities(false);
+        let after = self.a.capabilities(true);
+        if after.is_empty() {
+            return String::new();
+        }
+        let added: Vec<&String> = after.iter().filter(|c| !before.contains(c)).collect();
+        if added.is_empty() {
+            format!("EHLO over TLS: {}", after.join(", "))
+        } else {
+            format!(
+                "EHLO over TLS adds: {}",
+                added
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+
+    pub fn last_server_line(&self) -> String {
+        self.a
+            .transcript
+            .iter()
+            .rev()
+            .find(|l| l.dir == Dir::Server)
+            .map(|l| l.line.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn transcript_tail(&self, n: usize) -> Vec<String> {
+        let t = &self.a.transcript;
+        t[t.len().saturating_sub(n)..]
+            .iter()
+            .map(|l| {
+                format!(
+                    "+{} {} {}",
+                    ms(l.at_us),
+                    if l.dir == Dir::Client { "C:" } else { "S:" },
+                    l.line
+                )
+            })
+            .collect()
+    }
+
+    pub fn tried_lines(&self) -> Vec<String> {
+        self.a
+            .tried
+            .iter()
+            .map(|(addr, host)| match host {
+                Some(h) => format!("tried {h} at {addr}"),
+                None => format!("tried {addr}"),
+            })
+            .collect()
+    }
+
+    pub fn mx_lines(&self) -> Vec<String> {
+        match &self.a.resolution.mx {
+            Some((_, hosts)) => hosts
+                .iter()
+                .map(|h| format!("MX {} {} {:?}", h.preference, h.exchange, h.addresses))
+                .collect(),
+            None => vec![],
+        }
+    }
+
+    pub fn peer_words(&self) -> String {
+        match self.a.tried.last() {
+            Some((addr, Some(h))) => format!("{h} ({addr})"),
+            Some((addr, None)) => addr.to_string(),
+            None => "the server".into(),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Reports of an attempt: readable text and the stable JSON of DESIGN.md. Both are rendered
+//! from the `Session` model, so a live run and a replayed recording print the same thing.
+
+pub mod json;
+pub mod text;
+
+use crate::event::ConnectionEnd;
+
+/// How a connection ended, in words.
+pub fn end_words(how: ConnectionEnd) -> &'static str {
+    match how {
+        ConnectionEnd::Fin => "closed by the server (FIN)",
+        ConnectionEnd::Rst => "reset (RST)",
+        ConnectionEnd::Timeout => "timed out waiting for the server",
+        ConnectionEnd::ClosedByUs => "closed by us",
+    }
+}

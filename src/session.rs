@@ -1,0 +1,50 @@
+//! The model every front end renders: all attempts of a session, built only by applying
+//! `ProbeEvent`s. Pure (no I/O, no clock), so a recording replays into exactly what was seen
+//! live. View state (scroll, focus, selection) belongs to the front ends, not here.
+
+pub mod attempt;
+
+pub use attempt::{Attempt, TimelineRow, TranscriptLine};
+
+use crate::event::{EventKind, ProbeEvent};
+
+#[derive(Debug, Default, Clone)]
+pub struct Session {
+    pub attempts: Vec<Attempt>,
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// Fold one event in. Events of an attempt we have not seen start it (a recording may
+    /// begin mid-way); events of older attempts still land on them.
+    pub fn apply(&mut self, ev: &ProbeEvent) {
+        let idx = match self.attempts.iter().position(|a| a.id == ev.attempt) {
+            Some(i) => i,
+            None => {
+                let plan = match &ev.kind {
+                    EventKind::AttemptStarted { plan } => Some((**plan).clone()),
+                    _ => None,
+                };
+                self.attempts.push(Attempt::new(ev.attempt, plan));
+                self.attempts.len() - 1
+            }
+        };
+        self.attempts[idx].apply(ev);
+    }
+
+    pub fn attempt(&self, id: u32) -> Option<&Attempt> {
+        self.attempts.iter().find(|a| a.id == id)
+    }
+
+    pub fn latest(&self) -> Option<&Attempt> {
+        self.attempts.last()
+    }
+
+    /// Every event of every attempt, in attempt order (for recordings and export).
+    pub fn events(&self) -> impl Iterator<Item = &ProbeEvent> {
+        self.attempts.iter().flat_map(|a| a.events.iter())
+    }
+}

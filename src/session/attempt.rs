@@ -1,0 +1,257 @@
+//! One attempt's facts: its plan, the SMTP transcript, the TLS timeline, what was resolved,
+//! negotiated and verified, and how it ended. `Attempt::apply` is the only way they change.
+
+use std::net::SocketAddr;
+
+use crate::cert::{CertInfo, CertVerdict};
+use crate::event::{ConnectionEnd, EventKind, Failure, MxHost, Negotiated, Phase, ProbeEvent};
+use crate::plan::Plan;
+use crate::wire::{Dir, MessageInfo, RecordInfo};
+
+/// One SMTP line in the transcript.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptLine {
+    pub at_us: u64,
+    pub dir: Dir,
+    pub line: String,
+    pub tls: bool,
+    pub truncated: bool,
+}
+
+/// One row of the TLS timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineRow {
+    Record {
+        at_us: u64,
+        dir: Dir,
+        record: RecordInfo,
+    },
+    Ended {
+        at_us: u64,
+        how: ConnectionEnd,
+    },
+}
+
+impl TimelineRow {
+    pub fn at_us(&self) -> u64 {
+        match self {
+            TimelineRow::Record { at_us, .. } | TimelineRow::Ended { at_us, .. } => *at_us,
+        }
+    }
+}
+
+/// How resolution went.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resolution {
+    pub mx: Option<(String, Vec<MxHost>)>,
+    pub implicit_mx: Option<String>,
+    pub addresses: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub id: u32,
+    pub plan: Option<Plan>,
+    pub events: Vec<ProbeEvent>,
+    /// Phases in the order they started, with their start time.
+    pub phases: Vec<(Phase, u64)>,
+    pub resolution: Resolution,
+    /// (address, host) of every connection tried.
+    pub tried: Vec<(SocketAddr, Option<String>)>,
+    pub peer: Option<SocketAddr>,
+    pub local: Option<SocketAddr>,
+    pub transcript: Vec<TranscriptLine>,
+    pub timeline: Vec<TimelineRow>,
+    pub certificates: Vec<CertInfo>,
+    pub verdict: Option<CertVerdict>,
+    pub negotiated: Option<Negotiated>,
+    pub injected: Option<(usize, String)>,
+    pub reply_cut: Option<(usize, usize)>,
+    pub notes: Vec<(u64, String)>,
+    pub ended: Option<(ConnectionEnd, u64)>,
+    pub paused: Option<String>,
+    /// Set when the attempt is over: the failure (None = success) and the phase it ended in.
+    pub finished: Option<(Option<Failure>, Phase, u64)>,
+    /// Time of the latest event.
+    pub last_us: u64,
+}
+
+impl Attempt {
+    pub fn new(id: u32, plan: Option<Plan>) -> Attempt {
+        Attempt {
+            id,
+            plan,
+            events: Vec::new(),
+            phases: Vec::new(),
+            resolution: Resolution::default(),
+            tried: Vec::new(),
+            peer: None,
+            local: None,
+            transcript: Vec::new(),
+            timeline: Vec::new(),
+            certificates: Vec::new(),
+            verdict: None,
+            negotiated: None,
+            injected: None,
+            reply_cut: None,
+            notes: Vec::new(),
+            ended: None,
+            paused: None,
+            finished: None,
+            last_us: 0,
+        }
+    }
+
+    pub fn apply(&mut self, ev: &ProbeEvent) {
+        self.events.push(ev.clone());
+        let at = ev.at_us;
+        self.last_us = self.last_us.max(at);
+        if !matches!(ev.kind, EventKind::Paused { .. }) {
+            self.paused = None;
+        }
+        match &ev.kind {
+            EventKind::AttemptStarted { plan } => self.plan = Some((**plan).clone()),
+            EventKind::PhaseStarted { phase } => self.phases.push((*phase, at)),
+            EventKind::MxResolved { domain, hosts } => {
+                self.resolution.mx = Some((domain.clone(), hosts.clone()))
+            }
+            EventKind::ImplicitMx { domain, addresses } => {
+                self.resolution.implicit_mx = Some(domain.clone());
+                self.resolution.addresses = addresses.clone();
+            }
+            EventKind::HostResolved { addresses, .. } => {
+                self.resolution.addresses = addresses.clone()
+            }
+            EventKind::ConnectStarted { peer, host } => self.tried.push((*peer, host.clone())),
+            EventKind::Connected { local, peer } => {
+                self.local = Some(*local);
+                self.peer = Some(*peer);
+            }
+            EventKind::SmtpSent { line, tls } => self.transcript.push(TranscriptLine {
+                at_us: at,
+                dir: Dir::Client,
+                line: line.clone(),
+                tls: *tls,
+                truncated: false,
+            }),
+            EventKind::SmtpReceived {
+                line,
+                tls,
+                truncated,
+            } => self.transcript.push(TranscriptLine {
+                at_us: at,
+                dir: Dir::Server,
+                line: line.clone(),
+                tls: *tls,
+                truncated: *truncated,
+            }),
+            EventKind::SmtpReplyCut { lines, bytes } => self.reply_cut = Some((*lines, *bytes)),
+            EventKind::PlaintextInjected { bytes, preview } => {
+                self.injected = Some((*bytes, preview.clone()))
+            }
+            EventKind::TlsRecord { dir, record } => self.timeline.push(TimelineRow::Record {
+                at_us: at,
+                dir: *dir,
+                record: record.clone(),
+            }),
+            EventKind::CertificatesReceived { chain, verdict } => {
+                self.certificates = chain.clone();
+                self.verdict = Some(verdict.clone());
+            }
+            EventKind::TlsEstablished { negotiated } => self.negotiated = Some(negotiated.clone()),
+            EventKind::ConnectionEnded { how } => {
+                if self.ended.is_none() {
+                    self.ended = Some((*how, at));
+                    self.timeline.push(TimelineRow::Ended {
+                        at_us: at,
+                        how: *how,
+                    });
+                }
+            }
+            EventKind::Paused { before } => self.paused = Some(before.clone()),
+            EventKind::Note { text } => self.notes.push((at, text.clone())),
+            EventKind::AttemptFinished { failure, phase } => {
+                self.finished = Some((failure.clone(), *phase, at))
+            }
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.finished.is_none()
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        self.finished.as_ref().and_then(|(f, _, _)| f.as_ref())
+    }
+
+    /// The phase the attempt is in (running) or ended in (finished).
+    pub fn phase(&self) -> Phase {
+        match &self.finished {
+            Some((_, p, _)) => *p,
+            None => self
+                .phases
+                .last()
+                .map(|(p, _)| *p)
+                .unwrap_or(Phase::Resolve),
+        }
+    }
+
+    /// Each phase with how long it took (the running one up to `now_us`).
+    pub fn phase_durations(&self, now_us: u64) -> Vec<(Phase, u64)> {
+        let end = self.finished.as_ref().map(|f| f.2).unwrap_or(now_us);
+        self.phases
+            .iter()
+            .enumerate()
+            .map(|(i, (p, start))| {
+                let stop = self.phases.get(i + 1).map(|n| n.1).unwrap_or(end);
+                (*p, stop.saturating_sub(*start))
+            })
+            .collect()
+    }
+
+    /// The records with their direction, in order.
+    pub fn records(&self) -> impl Iterator<Item = (u64, Dir, &RecordInfo)> {
+        self.timeline.iter().filter_map(|r| match r {
+            TimelineRow::Record { at_us, dir, record } => Some((*at_us, *dir, record)),
+            TimelineRow::Ended { .. } => None,
+        })
+    }
+
+    /// Every decoded message with its time and direction.
+    pub fn messages(&self) -> impl Iterator<Item = (u64, Dir, &MessageInfo)> {
+        self.records()
+            .flat_map(|(at, dir, r)| r.messages.iter().map(move |m| (at, dir, m)))
+    }
+
+    /// The host the attempt connected to (MX exchange or target), for display.
+    pub fn host(&self) -> Option<&str> {
+        self.tried.last().and_then(|(_, h)| h.as_deref())
+    }
+
+    /// The EHLO keywords of the last EHLO reply before (tls=false) or after (tls=true) TLS.
+    pub fn capabilities(&self, tls: bool) -> Vec<String> {
+        let mut caps = Vec::new();
+        let mut in_ehlo = false;
+        for l in &self.transcript {
+            if l.tls != tls {
+                continue;
+            }
+            match l.dir {
+                Dir::Client => {
+                    in_ehlo = l.line.to_ascii_uppercase().starts_with("EHLO ");
+                    if in_ehlo {
+                        caps.clear();
+                    }
+                }
+                Dir::Server if in_ehlo && l.line.starts_with("250") => {
+                    caps.push(l.line.get(4..).unwrap_or("").to_string());
+                }
+                Dir::Server => {}
+            }
+        }
+        if !caps.is_empty() {
+            caps.remove(0);
+        }
+        caps
+    }
+}
