@@ -32,7 +32,7 @@ use tokio::task::JoinHandle;
 
 pub use front::{FrontServer, start_front};
 pub use pki::{LeafKey, Pki, SERVER_NAME};
-pub use scenario::Scenario;
+pub use scenario::{Scenario, UnknownScenario};
 pub use smtp::MAX_LINE;
 
 /// What can go wrong starting (or, internally, running a connection of) a lab server.

@@ -208,6 +208,34 @@ impl std::fmt::Display for Scenario {
     }
 }
 
+/// The error of parsing an unknown scenario name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown lab scenario {0:?} (see `tlsdive lab` for the list)")]
+pub struct UnknownScenario(pub String);
+
+impl std::str::FromStr for Scenario {
+    type Err = UnknownScenario;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Scenario::from_name(name).ok_or_else(|| UnknownScenario(name.to_string()))
+    }
+}
+
+/// Serialized as its kebab-case [`Scenario::name`], so recordings and reports stay stable.
+impl serde::Serialize for Scenario {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scenario {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Scenario::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(UnknownScenario(name.into_owned())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +255,17 @@ mod tests {
             assert!(!s.describe().is_empty());
         }
         assert_eq!(Scenario::from_name("nope"), None);
+        assert_eq!("fatal-alert".parse(), Ok(Scenario::FatalAlert));
+        assert!("Fatal-Alert".parse::<Scenario>().is_err());
+    }
+
+    #[test]
+    fn serde_uses_the_kebab_case_name() {
+        let json = serde_json::to_string(&Scenario::Starttls454).unwrap();
+        assert_eq!(json, r#""starttls-454""#);
+        let back: Scenario = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, Scenario::Starttls454);
+        assert!(serde_json::from_str::<Scenario>(r#""nope""#).is_err());
     }
 
     #[test]
