@@ -1,1 +1,139 @@
-//! In-process SMTP servers on loopback, each with one known fault (the lab).
+//! The lab: in-process SMTP servers on loopback, each with one known fault.
+//!
+//! Every server speaks real SMTP and, where the scenario gets that far, real TLS (rustls on
+//! the server side, certificates made at start by [`Pki::generate`]). `tlsdive lab` lists
+//! and serves them, `tlsdive demo` probes them, and the integration tests run against them,
+//! so every diagnosis can be watched without a mail server or a network.
+//!
+//! ```text
+//!  start(scenario, pki, 127.0.0.1:0) ─► LabServer { addr } ─► accept loop ─► one task per connection
+//!                                                                           banner → EHLO → STARTTLS
+//!                                                                           → fault, or TLS → EHLO → QUIT
+//! ```
+//!
+//! Files: `scenario` (the table of faults and expected causes), `pki` (certificates),
+//! `tls` (rustls server configs), `smtp` (bounded line reader, reply texts), `server`
+//! (accept loop and per-connection script), `faults` (raw-socket misbehaviour), `front`
+//! (a STARTTLS front for TLS-only backends such as `openssl s_server`).
+
+mod faults;
+mod front;
+mod pki;
+mod scenario;
+mod server;
+mod smtp;
+mod tls;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use front::{FrontServer, start_front};
+pub use pki::{LeafKey, Pki, SERVER_NAME};
+pub use scenario::{Scenario, UnknownScenario};
+pub use smtp::MAX_LINE;
+
+/// What can go wrong starting (or, internally, running a connection of) a lab server.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// A socket operation failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// rcgen could not make a certificate.
+    #[error("certificate generation failed: {0}")]
+    Cert(#[from] rcgen::Error),
+    /// rustls rejected the server configuration.
+    #[error("TLS configuration failed: {0}")]
+    Tls(#[from] rustls::Error),
+    /// The client-certificate verifier could not be built.
+    #[error("client certificate verifier failed: {0}")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+    /// `serve_all` was given a base port too high for every scenario to get one.
+    #[error("base port {0} leaves no room for {1} scenarios")]
+    PortRange(u16, usize),
+    /// A client sent a command line longer than [`MAX_LINE`].
+    #[error("command line longer than {MAX_LINE} bytes")]
+    LineTooLong,
+    /// A client closed in the middle of a command line.
+    #[error("connection closed in the middle of a command line")]
+    UnexpectedEof,
+    /// A client sent a TLS record header announcing an oversized record.
+    #[error("TLS record of {0} bytes announced, more than allowed")]
+    RecordTooLarge(usize),
+    /// A client or network step took too long.
+    #[error("timed out: {0}")]
+    Timeout(&'static str),
+    /// Internal: a TLS step was reached in a scenario without a TLS configuration.
+    #[error("scenario {0} has no TLS configuration")]
+    NoTls(Scenario),
+}
+
+/// A running lab server. Dropping it stops the listener and every open connection.
+#[derive(Debug)]
+pub struct LabServer {
+    /// The fault this server plays.
+    pub scenario: Scenario,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for LabServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Start one lab server for `scenario` on `bind` (`127.0.0.1:0` for an ephemeral port).
+/// It accepts any number of connections until dropped. Must be called inside a tokio runtime.
+pub async fn start(
+    scenario: Scenario,
+    pki: &Arc<Pki>,
+    bind: SocketAddr,
+) -> Result<LabServer, LabError> {
+    let acceptor = tls::acceptor(scenario, pki)?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|source| LabError::Bind { addr: bind, source })?;
+    let addr = listener.local_addr()?;
+    let ctx = Arc::new(server::Ctx { scenario, acceptor });
+    let task = tokio::spawn(server::accept_loop(listener, move |stream| {
+        let ctx = Arc::clone(&ctx);
+        async move {
+            let _ = server::handle(stream, &ctx).await;
+        }
+    }));
+    Ok(LabServer {
+        scenario,
+        addr,
+        task,
+    })
+}
+
+/// Start every scenario on 127.0.0.1, in [`Scenario::ALL`] order: on `base_port`,
+/// `base_port + 1`, ... if given, else on ephemeral ports.
+pub async fn serve_all(pki: &Arc<Pki>, base_port: Option<u16>) -> Result<Vec<LabServer>, LabError> {
+    let mut servers = Vec::with_capacity(Scenario::ALL.len());
+    for (index, &scenario) in Scenario::ALL.iter().enumerate() {
+        let port = match base_port {
+            None => 0,
+            Some(base) => u16::try_from(index)
+                .ok()
+                .and_then(|i| base.checked_add(i))
+                .ok_or(LabError::PortRange(base, Scenario::ALL.len()))?,
+        };
+        let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        servers.push(start(scenario, pki, bind).await?);
+    }
+    Ok(servers)
+}

@@ -1,0 +1,309 @@
+//! The lab's scenarios: one known fault per server, with its stable name, a one-line
+//! description for `tlsdive lab`, and the cause code tlsdive should diagnose against it.
+//!
+//! The table in [`Scenario::ALL`] is the single source of truth: `name`, `describe` and
+//! `expected_cause` are exhaustive matches, so adding a variant without describing it does
+//! not compile. Cause codes are the stable strings listed in `DESIGN.md`.
+
+/// One lab server's behaviour: healthy, or with exactly one known fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    /// TLS 1.2 and 1.3, full chain (leaf + intermediate), a valid certificate.
+    Healthy,
+    /// Only TLS 1.2 on the server.
+    Tls12Only,
+    /// Only TLS 1.3 on the server.
+    Tls13Only,
+    /// EHLO does not offer STARTTLS; the command is answered `502 5.5.1`.
+    NoStarttls,
+    /// STARTTLS answered `454 4.7.0`.
+    Starttls454,
+    /// `220` to STARTTLS, then FIN without reading anything.
+    CloseAfterStarttls,
+    /// `220` to STARTTLS, reads the ClientHello record, then FIN.
+    CloseAfterClientHello,
+    /// `220` to STARTTLS, reads the ClientHello record, then RST.
+    ResetAfterClientHello,
+    /// Answers the ClientHello with a fatal `handshake_failure` alert.
+    FatalAlert,
+    /// Leaf certificate expired (2020).
+    ExpiredCert,
+    /// Leaf certificate not valid until the future.
+    NotYetValidCert,
+    /// Leaf certificate only names `wrong.example.net`.
+    WrongNameCert,
+    /// Leaf certificate is self-signed.
+    SelfSignedCert,
+    /// Leaf certificate issued by a CA that clients are not given.
+    UntrustedCert,
+    /// Leaf issued by the lab intermediate, but the server sends the leaf only.
+    ChainIncomplete,
+    /// The server requires a client certificate from the lab CA.
+    ClientCertRequired,
+    /// Accepts the connection but never sends a banner.
+    SlowBanner,
+    /// Banner is `421 4.3.2`, then the server closes.
+    Banner421,
+    /// EHLO and HELO are answered `550 5.7.1`.
+    EhloRejected,
+    /// Banner carries ANSI escapes and control bytes; the rest is normal.
+    HostileBytes,
+    /// EHLO reply with a 1 MB line followed by 100,000 continuation lines.
+    HugeReply,
+    /// `220` to STARTTLS followed by an injected plaintext `250-INJECTED` line in the same write.
+    PlaintextInjection,
+    /// TLS from the first byte (port-465 style), then the SMTP dialogue over TLS.
+    ImplicitTls,
+    /// Greets like an SSH server instead of SMTP.
+    NotSmtp,
+    /// `220` to STARTTLS, reads the ClientHello, then never answers.
+    HandshakeStall,
+    /// The TLS handshake succeeds, then the server closes before answering anything.
+    PostTlsClose,
+}
+
+impl Scenario {
+    /// Every scenario, in the order `tlsdive lab` lists them (and `serve_all` assigns ports).
+    pub const ALL: &'static [Scenario] = &[
+        Scenario::Healthy,
+        Scenario::Tls12Only,
+        Scenario::Tls13Only,
+        Scenario::NoStarttls,
+        Scenario::Starttls454,
+        Scenario::CloseAfterStarttls,
+        Scenario::CloseAfterClientHello,
+        Scenario::ResetAfterClientHello,
+        Scenario::FatalAlert,
+        Scenario::ExpiredCert,
+        Scenario::NotYetValidCert,
+        Scenario::WrongNameCert,
+        Scenario::SelfSignedCert,
+        Scenario::UntrustedCert,
+        Scenario::ChainIncomplete,
+        Scenario::ClientCertRequired,
+        Scenario::SlowBanner,
+        Scenario::Banner421,
+        Scenario::EhloRejected,
+        Scenario::HostileBytes,
+        Scenario::HugeReply,
+        Scenario::PlaintextInjection,
+        Scenario::ImplicitTls,
+        Scenario::NotSmtp,
+        Scenario::HandshakeStall,
+        Scenario::PostTlsClose,
+    ];
+
+    /// Stable kebab-case name, e.g. `close-after-client-hello`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Healthy => "healthy",
+            Scenario::Tls12Only => "tls12-only",
+            Scenario::Tls13Only => "tls13-only",
+            Scenario::NoStarttls => "no-starttls",
+            Scenario::Starttls454 => "starttls-454",
+            Scenario::CloseAfterStarttls => "close-after-starttls",
+            Scenario::CloseAfterClientHello => "close-after-client-hello",
+            Scenario::ResetAfterClientHello => "reset-after-client-hello",
+            Scenario::FatalAlert => "fatal-alert",
+            Scenario::ExpiredCert => "expired-cert",
+            Scenario::NotYetValidCert => "not-yet-valid-cert",
+            Scenario::WrongNameCert => "wrong-name-cert",
+            Scenario::SelfSignedCert => "self-signed-cert",
+            Scenario::UntrustedCert => "untrusted-cert",
+            Scenario::ChainIncomplete => "chain-incomplete",
+            Scenario::ClientCertRequired => "client-cert-required",
+            Scenario::SlowBanner => "slow-banner",
+            Scenario::Banner421 => "banner-421",
+            Scenario::EhloRejected => "ehlo-rejected",
+            Scenario::HostileBytes => "hostile-bytes",
+            Scenario::HugeReply => "huge-reply",
+            Scenario::PlaintextInjection => "plaintext-injection",
+            Scenario::ImplicitTls => "implicit-tls",
+            Scenario::NotSmtp => "not-smtp",
+            Scenario::HandshakeStall => "handshake-stall",
+            Scenario::PostTlsClose => "post-tls-close",
+        }
+    }
+
+    /// The scenario with this kebab-case name (exact match).
+    pub fn from_name(name: &str) -> Option<Scenario> {
+        Scenario::ALL.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// One line for `tlsdive lab`: what is wrong with this server.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scenario::Healthy => "nothing: TLS 1.2 and 1.3, full chain, valid certificate",
+            Scenario::Tls12Only => "speaks only TLS 1.2",
+            Scenario::Tls13Only => "speaks only TLS 1.3",
+            Scenario::NoStarttls => "does not offer STARTTLS and answers it 502 5.5.1",
+            Scenario::Starttls454 => "answers STARTTLS 454 4.7.0 (TLS not available)",
+            Scenario::CloseAfterStarttls => "says 220 to STARTTLS, then closes (FIN)",
+            Scenario::CloseAfterClientHello => "reads the ClientHello, then closes (FIN)",
+            Scenario::ResetAfterClientHello => "reads the ClientHello, then resets (RST)",
+            Scenario::FatalAlert => "answers the ClientHello with a fatal handshake_failure alert",
+            Scenario::ExpiredCert => "certificate expired in 2020",
+            Scenario::NotYetValidCert => "certificate is not valid yet",
+            Scenario::WrongNameCert => "certificate is only for wrong.example.net",
+            Scenario::SelfSignedCert => "certificate is self-signed",
+            Scenario::UntrustedCert => "certificate issued by a CA nobody trusts",
+            Scenario::ChainIncomplete => "sends the leaf without its intermediate certificate",
+            Scenario::ClientCertRequired => "requires a client certificate from the lab CA",
+            Scenario::SlowBanner => "accepts the connection but never sends a banner",
+            Scenario::Banner421 => "greets with 421 4.3.2 and closes",
+            Scenario::EhloRejected => "rejects EHLO and HELO with 550 5.7.1",
+            Scenario::HostileBytes => "banner contains ANSI escapes and control bytes",
+            Scenario::HugeReply => "EHLO reply with a 1 MB line and 100,000 continuation lines",
+            Scenario::PlaintextInjection => "injects a plaintext line after the 220 to STARTTLS",
+            Scenario::ImplicitTls => "TLS from the first byte (port-465 style)",
+            Scenario::NotSmtp => "greets like an SSH server, not SMTP (a port mix-up)",
+            Scenario::HandshakeStall => "reads the ClientHello, then never answers",
+            Scenario::PostTlsClose => "completes the handshake, then closes without a reply",
+        }
+    }
+
+    /// The cause code tlsdive should diagnose against this server (see `DESIGN.md`),
+    /// for a default probe: STARTTLS (or implicit TLS for [`Scenario::implicit_tls`]),
+    /// the lab CA as the only root, no client certificate.
+    pub fn expected_cause(self) -> &'static str {
+        match self {
+            Scenario::Healthy
+            | Scenario::Tls12Only
+            | Scenario::Tls13Only
+            | Scenario::HostileBytes
+            | Scenario::ImplicitTls => "ok",
+            Scenario::NoStarttls => "starttls-not-offered",
+            Scenario::Starttls454 => "starttls-rejected",
+            Scenario::CloseAfterStarttls | Scenario::CloseAfterClientHello => {
+                "peer-closed-during-handshake"
+            }
+            Scenario::ResetAfterClientHello => "peer-reset-during-handshake",
+            Scenario::FatalAlert => "tls-alert",
+            Scenario::ExpiredCert => "cert-expired",
+            Scenario::NotYetValidCert => "cert-not-yet-valid",
+            Scenario::WrongNameCert => "cert-name-mismatch",
+            Scenario::SelfSignedCert => "cert-self-signed",
+            Scenario::UntrustedCert => "cert-untrusted",
+            Scenario::ChainIncomplete => "cert-chain-incomplete",
+            Scenario::ClientCertRequired => "client-cert-required",
+            Scenario::SlowBanner => "banner-timeout",
+            Scenario::Banner421 => "service-unavailable",
+            Scenario::EhloRejected => "ehlo-rejected",
+            Scenario::HugeReply | Scenario::NotSmtp => "not-smtp",
+            Scenario::PlaintextInjection => "plaintext-injection",
+            Scenario::HandshakeStall => "handshake-timeout",
+            Scenario::PostTlsClose => "post-tls-failure",
+        }
+    }
+
+    /// Whether the server speaks TLS from the first byte instead of STARTTLS.
+    pub fn implicit_tls(self) -> bool {
+        matches!(self, Scenario::ImplicitTls)
+    }
+}
+
+impl std::fmt::Display for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing an unknown scenario name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown lab scenario {0:?} (see `tlsdive lab` for the list)")]
+pub struct UnknownScenario(pub String);
+
+impl std::str::FromStr for Scenario {
+    type Err = UnknownScenario;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Scenario::from_name(name).ok_or_else(|| UnknownScenario(name.to_string()))
+    }
+}
+
+/// Serialized as its kebab-case [`Scenario::name`], so recordings and reports stay stable.
+impl serde::Serialize for Scenario {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scenario {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Scenario::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(UnknownScenario(name.into_owned())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for &s in Scenario::ALL {
+            let name = s.name();
+            assert!(seen.insert(name), "duplicate name {name}");
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{name} is not kebab-case"
+            );
+            assert_eq!(Scenario::from_name(name), Some(s));
+            assert!(!s.describe().is_empty());
+        }
+        assert_eq!(Scenario::from_name("nope"), None);
+        assert_eq!("fatal-alert".parse(), Ok(Scenario::FatalAlert));
+        assert!("Fatal-Alert".parse::<Scenario>().is_err());
+    }
+
+    #[test]
+    fn serde_uses_the_kebab_case_name() {
+        let json = serde_json::to_string(&Scenario::Starttls454).unwrap();
+        assert_eq!(json, r#""starttls-454""#);
+        let back: Scenario = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, Scenario::Starttls454);
+        assert!(serde_json::from_str::<Scenario>(r#""nope""#).is_err());
+    }
+
+    #[test]
+    fn expected_causes_are_design_codes() {
+        const CODES: &[&str] = &[
+            "ok",
+            "dns-failed",
+            "no-mx",
+            "connect-refused",
+            "connect-timeout",
+            "unreachable",
+            "banner-timeout",
+            "not-smtp",
+            "service-unavailable",
+            "ehlo-rejected",
+            "starttls-not-offered",
+            "starttls-rejected",
+            "plaintext-injection",
+            "peer-closed-during-handshake",
+            "peer-reset-during-handshake",
+            "handshake-timeout",
+            "tls-alert",
+            "no-shared-version",
+            "no-shared-cipher",
+            "no-shared-group",
+            "client-cert-required",
+            "cert-expired",
+            "cert-not-yet-valid",
+            "cert-name-mismatch",
+            "cert-untrusted",
+            "cert-self-signed",
+            "cert-chain-incomplete",
+            "post-tls-failure",
+            "timeout",
+            "internal-error",
+        ];
+        for &s in Scenario::ALL {
+            assert!(CODES.contains(&s.expected_cause()), "{s}");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The server-side rustls configuration for each scenario: which protocol versions,
+//! which certificate chain, and whether a client certificate is required.
+//!
+//! Built once per server at start (not per connection), with the aws-lc-rs provider
+//! spelled out so the lab does not depend on a process-wide default provider.
+
+use std::sync::Arc;
+
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
+use rustls_pki_types::CertificateDer;
+
+use super::pki::{LeafKey, Pki};
+use super::{LabError, Scenario};
+
+/// The acceptor for `scenario`, or `None` when the scenario never reaches TLS.
+pub(crate) fn acceptor(
+    scenario: Scenario,
+    pki: &Pki,
+) -> Result<Option<tokio_rustls::TlsAcceptor>, LabError> {
+    use Scenario as S;
+    let both: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13, &rustls::version::TLS12];
+    let (versions, leaf, with_intermediate): (&[&SupportedProtocolVersion], &LeafKey, bool) =
+        match scenario {
+            S::Tls12Only => (&[&rustls::version::TLS12], &pki.server, true),
+            S::Tls13Only => (&[&rustls::version::TLS13], &pki.server, true),
+            S::ExpiredCert => (both, &pki.expired, true),
+            S::NotYetValidCert => (both, &pki.not_yet_valid, true),
+            S::WrongNameCert => (both, &pki.wrong_name, true),
+            S::SelfSignedCert => (both, &pki.self_signed, false),
+            S::UntrustedCert => (both, &pki.untrusted, false),
+            S::ChainIncomplete => (both, &pki.server, false),
+            S::Healthy
+            | S::ClientCertRequired
+            | S::HostileBytes
+            | S::PlaintextInjection
+            | S::ImplicitTls
+            | S::PostTlsClose => (both, &pki.server, true),
+            S::NoStarttls
+            | S::Starttls454
+            | S::CloseAfterStarttls
+            | S::CloseAfterClientHello
+            | S::ResetAfterClientHello
+            | S::FatalAlert
+            | S::SlowBanner
+            | S::Banner421
+            | S::EhloRejected
+            | S::HugeReply
+            | S::NotSmtp
+            | S::HandshakeStall => return Ok(None),
+        };
+    let mut chain: Vec<CertificateDer<'static>> = vec![leaf.cert.clone()];
+    if with_intermediate {
+        chain.push(pki.intermediate.clone());
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder =
+        ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
+    let builder = if scenario == S::ClientCertRequired {
+        let mut roots = RootCertStore::empty();
+        roots.add(pki.root.clone())?;
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder.with_single_cert(chain, leaf.key())?;
+    Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+}
