@@ -250,7 +250,7 @@ async fn fatal_alert_seen_by_rustls() {
         .unwrap_err();
     assert_eq!(
         rustls_error(&err),
-        &rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure)
+        &rustls::Error::AlertReceived(rustls::AlertDescription::InternalError)
     );
 }
 

@@ -15,9 +15,9 @@ use tokio::net::TcpStream;
 use super::LabError;
 use super::smtp::{self, READ_IDLE, SmtpConn};
 
-/// A fatal `handshake_failure` alert record: alert, TLS 1.2 record version, length 2,
-/// level fatal (2), description handshake_failure (40).
-pub const FATAL_HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+/// A fatal `internal_error` alert record: alert, TLS 1.2 record version, length 2,
+/// level fatal (2), description internal_error (80).
+pub const FATAL_INTERNAL_ERROR: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50];
 
 /// Largest TLS record body we accept from the client: 2^14 plus the ciphertext expansion
 /// allowed by RFC 8446 section 5.2.

@@ -66,6 +66,9 @@ pub struct Pki {
     pub self_signed: LeafKey,
     /// Good names, issued by a rogue CA clients are never given.
     pub untrusted: LeafKey,
+    /// The rogue CA itself: sent with `untrusted` so the chain is complete but leads to a
+    /// root nobody trusts (a private CA), unlike `ChainIncomplete`.
+    pub rogue: CertificateDer<'static>,
     /// Client certificate (client auth), issued directly by the root.
     pub client: LeafKey,
 }
@@ -83,6 +86,7 @@ impl Pki {
         let int_issuer = Issuer::new(int_params, int_key);
 
         let (rogue_params, rogue_key) = ca_params("tlsdive lab rogue CA (untrusted)")?;
+        let rogue_cert = rogue_params.self_signed(&rogue_key)?;
         let rogue_issuer = Issuer::new(rogue_params, rogue_key);
 
         let good_names = || {
@@ -133,6 +137,7 @@ impl Pki {
             wrong_name,
             self_signed,
             untrusted,
+            rogue: rogue_cert.der().clone(),
             client,
         })
     }

@@ -24,7 +24,7 @@ pub enum Scenario {
     CloseAfterClientHello,
     /// `220` to STARTTLS, reads the ClientHello record, then RST.
     ResetAfterClientHello,
-    /// Answers the ClientHello with a fatal `handshake_failure` alert.
+    /// Answers the ClientHello with a fatal `internal_error` alert.
     FatalAlert,
     /// Leaf certificate expired (2020).
     ExpiredCert,
@@ -141,12 +141,12 @@ impl Scenario {
             Scenario::CloseAfterStarttls => "says 220 to STARTTLS, then closes (FIN)",
             Scenario::CloseAfterClientHello => "reads the ClientHello, then closes (FIN)",
             Scenario::ResetAfterClientHello => "reads the ClientHello, then resets (RST)",
-            Scenario::FatalAlert => "answers the ClientHello with a fatal handshake_failure alert",
+            Scenario::FatalAlert => "answers the ClientHello with a fatal internal_error alert",
             Scenario::ExpiredCert => "certificate expired in 2020",
             Scenario::NotYetValidCert => "certificate is not valid yet",
             Scenario::WrongNameCert => "certificate is only for wrong.example.net",
             Scenario::SelfSignedCert => "certificate is self-signed",
-            Scenario::UntrustedCert => "certificate issued by a CA nobody trusts",
+            Scenario::UntrustedCert => "certificate chain leads to a private CA nobody trusts",
             Scenario::ChainIncomplete => "sends the leaf without its intermediate certificate",
             Scenario::ClientCertRequired => "requires a client certificate from the lab CA",
             Scenario::SlowBanner => "accepts the connection but never sends a banner",
@@ -189,7 +189,8 @@ impl Scenario {
             Scenario::SlowBanner => "banner-timeout",
             Scenario::Banner421 => "service-unavailable",
             Scenario::EhloRejected => "ehlo-rejected",
-            Scenario::HugeReply | Scenario::NotSmtp => "not-smtp",
+            Scenario::HugeReply => "reply-too-long",
+            Scenario::NotSmtp => "not-smtp",
             Scenario::PlaintextInjection => "plaintext-injection",
             Scenario::HandshakeStall => "handshake-timeout",
             Scenario::PostTlsClose => "post-tls-failure",
@@ -301,6 +302,10 @@ mod tests {
             "post-tls-failure",
             "timeout",
             "internal-error",
+            "reply-too-long",
+            "connection-closed",
+            "not-tls",
+            "cancelled",
         ];
         for &s in Scenario::ALL {
             assert!(CODES.contains(&s.expected_cause()), "{s}");

@@ -136,7 +136,7 @@ async fn after_starttls(mut stream: TcpStream, ctx: &Ctx) -> Result<(), LabError
         }
         S::FatalAlert => {
             faults::read_record(&mut stream).await?;
-            smtp::write_timed(&mut stream, &faults::FATAL_HANDSHAKE_FAILURE).await?;
+            smtp::write_timed(&mut stream, &faults::FATAL_INTERNAL_ERROR).await?;
             faults::finish(stream).await;
         }
         S::HandshakeStall => {

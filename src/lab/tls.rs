@@ -20,38 +20,49 @@ pub(crate) fn acceptor(
 ) -> Result<Option<tokio_rustls::TlsAcceptor>, LabError> {
     use Scenario as S;
     let both: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13, &rustls::version::TLS12];
-    let (versions, leaf, with_intermediate): (&[&SupportedProtocolVersion], &LeafKey, bool) =
-        match scenario {
-            S::Tls12Only => (&[&rustls::version::TLS12], &pki.server, true),
-            S::Tls13Only => (&[&rustls::version::TLS13], &pki.server, true),
-            S::ExpiredCert => (both, &pki.expired, true),
-            S::NotYetValidCert => (both, &pki.not_yet_valid, true),
-            S::WrongNameCert => (both, &pki.wrong_name, true),
-            S::SelfSignedCert => (both, &pki.self_signed, false),
-            S::UntrustedCert => (both, &pki.untrusted, false),
-            S::ChainIncomplete => (both, &pki.server, false),
-            S::Healthy
-            | S::ClientCertRequired
-            | S::HostileBytes
-            | S::PlaintextInjection
-            | S::ImplicitTls
-            | S::PostTlsClose => (both, &pki.server, true),
-            S::NoStarttls
-            | S::Starttls454
-            | S::CloseAfterStarttls
-            | S::CloseAfterClientHello
-            | S::ResetAfterClientHello
-            | S::FatalAlert
-            | S::SlowBanner
-            | S::Banner421
-            | S::EhloRejected
-            | S::HugeReply
-            | S::NotSmtp
-            | S::HandshakeStall => return Ok(None),
-        };
+    let (versions, leaf, extra): (
+        &[&SupportedProtocolVersion],
+        &LeafKey,
+        Option<&CertificateDer<'static>>,
+    ) = match scenario {
+        S::Tls12Only => (
+            &[&rustls::version::TLS12],
+            &pki.server,
+            Some(&pki.intermediate),
+        ),
+        S::Tls13Only => (
+            &[&rustls::version::TLS13],
+            &pki.server,
+            Some(&pki.intermediate),
+        ),
+        S::ExpiredCert => (both, &pki.expired, Some(&pki.intermediate)),
+        S::NotYetValidCert => (both, &pki.not_yet_valid, Some(&pki.intermediate)),
+        S::WrongNameCert => (both, &pki.wrong_name, Some(&pki.intermediate)),
+        S::SelfSignedCert => (both, &pki.self_signed, None),
+        S::UntrustedCert => (both, &pki.untrusted, Some(&pki.rogue)),
+        S::ChainIncomplete => (both, &pki.server, None),
+        S::Healthy
+        | S::ClientCertRequired
+        | S::HostileBytes
+        | S::PlaintextInjection
+        | S::ImplicitTls
+        | S::PostTlsClose => (both, &pki.server, Some(&pki.intermediate)),
+        S::NoStarttls
+        | S::Starttls454
+        | S::CloseAfterStarttls
+        | S::CloseAfterClientHello
+        | S::ResetAfterClientHello
+        | S::FatalAlert
+        | S::SlowBanner
+        | S::Banner421
+        | S::EhloRejected
+        | S::HugeReply
+        | S::NotSmtp
+        | S::HandshakeStall => return Ok(None),
+    };
     let mut chain: Vec<CertificateDer<'static>> = vec![leaf.cert.clone()];
-    if with_intermediate {
-        chain.push(pki.intermediate.clone());
+    if let Some(extra) = extra {
+        chain.push(extra.clone());
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder =

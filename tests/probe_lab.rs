@@ -1,0 +1,326 @@
+//! The engine and diagnosis against the lab's real servers on 127.0.0.1: every scenario gets
+//! the cause code it was built to produce, and the evidence shows what the wire showed.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{fixture, probe};
+use tlsdive::cert::CertProblem;
+use tlsdive::diagnose::Retry;
+use tlsdive::event::{ConnectionEnd, EventKind};
+use tlsdive::lab::Scenario;
+use tlsdive::plan::{Sni, TlsVersion};
+use tlsdive::wire::{Dir, MessageInfo};
+
+fn short_timeouts(s: Scenario) -> impl FnOnce(&mut tlsdive::plan::Plan) {
+    move |p| {
+        if matches!(s, Scenario::SlowBanner | Scenario::HandshakeStall) {
+            p.timeouts.reply = Duration::from_millis(300);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_lab_scenario_gets_its_cause() {
+    let mut wrong = Vec::new();
+    for &s in Scenario::ALL {
+        let (a, d) = probe(s, short_timeouts(s)).await;
+        if d.cause != s.expected_cause() {
+            wrong.push(format!(
+                "{}: expected {}, got {} ({}) failure={:?}",
+                s.name(),
+                s.expected_cause(),
+                d.cause,
+                d.summary,
+                a.failure()
+            ));
+        }
+        assert!(!d.summary.is_empty());
+        assert!(a.finished.is_some());
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn healthy_server_negotiates_tls13_with_post_quantum_key_share() {
+    let (a, d) = probe(Scenario::Healthy, |_| {}).await;
+    assert!(d.ok, "{d:?}");
+    assert_eq!(d.cause, "ok");
+    let n = a.negotiated.as_ref().unwrap();
+    assert_eq!(n.version, "TLSv1.3");
+    assert_eq!(n.group.as_deref(), Some("X25519MLKEM768"));
+    assert_eq!(n.handshake_kind, "full");
+    // The ClientHello was decoded from the wire.
+    let ch = a
+        .messages()
+        .find_map(|(_, dir, m)| match m {
+            MessageInfo::ClientHello(ch) if dir == Dir::Client => Some(ch.clone()),
+            _ => None,
+        })
+        .expect("ClientHello in the timeline");
+    assert!(ch.versions.contains(&"TLSv1.3".to_string()));
+    assert_eq!(ch.key_shares[0].0, "X25519MLKEM768");
+    assert!(
+        ch.size > 1000,
+        "post-quantum key share makes a big hello: {}",
+        ch.size
+    );
+    // The server's TLS 1.3 flight after its ServerHello is encrypted.
+    assert!(
+        a.messages()
+            .any(|(_, dir, m)| dir == Dir::Server && matches!(m, MessageInfo::Encrypted { .. }))
+    );
+    // Chain with intermediate, verified.
+    assert_eq!(a.certificates.len(), 2);
+    assert!(a.verdict.as_ref().unwrap().ok);
+    // EHLO before and after TLS; STARTTLS is only offered before.
+    assert!(a.capabilities(false).iter().any(|c| c == "STARTTLS"));
+    assert!(!a.capabilities(true).iter().any(|c| c == "STARTTLS"));
+    assert!(!a.capabilities(true).is_empty());
+    // Never MAIL/RCPT/DATA/AUTH; ends with QUIT.
+    let sent: Vec<&str> = a
+        .transcript
+        .iter()
+        .filter(|l| l.dir == Dir::Client)
+        .map(|l| l.line.as_str())
+        .collect();
+    assert_eq!(
+        sent,
+        vec![
+            "EHLO probe.tlsdive.test",
+            "STARTTLS",
+            "EHLO probe.tlsdive.test",
+            "QUIT"
+        ]
+    );
+    assert_eq!(a.ended.map(|e| e.0), Some(ConnectionEnd::ClosedByUs));
+}
+
+#[tokio::test]
+async fn tls12_only_server_shows_plaintext_handshake_messages() {
+    let (a, d) = probe(Scenario::Tls12Only, |_| {}).await;
+    assert_eq!(d.cause, "ok");
+    assert_eq!(a.negotiated.as_ref().unwrap().version, "TLSv1.2");
+    let names: Vec<String> = a
+        .messages()
+        .map(|(_, _, m)| tlsdive::diagnose::evidence::message_words(m))
+        .collect();
+    for want in [
+        "ServerHello",
+        "Certificate (2",
+        "ServerKeyExchange",
+        "ServerHelloDone",
+        "ClientKeyExchange",
+        "ChangeCipherSpec",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(want)),
+            "{want} missing from {names:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn tls13_only_server_with_tls12_client_is_no_shared_version() {
+    let (_, d) = probe(Scenario::Tls13Only, |p| {
+        p.tls.versions = vec![TlsVersion::Tls12]
+    })
+    .await;
+    assert_eq!(d.cause, "no-shared-version", "{d:?}");
+    assert!(
+        d.next_steps
+            .iter()
+            .any(|s| s.retry == Some(Retry::BothVersions))
+    );
+}
+
+#[tokio::test]
+async fn close_after_client_hello_names_the_hello_and_suggests_dropping_pq() {
+    let (a, d) = probe(Scenario::CloseAfterClientHello, |_| {}).await;
+    assert_eq!(d.cause, "peer-closed-during-handshake");
+    assert!(d.summary.contains("after our"), "{}", d.summary);
+    assert!(
+        d.summary.contains("ClientHello with no alert"),
+        "{}",
+        d.summary
+    );
+    assert_eq!(a.ended.map(|e| e.0), Some(ConnectionEnd::Fin));
+    assert_eq!(d.next_steps[0].retry, Some(Retry::WithoutPostQuantum));
+    assert!(
+        d.next_steps
+            .iter()
+            .any(|s| s.retry == Some(Retry::Tls12Only))
+    );
+    // Following the advice changes the ClientHello: no post-quantum key share.
+    let plan = Retry::WithoutPostQuantum
+        .apply(a.plan.as_ref().unwrap())
+        .unwrap();
+    let (b, _) = common::run(plan).await;
+    let ch = b
+        .messages()
+        .find_map(|(_, _, m)| match m {
+            MessageInfo::ClientHello(ch) => Some(ch.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        ch.groups.iter().all(|g| !g.contains("MLKEM")),
+        "{:?}",
+        ch.groups
+    );
+}
+
+#[tokio::test]
+async fn reset_after_client_hello_is_seen_as_rst() {
+    let (a, d) = probe(Scenario::ResetAfterClientHello, |_| {}).await;
+    assert_eq!(d.cause, "peer-reset-during-handshake");
+    assert_eq!(a.ended.map(|e| e.0), Some(ConnectionEnd::Rst));
+}
+
+#[tokio::test]
+async fn certificate_problems_are_shown_even_when_verification_fails() {
+    let (a, d) = probe(Scenario::ExpiredCert, |_| {}).await;
+    assert_eq!(d.cause, "cert-expired");
+    assert!(!a.certificates.is_empty(), "chain captured");
+    assert!(matches!(
+        a.verdict.as_ref().unwrap().problem,
+        Some(CertProblem::Expired { .. })
+    ));
+    assert!(d.summary.contains("expired on 20"), "{}", d.summary);
+    assert!(a.negotiated.is_none());
+
+    let (a, d) = probe(Scenario::WrongNameCert, |_| {}).await;
+    assert_eq!(d.cause, "cert-name-mismatch");
+    assert!(d.summary.contains("looked for 127.0.0.1"), "{}", d.summary);
+    assert!(d.summary.contains("wrong.example.net"), "{}", d.summary);
+    assert!(
+        d.next_steps
+            .iter()
+            .any(|s| s.retry == Some(Retry::Sni("wrong.example.net".into())))
+    );
+    assert!(
+        a.certificates[0]
+            .sans
+            .contains(&"wrong.example.net".to_string())
+    );
+}
+
+#[tokio::test]
+async fn no_verify_completes_the_handshake_and_still_reports_the_verdict() {
+    let (a, d) = probe(Scenario::ExpiredCert, |p| p.tls.verify = false).await;
+    assert!(d.ok);
+    assert_eq!(d.cause, "cert-expired");
+    assert!(d.summary.contains("verification is off"), "{}", d.summary);
+    assert!(a.negotiated.is_some());
+    assert!(!a.verdict.as_ref().unwrap().ok);
+}
+
+#[tokio::test]
+async fn untrusted_and_incomplete_chains_without_the_lab_ca() {
+    let (_, d) = probe(Scenario::Healthy, |p| p.tls.ca_file = None).await;
+    assert!(
+        matches!(d.cause, "cert-untrusted" | "cert-chain-incomplete"),
+        "system roots do not know the lab CA: {d:?}"
+    );
+    let (_, d) = probe(Scenario::ChainIncomplete, |_| {}).await;
+    assert_eq!(d.cause, "cert-chain-incomplete");
+    assert!(d.summary.contains("intermediate"), "{}", d.summary);
+}
+
+#[tokio::test]
+async fn client_certificate_required_then_supplied() {
+    let (a, d) = probe(Scenario::ClientCertRequired, |_| {}).await;
+    assert_eq!(d.cause, "client-cert-required", "{d:?}");
+    assert!(
+        a.notes
+            .iter()
+            .any(|(_, n)| n.contains("asked for a client certificate"))
+    );
+    let f = fixture();
+    let (_, d) = probe(Scenario::ClientCertRequired, |p| {
+        p.tls.client_cert = Some(f.client_cert.clone());
+        p.tls.client_key = Some(f.client_key.clone());
+    })
+    .await;
+    assert_eq!(d.cause, "ok", "{d:?}");
+}
+
+#[tokio::test]
+async fn hostile_bytes_never_reach_the_transcript_raw() {
+    let (a, d) = probe(Scenario::HostileBytes, |_| {}).await;
+    assert_eq!(d.cause, "ok");
+    for l in &a.transcript {
+        assert!(
+            !l.line.chars().any(|c| c.is_control() && c != '\t'),
+            "raw control byte in {:?}",
+            l.line
+        );
+    }
+    let banner = &a.transcript[0].line;
+    assert!(banner.contains("\\e[2J"), "{banner}");
+    let text = tlsdive::report::text::report(&a);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'));
+}
+
+#[tokio::test]
+async fn huge_and_endless_replies_are_cut() {
+    let (a, d) = probe(Scenario::HugeReply, |_| {}).await;
+    assert_eq!(d.cause, "reply-too-long", "{d:?}");
+    assert!(a.reply_cut.is_some());
+    assert!(a.transcript.iter().any(|l| l.truncated));
+    assert!(a.transcript.iter().all(|l| l.line.len() < 3000));
+}
+
+#[tokio::test]
+async fn plaintext_injection_is_reported_and_not_fed_to_tls() {
+    let (a, d) = probe(Scenario::PlaintextInjection, |_| {}).await;
+    assert_eq!(d.cause, "plaintext-injection");
+    let (n, preview) = a.injected.clone().unwrap();
+    assert!(n > 0);
+    assert!(preview.contains("250-INJECTED"), "{preview}");
+    assert!(
+        !a.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::TlsRecord { .. })),
+        "no TLS after injection"
+    );
+}
+
+#[tokio::test]
+async fn slow_banner_and_stalled_handshake_time_out() {
+    let (a, d) = probe(Scenario::SlowBanner, short_timeouts(Scenario::SlowBanner)).await;
+    assert_eq!(d.cause, "banner-timeout");
+    assert_eq!(a.ended.map(|e| e.0), Some(ConnectionEnd::Timeout));
+    let (_, d) = probe(
+        Scenario::HandshakeStall,
+        short_timeouts(Scenario::HandshakeStall),
+    )
+    .await;
+    assert_eq!(d.cause, "handshake-timeout");
+}
+
+#[tokio::test]
+async fn implicit_tls_reads_the_banner_over_tls() {
+    let (a, d) = probe(Scenario::ImplicitTls, |_| {}).await;
+    assert_eq!(d.cause, "ok", "{d:?}");
+    assert!(a.transcript[0].tls && a.transcript[0].line.starts_with("220"));
+}
+
+#[tokio::test]
+async fn sni_is_sent_when_asked_and_verified_against() {
+    let (a, d) = probe(Scenario::Healthy, |p| {
+        p.tls.sni = Sni::Name("localhost".into())
+    })
+    .await;
+    assert_eq!(d.cause, "ok");
+    let sni = a.messages().find_map(|(_, _, m)| match m {
+        MessageInfo::ClientHello(ch) => ch.sni.clone(),
+        _ => None,
+    });
+    assert_eq!(sni.as_deref(), Some("localhost"));
+    assert_eq!(
+        a.verdict.unwrap().name_checked.as_deref(),
+        Some("localhost")
+    );
+}
