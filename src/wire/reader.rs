@@ -100,10 +100,14 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
+    /// (input, expected u8, u16 after it, u24 after that)
+    type IntCase = (&'static [u8], Option<u8>, Option<u16>, Option<u32>);
+    /// (input, prefix width, expected body, bytes left after)
+    type VecCase = (&'static [u8], u8, Option<&'static [u8]>, usize);
+
     #[test]
     fn integers_and_short_reads() {
-        // (input, expected u8, u16 after it, u24 after that)
-        let cases: &[(&[u8], Option<u8>, Option<u16>, Option<u32>)] = &[
+        let cases: &[IntCase] = &[
             (&[], None, None, None),
             (&[1], Some(1), None, None),
             (&[1, 2], Some(1), None, None),
@@ -138,8 +142,7 @@ mod tests {
 
     #[test]
     fn length_prefixed_vectors() {
-        // (input, which prefix width, expected body, bytes left after)
-        let cases: &[(&[u8], u8, Option<&[u8]>, usize)] = &[
+        let cases: &[VecCase] = &[
             (&[2, 0xa, 0xb, 0xc], 1, Some(&[0xa, 0xb]), 1),
             (&[3, 0xa, 0xb], 1, None, 3),
             (&[0, 2, 1, 2], 2, Some(&[1, 2]), 0),
