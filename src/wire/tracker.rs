@@ -223,3 +223,107 @@ impl Tracker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ct: u8, payload: &[u8]) -> Vec<u8> {
+        let mut r = vec![ct, 3, 3];
+        r.extend(u16::try_from(payload.len()).unwrap_or(0).to_be_bytes());
+        r.extend(payload);
+        r
+    }
+
+    /// A minimal hello: TLS 1.2 legacy version, one suite, and the given extensions.
+    fn hello(typ: u8, exts: &[u8]) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend([5; 32]);
+        if typ == 1 {
+            body.extend([0, 0, 2, 0x13, 0x01, 1, 0]);
+        } else {
+            body.extend([0, 0x13, 0x01, 0]);
+        }
+        body.extend(u16::try_from(exts.len()).unwrap_or(0).to_be_bytes());
+        body.extend(exts);
+        let mut msg = vec![typ, 0];
+        msg.extend(u16::try_from(body.len()).unwrap_or(0).to_be_bytes());
+        msg.extend(body);
+        record(HANDSHAKE, &msg)
+    }
+
+    fn kinds(infos: &[RecordInfo]) -> Vec<(bool, Vec<MessageInfo>)> {
+        infos
+            .iter()
+            .map(|r| (r.encrypted, r.messages.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn tls12_ccs_encrypts_its_direction_only() {
+        let mut t = Tracker::new();
+        t.feed(Dir::Client, &hello(1, &[]));
+        t.feed(Dir::Server, &hello(2, &[]));
+        assert_eq!(t.negotiated_version(), Some(0x0303));
+        let got = t.feed(
+            Dir::Client,
+            &[record(20, &[1]), record(22, &[0; 40])].concat(),
+        );
+        assert_eq!(
+            kinds(&got),
+            [
+                (false, vec![MessageInfo::ChangeCipherSpec]),
+                (true, vec![MessageInfo::Encrypted { length: 40 }]),
+            ]
+        );
+        assert!(t.is_encrypted(Dir::Client) && !t.is_encrypted(Dir::Server));
+        let alert = t.feed(Dir::Server, &record(21, &[2, 40]));
+        assert!(matches!(alert.first().map(|r| r.encrypted), Some(false)));
+    }
+
+    #[test]
+    fn tls13_ccs_switches_nothing_and_plaintext_alerts_still_decode() {
+        let mut t = Tracker::new();
+        t.feed(Dir::Client, &hello(1, &[0, 43, 0, 3, 2, 3, 4]));
+        // A compatibility CCS before the ServerHello: no switch, the client offered 1.3.
+        t.feed(Dir::Client, &record(20, &[1]));
+        assert!(!t.is_encrypted(Dir::Client));
+        t.feed(Dir::Server, &hello(2, &[0, 43, 0, 2, 3, 4]));
+        assert_eq!(t.negotiated_version(), Some(0x0304));
+        t.feed(Dir::Server, &record(20, &[1]));
+        let got = t.feed(Dir::Server, &record(23, &[0; 50]));
+        assert_eq!(
+            kinds(&got),
+            [(true, vec![MessageInfo::Encrypted { length: 50 }])]
+        );
+        // The client rejected the ServerHello before it had keys: a plaintext alert.
+        let got = t.feed(Dir::Client, &record(21, &[2, 47]));
+        let alert = got.first().and_then(|r| r.messages.first());
+        assert!(
+            matches!(alert, Some(MessageInfo::Alert(a)) if a.description == "illegal_parameter")
+        );
+    }
+
+    #[test]
+    fn odd_records() {
+        let mut t = Tracker::new();
+        let got = t.feed(
+            Dir::Client,
+            &[record(22, &[]), record(20, &[2]), record(24, &[1])].concat(),
+        );
+        let messages: Vec<_> = got.iter().map(|r| r.messages.clone()).collect();
+        assert!(matches!(
+            messages.first().map(Vec::as_slice),
+            Some([MessageInfo::Malformed { .. }])
+        ));
+        assert!(matches!(
+            messages.get(1).map(Vec::as_slice),
+            Some([MessageInfo::Malformed { .. }])
+        ));
+        assert_eq!(
+            got.get(2).map(|r| r.content_type.as_str()),
+            Some("heartbeat")
+        );
+        assert_eq!(t.negotiated_version(), None);
+    }
+}
