@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Probe TARGET once and print a report (text or --json).
-    Probe(ProbeArgs),
+    Probe(Box<ProbeArgs>),
     /// Print the report of a recording made with --record.
     Replay {
         /// A JSON-lines recording.

@@ -88,7 +88,8 @@ mod tests {
     #[test]
     fn target_forms() {
         let ip = |s: &str| Target::Ip(s.parse().unwrap());
-        let cases: &[(&str, Result<(Target, Option<u16>), TargetError>)] = &[
+        type Case = (&'static str, Result<(Target, Option<u16>), TargetError>);
+        let cases: &[Case] = &[
             (
                 "example.com",
                 Ok((Target::Domain("example.com".into()), None)),

@@ -239,7 +239,7 @@ async fn fatal_alert_bytes_then_fin() {
     s.write_all(FAKE_CLIENT_HELLO).await.unwrap();
     let mut got = Vec::new();
     s.read_to_end(&mut got).await.unwrap();
-    assert_eq!(got, [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    assert_eq!(got, [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50]);
 }
 
 #[tokio::test]

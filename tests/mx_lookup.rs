@@ -21,13 +21,24 @@ async fn dns_server() -> (SocketAddr, tokio::task::JoinHandle<()>) {
         let mut buf = [0u8; 1500];
         // Bounded: a test makes a handful of queries.
         for _ in 0..200 {
-            let Ok((n, peer)) = sock.recv_from(&mut buf).await else { return };
-            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+            let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
+                return;
+            };
+            let Ok(query) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
             let mut reply = query.clone().into_response();
             reply.metadata.recursion_available = true;
-            let Some(q) = query.queries.first() else { continue };
+            let Some(q) = query.queries.first() else {
+                continue;
+            };
             let name = q.name().to_ascii();
-            let known = ["lab.test.", "mx.lab.tlsdive.test.", "backup.lab.test.", "nomx.test."];
+            let known = [
+                "lab.test.",
+                "mx.lab.tlsdive.test.",
+                "backup.lab.test.",
+                "nomx.test.",
+            ];
             if !known.contains(&name.as_str()) {
                 reply.metadata.response_code = ResponseCode::NXDomain;
             }
@@ -35,8 +46,14 @@ async fn dns_server() -> (SocketAddr, tokio::task::JoinHandle<()>) {
             match (name.as_str(), q.query_type()) {
                 ("lab.test.", RecordType::MX) => {
                     // Listed worst first: the resolver must sort by preference.
-                    reply.add_answer(rec(RData::MX(MX::new(20, Name::from_ascii("backup.lab.test.").unwrap()))));
-                    reply.add_answer(rec(RData::MX(MX::new(10, Name::from_ascii("mx.lab.tlsdive.test.").unwrap()))));
+                    reply.add_answer(rec(RData::MX(MX::new(
+                        20,
+                        Name::from_ascii("backup.lab.test.").unwrap(),
+                    ))));
+                    reply.add_answer(rec(RData::MX(MX::new(
+                        10,
+                        Name::from_ascii("mx.lab.tlsdive.test.").unwrap(),
+                    ))));
                 }
                 ("mx.lab.tlsdive.test.", RecordType::A) | ("nomx.test.", RecordType::A) => {
                     reply.add_answer(rec(RData::A(A(Ipv4Addr::LOCALHOST))));
@@ -71,20 +88,36 @@ async fn mx_lookup_tries_the_best_preference_and_verifies_its_name() {
     assert_eq!(d.cause, "ok", "{d:?}");
     let (domain, hosts) = a.resolution.mx.clone().expect("MX listed");
     assert_eq!(domain, "lab.test");
-    let listed: Vec<(u16, &str, Vec<IpAddr>)> =
-        hosts.iter().map(|h| (h.preference, h.exchange.as_str(), h.addresses.clone())).collect();
+    let listed: Vec<(u16, &str, Vec<IpAddr>)> = hosts
+        .iter()
+        .map(|h| (h.preference, h.exchange.as_str(), h.addresses.clone()))
+        .collect();
     assert_eq!(
         listed,
         vec![
-            (10, "mx.lab.tlsdive.test", vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
-            (20, "backup.lab.test", vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))]),
+            (
+                10,
+                "mx.lab.tlsdive.test",
+                vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]
+            ),
+            (
+                20,
+                "backup.lab.test",
+                vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))]
+            ),
         ]
     );
     assert_eq!(a.host(), Some("mx.lab.tlsdive.test"));
     // The certificate was checked against the MX host name, and SNI carried it.
-    assert_eq!(a.verdict.as_ref().unwrap().name_checked.as_deref(), Some("mx.lab.tlsdive.test"));
+    assert_eq!(
+        a.verdict.as_ref().unwrap().name_checked.as_deref(),
+        Some("mx.lab.tlsdive.test")
+    );
     let json = tlsdive::report::json::report(&a);
-    assert_eq!(json["target"]["mx"]["hosts"][1]["exchange"], "backup.lab.test");
+    assert_eq!(
+        json["target"]["mx"]["hosts"][1]["exchange"],
+        "backup.lab.test"
+    );
 }
 
 #[tokio::test]

@@ -61,7 +61,9 @@ async fn s_server(args: &[&str]) -> SServer {
     }
 }
 
-async fn probe_behind_front(args: &[&str]) -> (tlsdive::session::Attempt, tlsdive::diagnose::Diagnosis) {
+async fn probe_behind_front(
+    args: &[&str],
+) -> (tlsdive::session::Attempt, tlsdive::diagnose::Diagnosis) {
     let backend = s_server(args).await;
     let front = lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
         .await
@@ -75,7 +77,11 @@ async fn tls10_only_server_is_no_shared_version() {
     let (a, d) = probe_behind_front(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]).await;
     assert_eq!(d.cause, "no-shared-version", "{d:?}");
     // The STARTTLS dialogue happened, then the server refused our versions.
-    assert!(a.transcript.iter().any(|l| l.line.starts_with("220") && l.line.contains("TLS")));
+    assert!(
+        a.transcript
+            .iter()
+            .any(|l| l.line.starts_with("220") && l.line.contains("TLS"))
+    );
     assert!(a.negotiated.is_none());
 }
 

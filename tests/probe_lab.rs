@@ -137,7 +137,8 @@ async fn tls13_only_server_with_tls12_client_is_no_shared_version() {
 
 #[tokio::test]
 async fn close_after_client_hello_names_the_hello_and_suggests_dropping_pq() {
-    let (a, d) = probe(Scenario::CloseAfterClientHello, |_| {}).await;
+    let srv = common::server(Scenario::CloseAfterClientHello).await;
+    let (a, d) = common::run(common::plan_for(srv.addr, false)).await;
     assert_eq!(d.cause, "peer-closed-during-handshake");
     assert!(d.summary.contains("after our"), "{}", d.summary);
     assert!(

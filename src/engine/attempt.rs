@@ -267,7 +267,7 @@ async fn handshake(
                     None => "unknown",
                 }
                 .to_string(),
-                alpn: conn.alpn_protocol().map(|p| sanitize::escape_bytes(p)),
+                alpn: conn.alpn_protocol().map(sanitize::escape_bytes),
             };
             em.emit(EventKind::TlsEstablished { negotiated });
             em.start_phase(Phase::PostTls);

@@ -128,12 +128,10 @@ impl ReplyReader {
                 skipped = 0;
                 // Parse: code, separator, text.
                 let (this_code, last, text) = parse_line(&raw)?;
-                if let Some(c) = code {
-                    if c != this_code {
-                        return Err(ReplyError::NotSmtp(format!(
-                            "reply code changed from {c} to {this_code} inside one reply"
-                        )));
-                    }
+                if let Some(c) = code.filter(|c| *c != this_code) {
+                    return Err(ReplyError::NotSmtp(format!(
+                        "reply code changed from {c} to {this_code} inside one reply"
+                    )));
                 }
                 code = Some(this_code);
                 let mut shown = sanitize::escape_bytes(&raw);
