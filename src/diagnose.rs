@@ -394,36 +394,44 @@ fn tls_failure(
         return mk(cause, summary, evidence, steps);
     }
     if let Some(what) = code.strip_prefix("incompatible:") {
-        let versionish = what.contains("Tls12")
+        let (cause, summary, steps) = if what.contains("Tls12")
+            || what.contains("Tls13")
             || what.contains("Version")
-            || what.contains("SupportedVersions");
-        if versionish {
-            return mk(
+        {
+            (
                 "no-shared-version",
                 format!(
                     "the server answered with a version we did not offer or cannot speak ({}): {error}",
                     facts.server_version_words()
                 ),
-                evidence,
                 version_steps(plan),
-            );
-        }
-        let groupish =
-            what.contains("KeyExchange") || what.contains("Group") || what.contains("KeyShare");
-        if groupish {
-            return mk(
+            )
+        } else if ["KxGroups", "KeyShare", "NamedGroups", "EcPoint"]
+            .iter()
+            .any(|k| what.contains(k))
+        {
+            (
                 "no-shared-group",
                 format!("no key-exchange group in common: {error}"),
-                evidence,
                 group_steps(),
-            );
-        }
-        return mk(
-            "no-shared-cipher",
-            format!("the server chose something we cannot use: {error}"),
-            evidence,
-            suite_steps(),
-        );
+            )
+        } else if what.contains("CipherSuites") {
+            (
+                "no-shared-cipher",
+                format!("no cipher suite in common: {error}"),
+                suite_steps(),
+            )
+        } else {
+            (
+                "tls-protocol-error",
+                format!("the server's handshake is not something we can accept: {error}"),
+                vec![step(
+                    "scan what the server accepts (tlsdive scan)",
+                    Some(Retry::Scan),
+                )],
+            )
+        };
+        return mk(cause, summary, evidence, steps);
     }
     if facts.server_sent_non_tls() {
         return mk(
@@ -441,10 +449,11 @@ fn tls_failure(
     }
     let cause = if phase == Phase::PostTls {
         "post-tls-failure"
+    } else if code.starts_with("misbehaved:") || code.starts_with("invalid-message:") {
+        "tls-protocol-error"
     } else {
         "tls-alert"
     };
-    let _ = server_hello;
     mk(
         cause,
         format!("the TLS handshake failed: {error}"),
@@ -533,3 +542,6 @@ pub fn describe_client_hello(a: &Attempt) -> Option<String> {
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests;

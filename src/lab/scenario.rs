@@ -305,6 +305,7 @@ mod tests {
             "reply-too-long",
             "connection-closed",
             "not-tls",
+            "tls-protocol-error",
             "cancelled",
         ];
         for &s in Scenario::ALL {

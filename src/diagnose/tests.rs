@@ -1,0 +1,198 @@
+//! Table-driven diagnosis tests: attempts built from event sequences, the cause each gets.
+
+use super::*;
+use crate::event::{EventKind, Failure, Phase, ProbeEvent};
+use crate::plan::{Plan, Target};
+use crate::wire::{AlertInfo, ClientHelloInfo, Dir, MessageInfo, RecordInfo, ServerHelloInfo};
+
+fn attempt(plan: Plan, kinds: Vec<EventKind>) -> Attempt {
+    let mut a = Attempt::new(1, None);
+    let mut all = vec![EventKind::AttemptStarted {
+        plan: Box::new(plan),
+    }];
+    all.extend(kinds);
+    for (i, kind) in all.into_iter().enumerate() {
+        a.apply(&ProbeEvent {
+            attempt: 1,
+            at_us: i as u64 * 1000,
+            kind,
+        });
+    }
+    a
+}
+
+fn record(dir: Dir, m: MessageInfo) -> EventKind {
+    EventKind::TlsRecord {
+        dir,
+        record: RecordInfo {
+            content_type: "handshake".into(),
+            version: "TLSv1.2".into(),
+            length: 100,
+            encrypted: false,
+            messages: vec![m],
+        },
+    }
+}
+
+fn hello() -> EventKind {
+    record(
+        Dir::Client,
+        MessageInfo::ClientHello(ClientHelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
+            cipher_suites: vec!["TLS13_AES_128_GCM_SHA256".into()],
+            groups: vec!["X25519MLKEM768".into(), "X25519".into()],
+            key_shares: vec![("X25519MLKEM768".into(), 1216)],
+            sni: None,
+            alpn: vec![],
+            signature_algorithms: vec![],
+            extensions: vec![],
+            size: 1350,
+        }),
+    )
+}
+
+fn alert(name: &str) -> EventKind {
+    record(
+        Dir::Server,
+        MessageInfo::Alert(AlertInfo {
+            level: "fatal".into(),
+            description: name.into(),
+            code: 0,
+        }),
+    )
+}
+
+fn finished(f: Failure, phase: Phase) -> EventKind {
+    EventKind::AttemptFinished {
+        failure: Some(f),
+        phase,
+    }
+}
+
+fn tls(code: &str) -> Failure {
+    Failure::Tls {
+        error: format!("rustls says {code}"),
+        code: code.into(),
+    }
+}
+
+fn plan() -> Plan {
+    Plan::new(Target::Host("mx.example.net".into()))
+}
+
+#[test]
+fn causes_from_event_sequences() {
+    let mut groups_only = plan();
+    groups_only.tls.groups = vec!["secp384r1".into()];
+    let hs = Phase::TlsHandshake;
+    let cases: Vec<(&str, Plan, Vec<EventKind>)> = vec![
+        ("no-shared-version", plan(), vec![hello(), alert("protocol_version"), finished(tls("alert:protocol_version"), hs)]),
+        ("no-shared-cipher", plan(), vec![hello(), alert("handshake_failure"), finished(tls("alert:handshake_failure"), hs)]),
+        ("no-shared-group", groups_only, vec![hello(), alert("handshake_failure"), finished(tls("alert:handshake_failure"), hs)]),
+        ("no-shared-cipher", plan(), vec![hello(), alert("insufficient_security"), finished(tls("alert:insufficient_security"), hs)]),
+        ("tls-alert", plan(), vec![hello(), alert("internal_error"), finished(tls("alert:internal_error"), hs)]),
+        ("client-cert-required", plan(), vec![hello(), finished(tls("alert:certificate_required"), Phase::PostTls)]),
+        (
+            "client-cert-required",
+            plan(),
+            vec![
+                hello(),
+                EventKind::Note { text: "the server asked for a client certificate (0 acceptable issuer names); we have none to send (--cert/--key)".into() },
+                finished(tls("alert:handshake_failure"), hs),
+            ],
+        ),
+        ("no-shared-version", plan(), vec![hello(), finished(tls("incompatible:ServerDoesNotSupportTls12Or13"), hs)]),
+        ("no-shared-group", plan(), vec![hello(), finished(tls("incompatible:NoKxGroupsInCommon"), hs)]),
+        ("no-shared-cipher", plan(), vec![hello(), finished(tls("incompatible:NoCipherSuitesInCommon"), hs)]),
+        ("tls-protocol-error", plan(), vec![hello(), finished(tls("misbehaved:SelectedUnofferedCipherSuite"), hs)]),
+        (
+            "not-tls",
+            plan(),
+            vec![hello(), record(Dir::Server, MessageInfo::Malformed { reason: "not TLS: 250 ok".into() }), finished(tls("invalid-message:InvalidContentType"), hs)],
+        ),
+        ("peer-closed-during-handshake", plan(), vec![hello(), finished(Failure::PeerClosed, hs)]),
+        ("peer-reset-during-handshake", plan(), vec![hello(), finished(Failure::PeerReset, hs)]),
+        ("connection-closed", plan(), vec![finished(Failure::PeerClosed, Phase::Banner)]),
+        ("post-tls-failure", plan(), vec![finished(Failure::PeerClosed, Phase::PostTls)]),
+        ("banner-timeout", plan(), vec![finished(Failure::Timeout, Phase::Banner)]),
+        ("handshake-timeout", plan(), vec![hello(), finished(Failure::Timeout, hs)]),
+        ("timeout", plan(), vec![finished(Failure::Timeout, Phase::Ehlo)]),
+        ("service-unavailable", plan(), vec![finished(Failure::BadReply { code: 421 }, Phase::Banner)]),
+        ("ehlo-rejected", plan(), vec![finished(Failure::BadReply { code: 550 }, Phase::Ehlo)]),
+        ("starttls-rejected", plan(), vec![finished(Failure::BadReply { code: 454 }, Phase::Starttls)]),
+        ("post-tls-failure", plan(), vec![finished(Failure::BadReply { code: 554 }, Phase::PostTls)]),
+        ("starttls-not-offered", plan(), vec![finished(Failure::StarttlsNotOffered, Phase::Ehlo)]),
+        ("plaintext-injection", plan(), vec![finished(Failure::PlaintextInjection, Phase::Starttls)]),
+        ("not-smtp", plan(), vec![finished(Failure::NotSmtp { detail: "SSH-2.0".into() }, Phase::Banner)]),
+        ("reply-too-long", plan(), vec![finished(Failure::ReplyTooLong { lines: 500, bytes: 9000 }, Phase::Ehlo)]),
+        ("connect-refused", plan(), vec![finished(Failure::ConnectRefused, Phase::Connect)]),
+        ("connect-timeout", plan(), vec![finished(Failure::ConnectTimeout, Phase::Connect)]),
+        ("unreachable", plan(), vec![finished(Failure::Unreachable { detail: "no route".into() }, Phase::Connect)]),
+        ("dns-failed", plan(), vec![finished(Failure::DnsFailed { detail: "SERVFAIL".into() }, Phase::Resolve)]),
+        ("no-mx", plan(), vec![finished(Failure::NoAddresses { detail: "x has no MX records and no A".into() }, Phase::Resolve)]),
+        ("cancelled", plan(), vec![finished(Failure::Cancelled, Phase::Banner)]),
+        ("internal-error", plan(), vec![finished(Failure::Config { detail: "bad".into() }, Phase::TlsHandshake)]),
+    ];
+    for (want, plan, events) in cases {
+        let a = attempt(plan, events.clone());
+        let d = diagnose(&a);
+        assert_eq!(d.cause, want, "events {events:?} gave {d:?}");
+        assert!(!d.ok);
+        assert!(!d.summary.is_empty());
+    }
+}
+
+#[test]
+fn success_and_running() {
+    let a = attempt(
+        plan(),
+        vec![
+            hello(),
+            record(
+                Dir::Server,
+                MessageInfo::ServerHello(ServerHelloInfo {
+                    version: "TLSv1.3".into(),
+                    cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+                    group: Some("X25519MLKEM768".into()),
+                    extensions: vec![],
+                    size: 1200,
+                }),
+            ),
+            EventKind::AttemptFinished {
+                failure: None,
+                phase: Phase::Done,
+            },
+        ],
+    );
+    let d = diagnose(&a);
+    assert!(d.ok);
+    assert_eq!(d.cause, "ok");
+    let running = attempt(plan(), vec![hello()]);
+    assert_eq!(diagnose(&running).cause, "running");
+}
+
+#[test]
+fn peer_closed_evidence_names_the_hello_and_timing() {
+    let a = attempt(
+        plan(),
+        vec![
+            hello(),
+            EventKind::ConnectionEnded {
+                how: crate::event::ConnectionEnd::Fin,
+            },
+            finished(Failure::PeerClosed, Phase::TlsHandshake),
+        ],
+    );
+    let d = diagnose(&a);
+    assert_eq!(
+        d.summary,
+        "the server closed the connection (FIN) 1.0 ms after our 1,350-byte ClientHello with no alert"
+    );
+    assert_eq!(d.next_steps[0].retry, Some(Retry::WithoutPostQuantum));
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.contains("connection ended: closed by the server (FIN)"))
+    );
+}
