@@ -100,7 +100,15 @@ async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Fa
 }
 
 async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Failure> {
-    let (found, candidates) = resolve::resolve(plan).await.map_err(|e| match e {
+    // getaddrinfo has no timeout of its own: bound the whole resolution.
+    let limit = plan.timeouts.connect.max(std::time::Duration::from_secs(1)) * 2;
+    let resolved =
+        timeout(limit, resolve::resolve(plan))
+            .await
+            .map_err(|_| Failure::DnsFailed {
+                detail: format!("no DNS answer within {} s", limit.as_secs()),
+            })?;
+    let (found, candidates) = resolved.map_err(|e| match e {
         ResolveError::Dns { .. } => Failure::DnsFailed {
             detail: e.to_string(),
         },

@@ -97,6 +97,12 @@ async fn resolve_domain(
                 _ => None,
             })
             .collect(),
+        Err(e) if e.is_nx_domain() => {
+            return Err(ResolveError::Dns {
+                name: domain.to_string(),
+                detail: "the domain does not exist (NXDOMAIN)".into(),
+            });
+        }
         Err(e) if e.is_no_records_found() => Vec::new(),
         Err(e) => {
             return Err(ResolveError::Dns {

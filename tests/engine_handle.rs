@@ -1,0 +1,136 @@
+//! The engine handle a front end drives: cancel a hanging attempt, step through a
+//! negotiation, bind a source address. Real lab servers on 127.0.0.1.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{plan_for, server};
+use tlsdive::engine::EngineHandle;
+use tlsdive::event::{EventKind, Failure, Phase, ProbeEvent};
+use tlsdive::lab::Scenario;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+async fn next(
+    rx: &mut UnboundedReceiver<ProbeEvent>,
+    want: impl Fn(&EventKind) -> bool,
+) -> ProbeEvent {
+    // Bounded: an attempt emits a few hundred events at most.
+    for _ in 0..2000 {
+        let ev = rx.recv().await.expect("engine alive");
+        if want(&ev.kind) {
+            return ev;
+        }
+    }
+    panic!("event never came");
+}
+
+#[tokio::test]
+async fn cancel_ends_a_hanging_attempt_at_once() {
+    let srv = server(Scenario::SlowBanner).await;
+    let mut plan = plan_for(srv.addr, false);
+    plan.timeouts.reply = Duration::from_secs(3600);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    let id = engine.start(plan);
+    next(&mut rx, |k| {
+        matches!(
+            k,
+            EventKind::PhaseStarted {
+                phase: Phase::Banner
+            }
+        )
+    })
+    .await;
+    engine.cancel();
+    let ev = next(&mut rx, |k| matches!(k, EventKind::AttemptFinished { .. })).await;
+    assert_eq!(ev.attempt, id);
+    assert_eq!(
+        ev.kind,
+        EventKind::AttemptFinished {
+            failure: Some(Failure::Cancelled),
+            phase: Phase::Banner
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_new_attempt_cancels_the_running_one() {
+    let slow = server(Scenario::SlowBanner).await;
+    let healthy = server(Scenario::Healthy).await;
+    let mut plan = plan_for(slow.addr, false);
+    plan.timeouts.reply = Duration::from_secs(3600);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    let first = engine.start(plan);
+    next(&mut rx, |k| {
+        matches!(
+            k,
+            EventKind::PhaseStarted {
+                phase: Phase::Banner
+            }
+        )
+    })
+    .await;
+    let second = engine.start(plan_for(healthy.addr, false));
+    assert_eq!(second, first + 1);
+    let mut finished = Vec::new();
+    while finished.len() < 2 {
+        let ev = next(&mut rx, |k| matches!(k, EventKind::AttemptFinished { .. })).await;
+        if let EventKind::AttemptFinished { failure, .. } = ev.kind {
+            finished.push((ev.attempt, failure));
+        }
+    }
+    finished.sort_by_key(|f| f.0);
+    assert_eq!(
+        finished,
+        vec![(first, Some(Failure::Cancelled)), (second, None)]
+    );
+}
+
+#[tokio::test]
+async fn step_mode_pauses_before_each_step_until_told() {
+    let srv = server(Scenario::Healthy).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    engine.set_step_mode(true);
+    engine.start(plan_for(srv.addr, false));
+    let mut paused_before = Vec::new();
+    loop {
+        let ev = next(&mut rx, |k| {
+            matches!(
+                k,
+                EventKind::Paused { .. } | EventKind::AttemptFinished { .. }
+            )
+        })
+        .await;
+        match ev.kind {
+            EventKind::Paused { before } => {
+                paused_before.push(before);
+                engine.step();
+            }
+            EventKind::AttemptFinished { failure, .. } => {
+                assert_eq!(failure, None);
+                break;
+            }
+            _ => unreachable!(),
+        }
+    }
+    assert_eq!(
+        paused_before,
+        vec!["EHLO", "STARTTLS", "ClientHello", "EHLO"]
+    );
+}
+
+#[tokio::test]
+async fn source_address_is_bound() {
+    let srv = server(Scenario::Healthy).await;
+    let mut plan = plan_for(srv.addr, false);
+    plan.source = Some("127.0.0.2".parse().unwrap());
+    let (a, d) = common::run(plan).await;
+    assert_eq!(d.cause, "ok");
+    assert_eq!(
+        a.local.map(|l| l.ip().to_string()).as_deref(),
+        Some("127.0.0.2")
+    );
+}
