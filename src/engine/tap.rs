@@ -48,8 +48,12 @@ impl Default for Activity {
     }
 }
 
+/// More records than this in one attempt is a flood, not a handshake: stop reporting them.
+pub const MAX_RECORDS: usize = 2000;
+
 pub struct Tap<S> {
     inner: S,
+    records: usize,
     tracker: Tracker,
     emitter: Emitter,
     activity: Activity,
@@ -61,6 +65,7 @@ impl<S> Tap<S> {
         activity.touch();
         Tap {
             inner,
+            records: 0,
             tracker: Tracker::new(),
             emitter,
             activity,
@@ -69,7 +74,17 @@ impl<S> Tap<S> {
     }
 
     fn observe(&mut self, dir: Dir, bytes: &[u8]) {
+        if self.records > MAX_RECORDS {
+            return;
+        }
         for record in self.tracker.feed(dir, bytes) {
+            self.records += 1;
+            if self.records > MAX_RECORDS {
+                self.emitter.emit(EventKind::Note {
+                    text: format!("more than {MAX_RECORDS} TLS records: the timeline stops here"),
+                });
+                return;
+            }
             self.emitter.emit(EventKind::TlsRecord { dir, record });
         }
     }
@@ -157,5 +172,38 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn records_are_reported_and_a_flood_is_cut() {
+        let (ours, mut theirs) = tokio::io::duplex(1 << 20);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tap = Tap::new(ours, Emitter::new(1, tx), Activity::new());
+        // A flood of tiny change_cipher_spec records, then FIN.
+        let flood = [0x14u8, 0x03, 0x03, 0x00, 0x01, 0x01].repeat(MAX_RECORDS + 500);
+        theirs.write_all(&flood).await.unwrap();
+        drop(theirs);
+        let mut sink = Vec::new();
+        tap.read_to_end(&mut sink).await.unwrap();
+        assert_eq!(sink.len(), flood.len(), "bytes pass through untouched");
+        let mut records = 0;
+        let mut notes = 0;
+        let mut fin = false;
+        while let Ok(ev) = rx.try_recv() {
+            match ev.kind {
+                EventKind::TlsRecord { .. } => records += 1,
+                EventKind::Note { .. } => notes += 1,
+                EventKind::ConnectionEnded { how } => fin = how == ConnectionEnd::Fin,
+                _ => {}
+            }
+        }
+        assert_eq!((records, notes), (MAX_RECORDS, 1));
+        assert!(fin);
     }
 }
