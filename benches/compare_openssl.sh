@@ -15,10 +15,10 @@ lab=$!
 trap 'kill $lab 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "serving until" "$work/lab.log" 2>/dev/null && break; sleep 0.05; done
 addr=127.0.0.1:$port   # the first scenario is "healthy"
-hyperfine --warmup 5 --runs "${RUNS:-100}" -N \
-  "$bin probe $addr --ca-file $work/ca.pem" \
-  "openssl s_client -starttls smtp -connect $addr -CAfile $work/ca.pem -verify_return_error -brief" \
-  --input null 2>&1
+hyperfine --warmup 5 --runs "${RUNS:-100}" \
+  "$bin probe $addr --ca-file $work/ca.pem </dev/null >/dev/null" \
+  "openssl s_client -starttls smtp -connect $addr -CAfile $work/ca.pem -verify_return_error -brief </dev/null >/dev/null 2>&1" \
+  2>&1
 echo
 echo "peak RSS (KiB):"
 /usr/bin/time -f "tlsdive %M" "$bin" probe "$addr" --ca-file "$work/ca.pem" >/dev/null
