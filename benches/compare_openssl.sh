@@ -22,4 +22,5 @@ hyperfine --warmup 5 --runs "${RUNS:-100}" \
 echo
 echo "peak RSS (KiB):"
 /usr/bin/time -f "tlsdive %M" "$bin" probe "$addr" --ca-file "$work/ca.pem" >/dev/null
-/usr/bin/time -f "openssl %M" openssl s_client -starttls smtp -connect "$addr" -CAfile "$work/ca.pem" -brief </dev/null >/dev/null 2>&1 || true
+/usr/bin/time -o "$work/time" -f "openssl %M" openssl s_client -starttls smtp -connect "$addr" -CAfile "$work/ca.pem" -brief </dev/null >/dev/null 2>&1 || true
+cat "$work/time"
