@@ -134,3 +134,31 @@ async fn source_address_is_bound() {
         Some("127.0.0.2")
     );
 }
+
+#[tokio::test]
+async fn connect_times_out_when_the_server_never_accepts() {
+    // A listener with a full accept queue drops further SYNs: the connect hangs.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    let mut plan = plan_for(addr, false);
+    plan.timeouts.connect = Duration::from_millis(300);
+    // Fill the queue (bounded), then probe.
+    for _ in 0..4 {
+        match tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => fillers.push(s),
+            _ => break,
+        }
+    }
+    let (a, d) = common::run(plan).await;
+    assert_eq!(d.cause, "connect-timeout", "{d:?}");
+    assert_eq!(a.tried.len(), 1);
+    drop(listener);
+}
