@@ -401,8 +401,20 @@ mod tests {
     #[test]
     fn scan_options_become_the_scan_plan() {
         let Some(Command::Scan(a)) = args(&[
-            "scan", "[mx.example.com]:2525", "--tls-version", "1.0", "--tls-version", "ssl3",
-            "--max-connections", "2", "--delay", "200ms", "--timeout", "3s", "-4", "--json",
+            "scan",
+            "[mx.example.com]:2525",
+            "--tls-version",
+            "1.0",
+            "--tls-version",
+            "ssl3",
+            "--max-connections",
+            "2",
+            "--delay",
+            "200ms",
+            "--timeout",
+            "3s",
+            "-4",
+            "--json",
         ])
         .unwrap()
         .command
@@ -411,8 +423,17 @@ mod tests {
         };
         let s = a.scan_plan().unwrap();
         assert_eq!(s.plan.port, 2525);
-        assert_eq!(s.versions, [crate::scan::ScanVersion::Ssl3, crate::scan::ScanVersion::Tls10]);
-        assert_eq!((s.max_connections, s.delay), (2, Duration::from_millis(200)));
+        assert_eq!(
+            s.versions,
+            [
+                crate::scan::ScanVersion::Ssl3,
+                crate::scan::ScanVersion::Tls10
+            ]
+        );
+        assert_eq!(
+            (s.max_connections, s.delay),
+            (2, Duration::from_millis(200))
+        );
         assert_eq!(s.plan.timeouts.reply, Duration::from_secs(3));
         assert_eq!(s.plan.family, Family::V4);
         assert!(a.json);

@@ -232,7 +232,9 @@ async fn execute(ctx: &Ctx<'_>, job: &Job) -> Vec<Part> {
             ctx.plan_steps(2);
             join_all(
                 [ScanVersion::Tls12, ScanVersion::Tls13].map(|v| async move {
-                    suites::scan_groups(ctx, v, None).await.map(|g| (None, Some(g)))
+                    suites::scan_groups(ctx, v, None)
+                        .await
+                        .map(|g| (None, Some(g)))
                 }),
             )
             .await

@@ -12,13 +12,20 @@ use tlsdive::wire::hello::decode_client_hello;
 use tlsdive::wire::names::{group_name, suite_name};
 
 fn spec(version: ScanVersion) -> HelloSpec {
-    let suites = chunks(&suites_for(version)).into_iter().next().unwrap_or_default();
+    let suites = chunks(&suites_for(version))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let tls13 = version == ScanVersion::Tls13;
     HelloSpec {
         version,
         suites,
         groups: groups_for(if tls13 { version } else { ScanVersion::Tls12 }),
-        key_shares: if tls13 { default_key_shares() } else { Vec::new() },
+        key_shares: if tls13 {
+            default_key_shares()
+        } else {
+            Vec::new()
+        },
         sni: Some("mx.example.com".into()),
     }
 }
@@ -31,7 +38,11 @@ fn every_version_parses_with_tls_parser() {
         assert!(bytes.len() < 16 * 1024, "{version:?}: {}", bytes.len());
         let (rest, record) = parse_tls_plaintext(&bytes).expect("a TLS record");
         assert!(rest.is_empty(), "{version:?}");
-        let want_record = if version == ScanVersion::Ssl3 { 0x0300 } else { 0x0301 };
+        let want_record = if version == ScanVersion::Ssl3 {
+            0x0300
+        } else {
+            0x0301
+        };
         assert_eq!(record.hdr.version.0, want_record);
         let [TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch))] = &record.msg[..] else {
             panic!("{version:?}: {:?}", record.msg);
@@ -47,7 +58,8 @@ fn every_version_parses_with_tls_parser() {
             assert!(ch.ext.is_none(), "SSL 3.0 hello without extensions");
             continue;
         }
-        let (_, exts) = parse_tls_client_hello_extensions(ch.ext.unwrap_or_default()).expect("extensions");
+        let (_, exts) =
+            parse_tls_client_hello_extensions(ch.ext.unwrap_or_default()).expect("extensions");
         let sni = exts.iter().find_map(|e| match e {
             TlsExtension::SNI(names) => names.first().map(|(_, n)| n.to_vec()),
             _ => None,
@@ -62,7 +74,9 @@ fn every_version_parses_with_tls_parser() {
             TlsExtension::SupportedVersions(v) => Some(v.iter().map(|v| v.0).collect::<Vec<u16>>()),
             _ => None,
         });
-        let sigalgs = exts.iter().any(|e| matches!(e, TlsExtension::SignatureAlgorithms(_)));
+        let sigalgs = exts
+            .iter()
+            .any(|e| matches!(e, TlsExtension::SignatureAlgorithms(_)));
         assert_eq!(sigalgs, version >= ScanVersion::Tls12, "{version:?}");
         if version == ScanVersion::Tls13 {
             assert_eq!(versions, Some(vec![0x0304]));
@@ -96,7 +110,10 @@ fn round_trip_through_wire() {
         assert_eq!(ch.info.versions, [version.name()], "{version:?}");
         if version == ScanVersion::Tls13 {
             let shares: Vec<(String, usize)> = ch.info.key_shares.clone();
-            assert_eq!(shares, [("X25519".to_owned(), 32), ("secp256r1".to_owned(), 65)]);
+            assert_eq!(
+                shares,
+                [("X25519".to_owned(), 32), ("secp256r1".to_owned(), 65)]
+            );
         }
     }
 }

@@ -64,14 +64,31 @@ async fn healthy_rustls_server() {
     let p = scan_lab(Scenario::Healthy, |_| {}).await;
     assert_eq!(accepted(&p), ["TLSv1.2", "TLSv1.3"], "{p:#?}");
     let [v12, v13] = [3, 4].map(|i| &p.versions[i]);
-    assert_eq!(sorted(v12.cipher_suites.clone()), rustls_suites(false), "{p:#?}");
-    assert_eq!(sorted(v13.cipher_suites.clone()), rustls_suites(true), "{p:#?}");
-    assert_eq!(v13.server_order, Some(false), "rustls follows the client's order");
+    assert_eq!(
+        sorted(v12.cipher_suites.clone()),
+        rustls_suites(false),
+        "{p:#?}"
+    );
+    assert_eq!(
+        sorted(v13.cipher_suites.clone()),
+        rustls_suites(true),
+        "{p:#?}"
+    );
+    assert_eq!(
+        v13.server_order,
+        Some(false),
+        "rustls follows the client's order"
+    );
     for (g, tls13) in p.groups.iter().zip([false, true]) {
         assert_eq!(sorted(g.groups.clone()), rustls_groups(tls13), "{g:?}");
     }
     assert!(p.overlap.negotiable);
-    assert!(p.verdict.starts_with("a rustls-based sender can negotiate TLSv1.3 TLS_"), "{}", p.verdict);
+    assert!(
+        p.verdict
+            .starts_with("a rustls-based sender can negotiate TLSv1.3 TLS_"),
+        "{}",
+        p.verdict
+    );
     assert!(p.stopped.is_none());
     // JSON round trip: the TUI stores profiles.
     let json = serde_json::to_string(&p).unwrap();
@@ -87,10 +104,16 @@ async fn healthy_rustls_server() {
 async fn tls12_only_and_tls13_only() {
     let p = scan_lab(Scenario::Tls12Only, |_| {}).await;
     assert_eq!(accepted(&p), ["TLSv1.2"], "{p:#?}");
-    assert_eq!(sorted(p.versions[3].cipher_suites.clone()), rustls_suites(false));
+    assert_eq!(
+        sorted(p.versions[3].cipher_suites.clone()),
+        rustls_suites(false)
+    );
     let p = scan_lab(Scenario::Tls13Only, |_| {}).await;
     assert_eq!(accepted(&p), ["TLSv1.3"], "{p:#?}");
-    assert_eq!(sorted(p.versions[4].cipher_suites.clone()), rustls_suites(true));
+    assert_eq!(
+        sorted(p.versions[4].cipher_suites.clone()),
+        rustls_suites(true)
+    );
     assert!(p.overlap.negotiable);
 }
 
@@ -145,13 +168,21 @@ async fn focused_entry_points() {
     let plan = ScanPlan::new(common::plan_for(srv.addr, false));
     let p = scan::scan_versions(&plan, |_| {}).await;
     assert_eq!(accepted(&p), ["TLSv1.2", "TLSv1.3"]);
-    assert!(p.versions.iter().filter(|v| v.accepted).all(|v| !v.complete));
+    assert!(
+        p.versions
+            .iter()
+            .filter(|v| v.accepted)
+            .all(|v| !v.complete)
+    );
     // rustls answers an old-version hello with handshake_failure (not protocol_version), so
     // SSL 3.0 to TLS 1.1 each try their second chunk of legacy suites too: 2 + 3 × 2.
     assert_eq!(p.connections, 8, "{p:#?}");
     let p = scan::scan_suites(&plan, ScanVersion::Tls13, |_| {}).await;
     assert_eq!(p.versions.len(), 1);
-    assert_eq!(sorted(p.versions[0].cipher_suites.clone()), rustls_suites(true));
+    assert_eq!(
+        sorted(p.versions[0].cipher_suites.clone()),
+        rustls_suites(true)
+    );
     let p = scan::scan_groups(&plan, |_| {}).await;
     assert!(p.versions.is_empty());
     assert_eq!(p.groups.len(), 2);

@@ -81,7 +81,11 @@ async fn scan_behind_front(args: &[&str]) -> Profile {
         .unwrap();
     let plan = ScanPlan::new(common::plan_for(front.addr, false));
     let profile = scan::scan(&plan, |_| {}).await;
-    assert_eq!(u64::from(profile.connections), front.connections(), "{profile:#?}");
+    assert_eq!(
+        u64::from(profile.connections),
+        front.connections(),
+        "{profile:#?}"
+    );
     profile
 }
 
@@ -136,19 +140,22 @@ async fn tls12_rsa_key_exchange_only_server() {
     let p = scan_behind_front(&["-tls1_2", "-cipher", RSA_SPEC]).await;
     assert_eq!(accepted(&p), ["TLSv1.2"], "{p:#?}");
     let v = version(&p, "TLSv1.2");
-    assert_eq!(sorted(v.cipher_suites.clone()), sorted(openssl_suites("-tls1_2", RSA_SPEC)));
+    assert_eq!(
+        sorted(v.cipher_suites.clone()),
+        sorted(openssl_suites("-tls1_2", RSA_SPEC))
+    );
     assert_eq!(v.server_order, Some(false), "s_server without -serverpref");
     assert!(!p.overlap.negotiable);
     assert!(p.overlap.cipher_suites.is_empty());
     assert!(
-        p.verdict.starts_with("server accepts TLS 1.2 only with GCM and CBC suites (RSA key exchange)"),
+        p.verdict
+            .starts_with("server accepts TLS 1.2 only with GCM and CBC suites (RSA key exchange)"),
         "{}",
         p.verdict
     );
 }
 
-const MODERN_SPEC: &str =
-    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
+const MODERN_SPEC: &str = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
 const MODERN_13: &str = "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
 
 fn modern_args(serverpref: bool) -> Vec<&'static str> {
@@ -175,7 +182,10 @@ async fn modern_server_with_server_preference() {
     assert_eq!(t12.cipher_suites, openssl_suites("-tls1_2", MODERN_SPEC));
     assert_eq!(t12.server_order, Some(true));
     let t13 = version(&p, "TLSv1.3");
-    assert_eq!(t13.cipher_suites, ["TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"]);
+    assert_eq!(
+        t13.cipher_suites,
+        ["TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"]
+    );
     assert_eq!(t13.server_order, Some(true));
     for g in &p.groups {
         assert_eq!(g.groups, ["secp256r1", "X25519"], "{g:?}");
@@ -187,17 +197,28 @@ async fn modern_server_with_server_preference() {
         p.overlap.best.as_deref(),
         Some("TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 secp256r1")
     );
-    assert!(p.verdict.starts_with("a rustls-based sender can negotiate TLSv1.3"), "{}", p.verdict);
+    assert!(
+        p.verdict
+            .starts_with("a rustls-based sender can negotiate TLSv1.3"),
+        "{}",
+        p.verdict
+    );
 }
 
 #[tokio::test]
 async fn modern_server_with_client_preference() {
     let p = scan_behind_front(&modern_args(false)).await;
     let t12 = version(&p, "TLSv1.2");
-    assert_eq!(sorted(t12.cipher_suites.clone()), sorted(openssl_suites("-tls1_2", MODERN_SPEC)));
+    assert_eq!(
+        sorted(t12.cipher_suites.clone()),
+        sorted(openssl_suites("-tls1_2", MODERN_SPEC))
+    );
     assert_eq!(t12.server_order, Some(false));
     let t13 = version(&p, "TLSv1.3");
-    assert_eq!(sorted(t13.cipher_suites.clone()), ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"]);
+    assert_eq!(
+        sorted(t13.cipher_suites.clone()),
+        ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"]
+    );
     assert_eq!(t13.server_order, Some(false));
     let [g12, g13] = &p.groups[..] else {
         panic!("{:?}", p.groups)
@@ -217,5 +238,8 @@ async fn implicit_tls_server() {
     let p = scan::scan(&plan, |_| {}).await;
     assert_eq!(accepted(&p), ["TLSv1.2"], "{p:#?}");
     let v = version(&p, "TLSv1.2");
-    assert_eq!(sorted(v.cipher_suites.clone()), sorted(openssl_suites("-tls1_2", RSA_SPEC)));
+    assert_eq!(
+        sorted(v.cipher_suites.clone()),
+        sorted(openssl_suites("-tls1_2", RSA_SPEC))
+    );
 }

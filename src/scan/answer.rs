@@ -33,7 +33,10 @@ pub struct Chosen {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Answer {
     Hello(Chosen),
-    Alert { level: u8, description: u8 },
+    Alert {
+        level: u8,
+        description: u8,
+    },
     /// FIN before any answer.
     Closed,
     /// RST before any answer.
@@ -231,12 +234,20 @@ mod tests {
         );
         let sh13 = server_hello(0x0303, 0x1302, &[0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 0x1d]);
         let got = AnswerReader::new(true).push(&record(22, &sh13));
-        assert!(matches!(got, Some(Answer::Hello(c)) if c.version == 0x0304 && c.group == Some(0x1d)));
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.version == 0x0304 && c.group == Some(0x1d))
+        );
         let alert = AnswerReader::new(false).push(&record(21, &[2, 70]));
-        assert_eq!(alert.as_ref().map(Answer::describe).as_deref(), Some("alert protocol_version"));
+        assert_eq!(
+            alert.as_ref().map(Answer::describe).as_deref(),
+            Some("alert protocol_version")
+        );
         let smtp = AnswerReader::new(false).push(b"421 4.3.2 bye\r\n");
         assert!(matches!(smtp, Some(Answer::NotTls(_))));
-        assert_eq!(AnswerReader::new(false).finish(Answer::Closed), Answer::Closed);
+        assert_eq!(
+            AnswerReader::new(false).finish(Answer::Closed),
+            Answer::Closed
+        );
     }
 
     #[test]
@@ -249,7 +260,10 @@ mod tests {
         assert_eq!(r.push(&record(22, &sh)), None);
         assert_eq!(r.push(&record(22, &cert)), None);
         let got = r.push(&record(22, &ske));
-        assert!(matches!(got, Some(Answer::Hello(c)) if c.group == Some(0x18)), "{got:?}");
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.group == Some(0x18)),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -261,7 +275,10 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let seeds = [record(22, &server_hello(0x0303, 0xc02f, &[0, 43, 0, 2, 3, 4])), record(21, &[2, 40])];
+        let seeds = [
+            record(22, &server_hello(0x0303, 0xc02f, &[0, 43, 0, 2, 3, 4])),
+            record(21, &[2, 40]),
+        ];
         for i in 0..20_000 {
             let mut bytes = seeds[i % 2].clone();
             for _ in 0..(next() % 6) {

@@ -255,7 +255,11 @@ mod tests {
         assert!(t10.contains(&0x002f) && !t10.contains(&0xc02f) && !t10.contains(&0x003c));
         let t13 = suites_for(ScanVersion::Tls13);
         assert!(t13.contains(&0x1301) && t13.contains(&0x1303));
-        assert!(ecdhe_suites().iter().all(|v| suite_name(*v).contains("ECDHE")));
+        assert!(
+            ecdhe_suites()
+                .iter()
+                .all(|v| suite_name(*v).contains("ECDHE"))
+        );
     }
 
     #[test]
@@ -268,7 +272,10 @@ mod tests {
         assert_eq!(ScanVersion::parse("TLSv1.3"), Some(ScanVersion::Tls13));
         assert_eq!(ScanVersion::parse("ssl3"), Some(ScanVersion::Ssl3));
         let g = groups_for(ScanVersion::Tls13);
-        assert_eq!(g.first().map(|v| group_name(*v)).as_deref(), Some("X25519MLKEM768"));
+        assert_eq!(
+            g.first().map(|v| group_name(*v)).as_deref(),
+            Some("X25519MLKEM768")
+        );
         assert!(groups_for(ScanVersion::Tls12).iter().all(|v| *v <= 0x1e));
     }
 }

@@ -32,22 +32,24 @@ pub struct HelloSpec {
 /// Signature schemes offered from TLS 1.2 on: modern first, then SHA-224 and SHA-1 ones
 /// that old servers with old certificates still need.
 const SIGNATURE_SCHEMES: &[u16] = &[
-    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
-    0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0203, 0x0201, 0x0202, 0x0402, 0x0502,
-    0x0602,
+    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401,
+    0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0203, 0x0201, 0x0202, 0x0402, 0x0502, 0x0602,
 ];
 
 /// The key shares a TLS 1.3 probe sends: real X25519 and P-256 public keys.
 pub fn default_key_shares() -> Vec<(u16, Vec<u8>)> {
     let rng = SystemRandom::new();
-    [(0x001d, &agreement::X25519), (0x0017, &agreement::ECDH_P256)]
-        .into_iter()
-        .filter_map(|(group, alg)| {
-            let key = EphemeralPrivateKey::generate(alg, &rng).ok()?;
-            let public = key.compute_public_key().ok()?;
-            Some((group, public.as_ref().to_vec()))
-        })
-        .collect()
+    [
+        (0x001d, &agreement::X25519),
+        (0x0017, &agreement::ECDH_P256),
+    ]
+    .into_iter()
+    .filter_map(|(group, alg)| {
+        let key = EphemeralPrivateKey::generate(alg, &rng).ok()?;
+        let public = key.compute_public_key().ok()?;
+        Some((group, public.as_ref().to_vec()))
+    })
+    .collect()
 }
 
 /// The ClientHello for `spec` in TLS records, ready to write after STARTTLS.
@@ -113,7 +115,10 @@ fn extensions(spec: &HelloSpec) -> Vec<u8> {
         put_ext(&mut ext, 11, &[1, 0]); // ec_point_formats: uncompressed
     }
     if spec.version >= ScanVersion::Tls12 {
-        let schemes: Vec<u8> = SIGNATURE_SCHEMES.iter().flat_map(|s| s.to_be_bytes()).collect();
+        let schemes: Vec<u8> = SIGNATURE_SCHEMES
+            .iter()
+            .flat_map(|s| s.to_be_bytes())
+            .collect();
         let mut list = Vec::new();
         put_u16_vec(&mut list, &schemes);
         put_ext(&mut ext, 13, &list);

@@ -120,7 +120,11 @@ impl<'a> Ctx<'a> {
             if let Some(why) = self.stopped() {
                 return Err(Stopped(why));
             }
-            let permit = self.slots.acquire().await.map_err(|_| Stopped("closed".into()))?;
+            let permit = self
+                .slots
+                .acquire()
+                .await
+                .map_err(|_| Stopped("closed".into()))?;
             self.wait_turn().await;
             self.connections.fetch_add(1, Ordering::Relaxed);
             self.report(spec.version.name());

@@ -27,7 +27,13 @@ pub struct Depth {
 /// Alerts that mean "no shared suite in this hello", not "no such version".
 fn try_other_chunks(a: &Answer) -> bool {
     // handshake_failure, insufficient_security
-    matches!(a, Answer::Alert { description: 40 | 71, .. })
+    matches!(
+        a,
+        Answer::Alert {
+            description: 40 | 71,
+            ..
+        }
+    )
 }
 
 /// Scans one version to `depth`.

@@ -14,7 +14,10 @@ pub fn report(p: &Profile) -> String {
         TlsMode::Starttls => "STARTTLS",
         TlsMode::Implicit => "implicit TLS",
     };
-    let addr = p.address.map(|a| a.to_string()).unwrap_or_else(|| "-".into());
+    let addr = p
+        .address
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "-".into());
     let _ = writeln!(out, "TLS profile of {} ({addr}, {mode})", p.target);
     if let Some(why) = &p.stopped {
         let _ = writeln!(out, "  scan stopped: {why}");
@@ -55,8 +58,17 @@ pub fn report(p: &Profile) -> String {
         let _ = writeln!(out, "  {:<8} {list}{order}", g.version);
     }
     let o = &p.overlap;
-    let _ = writeln!(out, "\nIn common with a rustls-based sender (TLS 1.2 + 1.3)");
-    let list = |v: &[String]| if v.is_empty() { "none".to_owned() } else { v.join(", ") };
+    let _ = writeln!(
+        out,
+        "\nIn common with a rustls-based sender (TLS 1.2 + 1.3)"
+    );
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
     let _ = writeln!(out, "  versions: {}", list(&o.versions));
     let _ = writeln!(out, "  suites:   {}", list(&o.cipher_suites));
     let _ = writeln!(out, "  groups:   {}", list(&o.groups));
@@ -68,12 +80,12 @@ pub fn report(p: &Profile) -> String {
 /// A one-line progress bar for a terminal: `[#####-----] 12 connections  TLSv1.2`.
 pub fn progress_line(p: &super::Progress) -> String {
     const WIDTH: u32 = 24;
-    let filled = if p.steps_total == 0 {
-        0
-    } else {
-        (p.steps_done.min(p.steps_total) * WIDTH) / p.steps_total
-    };
-    let bar: String = (0..WIDTH).map(|i| if i < filled { '#' } else { '-' }).collect();
+    let filled = (p.steps_done.min(p.steps_total) * WIDTH)
+        .checked_div(p.steps_total)
+        .unwrap_or(0);
+    let bar: String = (0..WIDTH)
+        .map(|i| if i < filled { '#' } else { '-' })
+        .collect();
     format!(
         "scanning [{bar}] {:>4} connections  {:<10}",
         p.connections,

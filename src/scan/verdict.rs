@@ -41,7 +41,10 @@ pub fn verdict(
     }
     let modern: Vec<&&VersionResult> = accepted.iter().filter(|v| is_modern(&v.version)).collect();
     if modern.is_empty() {
-        let all: Vec<String> = accepted.iter().flat_map(|v| v.cipher_suites.clone()).collect();
+        let all: Vec<String> = accepted
+            .iter()
+            .flat_map(|v| v.cipher_suites.clone())
+            .collect();
         return format!(
             "server accepts only {} with {}: no client limited to TLS 1.2+ can negotiate",
             join(&legacy),
@@ -156,24 +159,42 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let tls10 = [v("TLSv1.0", &["TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_256_CBC_SHA"])];
+        let tls10 = [v(
+            "TLSv1.0",
+            &[
+                "TLS_RSA_WITH_AES_128_CBC_SHA",
+                "TLS_RSA_WITH_AES_256_CBC_SHA",
+            ],
+        )];
         let o = super::super::profile::overlap(&tls10, &[]);
         assert_eq!(
             verdict(None, &tls10, &[], &o),
             "server accepts only TLS 1.0 with CBC suites (RSA key exchange): no client limited to TLS 1.2+ can negotiate"
         );
-        let rsa12 = [v("TLSv1.2", &["TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA"])];
+        let rsa12 = [v(
+            "TLSv1.2",
+            &[
+                "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_RSA_WITH_AES_128_CBC_SHA",
+            ],
+        )];
         let o = super::super::profile::overlap(&rsa12, &[]);
         assert!(!o.negotiable);
         assert!(verdict(None, &rsa12, &[], &o).starts_with(
             "server accepts TLS 1.2 only with GCM and CBC suites (RSA key exchange): nothing in common"
         ));
-        let modern = [v("TLSv1.0", &["TLS_RSA_WITH_AES_128_CBC_SHA"]), v("TLSv1.3", &["TLS_AES_256_GCM_SHA384"])];
+        let modern = [
+            v("TLSv1.0", &["TLS_RSA_WITH_AES_128_CBC_SHA"]),
+            v("TLSv1.3", &["TLS_AES_256_GCM_SHA384"]),
+        ];
         let o = super::super::profile::overlap(&modern, &[]);
         assert_eq!(
             verdict(None, &modern, &[], &o),
             "a rustls-based sender can negotiate TLSv1.3 TLS_AES_256_GCM_SHA384; the server also accepts TLS 1.0"
         );
-        assert_eq!(verdict(Some("STARTTLS is not offered"), &[], &[], &o), "scan stopped: STARTTLS is not offered");
+        assert_eq!(
+            verdict(Some("STARTTLS is not offered"), &[], &[], &o),
+            "scan stopped: STARTTLS is not offered"
+        );
     }
 }
