@@ -28,9 +28,12 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
   -keyout "$WORK/k.pem" -out "$WORK/c.pem" 2>/dev/null
 CIPHERS='ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:AES256-GCM-SHA384:AES128-SHA:AES256-SHA:@SECLEVEL=0'
 SUITES13='TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256'
+# s_server reads stdin; a FIFO held open read-write never reaches EOF.
+mkfifo "$WORK/stdin"
+exec 3<>"$WORK/stdin"
 openssl s_server -accept 127.0.0.1:0 -cert "$WORK/c.pem" -key "$WORK/k.pem" \
   -min_protocol TLSv1 -max_protocol TLSv1.3 -cipher "$CIPHERS" -ciphersuites "$SUITES13" \
-  -groups X25519:P-256:P-384 -serverpref -quiet </dev/null >"$WORK/s_server.out" 2>&1 &
+  -groups X25519:P-256:P-384 -serverpref <&3 >"$WORK/s_server.out" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 50); do grep -q '^ACCEPT' "$WORK/s_server.out" 2>/dev/null && break; sleep 0.1; done
 BACKEND=$(sed -n 's/^ACCEPT //p' "$WORK/s_server.out" | head -1)
