@@ -37,6 +37,108 @@ pub enum Command {
     },
     /// Start the built-in misbehaving SMTP servers on loopback.
     Lab(LabArgs),
+    /// Map what TARGET accepts (SSL 3.0 to TLS 1.3, every suite, groups) with hand-built
+    /// ClientHellos, and whether a TLS 1.2+ sender can agree with it.
+    Scan(Box<ScanArgs>),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScanArgs {
+    /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
+    pub target: String,
+    /// Port (default 25; 465 implies implicit TLS).
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+    /// TLS from the first byte instead of STARTTLS.
+    #[arg(long)]
+    pub implicit_tls: bool,
+    /// The name to send in EHLO (default: this host's name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Local address to connect from.
+    #[arg(long, value_name = "ADDR")]
+    pub source: Option<IpAddr>,
+    /// DNS server to ask (IP:PORT).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
+    /// SNI name to send (default: the host name, none for an IP address).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+    /// Send no SNI.
+    #[arg(long)]
+    pub no_sni: bool,
+    /// Scan only this version (repeatable): ssl3, 1.0, 1.1, 1.2, 1.3.
+    #[arg(long = "tls-version", value_name = "VERSION", value_parser = parse_scan_version)]
+    pub versions: Vec<crate::scan::ScanVersion>,
+    /// TCP connect timeout, e.g. 10s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Timeout per SMTP reply and for each TLS answer.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Most connections open at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_connections: u16,
+    /// Least time between two connection starts, e.g. 200ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<Duration>,
+    /// Print the profile as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_scan_version(s: &str) -> Result<crate::scan::ScanVersion, String> {
+    crate::scan::ScanVersion::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a version: use ssl3, 1.0, 1.1, 1.2 or 1.3"))
+}
+
+impl ScanArgs {
+    /// The scan these arguments describe.
+    pub fn scan_plan(&self) -> Result<crate::scan::ScanPlan, PlanError> {
+        let (target, port) = crate::target::parse(&self.target)?;
+        let mut plan = Plan::new(target);
+        plan.port = self.port.or(port).unwrap_or(25);
+        plan.mode = if self.implicit_tls || plan.port == 465 {
+            TlsMode::Implicit
+        } else {
+            TlsMode::Starttls
+        };
+        plan.family = match (self.ipv4, self.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        };
+        plan.source = self.source;
+        plan.resolver = self.resolver;
+        if let Some(e) = &self.ehlo {
+            plan.ehlo = e.clone();
+        }
+        plan.tls.sni = match (&self.sni, self.no_sni) {
+            (Some(n), _) => Sni::Name(n.clone()),
+            (None, true) => Sni::Off,
+            (None, false) => Sni::Auto,
+        };
+        plan.timeouts = Timeouts {
+            connect: self.connect_timeout,
+            reply: self.timeout,
+        };
+        let mut scan = crate::scan::ScanPlan::new(plan);
+        if !self.versions.is_empty() {
+            let mut v = self.versions.clone();
+            v.sort();
+            v.dedup();
+            scan.versions = v;
+        }
+        scan.max_connections = usize::from(self.max_connections);
+        scan.delay = self.delay.unwrap_or_default();
+        Ok(scan)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +396,49 @@ mod tests {
             e.starts_with("unknown group ffdhe2048; this client can offer: X25519MLKEM768"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn scan_options_become_the_scan_plan() {
+        let Some(Command::Scan(a)) = args(&[
+            "scan",
+            "[mx.example.com]:2525",
+            "--tls-version",
+            "1.0",
+            "--tls-version",
+            "ssl3",
+            "--max-connections",
+            "2",
+            "--delay",
+            "200ms",
+            "--timeout",
+            "3s",
+            "-4",
+            "--json",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        let s = a.scan_plan().unwrap();
+        assert_eq!(s.plan.port, 2525);
+        assert_eq!(
+            s.versions,
+            [
+                crate::scan::ScanVersion::Ssl3,
+                crate::scan::ScanVersion::Tls10
+            ]
+        );
+        assert_eq!(
+            (s.max_connections, s.delay),
+            (2, Duration::from_millis(200))
+        );
+        assert_eq!(s.plan.timeouts.reply, Duration::from_secs(3));
+        assert_eq!(s.plan.family, Family::V4);
+        assert!(a.json);
+        assert!(args(&["scan", "x.example", "--max-connections", "0"]).is_err());
+        assert!(args(&["scan", "x.example", "--tls-version", "2.0"]).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-use tlsdive::cli::{Cli, Command, ProbeArgs};
+use tlsdive::cli::{Cli, Command, ProbeArgs, ScanArgs};
 use tlsdive::engine::EngineHandle;
 use tlsdive::event::EventKind;
 use tlsdive::plan::Plan;
@@ -50,6 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(exit_for(last))
         }
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
+        Some(Command::Scan(args)) => scan_cmd(&args).await,
         None => match cli.interactive {
             Some(args) => probe_cmd(&args).await,
             None => {
@@ -72,6 +73,40 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     let session = probe(plan, args.record.as_deref()).await?;
     print_report(&session, args.json)?;
     Ok(session.latest().map(exit_for).unwrap_or(ExitCode::from(3)))
+}
+
+/// `tlsdive scan`: exit 0 when a TLS 1.2+ sender can negotiate, 1 when not, 2 on usage.
+async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let plan = match args.scan_plan() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let tty = std::io::stderr().is_terminal();
+    let profile = tlsdive::scan::scan(&plan, |p| {
+        if tty {
+            eprint!("\r{}", tlsdive::scan::text::progress_line(&p));
+        }
+    })
+    .await;
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &profile)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", tlsdive::scan::text::report(&profile))?;
+    }
+    Ok(if profile.overlap.negotiable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Run one attempt, folding events into a session (and a recording, when asked).

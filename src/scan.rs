@@ -1,1 +1,243 @@
 //! Hand-built ClientHello probes that map what a server accepts (versions, suites, groups).
+//!
+//! rustls speaks only TLS 1.2 and 1.3 with forward-secret AEAD suites, yet the servers that
+//! bounce mail are often stuck on TLS 1.0, RSA key exchange or CBC. The scanner asks such a
+//! server directly: over the same SMTP STARTTLS dialogue as a probe, it sends ClientHellos it
+//! builds itself (SSL 3.0 to TLS 1.3, the full IANA suite list, every named group) and reads
+//! only the ServerHello or the alert. It never finishes a handshake.
+//!
+//! ```text
+//!  ScanPlan ─► resolve (first candidate) ─► per version, side by side (≤ max_connections):
+//!     first hello = version probe ─► elimination per chunk ─► server order ─► groups
+//!  every probe: pace (semaphore, delay, 421 back-off) ─► dialogue (SMTP → hello → answer)
+//!  ─► Profile { versions, groups, overlap with rustls, verdict, connections, elapsed_ms }
+//! ```
+//!
+//! Files: `catalog` (what we offer, names), `hello` (ClientHello bytes), `answer` (reading
+//! the reply), `dialogue` (one connection), `pace` (manners, counting, stop switch), `search`
+//! (elimination and order), `suites` (one version's pipeline and its groups), `profile`
+//! (result types, overlap), `verdict`, `text` (the text report).
+//!
+//! The first connection runs alone: if the SMTP side fails (no banner, no STARTTLS, 421
+//! after retries), the scan stops with that answer instead of paying it once per suite.
+
+pub mod answer;
+pub mod catalog;
+pub mod dialogue;
+pub mod hello;
+pub mod pace;
+pub mod profile;
+pub mod search;
+pub mod suites;
+pub mod text;
+pub mod verdict;
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+pub use catalog::ScanVersion;
+pub use profile::{GroupResult, Overlap, Profile, VersionResult};
+
+use crate::engine::resolve;
+use crate::plan::{Plan, Sni};
+use pace::{Ctx, Stopped};
+use suites::Depth;
+
+/// What to scan and how politely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanPlan {
+    /// Target, port, mode, family, resolver, EHLO name, SNI and timeouts, as for a probe.
+    /// (`timeouts.reply` bounds every SMTP reply and the wait for the TLS answer.)
+    pub plan: Plan,
+    /// Versions to scan (default: all, SSL 3.0 to TLS 1.3).
+    pub versions: Vec<ScanVersion>,
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// Least time between two connection starts.
+    pub delay: Duration,
+    /// How often a `421` is retried (with exponential back-off) before the scan stops.
+    pub retries_421: u32,
+    /// First back-off after a `421`; doubled each retry.
+    pub backoff: Duration,
+}
+
+impl ScanPlan {
+    /// Defaults: every version, 4 connections at once, no delay, 3 retries from 2 s.
+    pub fn new(plan: Plan) -> Self {
+        ScanPlan {
+            plan,
+            versions: ScanVersion::ALL.to_vec(),
+            max_connections: 4,
+            delay: Duration::ZERO,
+            retries_421: 3,
+            backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// How far a scan got, for progress bars.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub connections: u32,
+    pub steps_done: u32,
+    pub steps_total: u32,
+    /// What is being scanned now ("TLSv1.2", "groups", ...); may be empty.
+    pub step: String,
+}
+
+/// The full profile: every version of the plan, all suites with order, and groups.
+pub async fn scan(plan: &ScanPlan, progress: impl FnMut(Progress)) -> Profile {
+    let depth = Depth {
+        suites: true,
+        groups: true,
+    };
+    run(plan, Job::Versions(plan.versions.clone(), depth), progress).await
+}
+
+/// Only which versions are accepted (one or a few connections per version); the suites
+/// seen in passing are listed, with `complete: false`.
+pub async fn scan_versions(plan: &ScanPlan, progress: impl FnMut(Progress)) -> Profile {
+    let depth = Depth {
+        suites: false,
+        groups: false,
+    };
+    run(plan, Job::Versions(plan.versions.clone(), depth), progress).await
+}
+
+/// Every suite of one version, in the server's order.
+pub async fn scan_suites(
+    plan: &ScanPlan,
+    version: ScanVersion,
+    progress: impl FnMut(Progress),
+) -> Profile {
+    let depth = Depth {
+        suites: true,
+        groups: false,
+    };
+    run(plan, Job::Versions(vec![version], depth), progress).await
+}
+
+/// The groups of TLS 1.2 (with ECDHE suites) and TLS 1.3 (by HelloRetryRequest).
+pub async fn scan_groups(plan: &ScanPlan, progress: impl FnMut(Progress)) -> Profile {
+    run(plan, Job::Groups, progress).await
+}
+
+enum Job {
+    Versions(Vec<ScanVersion>, Depth),
+    Groups,
+}
+
+async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> Profile {
+    let started = Instant::now();
+    let mut profile = Profile {
+        schema: profile::SCHEMA,
+        target: plan.plan.target.display_name(),
+        address: None,
+        mode: plan.plan.mode,
+        stopped: None,
+        versions: Vec::new(),
+        groups: Vec::new(),
+        overlap: Overlap::default(),
+        verdict: String::new(),
+        connections: 0,
+        elapsed_ms: 0,
+    };
+    let cand = match resolve::resolve(&plan.plan).await {
+        Ok((_, cands)) => cands.into_iter().next(),
+        Err(e) => {
+            profile.stopped = Some(e.to_string());
+            None
+        }
+    };
+    if let Some(cand) = cand {
+        profile.address = Some(cand.addr);
+        let sni = match &plan.plan.tls.sni {
+            Sni::Off => None,
+            Sni::Name(n) => Some(n.clone()),
+            Sni::Auto => cand.host.filter(|h| h.parse::<IpAddr>().is_err()),
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let ctx = Ctx::new(plan, cand.addr, sni, tx);
+        let work = execute(&ctx, &job);
+        tokio::pin!(work);
+        let results = loop {
+            tokio::select! {
+                r = &mut work => break r,
+                Some(p) = rx.recv() => progress(p),
+            }
+        };
+        while let Ok(p) = rx.try_recv() {
+            progress(p);
+        }
+        for r in results {
+            match r {
+                Ok((v, g)) => {
+                    profile.versions.extend(v);
+                    profile.groups.extend(g);
+                }
+                Err(Stopped(why)) => {
+                    profile.stopped.get_or_insert(why);
+                }
+            }
+        }
+        profile.connections = ctx.connections();
+        progress(Progress {
+            connections: profile.connections,
+            steps_done: 1,
+            steps_total: 1,
+            step: "done".into(),
+        });
+    }
+    profile.versions.sort_by_key(|v| v.scan_version());
+    profile.groups.sort_by(|a, b| a.version.cmp(&b.version));
+    profile.overlap = profile::overlap(&profile.versions, &profile.groups);
+    profile.verdict = verdict::verdict(
+        profile.stopped.as_deref(),
+        &profile.versions,
+        &profile.groups,
+        &profile.overlap,
+    );
+    profile.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    profile
+}
+
+type Part = Result<(Option<VersionResult>, Option<GroupResult>), Stopped>;
+
+/// Runs the job's parts side by side; TLS 1.2 first, so its first hello is the connection
+/// that runs alone and proves the SMTP side works.
+async fn execute(ctx: &Ctx<'_>, job: &Job) -> Vec<Part> {
+    match job {
+        Job::Versions(versions, depth) => {
+            let mut order = versions.clone();
+            order.sort_by_key(|v| (*v != ScanVersion::Tls12, std::cmp::Reverse(*v)));
+            order.dedup();
+            let groups = if depth.groups {
+                order.iter().filter(|v| **v >= ScanVersion::Tls12).count()
+            } else {
+                0
+            };
+            ctx.plan_steps(u32::try_from(order.len() + groups).unwrap_or(u32::MAX));
+            join_all(order.into_iter().map(|v| async move {
+                suites::scan_version(ctx, v, *depth)
+                    .await
+                    .map(|(v, g)| (Some(v), g))
+            }))
+            .await
+        }
+        Job::Groups => {
+            ctx.plan_steps(2);
+            join_all(
+                [ScanVersion::Tls12, ScanVersion::Tls13].map(|v| async move {
+                    suites::scan_groups(ctx, v, None)
+                        .await
+                        .map(|g| (None, Some(g)))
+                }),
+            )
+            .await
+        }
+    }
+}

@@ -8,6 +8,8 @@
 //! as the lab's own servers do.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -26,7 +28,16 @@ pub struct FrontServer {
     pub addr: SocketAddr,
     /// The TLS server the front splices to after STARTTLS.
     pub backend: SocketAddr,
+    accepted: Arc<AtomicU64>,
     task: JoinHandle<()>,
+}
+
+impl FrontServer {
+    /// How many connections the front has accepted so far (for tests and benchmarks that
+    /// count what a client costs the server).
+    pub fn connections(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for FrontServer {
@@ -42,12 +53,18 @@ pub async fn start_front(backend: SocketAddr, bind: SocketAddr) -> Result<FrontS
         .await
         .map_err(|source| LabError::Bind { addr: bind, source })?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(server::accept_loop(listener, move |stream| async move {
-        let _ = front_connection(stream, backend).await;
+    let accepted = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&accepted);
+    let task = tokio::spawn(server::accept_loop(listener, move |stream| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        async move {
+            let _ = front_connection(stream, backend).await;
+        }
     }));
     Ok(FrontServer {
         addr,
         backend,
+        accepted,
         task,
     })
 }

@@ -1,0 +1,304 @@
+//! How the server answered one probe ClientHello: a ServerHello (or HelloRetryRequest), an
+//! alert, FIN, RST, a timeout, or bytes that are not TLS.
+//!
+//! [`AnswerReader`] is pure: the dialogue feeds it what the socket returns and stops reading
+//! as soon as it has an answer. It reuses `wire`'s record framing, handshake reassembly and
+//! hello decoding, reads at most [`MAX_BYTES`], and never panics on what a server sends.
+//! A TLS 1.2 group probe needs more than the ServerHello: the curve is in the
+//! ServerKeyExchange, after the Certificate, so `want_kx` keeps it reading until then.
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::handshake::{Context, Decoded, HandshakeBuffer, decode_message};
+use crate::wire::hello::is_tls13;
+use crate::wire::names::{alert_name, group_name, suite_name, version_name};
+use crate::wire::record::{Framed, RecordBuffer};
+
+/// Most bytes read for one answer (a ServerHello plus a long certificate chain).
+pub const MAX_BYTES: usize = 96 * 1024;
+
+/// What the server chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chosen {
+    pub version: u16,
+    pub suite: u16,
+    /// TLS 1.3: the key_share group (HelloRetryRequest: the group asked for);
+    /// TLS 1.2 with `want_kx`: the ServerKeyExchange curve.
+    pub group: Option<u16>,
+    /// A HelloRetryRequest rather than a ServerHello.
+    pub retry: bool,
+}
+
+/// The server's answer to one ClientHello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    Hello(Chosen),
+    Alert {
+        level: u8,
+        description: u8,
+    },
+    /// FIN before any answer.
+    Closed,
+    /// RST before any answer.
+    Reset,
+    Timeout,
+    /// Bytes that are not TLS (an SMTP reply, say), with the framer's reason.
+    NotTls(String),
+    /// TLS records that make no sense as an answer to a ClientHello.
+    Malformed(String),
+}
+
+impl Answer {
+    /// One line for reports: `ServerHello TLSv1.2 TLS_RSA_WITH_AES_128_CBC_SHA`,
+    /// `alert protocol_version`, `FIN`, `RST`, `timeout`, ...
+    pub fn describe(&self) -> String {
+        match self {
+            Answer::Hello(c) => {
+                let what = if c.retry {
+                    "HelloRetryRequest"
+                } else {
+                    "ServerHello"
+                };
+                let mut s = format!(
+                    "{what} {} {}",
+                    version_name(c.version),
+                    super::catalog::iana_suite(c.suite)
+                );
+                if let Some(g) = c.group {
+                    s.push(' ');
+                    s.push_str(&group_name(g));
+                }
+                s
+            }
+            Answer::Alert { level, description } => {
+                let level = if *level == 1 { " (warning)" } else { "" };
+                format!("alert {}{level}", alert_name(*description))
+            }
+            Answer::Closed => "FIN".into(),
+            Answer::Reset => "RST".into(),
+            Answer::Timeout => "timeout".into(),
+            Answer::NotTls(why) => why.clone(),
+            Answer::Malformed(why) => format!("malformed answer: {why}"),
+        }
+    }
+}
+
+/// Reads one answer from the bytes of a connection.
+#[derive(Debug, Default)]
+pub struct AnswerReader {
+    records: RecordBuffer,
+    handshake: HandshakeBuffer,
+    want_kx: bool,
+    hello: Option<Chosen>,
+    seen: usize,
+}
+
+impl AnswerReader {
+    /// `want_kx`: for a TLS 1.2 ECDHE hello, keep reading to the ServerKeyExchange.
+    pub fn new(want_kx: bool) -> Self {
+        AnswerReader {
+            want_kx,
+            ..Self::default()
+        }
+    }
+
+    /// Feeds received bytes; `Some` once the answer is known.
+    pub fn push(&mut self, bytes: &[u8]) -> Option<Answer> {
+        self.seen = self.seen.saturating_add(bytes.len());
+        for framed in self.records.push(bytes) {
+            let record = match framed {
+                Framed::Record(r) => r,
+                Framed::NotTls { reason, .. } => return Some(Answer::NotTls(reason)),
+            };
+            let found = match record.content_type {
+                21 => self.alert(&record.payload),
+                22 => self.handshake(&record.payload),
+                ct => Some(self.or_hello(Answer::Malformed(format!(
+                    "content type {ct} record before the ServerHello"
+                )))),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        (self.seen > MAX_BYTES).then(|| {
+            self.or_hello(Answer::Malformed(format!(
+                "more than {MAX_BYTES} bytes without a ServerHello"
+            )))
+        })
+    }
+
+    /// The answer when the stream ends (FIN, RST, timeout) before `push` gave one.
+    pub fn finish(&self, end: Answer) -> Answer {
+        self.or_hello(end)
+    }
+
+    fn or_hello(&self, other: Answer) -> Answer {
+        self.hello.map_or(other, Answer::Hello)
+    }
+
+    fn alert(&self, payload: &[u8]) -> Option<Answer> {
+        match *payload {
+            [level, description, ..] => Some(self.or_hello(Answer::Alert { level, description })),
+            _ => Some(self.or_hello(Answer::Malformed(format!(
+                "alert record of {} bytes",
+                payload.len()
+            )))),
+        }
+    }
+
+    fn handshake(&mut self, payload: &[u8]) -> Option<Answer> {
+        for msg in self.handshake.push(payload) {
+            let msg = match msg {
+                Ok(m) => m,
+                Err(why) => return Some(self.or_hello(Answer::Malformed(why))),
+            };
+            let ctx = Context {
+                version: self.hello.map(|h| h.version),
+                suite: self.hello.map(|h| h.suite),
+            };
+            match (decode_message(&msg, ctx), self.hello.as_mut()) {
+                (Decoded::ServerHello(sh), None) => {
+                    let chosen = Chosen {
+                        version: sh.version,
+                        suite: sh.suite,
+                        group: sh.group,
+                        retry: sh.retry,
+                    };
+                    let ecdhe = suite_name(sh.suite).starts_with("TLS_ECDHE_");
+                    if !self.want_kx || sh.retry || is_tls13(sh.version) || !ecdhe {
+                        return Some(Answer::Hello(chosen));
+                    }
+                    self.hello = Some(chosen);
+                }
+                (Decoded::KeyExchange { group, .. }, Some(hello)) => {
+                    hello.group = group;
+                    return Some(Answer::Hello(*hello));
+                }
+                (Decoded::Other(crate::wire::MessageInfo::ServerHelloDone), Some(_)) => {
+                    return Some(self.or_hello(Answer::Closed));
+                }
+                (Decoded::Other(crate::wire::MessageInfo::Malformed { reason }), _) => {
+                    return Some(self.or_hello(Answer::Malformed(reason)));
+                }
+                (_, None) => {
+                    return Some(Answer::Malformed(format!(
+                        "handshake message type {} before the ServerHello",
+                        msg.typ
+                    )));
+                }
+                (_, Some(_)) => {}
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ct: u8, payload: &[u8]) -> Vec<u8> {
+        let mut r = vec![ct, 3, 3];
+        r.extend(u16::try_from(payload.len()).unwrap_or(0).to_be_bytes());
+        r.extend(payload);
+        r
+    }
+
+    fn server_hello(version: u16, suite: u16, exts: &[u8]) -> Vec<u8> {
+        let mut b = version.to_be_bytes().to_vec();
+        b.extend([5; 32]);
+        b.push(0);
+        b.extend(suite.to_be_bytes());
+        b.push(0);
+        b.extend(u16::try_from(exts.len()).unwrap_or(0).to_be_bytes());
+        b.extend(exts);
+        let mut m = vec![2];
+        m.extend(&u32::try_from(b.len()).unwrap_or(0).to_be_bytes()[1..]);
+        m.extend(b);
+        m
+    }
+
+    #[test]
+    fn answers() {
+        let sh10 = record(22, &server_hello(0x0301, 0x002f, &[]));
+        let mut r = AnswerReader::new(false);
+        assert_eq!(
+            r.push(&sh10),
+            Some(Answer::Hello(Chosen {
+                version: 0x0301,
+                suite: 0x002f,
+                group: None,
+                retry: false
+            }))
+        );
+        let sh13 = server_hello(0x0303, 0x1302, &[0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 0x1d]);
+        let got = AnswerReader::new(true).push(&record(22, &sh13));
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.version == 0x0304 && c.group == Some(0x1d))
+        );
+        let alert = AnswerReader::new(false).push(&record(21, &[2, 70]));
+        assert_eq!(
+            alert.as_ref().map(Answer::describe).as_deref(),
+            Some("alert protocol_version")
+        );
+        let smtp = AnswerReader::new(false).push(b"421 4.3.2 bye\r\n");
+        assert!(matches!(smtp, Some(Answer::NotTls(_))));
+        assert_eq!(
+            AnswerReader::new(false).finish(Answer::Closed),
+            Answer::Closed
+        );
+    }
+
+    #[test]
+    fn tls12_group_comes_from_the_server_key_exchange() {
+        let mut r = AnswerReader::new(true);
+        let sh = server_hello(0x0303, 0xc02f, &[]);
+        // Certificate with an empty list, then SKE: named curve secp384r1.
+        let cert = [11, 0, 0, 3, 0, 0, 0];
+        let ske = [12, 0, 0, 6, 3, 0, 0x18, 2, 4, 4];
+        assert_eq!(r.push(&record(22, &sh)), None);
+        assert_eq!(r.push(&record(22, &cert)), None);
+        let got = r.push(&record(22, &ske));
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.group == Some(0x18)),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let seeds = [
+            record(22, &server_hello(0x0303, 0xc02f, &[0, 43, 0, 2, 3, 4])),
+            record(21, &[2, 40]),
+        ];
+        for i in 0..20_000 {
+            let mut bytes = seeds[i % 2].clone();
+            for _ in 0..(next() % 6) {
+                let len = bytes.len().max(1);
+                let at = usize::try_from(next()).unwrap_or(0) % len;
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = u8::try_from(next() & 0xff).unwrap_or(0);
+                }
+            }
+            if next() % 4 == 0 {
+                let extra = usize::try_from(next() % 64).unwrap_or(0);
+                bytes.extend((0..extra).map(|_| u8::try_from(next() & 0xff).unwrap_or(0)));
+            }
+            let mut r = AnswerReader::new(i % 3 == 0);
+            for piece in bytes.chunks(1 + usize::try_from(next() % 7).unwrap_or(0)) {
+                if r.push(piece).is_some() {
+                    break;
+                }
+            }
+            let _ = r.finish(Answer::Timeout).describe();
+        }
+    }
+}

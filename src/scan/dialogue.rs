@@ -1,0 +1,174 @@
+//! One probe connection: connect, banner → EHLO → STARTTLS with `engine::smtp` (or nothing,
+//! in implicit-TLS mode), write the ClientHello, read the answer, close.
+//!
+//! The SMTP side is what a sending MTA does and fails the same ways as a probe, reported as
+//! the engine's `Failure` so the scan can stop with the same words. After the ClientHello
+//! we never send QUIT (the server is inside TLS by then); dropping the socket closes it.
+//! Bytes the server sends after its `220` to STARTTLS are refused, as in the probe.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::timeout;
+
+use super::answer::{Answer, AnswerReader};
+use crate::engine::smtp::{self, ReplyError, ReplyReader};
+use crate::event::Failure;
+use crate::plan::{Plan, TlsMode};
+
+/// Connect and walk SMTP up to the point where TLS starts.
+pub async fn open(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let mut tcp = connect(plan, addr).await?;
+    if plan.mode == TlsMode::Implicit {
+        return Ok(tcp);
+    }
+    let wait = plan.timeouts.reply;
+    let mut reader = ReplyReader::new();
+    expect(&mut reader, &mut tcp, wait, 220).await?;
+    send(&mut tcp, wait, &format!("EHLO {}", plan.ehlo)).await?;
+    let ehlo = expect(&mut reader, &mut tcp, wait, 250).await?;
+    if !ehlo.has_capability("STARTTLS") {
+        let _ = send(&mut tcp, wait, "QUIT").await;
+        return Err(Failure::StarttlsNotOffered);
+    }
+    send(&mut tcp, wait, "STARTTLS").await?;
+    expect(&mut reader, &mut tcp, wait, 220).await?;
+    if !reader.leftover().is_empty() {
+        return Err(Failure::PlaintextInjection);
+    }
+    Ok(tcp)
+}
+
+/// Write `hello` and read the answer, waiting at most `wait` for each read.
+pub async fn exchange(mut tcp: TcpStream, hello: &[u8], want_kx: bool, wait: Duration) -> Answer {
+    let mut reader = AnswerReader::new(want_kx);
+    match timeout(wait, tcp.write_all(hello)).await {
+        Err(_) => return Answer::Timeout,
+        Ok(Err(e)) => return reader.finish(io_answer(&e)),
+        Ok(Ok(())) => {}
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match timeout(wait, tcp.read(&mut buf)).await {
+            Err(_) => return reader.finish(Answer::Timeout),
+            Ok(Ok(0)) => return reader.finish(Answer::Closed),
+            Ok(Ok(n)) => {
+                if let Some(a) = reader.push(buf.get(..n).unwrap_or_default()) {
+                    return a;
+                }
+            }
+            Ok(Err(e)) => return reader.finish(io_answer(&e)),
+        }
+    }
+}
+
+fn io_answer(e: &io::Error) -> Answer {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => Answer::Reset,
+        io::ErrorKind::UnexpectedEof => Answer::Closed,
+        _ => Answer::Malformed(format!("read failed: {e}")),
+    }
+}
+
+async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let io_failure = |e: io::Error| Failure::Io {
+        detail: e.to_string(),
+    };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(io_failure)?;
+    if let Some(src) = plan.source {
+        socket
+            .bind(SocketAddr::new(src, 0))
+            .map_err(|e| Failure::Config {
+                detail: format!("cannot bind --source {src}: {e}"),
+            })?;
+    }
+    match timeout(plan.timeouts.connect, socket.connect(addr)).await {
+        Err(_) => Err(Failure::ConnectTimeout),
+        Ok(Ok(s)) => {
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(match e.kind() {
+            io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
+            io::ErrorKind::TimedOut => Failure::ConnectTimeout,
+            _ => Failure::Unreachable {
+                detail: e.to_string(),
+            },
+        }),
+    }
+}
+
+async fn send(tcp: &mut TcpStream, wait: Duration, line: &str) -> Result<(), Failure> {
+    match timeout(wait, smtp::send_line(tcp, line)).await {
+        Err(_) => Err(Failure::Timeout),
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionReset => Err(Failure::PeerReset),
+        Ok(Err(e)) => Err(Failure::Io {
+            detail: e.to_string(),
+        }),
+    }
+}
+
+async fn expect(
+    reader: &mut ReplyReader,
+    tcp: &mut TcpStream,
+    wait: Duration,
+    code: u16,
+) -> Result<smtp::Reply, Failure> {
+    let reply = match timeout(wait, reader.read_reply(tcp, &mut |_| {})).await {
+        Err(_) => return Err(Failure::Timeout),
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            return Err(match e {
+                ReplyError::Closed => Failure::PeerClosed,
+                ReplyError::Reset => Failure::PeerReset,
+                ReplyError::NotSmtp(detail) => Failure::NotSmtp { detail },
+                ReplyError::TooLong { lines, bytes } => Failure::ReplyTooLong { lines, bytes },
+                ReplyError::Io(e) => Failure::Io {
+                    detail: e.to_string(),
+                },
+            });
+        }
+    };
+    if reply.code != code {
+        if reply.code != 421 {
+            let _ = send(tcp, wait, "QUIT").await;
+        }
+        return Err(Failure::BadReply { code: reply.code });
+    }
+    Ok(reply)
+}
+
+/// What a dialogue failure means, in words for the report.
+pub fn describe(f: &Failure) -> String {
+    match f {
+        Failure::DnsFailed { detail } | Failure::NoAddresses { detail } => detail.clone(),
+        Failure::ConnectRefused => "connection refused".into(),
+        Failure::ConnectTimeout => "connect timed out".into(),
+        Failure::Unreachable { detail } => format!("unreachable: {detail}"),
+        Failure::Timeout => "the server stopped answering (timeout)".into(),
+        Failure::PeerClosed => "the server closed the connection (FIN)".into(),
+        Failure::PeerReset => "the connection was reset (RST)".into(),
+        Failure::BadReply { code: 421 } => "421: the server is refusing connections".into(),
+        Failure::BadReply { code } => format!("unexpected SMTP reply {code}"),
+        Failure::NotSmtp { detail } => format!("not SMTP: {detail}"),
+        Failure::ReplyTooLong { lines, bytes } => {
+            format!("SMTP reply too long ({lines} lines, {bytes} bytes)")
+        }
+        Failure::StarttlsNotOffered => "STARTTLS is not offered".into(),
+        Failure::PlaintextInjection => "plaintext injected after the 220 to STARTTLS".into(),
+        Failure::Tls { error, .. } => error.clone(),
+        Failure::Config { detail } | Failure::Io { detail } => detail.clone(),
+        Failure::Cancelled => "cancelled".into(),
+    }
+}

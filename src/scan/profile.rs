@@ -1,0 +1,179 @@
+//! The scan's result: what the server accepts per version, its groups, what a rustls-based
+//! sender has in common with it, and a one-line verdict. Plain serialisable data (the JSON
+//! report is this struct); suites and groups by IANA name (TLS 1.3 suites as
+//! `TLS_AES_128_GCM_SHA256`, not rustls' `TLS13_` spelling).
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{ScanVersion, iana_suite, suite_value};
+use crate::plan::TlsMode;
+
+/// JSON schema version of [`Profile`]; fields only ever gain siblings.
+pub const SCHEMA: u32 = 1;
+
+/// Everything a scan found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub schema: u32,
+    /// The target as given.
+    pub target: String,
+    /// The address scanned (the first candidate of the target).
+    pub address: Option<SocketAddr>,
+    pub mode: TlsMode,
+    /// Why the scan stopped early (no banner, no STARTTLS, 421 after retries, ...).
+    pub stopped: Option<String>,
+    /// One entry per version scanned, oldest first.
+    pub versions: Vec<VersionResult>,
+    /// Groups per version (TLS 1.2 and 1.3).
+    pub groups: Vec<GroupResult>,
+    pub overlap: Overlap,
+    pub verdict: String,
+    /// TCP connections made.
+    pub connections: u32,
+    pub elapsed_ms: u64,
+}
+
+/// What one version got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionResult {
+    /// "SSLv3", "TLSv1.0", ...
+    pub version: String,
+    pub accepted: bool,
+    /// The server's answer to the first hello: `ServerHello TLSv1.0 TLS_RSA_...`,
+    /// `alert protocol_version`, `FIN`, `RST`, `timeout`, ...
+    pub answer: String,
+    /// Accepted suites, in the server's order when `server_order` is true, else ours.
+    pub cipher_suites: Vec<String>,
+    /// Whether the server picks by its own preference; null with fewer than two suites.
+    pub server_order: Option<bool>,
+    /// False when only the version was probed (the list holds what was seen in passing).
+    pub complete: bool,
+}
+
+impl VersionResult {
+    pub fn refused(version: ScanVersion, answer: &str) -> Self {
+        VersionResult {
+            version: version.name().into(),
+            accepted: false,
+            answer: answer.into(),
+            cipher_suites: Vec::new(),
+            server_order: None,
+            complete: true,
+        }
+    }
+
+    pub fn accepted(
+        version: ScanVersion,
+        answer: &str,
+        suites: &[u16],
+        order: Option<bool>,
+        complete: bool,
+    ) -> Self {
+        VersionResult {
+            version: version.name().into(),
+            accepted: true,
+            answer: answer.into(),
+            cipher_suites: suites.iter().map(|s| iana_suite(*s)).collect(),
+            server_order: order,
+            complete,
+        }
+    }
+
+    pub fn scan_version(&self) -> Option<ScanVersion> {
+        ScanVersion::ALL
+            .into_iter()
+            .find(|v| v.name() == self.version)
+    }
+}
+
+/// The groups one version accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupResult {
+    pub version: String,
+    /// In the server's order when `server_order` is true, else ours.
+    pub groups: Vec<String>,
+    pub server_order: Option<bool>,
+    /// The answer to the first group hello.
+    pub answer: String,
+}
+
+/// What the server has in common with a rustls-based sender (this tool's probe: TLS 1.2 and
+/// 1.3, `engine::tls::suite_names()` and `group_names()`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Overlap {
+    pub versions: Vec<String>,
+    pub cipher_suites: Vec<String>,
+    pub groups: Vec<String>,
+    pub negotiable: bool,
+    /// What such a sender would get: `TLSv1.3 TLS_AES_256_GCM_SHA384 X25519`.
+    pub best: Option<String>,
+}
+
+/// The suites (IANA names) and groups a rustls-based sender offers, in its order.
+pub fn client_offer() -> (Vec<String>, Vec<String>) {
+    let suites = crate::engine::tls::suite_names()
+        .iter()
+        .filter_map(|n| suite_value(n))
+        .map(iana_suite)
+        .collect();
+    (suites, crate::engine::tls::group_names())
+}
+
+/// Computes the overlap of `versions` and `groups` with a rustls-based sender.
+pub fn overlap(versions: &[VersionResult], groups: &[GroupResult]) -> Overlap {
+    let (client_suites, client_groups) = client_offer();
+    let mut out = Overlap::default();
+    // Newest first, so `best` is the version such a sender would get.
+    for v in versions.iter().rev().filter(|v| v.accepted) {
+        if !matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3") {
+            continue;
+        }
+        let suites = common(&v.cipher_suites, &client_suites, v.server_order);
+        let g = groups.iter().find(|g| g.version == v.version);
+        let shared_groups = g.map(|g| common(&g.groups, &client_groups, g.server_order));
+        out.versions.push(v.version.clone());
+        for s in &suites {
+            if !out.cipher_suites.contains(s) {
+                out.cipher_suites.push(s.clone());
+            }
+        }
+        for s in shared_groups.iter().flatten() {
+            if !out.groups.contains(s) {
+                out.groups.push(s.clone());
+            }
+        }
+        let group_ok = shared_groups.as_ref().is_none_or(|g| !g.is_empty());
+        if let (Some(suite), true) = (suites.first(), group_ok) {
+            out.negotiable = true;
+            if out.best.is_none() {
+                let group = shared_groups.and_then(|g| g.first().cloned());
+                let mut best = format!("{} {suite}", v.version);
+                if let Some(group) = group {
+                    best.push(' ');
+                    best.push_str(&group);
+                }
+                out.best = Some(best);
+            }
+        }
+    }
+    out
+}
+
+/// The names both sides have, in the server's order if it has one, else the client's.
+fn common(server: &[String], client: &[String], server_order: Option<bool>) -> Vec<String> {
+    let eq = |a: &String, b: &String| a.eq_ignore_ascii_case(b);
+    if server_order == Some(true) {
+        server
+            .iter()
+            .filter(|s| client.iter().any(|c| eq(c, s)))
+            .cloned()
+            .collect()
+    } else {
+        client
+            .iter()
+            .filter_map(|c| server.iter().find(|s| eq(c, s)).cloned())
+            .collect()
+    }
+}

@@ -1,0 +1,94 @@
+//! The text report of a [`Profile`]: one line per version with the server's answer, the
+//! accepted suites under it, the groups, the overlap with a rustls-based sender and the
+//! verdict. Everything shown from the server was escaped when it was read.
+
+use std::fmt::Write;
+
+use super::profile::Profile;
+use crate::plan::TlsMode;
+
+/// The report, ending in a newline.
+pub fn report(p: &Profile) -> String {
+    let mut out = String::new();
+    let mode = match p.mode {
+        TlsMode::Starttls => "STARTTLS",
+        TlsMode::Implicit => "implicit TLS",
+    };
+    let addr = p
+        .address
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "-".into());
+    let _ = writeln!(out, "TLS profile of {} ({addr}, {mode})", p.target);
+    if let Some(why) = &p.stopped {
+        let _ = writeln!(out, "  scan stopped: {why}");
+    }
+    if !p.versions.is_empty() {
+        let _ = writeln!(out, "\nVersions");
+    }
+    for v in &p.versions {
+        let yes = if v.accepted { "yes" } else { "no " };
+        let _ = writeln!(out, "  {:<8} {yes}  {}", v.version, v.answer);
+        if v.accepted {
+            let order = match (v.server_order, v.complete) {
+                (_, false) => " (version probe only; not every suite)",
+                (Some(true), _) => " (server's order)",
+                (Some(false), _) => " (client's order: the server takes the first it accepts)",
+                (None, _) => "",
+            };
+            let _ = writeln!(out, "           {} suites{order}", v.cipher_suites.len());
+            for s in &v.cipher_suites {
+                let _ = writeln!(out, "             {s}");
+            }
+        }
+    }
+    if !p.groups.is_empty() {
+        let _ = writeln!(out, "\nGroups");
+    }
+    for g in &p.groups {
+        let order = match g.server_order {
+            Some(true) => " (server's order)",
+            Some(false) => " (client's order)",
+            None => "",
+        };
+        let list = if g.groups.is_empty() {
+            format!("none ({})", g.answer)
+        } else {
+            g.groups.join(", ")
+        };
+        let _ = writeln!(out, "  {:<8} {list}{order}", g.version);
+    }
+    let o = &p.overlap;
+    let _ = writeln!(
+        out,
+        "\nIn common with a rustls-based sender (TLS 1.2 + 1.3)"
+    );
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    let _ = writeln!(out, "  versions: {}", list(&o.versions));
+    let _ = writeln!(out, "  suites:   {}", list(&o.cipher_suites));
+    let _ = writeln!(out, "  groups:   {}", list(&o.groups));
+    let _ = writeln!(out, "\nVerdict: {}", p.verdict);
+    let _ = writeln!(out, "{} connections, {} ms", p.connections, p.elapsed_ms);
+    out
+}
+
+/// A one-line progress bar for a terminal: `[#####-----] 12 connections  TLSv1.2`.
+pub fn progress_line(p: &super::Progress) -> String {
+    const WIDTH: u32 = 24;
+    let filled = (p.steps_done.min(p.steps_total) * WIDTH)
+        .checked_div(p.steps_total)
+        .unwrap_or(0);
+    let bar: String = (0..WIDTH)
+        .map(|i| if i < filled { '#' } else { '-' })
+        .collect();
+    format!(
+        "scanning [{bar}] {:>4} connections  {:<10}",
+        p.connections,
+        crate::sanitize::cap(&p.step, 10)
+    )
+}
