@@ -30,13 +30,25 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Print the report of a recording made with --record.
     Replay {
-        /// A JSON-lines recording.
+        /// A JSON-lines recording; opens the interactive view when stdout is a terminal.
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Print the text report even on a terminal (instead of opening the interactive view).
+        #[arg(long)]
+        report: bool,
     },
     /// Start the built-in misbehaving SMTP servers on loopback.
     Lab(LabArgs),
+    /// Open the interactive view on the lab's servers, in-process (`l` picks a scenario).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The lab scenario to open first.
+    #[arg(long, default_value = "healthy")]
+    pub scenario: String,
 }
 
 #[derive(Debug, Args)]
