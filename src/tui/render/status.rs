@@ -28,7 +28,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         Span::styled("q", t.key()),
         Span::raw(" quit"),
     ]);
-    let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(24)]).areas(area);
+    let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(30)]).areas(area);
     f.render_widget(Paragraph::new(left), l);
     f.render_widget(Paragraph::new(right).right_aligned(), r);
 }
