@@ -496,3 +496,86 @@ pub fn item(label: impl Into<String>, values: Vec<String>, checked: bool) -> Pic
         checked,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Target, TlsVersion};
+
+    fn base() -> Plan {
+        let mut p = Plan::new(Target::Domain("example.net".into()));
+        p.ehlo = "probe.example.org".into();
+        p
+    }
+
+    /// Every edit changes what it names and nothing else.
+    #[test]
+    fn each_edit_changes_one_field() {
+        let b = base();
+        let ok = |e: PlanEdit| apply_edit(&b, &e).unwrap();
+        assert_eq!(ok(PlanEdit::Same), b);
+        assert_eq!(ok(PlanEdit::Tls12Only).tls.versions, vec![TlsVersion::Tls12]);
+        assert_eq!(ok(PlanEdit::Tls13Only).tls.versions, vec![TlsVersion::Tls13]);
+        let only12 = ok(PlanEdit::Tls12Only);
+        assert!(apply_edit(&only12, &PlanEdit::BothVersions).unwrap().tls.versions.is_empty());
+        assert!(!ok(PlanEdit::ToggleVerify).tls.verify);
+        assert!(apply_edit(&ok(PlanEdit::ToggleVerify), &PlanEdit::ToggleVerify).unwrap().tls.verify);
+        assert_eq!(ok(PlanEdit::ToggleSniOff).tls.sni, Sni::Off);
+        assert_eq!(apply_edit(&ok(PlanEdit::ToggleSniOff), &PlanEdit::ToggleSniOff).unwrap().tls.sni, Sni::Auto);
+        assert_eq!(ok(PlanEdit::Sni(Sni::Name("MX.Example.NET.".into()))).tls.sni, Sni::Name("mx.example.net".into()));
+        assert_eq!(ok(PlanEdit::Ehlo("[192.0.2.1]".into())).ehlo, "[192.0.2.1]");
+        let i = ok(PlanEdit::ToggleImplicit);
+        assert_eq!((i.mode, i.port), (TlsMode::Implicit, 465));
+        let s = apply_edit(&i, &PlanEdit::ToggleImplicit).unwrap();
+        assert_eq!((s.mode, s.port), (TlsMode::Starttls, 25));
+        assert_eq!(ok(PlanEdit::LongerTimeout).timeouts.reply, b.timeouts.reply * 4);
+        assert!(ok(PlanEdit::WithoutPq).tls.groups.iter().all(|g| !g.contains("MLKEM")));
+        assert!(apply_edit(&ok(PlanEdit::WithoutPq), &PlanEdit::DefaultGroups).unwrap().tls.groups.is_empty());
+        assert_eq!(ok(PlanEdit::Suites(vec!["TLS13_AES_128_GCM_SHA256".into()])).tls.cipher_suites.len(), 1);
+        assert_eq!(ok(PlanEdit::Groups(vec!["X25519".into()])).tls.groups, vec!["X25519"]);
+        let addr: SocketAddr = "[2001:db8::25]:25".parse().unwrap();
+        let pinned = ok(PlanEdit::Pin(Some((addr, Some("mx1.example.net".into())))));
+        assert_eq!((pinned.address, pinned.address_host.as_deref()), (Some(addr), Some("mx1.example.net")));
+        let unpinned = apply_edit(&pinned, &PlanEdit::Pin(None)).unwrap();
+        assert_eq!((unpinned.address, unpinned.address_host), (None, None));
+        // Only the touched field differs.
+        let mut v = ok(PlanEdit::Tls12Only);
+        v.tls.versions = b.tls.versions.clone();
+        assert_eq!(v, b);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_words() {
+        let b = base();
+        let err = |e: PlanEdit| apply_edit(&b, &e).unwrap_err();
+        assert!(err(PlanEdit::Sni(Sni::Name("192.0.2.1".into()))).contains("not a host name"));
+        assert!(err(PlanEdit::Sni(Sni::Name("a..b".into()))).contains("not a host name"));
+        assert!(err(PlanEdit::Ehlo("".into())).contains("not a host name"));
+        assert!(err(PlanEdit::Ehlo("has space".into())).contains("not a host name"));
+        assert!(err(PlanEdit::Groups(vec!["ffdhe2048".into()])).contains("unknown group"));
+    }
+
+    #[test]
+    fn every_bindable_retry_has_a_key() {
+        use crate::tui::app::Mode;
+        use crate::tui::keymap::key_for;
+        let p = base();
+        for r in [
+            Retry::Same,
+            Retry::Tls12Only,
+            Retry::Tls13Only,
+            Retry::BothVersions,
+            Retry::WithoutPostQuantum,
+            Retry::DefaultGroups,
+            Retry::NoVerify,
+            Retry::Sni("mx.example.net".into()),
+            Retry::ImplicitTls,
+            Retry::LongerTimeout,
+            Retry::EditEhlo,
+        ] {
+            let c = command_for_retry(&r, Some(&p)).unwrap();
+            assert!(key_for(Mode::Main, c).is_some(), "{r:?}");
+        }
+        assert_eq!(command_for_retry(&Retry::Scan, Some(&p)), None);
+    }
+}

@@ -206,3 +206,59 @@ pub fn help(mode: Mode) -> Vec<(String, &'static str)> {
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collisions_resolve_per_mode() {
+        assert_eq!(lookup(Main, Char('k')), Some(Command::ToggleVerify));
+        assert_eq!(lookup(Attempts, Char('k')), Some(Command::Up));
+        assert_eq!(lookup(Main, Char('g')), Some(Command::GroupPicker));
+        assert_eq!(lookup(Picker, Char('g')), Some(Command::Top));
+        assert_eq!(lookup(Main, Char('G')), Some(Command::Bottom));
+        assert_eq!(lookup(Main, Esc), Some(Command::Cancel));
+        assert_eq!(lookup(Certificates, Esc), Some(Command::Back));
+        assert_eq!(lookup(Edit, Char('q')), Some(Command::Insert));
+        assert_eq!(lookup(Edit, Esc), Some(Command::Back));
+        assert_eq!(lookup(Main, Char('Z')), None);
+    }
+
+    #[test]
+    fn no_row_is_shadowed_entirely() {
+        for b in TABLE {
+            for m in b.modes {
+                assert!(
+                    b.keys.iter().any(|k| lookup(*m, *k) == Some(b.command)),
+                    "{:?} in {m:?} is unreachable",
+                    b.command
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn help_is_generated_from_the_table() {
+        let main = help(Main);
+        assert!(main.iter().any(|(k, h)| k == "2" && h.contains("TLS 1.2 only")));
+        assert!(main.iter().any(|(k, h)| k == "q Ctrl-c" && *h == "quit"));
+        assert!(main.iter().any(|(k, _)| k == "↑ K"));
+        let lists = help(Attempts);
+        assert!(lists.iter().any(|(k, _)| k == "↑ k"));
+        for mode in [Main, Certificates, Attempts, Compare, Help, Picker, Edit] {
+            assert!(!help(mode).is_empty(), "{mode:?}");
+        }
+        assert_eq!(key_for(Main, Command::Tls12Only), Some(Char('2')));
+    }
+
+    #[test]
+    fn keys_from_terminal_events() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let k = |code, m| Key::from_event(&KeyEvent::new(code, m));
+        assert_eq!(k(KeyCode::Char('G'), KeyModifiers::SHIFT), Some(Char('G')));
+        assert_eq!(k(KeyCode::Char('c'), KeyModifiers::CONTROL), Some(Ctrl('c')));
+        assert_eq!(k(KeyCode::Char(' '), KeyModifiers::NONE), Some(Space));
+        assert_eq!(k(KeyCode::F(1), KeyModifiers::NONE), None);
+    }
+}
