@@ -103,7 +103,10 @@ impl Ui {
     }
 
     pub fn draw(&self, f: &mut Frame) {
-        render::render(f, &render::View::new(&self.session, &self.app, &self.derived));
+        render::render(
+            f,
+            &render::View::new(&self.session, &self.app, &self.derived),
+        );
     }
 }
 

@@ -44,7 +44,10 @@ impl Tmux {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("timed out waiting for {what}; the screen shows:\n{}", self.screen());
+        panic!(
+            "timed out waiting for {what}; the screen shows:\n{}",
+            self.screen()
+        );
     }
 }
 
@@ -78,7 +81,17 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
         srv.addr
     );
     let out = tmux.run(&[
-        "new-session", "-d", "-s", "tui", "-x", "200", "-y", "50", "sh", "-c", &cmd,
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "200",
+        "-y",
+        "50",
+        "sh",
+        "-c",
+        &cmd,
     ]);
     assert!(out.status.success(), "tmux new-session: {out:?}");
 
@@ -88,9 +101,13 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
     .await;
 
     // Idle: nothing runs; measure the resident set of the tlsdive process.
-    let pane_pid = String::from_utf8_lossy(&tmux.run(&["display", "-p", "-t", "tui", "#{pane_pid}"]).stdout)
-        .trim()
-        .to_string();
+    let pane_pid = String::from_utf8_lossy(
+        &tmux
+            .run(&["display", "-p", "-t", "tui", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
     let children = std::fs::read_to_string(format!("/proc/{pane_pid}/task/{pane_pid}/children"))
         .unwrap_or_default();
     if let Some(kib) = children.split_whitespace().next().and_then(rss_kib) {
@@ -104,13 +121,18 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
     .await;
 
     tmux.keys("?");
-    tmux.wait_for("the help", |s| s.contains("keys — main view") && s.contains("retry with TLS 1.2 only"))
-        .await;
+    tmux.wait_for("the help", |s| {
+        s.contains("keys — main view") && s.contains("retry with TLS 1.2 only")
+    })
+    .await;
 
     tmux.keys("q");
     let s = tmux
         .wait_for("the TUI to exit", |s| s.contains("TLSDIVE-EXITED="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
-    assert!(!s.contains("TLS handshake timeline"), "the alternate screen is gone:\n{s}");
+    assert!(
+        !s.contains("TLS handshake timeline"),
+        "the alternate screen is gone:\n{s}"
+    );
 }

@@ -34,7 +34,10 @@ fn version_keys_retry_with_one_change() {
     let p = started(u.key(Key::Char('2')));
     assert_eq!(p.tls.versions, vec![TlsVersion::Tls12]);
     assert_eq!(p.tls.groups, base.tls.groups);
-    assert_eq!(started(u.key(Key::Char('3'))).tls.versions, vec![TlsVersion::Tls13]);
+    assert_eq!(
+        started(u.key(Key::Char('3'))).tls.versions,
+        vec![TlsVersion::Tls13]
+    );
     assert!(started(u.key(Key::Char('a'))).tls.versions.is_empty());
     assert_eq!(started(u.key(Key::Char('r'))), base);
     assert!(!started(u.key(Key::Char('k'))).tls.verify);
@@ -52,7 +55,11 @@ fn group_picker_toggles_post_quantum_as_one() {
     u.key(Key::Space);
     let p = started(u.key(Key::Enter));
     assert!(!p.tls.groups.is_empty());
-    assert!(p.tls.groups.iter().all(|g| !g.contains("MLKEM")), "{:?}", p.tls.groups);
+    assert!(
+        p.tls.groups.iter().all(|g| !g.contains("MLKEM")),
+        "{:?}",
+        p.tls.groups
+    );
     assert_eq!(u.app.mode, Mode::Main);
 }
 
@@ -112,7 +119,11 @@ fn address_picker_pins_the_resolved_address() {
     let p = started(u.key(Key::Enter));
     assert_eq!(p.address, Some(peer));
     u.key(Key::Char('m'));
-    assert_eq!(started(u.key(Key::Enter)).address, None, "first item unpins");
+    assert_eq!(
+        started(u.key(Key::Enter)).address,
+        None,
+        "first item unpins"
+    );
 }
 
 #[test]
@@ -178,7 +189,11 @@ fn help_opens_and_closes_and_scroll_keys_follow_focus() {
     assert_eq!(u.app.mode, Mode::Main);
     u.app.page = 5;
     u.key(Key::Up);
-    assert_eq!(u.app.transcript_top, Some(12), "18 lines, page 5: one up from the tail");
+    assert_eq!(
+        u.app.transcript_top,
+        Some(12),
+        "18 lines, page 5: one up from the tail"
+    );
     u.key(Key::End);
     assert_eq!(u.app.transcript_top, None, "End follows the tail again");
     u.key(Key::Tab);
@@ -199,7 +214,11 @@ fn read_only_replay_and_lab_only_keys() {
         assert_eq!(u.key(Key::Char(k)), None, "{k}");
         assert_eq!(u.app.mode, Mode::Main, "{k}");
     }
-    assert_eq!(u.key(Key::Char('x')), Some(Effect::Export), "export still works");
+    assert_eq!(
+        u.key(Key::Char('x')),
+        Some(Effect::Export),
+        "export still works"
+    );
     assert_eq!(u.key(Key::Char('l')), None);
     assert!(u.app.status.contains("demo"));
     u.app.demo = true;

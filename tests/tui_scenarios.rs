@@ -23,10 +23,22 @@ fn dir() -> PathBuf {
 /// (file, lab scenario, expected cause of the last attempt).
 const SINGLE: &[(&str, Scenario, &str)] = &[
     ("healthy", Scenario::Healthy, "ok"),
-    ("close-after-client-hello", Scenario::CloseAfterClientHello, "peer-closed-during-handshake"),
-    ("reset-after-client-hello", Scenario::ResetAfterClientHello, "peer-reset-during-handshake"),
+    (
+        "close-after-client-hello",
+        Scenario::CloseAfterClientHello,
+        "peer-closed-during-handshake",
+    ),
+    (
+        "reset-after-client-hello",
+        Scenario::ResetAfterClientHello,
+        "peer-reset-during-handshake",
+    ),
     ("expired-cert", Scenario::ExpiredCert, "cert-expired"),
-    ("wrong-name-cert", Scenario::WrongNameCert, "cert-name-mismatch"),
+    (
+        "wrong-name-cert",
+        Scenario::WrongNameCert,
+        "cert-name-mismatch",
+    ),
     ("fatal-alert", Scenario::FatalAlert, "tls-alert"),
     ("hostile-bytes", Scenario::HostileBytes, "ok"),
     ("starttls-454", Scenario::Starttls454, "starttls-rejected"),
@@ -82,7 +94,10 @@ async fn record_scenarios() {
     write("retries", &session(vec![base, only13, only12], false).await);
     // One healthy attempt in step mode: Paused events before each step.
     let srv = server(Scenario::Healthy).await;
-    write("step", &session(vec![plan_for(srv.addr, false)], true).await);
+    write(
+        "step",
+        &session(vec![plan_for(srv.addr, false)], true).await,
+    );
 }
 
 #[test]
@@ -102,5 +117,8 @@ fn recordings_replay_to_the_expected_diagnosis() {
         .map(|a| diagnose::diagnose(a).cause)
         .collect();
     assert_eq!(causes.len(), 3);
-    assert_ne!(causes[1], "ok", "TLS 1.3 only against a TLS 1.2 server fails");
+    assert_ne!(
+        causes[1], "ok",
+        "TLS 1.3 only against a TLS 1.2 server fails"
+    );
 }

@@ -94,7 +94,16 @@ fn attempts_view_and_comparison() {
     let mut u = ui("retries");
     keys(&mut u, &[Key::Char('A')]);
     insta::assert_snapshot!("attempts", draw(&mut u));
-    keys(&mut u, &[Key::Char('g'), Key::Space, Key::Char('j'), Key::Space, Key::Enter]);
+    keys(
+        &mut u,
+        &[
+            Key::Char('g'),
+            Key::Space,
+            Key::Char('j'),
+            Key::Space,
+            Key::Enter,
+        ],
+    );
     insta::assert_snapshot!("compare", draw(&mut u));
 }
 
@@ -142,7 +151,9 @@ fn running_attempt_paused_in_step_mode() {
     let events: Vec<&ProbeEvent> = full.events().collect();
     let paused = events
         .iter()
-        .position(|e| matches!(&e.kind, EventKind::Paused { before } if before.contains("STARTTLS")))
+        .position(
+            |e| matches!(&e.kind, EventKind::Paused { before } if before.contains("STARTTLS")),
+        )
         .expect("a pause before STARTTLS");
     let mut s = Session::new();
     for e in &events[..=paused] {
@@ -180,7 +191,12 @@ fn long_reply() -> Session {
     let mut plan = Plan::new(Target::Host("mx.example.net".into()));
     plan.ehlo = "probe.example.org".into();
     let mut s = Session::new();
-    s.apply(&ev(0, EventKind::AttemptStarted { plan: Box::new(plan) }));
+    s.apply(&ev(
+        0,
+        EventKind::AttemptStarted {
+            plan: Box::new(plan),
+        },
+    ));
     let sent = |line: &str| EventKind::SmtpSent {
         line: line.into(),
         tls: false,

@@ -147,8 +147,7 @@ fn check_name(n: &str, what: &str) -> Result<String, String> {
     let ok = !n.is_empty()
         && n.len() <= 253
         && n.parse::<IpAddr>().is_err()
-        && n
-            .split('.')
+        && n.split('.')
             .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     if ok {
         Ok(n.to_ascii_lowercase())
@@ -270,10 +269,11 @@ pub fn execute(
             }
         }
         C::Insert => {
-            if let (Some(e), Some(c)) = (app.editor.as_mut(), typed) {
-                if e.text.len() < 253 && !c.is_control() {
-                    e.text.push(c);
-                }
+            if let (Some(e), Some(c)) = (app.editor.as_mut(), typed)
+                && e.text.len() < 253
+                && !c.is_control()
+            {
+                e.text.push(c);
             }
         }
         C::FocusNext => app.focus = app.focus.next(),
@@ -418,10 +418,10 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
         PickerKind::Address => {
             let v = at_cursor?;
             let port = app.attempt(session).and_then(|a| a.plan.as_ref())?.port;
-            let pin = match v.first().and_then(|ip| ip.parse::<IpAddr>().ok()) {
-                Some(ip) => Some((SocketAddr::new(ip, port), v.get(1).cloned())),
-                None => None,
-            };
+            let pin = v
+                .first()
+                .and_then(|ip| ip.parse::<IpAddr>().ok())
+                .map(|ip| (SocketAddr::new(ip, port), v.get(1).cloned()));
             retry(app, session, PlanEdit::Pin(pin))
         }
         PickerKind::Scenario => {
@@ -441,7 +441,10 @@ fn open_editor(app: &mut App, session: &Session, cmd: Command) {
     let attempt = app.attempt(session);
     let plan = attempt.and_then(|a| a.plan.as_ref());
     let (kind, text) = if cmd == Command::EditEhlo {
-        (EditKind::Ehlo, plan.map(|p| p.ehlo.clone()).unwrap_or_default())
+        (
+            EditKind::Ehlo,
+            plan.map(|p| p.ehlo.clone()).unwrap_or_default(),
+        )
     } else {
         let suggested = attempt.and_then(|a| {
             crate::diagnose::diagnose(a)
@@ -514,28 +517,83 @@ mod tests {
         let b = base();
         let ok = |e: PlanEdit| apply_edit(&b, &e).unwrap();
         assert_eq!(ok(PlanEdit::Same), b);
-        assert_eq!(ok(PlanEdit::Tls12Only).tls.versions, vec![TlsVersion::Tls12]);
-        assert_eq!(ok(PlanEdit::Tls13Only).tls.versions, vec![TlsVersion::Tls13]);
+        assert_eq!(
+            ok(PlanEdit::Tls12Only).tls.versions,
+            vec![TlsVersion::Tls12]
+        );
+        assert_eq!(
+            ok(PlanEdit::Tls13Only).tls.versions,
+            vec![TlsVersion::Tls13]
+        );
         let only12 = ok(PlanEdit::Tls12Only);
-        assert!(apply_edit(&only12, &PlanEdit::BothVersions).unwrap().tls.versions.is_empty());
+        assert!(
+            apply_edit(&only12, &PlanEdit::BothVersions)
+                .unwrap()
+                .tls
+                .versions
+                .is_empty()
+        );
         assert!(!ok(PlanEdit::ToggleVerify).tls.verify);
-        assert!(apply_edit(&ok(PlanEdit::ToggleVerify), &PlanEdit::ToggleVerify).unwrap().tls.verify);
+        assert!(
+            apply_edit(&ok(PlanEdit::ToggleVerify), &PlanEdit::ToggleVerify)
+                .unwrap()
+                .tls
+                .verify
+        );
         assert_eq!(ok(PlanEdit::ToggleSniOff).tls.sni, Sni::Off);
-        assert_eq!(apply_edit(&ok(PlanEdit::ToggleSniOff), &PlanEdit::ToggleSniOff).unwrap().tls.sni, Sni::Auto);
-        assert_eq!(ok(PlanEdit::Sni(Sni::Name("MX.Example.NET.".into()))).tls.sni, Sni::Name("mx.example.net".into()));
+        assert_eq!(
+            apply_edit(&ok(PlanEdit::ToggleSniOff), &PlanEdit::ToggleSniOff)
+                .unwrap()
+                .tls
+                .sni,
+            Sni::Auto
+        );
+        assert_eq!(
+            ok(PlanEdit::Sni(Sni::Name("MX.Example.NET.".into())))
+                .tls
+                .sni,
+            Sni::Name("mx.example.net".into())
+        );
         assert_eq!(ok(PlanEdit::Ehlo("[192.0.2.1]".into())).ehlo, "[192.0.2.1]");
         let i = ok(PlanEdit::ToggleImplicit);
         assert_eq!((i.mode, i.port), (TlsMode::Implicit, 465));
         let s = apply_edit(&i, &PlanEdit::ToggleImplicit).unwrap();
         assert_eq!((s.mode, s.port), (TlsMode::Starttls, 25));
-        assert_eq!(ok(PlanEdit::LongerTimeout).timeouts.reply, b.timeouts.reply * 4);
-        assert!(ok(PlanEdit::WithoutPq).tls.groups.iter().all(|g| !g.contains("MLKEM")));
-        assert!(apply_edit(&ok(PlanEdit::WithoutPq), &PlanEdit::DefaultGroups).unwrap().tls.groups.is_empty());
-        assert_eq!(ok(PlanEdit::Suites(vec!["TLS13_AES_128_GCM_SHA256".into()])).tls.cipher_suites.len(), 1);
-        assert_eq!(ok(PlanEdit::Groups(vec!["X25519".into()])).tls.groups, vec!["X25519"]);
+        assert_eq!(
+            ok(PlanEdit::LongerTimeout).timeouts.reply,
+            b.timeouts.reply * 4
+        );
+        assert!(
+            ok(PlanEdit::WithoutPq)
+                .tls
+                .groups
+                .iter()
+                .all(|g| !g.contains("MLKEM"))
+        );
+        assert!(
+            apply_edit(&ok(PlanEdit::WithoutPq), &PlanEdit::DefaultGroups)
+                .unwrap()
+                .tls
+                .groups
+                .is_empty()
+        );
+        assert_eq!(
+            ok(PlanEdit::Suites(vec!["TLS13_AES_128_GCM_SHA256".into()]))
+                .tls
+                .cipher_suites
+                .len(),
+            1
+        );
+        assert_eq!(
+            ok(PlanEdit::Groups(vec!["X25519".into()])).tls.groups,
+            vec!["X25519"]
+        );
         let addr: SocketAddr = "[2001:db8::25]:25".parse().unwrap();
         let pinned = ok(PlanEdit::Pin(Some((addr, Some("mx1.example.net".into())))));
-        assert_eq!((pinned.address, pinned.address_host.as_deref()), (Some(addr), Some("mx1.example.net")));
+        assert_eq!(
+            (pinned.address, pinned.address_host.as_deref()),
+            (Some(addr), Some("mx1.example.net"))
+        );
         let unpinned = apply_edit(&pinned, &PlanEdit::Pin(None)).unwrap();
         assert_eq!((unpinned.address, unpinned.address_host), (None, None));
         // Only the touched field differs.

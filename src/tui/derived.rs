@@ -77,8 +77,9 @@ impl Derived {
                             from: run.first + HEAD,
                             hidden: run.len - HEAD - TAIL,
                         });
-                        self.rows
-                            .extend((run.first + run.len - TAIL..run.first + run.len).map(Row::Line));
+                        self.rows.extend(
+                            (run.first + run.len - TAIL..run.first + run.len).map(Row::Line),
+                        );
                     }
                 }
                 (Dir::Server, _, _) => {

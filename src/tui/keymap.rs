@@ -109,48 +109,213 @@ const fn b(
 /// The table. The first row that matches (mode, key) wins.
 pub static TABLE: &[Binding] = &[
     // Attempts: each starts a new attempt with one change to the current plan.
-    b(VIEWS, &[Char('r')], Command::Retry, "retry the current plan"),
-    b(VIEWS, &[Char('3')], Command::Tls13Only, "retry with TLS 1.3 only"),
-    b(VIEWS, &[Char('2')], Command::Tls12Only, "retry with TLS 1.2 only"),
-    b(VIEWS, &[Char('a')], Command::BothVersions, "retry with TLS 1.2 and 1.3"),
-    b(&[Main], &[Char('c')], Command::SuitePicker, "pick cipher suites, then retry"),
-    b(&[Main], &[Char('g')], Command::GroupPicker, "pick key-exchange groups (post-quantum is one toggle), then retry"),
-    b(&[Main], &[Char('p')], Command::WithoutPq, "retry without the post-quantum key share"),
-    b(&[Main], &[Char('d')], Command::DefaultGroups, "retry with the default groups"),
-    b(&[Main], &[Char('s')], Command::EditSni, "edit the SNI name, then retry (empty: automatic)"),
-    b(&[Main], &[Char('S')], Command::ToggleSniOff, "retry with SNI off / automatic"),
-    b(&[Main, Certificates], &[Char('k')], Command::ToggleVerify, "retry with strict verification on / off"),
-    b(&[Main], &[Char('e')], Command::EditEhlo, "edit the EHLO name, then retry"),
-    b(&[Main], &[Char('m')], Command::AddressPicker, "pin an MX host or address (IPv4/IPv6), then retry"),
-    b(&[Main], &[Char('i')], Command::ToggleImplicit, "retry with implicit TLS / STARTTLS"),
-    b(&[Main], &[Char('T')], Command::LongerTimeout, "retry with a 4× longer reply timeout"),
+    b(
+        VIEWS,
+        &[Char('r')],
+        Command::Retry,
+        "retry the current plan",
+    ),
+    b(
+        VIEWS,
+        &[Char('3')],
+        Command::Tls13Only,
+        "retry with TLS 1.3 only",
+    ),
+    b(
+        VIEWS,
+        &[Char('2')],
+        Command::Tls12Only,
+        "retry with TLS 1.2 only",
+    ),
+    b(
+        VIEWS,
+        &[Char('a')],
+        Command::BothVersions,
+        "retry with TLS 1.2 and 1.3",
+    ),
+    b(
+        &[Main],
+        &[Char('c')],
+        Command::SuitePicker,
+        "pick cipher suites, then retry",
+    ),
+    b(
+        &[Main],
+        &[Char('g')],
+        Command::GroupPicker,
+        "pick key-exchange groups (post-quantum is one toggle), then retry",
+    ),
+    b(
+        &[Main],
+        &[Char('p')],
+        Command::WithoutPq,
+        "retry without the post-quantum key share",
+    ),
+    b(
+        &[Main],
+        &[Char('d')],
+        Command::DefaultGroups,
+        "retry with the default groups",
+    ),
+    b(
+        &[Main],
+        &[Char('s')],
+        Command::EditSni,
+        "edit the SNI name, then retry (empty: automatic)",
+    ),
+    b(
+        &[Main],
+        &[Char('S')],
+        Command::ToggleSniOff,
+        "retry with SNI off / automatic",
+    ),
+    b(
+        &[Main, Certificates],
+        &[Char('k')],
+        Command::ToggleVerify,
+        "retry with strict verification on / off",
+    ),
+    b(
+        &[Main],
+        &[Char('e')],
+        Command::EditEhlo,
+        "edit the EHLO name, then retry",
+    ),
+    b(
+        &[Main],
+        &[Char('m')],
+        Command::AddressPicker,
+        "pin an MX host or address (IPv4/IPv6), then retry",
+    ),
+    b(
+        &[Main],
+        &[Char('i')],
+        Command::ToggleImplicit,
+        "retry with implicit TLS / STARTTLS",
+    ),
+    b(
+        &[Main],
+        &[Char('T')],
+        Command::LongerTimeout,
+        "retry with a 4× longer reply timeout",
+    ),
     // The running attempt.
-    b(VIEWS, &[Char('n')], Command::StepMode, "step mode: pause before each SMTP command and the ClientHello"),
-    b(&[Main], &[Space], Command::Step, "take the next step (step mode)"),
-    b(&[Main], &[Esc], Command::Cancel, "cancel the running attempt"),
+    b(
+        VIEWS,
+        &[Char('n')],
+        Command::StepMode,
+        "step mode: pause before each SMTP command and the ClientHello",
+    ),
+    b(
+        &[Main],
+        &[Space],
+        Command::Step,
+        "take the next step (step mode)",
+    ),
+    b(
+        &[Main],
+        &[Esc],
+        Command::Cancel,
+        "cancel the running attempt",
+    ),
     // Attempts and views.
-    b(VIEWS, &[Char('[')], Command::PrevAttempt, "previous attempt"),
+    b(
+        VIEWS,
+        &[Char('[')],
+        Command::PrevAttempt,
+        "previous attempt",
+    ),
     b(VIEWS, &[Char(']')], Command::NextAttempt, "next attempt"),
-    b(VIEWS, &[Char('C')], Command::ViewCertificates, "certificates view"),
+    b(
+        VIEWS,
+        &[Char('C')],
+        Command::ViewCertificates,
+        "certificates view",
+    ),
     b(VIEWS, &[Char('A')], Command::ViewAttempts, "attempts view"),
-    b(VIEWS, &[Char('l')], Command::ScenarioPicker, "pick another lab scenario (demo)"),
-    b(VIEWS, &[Char('x')], Command::Export, "export text report, JSON and recording"),
-    b(&[Main], &[Char('f')], Command::ToggleFold, "fold / unfold long replies"),
-    b(&[Attempts], &[Space], Command::Toggle, "mark for comparison (two)"),
-    b(&[Attempts], &[Enter], Command::Confirm, "compare the two marked, else show the attempt"),
+    b(
+        VIEWS,
+        &[Char('l')],
+        Command::ScenarioPicker,
+        "pick another lab scenario (demo)",
+    ),
+    b(
+        VIEWS,
+        &[Char('x')],
+        Command::Export,
+        "export text report, JSON and recording",
+    ),
+    b(
+        &[Main],
+        &[Char('f')],
+        Command::ToggleFold,
+        "fold / unfold long replies",
+    ),
+    b(
+        &[Attempts],
+        &[Space],
+        Command::Toggle,
+        "mark for comparison (two)",
+    ),
+    b(
+        &[Attempts],
+        &[Enter],
+        Command::Confirm,
+        "compare the two marked, else show the attempt",
+    ),
     b(&[Picker], &[Space], Command::Toggle, "check / uncheck"),
     b(&[Picker], &[Enter], Command::Confirm, "apply and retry"),
     b(&[Edit], &[Enter], Command::Confirm, "apply and retry"),
-    b(&[Edit], &[Backspace], Command::Backspace, "delete a character"),
-    b(&[Edit], &[Esc], Command::Back, "cancel editing (type to edit)"),
-    b(&[Certificates, Attempts, Compare, Help, Picker], &[Esc], Command::Back, "back"),
+    b(
+        &[Edit],
+        &[Backspace],
+        Command::Backspace,
+        "delete a character",
+    ),
+    b(
+        &[Edit],
+        &[Esc],
+        Command::Back,
+        "cancel editing (type to edit)",
+    ),
+    b(
+        &[Certificates, Attempts, Compare, Help, Picker],
+        &[Esc],
+        Command::Back,
+        "back",
+    ),
     // Moving around.
     b(&[Main], &[Tab], Command::FocusNext, "focus the next panel"),
-    b(&[Main], &[BackTab], Command::FocusPrev, "focus the previous panel"),
-    b(&[Main], &[Down, Char('j')], Command::Down, "scroll / select down in the focused panel"),
-    b(&[Main], &[Up, Char('K')], Command::Up, "scroll / select up (k is verification here)"),
-    b(&[Main], &[Home], Command::Top, "top (g is the group picker here)"),
-    b(&[Main], &[End, Char('G')], Command::Bottom, "bottom, and follow new lines"),
+    b(
+        &[Main],
+        &[BackTab],
+        Command::FocusPrev,
+        "focus the previous panel",
+    ),
+    b(
+        &[Main],
+        &[Down, Char('j')],
+        Command::Down,
+        "scroll / select down in the focused panel",
+    ),
+    b(
+        &[Main],
+        &[Up, Char('K')],
+        Command::Up,
+        "scroll / select up (k is verification here)",
+    ),
+    b(
+        &[Main],
+        &[Home],
+        Command::Top,
+        "top (g is the group picker here)",
+    ),
+    b(
+        &[Main],
+        &[End, Char('G')],
+        Command::Bottom,
+        "bottom, and follow new lines",
+    ),
     b(LISTS, &[Down, Char('j')], Command::Down, "down"),
     b(LISTS, &[Up, Char('k')], Command::Up, "up"),
     b(LISTS, &[Home, Char('g')], Command::Top, "top"),
@@ -159,7 +324,12 @@ pub static TABLE: &[Binding] = &[
     b(ALL_BUT_EDIT, &[PageUp], Command::PageUp, "page up"),
     b(ALL_BUT_EDIT, &[Char('?')], Command::Help, "this help"),
     b(ALL_BUT_EDIT, &[Char('q')], Command::Quit, "quit"),
-    b(&[Main, Certificates, Attempts, Compare, Help, Picker, Edit], &[Ctrl('c')], Command::Quit, "quit"),
+    b(
+        &[Main, Certificates, Attempts, Compare, Help, Picker, Edit],
+        &[Ctrl('c')],
+        Command::Quit,
+        "quit",
+    ),
 ];
 
 /// The command for `key` in `mode`. In the editor, printable characters are typed.
@@ -241,7 +411,10 @@ mod tests {
     #[test]
     fn help_is_generated_from_the_table() {
         let main = help(Main);
-        assert!(main.iter().any(|(k, h)| k == "2" && h.contains("TLS 1.2 only")));
+        assert!(
+            main.iter()
+                .any(|(k, h)| k == "2" && h.contains("TLS 1.2 only"))
+        );
         assert!(main.iter().any(|(k, h)| k == "q Ctrl-c" && *h == "quit"));
         assert!(main.iter().any(|(k, _)| k == "↑ K"));
         let lists = help(Attempts);
@@ -257,7 +430,10 @@ mod tests {
         use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let k = |code, m| Key::from_event(&KeyEvent::new(code, m));
         assert_eq!(k(KeyCode::Char('G'), KeyModifiers::SHIFT), Some(Char('G')));
-        assert_eq!(k(KeyCode::Char('c'), KeyModifiers::CONTROL), Some(Ctrl('c')));
+        assert_eq!(
+            k(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Ctrl('c'))
+        );
         assert_eq!(k(KeyCode::Char(' '), KeyModifiers::NONE), Some(Space));
         assert_eq!(k(KeyCode::F(1), KeyModifiers::NONE), None);
     }

@@ -47,7 +47,13 @@ pub fn suites(plan: Option<&Plan>) -> Picker {
 /// Groups, with every post-quantum hybrid folded into one toggle.
 pub fn groups(plan: Option<&Plan>) -> Picker {
     let chosen: Vec<String> = plan
-        .map(|p| p.tls.groups.iter().map(|g| g.to_ascii_lowercase()).collect())
+        .map(|p| {
+            p.tls
+                .groups
+                .iter()
+                .map(|g| g.to_ascii_lowercase())
+                .collect()
+        })
         .unwrap_or_default();
     let on = |g: &str| chosen.is_empty() || chosen.contains(&g.to_ascii_lowercase());
     let (pq, classic): (Vec<String>, Vec<String>) = crate::engine::tls::group_names()
@@ -90,7 +96,10 @@ pub fn addresses(a: &Attempt) -> Picker {
         }
     }
     if items.len() == 1 {
-        let host = r.implicit_mx.clone().or_else(|| a.host().map(str::to_string));
+        let host = r
+            .implicit_mx
+            .clone()
+            .or_else(|| a.host().map(str::to_string));
         let mut ips = r.addresses.clone();
         for (addr, _) in &a.tried {
             if !ips.contains(&addr.ip()) {
@@ -107,7 +116,9 @@ pub fn addresses(a: &Attempt) -> Picker {
     let pinned = a.plan.as_ref().and_then(|p| p.address).map(|s| s.ip());
     let cursor = items
         .iter()
-        .position(|i| i.values.first().map(String::as_str) == pinned.map(|p| p.to_string()).as_deref())
+        .position(|i| {
+            i.values.first().map(String::as_str) == pinned.map(|p| p.to_string()).as_deref()
+        })
         .unwrap_or(0);
     let mut p = picker(
         PickerKind::Address,
@@ -130,5 +141,10 @@ pub fn scenarios() -> Picker {
             )
         })
         .collect();
-    picker(PickerKind::Scenario, "lab scenario (Enter probes it)", items, false)
+    picker(
+        PickerKind::Scenario,
+        "lab scenario (Enter probes it)",
+        items,
+        false,
+    )
 }

@@ -16,8 +16,15 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         "attempts (space marks two, Enter compares or shows; Esc returns)",
         true,
     );
-    let header = Row::new(["", "#", "changed from the previous", "outcome", "negotiated", "time"])
-        .style(t.title());
+    let header = Row::new([
+        "",
+        "#",
+        "changed from the previous",
+        "outcome",
+        "negotiated",
+        "time",
+    ])
+    .style(t.title());
     let mut rows = Vec::new();
     let mut prev: Option<&Plan> = None;
     for (i, a) in v.session.attempts.iter().enumerate() {
@@ -47,8 +54,16 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             .as_ref()
             .map(|n| format!("{} {}", n.version, n.cipher_suite))
             .unwrap_or_default();
-        let time = a.finished.as_ref().map(|f| ms(f.2)).unwrap_or_else(|| "…".into());
-        let mark = if v.app.marked.contains(&a.id) { "*" } else { "" };
+        let time = a
+            .finished
+            .as_ref()
+            .map(|f| ms(f.2))
+            .unwrap_or_else(|| "…".into());
+        let mark = if v.app.marked.contains(&a.id) {
+            "*"
+        } else {
+            ""
+        };
         let row = Row::new(vec![
             Cell::from(mark),
             Cell::from(a.id.to_string()),
@@ -87,27 +102,58 @@ pub fn plan_changes(a: &Plan, b: &Plan) -> Vec<String> {
             out.push(format!("{name}: {x} → {y}"));
         }
     };
-    let list = |v: &[String]| if v.is_empty() { "default".to_string() } else { v.join(",") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "default".to_string()
+        } else {
+            v.join(",")
+        }
+    };
     let versions = |p: &Plan| {
         if p.tls.versions.is_empty() {
             "TLSv1.2+1.3".to_string()
         } else {
-            p.tls.versions.iter().map(|v| v.name()).collect::<Vec<_>>().join("+")
+            p.tls
+                .versions
+                .iter()
+                .map(|v| v.name())
+                .collect::<Vec<_>>()
+                .join("+")
         }
     };
     cmp("target", a.target.display_name(), b.target.display_name());
     cmp("port", a.port.to_string(), b.port.to_string());
     cmp("mode", format!("{:?}", a.mode), format!("{:?}", b.mode));
-    cmp("family", format!("{:?}", a.family), format!("{:?}", b.family));
-    let pin = |p: &Plan| p.address.map(|s| s.to_string()).unwrap_or_else(|| "resolve".into());
+    cmp(
+        "family",
+        format!("{:?}", a.family),
+        format!("{:?}", b.family),
+    );
+    let pin = |p: &Plan| {
+        p.address
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "resolve".into())
+    };
     cmp("address", pin(a), pin(b));
     cmp("versions", versions(a), versions(b));
-    cmp("suites", list(&a.tls.cipher_suites), list(&b.tls.cipher_suites));
+    cmp(
+        "suites",
+        list(&a.tls.cipher_suites),
+        list(&b.tls.cipher_suites),
+    );
     cmp("groups", list(&a.tls.groups), list(&b.tls.groups));
-    cmp("sni", format!("{:?}", a.tls.sni), format!("{:?}", b.tls.sni));
+    cmp(
+        "sni",
+        format!("{:?}", a.tls.sni),
+        format!("{:?}", b.tls.sni),
+    );
     let verify = |p: &Plan| if p.tls.verify { "strict" } else { "off" }.to_string();
     cmp("verify", verify(a), verify(b));
     cmp("ehlo", a.ehlo.clone(), b.ehlo.clone());
-    cmp("timeout", ms(a.timeouts.reply.as_micros() as u64), ms(b.timeouts.reply.as_micros() as u64));
+    cmp(
+        "timeout",
+        ms(a.timeouts.reply.as_micros() as u64),
+        ms(b.timeouts.reply.as_micros() as u64),
+    );
     out
 }

@@ -35,13 +35,13 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
                 Span::styled(format!("verification: {word}"), style),
                 Span::raw(format!(" — {}", verdict.detail)),
             ]));
-            if let Some(p) = &a.plan {
-                if !p.tls.verify {
-                    lines.push(Line::styled(
-                        "verification was OFF for this attempt: the handshake went on anyway",
-                        t.warn(),
-                    ));
-                }
+            if let Some(p) = &a.plan
+                && !p.tls.verify
+            {
+                lines.push(Line::styled(
+                    "verification was OFF for this attempt: the handshake went on anyway",
+                    t.warn(),
+                ));
             }
             lines.extend(name_check(
                 t,
@@ -118,7 +118,10 @@ fn name_check(
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let Some(name) = checked else {
-        out.push(Line::styled("no name was checked (no SNI name, IP target)", t.dim()));
+        out.push(Line::styled(
+            "no name was checked (no SNI name, IP target)",
+            t.dim(),
+        ));
         return out;
     };
     let sans = leaf.map(|l| l.sans.clone()).unwrap_or_default();

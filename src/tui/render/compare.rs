@@ -23,9 +23,7 @@ fn signature(r: &TimelineRow) -> String {
 /// The index of the first row where the two timelines differ (None: identical).
 pub fn parting(a: &Attempt, b: &Attempt) -> Option<usize> {
     let n = a.timeline.len().max(b.timeline.len());
-    (0..n).find(|&i| {
-        a.timeline.get(i).map(signature) != b.timeline.get(i).map(signature)
-    })
+    (0..n).find(|&i| a.timeline.get(i).map(signature) != b.timeline.get(i).map(signature))
 }
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
@@ -38,7 +36,10 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         f.render_widget(v.block("compare: mark two attempts first", true), area);
         return;
     };
-    let block = v.block(&format!("attempt {} vs attempt {} (Esc returns)", a.id, b.id), true);
+    let block = v.block(
+        &format!("attempt {} vs attempt {} (Esc returns)", a.id, b.id),
+        true,
+    );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut top = Vec::new();
@@ -90,7 +91,10 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
                     Some(p) if i > p => t.dim(),
                     _ => t.plain(),
                 };
-                Line::styled(format!("{:>3} {:>9} {}", i + 1, ms(r.at_us()), signature(r)), style)
+                Line::styled(
+                    format!("{:>3} {:>9} {}", i + 1, ms(r.at_us()), signature(r)),
+                    style,
+                )
             })
             .collect();
         f.render_widget(Paragraph::new(lines), area);

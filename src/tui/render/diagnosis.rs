@@ -27,15 +27,16 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     } else {
         t.bad()
     };
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(d.cause, cause_style),
-            Span::styled(format!("  (phase {})  ", d.phase.name()), t.dim()),
-            Span::raw(d.summary.clone()),
-        ]),
-    ];
+    let mut lines = vec![Line::from(vec![
+        Span::styled(d.cause, cause_style),
+        Span::styled(format!("  (phase {})  ", d.phase.name()), t.dim()),
+        Span::raw(d.summary.clone()),
+    ])];
     for e in &d.evidence {
-        lines.push(Line::from(vec![Span::styled("  · ", t.dim()), Span::raw(e.clone())]));
+        lines.push(Line::from(vec![
+            Span::styled("  · ", t.dim()),
+            Span::raw(e.clone()),
+        ]));
     }
     for (i, s) in d.next_steps.iter().enumerate() {
         let key = s

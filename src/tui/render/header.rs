@@ -32,10 +32,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         .as_ref()
         .map(|p| format!("{}:{}", p.target.display_name(), p.port))
         .unwrap_or_else(|| "(plan not recorded)".into());
-    let mut first = vec![
-        Span::styled("tlsdive ", t.title()),
-        Span::raw(target),
-    ];
+    let mut first = vec![Span::styled("tlsdive ", t.title()), Span::raw(target)];
     if let Some(host) = a.host() {
         first.push(Span::raw(format!("  MX/host {host}")));
     }

@@ -14,7 +14,10 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
     let mode = v.app.back;
     let rows = keymap::help(mode);
     let area = centered(body, 86, u16::try_from(rows.len() + 4).unwrap_or(u16::MAX));
-    let block = v.block(&format!("keys — {} view (Esc or ? closes)", mode.name()), true);
+    let block = v.block(
+        &format!("keys — {} view (Esc or ? closes)", mode.name()),
+        true,
+    );
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);

@@ -21,10 +21,7 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
         let inner = block.inner(area);
         f.render_widget(Clear, area);
         f.render_widget(block, area);
-        let line = Line::from(vec![
-            Span::raw(e.text.clone()),
-            Span::styled("▏", t.key()),
-        ]);
+        let line = Line::from(vec![Span::raw(e.text.clone()), Span::styled("▏", t.key())]);
         f.render_widget(Paragraph::new(vec![Line::raw(""), line]), inner);
         return;
     }

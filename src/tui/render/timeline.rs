@@ -23,7 +23,10 @@ pub fn selected(v: &View, len: usize) -> Option<usize> {
 
 pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let rows = v.attempt().map(|a| a.timeline.as_slice()).unwrap_or(&[]);
-    let block = v.block(&format!("TLS handshake timeline ({} rows)", rows.len()), focused);
+    let block = v.block(
+        &format!("TLS handshake timeline ({} rows)", rows.len()),
+        focused,
+    );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let height = usize::from(inner.height);
@@ -83,9 +86,17 @@ pub fn arrow(dir: Dir) -> &'static str {
     }
 }
 
-fn row_line(t: Theme, i: usize, row: &TimelineRow, prev: Option<u64>, width: usize) -> Line<'static> {
+fn row_line(
+    t: Theme,
+    i: usize,
+    row: &TimelineRow,
+    prev: Option<u64>,
+    width: usize,
+) -> Line<'static> {
     let at = row.at_us();
-    let delta = prev.map(|p| format!("+{}", ms(at.saturating_sub(p)))).unwrap_or_default();
+    let delta = prev
+        .map(|p| format!("+{}", ms(at.saturating_sub(p))))
+        .unwrap_or_default();
     let head = format!("{:>4} {:>9} {:>10} ", i + 1, ms(at), delta);
     let (dir, size, style) = match row {
         TimelineRow::Record { dir, record, .. } => {
@@ -100,7 +111,11 @@ fn row_line(t: Theme, i: usize, row: &TimelineRow, prev: Option<u64>, width: usi
             } else {
                 Style::new()
             };
-            (arrow(*dir), format!("{:>7} B ", bytes(record.length)), style)
+            (
+                arrow(*dir),
+                format!("{:>7} B ", bytes(record.length)),
+                style,
+            )
         }
         TimelineRow::Ended { how, .. } => {
             let style = match how {

@@ -70,13 +70,16 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
             )),
         }
     }
-    if let Some((n, preview)) = &a.injected {
-        if lines.len() < height {
-            lines.push(Line::styled(
-                format!("  ! {n} plaintext bytes injected after 220: {}", clip(preview, 60)),
-                t.bad(),
-            ));
-        }
+    if let Some((n, preview)) = &a.injected
+        && lines.len() < height
+    {
+        lines.push(Line::styled(
+            format!(
+                "  ! {n} plaintext bytes injected after 220: {}",
+                clip(preview, 60)
+            ),
+            t.bad(),
+        ));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
