@@ -46,3 +46,28 @@ pub fn write(dir: &Path, stem: &str, session: &Session) -> std::io::Result<Vec<P
     std::fs::write(&paths[2], recording(session)?)?;
     Ok(paths)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_writes_three_files_that_replay() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/scenarios/retries.jsonl"
+        );
+        let session = crate::recording::read(Path::new(path)).expect("recording");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = write(dir.path(), "tlsdive-test", &session).expect("export");
+        assert_eq!(paths.len(), 3);
+        let text = std::fs::read_to_string(&paths[0]).expect("text");
+        assert_eq!(text.matches("tlsdive probe").count(), 3, "{text}");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&paths[1]).expect("json")).expect("JSON");
+        assert_eq!(json.as_array().map(Vec::len), Some(3));
+        let replayed = crate::recording::read(&paths[2]).expect("replay");
+        assert_eq!(replayed.attempts.len(), 3);
+        assert_eq!(replayed.events().count(), session.events().count());
+    }
+}
