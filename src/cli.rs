@@ -30,16 +30,28 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Print the report of a recording made with --record.
     Replay {
-        /// A JSON-lines recording.
+        /// A JSON-lines recording; opens the interactive view when stdout is a terminal.
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Print the text report even on a terminal (instead of opening the interactive view).
+        #[arg(long)]
+        report: bool,
     },
     /// Start the built-in misbehaving SMTP servers on loopback.
     Lab(LabArgs),
     /// Map what TARGET accepts (SSL 3.0 to TLS 1.3, every suite, groups) with hand-built
     /// ClientHellos, and whether a TLS 1.2+ sender can agree with it.
     Scan(Box<ScanArgs>),
+    /// Open the interactive view on the lab's servers, in-process (`l` picks a scenario).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The lab scenario to open first.
+    #[arg(long, default_value = "healthy")]
+    pub scenario: String,
 }
 
 #[derive(Debug, Args, Clone)]

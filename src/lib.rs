@@ -15,4 +15,5 @@ pub mod sanitize;
 pub mod scan;
 pub mod session;
 pub mod target;
+pub mod tui;
 pub mod wire;

@@ -1,7 +1,7 @@
 //! The `tlsdive` binary: parses arguments, runs the engine, and hands the result to a front
 //! end. Exit codes: 0 negotiated, 1 diagnosed failure, 2 usage error, 3 internal error.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -15,6 +15,7 @@ use tlsdive::session::Session;
 use tlsdive::{diagnose, recording, report};
 
 mod lab_cmd;
+mod tui_cmd;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -41,18 +42,24 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Probe(args)) => probe_cmd(&args).await,
-        Some(Command::Replay { file, json }) => {
+        Some(Command::Replay { file, json, report }) => {
             let session = recording::read(&file)?;
             let Some(last) = session.latest() else {
                 anyhow::bail!("{} holds no attempt", file.display());
             };
+            let code = exit_for(last);
+            if !json && !report && std::io::stdout().is_terminal() {
+                tui_cmd::replay(session).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             print_report(&session, json)?;
-            Ok(exit_for(last))
+            Ok(code)
         }
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
+        Some(Command::Demo(args)) => tui_cmd::demo(&args).await,
         None => match cli.interactive {
-            Some(args) => probe_cmd(&args).await,
+            Some(args) => tui_cmd::live(&args).await,
             None => {
                 eprintln!("tlsdive: give a TARGET or a command; see tlsdive --help");
                 Ok(ExitCode::from(2))

@@ -1,0 +1,226 @@
+//! The interactive front end: one `tokio::select!` loop over the terminal's events, the
+//! engine's events and a slow tick, redrawing only when something changed.
+//!
+//! The TUI never touches a socket. Keys become `Command`s through the one table in
+//! `keymap`; `command::execute` changes view state and returns an `Effect` (start an
+//! attempt, cancel, step, export); the loop carries effects out on the `EngineHandle`, whose
+//! `ProbeEvent`s are folded into the `Session` — the same model a replayed recording builds,
+//! so live and replay render alike. `Ui` is that core without the terminal, for tests.
+
+pub mod app;
+pub mod command;
+pub mod demo;
+pub mod derived;
+pub mod export;
+pub mod keymap;
+pub mod pickers;
+pub mod render;
+pub mod scroll;
+pub mod terminal;
+pub mod theme;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, MouseEventKind};
+use futures_util::StreamExt;
+use ratatui::Frame;
+
+use crate::engine::EngineHandle;
+use crate::event::{EventKind, ProbeEvent};
+use crate::plan::Plan;
+use crate::session::Session;
+use app::{App, Mode};
+use command::{Command, Effect};
+use derived::Derived;
+use keymap::Key;
+
+/// How the TUI starts.
+pub struct Options {
+    /// The first attempt to run (none for a replay).
+    pub plan: Option<Plan>,
+    /// Attempts already known (a recording).
+    pub session: Session,
+    pub read_only: bool,
+    pub demo: Option<demo::Demo>,
+}
+
+/// Session, view state and derived rows: everything the screen shows, without a terminal.
+pub struct Ui {
+    pub session: Session,
+    pub app: App,
+    pub derived: Derived,
+}
+
+impl Ui {
+    pub fn new(session: Session, app: App) -> Ui {
+        let mut ui = Ui {
+            session,
+            app,
+            derived: Derived::new(),
+        };
+        ui.sync();
+        ui
+    }
+
+    /// Fold an engine event into the session.
+    pub fn apply(&mut self, ev: &ProbeEvent) {
+        self.session.apply(ev);
+    }
+
+    /// Bring derived rows up to date (call before drawing).
+    pub fn sync(&mut self) {
+        self.derived.sync(&self.app, &self.session);
+    }
+
+    /// Run the command bound to `key` in the current mode.
+    pub fn key(&mut self, key: Key) -> Option<Effect> {
+        let cmd = keymap::lookup(self.app.mode, key)?;
+        let typed = match key {
+            Key::Char(c) => Some(c),
+            Key::Space => Some(' '),
+            _ => None,
+        };
+        self.command(cmd, typed)
+    }
+
+    pub fn command(&mut self, cmd: Command, typed: Option<char>) -> Option<Effect> {
+        self.sync();
+        let effect = command::execute(&mut self.app, &self.session, &self.derived, cmd, typed);
+        self.sync();
+        effect
+    }
+
+    /// The mouse wheel scrolls the focused panel or list, three rows a notch.
+    pub fn wheel(&mut self, up: bool) {
+        let cmd = if up { Command::Up } else { Command::Down };
+        if matches!(self.app.mode, Mode::Edit) {
+            return;
+        }
+        for _ in 0..3 {
+            self.command(cmd, None);
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame) {
+        render::render(
+            f,
+            &render::View::new(&self.session, &self.app, &self.derived),
+        );
+    }
+}
+
+/// Run the TUI until the user quits or a signal arrives; returns the session.
+pub async fn run(opts: Options) -> anyhow::Result<Session> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    let mut app = App::new();
+    app.read_only = opts.read_only;
+    app.demo = opts.demo.is_some();
+    app.color = theme::Theme::color_from_env();
+    let mut ui = Ui::new(opts.session, app);
+    if let Some(plan) = opts.plan {
+        engine.start(plan);
+    }
+    let mut signals = terminal::Signals::new()?;
+    let mut guard = terminal::init()?;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // When each attempt started by our clock, for the running indicator.
+    let mut clocks: HashMap<u32, Instant> = HashMap::new();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            if let Some(a) = ui.app.attempt(&ui.session) {
+                ui.app.now_us = match (a.is_running(), clocks.get(&a.id)) {
+                    (true, Some(t)) => t.elapsed().as_micros() as u64,
+                    _ => 0,
+                };
+            }
+            let size = guard.terminal.size()?;
+            ui.app.page = render::page_rows(size.into());
+            ui.sync();
+            guard.terminal.draw(|f| ui.draw(f))?;
+        }
+        // Every branch below decides whether the screen changed.
+        let effect = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    dirty = true;
+                    terminal_event(&mut ui, ev)
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(ev) = rx.recv() => {
+                let mut next = Some(ev);
+                while let Some(ev) = next {
+                    if matches!(ev.kind, EventKind::AttemptStarted { .. }) {
+                        let since = Duration::from_micros(ev.at_us);
+                        clocks.insert(ev.attempt, Instant::now().checked_sub(since).unwrap_or_else(Instant::now));
+                    }
+                    ui.apply(&ev);
+                    next = rx.try_recv().ok();
+                }
+                dirty = true;
+                None
+            },
+            _ = tick.tick() => {
+                dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());
+                None
+            },
+            _ = signals.recv() => break,
+        };
+        match effect {
+            None => {}
+            Some(Effect::Quit) => break,
+            Some(Effect::Start(plan)) => {
+                engine.start(*plan);
+            }
+            Some(Effect::Cancel) => engine.cancel(),
+            Some(Effect::Step) => engine.step(),
+            Some(Effect::SetStepMode(on)) => engine.set_step_mode(on),
+            Some(Effect::Export) => ui.app.status = export_now(&ui.session),
+            Some(Effect::Scenario(name)) => match opts.demo.as_ref().and_then(|d| d.plan(&name)) {
+                Some(plan) => {
+                    engine.start(plan);
+                }
+                None => ui.app.status = format!("no lab scenario {name}"),
+            },
+        }
+    }
+    engine.cancel();
+    drop(guard);
+    Ok(ui.session)
+}
+
+fn terminal_event(ui: &mut Ui, ev: Event) -> Option<Effect> {
+    match ev {
+        Event::Key(k) => Key::from_event(&k).and_then(|key| ui.key(key)),
+        Event::Mouse(m) => {
+            match m.kind {
+                MouseEventKind::ScrollUp => ui.wheel(true),
+                MouseEventKind::ScrollDown => ui.wheel(false),
+                _ => {}
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn export_now(session: &Session) -> String {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    match export::write(&dir, &format!("tlsdive-{stamp}"), session) {
+        Ok(paths) => {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            format!("exported: {}", names.join(", "))
+        }
+        Err(e) => format!("export failed: {e}"),
+    }
+}

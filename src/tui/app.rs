@@ -1,0 +1,214 @@
+//! View state of the TUI: which view or overlay is open, which panel has the focus, scroll
+//! offsets, selections, the open picker or editor and the status line. Probe facts never live
+//! here — they are in the `Session` — so a replayed recording renders exactly like the live
+//! run once the same view state is set.
+
+use crate::session::Session;
+
+/// What the keys currently act on. The keymap table is indexed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Header, transcript, timeline, detail and diagnosis of the selected attempt.
+    Main,
+    /// The certificate chain of the selected attempt.
+    Certificates,
+    /// Every attempt in a table.
+    Attempts,
+    /// Two attempts side by side.
+    Compare,
+    /// The generated key help, over the view it was opened from.
+    Help,
+    /// A list to pick from (suites, groups, addresses, lab scenarios).
+    Picker,
+    /// A one-line text editor (SNI, EHLO name).
+    Edit,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Main => "main",
+            Mode::Certificates => "certificates",
+            Mode::Attempts => "attempts",
+            Mode::Compare => "compare",
+            Mode::Help => "help",
+            Mode::Picker => "picker",
+            Mode::Edit => "edit",
+        }
+    }
+}
+
+/// The panel of the main view that scrolls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Transcript,
+    Timeline,
+    Diagnosis,
+}
+
+impl Focus {
+    pub fn next(self) -> Focus {
+        match self {
+            Focus::Transcript => Focus::Timeline,
+            Focus::Timeline => Focus::Diagnosis,
+            Focus::Diagnosis => Focus::Transcript,
+        }
+    }
+
+    pub fn prev(self) -> Focus {
+        self.next().next()
+    }
+}
+
+/// What a picker chooses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickerKind {
+    Suites,
+    Groups,
+    /// MX host / address to pin the next attempt to.
+    Address,
+    /// A lab scenario (demo only).
+    Scenario,
+}
+
+/// One entry of a picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickItem {
+    pub label: String,
+    /// What choosing it means (a suite or group name, `host|ip`, a scenario name).
+    pub values: Vec<String>,
+    pub checked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub kind: PickerKind,
+    pub title: String,
+    pub items: Vec<PickItem>,
+    pub cursor: usize,
+    /// Several items may be checked (space), Enter applies them; else Enter picks one.
+    pub multi: bool,
+}
+
+/// What an editor edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKind {
+    Sni,
+    Ehlo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editor {
+    pub kind: EditKind,
+    pub text: String,
+}
+
+/// A scrolled list: `None` follows the tail (new lines stay visible), `Some(top)` is pinned.
+pub type Scroll = Option<usize>;
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub mode: Mode,
+    /// The mode Help / Picker / Edit return to.
+    pub back: Mode,
+    pub focus: Focus,
+    /// The attempt shown; `None` follows the latest.
+    pub selected: Option<u32>,
+    pub transcript_top: Scroll,
+    /// Selected timeline row; `None` follows the last.
+    pub timeline_row: Option<usize>,
+    pub diagnosis_top: usize,
+    pub certs_top: usize,
+    pub help_top: usize,
+    /// Cursor in the attempts table, and the attempts marked for comparison (at most two).
+    pub attempts_cursor: usize,
+    pub marked: Vec<u32>,
+    pub compare: Option<(u32, u32)>,
+    /// Long replies are folded unless this is set.
+    pub unfold: bool,
+    pub picker: Option<Picker>,
+    pub editor: Option<Editor>,
+    pub status: String,
+    pub step_mode: bool,
+    /// Plan changes are refused (replay of a recording).
+    pub read_only: bool,
+    /// Lab scenarios can be picked (`tlsdive demo`).
+    pub demo: bool,
+    pub color: bool,
+    /// Microseconds since the running attempt started, as the loop's clock saw it.
+    pub now_us: u64,
+    pub quit: bool,
+    /// Rows of the last drawn panels, for paging.
+    pub page: usize,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl App {
+    pub fn new() -> App {
+        App {
+            mode: Mode::Main,
+            back: Mode::Main,
+            focus: Focus::Transcript,
+            selected: None,
+            transcript_top: None,
+            timeline_row: None,
+            diagnosis_top: 0,
+            certs_top: 0,
+            help_top: 0,
+            attempts_cursor: 0,
+            marked: Vec::new(),
+            compare: None,
+            unfold: false,
+            picker: None,
+            editor: None,
+            status: String::new(),
+            step_mode: false,
+            read_only: false,
+            demo: false,
+            color: true,
+            now_us: 0,
+            quit: false,
+            page: 10,
+        }
+    }
+
+    /// The attempt on screen: the selected one, else the latest.
+    pub fn attempt<'s>(&self, session: &'s Session) -> Option<&'s crate::session::Attempt> {
+        self.selected
+            .and_then(|id| session.attempt(id))
+            .or_else(|| session.latest())
+    }
+
+    /// Open an overlay mode, remembering where to return.
+    pub fn open(&mut self, mode: Mode) {
+        if !matches!(self.mode, Mode::Help | Mode::Picker | Mode::Edit) {
+            self.back = self.mode;
+        }
+        self.mode = mode;
+    }
+
+    /// Close the overlay (or view) and return.
+    pub fn close(&mut self) {
+        self.mode = match self.mode {
+            Mode::Help | Mode::Picker | Mode::Edit => self.back,
+            Mode::Compare => Mode::Attempts,
+            _ => Mode::Main,
+        };
+        self.picker = None;
+        self.editor = None;
+    }
+
+    /// Show another attempt: reset the per-attempt scroll state.
+    pub fn show_attempt(&mut self, id: Option<u32>) {
+        self.selected = id;
+        self.transcript_top = None;
+        self.timeline_row = None;
+        self.diagnosis_top = 0;
+        self.certs_top = 0;
+    }
+}

@@ -1,0 +1,639 @@
+//! What each `Command` does. Plan changes are pure functions (`apply_edit`: the same plan
+//! with one field changed); `execute` updates the view state and returns the `Effect` the
+//! loop must carry out (start an attempt, cancel, step, export, quit). Nothing here touches
+//! the engine or the terminal, so every command is unit-tested.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::app::{App, EditKind, Editor, Mode, PickItem, Picker, PickerKind};
+use super::derived::Derived;
+use crate::diagnose::Retry;
+use crate::plan::{Plan, Sni, TlsMode};
+use crate::session::Session;
+
+/// Everything a key can ask for (see `keymap::TABLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    Help,
+    Back,
+    Retry,
+    Tls13Only,
+    Tls12Only,
+    BothVersions,
+    SuitePicker,
+    GroupPicker,
+    WithoutPq,
+    DefaultGroups,
+    EditSni,
+    ToggleSniOff,
+    ToggleVerify,
+    EditEhlo,
+    AddressPicker,
+    ToggleImplicit,
+    LongerTimeout,
+    StepMode,
+    Step,
+    Cancel,
+    PrevAttempt,
+    NextAttempt,
+    ViewCertificates,
+    ViewAttempts,
+    ScenarioPicker,
+    Export,
+    ToggleFold,
+    Toggle,
+    Confirm,
+    Backspace,
+    /// Type the pressed character (editor).
+    Insert,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
+/// One change to a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanEdit {
+    Same,
+    Tls13Only,
+    Tls12Only,
+    BothVersions,
+    Suites(Vec<String>),
+    Groups(Vec<String>),
+    WithoutPq,
+    DefaultGroups,
+    Sni(Sni),
+    ToggleSniOff,
+    ToggleVerify,
+    Ehlo(String),
+    /// Pin to (address, host), or unpin with None.
+    Pin(Option<(SocketAddr, Option<String>)>),
+    ToggleImplicit,
+    LongerTimeout,
+}
+
+/// What the loop must do after a command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Start(Box<Plan>),
+    Cancel,
+    Step,
+    SetStepMode(bool),
+    Export,
+    /// Probe this lab scenario (demo).
+    Scenario(String),
+    Quit,
+}
+
+/// The plan with `edit` applied, checked the way the CLI checks its flags.
+pub fn apply_edit(plan: &Plan, edit: &PlanEdit) -> Result<Plan, String> {
+    let via = |r: Retry| r.apply(plan).ok_or_else(|| "not a plan change".to_string());
+    let mut p = match edit {
+        PlanEdit::Same => via(Retry::Same)?,
+        PlanEdit::Tls13Only => via(Retry::Tls13Only)?,
+        PlanEdit::Tls12Only => via(Retry::Tls12Only)?,
+        PlanEdit::BothVersions => via(Retry::BothVersions)?,
+        PlanEdit::WithoutPq => via(Retry::WithoutPostQuantum)?,
+        PlanEdit::DefaultGroups => via(Retry::DefaultGroups)?,
+        PlanEdit::LongerTimeout => via(Retry::LongerTimeout)?,
+        _ => plan.clone(),
+    };
+    match edit {
+        PlanEdit::Suites(s) => p.tls.cipher_suites = s.clone(),
+        PlanEdit::Groups(g) => p.tls.groups = g.clone(),
+        PlanEdit::Sni(Sni::Name(n)) => p.tls.sni = Sni::Name(check_name(n, "SNI")?),
+        PlanEdit::Sni(s) => p.tls.sni = s.clone(),
+        PlanEdit::ToggleSniOff => {
+            p.tls.sni = match p.tls.sni {
+                Sni::Off => Sni::Auto,
+                _ => Sni::Off,
+            }
+        }
+        PlanEdit::ToggleVerify => p.tls.verify = !p.tls.verify,
+        PlanEdit::Ehlo(e) => p.ehlo = check_ehlo(e)?,
+        PlanEdit::Pin(pin) => {
+            p.address = pin.as_ref().map(|(a, _)| *a);
+            p.address_host = pin.as_ref().and_then(|(_, h)| h.clone());
+        }
+        PlanEdit::ToggleImplicit => match p.mode {
+            TlsMode::Starttls => {
+                p.mode = TlsMode::Implicit;
+                if p.port == 25 {
+                    p.port = 465;
+                }
+            }
+            TlsMode::Implicit => {
+                p.mode = TlsMode::Starttls;
+                if p.port == 465 {
+                    p.port = 25;
+                }
+            }
+        },
+        _ => {}
+    }
+    crate::engine::tls::check(&p.tls).map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
+/// A DNS name for SNI: letters, digits, `-` and `.`, not an address (RFC 6066 §3).
+fn check_name(n: &str, what: &str) -> Result<String, String> {
+    let n = n.trim().trim_end_matches('.');
+    let ok = !n.is_empty()
+        && n.len() <= 253
+        && n.parse::<IpAddr>().is_err()
+        && n.split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if ok {
+        Ok(n.to_ascii_lowercase())
+    } else {
+        Err(format!("{what} {n:?} is not a host name"))
+    }
+}
+
+/// An EHLO argument: a domain or an address literal like `[192.0.2.1]` (RFC 5321 §4.1.1.1).
+fn check_ehlo(e: &str) -> Result<String, String> {
+    let e = e.trim();
+    if e.starts_with('[') && e.ends_with(']') && e.len() > 2 {
+        return Ok(e.to_string());
+    }
+    check_name(e, "EHLO name").map(|_| e.to_string())
+}
+
+/// The command that carries out a diagnosis' suggested retry, for "press 2 to ...".
+pub fn command_for_retry(r: &Retry, plan: Option<&Plan>) -> Option<Command> {
+    Some(match r {
+        Retry::Same => Command::Retry,
+        Retry::Tls12Only => Command::Tls12Only,
+        Retry::Tls13Only => Command::Tls13Only,
+        Retry::BothVersions => Command::BothVersions,
+        Retry::WithoutPostQuantum => Command::WithoutPq,
+        Retry::DefaultGroups => Command::DefaultGroups,
+        Retry::NoVerify if plan.is_none_or(|p| p.tls.verify) => Command::ToggleVerify,
+        Retry::Sni(_) => Command::EditSni,
+        Retry::ImplicitTls => Command::ToggleImplicit,
+        Retry::LongerTimeout => Command::LongerTimeout,
+        Retry::EditEhlo => Command::EditEhlo,
+        Retry::NoVerify | Retry::Scan => return None,
+    })
+}
+
+/// Carry out `cmd`: update the view state, return what the loop must do.
+pub fn execute(
+    app: &mut App,
+    session: &Session,
+    derived: &Derived,
+    cmd: Command,
+    typed: Option<char>,
+) -> Option<Effect> {
+    use Command as C;
+    let edit = |e: PlanEdit| Some(e);
+    let plan_edit = match cmd {
+        C::Retry => edit(PlanEdit::Same),
+        C::Tls13Only => edit(PlanEdit::Tls13Only),
+        C::Tls12Only => edit(PlanEdit::Tls12Only),
+        C::BothVersions => edit(PlanEdit::BothVersions),
+        C::WithoutPq => edit(PlanEdit::WithoutPq),
+        C::DefaultGroups => edit(PlanEdit::DefaultGroups),
+        C::ToggleSniOff => edit(PlanEdit::ToggleSniOff),
+        C::ToggleVerify => edit(PlanEdit::ToggleVerify),
+        C::ToggleImplicit => edit(PlanEdit::ToggleImplicit),
+        C::LongerTimeout => edit(PlanEdit::LongerTimeout),
+        _ => None,
+    };
+    if let Some(e) = plan_edit {
+        return retry(app, session, e);
+    }
+    match cmd {
+        C::Quit => {
+            app.quit = true;
+            return Some(Effect::Quit);
+        }
+        C::Help if app.mode == Mode::Help => app.close(),
+        C::Help => {
+            app.help_top = 0;
+            app.open(Mode::Help);
+        }
+        C::Back => app.close(),
+        C::SuitePicker | C::GroupPicker | C::AddressPicker | C::ScenarioPicker => {
+            open_picker(app, session, cmd)
+        }
+        C::EditSni | C::EditEhlo => open_editor(app, session, cmd),
+        C::StepMode => {
+            app.step_mode = !app.step_mode;
+            app.status = if app.step_mode {
+                "step mode on: the next attempt pauses before each step (space continues)".into()
+            } else {
+                "step mode off".into()
+            };
+            return Some(Effect::SetStepMode(app.step_mode));
+        }
+        C::Step if app.step_mode => return Some(Effect::Step),
+        C::Step => app.status = "step mode is off (n turns it on)".into(),
+        C::Cancel => {
+            if app.attempt(session).is_some_and(|a| a.is_running()) {
+                app.status = "cancelling".into();
+                return Some(Effect::Cancel);
+            }
+            app.status = "nothing is running".into();
+        }
+        C::PrevAttempt | C::NextAttempt => step_attempt(app, session, cmd == C::NextAttempt),
+        C::ViewCertificates | C::ViewAttempts => {
+            let target = if cmd == C::ViewAttempts {
+                Mode::Attempts
+            } else {
+                Mode::Certificates
+            };
+            app.mode = if app.mode == target {
+                Mode::Main
+            } else {
+                target
+            };
+            app.certs_top = 0;
+            if target == Mode::Attempts {
+                app.attempts_cursor = selected_index(app, session);
+            }
+        }
+        C::Export => return Some(Effect::Export),
+        C::ToggleFold => app.unfold = !app.unfold,
+        C::Toggle => toggle(app, session),
+        C::Confirm => return confirm(app, session),
+        C::Backspace => {
+            if let Some(e) = app.editor.as_mut() {
+                e.text.pop();
+            }
+        }
+        C::Insert => {
+            if let (Some(e), Some(c)) = (app.editor.as_mut(), typed)
+                && e.text.len() < 253
+                && !c.is_control()
+            {
+                e.text.push(c);
+            }
+        }
+        C::FocusNext => app.focus = app.focus.next(),
+        C::FocusPrev => app.focus = app.focus.prev(),
+        C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => {
+            super::scroll::scroll(app, session, derived, cmd)
+        }
+        _ => {}
+    }
+    None
+}
+
+/// Start a new attempt: the current attempt's plan with `edit`.
+fn retry(app: &mut App, session: &Session, edit: PlanEdit) -> Option<Effect> {
+    if app.read_only {
+        app.status = "read-only: this is a recording (no new attempts)".into();
+        return None;
+    }
+    let Some(plan) = app.attempt(session).and_then(|a| a.plan.as_ref()) else {
+        app.status = "no plan yet: wait for the first attempt to start".into();
+        return None;
+    };
+    match apply_edit(plan, &edit) {
+        Ok(p) => {
+            app.status = format!("new attempt: {}", p.tls_summary());
+            app.show_attempt(None);
+            app.mode = Mode::Main;
+            app.picker = None;
+            app.editor = None;
+            Some(Effect::Start(Box::new(p)))
+        }
+        Err(e) => {
+            app.status = e;
+            None
+        }
+    }
+}
+
+fn selected_index(app: &App, session: &Session) -> usize {
+    app.attempt(session)
+        .and_then(|a| session.attempts.iter().position(|b| b.id == a.id))
+        .unwrap_or(0)
+}
+
+fn step_attempt(app: &mut App, session: &Session, forward: bool) {
+    let n = session.attempts.len();
+    if n == 0 {
+        return;
+    }
+    let i = selected_index(app, session);
+    let j = if forward {
+        (i + 1).min(n - 1)
+    } else {
+        i.saturating_sub(1)
+    };
+    // Stepping onto the latest attempt follows new ones again.
+    let id = (j + 1 < n).then(|| session.attempts[j].id);
+    if id != app.selected || j + 1 == n {
+        app.show_attempt(id);
+    }
+    app.status = format!("attempt {} of {n}", j + 1);
+}
+
+fn toggle(app: &mut App, session: &Session) {
+    if let Some(p) = app.picker.as_mut() {
+        if let Some(item) = p.items.get_mut(p.cursor) {
+            item.checked = !item.checked;
+        }
+        return;
+    }
+    if app.mode == Mode::Attempts {
+        let Some(a) = session.attempts.get(app.attempts_cursor) else {
+            return;
+        };
+        if let Some(i) = app.marked.iter().position(|m| *m == a.id) {
+            app.marked.remove(i);
+        } else {
+            app.marked.push(a.id);
+            if app.marked.len() > 2 {
+                app.marked.remove(0);
+            }
+        }
+    }
+}
+
+fn confirm(app: &mut App, session: &Session) -> Option<Effect> {
+    match app.mode {
+        Mode::Attempts => {
+            if let [a, b] = app.marked[..] {
+                app.compare = Some((a.min(b), a.max(b)));
+                app.certs_top = 0;
+                app.mode = Mode::Compare;
+            } else if let Some(a) = session.attempts.get(app.attempts_cursor) {
+                let latest = session.attempts.len() == app.attempts_cursor + 1;
+                app.show_attempt((!latest).then_some(a.id));
+                app.mode = Mode::Main;
+            }
+            None
+        }
+        Mode::Edit => {
+            let e = app.editor.take()?;
+            app.close();
+            let edit = match e.kind {
+                EditKind::Sni if e.text.trim().is_empty() => PlanEdit::Sni(Sni::Auto),
+                EditKind::Sni => PlanEdit::Sni(Sni::Name(e.text)),
+                EditKind::Ehlo => PlanEdit::Ehlo(e.text),
+            };
+            retry(app, session, edit)
+        }
+        Mode::Picker => {
+            let p = app.picker.take()?;
+            app.close();
+            picked(app, session, p)
+        }
+        _ => None,
+    }
+}
+
+fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
+    let at_cursor = p.items.get(p.cursor).map(|i| i.values.clone());
+    match p.kind {
+        PickerKind::Suites | PickerKind::Groups => {
+            let all = p.items.iter().all(|i| i.checked);
+            let chosen: Vec<String> = p
+                .items
+                .iter()
+                .filter(|i| i.checked)
+                .flat_map(|i| i.values.iter().cloned())
+                .collect();
+            if chosen.is_empty() {
+                app.status = "nothing checked: check at least one (space)".into();
+                return None;
+            }
+            let list = if all { vec![] } else { chosen };
+            let edit = if p.kind == PickerKind::Suites {
+                PlanEdit::Suites(list)
+            } else {
+                PlanEdit::Groups(list)
+            };
+            retry(app, session, edit)
+        }
+        PickerKind::Address => {
+            let v = at_cursor?;
+            let port = app.attempt(session).and_then(|a| a.plan.as_ref())?.port;
+            let pin = v
+                .first()
+                .and_then(|ip| ip.parse::<IpAddr>().ok())
+                .map(|ip| (SocketAddr::new(ip, port), v.get(1).cloned()));
+            retry(app, session, PlanEdit::Pin(pin))
+        }
+        PickerKind::Scenario => {
+            let name = at_cursor?.into_iter().next()?;
+            app.show_attempt(None);
+            app.status = format!("lab scenario {name}");
+            Some(Effect::Scenario(name))
+        }
+    }
+}
+
+fn open_editor(app: &mut App, session: &Session, cmd: Command) {
+    if app.read_only {
+        app.status = "read-only: this is a recording (no new attempts)".into();
+        return;
+    }
+    let attempt = app.attempt(session);
+    let plan = attempt.and_then(|a| a.plan.as_ref());
+    let (kind, text) = if cmd == Command::EditEhlo {
+        (
+            EditKind::Ehlo,
+            plan.map(|p| p.ehlo.clone()).unwrap_or_default(),
+        )
+    } else {
+        let suggested = attempt.and_then(|a| {
+            crate::diagnose::diagnose(a)
+                .next_steps
+                .into_iter()
+                .find_map(|s| match s.retry {
+                    Some(Retry::Sni(n)) => Some(n),
+                    _ => None,
+                })
+        });
+        let text = match plan.map(|p| &p.tls.sni) {
+            Some(Sni::Name(n)) => n.clone(),
+            _ => suggested.unwrap_or_default(),
+        };
+        (EditKind::Sni, text)
+    };
+    app.editor = Some(Editor { kind, text });
+    app.open(Mode::Edit);
+}
+
+fn open_picker(app: &mut App, session: &Session, cmd: Command) {
+    if cmd == Command::ScenarioPicker && !app.demo {
+        app.status = "lab scenarios are for `tlsdive demo`".into();
+        return;
+    }
+    if cmd != Command::ScenarioPicker && app.read_only {
+        app.status = "read-only: this is a recording (no new attempts)".into();
+        return;
+    }
+    let plan = app.attempt(session).and_then(|a| a.plan.as_ref());
+    let picker = match cmd {
+        Command::SuitePicker => super::pickers::suites(plan),
+        Command::GroupPicker => super::pickers::groups(plan),
+        Command::AddressPicker => match app.attempt(session) {
+            Some(a) => super::pickers::addresses(a),
+            None => {
+                app.status = "no attempt yet".into();
+                return;
+            }
+        },
+        _ => super::pickers::scenarios(),
+    };
+    app.picker = Some(picker);
+    app.open(Mode::Picker);
+}
+
+/// A checked item list, for tests and pickers.
+pub fn item(label: impl Into<String>, values: Vec<String>, checked: bool) -> PickItem {
+    PickItem {
+        label: label.into(),
+        values,
+        checked,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Target, TlsVersion};
+
+    fn base() -> Plan {
+        let mut p = Plan::new(Target::Domain("example.net".into()));
+        p.ehlo = "probe.example.org".into();
+        p
+    }
+
+    /// Every edit changes what it names and nothing else.
+    #[test]
+    fn each_edit_changes_one_field() {
+        let b = base();
+        let ok = |e: PlanEdit| apply_edit(&b, &e).unwrap();
+        assert_eq!(ok(PlanEdit::Same), b);
+        assert_eq!(
+            ok(PlanEdit::Tls12Only).tls.versions,
+            vec![TlsVersion::Tls12]
+        );
+        assert_eq!(
+            ok(PlanEdit::Tls13Only).tls.versions,
+            vec![TlsVersion::Tls13]
+        );
+        let only12 = ok(PlanEdit::Tls12Only);
+        assert!(
+            apply_edit(&only12, &PlanEdit::BothVersions)
+                .unwrap()
+                .tls
+                .versions
+                .is_empty()
+        );
+        assert!(!ok(PlanEdit::ToggleVerify).tls.verify);
+        assert!(
+            apply_edit(&ok(PlanEdit::ToggleVerify), &PlanEdit::ToggleVerify)
+                .unwrap()
+                .tls
+                .verify
+        );
+        assert_eq!(ok(PlanEdit::ToggleSniOff).tls.sni, Sni::Off);
+        assert_eq!(
+            apply_edit(&ok(PlanEdit::ToggleSniOff), &PlanEdit::ToggleSniOff)
+                .unwrap()
+                .tls
+                .sni,
+            Sni::Auto
+        );
+        assert_eq!(
+            ok(PlanEdit::Sni(Sni::Name("MX.Example.NET.".into())))
+                .tls
+                .sni,
+            Sni::Name("mx.example.net".into())
+        );
+        assert_eq!(ok(PlanEdit::Ehlo("[192.0.2.1]".into())).ehlo, "[192.0.2.1]");
+        let i = ok(PlanEdit::ToggleImplicit);
+        assert_eq!((i.mode, i.port), (TlsMode::Implicit, 465));
+        let s = apply_edit(&i, &PlanEdit::ToggleImplicit).unwrap();
+        assert_eq!((s.mode, s.port), (TlsMode::Starttls, 25));
+        assert_eq!(
+            ok(PlanEdit::LongerTimeout).timeouts.reply,
+            b.timeouts.reply * 4
+        );
+        assert!(
+            ok(PlanEdit::WithoutPq)
+                .tls
+                .groups
+                .iter()
+                .all(|g| !g.contains("MLKEM"))
+        );
+        assert!(
+            apply_edit(&ok(PlanEdit::WithoutPq), &PlanEdit::DefaultGroups)
+                .unwrap()
+                .tls
+                .groups
+                .is_empty()
+        );
+        assert_eq!(
+            ok(PlanEdit::Suites(vec!["TLS13_AES_128_GCM_SHA256".into()]))
+                .tls
+                .cipher_suites
+                .len(),
+            1
+        );
+        assert_eq!(
+            ok(PlanEdit::Groups(vec!["X25519".into()])).tls.groups,
+            vec!["X25519"]
+        );
+        let addr: SocketAddr = "[2001:db8::25]:25".parse().unwrap();
+        let pinned = ok(PlanEdit::Pin(Some((addr, Some("mx1.example.net".into())))));
+        assert_eq!(
+            (pinned.address, pinned.address_host.as_deref()),
+            (Some(addr), Some("mx1.example.net"))
+        );
+        let unpinned = apply_edit(&pinned, &PlanEdit::Pin(None)).unwrap();
+        assert_eq!((unpinned.address, unpinned.address_host), (None, None));
+        // Only the touched field differs.
+        let mut v = ok(PlanEdit::Tls12Only);
+        v.tls.versions = b.tls.versions.clone();
+        assert_eq!(v, b);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_words() {
+        let b = base();
+        let err = |e: PlanEdit| apply_edit(&b, &e).unwrap_err();
+        assert!(err(PlanEdit::Sni(Sni::Name("192.0.2.1".into()))).contains("not a host name"));
+        assert!(err(PlanEdit::Sni(Sni::Name("a..b".into()))).contains("not a host name"));
+        assert!(err(PlanEdit::Ehlo("".into())).contains("not a host name"));
+        assert!(err(PlanEdit::Ehlo("has space".into())).contains("not a host name"));
+        assert!(err(PlanEdit::Groups(vec!["ffdhe2048".into()])).contains("unknown group"));
+    }
+
+    #[test]
+    fn every_bindable_retry_has_a_key() {
+        use crate::tui::app::Mode;
+        use crate::tui::keymap::key_for;
+        let p = base();
+        for r in [
+            Retry::Same,
+            Retry::Tls12Only,
+            Retry::Tls13Only,
+            Retry::BothVersions,
+            Retry::WithoutPostQuantum,
+            Retry::DefaultGroups,
+            Retry::NoVerify,
+            Retry::Sni("mx.example.net".into()),
+            Retry::ImplicitTls,
+            Retry::LongerTimeout,
+            Retry::EditEhlo,
+        ] {
+            let c = command_for_retry(&r, Some(&p)).unwrap();
+            assert!(key_for(Mode::Main, c).is_some(), "{r:?}");
+        }
+        assert_eq!(command_for_retry(&Retry::Scan, Some(&p)), None);
+    }
+}

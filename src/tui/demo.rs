@@ -1,0 +1,51 @@
+//! `tlsdive demo`: every lab scenario served in-process on loopback with a fresh PKI, the
+//! lab CA in a temporary file, and the plan a newcomer would type for each scenario.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::lab::{self, LabError, LabServer, Pki, Scenario};
+use crate::plan::{Plan, Target, TlsMode};
+
+pub struct Demo {
+    servers: Vec<LabServer>,
+    pub ca: PathBuf,
+}
+
+impl Demo {
+    /// Start every scenario on 127.0.0.1 and write the CA where the plans can read it.
+    pub async fn start() -> Result<Demo, LabError> {
+        let pki = Arc::new(Pki::generate()?);
+        let ca = std::env::temp_dir().join(format!("tlsdive-demo-{}-ca.pem", std::process::id()));
+        std::fs::write(&ca, pki.ca_pem())?;
+        let servers = lab::serve_all(&pki, None).await?;
+        Ok(Demo { servers, ca })
+    }
+
+    /// The plan for the scenario called `name`, aimed at its server.
+    pub fn plan(&self, name: &str) -> Option<Plan> {
+        let s = self.servers.iter().find(|s| s.scenario.name() == name)?;
+        Some(plan_for(s.scenario, s.addr, &self.ca))
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.ca);
+    }
+}
+
+/// The lab CA, short timeouts, implicit TLS where the scenario needs it (as `lab --probe`).
+pub fn plan_for(scenario: Scenario, addr: std::net::SocketAddr, ca: &std::path::Path) -> Plan {
+    let mut plan = Plan::new(Target::Ip(addr.ip()));
+    plan.port = addr.port();
+    plan.mode = if scenario.implicit_tls() {
+        TlsMode::Implicit
+    } else {
+        TlsMode::Starttls
+    };
+    plan.tls.ca_file = Some(ca.to_path_buf());
+    plan.timeouts.reply = Duration::from_secs(3);
+    plan
+}

@@ -1,0 +1,106 @@
+//! What the renderer derives from the `Session` and keeps between frames: the transcript's
+//! display rows (long replies folded) and the diagnosis of the attempt on screen. Rebuilt
+//! incrementally as events arrive, so a frame costs the same with 100 or 100,000 lines.
+//! Never a source of truth — dropping it and syncing again gives the same picture.
+
+use super::app::App;
+use crate::diagnose::{self, Diagnosis};
+use crate::session::Session;
+use crate::wire::Dir;
+
+/// Replies longer than this many lines are folded to their head, a marker and their tail.
+pub const FOLD_OVER: usize = 10;
+const HEAD: usize = 5;
+const TAIL: usize = 2;
+
+/// One display row of the transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// Transcript line at this index.
+    Line(usize),
+    /// `hidden` lines of one reply starting at `from`, folded away.
+    Fold { from: usize, hidden: usize },
+}
+
+/// The server reply (run of server lines) still open at the tail.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start_row: usize,
+    first: usize,
+    len: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Derived {
+    key: Option<(u32, bool)>,
+    consumed: usize,
+    run: Option<Run>,
+    pub rows: Vec<Row>,
+    diag_key: Option<(u32, usize)>,
+    pub diagnosis: Option<Diagnosis>,
+}
+
+impl Derived {
+    pub fn new() -> Derived {
+        Derived::default()
+    }
+
+    /// Catch up with the session for the attempt `app` shows.
+    pub fn sync(&mut self, app: &App, session: &Session) {
+        let Some(a) = app.attempt(session) else {
+            *self = Derived::default();
+            return;
+        };
+        let key = (a.id, app.unfold);
+        if self.key != Some(key) || a.transcript.len() < self.consumed {
+            self.key = Some(key);
+            self.consumed = 0;
+            self.run = None;
+            self.rows.clear();
+        }
+        for (i, line) in a.transcript.iter().enumerate().skip(self.consumed) {
+            let continues = line.dir == Dir::Server
+                && self
+                    .run
+                    .is_some_and(|r| a.transcript[r.first].tls == line.tls);
+            match (line.dir, continues, self.run.as_mut()) {
+                (Dir::Server, true, Some(run)) => {
+                    run.len += 1;
+                    let run = *run;
+                    if app.unfold || run.len <= FOLD_OVER {
+                        self.rows.push(Row::Line(i));
+                    } else {
+                        self.rows.truncate(run.start_row);
+                        self.rows
+                            .extend((run.first..run.first + HEAD).map(Row::Line));
+                        self.rows.push(Row::Fold {
+                            from: run.first + HEAD,
+                            hidden: run.len - HEAD - TAIL,
+                        });
+                        self.rows.extend(
+                            (run.first + run.len - TAIL..run.first + run.len).map(Row::Line),
+                        );
+                    }
+                }
+                (Dir::Server, _, _) => {
+                    self.run = Some(Run {
+                        start_row: self.rows.len(),
+                        first: i,
+                        len: 1,
+                    });
+                    self.rows.push(Row::Line(i));
+                }
+                (Dir::Client, _, _) => {
+                    self.run = None;
+                    self.rows.push(Row::Line(i));
+                }
+            }
+        }
+        self.consumed = a.transcript.len();
+        let dkey = (a.id, a.events.len());
+        if self.diag_key != Some(dkey) {
+            self.diag_key = Some(dkey);
+            self.diagnosis = Some(diagnose::diagnose(a));
+        }
+    }
+}

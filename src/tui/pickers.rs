@@ -1,0 +1,150 @@
+//! The lists the pickers offer: cipher suites and groups this client can offer (checked as
+//! the plan has them), the addresses the attempt resolved (to pin one), and lab scenarios.
+
+use super::app::{Picker, PickerKind};
+use super::command::item;
+use crate::plan::Plan;
+use crate::session::Attempt;
+
+/// rustls' name for a suite given in IANA spelling (`TLS_AES_128_GCM_SHA256`), upper case.
+fn suite_key(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    match upper.strip_prefix("TLS_") {
+        Some(rest) if !rest.contains("_WITH_") => format!("TLS13_{rest}"),
+        _ => upper,
+    }
+}
+
+fn picker(kind: PickerKind, title: &str, items: Vec<super::app::PickItem>, multi: bool) -> Picker {
+    Picker {
+        kind,
+        title: title.into(),
+        items,
+        cursor: 0,
+        multi,
+    }
+}
+
+pub fn suites(plan: Option<&Plan>) -> Picker {
+    let chosen: Vec<String> = plan
+        .map(|p| p.tls.cipher_suites.iter().map(|s| suite_key(s)).collect())
+        .unwrap_or_default();
+    let items = crate::engine::tls::suite_names()
+        .into_iter()
+        .map(|s| {
+            let on = chosen.is_empty() || chosen.contains(&suite_key(&s));
+            item(s.clone(), vec![s], on)
+        })
+        .collect();
+    picker(
+        PickerKind::Suites,
+        "cipher suites to offer (space checks, Enter retries)",
+        items,
+        true,
+    )
+}
+
+/// Groups, with every post-quantum hybrid folded into one toggle.
+pub fn groups(plan: Option<&Plan>) -> Picker {
+    let chosen: Vec<String> = plan
+        .map(|p| {
+            p.tls
+                .groups
+                .iter()
+                .map(|g| g.to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let on = |g: &str| chosen.is_empty() || chosen.contains(&g.to_ascii_lowercase());
+    let (pq, classic): (Vec<String>, Vec<String>) = crate::engine::tls::group_names()
+        .into_iter()
+        .partition(|g| g.contains("MLKEM"));
+    let mut items = Vec::new();
+    if !pq.is_empty() {
+        let checked = pq.iter().any(|g| on(g));
+        items.push(item(
+            format!("post-quantum key share ({})", pq.join(", ")),
+            pq,
+            checked,
+        ));
+    }
+    items.extend(classic.into_iter().map(|g| {
+        let c = on(&g);
+        item(g.clone(), vec![g], c)
+    }));
+    picker(
+        PickerKind::Groups,
+        "key-exchange groups to offer (space checks, Enter retries)",
+        items,
+        true,
+    )
+}
+
+/// Every address the attempt's resolution found, by MX host, plus "resolve again".
+pub fn addresses(a: &Attempt) -> Picker {
+    let mut items = vec![item("resolve again (no pinned address)", vec![], false)];
+    let r = &a.resolution;
+    if let Some((_, hosts)) = &r.mx {
+        for h in hosts {
+            for ip in &h.addresses {
+                items.push(item(
+                    format!("MX {:>3} {} {ip}", h.preference, h.exchange),
+                    vec![ip.to_string(), h.exchange.clone()],
+                    false,
+                ));
+            }
+        }
+    }
+    if items.len() == 1 {
+        let host = r
+            .implicit_mx
+            .clone()
+            .or_else(|| a.host().map(str::to_string));
+        let mut ips = r.addresses.clone();
+        for (addr, _) in &a.tried {
+            if !ips.contains(&addr.ip()) {
+                ips.push(addr.ip());
+            }
+        }
+        for ip in ips {
+            let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+            let mut v = vec![ip.to_string()];
+            v.extend(host.clone());
+            items.push(item(format!("{family} {ip}"), v, false));
+        }
+    }
+    let pinned = a.plan.as_ref().and_then(|p| p.address).map(|s| s.ip());
+    let cursor = items
+        .iter()
+        .position(|i| {
+            i.values.first().map(String::as_str) == pinned.map(|p| p.to_string()).as_deref()
+        })
+        .unwrap_or(0);
+    let mut p = picker(
+        PickerKind::Address,
+        "connect to (Enter retries there)",
+        items,
+        false,
+    );
+    p.cursor = cursor;
+    p
+}
+
+pub fn scenarios() -> Picker {
+    let items = crate::lab::Scenario::ALL
+        .iter()
+        .map(|s| {
+            item(
+                format!("{:<26} {}", s.name(), s.describe()),
+                vec![s.name().to_string()],
+                false,
+            )
+        })
+        .collect();
+    picker(
+        PickerKind::Scenario,
+        "lab scenario (Enter probes it)",
+        items,
+        false,
+    )
+}

@@ -1,0 +1,180 @@
+//! The root render function: lays the screen out and hands each area to its panel.
+//!
+//! ```text
+//! ┌────────────────────────────────────────────────────────────────────────────┐
+//! │ header: target → host address · attempt i/n · plan (tls_summary)           │
+//! │         ● phase elapsed · resolve › connect › banner › ... durations       │
+//! ├ SMTP transcript ──────────────────────┬ TLS handshake timeline ────────────┤
+//! │ +  0.4 ms S   220 mx ESMTP            │   1 → +1.2 ms  ClientHello ...      │
+//! │ +  0.6 ms C   EHLO probe.example      │   2 ← +2.0 ms  ServerHello ...      │
+//! │ ...  (windowed: only visible rows)    ├ detail of the selected row ────────┤
+//! │                                       │ versions, suites, groups, SNI ...   │
+//! ├ diagnosis ────────────────────────────┴────────────────────────────────────┤
+//! │ cause · summary · evidence · next steps with their keys                    │
+//! ├────────────────────────────────────────────────────────────────────────────┤
+//! │ status line                                                   ? help q quit │
+//! └────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//! The certificates, attempts and comparison views replace the middle; help, pickers and
+//! the editor are drawn over it. Smaller than `MIN_WIDTH`×`MIN_HEIGHT`, the screen only says
+//! so.
+
+pub mod attempts;
+pub mod certificates;
+pub mod compare;
+pub mod detail;
+pub mod diagnosis;
+pub mod header;
+pub mod help;
+pub mod picker;
+pub mod status;
+pub mod timeline;
+pub mod transcript;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::app::{App, Focus, Mode};
+use super::derived::Derived;
+use super::theme::Theme;
+use crate::session::{Attempt, Session};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Everything a panel may read: the model, the view state and what was derived from both.
+pub struct View<'a> {
+    pub session: &'a Session,
+    pub app: &'a App,
+    pub derived: &'a Derived,
+    pub theme: Theme,
+}
+
+impl<'a> View<'a> {
+    pub fn new(session: &'a Session, app: &'a App, derived: &'a Derived) -> View<'a> {
+        View {
+            session,
+            app,
+            derived,
+            theme: Theme::new(app.color),
+        }
+    }
+
+    pub fn attempt(&self) -> Option<&'a Attempt> {
+        self.app.attempt(self.session)
+    }
+
+    /// A bordered block with a title, highlighted when `focused`.
+    pub fn block(&self, title: &str, focused: bool) -> Block<'static> {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.border(focused))
+            .title(Line::styled(format!(" {title} "), self.theme.title()))
+    }
+}
+
+/// The areas of the main view.
+pub struct Areas {
+    pub header: Rect,
+    pub body: Rect,
+    pub transcript: Rect,
+    pub timeline: Rect,
+    pub detail: Rect,
+    pub diagnosis: Rect,
+    pub status: Rect,
+}
+
+pub fn areas(area: Rect) -> Areas {
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(10),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let diag_h = (body.height / 3).clamp(7, 14);
+    let [top, diagnosis] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(diag_h)]).areas(body);
+    let [transcript, right] =
+        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(top);
+    let [timeline, detail] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
+    Areas {
+        header,
+        body,
+        transcript,
+        timeline,
+        detail,
+        diagnosis,
+        status,
+    }
+}
+
+/// Rows a page key moves in the focused list, for a terminal of `area`.
+pub fn page_rows(area: Rect) -> usize {
+    usize::from(areas(area).transcript.height.saturating_sub(3)).max(1)
+}
+
+/// Draw the whole screen.
+pub fn render(f: &mut Frame, v: &View) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "terminal too small: {}×{}; tlsdive needs at least {MIN_WIDTH}×{MIN_HEIGHT} (q quits)",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let a = areas(area);
+    header::render(f, v, a.header);
+    let view = match v.app.mode {
+        Mode::Help | Mode::Picker | Mode::Edit => v.app.back,
+        m => m,
+    };
+    match view {
+        Mode::Certificates => certificates::render(f, v, a.body),
+        Mode::Attempts => attempts::render(f, v, a.body),
+        Mode::Compare => compare::render(f, v, a.body),
+        _ => {
+            let focus = |p: Focus| v.app.mode == Mode::Main && v.app.focus == p;
+            transcript::render(f, v, a.transcript, focus(Focus::Transcript));
+            timeline::render(f, v, a.timeline, focus(Focus::Timeline));
+            detail::render(f, v, a.detail);
+            diagnosis::render(f, v, a.diagnosis, focus(Focus::Diagnosis));
+        }
+    }
+    status::render(f, v, a.status);
+    match v.app.mode {
+        Mode::Help => help::render(f, v, a.body),
+        Mode::Picker | Mode::Edit => picker::render(f, v, a.body),
+        _ => {}
+    }
+}
+
+/// A rectangle of `w`×`h` centred in `area` (clamped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// At most `max` characters of `s` (a slice, never a copy of a long server line).
+pub fn clip(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The window `[top, top+height)` of a list of `len` rows that keeps `top` in range.
+pub fn window(top: usize, len: usize, height: usize) -> std::ops::Range<usize> {
+    let top = top.min(len.saturating_sub(height));
+    top..(top + height).min(len)
+}

@@ -1,0 +1,159 @@
+//! The attempts view: every attempt of the session with what changed from the previous one,
+//! its outcome and time. Two marked attempts open the comparison.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::View;
+use crate::diagnose::{self, evidence::ms};
+use crate::plan::Plan;
+
+pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let t = v.theme;
+    let block = v.block(
+        "attempts (space marks two, Enter compares or shows; Esc returns)",
+        true,
+    );
+    let header = Row::new([
+        "",
+        "#",
+        "changed from the previous",
+        "outcome",
+        "negotiated",
+        "time",
+    ])
+    .style(t.title());
+    let mut rows = Vec::new();
+    let mut prev: Option<&Plan> = None;
+    for (i, a) in v.session.attempts.iter().enumerate() {
+        let d = diagnose::diagnose(a);
+        let changed = match (prev, a.plan.as_ref()) {
+            (Some(p), Some(q)) => {
+                let c = plan_changes(p, q);
+                if c.is_empty() {
+                    "same plan".into()
+                } else {
+                    c.join("; ")
+                }
+            }
+            (None, Some(q)) => q.tls_summary(),
+            _ => "?".into(),
+        };
+        prev = a.plan.as_ref();
+        let style = if a.is_running() {
+            t.running()
+        } else if d.ok && d.cause == "ok" {
+            t.good()
+        } else {
+            t.bad()
+        };
+        let neg = a
+            .negotiated
+            .as_ref()
+            .map(|n| format!("{} {}", n.version, n.cipher_suite))
+            .unwrap_or_default();
+        let time = a
+            .finished
+            .as_ref()
+            .map(|f| ms(f.2))
+            .unwrap_or_else(|| "…".into());
+        let mark = if v.app.marked.contains(&a.id) {
+            "*"
+        } else {
+            ""
+        };
+        let row = Row::new(vec![
+            Cell::from(mark),
+            Cell::from(a.id.to_string()),
+            Cell::from(changed),
+            Cell::from(Line::styled(d.cause, style)),
+            Cell::from(neg),
+            Cell::from(time),
+        ]);
+        rows.push(if i == v.app.attempts_cursor {
+            row.style(t.selected())
+        } else {
+            row
+        });
+    }
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Fill(3),
+            Constraint::Length(28),
+            Constraint::Fill(2),
+            Constraint::Length(9),
+        ],
+    )
+    .header(header)
+    .block(block);
+    f.render_widget(table, area);
+}
+
+/// What differs between two plans, field by field ("versions: TLSv1.2+1.3 → TLSv1.2").
+pub fn plan_changes(a: &Plan, b: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cmp = |name: &str, x: String, y: String| {
+        if x != y {
+            out.push(format!("{name}: {x} → {y}"));
+        }
+    };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "default".to_string()
+        } else {
+            v.join(",")
+        }
+    };
+    let versions = |p: &Plan| {
+        if p.tls.versions.is_empty() {
+            "TLSv1.2+1.3".to_string()
+        } else {
+            p.tls
+                .versions
+                .iter()
+                .map(|v| v.name())
+                .collect::<Vec<_>>()
+                .join("+")
+        }
+    };
+    cmp("target", a.target.display_name(), b.target.display_name());
+    cmp("port", a.port.to_string(), b.port.to_string());
+    cmp("mode", format!("{:?}", a.mode), format!("{:?}", b.mode));
+    cmp(
+        "family",
+        format!("{:?}", a.family),
+        format!("{:?}", b.family),
+    );
+    let pin = |p: &Plan| {
+        p.address
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "resolve".into())
+    };
+    cmp("address", pin(a), pin(b));
+    cmp("versions", versions(a), versions(b));
+    cmp(
+        "suites",
+        list(&a.tls.cipher_suites),
+        list(&b.tls.cipher_suites),
+    );
+    cmp("groups", list(&a.tls.groups), list(&b.tls.groups));
+    cmp(
+        "sni",
+        format!("{:?}", a.tls.sni),
+        format!("{:?}", b.tls.sni),
+    );
+    let verify = |p: &Plan| if p.tls.verify { "strict" } else { "off" }.to_string();
+    cmp("verify", verify(a), verify(b));
+    cmp("ehlo", a.ehlo.clone(), b.ehlo.clone());
+    cmp(
+        "timeout",
+        ms(a.timeouts.reply.as_micros() as u64),
+        ms(b.timeouts.reply.as_micros() as u64),
+    );
+    out
+}

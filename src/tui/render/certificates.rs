@@ -1,0 +1,144 @@
+//! The certificates view: the verification verdict, the name check explained, and every
+//! field captured for each certificate of the chain the server sent.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::View;
+use crate::cert::{CertInfo, CertProblem};
+use crate::diagnose::evidence::bytes;
+use crate::tui::theme::Theme;
+
+pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let t = v.theme;
+    let block = v.block("certificates (C or Esc returns)", true);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(a) = v.attempt() else {
+        return;
+    };
+    let mut lines = Vec::new();
+    match &a.verdict {
+        None => lines.push(Line::styled(
+            "no certificate received in this attempt",
+            t.dim(),
+        )),
+        Some(verdict) => {
+            let (word, style) = if verdict.ok {
+                ("verified", t.good())
+            } else {
+                ("NOT verified", t.bad())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("verification: {word}"), style),
+                Span::raw(format!(" — {}", verdict.detail)),
+            ]));
+            if let Some(p) = &a.plan
+                && !p.tls.verify
+            {
+                lines.push(Line::styled(
+                    "verification was OFF for this attempt: the handshake went on anyway",
+                    t.warn(),
+                ));
+            }
+            lines.extend(name_check(
+                t,
+                verdict.name_checked.as_deref(),
+                a.certificates.first(),
+                verdict.problem.as_ref(),
+            ));
+        }
+    }
+    for (i, c) in a.certificates.iter().enumerate() {
+        lines.push(Line::raw(""));
+        let role = match (i, c.is_ca) {
+            (0, _) => "leaf",
+            (_, true) => "CA",
+            _ => "intermediate",
+        };
+        lines.push(Line::styled(format!("#{i} {role}"), t.title()));
+        cert_lines(t, c, &mut lines);
+    }
+    let top = u16::try_from(v.app.certs_top).unwrap_or(u16::MAX);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((top, 0)),
+        inner,
+    );
+}
+
+fn field(t: Theme, name: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:>14}: "), t.dim()),
+        Span::raw(value),
+    ])
+}
+
+fn cert_lines(t: Theme, c: &CertInfo, out: &mut Vec<Line<'static>>) {
+    out.push(field(t, "subject", c.subject.clone()));
+    out.push(field(t, "issuer", c.issuer.clone()));
+    out.push(field(t, "names (SAN)", c.sans.join(", ")));
+    out.push(field(t, "not before", c.not_before.clone()));
+    out.push(field(t, "not after", c.not_after.clone()));
+    out.push(field(t, "key", c.key.clone()));
+    out.push(field(t, "signature", c.signature_algorithm.clone()));
+    out.push(field(t, "serial", c.serial.clone()));
+    out.push(field(t, "SHA-256", c.sha256.clone()));
+    out.push(field(
+        t,
+        "flags",
+        format!(
+            "{}{}{} B DER",
+            if c.is_ca { "CA, " } else { "" },
+            if c.self_signed { "self-signed, " } else { "" },
+            bytes(c.der_len)
+        ),
+    ));
+}
+
+/// Does `name` match the certificate name `pattern` (a `*.` wildcard covers one label)?
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
+    match p.strip_prefix("*.") {
+        Some(rest) => n
+            .split_once('.')
+            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+        None => p == n,
+    }
+}
+
+fn name_check(
+    t: Theme,
+    checked: Option<&str>,
+    leaf: Option<&CertInfo>,
+    problem: Option<&CertProblem>,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let Some(name) = checked else {
+        out.push(Line::styled(
+            "no name was checked (no SNI name, IP target)",
+            t.dim(),
+        ));
+        return out;
+    };
+    let sans = leaf.map(|l| l.sans.clone()).unwrap_or_default();
+    out.push(field(t, "name checked", name.to_string()));
+    out.push(field(t, "leaf names", sans.join(", ")));
+    let hit = sans.iter().find(|s| name_matches(s, name));
+    let words = match (hit, problem) {
+        (_, Some(CertProblem::NameMismatch { looked_for, names })) => format!(
+            "no match: {looked_for} is not among {} — the server presents a certificate for another name",
+            names.join(", ")
+        ),
+        (Some(s), _) if s.starts_with("*.") => {
+            format!("{name} matches the wildcard {s} (one label)")
+        }
+        (Some(s), _) => format!("{name} matches {s} exactly"),
+        (None, _) => format!("{name} is not among the leaf's names"),
+    };
+    out.push(field(t, "name match", words));
+    out
+}

@@ -1,0 +1,102 @@
+//! Two attempts side by side: what differed in their plans, how each ended, and their
+//! timelines next to each other with the first row where they part marked.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use super::attempts::plan_changes;
+use super::timeline::{arrow, row_words};
+use crate::diagnose::{self, evidence::ms};
+use crate::session::{Attempt, TimelineRow};
+
+/// What a row is, without its time: two timelines "part" at the first row that differs.
+fn signature(r: &TimelineRow) -> String {
+    match r {
+        TimelineRow::Record { dir, .. } => format!("{} {}", arrow(*dir), row_words(r)),
+        TimelineRow::Ended { .. } => row_words(r),
+    }
+}
+
+/// The index of the first row where the two timelines differ (None: identical).
+pub fn parting(a: &Attempt, b: &Attempt) -> Option<usize> {
+    let n = a.timeline.len().max(b.timeline.len());
+    (0..n).find(|&i| a.timeline.get(i).map(signature) != b.timeline.get(i).map(signature))
+}
+
+pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let t = v.theme;
+    let pair = v
+        .app
+        .compare
+        .and_then(|(x, y)| Some((v.session.attempt(x)?, v.session.attempt(y)?)));
+    let Some((a, b)) = pair else {
+        f.render_widget(v.block("compare: mark two attempts first", true), area);
+        return;
+    };
+    let block = v.block(
+        &format!("attempt {} vs attempt {} (Esc returns)", a.id, b.id),
+        true,
+    );
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut top = Vec::new();
+    let changes = match (&a.plan, &b.plan) {
+        (Some(p), Some(q)) => plan_changes(p, q),
+        _ => vec![],
+    };
+    top.push(Line::styled("plan differences", t.title()));
+    if changes.is_empty() {
+        top.push(Line::raw("  none: the same plan"));
+    }
+    for c in &changes {
+        top.push(Line::raw(format!("  {c}")));
+    }
+    for x in [a, b] {
+        let d = diagnose::diagnose(x);
+        top.push(Line::from(vec![
+            Span::styled(format!("  #{} ", x.id), t.title()),
+            Span::styled(d.cause, if d.ok { t.good() } else { t.bad() }),
+            Span::raw(format!("  {}", d.summary)),
+        ]));
+    }
+    let part = parting(a, b);
+    top.push(Line::styled(
+        match part {
+            Some(i) => format!("timelines part at row {}", i + 1),
+            None => "timelines are identical".into(),
+        },
+        t.warn(),
+    ));
+    let head = u16::try_from(top.len()).unwrap_or(u16::MAX);
+    let [upper, lower] =
+        Layout::vertical([Constraint::Length(head), Constraint::Min(1)]).areas(inner);
+    f.render_widget(Paragraph::new(top), upper);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
+    for (x, area) in [(a, left), (b, right)] {
+        let h = usize::from(area.height);
+        let skip = v.app.certs_top.min(x.timeline.len().saturating_sub(1));
+        let lines: Vec<Line> = x
+            .timeline
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .take(h)
+            .map(|(i, r)| {
+                let style = match part {
+                    Some(p) if i == p => t.bad(),
+                    Some(p) if i > p => t.dim(),
+                    _ => t.plain(),
+                };
+                Line::styled(
+                    format!("{:>3} {:>9} {}", i + 1, ms(r.at_us()), signature(r)),
+                    style,
+                )
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), area);
+    }
+}

@@ -1,0 +1,129 @@
+//! The decoded fields of the selected timeline row: for a ClientHello the offered versions,
+//! suites, groups, key shares, SNI and size; for a ServerHello what was chosen; for an alert
+//! its level and code; for the connection's end, how it ended.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::View;
+use super::timeline::{arrow, end_words, selected};
+use crate::diagnose::evidence::{bytes, message_words, ms};
+use crate::session::TimelineRow;
+use crate::tui::theme::Theme;
+use crate::wire::MessageInfo;
+
+pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let block = v.block("selected row", false);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = v.attempt().map(|a| a.timeline.as_slice()).unwrap_or(&[]);
+    let Some(row) = selected(v, rows.len()).and_then(|i| rows.get(i)) else {
+        return;
+    };
+    let lines = fields(v.theme, row);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn field(t: Theme, name: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:>12}: "), t.dim()),
+        Span::raw(value),
+    ])
+}
+
+fn list(v: &[String]) -> String {
+    if v.is_empty() {
+        "(none)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The lines describing one timeline row.
+pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match row {
+        TimelineRow::Ended { at_us, how } => {
+            out.push(field(t, "at", ms(*at_us)));
+            out.push(field(t, "connection", end_words(*how).to_string()));
+        }
+        TimelineRow::Record { at_us, dir, record } => {
+            out.push(field(
+                t,
+                "record",
+                format!(
+                    "{} {} {} {} B{}",
+                    arrow(*dir),
+                    record.content_type,
+                    record.version,
+                    bytes(record.length),
+                    if record.encrypted { " (encrypted)" } else { "" }
+                ),
+            ));
+            out.push(field(t, "at", ms(*at_us)));
+            for m in &record.messages {
+                message(t, m, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn message(t: Theme, m: &MessageInfo, out: &mut Vec<Line<'static>>) {
+    match m {
+        MessageInfo::ClientHello(ch) => {
+            out.push(Line::styled("ClientHello", t.title()));
+            out.push(field(t, "size", format!("{} B", bytes(ch.size))));
+            out.push(field(t, "versions", list(&ch.versions)));
+            out.push(field(t, "legacy", ch.legacy_version.clone()));
+            out.push(field(t, "suites", list(&ch.cipher_suites)));
+            out.push(field(t, "groups", list(&ch.groups)));
+            let shares: Vec<String> = ch
+                .key_shares
+                .iter()
+                .map(|(g, n)| format!("{g} ({n} B)"))
+                .collect();
+            out.push(field(t, "key shares", list(&shares)));
+            out.push(field(
+                t,
+                "SNI",
+                ch.sni.clone().unwrap_or_else(|| "(none sent)".into()),
+            ));
+            out.push(field(t, "ALPN", list(&ch.alpn)));
+            out.push(field(t, "sig algs", list(&ch.signature_algorithms)));
+            out.push(field(t, "extensions", list(&ch.extensions)));
+        }
+        MessageInfo::ServerHello(sh) | MessageInfo::HelloRetryRequest(sh) => {
+            let name = if matches!(m, MessageInfo::ServerHello(_)) {
+                "ServerHello"
+            } else {
+                "HelloRetryRequest"
+            };
+            out.push(Line::styled(name, t.title()));
+            out.push(field(t, "version", sh.version.clone()));
+            out.push(field(t, "suite", sh.cipher_suite.clone()));
+            out.push(field(
+                t,
+                "group",
+                sh.group.clone().unwrap_or_else(|| "(none)".into()),
+            ));
+            out.push(field(t, "size", format!("{} B", bytes(sh.size))));
+            out.push(field(t, "extensions", list(&sh.extensions)));
+        }
+        MessageInfo::Alert(al) => {
+            out.push(Line::styled(
+                format!("alert {} {} (code {})", al.level, al.description, al.code),
+                t.bad(),
+            ));
+        }
+        MessageInfo::Certificate { count, sizes } => {
+            let s: Vec<String> = sizes.iter().map(|n| format!("{} B", bytes(*n))).collect();
+            out.push(Line::styled("Certificate", t.title()));
+            out.push(field(t, "count", count.to_string()));
+            out.push(field(t, "DER sizes", list(&s)));
+        }
+        other => out.push(Line::raw(message_words(other))),
+    }
+}

@@ -1,0 +1,104 @@
+//! The header: what is probed and where it connected, the plan of the attempt on screen in
+//! one line, and a running indicator with the time spent in each phase.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use crate::diagnose::evidence::ms;
+use crate::plan::Plan;
+
+pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let t = v.theme;
+    let Some(a) = v.attempt() else {
+        let l = Line::from(vec![
+            Span::styled("tlsdive ", t.title()),
+            Span::styled("waiting for the first attempt…", t.dim()),
+        ]);
+        f.render_widget(Paragraph::new(l), area);
+        return;
+    };
+    let n = v.session.attempts.len();
+    let idx = v
+        .session
+        .attempts
+        .iter()
+        .position(|b| b.id == a.id)
+        .map_or(0, |i| i + 1);
+    let target = a
+        .plan
+        .as_ref()
+        .map(|p| format!("{}:{}", p.target.display_name(), p.port))
+        .unwrap_or_else(|| "(plan not recorded)".into());
+    let mut first = vec![Span::styled("tlsdive ", t.title()), Span::raw(target)];
+    if let Some(host) = a.host() {
+        first.push(Span::raw(format!("  MX/host {host}")));
+    }
+    if let Some(peer) = a.peer.or_else(|| a.tried.last().map(|t| t.0)) {
+        first.push(Span::raw(format!("  → {peer}")));
+    }
+    first.push(Span::styled(format!("   attempt {idx}/{n}"), t.title()));
+    if v.app.read_only {
+        first.push(Span::styled("  [recording, read-only]", t.warn()));
+    }
+    if v.app.step_mode {
+        first.push(Span::styled("  [step mode]", t.warn()));
+    }
+    let second = Line::from(vec![
+        Span::styled("plan ", t.dim()),
+        Span::raw(a.plan.as_ref().map(plan_line).unwrap_or_default()),
+    ]);
+    f.render_widget(
+        Paragraph::new(vec![Line::from(first), second, phases(v, a)]),
+        area,
+    );
+}
+
+fn plan_line(p: &Plan) -> String {
+    let mut s = p.tls_summary();
+    if let Some(addr) = p.address {
+        s.push_str(&format!(" pinned:{addr}"));
+    }
+    s
+}
+
+fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
+    let t = v.theme;
+    let now = v.app.now_us.max(a.last_us);
+    let mut spans = Vec::new();
+    match (&a.finished, &v.derived.diagnosis) {
+        (None, _) => {
+            let what = match &a.paused {
+                Some(before) => format!("⏸ paused before {before} "),
+                None => format!("● running {} ", a.phase().name()),
+            };
+            spans.push(Span::styled(what, t.running()));
+            spans.push(Span::raw(format!("{}  ", ms(now))));
+        }
+        (Some((_, _, at)), Some(d)) if d.ok && d.cause == "ok" => {
+            spans.push(Span::styled("✔ ok ", t.good()));
+            spans.push(Span::raw(format!("in {}  ", ms(*at))));
+        }
+        (Some((_, _, at)), d) => {
+            let cause = d.as_ref().map(|d| d.cause).unwrap_or("failed");
+            spans.push(Span::styled(format!("✘ {cause} "), t.bad()));
+            spans.push(Span::raw(format!("after {}  ", ms(*at))));
+        }
+    }
+    let durations = a.phase_durations(now);
+    let last = durations.len().saturating_sub(1);
+    for (i, (p, d)) in durations.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", t.dim()));
+        }
+        let style = if i == last && a.is_running() {
+            t.running()
+        } else {
+            t.dim()
+        };
+        spans.push(Span::styled(format!("{} {}", p.name(), ms(d)), style));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,61 @@
+//! Overlays that ask for a choice: the multi-select suite and group pickers, the address and
+//! scenario pickers, and the one-line editor for SNI and EHLO names.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{View, centered};
+use crate::tui::app::EditKind;
+
+pub fn render(f: &mut Frame, v: &View, body: Rect) {
+    if let Some(e) = &v.app.editor {
+        let t = v.theme;
+        let area = centered(body, 70, 5);
+        let title = match e.kind {
+            EditKind::Sni => "SNI name (empty: automatic; Enter retries, Esc cancels)",
+            EditKind::Ehlo => "EHLO name (Enter retries, Esc cancels)",
+        };
+        let block = v.block(title, true);
+        let inner = block.inner(area);
+        f.render_widget(Clear, area);
+        f.render_widget(block, area);
+        let line = Line::from(vec![Span::raw(e.text.clone()), Span::styled("▏", t.key())]);
+        f.render_widget(Paragraph::new(vec![Line::raw(""), line]), inner);
+        return;
+    }
+    let Some(p) = &v.app.picker else {
+        return;
+    };
+    let t = v.theme;
+    let h = u16::try_from(p.items.len() + 2).unwrap_or(u16::MAX);
+    let area = centered(body, 96, h);
+    let block = v.block(&p.title, true);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let height = usize::from(inner.height).max(1);
+    let top = (p.cursor + 1).saturating_sub(height);
+    let lines: Vec<Line> = p
+        .items
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(height)
+        .map(|(i, item)| {
+            let mark = match (p.multi, item.checked) {
+                (true, true) => "[x] ",
+                (true, false) => "[ ] ",
+                (false, _) => "    ",
+            };
+            let line = Line::from(vec![Span::raw(mark), Span::raw(item.label.clone())]);
+            if i == p.cursor {
+                line.patch_style(t.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,85 @@
+//! The SMTP transcript: client and server lines with their times, coloured by direction and
+//! reply class, lines inside TLS marked, long replies folded. Only the visible rows are
+//! built, and long lines are cut to the panel's width before they become spans, so a
+//! 100,000-line reply costs no more than a short one.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{View, clip, window};
+use crate::diagnose::evidence::{bytes, ms};
+use crate::tui::derived::Row;
+use crate::wire::Dir;
+
+pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
+    let t = v.theme;
+    let rows = &v.derived.rows;
+    let title = format!(
+        "SMTP transcript ({} lines{})",
+        v.attempt().map_or(0, |a| a.transcript.len()),
+        if v.app.transcript_top.is_some() {
+            ", scrolled"
+        } else {
+            ""
+        }
+    );
+    let block = v.block(&title, focused);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(a) = v.attempt() else {
+        return;
+    };
+    let height = usize::from(inner.height);
+    let top = v
+        .app
+        .transcript_top
+        .unwrap_or(rows.len().saturating_sub(height));
+    let width = usize::from(inner.width);
+    let mut lines = Vec::with_capacity(height);
+    for row in &rows[window(top, rows.len(), height)] {
+        match *row {
+            Row::Line(i) => {
+                let Some(l) = a.transcript.get(i) else {
+                    continue;
+                };
+                let (who, style) = match l.dir {
+                    Dir::Client => ("C ", t.client()),
+                    Dir::Server => ("S ", t.reply(&l.line)),
+                };
+                let mut spans = vec![
+                    Span::styled(format!("{:>9} ", ms(l.at_us)), t.dim()),
+                    Span::styled(if l.tls { "tls " } else { "    " }, t.tls()),
+                    Span::styled(who, t.dir(l.dir)),
+                ];
+                let room = width.saturating_sub(16);
+                spans.push(Span::styled(clip(&l.line, room).replace('\t', " "), style));
+                if l.truncated {
+                    spans.push(Span::styled(" [cut]", t.bad()));
+                }
+                lines.push(Line::from(spans));
+            }
+            Row::Fold { hidden, .. } => lines.push(Line::styled(
+                format!(
+                    "{:>14}⋯ {} more lines of this reply (f unfolds)",
+                    "",
+                    bytes(hidden)
+                ),
+                t.dim(),
+            )),
+        }
+    }
+    if let Some((n, preview)) = &a.injected
+        && lines.len() < height
+    {
+        lines.push(Line::styled(
+            format!(
+                "  ! {n} plaintext bytes injected after 220: {}",
+                clip(preview, 60)
+            ),
+            t.bad(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

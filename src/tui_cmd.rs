@@ -1,0 +1,71 @@
+//! The binary's entry points into the TUI: `tlsdive TARGET` (live), `tlsdive replay FILE`
+//! on a terminal (read-only) and `tlsdive demo` (the lab's servers, in-process).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tlsdive::cli::{DemoArgs, ProbeArgs};
+use tlsdive::session::Session;
+use tlsdive::tui::{self, Options, demo::Demo};
+
+/// `tlsdive TARGET`: usage errors exit 2 before the terminal is touched.
+pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
+    let plan = match args.plan() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let session = tui::run(Options {
+        plan: Some(plan),
+        session: Session::new(),
+        read_only: false,
+        demo: None,
+    })
+    .await?;
+    if let Some(path) = &args.record {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write --record {}", path.display()))?,
+        );
+        for ev in session.events() {
+            tlsdive::recording::write_event(&mut w, ev).context("cannot write the recording")?;
+        }
+        w.flush().context("cannot write the recording")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn replay(session: Session) -> anyhow::Result<()> {
+    tui::run(Options {
+        plan: None,
+        session,
+        read_only: true,
+        demo: None,
+    })
+    .await?;
+    Ok(())
+}
+
+pub async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let demo = Demo::start()
+        .await
+        .context("cannot start the lab's servers")?;
+    let Some(plan) = demo.plan(&args.scenario) else {
+        eprintln!(
+            "tlsdive: no lab scenario {:?} (see `tlsdive lab`)",
+            args.scenario
+        );
+        return Ok(ExitCode::from(2));
+    };
+    tui::run(Options {
+        plan: Some(plan),
+        session: Session::new(),
+        read_only: false,
+        demo: Some(demo),
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}

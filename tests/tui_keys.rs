@@ -1,0 +1,231 @@
+//! Key presses through the one keymap table to their effect: which attempts they start
+//! (with which plan), which views they open, and what read-only replay refuses.
+
+use std::net::SocketAddr;
+
+use tlsdive::plan::{Sni, TlsVersion};
+use tlsdive::session::Session;
+use tlsdive::tui::Ui;
+use tlsdive::tui::app::{App, Focus, Mode};
+use tlsdive::tui::command::Effect;
+use tlsdive::tui::keymap::Key;
+
+fn ui(name: &str) -> Ui {
+    let path = format!(
+        "{}/assets/scenarios/{name}.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let session: Session =
+        tlsdive::recording::read(std::path::Path::new(&path)).expect("recording");
+    Ui::new(session, App::new())
+}
+
+fn started(e: Option<Effect>) -> tlsdive::plan::Plan {
+    match e {
+        Some(Effect::Start(p)) => *p,
+        other => panic!("expected a new attempt, got {other:?}"),
+    }
+}
+
+#[test]
+fn version_keys_retry_with_one_change() {
+    let mut u = ui("healthy");
+    let base = u.session.latest().and_then(|a| a.plan.clone()).unwrap();
+    let p = started(u.key(Key::Char('2')));
+    assert_eq!(p.tls.versions, vec![TlsVersion::Tls12]);
+    assert_eq!(p.tls.groups, base.tls.groups);
+    assert_eq!(
+        started(u.key(Key::Char('3'))).tls.versions,
+        vec![TlsVersion::Tls13]
+    );
+    assert!(started(u.key(Key::Char('a'))).tls.versions.is_empty());
+    assert_eq!(started(u.key(Key::Char('r'))), base);
+    assert!(!started(u.key(Key::Char('k'))).tls.verify);
+    assert_eq!(started(u.key(Key::Char('S'))).tls.sni, Sni::Off);
+    assert_eq!(u.app.mode, Mode::Main);
+    assert!(u.app.status.starts_with("new attempt"), "{}", u.app.status);
+}
+
+#[test]
+fn group_picker_toggles_post_quantum_as_one() {
+    let mut u = ui("healthy");
+    assert_eq!(u.key(Key::Char('g')), None);
+    assert_eq!(u.app.mode, Mode::Picker);
+    // The first item is the post-quantum toggle; uncheck it and apply.
+    u.key(Key::Space);
+    let p = started(u.key(Key::Enter));
+    assert!(!p.tls.groups.is_empty());
+    assert!(
+        p.tls.groups.iter().all(|g| !g.contains("MLKEM")),
+        "{:?}",
+        p.tls.groups
+    );
+    assert_eq!(u.app.mode, Mode::Main);
+}
+
+#[test]
+fn suite_picker_refuses_an_empty_choice() {
+    let mut u = ui("healthy");
+    u.key(Key::Char('c'));
+    let n = u.app.picker.as_ref().unwrap().items.len();
+    for _ in 0..n {
+        u.key(Key::Space);
+        u.key(Key::Char('j'));
+    }
+    assert_eq!(u.key(Key::Enter), None);
+    assert!(u.app.status.contains("check at least one"));
+}
+
+#[test]
+fn editors_type_and_apply() {
+    let mut u = ui("healthy");
+    u.key(Key::Char('e'));
+    assert_eq!(u.app.mode, Mode::Edit);
+    for _ in 0..40 {
+        u.key(Key::Backspace);
+    }
+    for c in "relay.example.org".chars() {
+        // q, k, g... are typed, not commands, while editing.
+        assert_eq!(u.key(Key::Char(c)), None);
+    }
+    assert_eq!(started(u.key(Key::Enter)).ehlo, "relay.example.org");
+
+    u.key(Key::Char('s'));
+    for c in "bad name".chars() {
+        u.key(Key::Char(c));
+    }
+    assert_eq!(u.key(Key::Enter), None, "a name with a space is refused");
+    assert!(u.app.status.contains("not a host name"), "{}", u.app.status);
+
+    u.key(Key::Char('s'));
+    for c in "mx.example.net".chars() {
+        u.key(Key::Char(c));
+    }
+    assert_eq!(
+        started(u.key(Key::Enter)).tls.sni,
+        Sni::Name("mx.example.net".into())
+    );
+    u.key(Key::Char('s'));
+    assert_eq!(u.key(Key::Esc), None);
+    assert_eq!(u.app.mode, Mode::Main);
+}
+
+#[test]
+fn address_picker_pins_the_resolved_address() {
+    let mut u = ui("healthy");
+    let peer: SocketAddr = u.session.latest().and_then(|a| a.peer).unwrap();
+    u.key(Key::Char('m'));
+    u.key(Key::Char('j'));
+    let p = started(u.key(Key::Enter));
+    assert_eq!(p.address, Some(peer));
+    u.key(Key::Char('m'));
+    assert_eq!(
+        started(u.key(Key::Enter)).address,
+        None,
+        "first item unpins"
+    );
+}
+
+#[test]
+fn step_cancel_export_quit() {
+    let mut u = ui("healthy");
+    assert_eq!(u.key(Key::Char('n')), Some(Effect::SetStepMode(true)));
+    assert_eq!(u.key(Key::Space), Some(Effect::Step));
+    assert_eq!(u.key(Key::Char('n')), Some(Effect::SetStepMode(false)));
+    assert_eq!(u.key(Key::Space), None);
+    assert_eq!(u.key(Key::Esc), None, "nothing runs: nothing to cancel");
+    assert_eq!(u.key(Key::Char('x')), Some(Effect::Export));
+    assert_eq!(u.key(Key::Char('q')), Some(Effect::Quit));
+    assert_eq!(u.key(Key::Ctrl('c')), Some(Effect::Quit));
+}
+
+#[test]
+fn escape_cancels_a_running_attempt() {
+    let full = ui("step").session;
+    let mut s = Session::new();
+    for e in full.events().take(12) {
+        s.apply(e);
+    }
+    let mut u = Ui::new(s, App::new());
+    assert_eq!(u.key(Key::Esc), Some(Effect::Cancel));
+}
+
+#[test]
+fn attempts_navigation_and_views() {
+    let mut u = ui("retries");
+    assert_eq!(u.app.attempt(&u.session).unwrap().id, 3);
+    u.key(Key::Char('['));
+    assert_eq!(u.app.attempt(&u.session).unwrap().id, 2);
+    u.key(Key::Char('['));
+    u.key(Key::Char('['));
+    assert_eq!(u.app.attempt(&u.session).unwrap().id, 1);
+    // Retrying from an older attempt uses its plan and follows the new attempt.
+    let p = started(u.key(Key::Char('3')));
+    assert_eq!(p.tls.versions, vec![TlsVersion::Tls13]);
+    assert_eq!(u.app.selected, None);
+    u.key(Key::Char('A'));
+    assert_eq!(u.app.mode, Mode::Attempts);
+    u.key(Key::Char('g'));
+    u.key(Key::Space);
+    u.key(Key::Char('G'));
+    u.key(Key::Space);
+    u.key(Key::Enter);
+    assert_eq!((u.app.mode, u.app.compare), (Mode::Compare, Some((1, 3))));
+    u.key(Key::Esc);
+    assert_eq!(u.app.mode, Mode::Attempts);
+    u.key(Key::Esc);
+    u.key(Key::Char('C'));
+    assert_eq!(u.app.mode, Mode::Certificates);
+    u.key(Key::Char('C'));
+    assert_eq!(u.app.mode, Mode::Main);
+}
+
+#[test]
+fn help_opens_and_closes_and_scroll_keys_follow_focus() {
+    let mut u = ui("healthy");
+    u.key(Key::Char('?'));
+    assert_eq!((u.app.mode, u.app.back), (Mode::Help, Mode::Main));
+    u.key(Key::Char('?'));
+    assert_eq!(u.app.mode, Mode::Main);
+    u.app.page = 5;
+    u.key(Key::Up);
+    assert_eq!(
+        u.app.transcript_top,
+        Some(12),
+        "18 lines, page 5: one up from the tail"
+    );
+    u.key(Key::End);
+    assert_eq!(u.app.transcript_top, None, "End follows the tail again");
+    u.key(Key::Tab);
+    assert_eq!(u.app.focus, Focus::Timeline);
+    u.key(Key::Home);
+    assert_eq!(u.app.timeline_row, Some(0));
+    u.key(Key::Char('j'));
+    assert_eq!(u.app.timeline_row, Some(1));
+    u.wheel(false);
+    assert_eq!(u.app.timeline_row, Some(4));
+}
+
+#[test]
+fn read_only_replay_and_lab_only_keys() {
+    let mut u = ui("healthy");
+    u.app.read_only = true;
+    for k in ['2', '3', 'a', 'r', 'k', 'c', 'g', 's', 'e', 'm'] {
+        assert_eq!(u.key(Key::Char(k)), None, "{k}");
+        assert_eq!(u.app.mode, Mode::Main, "{k}");
+    }
+    assert_eq!(
+        u.key(Key::Char('x')),
+        Some(Effect::Export),
+        "export still works"
+    );
+    assert_eq!(u.key(Key::Char('l')), None);
+    assert!(u.app.status.contains("demo"));
+    u.app.demo = true;
+    u.key(Key::Char('l'));
+    u.key(Key::Char('j'));
+    assert_eq!(
+        u.key(Key::Enter),
+        Some(Effect::Scenario("tls12-only".into()))
+    );
+}
