@@ -89,13 +89,18 @@ pub struct Stepper {
 }
 
 impl Stepper {
-    /// Wait for a `step` if step mode is on.
+    /// Wait for a `step` if step mode is on. The waiter registers before `Paused` is
+    /// reported, so a step sent in reaction to it cannot be missed; steps sent while nothing
+    /// waits are dropped rather than saved for the next pause.
     pub async fn gate(&self, before: &str, emitter: &Emitter) {
         if self.enabled.load(Ordering::Relaxed) {
+            let notified = self.go.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             emitter.emit(EventKind::Paused {
                 before: before.to_string(),
             });
-            self.go.notified().await;
+            notified.await;
         }
     }
 }
@@ -156,7 +161,7 @@ impl EngineHandle {
     pub fn set_step_mode(&self, on: bool) {
         self.stepper.enabled.store(on, Ordering::Relaxed);
         if !on {
-            self.stepper.go.notify_one();
+            self.stepper.go.notify_waiters();
         }
     }
 
@@ -166,7 +171,7 @@ impl EngineHandle {
 
     /// Let a paused attempt take its next step.
     pub fn step(&self) {
-        self.stepper.go.notify_one();
+        self.stepper.go.notify_waiters();
     }
 }
 

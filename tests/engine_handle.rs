@@ -162,3 +162,41 @@ async fn connect_times_out_when_the_server_never_accepts() {
     assert_eq!(a.tried.len(), 1);
     drop(listener);
 }
+
+#[tokio::test]
+async fn steps_sent_while_running_are_not_saved_for_the_next_pause() {
+    let srv = server(Scenario::Healthy).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    // Off → on with stray steps in between: the first pause must still hold.
+    engine.set_step_mode(false);
+    engine.step();
+    engine.set_step_mode(true);
+    engine.start(plan_for(srv.addr, false));
+    let ev = next(&mut rx, |k| matches!(k, EventKind::Paused { .. })).await;
+    assert_eq!(
+        ev.kind,
+        EventKind::Paused {
+            before: "EHLO".into()
+        }
+    );
+    // Nothing moves until told. (A negative check can only wait: 200 ms of silence. It
+    // cannot fail a correct engine, only miss a broken one on a very slow machine.)
+    let quiet = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
+    assert!(quiet.is_err(), "the engine moved without a step: {quiet:?}");
+    engine.step();
+    let ev = next(&mut rx, |k| !matches!(k, EventKind::Note { .. })).await;
+    assert_eq!(
+        ev.kind,
+        EventKind::SmtpSent {
+            line: "EHLO probe.tlsdive.test".into(),
+            tls: false
+        }
+    );
+    engine.set_step_mode(false);
+    let ev = next(&mut rx, |k| matches!(k, EventKind::AttemptFinished { .. })).await;
+    assert!(matches!(
+        ev.kind,
+        EventKind::AttemptFinished { failure: None, .. }
+    ));
+}
