@@ -42,7 +42,7 @@ pub enum LabError {
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
     /// The listening socket could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
