@@ -88,7 +88,8 @@ pub fn scan_evidence(p: &Profile) -> Vec<String> {
             )
         });
     }
-    if !p.verdict.is_empty() && (!p.versions.is_empty() || p.stopped.is_none()) {
+    // Without an accepted version the lines above already say all the verdict would.
+    if !p.verdict.is_empty() && !accepted.is_empty() {
         out.push(format!("scan verdict: {}", p.verdict));
     }
     out

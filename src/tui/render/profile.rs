@@ -36,7 +36,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let mut lines = match scan {
-        Some(s) => lines(v, s),
+        Some(s) => lines(v, s, usize::from(inner.width)),
         None => Vec::new(),
     };
     if scan.is_none_or(|s| s.merged.is_none()) {
@@ -66,11 +66,11 @@ fn hint(v: &View) -> Line<'static> {
     ])
 }
 
-fn lines(v: &View, s: &ScanView) -> Vec<Line<'static>> {
+fn lines(v: &View, s: &ScanView, width: usize) -> Vec<Line<'static>> {
     let t = v.theme;
     let mut out = Vec::new();
     if let Some(p) = &s.merged {
-        profile_lines(v, p, &mut out);
+        profile_lines(v, p, width, &mut out);
     }
     if !s.legacy.is_empty() {
         out.push(Line::styled(
@@ -97,19 +97,41 @@ fn lines(v: &View, s: &ScanView) -> Vec<Line<'static>> {
     out
 }
 
-fn profile_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
+/// `text` in lines of at most `width` characters, broken at spaces where it can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(20);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static>>) {
     let t = v.theme;
     if let Some(why) = &p.stopped {
         out.push(Line::styled(format!("scan stopped: {why}"), t.bad()));
     }
     out.push(Line::styled(
-        "  version   accepted  the server's answer to the first ClientHello",
+        format!(
+            "  {:<8}  {:<10}the server's answer to the first ClientHello",
+            "version", "accepted"
+        ),
         t.title(),
     ));
     for sv in ScanVersion::ALL {
         let Some(r) = p.versions.iter().find(|r| r.version == sv.name()) else {
             out.push(Line::styled(
-                format!("  {:<8} —         not probed", sv.words()),
+                format!("  {:<8}  {:<10}not probed", sv.words(), "—"),
                 t.dim(),
             ));
             continue;
@@ -117,7 +139,7 @@ fn profile_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
         let (yes, style) = if r.accepted {
             ("yes", t.good())
         } else {
-            ("no ", t.bad())
+            ("no", t.bad())
         };
         let order = match (r.accepted, r.complete, r.server_order) {
             (false, _, _) => String::new(),
@@ -132,7 +154,7 @@ fn profile_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
         };
         out.push(Line::from(vec![
             Span::raw(format!("  {:<8}  ", sv.words())),
-            Span::styled(format!("{yes}     "), style),
+            Span::styled(format!("{yes:<10}"), style),
             Span::raw(r.answer.clone()),
             Span::styled(order, t.dim()),
         ]));
@@ -197,13 +219,17 @@ fn profile_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
     out.push(Line::raw(format!("  versions: {}", list(&o.versions))));
     out.push(Line::raw(format!("  suites:   {}", list(&o.cipher_suites))));
     out.push(Line::raw(format!("  groups:   {}", list(&o.groups))));
-    out.push(Line::from(vec![
-        Span::styled("verdict: ", t.title()),
-        Span::styled(
-            p.verdict.clone(),
-            if o.negotiable { t.good() } else { t.bad() },
-        ),
-    ]));
+    let style = if o.negotiable { t.good() } else { t.bad() };
+    for (i, part) in wrap(&p.verdict, width.saturating_sub(9))
+        .into_iter()
+        .enumerate()
+    {
+        let head = if i == 0 { "verdict: " } else { "         " };
+        out.push(Line::from(vec![
+            Span::styled(head, t.title()),
+            Span::styled(part, style),
+        ]));
+    }
     let gaps = missing(p);
     if !gaps.is_empty() {
         out.push(Line::styled(
