@@ -204,6 +204,13 @@ pub enum EventKind {
         failure: Option<Failure>,
         phase: Phase,
     },
+    /// A server-profile scan (or a legacy scanner probe) run for this attempt from the TUI:
+    /// `what` part was scanned and the profile found. It runs after the attempt on its own
+    /// connections, so `at_us` repeats the attempt's last time; its duration is in the profile.
+    ScanFinished {
+        what: String,
+        profile: Box<crate::scan::Profile>,
+    },
 }
 
 /// An event of one attempt, `at_us` microseconds after the attempt started.

@@ -16,7 +16,8 @@
 //! Files: `catalog` (what we offer, names), `hello` (ClientHello bytes), `answer` (reading
 //! the reply), `dialogue` (one connection), `pace` (manners, counting, stop switch), `search`
 //! (elimination and order), `suites` (one version's pipeline and its groups), `profile`
-//! (result types, overlap), `verdict`, `text` (the text report).
+//! (result types, overlap), `verdict`, `text` (the text report), `evidence` (a profile as
+//! evidence lines for a diagnosis).
 //!
 //! The first connection runs alone: if the SMTP side fails (no banner, no STARTTLS, 421
 //! after retries), the scan stops with that answer instead of paying it once per suite.
@@ -24,6 +25,7 @@
 pub mod answer;
 pub mod catalog;
 pub mod dialogue;
+pub mod evidence;
 pub mod hello;
 pub mod pace;
 pub mod profile;

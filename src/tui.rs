@@ -6,6 +6,8 @@
 //! attempt, cancel, step, export); the loop carries effects out on the `EngineHandle`, whose
 //! `ProbeEvent`s are folded into the `Session` — the same model a replayed recording builds,
 //! so live and replay render alike. `Ui` is that core without the terminal, for tests.
+//! Scans run the same way: `scan_task` runs one in a tokio task, its progress goes to the
+//! status line and its result arrives as a `ScanFinished` event for the attempt that asked.
 
 pub mod app;
 pub mod command;
@@ -15,6 +17,8 @@ pub mod export;
 pub mod keymap;
 pub mod pickers;
 pub mod render;
+pub mod scan_task;
+pub mod scans;
 pub mod scroll;
 pub mod terminal;
 pub mod theme;
@@ -34,6 +38,7 @@ use app::{App, Mode};
 use command::{Command, Effect};
 use derived::Derived;
 use keymap::Key;
+use scan_task::ScanUpdate;
 
 /// How the TUI starts.
 pub struct Options {
@@ -91,6 +96,30 @@ impl Ui {
         effect
     }
 
+    /// Fold a running scan's report in; updates of a cancelled or older scan are dropped.
+    pub fn scan_update(&mut self, update: ScanUpdate) {
+        let current = self.app.scanning.as_ref().map(|s| s.id);
+        match update {
+            ScanUpdate::Progress { id, progress } if current == Some(id) => {
+                if let Some(s) = self.app.scanning.as_mut() {
+                    s.progress = Some(progress);
+                }
+            }
+            ScanUpdate::Finished { id, event } if current == Some(id) => {
+                self.app.scanning = None;
+                if let EventKind::ScanFinished { what, profile } = &event.kind {
+                    let end = match &profile.stopped {
+                        Some(why) => format!("stopped: {why}"),
+                        None => format!("{} connections", profile.connections),
+                    };
+                    self.app.status = format!("scan of {what} done ({end}): P shows the profile");
+                }
+                self.session.apply(&event);
+            }
+            _ => {}
+        }
+    }
+
     /// The mouse wheel scrolls the focused panel or list, three rows a notch.
     pub fn wheel(&mut self, up: bool) {
         let cmd = if up { Command::Up } else { Command::Down };
@@ -114,6 +143,8 @@ impl Ui {
 pub async fn run(opts: Options) -> anyhow::Result<Session> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut engine = EngineHandle::new(tx);
+    let (scan_tx, mut scan_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut scanner: Option<tokio::task::JoinHandle<()>> = None;
     let mut app = App::new();
     app.read_only = opts.read_only;
     app.demo = opts.demo.is_some();
@@ -166,6 +197,11 @@ pub async fn run(opts: Options) -> anyhow::Result<Session> {
                 dirty = true;
                 None
             },
+            Some(update) = scan_rx.recv() => {
+                ui.scan_update(update);
+                dirty = true;
+                None
+            },
             _ = tick.tick() => {
                 dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());
                 None
@@ -182,6 +218,16 @@ pub async fn run(opts: Options) -> anyhow::Result<Session> {
             Some(Effect::Step) => engine.step(),
             Some(Effect::SetStepMode(on)) => engine.set_step_mode(on),
             Some(Effect::Export) => ui.app.status = export_now(&ui.session),
+            Some(Effect::Scan(job)) => {
+                if let Some(old) = scanner.replace(scan_task::spawn(*job, scan_tx.clone())) {
+                    old.abort();
+                }
+            }
+            Some(Effect::CancelScan) => {
+                if let Some(old) = scanner.take() {
+                    old.abort();
+                }
+            }
             Some(Effect::Scenario(name)) => match opts.demo.as_ref().and_then(|d| d.plan(&name)) {
                 Some(plan) => {
                     engine.start(plan);
@@ -191,6 +237,9 @@ pub async fn run(opts: Options) -> anyhow::Result<Session> {
         }
     }
     engine.cancel();
+    if let Some(task) = scanner.take() {
+        task.abort();
+    }
     drop(guard);
     Ok(ui.session)
 }

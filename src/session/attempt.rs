@@ -40,6 +40,14 @@ impl TimelineRow {
     }
 }
 
+/// A scan run for an attempt (see `EventKind::ScanFinished`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanRecord {
+    /// Which part was scanned ("versions", "groups", a legacy probe, ...).
+    pub what: String,
+    pub profile: crate::scan::Profile,
+}
+
 /// How resolution went.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resolution {
@@ -74,6 +82,8 @@ pub struct Attempt {
     pub finished: Option<(Option<Failure>, Phase, u64)>,
     /// Time of the latest event.
     pub last_us: u64,
+    /// Server-profile scans run for this attempt, in the order they finished.
+    pub scans: Vec<ScanRecord>,
 }
 
 impl Attempt {
@@ -99,6 +109,7 @@ impl Attempt {
             paused: None,
             finished: None,
             last_us: 0,
+            scans: Vec::new(),
         }
     }
 
@@ -173,6 +184,10 @@ impl Attempt {
             EventKind::AttemptFinished { failure, phase } => {
                 self.finished = Some((failure.clone(), *phase, at))
             }
+            EventKind::ScanFinished { what, profile } => self.scans.push(ScanRecord {
+                what: what.clone(),
+                profile: (**profile).clone(),
+            }),
         }
     }
 

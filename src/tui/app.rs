@@ -16,6 +16,8 @@ pub enum Mode {
     Attempts,
     /// Two attempts side by side.
     Compare,
+    /// What the server accepts: the scans of the attempt on screen.
+    Profile,
     /// The generated key help, over the view it was opened from.
     Help,
     /// A list to pick from (suites, groups, addresses, lab scenarios).
@@ -31,6 +33,7 @@ impl Mode {
             Mode::Certificates => "certificates",
             Mode::Attempts => "attempts",
             Mode::Compare => "compare",
+            Mode::Profile => "profile",
             Mode::Help => "help",
             Mode::Picker => "picker",
             Mode::Edit => "edit",
@@ -69,6 +72,8 @@ pub enum PickerKind {
     Address,
     /// A lab scenario (demo only).
     Scenario,
+    /// A legacy cipher suite to probe with the scanner.
+    LegacySuite,
 }
 
 /// One entry of a picker.
@@ -103,6 +108,16 @@ pub struct Editor {
     pub text: String,
 }
 
+/// The scan running in the background, as the status line shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanning {
+    /// The job's id: updates of a cancelled job carry another one and are dropped.
+    pub id: u64,
+    pub attempt: u32,
+    pub what: String,
+    pub progress: Option<crate::scan::Progress>,
+}
+
 /// A scrolled list: `None` follows the tail (new lines stay visible), `Some(top)` is pinned.
 pub type Scroll = Option<usize>;
 
@@ -120,6 +135,7 @@ pub struct App {
     pub diagnosis_top: usize,
     pub certs_top: usize,
     pub help_top: usize,
+    pub profile_top: usize,
     /// Cursor in the attempts table, and the attempts marked for comparison (at most two).
     pub attempts_cursor: usize,
     pub marked: Vec<u32>,
@@ -129,6 +145,10 @@ pub struct App {
     pub picker: Option<Picker>,
     pub editor: Option<Editor>,
     pub status: String,
+    /// The scan running now, if any (one at a time).
+    pub scanning: Option<Scanning>,
+    /// The id the next scan job gets.
+    pub next_scan: u64,
     pub step_mode: bool,
     /// Plan changes are refused (replay of a recording).
     pub read_only: bool,
@@ -160,6 +180,7 @@ impl App {
             diagnosis_top: 0,
             certs_top: 0,
             help_top: 0,
+            profile_top: 0,
             attempts_cursor: 0,
             marked: Vec::new(),
             compare: None,
@@ -167,6 +188,8 @@ impl App {
             picker: None,
             editor: None,
             status: String::new(),
+            scanning: None,
+            next_scan: 1,
             step_mode: false,
             read_only: false,
             demo: false,
@@ -210,5 +233,6 @@ impl App {
         self.timeline_row = None;
         self.diagnosis_top = 0;
         self.certs_top = 0;
+        self.profile_top = 0;
     }
 }

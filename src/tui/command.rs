@@ -7,8 +7,10 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::app::{App, EditKind, Editor, Mode, PickItem, Picker, PickerKind};
 use super::derived::Derived;
+use super::scans::{self, ScanJob, ScanKind};
 use crate::diagnose::Retry;
 use crate::plan::{Plan, Sni, TlsMode};
+use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
 /// Everything a key can ask for (see `keymap::TABLE`).
@@ -39,6 +41,16 @@ pub enum Command {
     NextAttempt,
     ViewCertificates,
     ViewAttempts,
+    /// The server-profile view.
+    ViewProfile,
+    /// Scan the part of the server's profile the diagnosis points to.
+    Scan,
+    /// Scan every version, suite and group.
+    ScanFull,
+    /// Legacy retries, as scanner probes (the server's answer, not a handshake).
+    ProbeTls10,
+    ProbeTls11,
+    LegacySuitePicker,
     ScenarioPicker,
     Export,
     ToggleFold,
@@ -88,6 +100,10 @@ pub enum Effect {
     Export,
     /// Probe this lab scenario (demo).
     Scenario(String),
+    /// Run this scan in the background (one at a time).
+    Scan(Box<ScanJob>),
+    /// Stop the running scan.
+    CancelScan,
     Quit,
 }
 
@@ -179,7 +195,8 @@ pub fn command_for_retry(r: &Retry, plan: Option<&Plan>) -> Option<Command> {
         Retry::ImplicitTls => Command::ToggleImplicit,
         Retry::LongerTimeout => Command::LongerTimeout,
         Retry::EditEhlo => Command::EditEhlo,
-        Retry::NoVerify | Retry::Scan => return None,
+        Retry::Scan => Command::Scan,
+        Retry::NoVerify => return None,
     })
 }
 
@@ -220,9 +237,11 @@ pub fn execute(
             app.open(Mode::Help);
         }
         C::Back => app.close(),
-        C::SuitePicker | C::GroupPicker | C::AddressPicker | C::ScenarioPicker => {
-            open_picker(app, session, cmd)
-        }
+        C::SuitePicker
+        | C::GroupPicker
+        | C::AddressPicker
+        | C::ScenarioPicker
+        | C::LegacySuitePicker => open_picker(app, session, cmd),
         C::EditSni | C::EditEhlo => open_editor(app, session, cmd),
         C::StepMode => {
             app.step_mode = !app.step_mode;
@@ -236,11 +255,43 @@ pub fn execute(
         C::Step if app.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
         C::Cancel => {
+            if let Some(s) = app.scanning.take() {
+                app.status = format!("scan of {} cancelled", s.what);
+                return Some(Effect::CancelScan);
+            }
             if app.attempt(session).is_some_and(|a| a.is_running()) {
                 app.status = "cancelling".into();
                 return Some(Effect::Cancel);
             }
-            app.status = "nothing is running".into();
+            if app.mode == Mode::Profile {
+                app.close();
+            } else {
+                app.status = "nothing is running".into();
+            }
+        }
+        C::Scan => {
+            let cause = derived.diagnosis.as_ref().map(|d| d.cause).unwrap_or("");
+            return start_scan(app, session, |plan| scans::focused(cause, plan));
+        }
+        C::ScanFull => return start_scan(app, session, |_| ScanKind::Full),
+        C::ProbeTls10 | C::ProbeTls11 => {
+            let version = if cmd == C::ProbeTls10 {
+                ScanVersion::Tls10
+            } else {
+                ScanVersion::Tls11
+            };
+            return start_scan(app, session, |_| ScanKind::Legacy {
+                version,
+                suite: None,
+            });
+        }
+        C::ViewProfile => {
+            app.mode = if app.mode == Mode::Profile {
+                Mode::Main
+            } else {
+                Mode::Profile
+            };
+            app.profile_top = 0;
         }
         C::PrevAttempt | C::NextAttempt => step_attempt(app, session, cmd == C::NextAttempt),
         C::ViewCertificates | C::ViewAttempts => {
@@ -284,6 +335,59 @@ pub fn execute(
         _ => {}
     }
     None
+}
+
+/// Start a scan for the attempt on screen (finished, with a plan); `kind` picks the part.
+fn start_scan(
+    app: &mut App,
+    session: &Session,
+    kind: impl FnOnce(&Plan) -> ScanKind,
+) -> Option<Effect> {
+    if app.read_only {
+        app.status = "read-only: this is a recording (no new scans)".into();
+        return None;
+    }
+    if let Some(s) = &app.scanning {
+        app.status = format!("a scan of {} is running (Esc cancels it)", s.what);
+        return None;
+    }
+    let Some(a) = app.attempt(session) else {
+        app.status = "no attempt yet".into();
+        return None;
+    };
+    if a.is_running() {
+        app.status = "wait for the attempt to finish (Esc cancels it), then scan".into();
+        return None;
+    }
+    let Some(plan) = a.plan.as_ref() else {
+        app.status = "this attempt has no plan to scan with".into();
+        return None;
+    };
+    let kind = kind(plan);
+    let job = ScanJob {
+        id: app.next_scan,
+        attempt: a.id,
+        at_us: a.last_us,
+        plan: ScanPlan::new(plan.clone()),
+        kind,
+    };
+    app.next_scan += 1;
+    let what = job.kind.label();
+    app.status = if job.kind.is_legacy() {
+        format!("{what}: {} (Esc cancels)", scans::LEGACY_NOTE)
+    } else {
+        format!(
+            "scanning {what} of {} (Esc cancels)",
+            plan.target.display_name()
+        )
+    };
+    app.scanning = Some(super::app::Scanning {
+        id: job.id,
+        attempt: a.id,
+        what,
+        progress: None,
+    });
+    Some(Effect::Scan(Box::new(job)))
 }
 
 /// Start a new attempt: the current attempt's plan with `edit`.
@@ -424,6 +528,13 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
                 .map(|ip| (SocketAddr::new(ip, port), v.get(1).cloned()));
             retry(app, session, PlanEdit::Pin(pin))
         }
+        PickerKind::LegacySuite => {
+            let suite = at_cursor?.into_iter().next()?;
+            start_scan(app, session, |_| ScanKind::Legacy {
+                version: ScanVersion::Tls12,
+                suite: Some(suite),
+            })
+        }
         PickerKind::Scenario => {
             let name = at_cursor?.into_iter().next()?;
             app.show_attempt(None);
@@ -478,6 +589,7 @@ fn open_picker(app: &mut App, session: &Session, cmd: Command) {
     let picker = match cmd {
         Command::SuitePicker => super::pickers::suites(plan),
         Command::GroupPicker => super::pickers::groups(plan),
+        Command::LegacySuitePicker => super::pickers::legacy_suites(),
         Command::AddressPicker => match app.attempt(session) {
             Some(a) => super::pickers::addresses(a),
             None => {
@@ -630,10 +742,14 @@ mod tests {
             Retry::ImplicitTls,
             Retry::LongerTimeout,
             Retry::EditEhlo,
+            Retry::Scan,
         ] {
             let c = command_for_retry(&r, Some(&p)).unwrap();
             assert!(key_for(Mode::Main, c).is_some(), "{r:?}");
         }
-        assert_eq!(command_for_retry(&Retry::Scan, Some(&p)), None);
+        assert_eq!(
+            command_for_retry(&Retry::Scan, Some(&p)),
+            Some(Command::Scan)
+        );
     }
 }

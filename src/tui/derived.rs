@@ -1,11 +1,15 @@
 //! What the renderer derives from the `Session` and keeps between frames: the transcript's
 //! display rows (long replies folded) and the diagnosis of the attempt on screen. Rebuilt
-//! incrementally as events arrive, so a frame costs the same with 100 or 100,000 lines.
+//! incrementally as events arrive, so a frame costs the same with 100 or 100,000 lines. Also
+//! the scans shown for that attempt, merged into one profile, with their evidence lines.
 //! Never a source of truth — dropping it and syncing again gives the same picture.
 
 use super::app::App;
+use super::scans;
 use crate::diagnose::{self, Diagnosis};
-use crate::session::Session;
+use crate::scan::Profile;
+use crate::session::attempt::ScanRecord;
+use crate::session::{Attempt, Session};
 use crate::wire::Dir;
 
 /// Replies longer than this many lines are folded to their head, a marker and their tail.
@@ -30,6 +34,56 @@ struct Run {
     len: usize,
 }
 
+/// The scans shown for the attempt on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanView {
+    /// The attempt they were run for (this one, or an earlier one at the same target).
+    pub from: u32,
+    /// Every scan but the legacy probes, merged.
+    pub merged: Option<Profile>,
+    /// Legacy probes, newest last.
+    pub legacy: Vec<ScanRecord>,
+    /// Lines for the diagnosis panel, next to `diagnose()`'s evidence.
+    pub evidence: Vec<String>,
+}
+
+impl ScanView {
+    fn of(session: &Session, a: &Attempt) -> Option<ScanView> {
+        let (from, records) = scans::for_attempt(session, a)?;
+        let merged = scans::merge(records);
+        let legacy: Vec<ScanRecord> = records
+            .iter()
+            .filter(|r| r.what.starts_with(scans::LEGACY))
+            .cloned()
+            .collect();
+        let mut evidence = Vec::new();
+        if from != a.id {
+            evidence.push(format!("scans of attempt #{from} (the same target):"));
+        }
+        if let Some(p) = &merged {
+            evidence.extend(crate::scan::evidence::scan_evidence(p));
+        }
+        for r in &legacy {
+            let answer = match (&r.profile.stopped, r.profile.versions.first()) {
+                (Some(why), _) => format!("stopped: {why}"),
+                (None, Some(v)) => v.answer.clone(),
+                (None, None) => "no answer".into(),
+            };
+            evidence.push(format!(
+                "scan: {} → {answer} ({})",
+                r.what,
+                scans::LEGACY_NOTE
+            ));
+        }
+        Some(ScanView {
+            from,
+            merged,
+            legacy,
+            evidence,
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Derived {
     key: Option<(u32, bool)>,
@@ -38,6 +92,8 @@ pub struct Derived {
     pub rows: Vec<Row>,
     diag_key: Option<(u32, usize)>,
     pub diagnosis: Option<Diagnosis>,
+    scan_key: Option<(u32, usize)>,
+    pub scan: Option<ScanView>,
 }
 
 impl Derived {
@@ -101,6 +157,11 @@ impl Derived {
         if self.diag_key != Some(dkey) {
             self.diag_key = Some(dkey);
             self.diagnosis = Some(diagnose::diagnose(a));
+        }
+        let skey = (a.id, session.attempts.iter().map(|b| b.scans.len()).sum());
+        if self.scan_key != Some(skey) {
+            self.scan_key = Some(skey);
+            self.scan = ScanView::of(session, a);
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `x`: the whole session written to three files — the text report of every attempt, the
-//! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`).
+//! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`). Scans
+//! run from the TUI go with their attempt: the scan's text report after the attempt's, a
+//! `scans` array beside the report's fields, and `scan_finished` events in the recording.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,18 @@ pub fn text(session: &Session) -> String {
     session
         .attempts
         .iter()
-        .map(crate::report::text::report)
+        .map(|a| {
+            let mut out = crate::report::text::report(a);
+            for s in &a.scans {
+                out.push_str(&format!(
+                    "\nScan for attempt #{} ({}):\n{}",
+                    a.id,
+                    s.what,
+                    crate::scan::text::report(&s.profile)
+                ));
+            }
+            out
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -20,7 +33,18 @@ pub fn json(session: &Session) -> serde_json::Value {
         session
             .attempts
             .iter()
-            .map(crate::report::json::report)
+            .map(|a| {
+                let mut report = crate::report::json::report(a);
+                if let (Some(obj), false) = (report.as_object_mut(), a.scans.is_empty()) {
+                    let scans = a
+                        .scans
+                        .iter()
+                        .map(|s| serde_json::json!({"what": s.what, "profile": s.profile}))
+                        .collect();
+                    obj.insert("scans".into(), serde_json::Value::Array(scans));
+                }
+                report
+            })
             .collect(),
     )
 }

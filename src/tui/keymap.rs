@@ -88,9 +88,9 @@ pub struct Binding {
 use Key::*;
 use Mode::*;
 
-const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare];
-const LISTS: &[Mode] = &[Certificates, Attempts, Compare, Help, Picker];
-const ALL_BUT_EDIT: &[Mode] = &[Main, Certificates, Attempts, Compare, Help, Picker];
+const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile];
+const LISTS: &[Mode] = &[Certificates, Attempts, Compare, Profile, Help, Picker];
+const ALL_BUT_EDIT: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Help, Picker];
 
 const fn b(
     modes: &'static [Mode],
@@ -199,6 +199,43 @@ pub static TABLE: &[Binding] = &[
         Command::LongerTimeout,
         "retry with a 4× longer reply timeout",
     ),
+    // The server's profile: scanner probes (a ClientHello and its answer, never a handshake).
+    b(
+        VIEWS,
+        &[Char('w')],
+        Command::Scan,
+        "scan what the server accepts, the part the diagnosis points to",
+    ),
+    b(
+        VIEWS,
+        &[Char('W')],
+        Command::ScanFull,
+        "scan the server's full profile (versions, suites, groups)",
+    ),
+    b(
+        VIEWS,
+        &[Char('P')],
+        Command::ViewProfile,
+        "server-profile view",
+    ),
+    b(
+        VIEWS,
+        &[Char('0')],
+        Command::ProbeTls10,
+        "probe TLS 1.0: the server's answer to a ClientHello, not a handshake",
+    ),
+    b(
+        VIEWS,
+        &[Char('1')],
+        Command::ProbeTls11,
+        "probe TLS 1.1: the server's answer to a ClientHello, not a handshake",
+    ),
+    b(
+        &[Main, Profile],
+        &[Char('L')],
+        Command::LegacySuitePicker,
+        "probe one legacy cipher suite: the server's answer, not a handshake",
+    ),
     // The running attempt.
     b(
         VIEWS,
@@ -216,7 +253,13 @@ pub static TABLE: &[Binding] = &[
         &[Main],
         &[Esc],
         Command::Cancel,
-        "cancel the running attempt",
+        "cancel the running scan or attempt",
+    ),
+    b(
+        &[Profile],
+        &[Esc],
+        Command::Cancel,
+        "cancel the running scan, else back",
     ),
     // Attempts and views.
     b(
@@ -325,7 +368,16 @@ pub static TABLE: &[Binding] = &[
     b(ALL_BUT_EDIT, &[Char('?')], Command::Help, "this help"),
     b(ALL_BUT_EDIT, &[Char('q')], Command::Quit, "quit"),
     b(
-        &[Main, Certificates, Attempts, Compare, Help, Picker, Edit],
+        &[
+            Main,
+            Certificates,
+            Attempts,
+            Compare,
+            Profile,
+            Help,
+            Picker,
+            Edit,
+        ],
         &[Ctrl('c')],
         Command::Quit,
         "quit",
@@ -393,6 +445,9 @@ mod tests {
         assert_eq!(lookup(Edit, Char('q')), Some(Command::Insert));
         assert_eq!(lookup(Edit, Esc), Some(Command::Back));
         assert_eq!(lookup(Main, Char('Z')), None);
+        assert_eq!(lookup(Main, Char('w')), Some(Command::Scan));
+        assert_eq!(lookup(Profile, Esc), Some(Command::Cancel));
+        assert_eq!(lookup(Profile, Char('k')), Some(Command::Up));
     }
 
     #[test]
@@ -419,7 +474,16 @@ mod tests {
         assert!(main.iter().any(|(k, _)| k == "↑ K"));
         let lists = help(Attempts);
         assert!(lists.iter().any(|(k, _)| k == "↑ k"));
-        for mode in [Main, Certificates, Attempts, Compare, Help, Picker, Edit] {
+        for mode in [
+            Main,
+            Certificates,
+            Attempts,
+            Compare,
+            Profile,
+            Help,
+            Picker,
+            Edit,
+        ] {
             assert!(!help(mode).is_empty(), "{mode:?}");
         }
         assert_eq!(key_for(Main, Command::Tls12Only), Some(Char('2')));

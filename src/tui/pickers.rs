@@ -130,6 +130,24 @@ pub fn addresses(a: &Attempt) -> Picker {
     p
 }
 
+/// Legacy suites to probe one at a time in a TLS 1.2 ClientHello (the server may answer
+/// with an older version): the scanner's probe, not a handshake.
+pub fn legacy_suites() -> Picker {
+    let items = crate::tui::scans::legacy_suites()
+        .into_iter()
+        .map(|s| {
+            let what = crate::scan::verdict::describe_suites(&[s.to_string()]);
+            item(format!("{s:<42} {what}"), vec![s.to_string()], false)
+        })
+        .collect();
+    picker(
+        PickerKind::LegacySuite,
+        "legacy suite to probe (Enter: the server's answer to the ClientHello, not a full handshake)",
+        items,
+        false,
+    )
+}
+
 pub fn scenarios() -> Picker {
     let items = crate::lab::Scenario::ALL
         .iter()

@@ -15,7 +15,7 @@
 //! │ status line                                                   ? help q quit │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
-//! The certificates, attempts and comparison views replace the middle; help, pickers and
+//! The certificates, attempts, comparison and server-profile views replace the middle; help, pickers and
 //! the editor are drawn over it. Smaller than `MIN_WIDTH`×`MIN_HEIGHT`, the screen only says
 //! so.
 
@@ -27,6 +27,7 @@ pub mod diagnosis;
 pub mod header;
 pub mod help;
 pub mod picker;
+pub mod profile;
 pub mod status;
 pub mod timeline;
 pub mod transcript;
@@ -137,6 +138,7 @@ pub fn render(f: &mut Frame, v: &View) {
         Mode::Certificates => certificates::render(f, v, a.body),
         Mode::Attempts => attempts::render(f, v, a.body),
         Mode::Compare => compare::render(f, v, a.body),
+        Mode::Profile => profile::render(f, v, a.body),
         _ => {
             let focus = |p: Focus| v.app.mode == Mode::Main && v.app.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));

@@ -50,6 +50,7 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
             Focus::Diagnosis => app.diagnosis_top = offset(app.diagnosis_top, 200, page, cmd),
         },
         Mode::Certificates => app.certs_top = offset(app.certs_top, 2000, page, cmd),
+        Mode::Profile => app.profile_top = offset(app.profile_top, 2000, page, cmd),
         Mode::Compare => app.certs_top = offset(app.certs_top, 20_000, page, cmd),
         Mode::Help => app.help_top = offset(app.help_top, 200, page, cmd),
         Mode::Attempts => {

@@ -1,5 +1,6 @@
 //! The diagnosis of the attempt on screen: cause and phase, the summary, the evidence lines
-//! quoted from the wire, and the next steps with the key that runs each one.
+//! quoted from the wire, what the scans of the server found (cited as evidence next to
+//! `diagnose()`'s own, which never runs a scan), and the next steps with their keys.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -36,6 +37,12 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
         lines.push(Line::from(vec![
             Span::styled("  · ", t.dim()),
             Span::raw(e.clone()),
+        ]));
+    }
+    for e in v.derived.scan.iter().flat_map(|s| &s.evidence) {
+        lines.push(Line::from(vec![
+            Span::styled("  · ", t.dim()),
+            Span::styled(e.clone(), t.warn()),
         ]));
     }
     for (i, s) in d.next_steps.iter().enumerate() {

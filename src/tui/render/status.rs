@@ -1,5 +1,5 @@
 //! The status line: what just happened (a new attempt, an export's file names, an error),
-//! a paused step waiting for `space`, and the way to the help.
+//! a paused step waiting for `space`, a running scan's progress, and the way to the help.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,7 +19,20 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             Span::styled("n", t.key()),
             Span::raw(" leaves step mode"),
         ]),
-        None => Line::raw(v.app.status.clone()),
+        None => match &v.app.scanning {
+            Some(s) => {
+                let bar = s
+                    .progress
+                    .as_ref()
+                    .map_or_else(|| "scanning".to_string(), crate::scan::text::progress_line);
+                Line::from(vec![
+                    Span::styled(format!("{} · {} ", bar.trim_end(), s.what), t.running()),
+                    Span::styled("Esc", t.key()),
+                    Span::raw(" cancels"),
+                ])
+            }
+            None => Line::raw(v.app.status.clone()),
+        },
     };
     let right = Line::from(vec![
         Span::styled(format!("{} ", v.app.mode.name()), t.dim()),

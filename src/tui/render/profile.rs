@@ -1,0 +1,240 @@
+//! The server-profile view: what the scans of the attempt on screen found. One row per
+//! version (SSL 3.0 to TLS 1.3) with accepted or not and the server's answer, the suites it
+//! accepts under it (numbered when the server imposes its order, ✓ when this client can
+//! negotiate them), the groups, what this client has in common with the server, the verdict,
+//! what was not scanned yet, and the legacy probes apart: those are one ClientHello and its
+//! answer, not a handshake.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{View, window};
+use crate::plan::TlsMode;
+use crate::scan::evidence::version_words;
+use crate::scan::{Profile, ScanVersion};
+use crate::tui::derived::ScanView;
+use crate::tui::scans::{LEGACY_NOTE, missing};
+
+pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let scan = v.derived.scan.as_ref();
+    let title = match scan.and_then(|s| s.merged.as_ref().map(|p| (s.from, p))) {
+        Some((from, p)) => format!(
+            "server profile of {} ({}, {}) · scans of attempt #{from} · {} connections (Esc returns)",
+            p.target,
+            p.address.map_or_else(|| "-".into(), |a| a.to_string()),
+            match p.mode {
+                TlsMode::Starttls => "STARTTLS",
+                TlsMode::Implicit => "implicit TLS",
+            },
+            p.connections,
+        ),
+        None => "server profile (Esc returns)".into(),
+    };
+    let block = v.block(&title, true);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = match scan {
+        Some(s) => lines(v, s, usize::from(inner.width)),
+        None => Vec::new(),
+    };
+    if scan.is_none_or(|s| s.merged.is_none()) {
+        lines.insert(0, Line::raw(""));
+        lines.insert(0, hint(v));
+    }
+    let range = window(v.app.profile_top, lines.len(), usize::from(inner.height));
+    let shown: Vec<Line> = lines.drain(range).collect();
+    f.render_widget(Paragraph::new(shown), inner);
+}
+
+fn hint(v: &View) -> Line<'static> {
+    let t = v.theme;
+    let k = |s: &'static str| Span::styled(s, t.key());
+    Line::from(vec![
+        Span::raw("no scan yet: "),
+        k("w"),
+        Span::raw(" scans the part the diagnosis points to, "),
+        k("W"),
+        Span::raw(" the full profile; "),
+        k("0"),
+        Span::raw("/"),
+        k("1"),
+        Span::raw(" probe TLS 1.0/1.1, "),
+        k("L"),
+        Span::raw(" one legacy suite"),
+    ])
+}
+
+fn lines(v: &View, s: &ScanView, width: usize) -> Vec<Line<'static>> {
+    let t = v.theme;
+    let mut out = Vec::new();
+    if let Some(p) = &s.merged {
+        profile_lines(v, p, width, &mut out);
+    }
+    if !s.legacy.is_empty() {
+        out.push(Line::styled(
+            format!("legacy probes — {LEGACY_NOTE}"),
+            t.title(),
+        ));
+        for r in &s.legacy {
+            let (answer, ok) = match (&r.profile.stopped, r.profile.versions.first()) {
+                (Some(why), _) => (format!("stopped: {why}"), false),
+                (None, Some(v)) => (v.answer.clone(), v.accepted),
+                (None, None) => ("no answer".into(), false),
+            };
+            let what = r.what.trim_start_matches(crate::tui::scans::LEGACY);
+            let what = what.trim_start_matches(':').trim();
+            out.push(Line::from(vec![
+                Span::raw(format!("  {what} → ")),
+                Span::styled(
+                    format!("{} {answer}", if ok { "accepted:" } else { "refused:" }),
+                    if ok { t.good() } else { t.bad() },
+                ),
+            ]));
+        }
+    }
+    out
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces where it can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(20);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static>>) {
+    let t = v.theme;
+    if let Some(why) = &p.stopped {
+        out.push(Line::styled(format!("scan stopped: {why}"), t.bad()));
+    }
+    out.push(Line::styled(
+        format!(
+            "  {:<8}  {:<10}the server's answer to the first ClientHello",
+            "version", "accepted"
+        ),
+        t.title(),
+    ));
+    for sv in ScanVersion::ALL {
+        let Some(r) = p.versions.iter().find(|r| r.version == sv.name()) else {
+            out.push(Line::styled(
+                format!("  {:<8}  {:<10}not probed", sv.words(), "—"),
+                t.dim(),
+            ));
+            continue;
+        };
+        let (yes, style) = if r.accepted {
+            ("yes", t.good())
+        } else {
+            ("no", t.bad())
+        };
+        let order = match (r.accepted, r.complete, r.server_order) {
+            (false, _, _) => String::new(),
+            (true, false, _) => "  (version probe: suites seen in passing)".into(),
+            (true, true, Some(true)) => {
+                format!("  {} suites, server's order", r.cipher_suites.len())
+            }
+            (true, true, Some(false)) => {
+                format!("  {} suites, client's order", r.cipher_suites.len())
+            }
+            (true, true, None) => format!("  {} suite(s)", r.cipher_suites.len()),
+        };
+        out.push(Line::from(vec![
+            Span::raw(format!("  {:<8}  ", sv.words())),
+            Span::styled(format!("{yes:<10}"), style),
+            Span::raw(r.answer.clone()),
+            Span::styled(order, t.dim()),
+        ]));
+        for (i, suite) in r.cipher_suites.iter().enumerate() {
+            let rank = if r.server_order == Some(true) {
+                format!("{:>2}.", i + 1)
+            } else {
+                "  ·".into()
+            };
+            let ours = p.overlap.cipher_suites.contains(suite);
+            out.push(Line::from(vec![
+                Span::styled(format!("           {rank} "), t.dim()),
+                Span::raw(suite.clone()),
+                Span::styled(if ours { "  ✓" } else { "" }, t.good()),
+            ]));
+        }
+    }
+    out.push(Line::styled("groups", t.title()));
+    if p.groups.is_empty() {
+        let modern = p
+            .versions
+            .iter()
+            .any(|v| v.accepted && matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3"));
+        let probed = ["TLSv1.2", "TLSv1.3"]
+            .iter()
+            .all(|n| p.versions.iter().any(|v| v.version == *n));
+        let why = if !modern && probed {
+            "  none: groups are scanned for TLS 1.2 and 1.3, and the server accepts neither"
+        } else {
+            "  not scanned"
+        };
+        out.push(Line::styled(why, t.dim()));
+    }
+    for g in &p.groups {
+        let order = match g.server_order {
+            Some(true) => " (server's order)",
+            Some(false) => " (client's order)",
+            None => "",
+        };
+        let list = if g.groups.is_empty() {
+            format!("none of ours ({})", g.answer)
+        } else {
+            g.groups.join(", ")
+        };
+        out.push(Line::raw(format!(
+            "  {:<8}  {list}{order}",
+            version_words(&g.version)
+        )));
+    }
+    let o = &p.overlap;
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    out.push(Line::styled(
+        "in common with this client (rustls: TLS 1.2 + 1.3, ECDHE with AEAD; ✓ above)",
+        t.title(),
+    ));
+    out.push(Line::raw(format!("  versions: {}", list(&o.versions))));
+    out.push(Line::raw(format!("  suites:   {}", list(&o.cipher_suites))));
+    out.push(Line::raw(format!("  groups:   {}", list(&o.groups))));
+    let style = if o.negotiable { t.good() } else { t.bad() };
+    for (i, part) in wrap(&p.verdict, width.saturating_sub(9))
+        .into_iter()
+        .enumerate()
+    {
+        let head = if i == 0 { "verdict: " } else { "         " };
+        out.push(Line::from(vec![
+            Span::styled(head, t.title()),
+            Span::styled(part, style),
+        ]));
+    }
+    let gaps = missing(p);
+    if !gaps.is_empty() {
+        out.push(Line::styled(
+            format!("partial scan: {} (W scans everything)", gaps.join("; ")),
+            t.warn(),
+        ));
+    }
+}

@@ -1,0 +1,506 @@
+//! The scanner in the TUI: which focused scan the scan key runs for each diagnosis, the
+//! legacy probes, cancelling, a real scan run from the `Ui` core against a lab server, and
+//! snapshots of the profile view and of the diagnosis citing a scan — drawn from a recording
+//! of a real TUI session against `openssl s_server -tls1` behind the lab's STARTTLS front
+//! (`record_scan_assets`, ignored: `cargo test --test tui_scan -- --ignored`).
+
+mod common;
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use tlsdive::event::{EventKind, Failure, Phase, ProbeEvent};
+use tlsdive::lab::Scenario;
+use tlsdive::plan::{Plan, Target, TlsVersion};
+use tlsdive::scan::{Profile, ScanVersion};
+use tlsdive::session::Session;
+use tlsdive::tui::Ui;
+use tlsdive::tui::app::{App, Mode};
+use tlsdive::tui::command::Effect;
+use tlsdive::tui::keymap::Key;
+use tlsdive::tui::render::page_rows;
+use tlsdive::tui::scan_task::{self, ScanUpdate};
+use tlsdive::tui::scans::{ScanJob, ScanKind};
+
+const W: u16 = 120;
+const H: u16 = 36;
+const RECORDING: &str = "tls10-only-scanned";
+
+fn asset(name: &str) -> String {
+    format!("{}/assets/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ui_for(session: Session) -> Ui {
+    let mut app = App::new();
+    app.color = false;
+    app.page = page_rows(Rect::new(0, 0, W, H));
+    Ui::new(session, app)
+}
+
+fn recording(name: &str) -> Session {
+    tlsdive::recording::read(std::path::Path::new(&asset(&format!("{name}.jsonl"))))
+        .expect("recording")
+}
+
+fn draw(ui: &mut Ui) -> String {
+    draw_sized(ui, H)
+}
+
+fn draw_sized(ui: &mut Ui, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(W, h)).expect("test terminal");
+    ui.sync();
+    t.draw(|f| ui.draw(f)).expect("draw");
+    t.backend().to_string()
+}
+
+fn job(e: Option<Effect>) -> ScanJob {
+    match e {
+        Some(Effect::Scan(j)) => *j,
+        other => panic!("expected a scan, got {other:?}"),
+    }
+}
+
+/// A finished attempt that failed with `failure` in the handshake, for the plan `tweak` makes.
+fn failed(failure: Failure, tweak: impl FnOnce(&mut Plan)) -> Session {
+    let mut plan = Plan::new(Target::Host("mx.example.net".into()));
+    tweak(&mut plan);
+    let mut s = Session::new();
+    let ev = |at_us, kind| ProbeEvent {
+        attempt: 1,
+        at_us,
+        kind,
+    };
+    s.apply(&ev(
+        0,
+        EventKind::AttemptStarted {
+            plan: Box::new(plan),
+        },
+    ));
+    s.apply(&ev(
+        10,
+        EventKind::PhaseStarted {
+            phase: Phase::TlsHandshake,
+        },
+    ));
+    s.apply(&ev(
+        20,
+        EventKind::AttemptFinished {
+            failure: Some(failure),
+            phase: Phase::TlsHandshake,
+        },
+    ));
+    s
+}
+
+fn alert(name: &str) -> Failure {
+    Failure::Tls {
+        error: format!("received fatal alert: {name}"),
+        code: format!("alert:{name}"),
+    }
+}
+
+fn cause(u: &mut Ui) -> &'static str {
+    u.sync();
+    u.derived.diagnosis.as_ref().map(|d| d.cause).unwrap_or("")
+}
+
+#[test]
+fn the_scan_key_runs_the_focused_part_for_each_cause() {
+    let cases: Vec<(Session, &str, ScanKind)> = vec![
+        (
+            failed(alert("protocol_version"), |_| {}),
+            "no-shared-version",
+            ScanKind::Versions,
+        ),
+        (
+            failed(alert("handshake_failure"), |_| {}),
+            "no-shared-cipher",
+            ScanKind::Suites(vec![ScanVersion::Tls12, ScanVersion::Tls13]),
+        ),
+        (
+            failed(alert("handshake_failure"), |p| {
+                p.tls.versions = vec![TlsVersion::Tls12]
+            }),
+            "no-shared-cipher",
+            ScanKind::Suites(vec![ScanVersion::Tls12]),
+        ),
+        (
+            failed(alert("handshake_failure"), |p| {
+                p.tls.groups = vec!["secp384r1".into()]
+            }),
+            "no-shared-group",
+            ScanKind::Groups,
+        ),
+        (
+            recording("close-after-client-hello"),
+            "peer-closed-during-handshake",
+            ScanKind::Versions,
+        ),
+        (
+            recording("reset-after-client-hello"),
+            "peer-reset-during-handshake",
+            ScanKind::Versions,
+        ),
+        (recording("fatal-alert"), "tls-alert", ScanKind::Full),
+    ];
+    for (session, want_cause, want) in cases {
+        let mut u = ui_for(session);
+        assert_eq!(cause(&mut u), want_cause);
+        // A tall screen: the diagnosis panel shows every next step.
+        let screen = draw_sized(&mut u, 80);
+        assert!(
+            screen.contains("press w to scan"),
+            "{want_cause}:\n{screen}"
+        );
+        let j = job(u.key(Key::Char('w')));
+        assert_eq!(j.kind, want, "{want_cause}");
+        assert_eq!(j.attempt, 1);
+        assert!(u.app.status.contains("Esc cancels"), "{}", u.app.status);
+    }
+}
+
+#[test]
+fn full_scan_and_legacy_probes_and_their_labels() {
+    let mut u = ui_for(recording("healthy"));
+    assert_eq!(job(u.key(Key::Char('W'))).kind, ScanKind::Full);
+    assert_eq!(u.key(Key::Char('W')), None, "one scan at a time");
+    assert!(u.app.status.contains("is running"), "{}", u.app.status);
+    assert_eq!(u.key(Key::Esc), Some(Effect::CancelScan));
+    assert!(u.app.scanning.is_none());
+
+    let j = job(u.key(Key::Char('0')));
+    assert_eq!(
+        j.kind,
+        ScanKind::Legacy {
+            version: ScanVersion::Tls10,
+            suite: None
+        }
+    );
+    assert!(
+        u.app
+            .status
+            .contains("the server's answer to the ClientHello, not a full handshake"),
+        "{}",
+        u.app.status
+    );
+    u.key(Key::Esc);
+    assert_eq!(
+        job(u.key(Key::Char('1'))).kind,
+        ScanKind::Legacy {
+            version: ScanVersion::Tls11,
+            suite: None
+        }
+    );
+    u.key(Key::Esc);
+    u.key(Key::Char('L'));
+    assert_eq!(u.app.mode, Mode::Picker);
+    let j = job(u.key(Key::Enter));
+    assert_eq!(
+        j.kind,
+        ScanKind::Legacy {
+            version: ScanVersion::Tls12,
+            suite: Some("TLS_RSA_WITH_AES_128_CBC_SHA".into())
+        }
+    );
+    assert_eq!(u.app.mode, Mode::Main);
+}
+
+#[test]
+fn scans_are_refused_in_replay_and_while_the_attempt_runs() {
+    let mut u = ui_for(recording("healthy"));
+    u.app.read_only = true;
+    for k in ['w', 'W', '0', '1', 'L'] {
+        assert_eq!(u.key(Key::Char(k)), None, "{k}");
+        assert_eq!(u.app.mode, Mode::Main);
+    }
+    assert!(u.app.status.contains("read-only"), "{}", u.app.status);
+    // The profile view still opens (a replay shows its recorded scans).
+    u.key(Key::Char('P'));
+    assert_eq!(u.app.mode, Mode::Profile);
+    u.key(Key::Esc);
+    assert_eq!(u.app.mode, Mode::Main, "Esc with nothing running: back");
+
+    let full = recording("step");
+    let mut s = Session::new();
+    for e in full.events().take(12) {
+        s.apply(e);
+    }
+    let mut u = ui_for(s);
+    assert_eq!(u.key(Key::Char('w')), None);
+    assert!(
+        u.app.status.contains("wait for the attempt"),
+        "{}",
+        u.app.status
+    );
+}
+
+#[test]
+fn updates_of_a_cancelled_scan_are_dropped() {
+    let mut u = ui_for(recording("close-after-client-hello"));
+    let first = job(u.key(Key::Char('w')));
+    u.key(Key::Esc);
+    let second = job(u.key(Key::Char('W')));
+    assert_ne!(first.id, second.id);
+    let profile: Profile = serde_json::from_str(
+        &std::fs::read_to_string(asset("profile-tls10.json")).expect("profile asset"),
+    )
+    .expect("profile JSON");
+    let finished = |id| ScanUpdate::Finished {
+        id,
+        event: ProbeEvent {
+            attempt: 1,
+            at_us: 0,
+            kind: EventKind::ScanFinished {
+                what: "versions".into(),
+                profile: Box::new(profile.clone()),
+            },
+        },
+    };
+    u.scan_update(finished(first.id));
+    assert!(
+        u.session.attempts[0].scans.is_empty(),
+        "stale result dropped"
+    );
+    assert!(u.app.scanning.is_some());
+    u.scan_update(finished(second.id));
+    assert_eq!(u.session.attempts[0].scans.len(), 1);
+    assert!(u.app.scanning.is_none());
+    assert!(
+        u.app.status.contains("P shows the profile"),
+        "{}",
+        u.app.status
+    );
+}
+
+#[test]
+fn diagnosis_cites_the_scan_and_profile_view_snapshots() {
+    let mut u = ui_for(recording(RECORDING));
+    assert_eq!(cause(&mut u), "no-shared-version");
+    let main = draw(&mut u);
+    assert!(
+        main.contains("scan: the server accepts only TLS 1.0 (TLS_"),
+        "{main}"
+    );
+    insta::assert_snapshot!("scan_diagnosis_evidence", main);
+    u.key(Key::Char('P'));
+    assert_eq!(u.app.mode, Mode::Profile);
+    insta::assert_snapshot!("scan_profile_focused", draw(&mut u));
+
+    // The full profile recorded from the same server, added as a later scan.
+    let profile: Profile = serde_json::from_str(
+        &std::fs::read_to_string(asset("profile-tls10.json")).expect("profile asset"),
+    )
+    .expect("profile JSON");
+    let at_us = u.session.attempts[0].last_us;
+    u.apply(&ProbeEvent {
+        attempt: 1,
+        at_us,
+        kind: EventKind::ScanFinished {
+            what: "full profile".into(),
+            profile: Box::new(profile),
+        },
+    });
+    insta::assert_snapshot!("scan_profile_full", draw(&mut u));
+    u.key(Key::Char('?'));
+    insta::assert_snapshot!("help_profile", draw(&mut u));
+}
+
+#[test]
+fn scans_are_exported_with_their_attempt() {
+    let session = recording(RECORDING);
+    let text = tlsdive::tui::export::text(&session);
+    assert!(text.contains("Scan for attempt #1 (versions)"), "{text}");
+    assert!(text.contains("TLS profile of"), "{text}");
+    let json = tlsdive::tui::export::json(&session);
+    assert_eq!(json[0]["scans"][0]["what"], "versions");
+    assert_eq!(json[0]["scans"][0]["profile"]["schema"], 1);
+    let bytes = tlsdive::tui::export::recording(&session).expect("recording");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("r.jsonl");
+    std::fs::write(&path, bytes).expect("write");
+    let back = tlsdive::recording::read(&path).expect("replay");
+    assert_eq!(back.attempts[0].scans, session.attempts[0].scans);
+}
+
+/// Poll the scan's updates into the `Ui` until it is done (bounded: the scan's own
+/// timeouts are 5 s per reply; 60 s is far beyond them).
+async fn pump(u: &mut Ui, rx: &mut tokio::sync::mpsc::UnboundedReceiver<ScanUpdate>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while u.app.scanning.is_some() {
+        let update = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the scan finished in time")
+            .expect("the scan task reported");
+        u.scan_update(update);
+    }
+}
+
+/// A real probe that fails, then the scan key's focused scan against the same lab server,
+/// run by `scan_task` and folded in through `Ui::scan_update`, as the loop does.
+#[tokio::test]
+async fn a_real_focused_scan_from_the_ui_core() {
+    let srv = common::server(Scenario::Tls13Only).await;
+    let mut plan = common::plan_for(srv.addr, false);
+    plan.tls.versions = vec![TlsVersion::Tls12];
+    let mut session = Session::new();
+    for ev in tlsdive::engine::probe(plan).await {
+        session.apply(&ev);
+    }
+    let mut u = ui_for(session);
+    assert_eq!(cause(&mut u), "no-shared-version");
+    let j = job(u.key(Key::Char('w')));
+    assert_eq!(j.kind, ScanKind::Versions);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = scan_task::spawn(j, tx);
+    pump(&mut u, &mut rx).await;
+    task.await.expect("scan task");
+    let a = u.session.latest().expect("attempt");
+    let [scan] = &a.scans[..] else {
+        panic!("one scan: {:?}", a.scans)
+    };
+    assert_eq!(scan.what, "versions");
+    let accepted: Vec<&str> = scan
+        .profile
+        .versions
+        .iter()
+        .filter(|v| v.accepted)
+        .map(|v| v.version.as_str())
+        .collect();
+    assert_eq!(accepted, ["TLSv1.3"], "{:#?}", scan.profile);
+    let main = draw(&mut u);
+    assert!(
+        main.contains("scan: the server accepts only TLS 1.3 (TLS_"),
+        "{main}"
+    );
+    u.key(Key::Char('P'));
+    let profile = draw(&mut u);
+    assert!(profile.contains("server profile of 127.0.0.1"), "{profile}");
+    assert!(profile.contains("TLS 1.3   yes"), "{profile}");
+}
+
+/// A real legacy probe: cancelled at once, then run, from the `Ui` core.
+#[tokio::test]
+async fn a_real_legacy_probe_and_a_cancelled_scan() {
+    let srv = common::server(Scenario::Tls12Only).await;
+    let plan = common::plan_for(srv.addr, false);
+    let mut session = Session::new();
+    for ev in tlsdive::engine::probe(plan).await {
+        session.apply(&ev);
+    }
+    let mut u = ui_for(session);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cancelled = scan_task::spawn(job(u.key(Key::Char('W'))), tx.clone());
+    assert_eq!(u.key(Key::Esc), Some(Effect::CancelScan));
+    cancelled.abort();
+    let j = job(u.key(Key::Char('0')));
+    let task = scan_task::spawn(j, tx);
+    pump(&mut u, &mut rx).await;
+    task.await.expect("probe task");
+    let a = u.session.latest().expect("attempt");
+    assert_eq!(a.scans.len(), 1, "only the legacy probe: {:?}", a.scans);
+    let v = &a.scans[0].profile.versions;
+    assert_eq!(v.len(), 1);
+    assert!(!v[0].accepted, "rustls never speaks TLS 1.0: {v:?}");
+    let main = draw(&mut u);
+    assert!(
+        main.contains("legacy probe: TLS 1.0 ClientHello →"),
+        "{main}"
+    );
+}
+
+mod record {
+    //! Records `assets/scenarios/tls10-only-scanned.jsonl` and `profile-tls10.json` from
+    //! `openssl s_server -tls1` behind the lab's STARTTLS front.
+
+    use super::*;
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    use tokio::process::Command;
+
+    const TLS10_SPEC: &str = "AES128-SHA:AES256-SHA:DES-CBC3-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0";
+
+    async fn s_server() -> (
+        tokio::process::Child,
+        std::net::SocketAddr,
+        tempfile::TempDir,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&c, cert.pem()).unwrap();
+        std::fs::write(&k, key.serialize_pem()).unwrap();
+        let mut child = Command::new("openssl")
+            .args(["s_server", "-accept", "127.0.0.1:0", "-cert"])
+            .arg(&c)
+            .arg("-key")
+            .arg(&k)
+            .args(["-tls1", "-cipher", TLS10_SPEC])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("openssl s_server");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines.next_line().await.unwrap().expect("ACCEPT line");
+            if let Some(a) = line.strip_prefix("ACCEPT ") {
+                break a.trim().parse().unwrap();
+            }
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        (child, addr, dir)
+    }
+
+    async fn run_key(u: &mut Ui, key: Key) {
+        if key == Key::Char('L') {
+            u.key(key);
+            let j = job(u.key(Key::Enter));
+            return run_job(u, j).await;
+        }
+        let j = job(u.key(key));
+        run_job(u, j).await
+    }
+
+    async fn run_job(u: &mut Ui, j: ScanJob) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = scan_task::spawn(j, tx);
+        pump(u, &mut rx).await;
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    #[ignore = "regenerates assets/scenarios from openssl s_server; run by hand"]
+    async fn record_scan_assets() {
+        let (_child, backend, _dir) = s_server().await;
+        let front = tlsdive::lab::start_front(backend, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let plan = common::plan_for(front.addr, false);
+        let mut session = Session::new();
+        for ev in tlsdive::engine::probe(plan.clone()).await {
+            session.apply(&ev);
+        }
+        let mut u = ui_for(session);
+        assert_eq!(cause(&mut u), "no-shared-version");
+        for key in [Key::Char('w'), Key::Char('0'), Key::Char('L')] {
+            run_key(&mut u, key).await;
+        }
+        let mut out = Vec::new();
+        for ev in u.session.events() {
+            tlsdive::recording::write_event(&mut out, ev).unwrap();
+        }
+        std::fs::write(asset(&format!("{RECORDING}.jsonl")), out).unwrap();
+        let full =
+            scan_task::run(&tlsdive::scan::ScanPlan::new(plan), &ScanKind::Full, |_| {}).await;
+        let mut json = serde_json::to_string_pretty(&full).unwrap();
+        json.push('\n');
+        std::fs::write(asset("profile-tls10.json"), json).unwrap();
+    }
+}
