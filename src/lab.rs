@@ -137,3 +137,18 @@ pub async fn serve_all(pki: &Arc<Pki>, base_port: Option<u16>) -> Result<Vec<Lab
     }
     Ok(servers)
 }
+
+/// The plan a newcomer would use against a lab server: its address, STARTTLS or implicit TLS
+/// as the scenario needs, the lab CA in `ca` as the only trust anchor, short reply timeouts.
+pub fn plan_for(scenario: Scenario, addr: SocketAddr, ca: &std::path::Path) -> crate::plan::Plan {
+    let mut plan = crate::plan::Plan::new(crate::plan::Target::Ip(addr.ip()));
+    plan.port = addr.port();
+    plan.mode = if scenario.implicit_tls() {
+        crate::plan::TlsMode::Implicit
+    } else {
+        crate::plan::TlsMode::Starttls
+    };
+    plan.tls.ca_file = Some(ca.to_path_buf());
+    plan.timeouts.reply = std::time::Duration::from_secs(3);
+    plan
+}

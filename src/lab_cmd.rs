@@ -7,7 +7,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use tlsdive::cli::LabArgs;
 use tlsdive::lab::{self, Pki, Scenario};
-use tlsdive::plan::{Plan, Target, TlsMode};
 
 pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
     let pki = Arc::new(Pki::generate().context("cannot make the lab's certificates")?);
@@ -32,7 +31,7 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
             scenario.describe(),
             scenario.expected_cause()
         );
-        let plan = lab_plan(scenario, server.addr, &args.ca_out);
+        let plan = lab::plan_for(scenario, server.addr, &args.ca_out);
         let session = crate::probe(plan, None).await?;
         crate::print_report(&session, args.json)?;
         return Ok(session
@@ -71,18 +70,4 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("cannot wait for Ctrl-C")?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The plan a newcomer would type for a lab scenario: the lab CA, short timeouts.
-pub fn lab_plan(scenario: Scenario, addr: std::net::SocketAddr, ca: &std::path::Path) -> Plan {
-    let mut plan = Plan::new(Target::Ip(addr.ip()));
-    plan.port = addr.port();
-    plan.mode = if scenario.implicit_tls() {
-        TlsMode::Implicit
-    } else {
-        TlsMode::Starttls
-    };
-    plan.tls.ca_file = Some(ca.to_path_buf());
-    plan.timeouts.reply = std::time::Duration::from_secs(3);
-    plan
 }

@@ -128,26 +128,35 @@ pub async fn scan_groups(plan: &ScanPlan, progress: impl FnMut(Progress)) -> Pro
     run(plan, Job::Groups, progress).await
 }
 
+/// One ClientHello offering only `suite` (IANA or rustls name) at `version` at most: the
+/// server's answer to that hello, not a full handshake (the TUI's legacy retries).
+pub async fn probe_suite(
+    plan: &ScanPlan,
+    version: ScanVersion,
+    suite: &str,
+    progress: impl FnMut(Progress),
+) -> Profile {
+    match catalog::suite_value(suite) {
+        Some(value) => run(plan, Job::Suite(version, value), progress).await,
+        None => {
+            let mut p = Profile::empty(plan);
+            p.stopped = Some(format!("unknown cipher suite {suite}"));
+            p.verdict = verdict::verdict(p.stopped.as_deref(), &[], &[], &p.overlap);
+            p
+        }
+    }
+}
+
 enum Job {
     Versions(Vec<ScanVersion>, Depth),
     Groups,
+    /// One hello offering one suite: a legacy retry, the server's answer and nothing more.
+    Suite(ScanVersion, u16),
 }
 
 async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> Profile {
     let started = Instant::now();
-    let mut profile = Profile {
-        schema: profile::SCHEMA,
-        target: plan.plan.target.display_name(),
-        address: None,
-        mode: plan.plan.mode,
-        stopped: None,
-        versions: Vec::new(),
-        groups: Vec::new(),
-        overlap: Overlap::default(),
-        verdict: String::new(),
-        connections: 0,
-        elapsed_ms: 0,
-    };
+    let mut profile = Profile::empty(plan);
     let cand = match resolve::resolve(&plan.plan).await {
         Ok((_, cands)) => cands.into_iter().next(),
         Err(e) => {
@@ -240,6 +249,24 @@ async fn execute(ctx: &Ctx<'_>, job: &Job) -> Vec<Part> {
                 }),
             )
             .await
+        }
+        Job::Suite(version, value) => {
+            ctx.plan_steps(1);
+            let answer = search::Search::Suites(*version).probe(ctx, &[*value]).await;
+            ctx.step_done(version.name());
+            vec![answer.map(|a| {
+                let chosen = match &a {
+                    answer::Answer::Hello(c) if !c.retry && c.suite == *value => {
+                        ScanVersion::ALL.into_iter().find(|v| v.wire() == c.version)
+                    }
+                    _ => None,
+                };
+                let result = match chosen {
+                    Some(v) => VersionResult::accepted(v, &a.describe(), &[*value], None, false),
+                    None => VersionResult::refused(*version, &a.describe()),
+                };
+                (Some(result), None)
+            })]
         }
     }
 }

@@ -177,3 +177,22 @@ fn common(server: &[String], client: &[String], server_order: Option<bool>) -> V
             .collect()
     }
 }
+
+impl Profile {
+    /// A profile with nothing found yet, for `plan`'s target.
+    pub fn empty(plan: &super::ScanPlan) -> Profile {
+        Profile {
+            schema: SCHEMA,
+            target: plan.plan.target.display_name(),
+            address: None,
+            mode: plan.plan.mode,
+            stopped: None,
+            versions: Vec::new(),
+            groups: Vec::new(),
+            overlap: Overlap::default(),
+            verdict: String::new(),
+            connections: 0,
+            elapsed_ms: 0,
+        }
+    }
+}

@@ -73,7 +73,12 @@ pub fn report(p: &Profile) -> String {
     let _ = writeln!(out, "  suites:   {}", list(&o.cipher_suites));
     let _ = writeln!(out, "  groups:   {}", list(&o.groups));
     let _ = writeln!(out, "\nVerdict: {}", p.verdict);
-    let _ = writeln!(out, "{} connections, {} ms", p.connections, p.elapsed_ms);
+    let plural = if p.connections == 1 { "" } else { "s" };
+    let _ = writeln!(
+        out,
+        "{} connection{plural}, {} ms",
+        p.connections, p.elapsed_ms
+    );
     out
 }
 

@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::lab::{self, LabError, LabServer, Pki, Scenario};
-use crate::plan::{Plan, Target, TlsMode};
+use crate::lab::{self, LabError, LabServer, Pki};
+use crate::plan::Plan;
 
 pub struct Demo {
     servers: Vec<LabServer>,
@@ -26,7 +25,7 @@ impl Demo {
     /// The plan for the scenario called `name`, aimed at its server.
     pub fn plan(&self, name: &str) -> Option<Plan> {
         let s = self.servers.iter().find(|s| s.scenario.name() == name)?;
-        Some(plan_for(s.scenario, s.addr, &self.ca))
+        Some(lab::plan_for(s.scenario, s.addr, &self.ca))
     }
 }
 
@@ -34,18 +33,4 @@ impl Drop for Demo {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.ca);
     }
-}
-
-/// The lab CA, short timeouts, implicit TLS where the scenario needs it (as `lab --probe`).
-pub fn plan_for(scenario: Scenario, addr: std::net::SocketAddr, ca: &std::path::Path) -> Plan {
-    let mut plan = Plan::new(Target::Ip(addr.ip()));
-    plan.port = addr.port();
-    plan.mode = if scenario.implicit_tls() {
-        TlsMode::Implicit
-    } else {
-        TlsMode::Starttls
-    };
-    plan.tls.ca_file = Some(ca.to_path_buf());
-    plan.timeouts.reply = Duration::from_secs(3);
-    plan
 }

@@ -4,19 +4,12 @@
 //! in recordings, exports and replays. Dropping or aborting the task closes its connections
 //! (Esc cancels a scan that way).
 
-use std::net::IpAddr;
-
-use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::scans::{ScanJob, ScanKind};
 use crate::event::{EventKind, ProbeEvent};
-use crate::plan::Sni;
-use crate::scan::answer::Answer;
-use crate::scan::catalog::suite_value;
-use crate::scan::pace::Ctx;
-use crate::scan::search::Search;
-use crate::scan::{self, Profile, Progress, ScanPlan, ScanVersion, VersionResult};
+use crate::scan::{self, Profile, Progress, ScanPlan};
 use crate::session::attempt::ScanRecord;
 
 /// What a running scan reports to the loop, tagged with its job id.
@@ -84,7 +77,7 @@ pub async fn run(plan: &ScanPlan, kind: &ScanKind, mut progress: impl FnMut(Prog
         ScanKind::Legacy {
             version,
             suite: Some(name),
-        } => probe_suite(plan, *version, name, progress).await,
+        } => scan::probe_suite(plan, *version, name, progress).await,
     }
 }
 
@@ -97,87 +90,5 @@ fn join(plan: &ScanPlan, parts: Vec<Profile>) -> Profile {
             profile,
         })
         .collect();
-    super::scans::merge(&records).unwrap_or_else(|| empty(plan))
-}
-
-fn empty(plan: &ScanPlan) -> Profile {
-    Profile {
-        schema: scan::profile::SCHEMA,
-        target: plan.plan.target.display_name(),
-        address: None,
-        mode: plan.plan.mode,
-        stopped: None,
-        versions: Vec::new(),
-        groups: Vec::new(),
-        overlap: Default::default(),
-        verdict: String::new(),
-        connections: 0,
-        elapsed_ms: 0,
-    }
-}
-
-/// One ClientHello offering only `suite` (at `version` at most), through the scanner's own
-/// pacing and dialogue; the answer is recorded as it came.
-async fn probe_suite(
-    plan: &ScanPlan,
-    version: ScanVersion,
-    suite: &str,
-    mut progress: impl FnMut(Progress),
-) -> Profile {
-    let started = std::time::Instant::now();
-    let mut out = empty(plan);
-    let Some(value) = suite_value(suite) else {
-        out.stopped = Some(format!("unknown cipher suite {suite}"));
-        return out;
-    };
-    let cand = match crate::engine::resolve::resolve(&plan.plan).await {
-        Ok((_, cands)) => cands.into_iter().next(),
-        Err(e) => {
-            out.stopped = Some(e.to_string());
-            None
-        }
-    };
-    let Some(cand) = cand else {
-        out.stopped.get_or_insert_with(|| "no address".into());
-        return out;
-    };
-    out.address = Some(cand.addr);
-    let sni = match &plan.plan.tls.sni {
-        Sni::Off => None,
-        Sni::Name(n) => Some(n.clone()),
-        Sni::Auto => cand.host.filter(|h| h.parse::<IpAddr>().is_err()),
-    };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let ctx = Ctx::new(plan, cand.addr, sni, tx);
-    ctx.plan_steps(1);
-    let answer = Search::Suites(version).probe(&ctx, &[value]).await;
-    ctx.step_done(version.name());
-    while let Ok(p) = rx.try_recv() {
-        progress(p);
-    }
-    match answer {
-        Err(stopped) => out.stopped = Some(stopped.0),
-        Ok(a) => {
-            let chosen = match &a {
-                Answer::Hello(c) if !c.retry && c.suite == value => {
-                    ScanVersion::ALL.into_iter().find(|v| v.wire() == c.version)
-                }
-                _ => None,
-            };
-            out.versions.push(match chosen {
-                Some(v) => VersionResult::accepted(v, &a.describe(), &[value], None, false),
-                None => VersionResult::refused(version, &a.describe()),
-            });
-        }
-    }
-    out.connections = ctx.connections();
-    out.overlap = scan::profile::overlap(&out.versions, &out.groups);
-    out.verdict = scan::verdict::verdict(
-        out.stopped.as_deref(),
-        &out.versions,
-        &out.groups,
-        &out.overlap,
-    );
-    out.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    out
+    super::scans::merge(&records).unwrap_or_else(|| Profile::empty(plan))
 }
