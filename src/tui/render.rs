@@ -94,7 +94,7 @@ pub fn areas(area: Rect) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let diag_h = (body.height / 3).clamp(7, 14);
+    let diag_h = (body.height / 3).clamp(7, 16);
     let [top, diagnosis] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(diag_h)]).areas(body);
     let [transcript, right] =

@@ -1,6 +1,6 @@
-//! The diagnosis of the attempt on screen: cause and phase, the summary, the evidence lines
-//! quoted from the wire, what the scans of the server found (cited as evidence next to
-//! `diagnose()`'s own, which never runs a scan), and the next steps with their keys.
+//! The diagnosis of the attempt on screen: cause and phase, the summary, the next steps with
+//! their keys, the evidence lines quoted from the wire, and what the scans of the server found
+//! (cited as evidence next to `diagnose()`'s own, which never runs a scan).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -33,18 +33,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
         Span::styled(format!("  (phase {})  ", d.phase.name()), t.dim()),
         Span::raw(d.summary.clone()),
     ])];
-    for e in &d.evidence {
-        lines.push(Line::from(vec![
-            Span::styled("  · ", t.dim()),
-            Span::raw(e.clone()),
-        ]));
-    }
-    for e in v.derived.scan.iter().flat_map(|s| &s.evidence) {
-        lines.push(Line::from(vec![
-            Span::styled("  · ", t.dim()),
-            Span::styled(e.clone(), t.warn()),
-        ]));
-    }
+    // The next steps come before the evidence: they carry the keys, and the panel is short.
     for (i, s) in d.next_steps.iter().enumerate() {
         let key = s
             .retry
@@ -65,6 +54,18 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
             None => spans.push(Span::raw(s.text.clone())),
         }
         lines.push(Line::from(spans));
+    }
+    for e in &d.evidence {
+        lines.push(Line::from(vec![
+            Span::styled("  · ", t.dim()),
+            Span::raw(e.clone()),
+        ]));
+    }
+    for e in v.derived.scan.iter().flat_map(|s| &s.evidence) {
+        lines.push(Line::from(vec![
+            Span::styled("  · ", t.dim()),
+            Span::styled(e.clone(), t.warn()),
+        ]));
     }
     let top = u16::try_from(v.app.diagnosis_top).unwrap_or(u16::MAX);
     f.render_widget(
