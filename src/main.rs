@@ -49,8 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let code = exit_for(last);
             if !json && !report && std::io::stdout().is_terminal() {
-                tui_cmd::replay(session).await?;
-                return Ok(ExitCode::SUCCESS);
+                return tui_cmd::replay(session).await;
             }
             print_report(&session, json)?;
             Ok(code)

@@ -139,8 +139,24 @@ impl Ui {
     }
 }
 
-/// Run the TUI until the user quits or a signal arrives; returns the session.
-pub async fn run(opts: Options) -> anyhow::Result<Session> {
+/// How the TUI ended: the session it showed, and the signal that ended it, if one did.
+pub struct Ended {
+    pub session: Session,
+    pub signal: Option<i32>,
+}
+
+impl Ended {
+    /// The conventional exit status: 0 after `q`, 128 + N after signal N.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        match self.signal {
+            None => std::process::ExitCode::SUCCESS,
+            Some(n) => std::process::ExitCode::from(u8::try_from(128 + n).unwrap_or(255)),
+        }
+    }
+}
+
+/// Run the TUI until the user quits or a signal arrives.
+pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut engine = EngineHandle::new(tx);
     let (scan_tx, mut scan_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -161,6 +177,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Session> {
     // When each attempt started by our clock, for the running indicator.
     let mut clocks: HashMap<u32, Instant> = HashMap::new();
     let mut dirty = true;
+    let mut signal = None;
     loop {
         if dirty {
             if let Some(a) = ui.app.attempt(&ui.session) {
@@ -206,7 +223,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Session> {
                 dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());
                 None
             },
-            _ = signals.recv() => break,
+            n = signals.recv() => {
+                signal = Some(n);
+                break;
+            }
         };
         match effect {
             None => {}
@@ -241,7 +261,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Session> {
         task.abort();
     }
     drop(guard);
-    Ok(ui.session)
+    Ok(Ended {
+        session: ui.session,
+        signal,
+    })
 }
 
 fn terminal_event(ui: &mut Ui, ev: Event) -> Option<Effect> {

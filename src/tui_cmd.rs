@@ -18,13 +18,14 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let session = tui::run(Options {
+    let ended = tui::run(Options {
         plan: Some(plan),
         session: Session::new(),
         read_only: false,
         demo: None,
     })
     .await?;
+    let session = &ended.session;
     if let Some(path) = &args.record {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path)
@@ -35,18 +36,18 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         }
         w.flush().context("cannot write the recording")?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ended.exit_code())
 }
 
-pub async fn replay(session: Session) -> anyhow::Result<()> {
-    tui::run(Options {
+pub async fn replay(session: Session) -> anyhow::Result<ExitCode> {
+    let ended = tui::run(Options {
         plan: None,
         session,
         read_only: true,
         demo: None,
     })
     .await?;
-    Ok(())
+    Ok(ended.exit_code())
 }
 
 pub async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -60,12 +61,12 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     };
-    tui::run(Options {
+    let ended = tui::run(Options {
         plan: Some(plan),
         session: Session::new(),
         read_only: false,
         demo: Some(demo),
     })
     .await?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ended.exit_code())
 }

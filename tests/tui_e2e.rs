@@ -63,22 +63,25 @@ fn rss_kib(pid: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tui_in_tmux_retries_shows_help_and_quits() {
+fn require_tmux() {
     let found = Command::new("tmux").arg("-V").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
         "tmux is required for this test (apt-get install tmux); it is not on PATH"
     );
-    let srv = server(Scenario::Healthy).await;
+}
+
+/// Start `tlsdive ADDR` in a fresh tmux server; after it exits the pane prints its exit code
+/// and whether the terminal is back in canonical (cooked) mode.
+fn start(name: &str, addr: std::net::SocketAddr) -> Tmux {
     let ca = fixture().ca.display().to_string();
     let tmux = Tmux {
-        socket: format!("tlsdive-e2e-{}", std::process::id()),
+        socket: format!("tlsdive-{name}-{}", std::process::id()),
     };
     let cmd = format!(
-        "{} {} --ca-file {ca} --ehlo probe.tlsdive.test; echo TLSDIVE-EXITED=$?; exec sleep 600",
+        "{} {addr} --ca-file {ca} --ehlo probe.tlsdive.test; echo TLSDIVE-EXITED=$?; \
+         echo TTY-MODE=$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon'); exec sleep 600",
         env!("CARGO_BIN_EXE_tlsdive"),
-        srv.addr
     );
     let out = tmux.run(&[
         "new-session",
@@ -94,13 +97,11 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
         &cmd,
     ]);
     assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux
+}
 
-    tmux.wait_for("the first attempt to negotiate TLSv1.3", |s| {
-        s.contains("attempt 1/1") && s.contains("negotiated TLSv1.3")
-    })
-    .await;
-
-    // Idle: nothing runs; measure the resident set of the tlsdive process.
+/// The pid of the tlsdive process (the pane's shell's child).
+fn tlsdive_pid(tmux: &Tmux) -> String {
     let pane_pid = String::from_utf8_lossy(
         &tmux
             .run(&["display", "-p", "-t", "tui", "#{pane_pid}"])
@@ -108,9 +109,56 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
     )
     .trim()
     .to_string();
-    let children = std::fs::read_to_string(format!("/proc/{pane_pid}/task/{pane_pid}/children"))
-        .unwrap_or_default();
-    if let Some(kib) = children.split_whitespace().next().and_then(rss_kib) {
+    std::fs::read_to_string(format!("/proc/{pane_pid}/task/{pane_pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// After exit: normal screen, cursor shown, mouse reporting off, cooked mode.
+fn assert_restored(tmux: &Tmux, screen: &str) {
+    let flags = String::from_utf8_lossy(
+        &tmux
+            .run(&[
+                "display",
+                "-p",
+                "-t",
+                "tui",
+                "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+            ])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    assert_eq!(
+        flags, "0 1 0",
+        "alternate screen off, cursor on, mouse off:\n{screen}"
+    );
+    assert!(
+        screen.contains("TTY-MODE=icanon"),
+        "terminal back in cooked mode:\n{screen}"
+    );
+    assert!(
+        !screen.contains("TLS handshake timeline"),
+        "the TUI is gone:\n{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tui_in_tmux_retries_shows_help_and_quits() {
+    require_tmux();
+    let srv = server(Scenario::Healthy).await;
+    let tmux = start("e2e", srv.addr);
+
+    tmux.wait_for("the first attempt to negotiate TLSv1.3", |s| {
+        s.contains("attempt 1/1") && s.contains("negotiated TLSv1.3")
+    })
+    .await;
+
+    // Idle: nothing runs; measure the resident set of the tlsdive process.
+    if let Some(kib) = rss_kib(&tlsdive_pid(&tmux)) {
         eprintln!("tlsdive idle RSS in the TUI: {kib} KiB");
     }
 
@@ -128,11 +176,35 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
 
     tmux.keys("q");
     let s = tmux
-        .wait_for("the TUI to exit", |s| s.contains("TLSDIVE-EXITED="))
+        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
-    assert!(
-        !s.contains("TLS handshake timeline"),
-        "the alternate screen is gone:\n{s}"
-    );
+    assert_restored(&tmux, &s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_restore_the_terminal() {
+    require_tmux();
+    for (signal, name) in [("-TERM", "sigterm"), ("-INT", "sigint"), ("-HUP", "sighup")] {
+        // A server that never answers: the TUI is mid-attempt when the signal comes.
+        let srv = server(Scenario::SlowBanner).await;
+        let tmux = start(name, srv.addr);
+        tmux.wait_for("the attempt waiting for a banner", |s| s.contains("banner"))
+            .await;
+        let pid = tlsdive_pid(&tmux);
+        assert!(!pid.is_empty(), "tlsdive is running");
+        let out = Command::new("kill")
+            .args([signal, &pid])
+            .output()
+            .expect("kill runs");
+        assert!(out.status.success(), "kill {signal} {pid}");
+        let s = tmux
+            .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+            .await;
+        assert!(
+            !s.contains("TLSDIVE-EXITED=0"),
+            "a signal is not a clean exit: {s}"
+        );
+        assert_restored(&tmux, &s);
+    }
 }

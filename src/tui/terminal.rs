@@ -58,12 +58,12 @@ impl Signals {
         })
     }
 
-    /// Wait for any of them.
-    pub async fn recv(&mut self) {
+    /// Wait for any of them; returns its number (15, 2 or 1).
+    pub async fn recv(&mut self) -> i32 {
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
-            _ = self.hup.recv() => {}
+            _ = self.term.recv() => 15,
+            _ = self.int.recv() => 2,
+            _ = self.hup.recv() => 1,
         }
     }
 }
