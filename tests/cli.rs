@@ -19,11 +19,14 @@ async fn tlsdive(args: &[&str]) -> Output {
 }
 
 fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/report.schema.json"
-    ))
-    .expect("schema file");
+    schema_file("report.schema.json")
+}
+
+fn schema_file(name: &str) -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(name);
+    let text = std::fs::read_to_string(path).expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("valid schema")
 }
@@ -186,4 +189,32 @@ async fn keylog_file_gets_the_session_secrets() {
     assert_eq!(out.status.code(), Some(0));
     let log = std::fs::read_to_string(&keylog).unwrap();
     assert!(log.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET "), "{log}");
+}
+
+#[tokio::test]
+async fn scan_json_validates_against_its_schema() {
+    let validator = schema_file("scan.schema.json");
+    for (s, code) in [(Scenario::Tls12Only, 0), (Scenario::NoStarttls, 1)] {
+        let srv = server(s).await;
+        let addr = srv.addr.to_string();
+        let out = tlsdive(&["scan", &addr, "--json", "--timeout", "5s"]).await;
+        assert_eq!(out.status.code(), Some(code), "{}", s.name());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("scan JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", s.name());
+        if s == Scenario::Tls12Only {
+            assert_eq!(v["overlap"]["versions"], serde_json::json!(["TLSv1.2"]));
+        } else {
+            assert!(
+                v["stopped"]
+                    .as_str()
+                    .is_some_and(|w| w.contains("STARTTLS")),
+                "{v}"
+            );
+            assert_eq!(v["connections"], 1);
+        }
+    }
 }

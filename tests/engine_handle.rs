@@ -200,3 +200,23 @@ async fn steps_sent_while_running_are_not_saved_for_the_next_pause() {
         EventKind::AttemptFinished { failure: None, .. }
     ));
 }
+
+#[tokio::test]
+async fn ipv6_loopback_works_end_to_end() {
+    let Ok(srv) = tlsdive::lab::start(
+        Scenario::Healthy,
+        &common::fixture().pki,
+        "[::1]:0".parse().unwrap(),
+    )
+    .await
+    else {
+        panic!("cannot listen on [::1]: this machine has no IPv6 loopback");
+    };
+    let mut plan = plan_for(srv.addr, false);
+    plan.tls.sni = tlsdive::plan::Sni::Name("localhost".into());
+    let (a, d) = common::run(plan).await;
+    assert_eq!(d.cause, "ok", "{d:?}");
+    assert!(a.peer.is_some_and(|p| p.is_ipv6()));
+    let text = tlsdive::report::text::report(&a);
+    assert!(text.contains("connect [::1]:"), "{text}");
+}
