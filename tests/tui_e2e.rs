@@ -193,10 +193,11 @@ async fn signals_restore_the_terminal() {
             .await;
         let pid = tlsdive_pid(&tmux);
         assert!(!pid.is_empty(), "tlsdive is running");
-        let out = Command::new("kill")
-            .args([signal, &pid])
+        // The shell's own `kill`: no dependency on procps.
+        let out = Command::new("sh")
+            .args(["-c", &format!("kill {signal} {pid}")])
             .output()
-            .expect("kill runs");
+            .expect("sh runs");
         assert!(out.status.success(), "kill {signal} {pid}");
         let s = tmux
             .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
