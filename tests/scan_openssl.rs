@@ -243,3 +243,39 @@ async fn implicit_tls_server() {
         sorted(openssl_suites("-tls1_2", RSA_SPEC))
     );
 }
+
+#[tokio::test]
+async fn dhe_prime_size_is_measured_and_a_weak_one_named() {
+    // A 1024-bit group, the kind old mail servers still carry (Postfix's dh1024 file);
+    // fixed here so the test does not wait for prime generation.
+    let dir = tempfile::tempdir().unwrap();
+    let dh = dir.path().join("dh1024.pem");
+    std::fs::write(&dh, DH1024).unwrap();
+    let dh = dh.to_str().unwrap().to_string();
+    let p = scan_behind_front(&[
+        "-tls1_2",
+        "-cipher",
+        "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        "-dhparam",
+        &dh,
+    ])
+    .await;
+    let v12 = version(&p, "TLSv1.2");
+    assert!(
+        v12.cipher_suites
+            .contains(&"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256".to_string())
+    );
+    assert_eq!(v12.dhe_prime_bits, Some(1024), "{p:#?}");
+    assert!(
+        p.verdict.contains("1024-bit prime, too weak (Logjam)"),
+        "{}",
+        p.verdict
+    );
+
+    // OpenSSL's automatic group for an RSA-2048 certificate is 2048 bits: no warning.
+    let p = scan_behind_front(&["-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"]).await;
+    assert_eq!(version(&p, "TLSv1.2").dhe_prime_bits, Some(2048), "{p:#?}");
+    assert!(!p.verdict.contains("Logjam"), "{}", p.verdict);
+}
+
+const DH1024: &str = "-----BEGIN DH PARAMETERS-----\nMIGHAoGBANKxdb2seHIyKl2SVS314fwtwu34YuRRAilONxeieVMdiZUIrXgG9s0L\n2df0WLEqEaUk/Wd1ME/cka4xKsUZm0+dzZKA6w8QVcJqLTnZy4OqsafE/BrMLlTO\nnAC6izcF8dK2kQDaLi5ZJvibPVodS53Bg6mA/jlN/7rZXjjgBqYfAgEC\n-----END DH PARAMETERS-----\n";

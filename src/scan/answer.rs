@@ -27,6 +27,9 @@ pub struct Chosen {
     pub group: Option<u16>,
     /// A HelloRetryRequest rather than a ServerHello.
     pub retry: bool,
+    /// TLS 1.2 and older with `want_kx` and a DHE suite: the size of the server's prime.
+    #[serde(default)]
+    pub dh_bits: Option<u16>,
 }
 
 /// The server's answer to one ClientHello.
@@ -67,6 +70,9 @@ impl Answer {
                 if let Some(g) = c.group {
                     s.push(' ');
                     s.push_str(&group_name(g));
+                }
+                if let Some(bits) = c.dh_bits {
+                    s.push_str(&format!(" DHE-{bits}"));
                 }
                 s
             }
@@ -164,15 +170,18 @@ impl AnswerReader {
                         suite: sh.suite,
                         group: sh.group,
                         retry: sh.retry,
+                        dh_bits: None,
                     };
-                    let ecdhe = suite_name(sh.suite).starts_with("TLS_ECDHE_");
-                    if !self.want_kx || sh.retry || is_tls13(sh.version) || !ecdhe {
+                    let name = suite_name(sh.suite);
+                    let kx = name.starts_with("TLS_ECDHE_") || name.starts_with("TLS_DHE_");
+                    if !self.want_kx || sh.retry || is_tls13(sh.version) || !kx {
                         return Some(Answer::Hello(chosen));
                     }
                     self.hello = Some(chosen);
                 }
-                (Decoded::KeyExchange { group, .. }, Some(hello)) => {
+                (Decoded::KeyExchange { group, info }, Some(hello)) => {
                     hello.group = group;
+                    hello.dh_bits = dh_bits(&info);
                     return Some(Answer::Hello(*hello));
                 }
                 (Decoded::Other(crate::wire::MessageInfo::ServerHelloDone), Some(_)) => {
@@ -191,6 +200,16 @@ impl AnswerReader {
             }
         }
         None
+    }
+}
+
+/// The prime size from a finite-field ServerKeyExchange (`DHE-2048`).
+fn dh_bits(info: &crate::wire::MessageInfo) -> Option<u16> {
+    match info {
+        crate::wire::MessageInfo::ServerKeyExchange { group: Some(g), .. } => {
+            g.strip_prefix("DHE-")?.parse().ok()
+        }
+        _ => None,
     }
 }
 
@@ -229,7 +248,8 @@ mod tests {
                 version: 0x0301,
                 suite: 0x002f,
                 group: None,
-                retry: false
+                retry: false,
+                dh_bits: None,
             }))
         );
         let sh13 = server_hello(0x0303, 0x1302, &[0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 0x1d]);
@@ -263,6 +283,28 @@ mod tests {
         assert!(
             matches!(got, Some(Answer::Hello(c)) if c.group == Some(0x18)),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn tls12_dhe_prime_size_comes_from_the_server_key_exchange() {
+        let mut r = AnswerReader::new(true);
+        // TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, then an SKE with a 1024-bit p, g = 2, Ys.
+        let sh = server_hello(0x0303, 0x009e, &[]);
+        let mut ske_body = vec![0, 128];
+        ske_body.extend([0xff; 128]);
+        ske_body.extend([0, 1, 2, 0, 1, 7]);
+        let mut ske = vec![12, 0, 0, u8::try_from(ske_body.len()).unwrap_or(0)];
+        ske.extend(ske_body);
+        assert_eq!(r.push(&record(22, &sh)), None);
+        let got = r.push(&record(22, &ske));
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.dh_bits == Some(1024) && c.group.is_none()),
+            "{got:?}"
+        );
+        assert!(
+            got.map(|a| a.describe())
+                .is_some_and(|d| d.ends_with("DHE-1024"))
         );
     }
 

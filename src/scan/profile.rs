@@ -50,6 +50,9 @@ pub struct VersionResult {
     pub server_order: Option<bool>,
     /// False when only the version was probed (the list holds what was seen in passing).
     pub complete: bool,
+    /// With DHE suites accepted (full scans): the size of the server's DH prime in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhe_prime_bits: Option<u16>,
 }
 
 impl VersionResult {
@@ -61,6 +64,7 @@ impl VersionResult {
             cipher_suites: Vec::new(),
             server_order: None,
             complete: true,
+            dhe_prime_bits: None,
         }
     }
 
@@ -78,6 +82,7 @@ impl VersionResult {
             cipher_suites: suites.iter().map(|s| iana_suite(*s)).collect(),
             server_order: order,
             complete,
+            dhe_prime_bits: None,
         }
     }
 

@@ -10,6 +10,7 @@ use futures_util::future::try_join_all;
 
 use super::answer::Answer;
 use super::catalog::{ScanVersion, chunks, ecdhe_suites, groups_for, suites_for};
+use super::hello::HelloSpec;
 use super::pace::{Ctx, Stopped};
 use super::profile::{GroupResult, VersionResult};
 use super::search::{Found, Search};
@@ -91,13 +92,45 @@ pub async fn scan_version(
         (None, lists.into_iter().flatten().collect())
     };
     ctx.step_done(version.name());
-    let result = VersionResult::accepted(version, &answer.describe(), &suites, order, depth.suites);
+    let mut result =
+        VersionResult::accepted(version, &answer.describe(), &suites, order, depth.suites);
+    if depth.groups {
+        result.dhe_prime_bits = dhe_prime_bits(ctx, version, &suites).await?;
+    }
     let groups = if depth.groups && version >= ScanVersion::Tls12 {
         Some(scan_groups(ctx, version, depth.suites.then_some(&suites)).await?)
     } else {
         None
     };
     Ok((result, groups))
+}
+
+/// With DHE suites among `accepted`: one more hello offering only those, read to the
+/// ServerKeyExchange for the size of the server's prime (1024 bits is Logjam territory).
+async fn dhe_prime_bits(
+    ctx: &Ctx<'_>,
+    version: ScanVersion,
+    accepted: &[u16],
+) -> Result<Option<u16>, Stopped> {
+    let dhe: Vec<u16> = accepted
+        .iter()
+        .copied()
+        .filter(|s| suite_name(*s).starts_with("TLS_DHE_"))
+        .collect();
+    if dhe.is_empty() || version == ScanVersion::Tls13 {
+        return Ok(None);
+    }
+    let spec = HelloSpec {
+        version,
+        suites: dhe,
+        groups: groups_for(ScanVersion::Tls12),
+        key_shares: Vec::new(),
+        sni: ctx.sni.clone(),
+    };
+    Ok(match ctx.probe(&spec, true).await? {
+        Answer::Hello(c) => c.dh_bits,
+        _ => None,
+    })
 }
 
 impl Search {

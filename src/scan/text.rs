@@ -39,6 +39,10 @@ pub fn report(p: &Profile) -> String {
             for s in &v.cipher_suites {
                 let _ = writeln!(out, "             {s}");
             }
+            if let Some(bits) = v.dhe_prime_bits {
+                let weak = if bits < 2048 { " (weak: Logjam)" } else { "" };
+                let _ = writeln!(out, "           DHE prime: {bits} bits{weak}");
+            }
         }
     }
     if !p.groups.is_empty() {

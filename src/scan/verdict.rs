@@ -5,8 +5,24 @@
 
 use super::profile::{GroupResult, Overlap, VersionResult};
 
-/// The verdict for a finished scan.
+/// The verdict for a finished scan, with a warning when the server's DH prime is weak.
 pub fn verdict(
+    stopped: Option<&str>,
+    versions: &[VersionResult],
+    groups: &[GroupResult],
+    overlap: &Overlap,
+) -> String {
+    let mut s = main_verdict(stopped, versions, groups, overlap);
+    let weakest = versions.iter().filter_map(|v| v.dhe_prime_bits).min();
+    if let Some(bits) = weakest.filter(|b| *b < 2048) {
+        s.push_str(&format!(
+            "; its DHE suites use a {bits}-bit prime, too weak (Logjam): senders that insist on 2048 bits refuse them"
+        ));
+    }
+    s
+}
+
+fn main_verdict(
     stopped: Option<&str>,
     versions: &[VersionResult],
     groups: &[GroupResult],
@@ -154,7 +170,20 @@ mod tests {
             cipher_suites: suites.iter().map(|s| (*s).to_owned()).collect(),
             server_order: None,
             complete: true,
+            dhe_prime_bits: None,
         }
+    }
+
+    #[test]
+    fn weak_dh_primes_are_named_in_the_verdict() {
+        let mut tls12 = v("TLSv1.2", &["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]);
+        tls12.dhe_prime_bits = Some(1024);
+        let o = super::super::profile::overlap(std::slice::from_ref(&tls12), &[]);
+        let s = verdict(None, std::slice::from_ref(&tls12), &[], &o);
+        assert!(s.ends_with("its DHE suites use a 1024-bit prime, too weak (Logjam): senders that insist on 2048 bits refuse them"), "{s}");
+        tls12.dhe_prime_bits = Some(2048);
+        let s = verdict(None, std::slice::from_ref(&tls12), &[], &o);
+        assert!(!s.contains("Logjam"), "{s}");
     }
 
     #[test]
