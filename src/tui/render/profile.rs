@@ -171,6 +171,14 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
                 Span::styled(if ours { "  ✓" } else { "" }, t.good()),
             ]));
         }
+        if let Some(bits) = r.dhe_prime_bits {
+            let (words, style) = if bits < 2048 {
+                (format!("           DHE prime: {bits} bits (weak: Logjam)"), t.bad())
+            } else {
+                (format!("           DHE prime: {bits} bits"), t.dim())
+            };
+            out.push(Line::styled(words, style));
+        }
     }
     out.push(Line::styled("groups", t.title()));
     if p.groups.is_empty() {
