@@ -48,7 +48,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("{} holds no attempt", file.display());
             };
             let code = exit_for(last);
-            if !json && !report && std::io::stdout().is_terminal() {
+            if !json && !report && interactive_terminal() {
                 return tui_cmd::replay(session).await;
             }
             print_report(&session, json)?;
@@ -56,8 +56,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
+        Some(Command::Demo(_)) if !interactive_terminal() => {
+            eprintln!(
+                "tlsdive: demo needs a terminal; without one, try `tlsdive lab --probe close-after-client-hello`"
+            );
+            Ok(ExitCode::from(2))
+        }
         Some(Command::Demo(args)) => tui_cmd::demo(&args).await,
         None => match cli.interactive {
+            // Piped or redirected: the same probe, as a printed report.
+            Some(args) if !interactive_terminal() => probe_cmd(&args).await,
             Some(args) => tui_cmd::live(&args).await,
             None => {
                 eprintln!("tlsdive: give a TARGET or a command; see tlsdive --help");
@@ -65,6 +73,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
     }
+}
+
+/// The TUI needs a terminal on both ends: keys in, screen out.
+fn interactive_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
 /// `tlsdive probe`: usage errors exit 2 before anything touches the network.

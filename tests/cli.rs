@@ -218,3 +218,19 @@ async fn scan_json_validates_against_its_schema() {
         }
     }
 }
+
+#[tokio::test]
+async fn without_a_terminal_the_interactive_forms_fall_back_or_say_why() {
+    // `tlsdive TARGET` piped: the same probe, printed.
+    let srv = server(Scenario::Tls12Only).await;
+    let addr = srv.addr.to_string();
+    let ca = fixture().ca.to_str().unwrap().to_string();
+    let out = tlsdive(&[&addr, "--ca-file", &ca]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("negotiated: TLSv1.2"), "{text}");
+    // `tlsdive demo` cannot fall back: it says what to run instead.
+    let out = tlsdive(&["demo"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("demo needs a terminal"));
+}

@@ -173,7 +173,10 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         }
         if let Some(bits) = r.dhe_prime_bits {
             let (words, style) = if bits < 2048 {
-                (format!("           DHE prime: {bits} bits (weak: Logjam)"), t.bad())
+                (
+                    format!("           DHE prime: {bits} bits (weak: Logjam)"),
+                    t.bad(),
+                )
             } else {
                 (format!("           DHE prime: {bits} bits"), t.dim())
             };
