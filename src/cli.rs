@@ -59,7 +59,7 @@ pub struct ScanArgs {
     /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
     pub target: String,
     /// Port (default 25; 465 implies implicit TLS).
-    #[arg(long, short = 'p')]
+    #[arg(long, short = 'p', value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// TLS from the first byte instead of STARTTLS.
     #[arg(long)]
@@ -127,6 +127,9 @@ impl ScanArgs {
             _ => Family::Any,
         };
         plan.source = self.source;
+        if let Some(addr) = self.source {
+            check_source(addr)?;
+        }
         plan.resolver = self.resolver;
         if let Some(e) = &self.ehlo {
             plan.ehlo = e.clone();
@@ -174,7 +177,7 @@ pub struct ProbeArgs {
     /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
     pub target: String,
     /// Port (default 25; 465 implies implicit TLS).
-    #[arg(long, short = 'p')]
+    #[arg(long, short = 'p', value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// TLS from the first byte instead of STARTTLS.
     #[arg(long)]
@@ -276,6 +279,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    #[error("cannot use --source {addr}: {detail}")]
+    Source { addr: IpAddr, detail: String },
     #[error("{0}")]
     Target(#[from] crate::target::TargetError),
     #[error("{0}")]
@@ -299,6 +304,9 @@ impl ProbeArgs {
             _ => Family::Any,
         };
         plan.source = self.source;
+        if let Some(addr) = self.source {
+            check_source(addr)?;
+        }
         plan.resolver = self.resolver;
         if let Some(e) = &self.ehlo {
             plan.ehlo = e.clone();
@@ -326,6 +334,19 @@ impl ProbeArgs {
         crate::engine::tls::check(&plan.tls)?;
         Ok(plan)
     }
+}
+
+/// A source address must belong to this machine: find out now, not mid-probe.
+pub fn check_source(addr: IpAddr) -> Result<(), PlanError> {
+    std::net::TcpListener::bind((addr, 0))
+        .map(drop)
+        .map_err(|e| PlanError::Source {
+            addr,
+            detail: match e.kind() {
+                std::io::ErrorKind::AddrNotAvailable => "not an address of this machine".into(),
+                _ => e.to_string(),
+            },
+        })
 }
 
 #[cfg(test)]

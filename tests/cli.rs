@@ -151,6 +151,17 @@ async fn bad_input_exits_2_with_a_message_naming_the_problem() {
     let out = tlsdive(&["probe", "127.0.0.1:25", "--tls-version", "1.1"]).await;
     assert_eq!(out.status.code(), Some(2));
 
+    let out = tlsdive(&["probe", "127.0.0.1:25", "--source", "192.0.2.77"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot use --source 192.0.2.77: not an address of this machine"),
+        "{err}"
+    );
+
+    let out = tlsdive(&["probe", "127.0.0.1", "--port", "0"]).await;
+    assert_eq!(out.status.code(), Some(2));
+
     let out = tlsdive(&["replay", dir.path().join("missing.jsonl").to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read recording"));
