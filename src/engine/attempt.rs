@@ -145,6 +145,8 @@ async fn connect_any(
                 }
                 return Ok((tcp, cand.clone()));
             }
+            // A local problem (the source address) fails every candidate alike.
+            Err(f @ Failure::Config { .. }) => return Err(f),
             Err(f) => {
                 em.emit(EventKind::Note {
                     text: format!("connection to {} failed: {}", cand.addr, describe(&f)),
@@ -190,7 +192,9 @@ fn describe(f: &Failure) -> String {
     match f {
         Failure::ConnectRefused => "refused".into(),
         Failure::ConnectTimeout => "timed out".into(),
-        Failure::Unreachable { detail } => detail.clone(),
+        Failure::Unreachable { detail }
+        | Failure::Config { detail }
+        | Failure::Io { detail } => detail.clone(),
         other => format!("{other:?}"),
     }
 }
