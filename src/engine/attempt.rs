@@ -192,9 +192,9 @@ fn describe(f: &Failure) -> String {
     match f {
         Failure::ConnectRefused => "refused".into(),
         Failure::ConnectTimeout => "timed out".into(),
-        Failure::Unreachable { detail }
-        | Failure::Config { detail }
-        | Failure::Io { detail } => detail.clone(),
+        Failure::Unreachable { detail } | Failure::Config { detail } | Failure::Io { detail } => {
+            detail.clone()
+        }
         other => format!("{other:?}"),
     }
 }
