@@ -13,7 +13,6 @@ use crate::cert::CertProblem;
 use crate::event::{ConnectionEnd, Failure, Phase};
 use crate::plan::{Plan, TlsMode};
 use crate::session::Attempt;
-use crate::wire::MessageInfo;
 use evidence::Facts;
 
 /// A suggested next attempt, with the change it makes (for front ends that bind keys).
@@ -533,14 +532,6 @@ fn cert_steps(a: &Attempt, p: Option<&CertProblem>) -> Vec<NextStep> {
         v.push(step("retry without verification to complete the handshake and see the rest (opportunistic senders do this)", Some(Retry::NoVerify)));
     }
     v
-}
-
-/// A short description of the ClientHello, for summaries and tests.
-pub fn describe_client_hello(a: &Attempt) -> Option<String> {
-    a.messages().find_map(|(_, _, m)| match m {
-        MessageInfo::ClientHello(ch) => Some(format!("{}-byte ClientHello", ch.size)),
-        _ => None,
-    })
 }
 
 #[cfg(test)]
