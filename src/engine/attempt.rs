@@ -288,8 +288,10 @@ async fn handshake(
         Err((err, mut tap)) => {
             let failure = stream_failure(&err);
             // Give the server a moment to finish what it was saying (its alert, its FIN)
-            // so the timeline shows how the connection really ended.
-            if !tap.has_ended() {
+            // so the timeline shows how the connection really ended — unless we are the
+            // ones who refused (the certificate): then there is nothing to wait for.
+            let we_refused = matches!(&failure, Failure::Tls { code, .. } if code == "certificate");
+            if !tap.has_ended() && !we_refused {
                 let mut sink = [0u8; 1024];
                 let wait = idle.min(Duration::from_millis(300));
                 while let Ok(Ok(n)) = timeout(wait, tap.read(&mut sink)).await {
