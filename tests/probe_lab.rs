@@ -190,6 +190,18 @@ async fn certificate_problems_are_shown_even_when_verification_fails() {
     ));
     assert!(d.summary.contains("expired on 20"), "{}", d.summary);
     assert!(a.negotiated.is_none());
+    // Like an MTA, we tell the server why: our (encrypted, TLS 1.3) alert follows our CCS.
+    let ours: Vec<&str> = a
+        .records()
+        .filter(|(_, dir, _)| *dir == Dir::Client)
+        .map(|(_, _, r)| r.content_type.as_str())
+        .collect();
+    assert_eq!(ours.last(), Some(&"application_data"), "{ours:?}");
+    assert_eq!(
+        ours.iter().rev().nth(1),
+        Some(&"change_cipher_spec"),
+        "{ours:?}"
+    );
 
     let (a, d) = probe(Scenario::WrongNameCert, |_| {}).await;
     assert_eq!(d.cause, "cert-name-mismatch");

@@ -166,6 +166,46 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         }
     }
 
+    /// rustls hands over several records at once; writing them in one go matters when the
+    /// handshake fails, because tokio-rustls makes a single write attempt for its alert.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => {
+                let mut left = n;
+                for buf in bufs {
+                    if left == 0 {
+                        break;
+                    }
+                    let take = left.min(buf.len());
+                    this.observe(Dir::Client, &buf[..take]);
+                    left -= take;
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                ) {
+                    this.end(ConnectionEnd::Rst);
+                }
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
@@ -179,6 +219,31 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn a_vectored_write_reports_every_record_it_carries() {
+        let (ours, mut theirs) = tokio::io::duplex(1 << 16);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tap = Tap::new(ours, Emitter::new(1, tx), Activity::new());
+        let ccs = [0x14u8, 0x03, 0x03, 0x00, 0x01, 0x01];
+        let alert = [0x15u8, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2a];
+        let bufs = [io::IoSlice::new(&ccs), io::IoSlice::new(&alert)];
+        let mut sent = 0;
+        while sent < ccs.len() + alert.len() {
+            let n = tap.write_vectored(&bufs).await.unwrap();
+            assert_eq!(n, ccs.len() + alert.len(), "the duplex takes both at once");
+            sent += n;
+        }
+        let mut got = vec![0u8; sent];
+        theirs.read_exact(&mut got).await.unwrap();
+        let kinds: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+            .filter_map(|ev| match ev.kind {
+                EventKind::TlsRecord { record, .. } => Some(record.content_type),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, vec!["change_cipher_spec", "alert"]);
+    }
 
     #[tokio::test]
     async fn records_are_reported_and_a_flood_is_cut() {
