@@ -157,13 +157,14 @@ pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Resu
 }
 
 fn print_report(session: &Session, json: bool) -> anyhow::Result<()> {
+    let paint = report::text::Paint::for_stdout();
     let mut out = std::io::stdout().lock();
     for a in &session.attempts {
         if json {
             serde_json::to_writer_pretty(&mut out, &report::json::report(a))?;
             writeln!(out)?;
         } else {
-            write!(out, "{}", report::text::report(a))?;
+            write!(out, "{}", report::text::report_with(a, paint))?;
         }
     }
     Ok(())

@@ -8,14 +8,60 @@ use crate::diagnose::{self};
 use crate::session::{Attempt, TimelineRow};
 use crate::wire::{Dir, MessageInfo};
 
-/// Render one attempt.
+/// ANSI colour for a terminal, or none. Only our own words are painted: server text is
+/// already escaped and is never wrapped in anything it could close or reopen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Paint {
+    pub on: bool,
+}
+
+impl Paint {
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set (no-color.org).
+    pub fn for_stdout() -> Paint {
+        use std::io::IsTerminal;
+        Paint {
+            on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+    fn red(self, t: &str) -> String {
+        self.wrap("31", t)
+    }
+    fn green(self, t: &str) -> String {
+        self.wrap("32", t)
+    }
+    fn yellow(self, t: &str) -> String {
+        self.wrap("33", t)
+    }
+    fn cyan(self, t: &str) -> String {
+        self.wrap("36", t)
+    }
+}
+
+/// Render one attempt as plain text.
 pub fn report(a: &Attempt) -> String {
+    report_with(a, Paint::default())
+}
+
+/// Render one attempt, coloured when `paint` says so.
+pub fn report_with(a: &Attempt, p: Paint) -> String {
     let mut out = String::new();
     header(&mut out, a);
-    transcript(&mut out, a);
-    timeline(&mut out, a);
-    certificates(&mut out, a);
-    diagnosis(&mut out, a);
+    transcript(&mut out, a, p);
+    timeline(&mut out, a, p);
+    certificates(&mut out, a, p);
+    diagnosis(&mut out, a, p);
     out
 }
 
@@ -67,8 +113,8 @@ fn header(out: &mut String, a: &Attempt) {
     }
 }
 
-fn transcript(out: &mut String, a: &Attempt) {
-    let _ = writeln!(out, "\nSMTP transcript");
+fn transcript(out: &mut String, a: &Attempt, p: Paint) {
+    let _ = writeln!(out, "\n{}", p.bold("SMTP transcript"));
     if a.transcript.is_empty() {
         let _ = writeln!(out, "  (nothing exchanged)");
     }
@@ -78,13 +124,13 @@ fn transcript(out: &mut String, a: &Attempt) {
             let _ = writeln!(out, "  ---- TLS ----");
         }
         was_tls = l.tls;
-        let _ = writeln!(
-            out,
-            "  {:>9} {} {}",
-            format!("+{}", ms(l.at_us)),
-            if l.dir == Dir::Client { "C:" } else { "S:" },
-            l.line
-        );
+        let who = match (l.dir, l.line.as_bytes().first()) {
+            (Dir::Client, _) => p.cyan("C:"),
+            (Dir::Server, Some(b'2' | b'3')) => p.green("S:"),
+            (Dir::Server, Some(b'4')) => p.yellow("S:"),
+            (Dir::Server, _) => p.red("S:"),
+        };
+        let _ = writeln!(out, "  {:>9} {who} {}", format!("+{}", ms(l.at_us)), l.line);
     }
     if let Some((lines, b)) = a.reply_cut {
         let _ = writeln!(out, "  [reply cut after {lines} lines, {} bytes]", bytes(b));
@@ -97,11 +143,11 @@ fn transcript(out: &mut String, a: &Attempt) {
     }
 }
 
-fn timeline(out: &mut String, a: &Attempt) {
+fn timeline(out: &mut String, a: &Attempt, p: Paint) {
     if a.timeline.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\nTLS timeline");
+    let _ = writeln!(out, "\n{}", p.bold("TLS timeline"));
     let mut prev = None;
     for row in &a.timeline {
         let at = row.at_us();
@@ -117,6 +163,15 @@ fn timeline(out: &mut String, a: &Attempt) {
                     "S→C"
                 };
                 let what: Vec<String> = record.messages.iter().map(message_words).collect();
+                let alert = record
+                    .messages
+                    .iter()
+                    .any(|m| matches!(m, MessageInfo::Alert(_)));
+                let what = if alert {
+                    p.red(&what.join("; "))
+                } else {
+                    what.join("; ")
+                };
                 let _ = writeln!(
                     out,
                     "  {:>9} {:>11} {arrow} {:>6} B {} {}: {}",
@@ -125,19 +180,23 @@ fn timeline(out: &mut String, a: &Attempt) {
                     bytes(record.length),
                     record.content_type,
                     record.version,
-                    what.join("; ")
+                    what
                 );
                 for m in &record.messages {
                     hello_details(out, m);
                 }
             }
             TimelineRow::Ended { how, .. } => {
+                let words = crate::report::end_words(*how);
+                let words = match how {
+                    crate::event::ConnectionEnd::ClosedByUs => words.to_string(),
+                    _ => p.red(words),
+                };
                 let _ = writeln!(
                     out,
-                    "  {:>9} {:>11} --- connection {}",
+                    "  {:>9} {:>11} --- connection {words}",
                     format!("+{}", ms(at)),
                     delta,
-                    crate::report::end_words(*how)
                 );
             }
         }
@@ -183,11 +242,11 @@ fn hello_details(out: &mut String, m: &MessageInfo) {
     }
 }
 
-fn certificates(out: &mut String, a: &Attempt) {
+fn certificates(out: &mut String, a: &Attempt, p: Paint) {
     if a.certificates.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\nCertificates (as sent by the server)");
+    let _ = writeln!(out, "\n{}", p.bold("Certificates (as sent by the server)"));
     for (i, c) in a.certificates.iter().enumerate() {
         let _ = writeln!(out, "  #{i} subject: {}", c.subject);
         let _ = writeln!(out, "     issuer:  {}", c.issuer);
@@ -209,18 +268,29 @@ fn certificates(out: &mut String, a: &Attempt) {
         let _ = writeln!(
             out,
             "  verdict: {} ({})",
-            if v.ok { "valid" } else { "NOT valid" },
+            if v.ok {
+                p.green("valid")
+            } else {
+                p.red("NOT valid")
+            },
             v.detail
         );
     }
 }
 
-fn diagnosis(out: &mut String, a: &Attempt) {
+fn diagnosis(out: &mut String, a: &Attempt, p: Paint) {
     let d = diagnose::diagnose(a);
+    let verdict = if d.ok && d.cause == "ok" {
+        p.green("OK")
+    } else if d.ok {
+        p.yellow("OK")
+    } else {
+        p.red("FAILED")
+    };
     let _ = writeln!(
         out,
-        "\nDiagnosis: {} [{}] in phase {}",
-        if d.ok { "OK" } else { "FAILED" },
+        "\n{} {verdict} [{}] in phase {}",
+        p.bold("Diagnosis:"),
         d.cause,
         d.phase.name()
     );
@@ -236,5 +306,72 @@ fn diagnosis(out: &mut String, a: &Attempt) {
         for s in &d.next_steps {
             let _ = writeln!(out, "    - {}", s.text);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, ProbeEvent};
+
+    fn attempt() -> Attempt {
+        let mut a = Attempt::new(1, None);
+        let kinds = vec![
+            EventKind::SmtpReceived {
+                line: "220 hi \\e[2J".into(),
+                tls: false,
+                truncated: false,
+            },
+            EventKind::SmtpSent {
+                line: "EHLO x".into(),
+                tls: false,
+            },
+            EventKind::SmtpReceived {
+                line: "554 go away".into(),
+                tls: false,
+                truncated: false,
+            },
+            EventKind::AttemptFinished {
+                failure: Some(crate::event::Failure::BadReply { code: 554 }),
+                phase: crate::event::Phase::Ehlo,
+            },
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            a.apply(&ProbeEvent {
+                attempt: 1,
+                at_us: i as u64,
+                kind,
+            });
+        }
+        a
+    }
+
+    #[test]
+    fn colour_only_paints_our_own_words() {
+        let a = attempt();
+        let plain = report(&a);
+        assert!(!plain.contains('\x1b'));
+        let coloured = report_with(&a, Paint { on: true });
+        assert!(
+            coloured.contains("\x1b[32mS:\x1b[0m 220 hi \\e[2J"),
+            "{coloured}"
+        );
+        assert!(
+            coloured.contains("\x1b[31mS:\x1b[0m 554 go away"),
+            "{coloured}"
+        );
+        assert!(
+            coloured.contains("\x1b[31mFAILED\x1b[0m [ehlo-rejected]"),
+            "{coloured}"
+        );
+        // Without the colour codes it is the plain report, character for character.
+        let stripped = coloured
+            .replace("\x1b[0m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[36m", "");
+        assert_eq!(stripped, plain);
     }
 }
