@@ -139,31 +139,49 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     }
 }
 
+impl<S> Tap<S> {
+    /// Report what a write sent (the first `n` bytes of `bufs`), or a reset it ran into.
+    fn wrote(
+        &mut self,
+        result: Poll<io::Result<usize>>,
+        bufs: &[&[u8]],
+    ) -> Poll<io::Result<usize>> {
+        match &result {
+            Poll::Ready(Ok(n)) => {
+                let mut left = *n;
+                for buf in bufs {
+                    if left == 0 {
+                        break;
+                    }
+                    let take = left.min(buf.len());
+                    self.observe(Dir::Client, &buf[..take]);
+                    left -= take;
+                }
+            }
+            Poll::Ready(Err(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                self.end(ConnectionEnd::Rst)
+            }
+            _ => {}
+        }
+        result
+    }
+}
+
 impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(Ok(n)) => {
-                this.observe(Dir::Client, &buf[..n]);
-                Poll::Ready(Ok(n))
-            }
-            Poll::Ready(Err(e)) => {
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                        | io::ErrorKind::BrokenPipe
-                ) {
-                    this.end(ConnectionEnd::Rst);
-                }
-                Poll::Ready(Err(e))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.wrote(result, &[buf])
     }
 
     /// rustls hands over several records at once; writing them in one go matters when the
@@ -173,33 +191,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                let mut left = n;
-                for buf in bufs {
-                    if left == 0 {
-                        break;
-                    }
-                    let take = left.min(buf.len());
-                    this.observe(Dir::Client, &buf[..take]);
-                    left -= take;
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Ready(Err(e)) => {
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                        | io::ErrorKind::BrokenPipe
-                ) {
-                    this.end(ConnectionEnd::Rst);
-                }
-                Poll::Ready(Err(e))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        let slices: Vec<&[u8]> = bufs.iter().map(|b| &**b).collect();
+        self.wrote(result, &slices)
     }
 
     fn is_write_vectored(&self) -> bool {
