@@ -158,7 +158,9 @@ async fn connect_any(
     Err(last)
 }
 
-async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
+/// One TCP connection as the plan wants it: from `--source` if given, within the connect
+/// timeout, failures in words diagnosis knows. The scanner connects the same way.
+pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()
     } else {

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::answer::{Answer, AnswerReader};
@@ -21,7 +21,7 @@ use crate::plan::{Plan, TlsMode};
 
 /// Connect and walk SMTP up to the point where TLS starts.
 pub async fn open(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
-    let mut tcp = connect(plan, addr).await?;
+    let mut tcp = crate::engine::attempt::connect(plan, addr).await?;
     if plan.mode == TlsMode::Implicit {
         return Ok(tcp);
     }
@@ -72,39 +72,6 @@ fn io_answer(e: &io::Error) -> Answer {
         | io::ErrorKind::BrokenPipe => Answer::Reset,
         io::ErrorKind::UnexpectedEof => Answer::Closed,
         _ => Answer::Malformed(format!("read failed: {e}")),
-    }
-}
-
-async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
-    let io_failure = |e: io::Error| Failure::Io {
-        detail: e.to_string(),
-    };
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()
-    } else {
-        TcpSocket::new_v6()
-    }
-    .map_err(io_failure)?;
-    if let Some(src) = plan.source {
-        socket
-            .bind(SocketAddr::new(src, 0))
-            .map_err(|e| Failure::Config {
-                detail: format!("cannot bind --source {src}: {e}"),
-            })?;
-    }
-    match timeout(plan.timeouts.connect, socket.connect(addr)).await {
-        Err(_) => Err(Failure::ConnectTimeout),
-        Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
-            Ok(s)
-        }
-        Ok(Err(e)) => Err(match e.kind() {
-            io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
-            io::ErrorKind::TimedOut => Failure::ConnectTimeout,
-            _ => Failure::Unreachable {
-                detail: e.to_string(),
-            },
-        }),
     }
 }
 
