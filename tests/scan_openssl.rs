@@ -5,62 +5,9 @@
 
 mod common;
 
-use std::process::Stdio;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
+use common::openssl::s_server;
 use tlsdive::lab;
 use tlsdive::scan::{self, Profile, ScanPlan};
-
-/// A running `openssl s_server` and the address it reported.
-struct SServer {
-    _child: Child,
-    addr: std::net::SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-/// Start `openssl s_server` with an RSA certificate and `args`; wait for its ACCEPT line.
-async fn s_server(args: &[&str]) -> SServer {
-    let dir = tempfile::tempdir().unwrap();
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("RSA key");
-    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-    std::fs::write(&c, cert.pem()).unwrap();
-    std::fs::write(&k, key.serialize_pem()).unwrap();
-    let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0", "-cert"])
-        .arg(&c)
-        .arg("-key")
-        .arg(&k)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("openssl s_server (install openssl)");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("s_server exited before ACCEPT");
-        if let Some(a) = line.strip_prefix("ACCEPT ") {
-            break a.trim().parse().expect("ACCEPT address");
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    SServer {
-        _child: child,
-        addr,
-        _dir: dir,
-    }
-}
 
 /// IANA names of what `openssl ciphers -s` enables for `spec` at `version_flag`.
 fn openssl_suites(version_flag: &str, spec: &str) -> Vec<String> {

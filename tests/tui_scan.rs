@@ -415,47 +415,11 @@ mod record {
     //! `openssl s_server -tls1` behind the lab's STARTTLS front.
 
     use super::*;
-    use std::process::Stdio;
-    use tokio::io::{AsyncBufReadExt, BufReader};
-    use tokio::process::Command;
 
     const TLS10_SPEC: &str = "AES128-SHA:AES256-SHA:DES-CBC3-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0";
 
-    async fn s_server() -> (
-        tokio::process::Child,
-        std::net::SocketAddr,
-        tempfile::TempDir,
-    ) {
-        let dir = tempfile::tempdir().unwrap();
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-        let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-        std::fs::write(&c, cert.pem()).unwrap();
-        std::fs::write(&k, key.serialize_pem()).unwrap();
-        let mut child = Command::new("openssl")
-            .args(["s_server", "-accept", "127.0.0.1:0", "-cert"])
-            .arg(&c)
-            .arg("-key")
-            .arg(&k)
-            .args(["-tls1", "-cipher", TLS10_SPEC])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("openssl s_server");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines.next_line().await.unwrap().expect("ACCEPT line");
-            if let Some(a) = line.strip_prefix("ACCEPT ") {
-                break a.trim().parse().unwrap();
-            }
-        };
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        (child, addr, dir)
+    async fn s_server() -> super::common::openssl::SServer {
+        super::common::openssl::s_server(&["-tls1", "-cipher", TLS10_SPEC]).await
     }
 
     async fn run_key(u: &mut Ui, key: Key) {
@@ -478,8 +442,8 @@ mod record {
     #[tokio::test]
     #[ignore = "regenerates assets/scenarios from openssl s_server; run by hand"]
     async fn record_scan_assets() {
-        let (_child, backend, _dir) = s_server().await;
-        let front = tlsdive::lab::start_front(backend, "127.0.0.1:0".parse().unwrap())
+        let backend = s_server().await;
+        let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         let plan = common::plan_for(front.addr, false);

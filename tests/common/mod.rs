@@ -82,3 +82,4 @@ pub async fn probe(s: Scenario, tweak: impl FnOnce(&mut Plan)) -> (Attempt, Diag
     tweak(&mut plan);
     run(plan).await
 }
+pub mod openssl;
