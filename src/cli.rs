@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::plan::{Family, Plan, Sni, Timeouts, TlsMode, TlsVersion};
+use crate::plan::{Family, Plan, Sni, TlsMode, TlsVersion};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,8 +20,19 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Open the interactive view on TARGET (same options as `probe`).
+    pub target: Option<String>,
     #[command(flatten)]
-    pub interactive: Option<ProbeArgs>,
+    pub options: ProbeOptions,
+}
+
+impl Cli {
+    /// `tlsdive TARGET [OPTIONS]`: the interactive view's probe, when a target was given.
+    pub fn interactive(&self) -> Option<ProbeArgs> {
+        self.target.clone().map(|target| ProbeArgs {
+            target,
+            opts: self.options.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,10 +65,10 @@ pub struct DemoArgs {
     pub scenario: String,
 }
 
+/// How to reach the target: shared by `probe`, the interactive view and `scan`. (The target
+/// itself stays in each command: clap tells an absent `Option<ProbeArgs>` by its own args.)
 #[derive(Debug, Args, Clone)]
-pub struct ScanArgs {
-    /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
-    pub target: String,
+pub struct ConnArgs {
     /// Port (default 25; 465 implies implicit TLS).
     #[arg(long, short = 'p', value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -79,18 +90,61 @@ pub struct ScanArgs {
     /// DNS server to ask (IP:PORT).
     #[arg(long, value_name = "IP:PORT")]
     pub resolver: Option<SocketAddr>,
-    /// SNI name to send (default: the host name, none for an IP address).
+    /// SNI name to send (default: the host name, none for an IP address; a probe
+    /// also verifies the certificate against it).
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
     pub sni: Option<String>,
     /// Send no SNI.
     #[arg(long)]
     pub no_sni: bool,
-    /// Scan only this version (repeatable): ssl3, 1.0, 1.1, 1.2, 1.3.
-    #[arg(long = "tls-version", value_name = "VERSION", value_parser = parse_scan_version)]
-    pub versions: Vec<crate::scan::ScanVersion>,
     /// TCP connect timeout, e.g. 10s, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
+}
+
+impl ConnArgs {
+    /// The plan for `target` with everything but the TLS choices and reply timeout.
+    pub fn base_plan(&self, target: &str) -> Result<Plan, PlanError> {
+        let (target, port) = crate::target::parse(target)?;
+        let mut plan = Plan::new(target);
+        plan.port = self.port.or(port).unwrap_or(25);
+        plan.mode = if self.implicit_tls || plan.port == 465 {
+            TlsMode::Implicit
+        } else {
+            TlsMode::Starttls
+        };
+        plan.family = match (self.ipv4, self.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        };
+        if let Some(addr) = self.source {
+            check_source(addr)?;
+        }
+        plan.source = self.source;
+        plan.resolver = self.resolver;
+        if let Some(e) = &self.ehlo {
+            plan.ehlo = e.clone();
+        }
+        plan.tls.sni = match (&self.sni, self.no_sni) {
+            (Some(n), _) => Sni::Name(n.clone()),
+            (None, true) => Sni::Off,
+            (None, false) => Sni::Auto,
+        };
+        plan.timeouts.connect = self.connect_timeout;
+        Ok(plan)
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScanArgs {
+    /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
+    pub target: String,
+    #[command(flatten)]
+    pub to: ConnArgs,
+    /// Scan only this version (repeatable): ssl3, 1.0, 1.1, 1.2, 1.3.
+    #[arg(long = "tls-version", value_name = "VERSION", value_parser = parse_scan_version)]
+    pub versions: Vec<crate::scan::ScanVersion>,
     /// Timeout per SMTP reply and for each TLS answer.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -113,36 +167,8 @@ fn parse_scan_version(s: &str) -> Result<crate::scan::ScanVersion, String> {
 impl ScanArgs {
     /// The scan these arguments describe.
     pub fn scan_plan(&self) -> Result<crate::scan::ScanPlan, PlanError> {
-        let (target, port) = crate::target::parse(&self.target)?;
-        let mut plan = Plan::new(target);
-        plan.port = self.port.or(port).unwrap_or(25);
-        plan.mode = if self.implicit_tls || plan.port == 465 {
-            TlsMode::Implicit
-        } else {
-            TlsMode::Starttls
-        };
-        plan.family = match (self.ipv4, self.ipv6) {
-            (true, _) => Family::V4,
-            (_, true) => Family::V6,
-            _ => Family::Any,
-        };
-        plan.source = self.source;
-        if let Some(addr) = self.source {
-            check_source(addr)?;
-        }
-        plan.resolver = self.resolver;
-        if let Some(e) = &self.ehlo {
-            plan.ehlo = e.clone();
-        }
-        plan.tls.sni = match (&self.sni, self.no_sni) {
-            (Some(n), _) => Sni::Name(n.clone()),
-            (None, true) => Sni::Off,
-            (None, false) => Sni::Auto,
-        };
-        plan.timeouts = Timeouts {
-            connect: self.connect_timeout,
-            reply: self.timeout,
-        };
+        let mut plan = self.to.base_plan(&self.target)?;
+        plan.timeouts.reply = self.timeout;
         let mut scan = crate::scan::ScanPlan::new(plan);
         if !self.versions.is_empty() {
             let mut v = self.versions.clone();
@@ -176,27 +202,15 @@ pub struct LabArgs {
 pub struct ProbeArgs {
     /// A mail domain (MX lookup), [host] or host:port (no MX lookup), ip, ip:port, [ipv6]:port.
     pub target: String,
-    /// Port (default 25; 465 implies implicit TLS).
-    #[arg(long, short = 'p', value_parser = clap::value_parser!(u16).range(1..))]
-    pub port: Option<u16>,
-    /// TLS from the first byte instead of STARTTLS.
-    #[arg(long)]
-    pub implicit_tls: bool,
-    /// The name to send in EHLO (default: this host's name).
-    #[arg(long, value_name = "NAME")]
-    pub ehlo: Option<String>,
-    /// IPv4 only.
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only.
-    #[arg(short = '6')]
-    pub ipv6: bool,
-    /// Local address to connect from.
-    #[arg(long, value_name = "ADDR")]
-    pub source: Option<IpAddr>,
-    /// DNS server to ask (IP:PORT).
-    #[arg(long, value_name = "IP:PORT")]
-    pub resolver: Option<SocketAddr>,
+    #[command(flatten)]
+    pub opts: ProbeOptions,
+}
+
+/// Everything about a probe but its target (the interactive view takes the same options).
+#[derive(Debug, Args, Clone)]
+pub struct ProbeOptions {
+    #[command(flatten)]
+    pub to: ConnArgs,
     /// Offer only this TLS version (repeatable): 1.2, 1.3.
     #[arg(long = "tls-version", value_name = "1.2|1.3", value_parser = parse_version)]
     pub tls_versions: Vec<TlsVersion>,
@@ -206,12 +220,6 @@ pub struct ProbeArgs {
     /// Offer only this key-exchange group (repeatable): X25519MLKEM768, X25519, secp256r1, secp384r1.
     #[arg(long = "group", value_name = "NAME")]
     pub groups: Vec<String>,
-    /// SNI name to send (and verify the certificate against).
-    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
-    pub sni: Option<String>,
-    /// Send no SNI.
-    #[arg(long)]
-    pub no_sni: bool,
     /// Trust only the CA certificates in this PEM file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
@@ -224,9 +232,6 @@ pub struct ProbeArgs {
     /// Client private key (PEM), with --cert.
     #[arg(long, value_name = "PEM", requires = "cert")]
     pub key: Option<PathBuf>,
-    /// TCP connect timeout, e.g. 10s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
     /// Timeout per SMTP reply and per TLS flight, e.g. 30s.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -290,47 +295,20 @@ pub enum PlanError {
 impl ProbeArgs {
     /// The plan these arguments describe, with every name and file checked.
     pub fn plan(&self) -> Result<Plan, PlanError> {
-        let (target, port) = crate::target::parse(&self.target)?;
-        let mut plan = Plan::new(target);
-        plan.port = self.port.or(port).unwrap_or(25);
-        plan.mode = if self.implicit_tls || plan.port == 465 {
-            TlsMode::Implicit
-        } else {
-            TlsMode::Starttls
-        };
-        plan.family = match (self.ipv4, self.ipv6) {
-            (true, _) => Family::V4,
-            (_, true) => Family::V6,
-            _ => Family::Any,
-        };
-        plan.source = self.source;
-        if let Some(addr) = self.source {
-            check_source(addr)?;
-        }
-        plan.resolver = self.resolver;
-        if let Some(e) = &self.ehlo {
-            plan.ehlo = e.clone();
-        }
-        let mut versions = self.tls_versions.clone();
+        let o = &self.opts;
+        let mut plan = o.to.base_plan(&self.target)?;
+        let mut versions = o.tls_versions.clone();
         versions.sort();
         versions.dedup();
         plan.tls.versions = versions;
-        plan.tls.cipher_suites = self.ciphers.clone();
-        plan.tls.groups = self.groups.clone();
-        plan.tls.sni = match (&self.sni, self.no_sni) {
-            (Some(n), _) => Sni::Name(n.clone()),
-            (None, true) => Sni::Off,
-            (None, false) => Sni::Auto,
-        };
-        plan.tls.verify = !self.no_verify;
-        plan.tls.ca_file = self.ca_file.clone();
-        plan.tls.client_cert = self.cert.clone();
-        plan.tls.client_key = self.key.clone();
-        plan.tls.keylog = self.keylog.clone();
-        plan.timeouts = Timeouts {
-            connect: self.connect_timeout,
-            reply: self.timeout,
-        };
+        plan.tls.cipher_suites = o.ciphers.clone();
+        plan.tls.groups = o.groups.clone();
+        plan.tls.verify = !o.no_verify;
+        plan.tls.ca_file = o.ca_file.clone();
+        plan.tls.client_cert = o.cert.clone();
+        plan.tls.client_key = o.key.clone();
+        plan.tls.keylog = o.keylog.clone();
+        plan.timeouts.reply = o.timeout;
         crate::engine::tls::check(&plan.tls)?;
         Ok(plan)
     }

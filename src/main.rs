@@ -63,7 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
         Some(Command::Demo(args)) => tui_cmd::demo(&args).await,
-        None => match cli.interactive {
+        None => match cli.interactive() {
             // Piped or redirected: the same probe, as a printed report.
             Some(args) if !interactive_terminal() => probe_cmd(&args).await,
             Some(args) => tui_cmd::live(&args).await,
@@ -89,8 +89,8 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let session = probe(plan, args.record.as_deref()).await?;
-    print_report(&session, args.json)?;
+    let session = probe(plan, args.opts.record.as_deref()).await?;
+    print_report(&session, args.opts.json)?;
     Ok(session.latest().map(exit_for).unwrap_or(ExitCode::from(3)))
 }
 

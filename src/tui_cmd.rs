@@ -26,7 +26,7 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     })
     .await?;
     let session = &ended.session;
-    if let Some(path) = &args.record {
+    if let Some(path) = &args.opts.record {
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot write --record {}", path.display()))?,
