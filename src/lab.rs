@@ -106,7 +106,11 @@ pub async fn start(
         .await
         .map_err(|source| LabError::Bind { addr: bind, source })?;
     let addr = listener.local_addr()?;
-    let ctx = Arc::new(server::Ctx { scenario, acceptor });
+    let ctx = Arc::new(server::Ctx {
+        scenario,
+        acceptor,
+        active: std::sync::atomic::AtomicUsize::new(0),
+    });
     let task = tokio::spawn(server::accept_loop(listener, move |stream| {
         let ctx = Arc::clone(&ctx);
         async move {

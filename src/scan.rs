@@ -196,6 +196,12 @@ async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> P
             }
         }
         profile.connections = ctx.connections();
+        if ctx.throttled() {
+            profile.notes.push(
+                "the server answered 421 (rate limit): the scan went on one connection at a time"
+                    .into(),
+            );
+        }
         progress(Progress {
             connections: profile.connections,
             steps_done: 1,

@@ -188,3 +188,31 @@ async fn focused_entry_points() {
     assert_eq!(p.groups.len(), 2);
     assert_eq!(sorted(p.groups[1].groups.clone()), rustls_groups(true));
 }
+
+#[tokio::test]
+async fn a_rate_limited_server_is_scanned_one_connection_at_a_time() {
+    // The server refuses a second concurrent connection with 421; four at once would hit it.
+    let p = scan_lab(Scenario::RateLimited, |plan| {
+        plan.max_connections = 4;
+        plan.backoff = Duration::from_millis(20);
+        plan.retries_421 = 4;
+    })
+    .await;
+    assert!(p.stopped.is_none(), "{p:#?}");
+    assert_eq!(accepted(&p), ["TLSv1.2", "TLSv1.3"], "{p:#?}");
+    let [v12, v13] = [3, 4].map(|i| &p.versions[i]);
+    assert_eq!(sorted(v12.cipher_suites.clone()), rustls_suites(false));
+    assert_eq!(sorted(v13.cipher_suites.clone()), rustls_suites(true));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("one connection at a time")),
+        "{:?}",
+        p.notes
+    );
+    let text = scan::text::report(&p);
+    assert!(
+        text.contains("note: the server answered 421 (rate limit)"),
+        "{text}"
+    );
+}

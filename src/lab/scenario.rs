@@ -60,6 +60,8 @@ pub enum Scenario {
     HandshakeStall,
     /// The TLS handshake succeeds, then the server closes before answering anything.
     PostTlsClose,
+    /// Serves one connection at a time; a second concurrent one gets `421 4.7.0`.
+    RateLimited,
 }
 
 impl Scenario {
@@ -91,6 +93,7 @@ impl Scenario {
         Scenario::NotSmtp,
         Scenario::HandshakeStall,
         Scenario::PostTlsClose,
+        Scenario::RateLimited,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -122,6 +125,7 @@ impl Scenario {
             Scenario::NotSmtp => "not-smtp",
             Scenario::HandshakeStall => "handshake-stall",
             Scenario::PostTlsClose => "post-tls-close",
+            Scenario::RateLimited => "rate-limited",
         }
     }
 
@@ -159,6 +163,9 @@ impl Scenario {
             Scenario::NotSmtp => "greets like an SSH server, not SMTP (a port mix-up)",
             Scenario::HandshakeStall => "reads the ClientHello, then never answers",
             Scenario::PostTlsClose => "completes the handshake, then closes without a reply",
+            Scenario::RateLimited => {
+                "one connection at a time: a second concurrent one gets 421 4.7.0 (rate limit)"
+            }
         }
     }
 
@@ -194,6 +201,7 @@ impl Scenario {
             Scenario::PlaintextInjection => "plaintext-injection",
             Scenario::HandshakeStall => "handshake-timeout",
             Scenario::PostTlsClose => "post-tls-failure",
+            Scenario::RateLimited => "ok",
         }
     }
 

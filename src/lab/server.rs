@@ -46,6 +46,17 @@ where
 pub(crate) struct Ctx {
     pub scenario: Scenario,
     pub acceptor: Option<TlsAcceptor>,
+    /// Connections being served now (the rate-limited scenario refuses a second one).
+    pub active: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a connection as active until dropped.
+struct Active<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Ctx {
@@ -76,6 +87,13 @@ enum Next {
 pub(crate) async fn handle(stream: TcpStream, ctx: &Ctx) -> Result<(), LabError> {
     use Scenario as S;
     let mut stream = stream;
+    let already = ctx.active.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let _active = Active(&ctx.active);
+    if ctx.scenario == S::RateLimited && already > 0 {
+        smtp::write_timed(&mut stream, smtp::BANNER_421_BUSY).await?;
+        faults::finish(stream).await;
+        return Ok(());
+    }
     match ctx.scenario {
         S::ImplicitTls => return serve_tls(stream, ctx, true).await,
         S::SlowBanner => {

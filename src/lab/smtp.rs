@@ -153,3 +153,6 @@ pub const TLS_NOT_AVAILABLE: &[u8] = b"454 4.7.0 TLS not available due to local 
 pub const EHLO_REJECTED: &[u8] = b"550 5.7.1 EHLO rejected\r\n";
 /// Banner of the `banner-421` scenario.
 pub const BANNER_421: &[u8] = b"421 4.3.2 Service not available, closing transmission channel\r\n";
+/// What a rate-limiting MTA says to a second concurrent connection from the same client.
+pub const BANNER_421_BUSY: &[u8] =
+    b"421 4.7.0 Too many concurrent connections from your address, try again later\r\n";

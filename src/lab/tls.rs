@@ -46,7 +46,8 @@ pub(crate) fn acceptor(
         | S::HostileBytes
         | S::PlaintextInjection
         | S::ImplicitTls
-        | S::PostTlsClose => (both, &pki.server, Some(&pki.intermediate)),
+        | S::PostTlsClose
+        | S::RateLimited => (both, &pki.server, Some(&pki.intermediate)),
         S::NoStarttls
         | S::Starttls454
         | S::CloseAfterStarttls

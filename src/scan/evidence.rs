@@ -113,6 +113,7 @@ mod tests {
             verdict: "server accepts only TLS 1.0 with CBC suites".into(),
             connections: 6,
             elapsed_ms: 10,
+            notes: Vec::new(),
         }
     }
 

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
@@ -31,6 +31,9 @@ pub struct Ctx<'a> {
     pub addr: SocketAddr,
     pub sni: Option<String>,
     slots: Semaphore,
+    /// Set by the first `421`: from then on every probe takes all the slots, so the scan
+    /// goes on one connection at a time, as a rate-limiting server asks.
+    throttled: AtomicBool,
     next_start: Mutex<Instant>,
     connections: AtomicU32,
     steps_done: AtomicU32,
@@ -53,6 +56,7 @@ impl<'a> Ctx<'a> {
             addr,
             sni,
             slots: Semaphore::new(plan.max_connections.max(1)),
+            throttled: AtomicBool::new(false),
             next_start: Mutex::new(Instant::now()),
             connections: AtomicU32::new(0),
             steps_done: AtomicU32::new(0),
@@ -65,6 +69,11 @@ impl<'a> Ctx<'a> {
 
     pub fn connections(&self) -> u32 {
         self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Whether a `421` made the scan go on one connection at a time.
+    pub fn throttled(&self) -> bool {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     /// The reason the scan stopped, if it did.
@@ -120,9 +129,14 @@ impl<'a> Ctx<'a> {
             if let Some(why) = self.stopped() {
                 return Err(Stopped(why));
             }
+            let slots = if self.throttled() {
+                u32::try_from(self.plan.max_connections.max(1)).unwrap_or(1)
+            } else {
+                1
+            };
             let permit = self
                 .slots
-                .acquire()
+                .acquire_many(slots)
                 .await
                 .map_err(|_| Stopped("closed".into()))?;
             self.wait_turn().await;
@@ -136,6 +150,7 @@ impl<'a> Ctx<'a> {
             match result {
                 Ok(answer) => return Ok(answer),
                 Err(Failure::BadReply { code: 421 }) if attempt < self.plan.retries_421 => {
+                    self.throttled.store(true, Ordering::Relaxed);
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2);
                 }

@@ -33,6 +33,9 @@ pub struct Profile {
     /// TCP connections made.
     pub connections: u32,
     pub elapsed_ms: u64,
+    /// How the scan had to adapt (e.g. one connection at a time after a `421`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What one version got.
@@ -198,6 +201,7 @@ impl Profile {
             verdict: String::new(),
             connections: 0,
             elapsed_ms: 0,
+            notes: Vec::new(),
         }
     }
 }

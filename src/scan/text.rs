@@ -22,6 +22,9 @@ pub fn report(p: &Profile) -> String {
     if let Some(why) = &p.stopped {
         let _ = writeln!(out, "  scan stopped: {why}");
     }
+    for note in &p.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
     if !p.versions.is_empty() {
         let _ = writeln!(out, "\nVersions");
     }
