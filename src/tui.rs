@@ -120,6 +120,27 @@ impl Ui {
         }
     }
 
+    /// The wheel over a panel of the main view focuses that panel, then scrolls it.
+    pub fn wheel_at(&mut self, up: bool, column: u16, row: u16) {
+        if self.app.mode == Mode::Main {
+            let a = render::areas(self.app.area);
+            let at = ratatui::layout::Position::new(column, row);
+            let focus = if a.transcript.contains(at) {
+                Some(app::Focus::Transcript)
+            } else if a.timeline.contains(at) || a.detail.contains(at) {
+                Some(app::Focus::Timeline)
+            } else if a.diagnosis.contains(at) {
+                Some(app::Focus::Diagnosis)
+            } else {
+                None
+            };
+            if let Some(f) = focus {
+                self.app.focus = f;
+            }
+        }
+        self.wheel(up);
+    }
+
     /// The mouse wheel scrolls the focused panel or list, three rows a notch.
     pub fn wheel(&mut self, up: bool) {
         let cmd = if up { Command::Up } else { Command::Down };
@@ -188,6 +209,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             }
             let size = guard.terminal.size()?;
             ui.app.page = render::page_rows(size.into());
+            ui.app.area = size.into();
             ui.sync();
             guard.terminal.draw(|f| ui.draw(f))?;
         }
@@ -272,8 +294,8 @@ fn terminal_event(ui: &mut Ui, ev: Event) -> Option<Effect> {
         Event::Key(k) => Key::from_event(&k).and_then(|key| ui.key(key)),
         Event::Mouse(m) => {
             match m.kind {
-                MouseEventKind::ScrollUp => ui.wheel(true),
-                MouseEventKind::ScrollDown => ui.wheel(false),
+                MouseEventKind::ScrollUp => ui.wheel_at(true, m.column, m.row),
+                MouseEventKind::ScrollDown => ui.wheel_at(false, m.column, m.row),
                 _ => {}
             }
             None

@@ -229,3 +229,26 @@ fn read_only_replay_and_lab_only_keys() {
         Some(Effect::Scenario("tls12-only".into()))
     );
 }
+
+#[test]
+fn the_wheel_scrolls_the_panel_under_the_pointer() {
+    let mut u = ui("healthy");
+    u.app.area = ratatui::layout::Rect::new(0, 0, 200, 60);
+    let a = tlsdive::tui::render::areas(u.app.area);
+    assert_eq!(u.app.focus, Focus::Transcript);
+    // Over the timeline: it takes the focus and moves its selection up from the last row.
+    u.wheel_at(true, a.timeline.x + 2, a.timeline.y + 2);
+    assert_eq!(u.app.focus, Focus::Timeline);
+    assert!(u.app.timeline_row.is_some());
+    // Over the transcript: back there, scrolling up from the tail.
+    u.app.page = 5;
+    u.wheel_at(true, a.transcript.x + 2, a.transcript.y + 2);
+    assert_eq!(u.app.focus, Focus::Transcript);
+    assert!(u.app.transcript_top.is_some());
+    // Over the diagnosis.
+    u.wheel_at(false, a.diagnosis.x + 2, a.diagnosis.y + 1);
+    assert_eq!(u.app.focus, Focus::Diagnosis);
+    // Over the header: the focus stays.
+    u.wheel_at(false, 1, 0);
+    assert_eq!(u.app.focus, Focus::Diagnosis);
+}

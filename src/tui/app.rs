@@ -160,6 +160,8 @@ pub struct App {
     pub quit: bool,
     /// Rows of the last drawn panels, for paging.
     pub page: usize,
+    /// The last drawn screen, to find the panel under the mouse.
+    pub area: ratatui::layout::Rect,
 }
 
 impl Default for App {
@@ -197,6 +199,7 @@ impl App {
             now_us: 0,
             quit: false,
             page: 10,
+            area: ratatui::layout::Rect::default(),
         }
     }
 
