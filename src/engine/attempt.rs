@@ -110,10 +110,10 @@ async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Fai
             })?;
     let (found, candidates) = resolved.map_err(|e| match e {
         ResolveError::Dns { .. } => Failure::DnsFailed {
-            detail: e.to_string(),
+            detail: sanitize::escape_str(&e.to_string()),
         },
         ResolveError::NoAddresses(_) | ResolveError::NullMx { .. } => Failure::NoAddresses {
-            detail: e.to_string(),
+            detail: sanitize::escape_str(&e.to_string()),
         },
     })?;
     match found {

@@ -93,7 +93,11 @@ async fn resolve_domain(
             .answers()
             .iter()
             .filter_map(|r| match &r.data {
-                RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
+                // A DNS answer is network input: escape it before it is shown anywhere.
+                RData::MX(mx) => Some((
+                    mx.preference,
+                    crate::sanitize::escape_str(&mx.exchange.to_ascii()),
+                )),
                 _ => None,
             })
             .collect(),
