@@ -205,3 +205,30 @@ impl Profile {
         }
     }
 }
+
+impl GroupResult {
+    /// `X25519, secp256r1 (server's order)`, or what the server said when none was accepted.
+    pub fn words(&self) -> String {
+        let order = match self.server_order {
+            Some(true) => " (server's order)",
+            Some(false) => " (client's order)",
+            None => "",
+        };
+        if self.groups.is_empty() {
+            format!("none of ours ({}){order}", self.answer)
+        } else {
+            format!("{}{order}", self.groups.join(", "))
+        }
+    }
+}
+
+impl VersionResult {
+    /// `DHE prime: 1024 bits (weak: Logjam)` and whether it is weak, when measured.
+    pub fn dhe_words(&self) -> Option<(String, bool)> {
+        self.dhe_prime_bits.map(|bits| {
+            let weak = bits < 2048;
+            let note = if weak { " (weak: Logjam)" } else { "" };
+            (format!("DHE prime: {bits} bits{note}"), weak)
+        })
+    }
+}

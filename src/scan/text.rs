@@ -42,9 +42,8 @@ pub fn report(p: &Profile) -> String {
             for s in &v.cipher_suites {
                 let _ = writeln!(out, "             {s}");
             }
-            if let Some(bits) = v.dhe_prime_bits {
-                let weak = if bits < 2048 { " (weak: Logjam)" } else { "" };
-                let _ = writeln!(out, "           DHE prime: {bits} bits{weak}");
+            if let Some((words, _)) = v.dhe_words() {
+                let _ = writeln!(out, "           {words}");
             }
         }
     }
@@ -52,17 +51,7 @@ pub fn report(p: &Profile) -> String {
         let _ = writeln!(out, "\nGroups");
     }
     for g in &p.groups {
-        let order = match g.server_order {
-            Some(true) => " (server's order)",
-            Some(false) => " (client's order)",
-            None => "",
-        };
-        let list = if g.groups.is_empty() {
-            format!("none ({})", g.answer)
-        } else {
-            g.groups.join(", ")
-        };
-        let _ = writeln!(out, "  {:<8} {list}{order}", g.version);
+        let _ = writeln!(out, "  {:<8} {}", g.version, g.words());
     }
     let o = &p.overlap;
     let _ = writeln!(

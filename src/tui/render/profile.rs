@@ -171,16 +171,9 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
                 Span::styled(if ours { "  ✓" } else { "" }, t.good()),
             ]));
         }
-        if let Some(bits) = r.dhe_prime_bits {
-            let (words, style) = if bits < 2048 {
-                (
-                    format!("           DHE prime: {bits} bits (weak: Logjam)"),
-                    t.bad(),
-                )
-            } else {
-                (format!("           DHE prime: {bits} bits"), t.dim())
-            };
-            out.push(Line::styled(words, style));
+        if let Some((words, weak)) = r.dhe_words() {
+            let style = if weak { t.bad() } else { t.dim() };
+            out.push(Line::styled(format!("           {words}"), style));
         }
     }
     out.push(Line::styled("groups", t.title()));
@@ -200,19 +193,10 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         out.push(Line::styled(why, t.dim()));
     }
     for g in &p.groups {
-        let order = match g.server_order {
-            Some(true) => " (server's order)",
-            Some(false) => " (client's order)",
-            None => "",
-        };
-        let list = if g.groups.is_empty() {
-            format!("none of ours ({})", g.answer)
-        } else {
-            g.groups.join(", ")
-        };
         out.push(Line::raw(format!(
-            "  {:<8}  {list}{order}",
-            version_words(&g.version)
+            "  {:<8}  {}",
+            version_words(&g.version),
+            g.words()
         )));
     }
     let o = &p.overlap;
