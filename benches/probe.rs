@@ -35,7 +35,7 @@ fn probe(c: &mut Criterion) {
             .expect("lab server");
         let mut plan = Plan::new(Target::Ip(server.addr.ip()));
         plan.port = server.addr.port();
-        plan.tls.ca_file = Some(ca.clone());
+        plan.tls.trust = tlsdive::plan::Trust::from_pem("the lab CA", &pki.ca_pem());
         group.bench_function(scenario.name(), |b| {
             b.iter(|| {
                 let events = rt.block_on(tlsdive::engine::probe(plan.clone()));

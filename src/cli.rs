@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::plan::{Family, Plan, Sni, TlsMode, TlsVersion};
+use crate::plan::{ClientIdentity, Family, Plan, Sni, TlsMode, TlsVersion, Trust, check};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -90,8 +90,8 @@ pub struct ConnArgs {
     /// DNS server to ask (IP:PORT).
     #[arg(long, value_name = "IP:PORT")]
     pub resolver: Option<SocketAddr>,
-    /// SNI name to send (default: the host name, none for an IP address; a probe
-    /// also verifies the certificate against it).
+    /// SNI name to send (default: the host name, none for an IP address). The certificate
+    /// is still verified against the host a sender would check (see --verify-name).
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
     pub sni: Option<String>,
     /// Send no SNI.
@@ -124,14 +124,15 @@ impl ConnArgs {
         plan.source = self.source;
         plan.resolver = self.resolver;
         if let Some(e) = &self.ehlo {
-            plan.ehlo = e.clone();
+            plan.ehlo = check::ehlo(e)?;
         }
         plan.tls.sni = match (&self.sni, self.no_sni) {
-            (Some(n), _) => Sni::Name(n.clone()),
+            (Some(n), _) => Sni::Name(check::host_name("--sni", n).map_err(empty_sni)?),
             (None, true) => Sni::Off,
             (None, false) => Sni::Auto,
         };
         plan.timeouts.connect = self.connect_timeout;
+        check::check(&plan)?;
         Ok(plan)
     }
 }
@@ -223,6 +224,10 @@ pub struct ProbeOptions {
     /// Trust only the CA certificates in this PEM file.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Verify the certificate against NAME instead of the host a sender would check
+    /// (the MX host, or the [host] given).
+    #[arg(long, value_name = "NAME")]
+    pub verify_name: Option<String>,
     /// Complete the handshake despite a bad certificate (the verdict is still reported).
     #[arg(long)]
     pub no_verify: bool,
@@ -289,6 +294,10 @@ pub enum PlanError {
     #[error("{0}")]
     Target(#[from] crate::target::TargetError),
     #[error("{0}")]
+    Check(#[from] check::CheckError),
+    #[error("{0}")]
+    File(#[from] crate::files::FileError),
+    #[error("{0}")]
     Tls(#[from] crate::engine::tls::TlsConfigError),
 }
 
@@ -304,13 +313,31 @@ impl ProbeArgs {
         plan.tls.cipher_suites = o.ciphers.clone();
         plan.tls.groups = o.groups.clone();
         plan.tls.verify = !o.no_verify;
-        plan.tls.ca_file = o.ca_file.clone();
-        plan.tls.client_cert = o.cert.clone();
-        plan.tls.client_key = o.key.clone();
+        if let Some(n) = &o.verify_name {
+            plan.tls.verify_name = Some(check::host_name("--verify-name", n)?);
+        }
+        if let Some(path) = &o.ca_file {
+            plan.tls.trust = Trust::from_file("--ca-file", path)?;
+        }
+        if let (Some(cert), Some(key)) = (&o.cert, &o.key) {
+            plan.tls.client = Some(ClientIdentity::from_files(cert, key)?);
+        }
         plan.tls.keylog = o.keylog.clone();
         plan.timeouts.reply = o.timeout;
+        check::check(&plan)?;
         crate::engine::tls::check(&plan.tls)?;
         Ok(plan)
+    }
+}
+
+/// `--sni=` names the flag and the way to send none.
+fn empty_sni(e: check::CheckError) -> check::CheckError {
+    match e {
+        check::CheckError::Empty { what, .. } => check::CheckError::Empty {
+            what,
+            hint: "give a name, or use --no-sni to send none",
+        },
+        e => e,
     }
 }
 

@@ -519,10 +519,18 @@ fn cert_steps(a: &Attempt, p: Option<&CertProblem>) -> Vec<NextStep> {
     let verify_on = a.plan.as_ref().is_some_and(|p| p.tls.verify);
     let mut v = Vec::new();
     match p {
-        Some(CertProblem::NameMismatch { names, .. }) => {
-            if let Some(n) = names.first() {
-                v.push(step(format!("retry with SNI {n} to see whether the server has a certificate for the right name"), Some(Retry::Sni(n.clone()))));
+        Some(CertProblem::NameMismatch { looked_for, names }) => {
+            // The certificate must be valid for the name a sender checks; another SNI can only
+            // show whether the server has such a certificate and picks it by SNI.
+            let sent = evidence::Facts::of(a).client_hello().and_then(|ch| ch.sni.clone());
+            // SNI carries host names only (RFC 6066 §3).
+            if sent.as_deref() != Some(looked_for.as_str())
+                && looked_for.parse::<std::net::IpAddr>().is_err()
+            {
+                v.push(step(format!("retry with SNI {looked_for} to see whether the server has a certificate for that name and picks it by SNI"), Some(Retry::Sni(looked_for.clone()))));
             }
+            let has = if names.is_empty() { "no DNS names".to_string() } else { names.join(", ") };
+            v.push(step(format!("the certificate must name {looked_for} (it names {has}): add it to the certificate, or fix the MX record if it points at the wrong host"), None));
         }
         Some(CertProblem::ChainIncomplete { .. }) => v.push(step("the server must send its intermediate certificate(s) after its own: fix the server's chain file", None)),
         Some(CertProblem::Expired { .. }) => v.push(step("renew the certificate on the server (check the renewal job and that the service was reloaded)", None)),

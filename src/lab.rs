@@ -143,8 +143,8 @@ pub async fn serve_all(pki: &Arc<Pki>, base_port: Option<u16>) -> Result<Vec<Lab
 }
 
 /// The plan a newcomer would use against a lab server: its address, STARTTLS or implicit TLS
-/// as the scenario needs, the lab CA in `ca` as the only trust anchor, short reply timeouts.
-pub fn plan_for(scenario: Scenario, addr: SocketAddr, ca: &std::path::Path) -> crate::plan::Plan {
+/// as the scenario needs, the lab CA (`ca_pem`) as the only trust anchor, short reply timeouts.
+pub fn plan_for(scenario: Scenario, addr: SocketAddr, ca_pem: &str) -> crate::plan::Plan {
     let mut plan = crate::plan::Plan::new(crate::plan::Target::Ip(addr.ip()));
     plan.port = addr.port();
     plan.mode = if scenario.implicit_tls() {
@@ -152,7 +152,7 @@ pub fn plan_for(scenario: Scenario, addr: SocketAddr, ca: &std::path::Path) -> c
     } else {
         crate::plan::TlsMode::Starttls
     };
-    plan.tls.ca_file = Some(ca.to_path_buf());
+    plan.tls.trust = crate::plan::Trust::from_pem("the lab CA", ca_pem);
     plan.timeouts.reply = std::time::Duration::from_secs(3);
     plan
 }

@@ -31,7 +31,7 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
             scenario.describe(),
             scenario.expected_cause()
         );
-        let plan = lab::plan_for(scenario, server.addr, &args.ca_out);
+        let plan = lab::plan_for(scenario, server.addr, &pki.ca_pem());
         let session = crate::probe(plan, None).await?;
         crate::print_report(&session, args.json)?;
         return Ok(session

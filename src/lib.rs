@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diagnose;
 pub mod engine;
 pub mod event;
+pub mod files;
 pub mod lab;
 pub mod plan;
 pub mod recording;

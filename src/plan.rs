@@ -8,6 +8,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub mod check;
+mod trust;
+
+pub use check::CheckError;
+pub use trust::{ClientIdentity, Trust};
+
 /// What to connect to, as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
@@ -92,9 +98,19 @@ pub struct TlsOptions {
     pub sni: Sni,
     /// Strict verification; when false the handshake completes and the verdict is still shown.
     pub verify: bool,
-    pub ca_file: Option<PathBuf>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
+    /// The name the certificate must be valid for. `None`: the one a sender checks (the MX
+    /// host, or the `[host]`), whatever SNI is sent: an SNI experiment can show another
+    /// certificate, never turn a wrong-name certificate into a success.
+    #[serde(default)]
+    pub verify_name: Option<String>,
+    /// The trust anchors, carried as certificates (never a local path).
+    #[serde(default)]
+    pub trust: Trust,
+    /// The client certificate to offer; its private key is never serialised.
+    #[serde(default)]
+    pub client: Option<ClientIdentity>,
+    /// Where to append TLS secrets. A local path: kept out of recordings and reports.
+    #[serde(skip)]
     pub keylog: Option<PathBuf>,
 }
 

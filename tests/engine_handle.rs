@@ -213,7 +213,9 @@ async fn ipv6_loopback_works_end_to_end() {
         panic!("cannot listen on [::1]: this machine has no IPv6 loopback");
     };
     let mut plan = plan_for(srv.addr, false);
+    // The lab certificate names 127.0.0.1 and localhost, not ::1: check it against localhost.
     plan.tls.sni = tlsdive::plan::Sni::Name("localhost".into());
+    plan.tls.verify_name = Some("localhost".into());
     let (a, d) = common::run(plan).await;
     assert_eq!(d.cause, "ok", "{d:?}");
     assert!(a.peer.is_some_and(|p| p.is_ipv6()));

@@ -76,7 +76,7 @@ fn plan(domain: &str, dns: SocketAddr, port: u16) -> Plan {
     p.resolver = Some(dns);
     p.port = port;
     p.family = tlsdive::plan::Family::V4;
-    p.tls.ca_file = Some(fixture().ca.clone());
+    p.tls.trust = tlsdive::plan::Trust::from_pem("the lab CA", &fixture().pki.ca_pem());
     p
 }
 

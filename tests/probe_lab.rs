@@ -207,10 +207,20 @@ async fn certificate_problems_are_shown_even_when_verification_fails() {
     assert_eq!(d.cause, "cert-name-mismatch");
     assert!(d.summary.contains("looked for 127.0.0.1"), "{}", d.summary);
     assert!(d.summary.contains("wrong.example.net"), "{}", d.summary);
+    // Sending the certificate's own name as SNI could never make it valid for 127.0.0.1.
+    assert!(
+        !d.next_steps
+            .iter()
+            .any(|s| matches!(&s.retry, Some(Retry::Sni(_)))),
+        "{:?}",
+        d.next_steps
+    );
     assert!(
         d.next_steps
             .iter()
-            .any(|s| s.retry == Some(Retry::Sni("wrong.example.net".into())))
+            .any(|s| s.text.contains("must name 127.0.0.1")),
+        "{:?}",
+        d.next_steps
     );
     assert!(
         a.certificates[0]
@@ -231,7 +241,10 @@ async fn no_verify_completes_the_handshake_and_still_reports_the_verdict() {
 
 #[tokio::test]
 async fn untrusted_and_incomplete_chains_without_the_lab_ca() {
-    let (_, d) = probe(Scenario::Healthy, |p| p.tls.ca_file = None).await;
+    let (_, d) = probe(Scenario::Healthy, |p| {
+        p.tls.trust = tlsdive::plan::Trust::System
+    })
+    .await;
     assert!(
         matches!(d.cause, "cert-untrusted" | "cert-chain-incomplete"),
         "system roots do not know the lab CA: {d:?}"
@@ -252,8 +265,10 @@ async fn client_certificate_required_then_supplied() {
     );
     let f = fixture();
     let (_, d) = probe(Scenario::ClientCertRequired, |p| {
-        p.tls.client_cert = Some(f.client_cert.clone());
-        p.tls.client_key = Some(f.client_key.clone());
+        p.tls.client = Some(
+            tlsdive::plan::ClientIdentity::from_files(&f.client_cert, &f.client_key)
+                .expect("client identity"),
+        );
     })
     .await;
     assert_eq!(d.cause, "ok", "{d:?}");
@@ -321,7 +336,7 @@ async fn implicit_tls_reads_the_banner_over_tls() {
 }
 
 #[tokio::test]
-async fn sni_is_sent_when_asked_and_verified_against() {
+async fn sni_is_sent_when_asked_but_the_sender_name_is_verified() {
     let (a, d) = probe(Scenario::Healthy, |p| {
         p.tls.sni = Sni::Name("localhost".into())
     })
@@ -332,8 +347,40 @@ async fn sni_is_sent_when_asked_and_verified_against() {
         _ => None,
     });
     assert_eq!(sni.as_deref(), Some("localhost"));
+    let verdict = a.verdict.unwrap();
+    assert_eq!(verdict.name_checked.as_deref(), Some("127.0.0.1"));
+    assert!(
+        verdict.detail.contains("SNI sent: localhost"),
+        "{}",
+        verdict.detail
+    );
+}
+
+/// `[localhost]:PORT --sni wrong.example.net` against a server whose certificate is for
+/// wrong.example.net: a sender checks "localhost", so this is a name mismatch, not "ok".
+#[tokio::test]
+async fn an_sni_experiment_never_turns_a_wrong_name_into_a_success() {
+    let srv = common::server(Scenario::WrongNameCert).await;
+    let mut plan = common::plan_for(srv.addr, false);
+    plan.target = tlsdive::plan::Target::Host("localhost".into());
+    plan.address = Some(srv.addr);
+    plan.address_host = Some("localhost".into());
+    plan.tls.sni = Sni::Name("wrong.example.net".into());
+    let (a, d) = common::run(plan.clone()).await;
+    assert_eq!(d.cause, "cert-name-mismatch", "{d:?}");
+    assert!(d.summary.contains("looked for localhost"), "{}", d.summary);
+    assert!(
+        d.summary.contains("SNI sent: wrong.example.net"),
+        "{}",
+        d.summary
+    );
+    assert!(!a.verdict.unwrap().ok);
+    // Asking for that name explicitly is a different question, and says so.
+    plan.tls.verify_name = Some("wrong.example.net".into());
+    let (a, d) = common::run(plan).await;
+    assert_eq!(d.cause, "ok", "{d:?}");
     assert_eq!(
         a.verdict.unwrap().name_checked.as_deref(),
-        Some("localhost")
+        Some("wrong.example.net")
     );
 }

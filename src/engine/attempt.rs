@@ -45,6 +45,10 @@ pub async fn run(plan: Plan, em: Emitter, stepper: Arc<Stepper>) {
 
 async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Failure> {
     em.start_phase(Phase::Resolve);
+    // The front ends check plans; this guard keeps a hand-edited recording's plan off the wire.
+    crate::plan::check::check(plan).map_err(|e| Failure::Config {
+        detail: e.to_string(),
+    })?;
     let candidates = resolve_target(plan, em).await?;
     em.start_phase(Phase::Connect);
     let (tcp, cand) = connect_any(plan, em, &candidates).await?;
@@ -207,18 +211,28 @@ fn io_failure(e: io::Error) -> Failure {
     }
 }
 
-/// The name to verify the certificate against and, unless SNI is off, to send as SNI.
-fn server_name(plan: &Plan, cand: &Candidate) -> Result<ServerName<'static>, Failure> {
-    let name = match &plan.tls.sni {
+/// The names of a handshake: the one sent as SNI (unless SNI is off) and the one the
+/// certificate is verified against. The second is what a sending MTA checks (the MX host or
+/// the `[host]`), or `--verify-name`; never silently the SNI under test.
+fn server_names(
+    plan: &Plan,
+    cand: &Candidate,
+) -> Result<(ServerName<'static>, ServerName<'static>), Failure> {
+    let host = cand
+        .host
+        .clone()
+        .unwrap_or_else(|| cand.addr.ip().to_string());
+    let sni = match &plan.tls.sni {
         Sni::Name(n) => n.clone(),
-        _ => cand
-            .host
-            .clone()
-            .unwrap_or_else(|| cand.addr.ip().to_string()),
+        _ => host.clone(),
     };
-    ServerName::try_from(name.clone()).map_err(|_| Failure::Config {
-        detail: format!("{name} is not a valid server name"),
-    })
+    let verify = plan.tls.verify_name.clone().unwrap_or(host);
+    let parse = |name: String| {
+        ServerName::try_from(name.clone()).map_err(|_| Failure::Config {
+            detail: format!("{} is not a valid server name", sanitize::escape_str(&name)),
+        })
+    };
+    Ok((parse(sni)?, parse(verify)?))
 }
 
 async fn handshake(
@@ -231,12 +245,20 @@ async fn handshake(
     let config_err = |detail: String| Failure::Config { detail };
     let roots = tls::roots(&plan.tls).map_err(|e| config_err(e.to_string()))?;
     let provider = Arc::new(tls::provider(&plan.tls).map_err(|e| config_err(e.to_string()))?);
+    let (name, verify_name) = server_names(plan, cand)?;
     let verifier = Arc::new(
-        CapturingVerifier::new(roots, provider, plan.tls.verify, em.clone()).map_err(config_err)?,
+        CapturingVerifier::new(
+            roots,
+            provider,
+            plan.tls.verify,
+            verify_name,
+            !matches!(plan.tls.sni, Sni::Off),
+            em.clone(),
+        )
+        .map_err(config_err)?,
     );
     let config =
         tls::client_config(&plan.tls, verifier, em).map_err(|e| config_err(e.to_string()))?;
-    let name = server_name(plan, cand)?;
     em.start_phase(Phase::TlsHandshake);
     stepper.gate("ClientHello", em).await;
     let activity = Activity::new();

@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use rustls::client::ResolvesClientCert;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
 use rustls::{ClientConfig, RootCertStore, SignatureScheme, sign::CertifiedKey};
 
 use crate::engine::Emitter;
 use crate::engine::verify::CapturingVerifier;
 use crate::event::EventKind;
+use crate::files::io_words;
 use crate::plan::{TlsOptions, TlsVersion};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +24,8 @@ pub enum TlsConfigError {
     UnknownSuite { name: String, valid: String },
     #[error("unknown group {name}; this client can offer: {valid}")]
     UnknownGroup { name: String, valid: String },
-    #[error("cannot read {what} {path}: {detail}")]
-    File {
+    #[error("cannot write {what} {path}: {detail}")]
+    Write {
         what: &'static str,
         path: PathBuf,
         detail: String,
@@ -102,13 +102,14 @@ pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {
     Ok(p)
 }
 
-/// Validate names and files early (for the CLI), without building anything else.
+/// Validate names, the client key pair and the key log early (for the CLI and the TUI's
+/// plan edits), without building anything else.
 pub fn check(opts: &TlsOptions) -> Result<(), TlsConfigError> {
-    provider(opts)?;
-    if let Some(ca) = &opts.ca_file {
-        read_roots(ca)?;
+    let provider = provider(opts)?;
+    certified_key(opts, &provider)?;
+    if let Some(path) = &opts.keylog {
+        KeyLogTo::open(path)?;
     }
-    client_cert(opts)?;
     Ok(())
 }
 
@@ -140,35 +141,42 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let resolver = Arc::new(ClientCertResolver {
-        key: client_cert(opts)?
-            .map(|(chain, key)| {
-                CertifiedKey::from_der(chain, key, &provider)
-                    .map(Arc::new)
-                    .map_err(|e| {
-                        TlsConfigError::Invalid(format!(
-                            "--cert and --key do not form a usable pair: {e}"
-                        ))
-                    })
-            })
-            .transpose()?,
+        key: certified_key(opts, &provider)?,
         emitter: Mutex::new(emitter.clone()),
     });
     let mut config = builder.with_client_cert_resolver(resolver);
     config.enable_sni = !matches!(opts.sni, crate::plan::Sni::Off);
     config.resumption = rustls::client::Resumption::disabled();
     if let Some(path) = &opts.keylog {
-        config.key_log = Arc::new(KeyLogTo::open(path)?);
+        let mut log = KeyLogTo::open(path)?;
+        log.emitter = Some(Mutex::new(emitter.clone()));
+        config.key_log = Arc::new(log);
     } else if std::env::var_os("SSLKEYLOGFILE").is_some() {
         config.key_log = Arc::new(rustls::KeyLogFile::new());
     }
     Ok(config)
 }
 
-/// The roots to trust: `--ca-file` alone when given, else the system's store, else the
-/// Mozilla roots compiled in.
+/// The roots to trust: the plan's anchors (from `--ca-file`) alone when given, else the
+/// system's store, else the Mozilla roots compiled in.
 pub fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsConfigError> {
-    if let Some(path) = &opts.ca_file {
-        return read_roots(path);
+    if let Some(anchors) = opts.trust.anchors() {
+        let mut store = RootCertStore::empty();
+        for cert in anchors {
+            store.add(cert).map_err(|e| {
+                TlsConfigError::Invalid(format!(
+                    "a certificate from {} is not usable as a trust anchor: {e}",
+                    opts.trust.describe()
+                ))
+            })?;
+        }
+        if store.is_empty() {
+            return Err(TlsConfigError::Invalid(format!(
+                "no usable trust anchor in {}",
+                opts.trust.describe()
+            )));
+        }
+        return Ok(store);
     }
     let mut store = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
@@ -181,70 +189,30 @@ pub fn roots(opts: &TlsOptions) -> Result<RootCertStore, TlsConfigError> {
     Ok(store)
 }
 
-fn read_roots(path: &Path) -> Result<RootCertStore, TlsConfigError> {
-    let certs = read_certs("--ca-file", path)?;
-    let mut store = RootCertStore::empty();
-    for cert in certs {
-        store.add(cert).map_err(|e| TlsConfigError::File {
-            what: "--ca-file",
-            path: path.to_path_buf(),
-            detail: format!("a certificate is not usable as a trust anchor: {e}"),
-        })?;
-    }
-    Ok(store)
-}
-
-fn read_certs(
-    what: &'static str,
-    path: &Path,
-) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
-    let err = |detail: String| TlsConfigError::File {
-        what,
-        path: path.to_path_buf(),
-        detail,
+/// The client certificate and key as rustls will use them, checked to belong together.
+fn certified_key(
+    opts: &TlsOptions,
+    provider: &CryptoProvider,
+) -> Result<Option<Arc<CertifiedKey>>, TlsConfigError> {
+    let Some(id) = &opts.client else {
+        return Ok(None);
     };
-    let bytes = fs::read(path).map_err(|e| err(io_words(&e)))?;
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<_, _>>()
-        .map_err(|e| err(format!("not valid PEM: {e}")))?;
-    if certs.is_empty() {
-        return Err(err("no PEM CERTIFICATE block in it".into()));
-    }
-    Ok(certs)
-}
-
-type ClientCert = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
-
-fn client_cert(opts: &TlsOptions) -> Result<Option<ClientCert>, TlsConfigError> {
-    match (&opts.client_cert, &opts.client_key) {
-        (None, None) => Ok(None),
-        (Some(_), None) | (None, Some(_)) => Err(TlsConfigError::Invalid(
-            "--cert and --key go together: give both".into(),
-        )),
-        (Some(cert), Some(key)) => {
-            let chain = read_certs("--cert", cert)?;
-            let bytes = fs::read(key).map_err(|e| TlsConfigError::File {
-                what: "--key",
-                path: key.clone(),
-                detail: io_words(&e),
-            })?;
-            let key_der =
-                PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| TlsConfigError::File {
-                    what: "--key",
-                    path: key.clone(),
-                    detail: format!("no usable PEM private key in it: {e}"),
-                })?;
-            Ok(Some((chain, key_der)))
-        }
-    }
-}
-
-fn io_words(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
+    let key = id.key_der().ok_or_else(|| {
+        TlsConfigError::Invalid(format!(
+            "the client certificate from {} has no private key here (recordings never hold it): give --cert and --key",
+            id.from
+        ))
+    })?;
+    let certified = CertifiedKey::from_der(id.chain_der(), key, provider).map_err(|e| {
+        TlsConfigError::Invalid(match e {
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => format!(
+                "--key is not the private key of the certificate in --cert ({})",
+                id.from
+            ),
+            e => format!("--cert and --key do not form a usable pair: {e}"),
+        })
+    })?;
+    Ok(Some(Arc::new(certified)))
 }
 
 /// Offers the configured client certificate, and reports that the server asked for one.
@@ -285,9 +253,14 @@ impl ResolvesClientCert for ClientCertResolver {
     }
 }
 
-/// `--keylog FILE`: NSS key log lines appended to FILE.
+/// `--keylog FILE`: NSS key log lines appended to FILE. A failed write is reported once as a
+/// note (a full disk must not leave the engineer thinking the secrets are there).
 #[derive(Debug)]
-struct KeyLogTo(Mutex<fs::File>);
+struct KeyLogTo {
+    file: Mutex<fs::File>,
+    emitter: Option<Mutex<Emitter>>,
+    warned: std::sync::atomic::AtomicBool,
+}
 
 impl KeyLogTo {
     fn open(path: &Path) -> Result<KeyLogTo, TlsConfigError> {
@@ -295,8 +268,12 @@ impl KeyLogTo {
             .create(true)
             .append(true)
             .open(path)
-            .map(|f| KeyLogTo(Mutex::new(f)))
-            .map_err(|e| TlsConfigError::File {
+            .map(|f| KeyLogTo {
+                file: Mutex::new(f),
+                emitter: None,
+                warned: Default::default(),
+            })
+            .map_err(|e| TlsConfigError::Write {
                 what: "--keylog",
                 path: path.to_path_buf(),
                 detail: io_words(&e),
@@ -307,8 +284,18 @@ impl KeyLogTo {
 impl rustls::KeyLog for KeyLogTo {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        if let Ok(mut f) = self.0.lock() {
-            let _ = writeln!(f, "{label} {} {}", hex(client_random), hex(secret));
+        let written = match self.file.lock() {
+            Ok(mut f) => writeln!(f, "{label} {} {}", hex(client_random), hex(secret))
+                .and_then(|_| f.flush()),
+            Err(_) => return,
+        };
+        if let Err(e) = written
+            && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+            && let Some(Ok(em)) = self.emitter.as_ref().map(|m| m.lock())
+        {
+            em.emit(EventKind::Note {
+                text: format!("could not write the key log (--keylog): {}", io_words(&e)),
+            });
         }
     }
 }
@@ -358,34 +345,34 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_and_malformed_pem_name_the_file() {
+    fn a_key_of_another_certificate_is_refused_before_connecting() {
+        let pki = crate::lab::Pki::generate().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("missing.pem");
+        let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&c, pki.client_cert_pem()).unwrap();
+        std::fs::write(&k, pki.server.key_pem()).unwrap();
         let opts = TlsOptions {
-            ca_file: Some(missing.clone()),
+            client: Some(crate::plan::ClientIdentity::from_files(&c, &k).unwrap()),
             ..TlsOptions::default()
         };
         let e = check(&opts).unwrap_err().to_string();
-        assert_eq!(
-            e,
-            format!("cannot read --ca-file {}: no such file", missing.display())
-        );
-        let junk = dir.path().join("junk.pem");
-        fs::write(&junk, "hello, not a certificate\n").unwrap();
+        assert!(e.contains("--key is not the private key"), "{e}");
+        std::fs::write(&k, pki.client_key_pem()).unwrap();
         let opts = TlsOptions {
-            ca_file: Some(junk.clone()),
+            client: Some(crate::plan::ClientIdentity::from_files(&c, &k).unwrap()),
+            ..TlsOptions::default()
+        };
+        check(&opts).unwrap();
+    }
+
+    #[test]
+    fn an_unwritable_keylog_says_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = TlsOptions {
+            keylog: Some(dir.path().join("no/such/dir/keys.log")),
             ..TlsOptions::default()
         };
         let e = check(&opts).unwrap_err().to_string();
-        assert!(
-            e.contains("junk.pem") && e.contains("no PEM CERTIFICATE"),
-            "{e}"
-        );
-        let opts = TlsOptions {
-            client_cert: Some(junk.clone()),
-            client_key: Some(junk),
-            ..TlsOptions::default()
-        };
-        assert!(check(&opts).is_err());
+        assert!(e.starts_with("cannot write --keylog "), "{e}");
     }
 }

@@ -18,6 +18,9 @@ use crate::event::EventKind;
 pub struct CapturingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     strict: bool,
+    /// The name a sender would check; rustls hands us the SNI, which may differ.
+    verify_name: ServerName<'static>,
+    sni_sent: bool,
     emitter: Emitter,
 }
 
@@ -26,6 +29,8 @@ impl CapturingVerifier {
         roots: RootCertStore,
         provider: Arc<CryptoProvider>,
         strict: bool,
+        verify_name: ServerName<'static>,
+        sni_sent: bool,
         emitter: Emitter,
     ) -> Result<CapturingVerifier, String> {
         let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
@@ -34,6 +39,8 @@ impl CapturingVerifier {
         Ok(CapturingVerifier {
             inner,
             strict,
+            verify_name,
+            sni_sent,
             emitter,
         })
     }
@@ -44,10 +51,18 @@ impl ServerCertVerifier for CapturingVerifier {
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
+        sni: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        let server_name = &self.verify_name;
+        // Say which SNI was sent when it is not the name checked, so an SNI experiment reads
+        // as what it is: another certificate, checked against the sender's name.
+        let sni_note = match (&self.sni_sent, sni.to_str()) {
+            (true, s) if s != server_name.to_str() => format!(" (SNI sent: {s})"),
+            (false, _) => " (no SNI sent)".to_string(),
+            _ => String::new(),
+        };
         let chain: Vec<CertInfo> = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| cert::describe(c))
@@ -63,11 +78,15 @@ impl ServerCertVerifier for CapturingVerifier {
         let verdict = match &result {
             Ok(_) => CertVerdict {
                 ok: true,
-                detail: format!("valid for {name}, issued by a trusted root"),
+                detail: format!("valid for {name}{sni_note}, issued by a trusted root"),
                 name_checked: Some(name),
                 problem: None,
             },
-            Err(e) => verdict_for(e, &chain, &name),
+            Err(e) => {
+                let mut v = verdict_for(e, &chain, &name);
+                v.detail.push_str(&sni_note);
+                v
+            }
         };
         self.emitter
             .emit(EventKind::CertificatesReceived { chain, verdict });

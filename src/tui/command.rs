@@ -9,7 +9,7 @@ use super::app::{App, EditKind, Editor, Mode, PickItem, Picker, PickerKind};
 use super::derived::Derived;
 use super::scans::{self, ScanJob, ScanKind};
 use crate::diagnose::Retry;
-use crate::plan::{Plan, Sni, TlsMode};
+use crate::plan::{Plan, Sni, TlsMode, check};
 use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
@@ -123,7 +123,9 @@ pub fn apply_edit(plan: &Plan, edit: &PlanEdit) -> Result<Plan, String> {
     match edit {
         PlanEdit::Suites(s) => p.tls.cipher_suites = s.clone(),
         PlanEdit::Groups(g) => p.tls.groups = g.clone(),
-        PlanEdit::Sni(Sni::Name(n)) => p.tls.sni = Sni::Name(check_name(n, "SNI")?),
+        PlanEdit::Sni(Sni::Name(n)) => {
+            p.tls.sni = Sni::Name(check::host_name("SNI", n).map_err(|e| e.to_string())?)
+        }
         PlanEdit::Sni(s) => p.tls.sni = s.clone(),
         PlanEdit::ToggleSniOff => {
             p.tls.sni = match p.tls.sni {
@@ -132,7 +134,7 @@ pub fn apply_edit(plan: &Plan, edit: &PlanEdit) -> Result<Plan, String> {
             }
         }
         PlanEdit::ToggleVerify => p.tls.verify = !p.tls.verify,
-        PlanEdit::Ehlo(e) => p.ehlo = check_ehlo(e)?,
+        PlanEdit::Ehlo(e) => p.ehlo = check::ehlo(e).map_err(|e| e.to_string())?,
         PlanEdit::Pin(pin) => {
             p.address = pin.as_ref().map(|(a, _)| *a);
             p.address_host = pin.as_ref().and_then(|(_, h)| h.clone());
@@ -153,32 +155,9 @@ pub fn apply_edit(plan: &Plan, edit: &PlanEdit) -> Result<Plan, String> {
         },
         _ => {}
     }
+    check::check(&p).map_err(|e| e.to_string())?;
     crate::engine::tls::check(&p.tls).map_err(|e| e.to_string())?;
     Ok(p)
-}
-
-/// A DNS name for SNI: letters, digits, `-` and `.`, not an address (RFC 6066 §3).
-fn check_name(n: &str, what: &str) -> Result<String, String> {
-    let n = n.trim().trim_end_matches('.');
-    let ok = !n.is_empty()
-        && n.len() <= 253
-        && n.parse::<IpAddr>().is_err()
-        && n.split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    if ok {
-        Ok(n.to_ascii_lowercase())
-    } else {
-        Err(format!("{what} {n:?} is not a host name"))
-    }
-}
-
-/// An EHLO argument: a domain or an address literal like `[192.0.2.1]` (RFC 5321 §4.1.1.1).
-fn check_ehlo(e: &str) -> Result<String, String> {
-    let e = e.trim();
-    if e.starts_with('[') && e.ends_with(']') && e.len() > 2 {
-        return Ok(e.to_string());
-    }
-    check_name(e, "EHLO name").map(|_| e.to_string())
 }
 
 /// The command that carries out a diagnosis' suggested retry, for "press 2 to ...".
@@ -720,8 +699,9 @@ mod tests {
         let err = |e: PlanEdit| apply_edit(&b, &e).unwrap_err();
         assert!(err(PlanEdit::Sni(Sni::Name("192.0.2.1".into()))).contains("not a host name"));
         assert!(err(PlanEdit::Sni(Sni::Name("a..b".into()))).contains("not a host name"));
-        assert!(err(PlanEdit::Ehlo("".into())).contains("not a host name"));
-        assert!(err(PlanEdit::Ehlo("has space".into())).contains("not a host name"));
+        assert!(err(PlanEdit::Ehlo("".into())).contains("is empty"));
+        assert!(err(PlanEdit::Ehlo("has space".into())).contains("not an EHLO argument"));
+        assert!(err(PlanEdit::Ehlo("x\r\nMAIL FROM:<a@b>".into())).contains("control character"));
         assert!(err(PlanEdit::Groups(vec!["ffdhe2048".into()])).contains("unknown group"));
     }
 

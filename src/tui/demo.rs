@@ -1,7 +1,6 @@
-//! `tlsdive demo`: every lab scenario served in-process on loopback with a fresh PKI, the
-//! lab CA in a temporary file, and the plan a newcomer would type for each scenario.
+//! `tlsdive demo`: every lab scenario served in-process on loopback with a fresh PKI, and the
+//! plan a newcomer would type for each scenario (trusting the lab CA, carried in the plan).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::lab::{self, LabError, LabServer, Pki};
@@ -9,28 +8,24 @@ use crate::plan::Plan;
 
 pub struct Demo {
     servers: Vec<LabServer>,
-    pub ca: PathBuf,
+    /// The lab CA, PEM.
+    pub ca_pem: String,
 }
 
 impl Demo {
-    /// Start every scenario on 127.0.0.1 and write the CA where the plans can read it.
+    /// Start every scenario on 127.0.0.1.
     pub async fn start() -> Result<Demo, LabError> {
         let pki = Arc::new(Pki::generate()?);
-        let ca = std::env::temp_dir().join(format!("tlsdive-demo-{}-ca.pem", std::process::id()));
-        std::fs::write(&ca, pki.ca_pem())?;
         let servers = lab::serve_all(&pki, None).await?;
-        Ok(Demo { servers, ca })
+        Ok(Demo {
+            servers,
+            ca_pem: pki.ca_pem(),
+        })
     }
 
     /// The plan for the scenario called `name`, aimed at its server.
     pub fn plan(&self, name: &str) -> Option<Plan> {
         let s = self.servers.iter().find(|s| s.scenario.name() == name)?;
-        Some(lab::plan_for(s.scenario, s.addr, &self.ca))
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.ca);
+        Some(lab::plan_for(s.scenario, s.addr, &self.ca_pem))
     }
 }

@@ -58,7 +58,7 @@ pub fn plan_for(addr: SocketAddr, implicit: bool) -> Plan {
         TlsMode::Starttls
     };
     plan.ehlo = "probe.tlsdive.test".into();
-    plan.tls.ca_file = Some(fixture().ca.clone());
+    plan.tls.trust = tlsdive::plan::Trust::from_pem("the lab CA", &fixture().pki.ca_pem());
     plan.timeouts.connect = Duration::from_secs(5);
     plan.timeouts.reply = Duration::from_secs(5);
     plan
