@@ -1,6 +1,7 @@
 //! `tlsdive lab`: start the lab's servers on loopback, say what each one does wrong, and
 //! serve until interrupted — or, with `--probe`, probe one scenario and print its report.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -42,30 +43,38 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
     let servers = lab::serve_all(&pki, args.base_port)
         .await
         .context("cannot start the lab servers")?;
-    println!(
+    // Written, not `println!`ed: `tlsdive lab | head` must not panic on a closed pipe.
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "tlsdive lab: {} servers on 127.0.0.1; CA certificate in {}",
         servers.len(),
         args.ca_out.display()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "probe one with: tlsdive probe 127.0.0.1:PORT --ca-file {}",
         args.ca_out.display()
-    );
-    println!();
-    println!(
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
         "{:<26} {:<17} {:<30} what is wrong",
         "scenario", "address", "expected cause"
-    );
+    )?;
     for s in &servers {
-        println!(
+        writeln!(
+            out,
             "{:<26} {:<17} {:<30} {}",
             s.scenario.name(),
             s.addr.to_string(),
             s.scenario.expected_cause(),
             s.scenario.describe()
-        );
+        )?;
     }
-    println!("\nserving until interrupted (Ctrl-C)");
+    writeln!(out, "\nserving until interrupted (Ctrl-C)")?;
+    out.flush()?;
+    drop(out);
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;

@@ -12,7 +12,7 @@ use tlsdive::engine::EngineHandle;
 use tlsdive::event::EventKind;
 use tlsdive::plan::Plan;
 use tlsdive::session::Session;
-use tlsdive::{diagnose, recording, report};
+use tlsdive::{diagnose, recording, report, sanitize};
 
 mod lab_cmd;
 mod tui_cmd;
@@ -32,28 +32,34 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // `tlsdive ... | head`: the reader has what it wanted; like other Unix tools, stop
+        // quietly.
+        Err(e) if stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tlsdive: {e:#}");
+            eprintln!("tlsdive: {}", sanitize::neutralize(&format!("{e:#}")));
             ExitCode::from(3)
         }
     }
 }
 
+/// Whether `e` is a write to a pipe whose reader has gone (EPIPE; Rust ignores SIGPIPE).
+fn stdout_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        let kind = if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            Some(io.kind())
+        } else {
+            cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Probe(args)) => probe_cmd(&args).await,
-        Some(Command::Replay { file, json, report }) => {
-            let session = recording::read(&file)?;
-            let Some(last) = session.latest() else {
-                anyhow::bail!("{} holds no attempt", file.display());
-            };
-            let code = exit_for(last);
-            if !json && !report && interactive_terminal() {
-                return tui_cmd::replay(session).await;
-            }
-            print_report(&session, json)?;
-            Ok(code)
-        }
+        Some(Command::Replay { file, json, report }) => replay_cmd(&file, json, report).await,
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
         Some(Command::Demo(_)) if !interactive_terminal() => {
@@ -78,6 +84,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The TUI needs a terminal on both ends: keys in, screen out.
 fn interactive_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// `tlsdive replay`: a file that cannot be read as a recording is a usage error (exit 2),
+/// named once; a recording cut at its end replays what is whole and says so.
+async fn replay_cmd(file: &std::path::Path, json: bool, report: bool) -> anyhow::Result<ExitCode> {
+    let loaded = match recording::load(file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let name = sanitize::neutralize(&file.display().to_string()).into_owned();
+    if let Some(cut) = loaded.cut {
+        eprintln!("tlsdive: {}", cut.words(&name));
+    }
+    // A recording is untrusted input: the read-only view shows it neutralized.
+    let session = sanitize::neutralize_session(&loaded.session);
+    let Some(last) = session.latest() else {
+        eprintln!("tlsdive: {name} holds no attempt");
+        return Ok(ExitCode::from(2));
+    };
+    let code = exit_for(last);
+    if !json && !report && interactive_terminal() {
+        return tui_cmd::replay(session).await;
+    }
+    print_report(&session, json)?;
+    Ok(code)
 }
 
 /// `tlsdive probe`: usage errors exit 2 before anything touches the network.
@@ -116,10 +150,13 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &profile)?;
+        let mut v = serde_json::to_value(&profile)?;
+        sanitize::neutralize_json(&mut v);
+        serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", tlsdive::scan::text::report(&profile))?;
+        let text = tlsdive::scan::text::report(&profile);
+        write!(out, "{}", sanitize::neutralize_lines(&text))?;
     }
     Ok(if profile.overlap.negotiable {
         ExitCode::SUCCESS
@@ -131,10 +168,10 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 /// Run one attempt, folding events into a session (and a recording, when asked).
 pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Result<Session> {
     let mut rec = match record {
-        Some(path) => Some(std::io::BufWriter::new(
-            std::fs::File::create(path)
+        Some(path) => Some(
+            recording::Recorder::create(path)
                 .with_context(|| format!("cannot write --record {}", path.display()))?,
-        )),
+        ),
         None => None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -142,16 +179,14 @@ pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Resu
     engine.start(plan);
     let mut session = Session::new();
     while let Some(ev) = rx.recv().await {
-        if let Some(w) = rec.as_mut() {
-            recording::write_event(w, &ev).context("cannot write the recording")?;
+        // Each event reaches the file as it happens: a signal loses nothing seen so far.
+        if let Some(r) = rec.as_mut() {
+            r.record(&ev).context("cannot write the recording")?;
         }
         session.apply(&ev);
         if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
             break;
         }
-    }
-    if let Some(mut w) = rec {
-        w.flush().context("cannot write the recording")?;
     }
     Ok(session)
 }

@@ -3,6 +3,9 @@
 
 pub mod json;
 pub mod text;
+pub mod units;
+
+pub use units::{human_duration, human_micros, plural};
 
 use crate::event::ConnectionEnd;
 

@@ -20,7 +20,8 @@ fn ms(us: u64) -> f64 {
     (us as f64 / 1000.0 * 1000.0).round() / 1000.0
 }
 
-/// The report of one attempt.
+/// The report of one attempt. Every string in it is neutralized (`sanitize::neutralize`), so
+/// even `jq -r` of a report made from a hostile recording prints nothing raw.
 pub fn report(a: &Attempt) -> Value {
     let d = diagnose::diagnose(a);
     let plan = a.plan.as_ref();
@@ -77,7 +78,7 @@ pub fn report(a: &Attempt) -> Value {
             }),
         })
         .collect();
-    json!({
+    let mut report = json!({
         "schema": SCHEMA,
         "tool": format!("tlsdive {}", env!("CARGO_PKG_VERSION")),
         "attempt": a.id,
@@ -101,5 +102,7 @@ pub fn report(a: &Attempt) -> Value {
         "notes": a.notes.iter().map(|(at, t)| json!({"at_ms": ms(*at), "text": t})).collect::<Vec<_>>(),
         "transcript": transcript,
         "timeline": timeline,
-    })
+    });
+    crate::sanitize::neutralize_json(&mut report);
+    report
 }

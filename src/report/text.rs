@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::diagnose::evidence::{bytes, message_words, ms};
+use crate::diagnose::evidence::{bytes, message_words};
 use crate::diagnose::{self};
+use crate::report::units::human_micros as ms;
 use crate::session::{Attempt, TimelineRow};
 use crate::wire::{Dir, MessageInfo};
 
@@ -54,14 +55,44 @@ pub fn report(a: &Attempt) -> String {
     report_with(a, Paint::default())
 }
 
-/// Render one attempt, coloured when `paint` says so.
+/// Render one attempt, coloured when `paint` says so. Whatever the attempt holds (a
+/// recording is untrusted input), no unsafe character reaches the text: it is rendered from
+/// the neutralized attempt, and the finished text is checked once more.
 pub fn report_with(a: &Attempt, p: Paint) -> String {
+    let a = &crate::sanitize::neutralize_attempt(a);
     let mut out = String::new();
     header(&mut out, a);
     transcript(&mut out, a, p);
     timeline(&mut out, a, p);
     certificates(&mut out, a, p);
     diagnosis(&mut out, a, p);
+    neutralize_report(&out, p)
+}
+
+/// Escape any unsafe character left in the finished report, line breaks and our own colour
+/// codes (`Paint`) excepted.
+fn neutralize_report(text: &str, p: Paint) -> String {
+    const OURS: [&str; 6] = ["[0m", "[1m", "[31m", "[32m", "[33m", "[36m"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        if c == '\n' {
+            out.push(c);
+        } else if c == '\x1b' && p.on {
+            match OURS.iter().find(|code| rest.starts_with(*code)) {
+                Some(code) => {
+                    out.push(c);
+                    out.push_str(code);
+                    rest = &rest[code.len()..];
+                }
+                None => out.push_str("\\e"),
+            }
+        } else {
+            let mut buf = [0u8; 4];
+            out.push_str(&crate::sanitize::neutralize(c.encode_utf8(&mut buf)));
+        }
+    }
     out
 }
 
@@ -344,6 +375,24 @@ mod tests {
             });
         }
         a
+    }
+
+    #[test]
+    fn durations_read_as_seconds_past_one_second() {
+        let mut a = attempt();
+        a.apply(&ProbeEvent {
+            attempt: 1,
+            at_us: 20_054_000,
+            kind: EventKind::SmtpReceived {
+                line: "221 at last".into(),
+                tls: false,
+                truncated: false,
+            },
+        });
+        let text = report(&a);
+        assert!(text.contains("    +20.1 s S: 221 at last"), "{text}");
+        let transcript = text.split("Diagnosis").next().unwrap_or_default();
+        assert!(!transcript.contains("20054 ms"), "{text}");
     }
 
     #[test]
