@@ -377,3 +377,32 @@ fn the_timeline_opens_on_the_client_hello() {
     let n = u.app.attempt(&u.session).unwrap().timeline.len();
     assert_eq!(u.app.timeline_row, Some(n - 1));
 }
+
+/// `y` in the certificates view copies the marked certificate as PEM when the attempt kept
+/// it (a recording from before PEMs were kept gets the fields instead, and says so).
+#[test]
+fn y_copies_the_marked_certificate_as_pem() {
+    use tlsdive::event::EventKind;
+    let pem = tlsdive::cert::pem(b"not really DER, but base64 all the same");
+    let mut s = Session::new();
+    for e in ui("healthy").session.events() {
+        let mut e = e.clone();
+        if let EventKind::CertificatesReceived { chain, .. } = &mut e.kind {
+            chain[1].pem = pem.clone();
+        }
+        s.apply(&e);
+    }
+    let mut u = Ui::new(s, App::new());
+    u.key(Key::Char('C'));
+    let Some(Effect::Copy { what, .. }) = u.key(Key::Char('y')) else {
+        panic!("y copies");
+    };
+    assert!(what.ends_with("(no PEM in this recording)"), "{what}");
+    u.key(Key::Tab);
+    let Some(Effect::Copy { what, text }) = u.key(Key::Char('y')) else {
+        panic!("y copies");
+    };
+    assert!(what.ends_with("as PEM"), "{what}");
+    assert_eq!(text, pem);
+    assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"));
+}

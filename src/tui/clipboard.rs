@@ -6,35 +6,13 @@
 //! What is copied is what the screen shows, escaped the same way: a diagnosis pasted into
 //! an incident ticket must not carry a server's control bytes along.
 
-use crate::cert::CertInfo;
+use crate::cert::{CertInfo, base64};
 use crate::diagnose::Diagnosis;
 use crate::sanitize::escape_str;
 
 /// The OSC 52 "set clipboard" sequence for `text` (BEL-terminated, as tmux and xterm accept).
 pub fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
-}
-
-/// Standard base64 with padding (RFC 4648 §4).
-pub fn base64(data: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// The diagnosis as plain text: cause, summary, next steps, evidence (and the scans' lines).
@@ -76,21 +54,6 @@ pub fn cert_text(c: &CertInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (plain, enc) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), enc, "{plain}");
-        }
-    }
 
     #[test]
     fn osc52_carries_the_text_encoded() {

@@ -390,9 +390,19 @@ fn copy(app: &mut App, session: &Session, derived: &Derived) -> Option<Effect> {
             app.status = "no certificate to copy in this attempt".into();
             return None;
         };
+        // The PEM when the attempt kept it (older recordings did not): openssl reads it.
+        let (form, text) = if c.pem.starts_with("-----BEGIN CERTIFICATE-----") {
+            let lines = c.pem.lines().map(crate::sanitize::escape_str);
+            ("as PEM", lines.map(|l| l + "\n").collect())
+        } else {
+            (
+                "its fields (no PEM in this recording)",
+                clipboard::cert_text(c),
+            )
+        };
         return Some(Effect::Copy {
-            what: format!("certificate #{} ({})", app.cert, c.subject),
-            text: clipboard::cert_text(c),
+            what: format!("certificate #{} ({}) {form}", app.cert, c.subject),
+            text,
         });
     }
     let Some(d) = &derived.diagnosis else {
