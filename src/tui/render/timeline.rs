@@ -102,8 +102,11 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let cols = Columns::fit(width);
     // Every row's lines (an alert or the connection's end wraps rather than lose words),
     // then the window of lines that ends with the selected row.
+    // Only rows that can be on screen: each takes at least one line.
+    let from = (sel + 1).saturating_sub(height);
+    let to = (sel + height).min(rows.len());
     let mut lines: Vec<(usize, Line)> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate().take(to).skip(from) {
         let prev = i.checked_sub(1).map(|p| rows[p].at_us());
         for line in row_lines(v.theme, cols, i, row, prev, width, v.app.left) {
             let line = if i == sel {
