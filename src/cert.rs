@@ -23,6 +23,10 @@ pub struct CertInfo {
     pub is_ca: bool,
     pub self_signed: bool,
     pub der_len: usize,
+    /// The certificate itself, PEM-encoded, so it can be copied to openssl (absent in
+    /// recordings made before it was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pem: String,
 }
 
 /// Why verification failed, when it did.
@@ -86,6 +90,7 @@ pub fn describe(der: &[u8]) -> CertInfo {
             is_ca: false,
             self_signed: false,
             der_len: der.len(),
+            pem: pem(der),
         };
     };
     let mut sans = Vec::new();
@@ -117,7 +122,42 @@ pub fn describe(der: &[u8]) -> CertInfo {
         serial: cert.raw_serial_as_string(),
         is_ca: cert.is_ca(),
         der_len: der.len(),
+        pem: pem(der),
     }
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+pub fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `der` as a PEM certificate (RFC 7468: base64 in lines of 64 characters).
+pub fn pem(der: &[u8]) -> String {
+    let b64 = base64(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
 }
 
 fn oid_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
@@ -230,6 +270,32 @@ mod tests {
         assert!(info.self_signed);
         assert_eq!(info.sha256.len(), 32 * 3 - 1);
         assert_eq!(info.signature_algorithm, "ecdsa-with-SHA256");
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), enc, "{plain}");
+        }
+    }
+
+    #[test]
+    fn pem_is_kept_as_rcgen_writes_it() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["mx.example.net".into()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        assert_eq!(
+            describe(cert.der()).pem.replace("\r\n", "\n"),
+            cert.pem().replace("\r\n", "\n")
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! status line and its result arrives as a `ScanFinished` event for the attempt that asked.
 
 pub mod app;
+pub mod clipboard;
 pub mod command;
 pub mod demo;
 pub mod derived;
@@ -48,6 +49,8 @@ pub struct Options {
     pub session: Session,
     pub read_only: bool,
     pub demo: Option<demo::Demo>,
+    /// `--record FILE`: the session is written on exit, so quitting loses nothing.
+    pub record_on_exit: bool,
 }
 
 /// Session, view state and derived rows: everything the screen shows, without a terminal.
@@ -58,12 +61,15 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// The session it starts with is already stored (a recording, or nothing yet): only
+    /// what is added to it could be lost by quitting.
     pub fn new(session: Session, app: App) -> Ui {
         let mut ui = Ui {
             session,
             app,
             derived: Derived::new(),
         };
+        ui.app.mark_saved(&ui.session);
         ui.sync();
         ui
     }
@@ -152,11 +158,25 @@ impl Ui {
         }
     }
 
-    pub fn draw(&self, f: &mut Frame) {
-        render::render(
+    /// Draw the screen, and remember how far each panel can scroll.
+    pub fn draw(&mut self, f: &mut Frame) {
+        let extents = render::render(
             f,
             &render::View::new(&self.session, &self.app, &self.derived),
         );
+        self.app.extents = extents;
+    }
+
+    /// Carry out `x`: write the session into `dir`, say where, and count it as saved.
+    pub fn export_to(&mut self, dir: &std::path::Path, now: std::time::SystemTime) {
+        self.app.status = match export::write_new(dir, &self.session, now) {
+            Ok(paths) => {
+                self.app.mark_saved(&self.session);
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                format!("exported: {}", names.join(", "))
+            }
+            Err(e) => format!("export failed: {e}"),
+        };
     }
 }
 
@@ -184,7 +204,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     let mut scanner: Option<tokio::task::JoinHandle<()>> = None;
     let mut app = App::new();
     app.read_only = opts.read_only;
-    app.demo = opts.demo.is_some();
+    if let Some(d) = &opts.demo {
+        app.start_demo(d.scenarios());
+    }
+    app.saved.on_exit = opts.record_on_exit;
     app.color = theme::Theme::color_from_env();
     let mut ui = Ui::new(opts.session, app);
     if let Some(plan) = opts.plan {
@@ -259,7 +282,24 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             Some(Effect::Cancel) => engine.cancel(),
             Some(Effect::Step) => engine.step(),
             Some(Effect::SetStepMode(on)) => engine.set_step_mode(on),
-            Some(Effect::Export) => ui.app.status = export_now(&ui.session),
+            Some(Effect::Export) => {
+                let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+                ui.export_to(&dir, std::time::SystemTime::now());
+            }
+            Some(Effect::Copy { what, text }) => {
+                ui.app.status = match terminal::copy(&text) {
+                    Ok(()) => format!(
+                        "copied {what} to the clipboard ({} lines, by OSC 52: the terminal must allow it)",
+                        text.lines().count()
+                    ),
+                    Err(e) => format!("copy failed: {e}"),
+                };
+            }
+            Some(Effect::SetMouse(on)) => {
+                if let Err(e) = terminal::set_mouse(on) {
+                    ui.app.status = format!("cannot change mouse capture: {e}");
+                }
+            }
             Some(Effect::Scan(job)) => {
                 if let Some(old) = scanner.replace(scan_task::spawn(*job, scan_tx.clone())) {
                     old.abort();
@@ -301,20 +341,5 @@ fn terminal_event(ui: &mut Ui, ev: Event) -> Option<Effect> {
             None
         }
         _ => None,
-    }
-}
-
-fn export_now(session: &Session) -> String {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    match export::write(&dir, &format!("tlsdive-{stamp}"), session) {
-        Ok(paths) => {
-            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            format!("exported: {}", names.join(", "))
-        }
-        Err(e) => format!("export failed: {e}"),
     }
 }

@@ -23,6 +23,7 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         session: Session::new(),
         read_only: false,
         demo: None,
+        record_on_exit: args.opts.record.is_some(),
     })
     .await?;
     let session = &ended.session;
@@ -35,6 +36,14 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             tlsdive::recording::write_event(&mut w, ev).context("cannot write the recording")?;
         }
         w.flush().context("cannot write the recording")?;
+        eprintln!(
+            "tlsdive: {} recorded in {}",
+            match session.attempts.len() {
+                1 => "1 attempt".to_string(),
+                n => format!("{n} attempts"),
+            },
+            path.display()
+        );
     }
     Ok(ended.exit_code())
 }
@@ -45,6 +54,7 @@ pub async fn replay(session: Session) -> anyhow::Result<ExitCode> {
         session,
         read_only: true,
         demo: None,
+        record_on_exit: false,
     })
     .await?;
     Ok(ended.exit_code())
@@ -66,6 +76,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         session: Session::new(),
         read_only: false,
         demo: Some(demo),
+        record_on_exit: false,
     })
     .await?;
     Ok(ended.exit_code())

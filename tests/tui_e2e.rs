@@ -75,11 +75,19 @@ fn require_tmux() {
 /// and whether the terminal is back in canonical (cooked) mode.
 fn start(name: &str, addr: std::net::SocketAddr) -> Tmux {
     let ca = fixture().ca.display().to_string();
+    start_args(
+        name,
+        &format!("{addr} --ca-file {ca} --ehlo probe.tlsdive.test"),
+    )
+}
+
+/// Start `tlsdive ARGS` in a fresh tmux server (see `start`).
+fn start_args(name: &str, args: &str) -> Tmux {
     let tmux = Tmux {
         socket: format!("tlsdive-{name}-{}", std::process::id()),
     };
     let cmd = format!(
-        "{} {addr} --ca-file {ca} --ehlo probe.tlsdive.test; echo TLSDIVE-EXITED=$?; \
+        "{} {args}; echo TLSDIVE-EXITED=$?; \
          echo TTY-MODE=$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon'); exec sleep 600",
         env!("CARGO_BIN_EXE_tlsdive"),
     );
@@ -115,6 +123,23 @@ fn tlsdive_pid(tmux: &Tmux) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// Whether the application in the pane has asked for mouse reports.
+fn mouse_on(tmux: &Tmux) -> bool {
+    let out = tmux.run(&["display", "-p", "-t", "tui", "#{mouse_any_flag}"]);
+    String::from_utf8_lossy(&out.stdout).trim() == "1"
+}
+
+/// Poll until `pred` holds of the pane's mouse flag (at most ~20 s).
+async fn wait_mouse(tmux: &Tmux, on: bool) {
+    for _ in 0..200 {
+        if mouse_on(tmux) == on {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("mouse capture never became {on}:\n{}", tmux.screen());
 }
 
 /// After exit: normal screen, cursor shown, mouse reporting off, cooked mode.
@@ -174,6 +199,17 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
     })
     .await;
 
+    // `q` closes the help; then, two attempts never exported, it asks once.
+    tmux.keys("q");
+    tmux.wait_for("the help closed", |s| {
+        !s.contains("keys — main view") && s.contains("attempt 2/2")
+    })
+    .await;
+    tmux.keys("q");
+    tmux.wait_for("the question", |s| {
+        s.contains("2 attempts are not exported")
+    })
+    .await;
     tmux.keys("q");
     let s = tmux
         .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
@@ -208,4 +244,72 @@ async fn signals_restore_the_terminal() {
         );
         assert_restored(&tmux, &s);
     }
+}
+
+/// Issue 7, in a real terminal: the demo's first screen names its scenario and the `l` key;
+/// `q` closes the scenario picker instead of quitting; `M` hands the mouse to the terminal
+/// and back; `y` puts the diagnosis on the clipboard by OSC 52 (tmux keeps it as a buffer);
+/// and `q` with an attempt never exported asks once before quitting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_keys_in_a_real_terminal() {
+    require_tmux();
+    let tmux = start_args("demo", "demo");
+    // tmux takes OSC 52 from applications into a paste buffer only when told to.
+    let out = tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    assert!(out.status.success(), "set-clipboard: {out:?}");
+    tmux.wait_for("the demo's first attempt", |s| {
+        s.contains("lab scenario healthy")
+            && s.contains("press l to pick another scenario")
+            && s.contains("attempt 1/1")
+            && s.contains("ok in")
+    })
+    .await;
+
+    tmux.keys("l");
+    tmux.wait_for("the scenario picker", |s| {
+        s.contains("what is wrong with its server") && s.contains("reset-after-client-hello")
+    })
+    .await;
+    tmux.keys("q");
+    tmux.wait_for("the picker closed, the TUI still there", |s| {
+        !s.contains("what is wrong with its server") && s.contains("TLS handshake timeline")
+    })
+    .await;
+
+    assert!(mouse_on(&tmux), "the TUI captures the mouse");
+    tmux.keys("M");
+    wait_mouse(&tmux, false).await;
+    tmux.wait_for("the mouse-off note", |s| s.contains("mouse off"))
+        .await;
+    tmux.keys("M");
+    wait_mouse(&tmux, true).await;
+
+    tmux.keys("y");
+    tmux.wait_for("the copy note", |s| s.contains("copied the diagnosis"))
+        .await;
+    let mut buffer = String::new();
+    for _ in 0..200 {
+        let out = tmux.run(&["show-buffer"]);
+        buffer = String::from_utf8_lossy(&out.stdout).into_owned();
+        if buffer.contains("ok (phase done)") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        buffer.starts_with("ok (phase done): "),
+        "the clipboard holds the diagnosis: {buffer:?}"
+    );
+
+    tmux.keys("q");
+    tmux.wait_for("the question before quitting", |s| {
+        s.contains("1 attempt is not exported: q again quits, x exports them")
+    })
+    .await;
+    tmux.keys("q");
+    let s = tmux
+        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .await;
+    assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
+    assert_restored(&tmux, &s);
 }

@@ -40,7 +40,7 @@ fn version_keys_retry_with_one_change() {
     );
     assert!(started(u.key(Key::Char('a'))).tls.versions.is_empty());
     assert_eq!(started(u.key(Key::Char('r'))), base);
-    assert!(!started(u.key(Key::Char('k'))).tls.verify);
+    assert!(!started(u.key(Key::Char('v'))).tls.verify);
     assert_eq!(started(u.key(Key::Char('S'))).tls.sni, Sni::Off);
     assert_eq!(u.app.mode, Mode::Main);
     assert!(u.app.status.starts_with("new attempt"), "{}", u.app.status);
@@ -165,7 +165,7 @@ fn attempts_navigation_and_views() {
     assert_eq!(u.app.selected, None);
     u.key(Key::Char('A'));
     assert_eq!(u.app.mode, Mode::Attempts);
-    u.key(Key::Char('g'));
+    u.key(Key::Home);
     u.key(Key::Space);
     u.key(Key::Char('G'));
     u.key(Key::Space);
@@ -210,7 +210,7 @@ fn help_opens_and_closes_and_scroll_keys_follow_focus() {
 fn read_only_replay_and_lab_only_keys() {
     let mut u = ui("healthy");
     u.app.read_only = true;
-    for k in ['2', '3', 'a', 'r', 'k', 'c', 'g', 's', 'e', 'm'] {
+    for k in ['2', '3', 'a', 'r', 'v', 'c', 'g', 's', 'e', 'm'] {
         assert_eq!(u.key(Key::Char(k)), None, "{k}");
         assert_eq!(u.app.mode, Mode::Main, "{k}");
     }
@@ -251,4 +251,158 @@ fn the_wheel_scrolls_the_panel_under_the_pointer() {
     // Over the header: the focus stays.
     u.wheel_at(false, 1, 0);
     assert_eq!(u.app.focus, Focus::Diagnosis);
+}
+
+/// The healthy recording plus a second attempt made in this session (the same events under
+/// attempt id 2): something quitting would lose.
+fn with_new_attempt() -> Ui {
+    let mut u = ui("healthy");
+    let events: Vec<_> = u.session.events().cloned().collect();
+    for mut e in events {
+        e.attempt = 2;
+        u.apply(&e);
+    }
+    u
+}
+
+/// Issue 7: `q` in a picker or overlay quit the program and lost every attempt.
+#[test]
+fn q_closes_overlays_and_views_without_quitting() {
+    let mut u = with_new_attempt();
+    for open in ['c', 'g', 'm', '?', 'C', 'A', 'P', 's'] {
+        u.key(Key::Char(open));
+        assert_ne!(u.app.mode, Mode::Main, "{open} opens something");
+        // In the SNI editor `q` is typed; Esc leaves it.
+        let close = if open == 's' {
+            Key::Esc
+        } else {
+            Key::Char('q')
+        };
+        assert_eq!(u.key(close), None, "{open} then {close:?}");
+        assert_eq!(u.app.mode, Mode::Main, "{open} then {close:?}");
+        assert!(!u.app.quit);
+    }
+}
+
+/// Issue 7: quitting with attempts that were never exported asks once; `q` again quits, any
+/// other key forgets the question; after an export it quits at once.
+#[test]
+fn quitting_with_unexported_attempts_asks_once() {
+    let mut u = with_new_attempt();
+    assert_eq!(u.key(Key::Char('q')), None);
+    assert!(
+        u.app
+            .status
+            .contains("1 attempt is not exported: q again quits, x exports them"),
+        "{}",
+        u.app.status
+    );
+    assert_eq!(u.key(Key::Char('q')), Some(Effect::Quit));
+
+    let mut u = with_new_attempt();
+    assert_eq!(u.key(Key::Ctrl('c')), None, "Ctrl-c asks too");
+    u.key(Key::Char('j'));
+    assert_eq!(
+        u.key(Key::Char('q')),
+        None,
+        "another key in between: ask again"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(u.key(Key::Char('x')), Some(Effect::Export));
+    u.export_to(dir.path(), std::time::SystemTime::now());
+    assert!(u.app.status.starts_with("exported: "), "{}", u.app.status);
+    assert_eq!(
+        u.key(Key::Char('q')),
+        Some(Effect::Quit),
+        "exported: nothing lost"
+    );
+
+    // A replayed recording holds nothing new; `--record` saves on exit.
+    assert_eq!(ui("healthy").key(Key::Char('q')), Some(Effect::Quit));
+    let mut u = with_new_attempt();
+    u.app.saved.on_exit = true;
+    assert_eq!(u.key(Key::Char('q')), Some(Effect::Quit));
+}
+
+/// Issue 7: a key to copy the diagnosis or a certificate, and one to free the mouse.
+#[test]
+fn copy_and_mouse_keys() {
+    let mut u = ui("wrong-name-cert");
+    let Some(Effect::Copy { what, text }) = u.key(Key::Char('y')) else {
+        panic!("y copies");
+    };
+    assert_eq!(what, "the diagnosis");
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("cert-name-mismatch (phase tls-handshake): "),
+        "{text}"
+    );
+    assert!(text.contains("\n  · "), "evidence lines: {text}");
+
+    u.key(Key::Char('C'));
+    u.key(Key::Tab);
+    let Some(Effect::Copy { what, text }) = u.key(Key::Char('y')) else {
+        panic!("y copies the marked certificate");
+    };
+    assert!(what.starts_with("certificate #1"), "{what}");
+    assert!(
+        text.starts_with("subject: CN=tlsdive lab intermediate CA"),
+        "{text}"
+    );
+    assert!(text.contains("SHA-256: "), "{text}");
+
+    assert_eq!(u.key(Key::Char('M')), Some(Effect::SetMouse(false)));
+    assert!(u.app.status.contains("select text"), "{}", u.app.status);
+    assert_eq!(u.key(Key::Char('M')), Some(Effect::SetMouse(true)));
+}
+
+/// Issue 7: the timeline opened on "closed by us"; it opens on our ClientHello.
+#[test]
+fn the_timeline_opens_on_the_client_hello() {
+    use tlsdive::tui::render::timeline::selected;
+    for name in ["healthy", "fatal-alert", "close-after-client-hello"] {
+        let u = ui(name);
+        let a = u.app.attempt(&u.session).unwrap();
+        let i = selected(u.app.timeline_row, &a.timeline).unwrap();
+        assert_eq!(i, 0, "{name}");
+        let words = tlsdive::tui::render::timeline::row_words(&a.timeline[i]);
+        assert!(words.starts_with("ClientHello"), "{name}: {words}");
+    }
+    // Moving from there: down goes to the row after it, End to the last.
+    let mut u = ui("healthy");
+    u.key(Key::Tab);
+    u.key(Key::Char('j'));
+    assert_eq!(u.app.timeline_row, Some(1));
+    u.key(Key::End);
+    let n = u.app.attempt(&u.session).unwrap().timeline.len();
+    assert_eq!(u.app.timeline_row, Some(n - 1));
+}
+
+/// `y` in the certificates view copies the marked certificate as PEM when the attempt kept
+/// it (a recording from before PEMs were kept gets the fields instead, and says so).
+#[test]
+fn y_copies_the_marked_certificate_as_pem() {
+    use tlsdive::event::EventKind;
+    let pem = tlsdive::cert::pem(b"not really DER, but base64 all the same");
+    let mut s = Session::new();
+    for e in ui("healthy").session.events() {
+        let mut e = e.clone();
+        if let EventKind::CertificatesReceived { chain, .. } = &mut e.kind {
+            chain[1].pem = pem.clone();
+        }
+        s.apply(&e);
+    }
+    let mut u = Ui::new(s, App::new());
+    u.key(Key::Char('C'));
+    let Some(Effect::Copy { what, .. }) = u.key(Key::Char('y')) else {
+        panic!("y copies");
+    };
+    assert!(what.ends_with("(no PEM in this recording)"), "{what}");
+    u.key(Key::Tab);
+    let Some(Effect::Copy { what, text }) = u.key(Key::Char('y')) else {
+        panic!("y copies");
+    };
+    assert!(what.ends_with("as PEM"), "{what}");
+    assert_eq!(text, pem);
+    assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"));
 }

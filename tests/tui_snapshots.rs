@@ -97,7 +97,7 @@ fn attempts_view_and_comparison() {
     keys(
         &mut u,
         &[
-            Key::Char('g'),
+            Key::Home,
             Key::Space,
             Key::Char('j'),
             Key::Space,
@@ -246,4 +246,172 @@ fn no_color_means_no_colours() {
             .any(|c| c.fg == Color::Red),
         "the alert is red with colour on"
     );
+}
+
+fn text_of(t: &Terminal<TestBackend>) -> String {
+    t.backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
+}
+
+/// Issue 7: at 80×24 the timeline dropped its record-type column and cut the cause. The
+/// record names and the cause stay; the less important columns go first.
+#[test]
+fn main_view_at_80x24() {
+    for (name, cause, record) in [
+        ("healthy", "ok", "ClientHello"),
+        ("fatal-alert", "tls-alert", "internal_error"),
+        (
+            "close-after-client-hello",
+            "peer-closed-during-handshake",
+            "FIN: the server closed",
+        ),
+        ("starttls-454", "starttls-rejected", "no TLS records"),
+    ] {
+        let mut u = ui(name);
+        let t = screen(&mut u, 80, 24);
+        insta::assert_snapshot!(format!("small_{name}"), t.backend().to_string());
+        let text = text_of(&t);
+        assert!(text.contains(cause), "{name}: cause {cause}");
+        assert!(text.contains(record), "{name}: {record}");
+    }
+}
+
+/// Issue 7: scrolling the diagnosis past its end left it blank. It stops at the last page,
+/// says where it stands, and one key up moves at once.
+#[test]
+fn diagnosis_scroll_stops_at_the_end() {
+    let mut u = ui("close-after-client-hello");
+    u.app.page = page_rows(Rect::new(0, 0, 80, 24));
+    keys(&mut u, &[Key::Tab, Key::Tab]);
+    screen(&mut u, 80, 24);
+    let max = u.app.extents.diagnosis;
+    assert!(max > 0, "the diagnosis is longer than its panel at 80×24");
+    for _ in 0..50 {
+        u.key(Key::Down);
+    }
+    assert_eq!(u.app.diagnosis_top, max);
+    let t = screen(&mut u, 80, 24);
+    let text = text_of(&t);
+    assert!(text.contains(&format!("/{} ┘", max + 5)), "position shown");
+    insta::assert_snapshot!("diagnosis_scrolled_to_the_end", t.backend().to_string());
+    u.key(Key::Up);
+    assert_eq!(u.app.diagnosis_top, max - 1);
+    // The other scrolled views stop at their end too.
+    for (open, top) in [('C', 0usize), ('?', 1)] {
+        let mut u = ui("wrong-name-cert");
+        keys(&mut u, &[Key::Char(open)]);
+        screen(&mut u, 80, 24);
+        for _ in 0..500 {
+            u.key(Key::Down);
+        }
+        let (pos, max) = match top {
+            0 => (u.app.certs_top, u.app.extents.certs),
+            _ => (u.app.help_top, u.app.extents.help),
+        };
+        assert!(max > 0, "{open}");
+        assert_eq!(pos, max, "{open}");
+    }
+}
+
+/// Everything a recording says is untrusted: an ESC (ANSI escape) and a U+202E (right-to-left
+/// override) in a server's reply, a certificate, a host name and the negotiated suite are shown
+/// escaped in every view, never sent to the terminal.
+#[test]
+fn hostile_recording_is_escaped_at_render() {
+    let evil = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}exe.txt";
+    let mut s = Session::new();
+    for e in recording("healthy").events() {
+        let mut e = e.clone();
+        match &mut e.kind {
+            EventKind::AttemptStarted { plan } => plan.ehlo = format!("probe{evil}"),
+            EventKind::SmtpReceived { line, .. } => line.push_str(evil),
+            EventKind::ConnectStarted { host, .. } => *host = Some(format!("mx{evil}")),
+            EventKind::CertificatesReceived { chain, verdict } => {
+                chain[0].subject = format!("CN=mx{evil}");
+                chain[0].sans.push(format!("alt{evil}"));
+                verdict.detail.push_str(evil);
+            }
+            EventKind::TlsEstablished { negotiated } => negotiated.cipher_suite.push_str(evil),
+            EventKind::AttemptFinished { .. } => e.at_us = 20_054_000,
+            _ => {}
+        }
+        s.apply(&e);
+    }
+    let mut u = ui_for(s);
+    let views: [&[Key]; 4] = [
+        &[],
+        &[Key::Char('C')],
+        &[Key::Char('C'), Key::Char('A')],
+        &[Key::Char('A'), Key::Char('q'), Key::Char('m')],
+    ];
+    for (i, ks) in views.iter().enumerate() {
+        keys(&mut u, ks);
+        let t = screen(&mut u, W, H);
+        let text = text_of(&t);
+        assert!(
+            !text.contains('\u{1b}'),
+            "view {i}: a raw ESC reached the screen"
+        );
+        assert!(
+            !text.contains('\u{202e}'),
+            "view {i}: a raw U+202E reached the screen"
+        );
+        assert!(text.contains("\\e[2J"), "view {i}: shown escaped");
+        if i == 0 {
+            assert!(text.contains("\\u{202e}exe.txt"));
+            assert!(text.contains("ok in 20.1 s"), "durations in seconds");
+            insta::assert_snapshot!("hostile_recording", t.backend().to_string());
+        }
+    }
+}
+
+/// Issue 7: the demo's first screen never mentioned `l`, nor which scenario was shown.
+#[test]
+fn demo_first_screen_names_the_scenario_and_the_l_key() {
+    let mut u = ui("healthy");
+    let a = u.session.latest().unwrap();
+    let p = a.plan.as_ref().unwrap();
+    let tlsdive::plan::Target::Ip(ip) = p.target else {
+        panic!("lab plans aim at an address");
+    };
+    let addr = std::net::SocketAddr::new(ip, p.port);
+    u.app
+        .start_demo(vec![(addr, tlsdive::lab::Scenario::Healthy)]);
+    let t = screen(&mut u, 80, 24);
+    let text = text_of(&t);
+    assert!(text.contains("lab scenario healthy"), "header names it");
+    assert!(text.contains("press l to pick another scenario"));
+    insta::assert_snapshot!("demo_first_screen", t.backend().to_string());
+    keys(&mut u, &[Key::Char('l')]);
+    let text = text_of(&screen(&mut u, W, H));
+    assert!(text.contains("what is wrong with its server"));
+    assert!(text.contains("reads the ClientHello, then resets (RST)"));
+}
+
+/// A running attempt with one TLS record: "1 row", and the timeline's words say "yet".
+#[test]
+fn one_record_so_far() {
+    let full = recording("healthy");
+    let mut s = Session::new();
+    for e in full.events() {
+        s.apply(e);
+        if matches!(e.kind, EventKind::TlsRecord { .. }) {
+            break;
+        }
+    }
+    let mut u = ui_for(s);
+    let text = text_of(&screen(&mut u, W, H));
+    assert!(text.contains("TLS handshake timeline (1 row)"));
+    assert!(!text.contains("1 rows"));
+    let mut u = ui("starttls-454");
+    let text = text_of(&screen(&mut u, W, H));
+    assert!(
+        text.contains("no TLS records: the attempt ended in the starttls phase"),
+        "a finished attempt without TLS says so"
+    );
+    assert!(!text.contains("yet"));
 }

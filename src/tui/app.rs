@@ -90,6 +90,8 @@ pub struct Picker {
     pub kind: PickerKind,
     pub title: String,
     pub items: Vec<PickItem>,
+    /// Column names above the items, when they are a table.
+    pub header: Option<String>,
     pub cursor: usize,
     /// Several items may be checked (space), Enter applies them; else Enter picks one.
     pub multi: bool,
@@ -121,6 +123,29 @@ pub struct Scanning {
 /// A scrolled list: `None` follows the tail (new lines stay visible), `Some(top)` is pinned.
 pub type Scroll = Option<usize>;
 
+/// How far each wrapped panel could scroll at the last draw (its rows minus its height), so
+/// a scroll key stops at the end instead of leaving the panel blank.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extents {
+    pub diagnosis: usize,
+    pub certs: usize,
+    pub profile: usize,
+    pub help: usize,
+    pub compare: usize,
+}
+
+/// What quitting would lose: the session's size when it was last saved (exported, or loaded
+/// from a recording), and whether the next quit key is the confirming one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Saved {
+    pub attempts: usize,
+    pub events: usize,
+    /// `--record FILE` writes the session on exit: quitting loses nothing.
+    pub on_exit: bool,
+    /// The last key was a quit that asked first.
+    pub asked: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct App {
     pub mode: Mode,
@@ -133,7 +158,11 @@ pub struct App {
     /// Selected timeline row; `None` follows the last.
     pub timeline_row: Option<usize>,
     pub diagnosis_top: usize,
+    /// Columns the transcript and the timeline are scrolled sideways (long lines).
+    pub left: usize,
     pub certs_top: usize,
+    /// The certificate of the chain `y` copies (the certificates view marks it).
+    pub cert: usize,
     pub help_top: usize,
     pub profile_top: usize,
     /// Cursor in the attempts table, and the attempts marked for comparison (at most two).
@@ -158,8 +187,16 @@ pub struct App {
     /// Microseconds since the running attempt started, as the loop's clock saw it.
     pub now_us: u64,
     pub quit: bool,
+    /// What quitting now would lose.
+    pub saved: Saved,
+    /// The terminal reports the mouse (wheel scrolls); off, the terminal selects text.
+    pub mouse: bool,
+    /// The lab scenario each demo server runs, by its address (the header names it).
+    pub lab: Vec<(std::net::SocketAddr, crate::lab::Scenario)>,
     /// Rows of the last drawn panels, for paging.
     pub page: usize,
+    /// Scroll limits of the last drawn panels.
+    pub extents: Extents,
     /// The last drawn screen, to find the panel under the mouse.
     pub area: ratatui::layout::Rect,
 }
@@ -180,7 +217,9 @@ impl App {
             transcript_top: None,
             timeline_row: None,
             diagnosis_top: 0,
+            left: 0,
             certs_top: 0,
+            cert: 0,
             help_top: 0,
             profile_top: 0,
             attempts_cursor: 0,
@@ -198,7 +237,11 @@ impl App {
             color: true,
             now_us: 0,
             quit: false,
+            saved: Saved::default(),
+            mouse: true,
+            lab: Vec::new(),
             page: 10,
+            extents: Extents::default(),
             area: ratatui::layout::Rect::default(),
         }
     }
@@ -235,7 +278,43 @@ impl App {
         self.transcript_top = None;
         self.timeline_row = None;
         self.diagnosis_top = 0;
+        self.left = 0;
         self.certs_top = 0;
+        self.cert = 0;
         self.profile_top = 0;
+    }
+
+    /// `tlsdive demo`: lab servers at these addresses; the first screen says how to pick
+    /// another scenario.
+    pub fn start_demo(&mut self, lab: Vec<(std::net::SocketAddr, crate::lab::Scenario)>) {
+        self.demo = true;
+        self.lab = lab;
+        self.status =
+            "demo: each lab server has one known fault; press l to pick another scenario".into();
+    }
+
+    /// The lab scenario the attempt's server runs (demo only).
+    pub fn scenario_of(&self, a: &crate::session::Attempt) -> Option<crate::lab::Scenario> {
+        let p = a.plan.as_ref()?;
+        let ip = match &p.target {
+            crate::plan::Target::Ip(ip) => *ip,
+            _ => return None,
+        };
+        let addr = std::net::SocketAddr::new(ip, p.port);
+        self.lab.iter().find(|(a, _)| *a == addr).map(|(_, s)| *s)
+    }
+
+    /// Attempts (and whether anything at all) added since the session was last saved.
+    pub fn unsaved(&self, session: &Session) -> (usize, bool) {
+        let n = session.attempts.len().saturating_sub(self.saved.attempts);
+        let events = session.events().count();
+        (n, !self.saved.on_exit && events > self.saved.events)
+    }
+
+    /// Count the session as saved as it stands.
+    pub fn mark_saved(&mut self, session: &Session) {
+        self.saved.attempts = session.attempts.len();
+        self.saved.events = session.events().count();
+        self.saved.asked = false;
     }
 }

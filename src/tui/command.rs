@@ -53,6 +53,14 @@ pub enum Command {
     LegacySuitePicker,
     ScenarioPicker,
     Export,
+    /// Copy the diagnosis (or the marked certificate) to the clipboard.
+    Copy,
+    /// Let the terminal have the mouse (to select text) or take it back (wheel scrolls).
+    ToggleMouse,
+    /// Mark the next certificate of the chain (certificates view).
+    NextCert,
+    ScrollLeft,
+    ScrollRight,
     ToggleFold,
     Toggle,
     Confirm,
@@ -104,6 +112,13 @@ pub enum Effect {
     Scan(Box<ScanJob>),
     /// Stop the running scan.
     CancelScan,
+    /// Put this text on the terminal's clipboard (OSC 52); `what` names it for the status.
+    Copy {
+        what: String,
+        text: String,
+    },
+    /// Capture the mouse (true) or leave it to the terminal.
+    SetMouse(bool),
     Quit,
 }
 
@@ -205,11 +220,40 @@ pub fn execute(
     if let Some(e) = plan_edit {
         return retry(app, session, e);
     }
+    let asked = std::mem::take(&mut app.saved.asked);
     match cmd {
         C::Quit => {
+            let (n, lost) = app.unsaved(session);
+            if lost && !asked {
+                app.saved.asked = true;
+                let what = match n {
+                    0 => "the latest results are".to_string(),
+                    1 => "1 attempt is".to_string(),
+                    n => format!("{n} attempts are"),
+                };
+                app.status = format!("{what} not exported: q again quits, x exports them");
+                return None;
+            }
             app.quit = true;
             return Some(Effect::Quit);
         }
+        C::Copy => return copy(app, session, derived),
+        C::ToggleMouse => {
+            app.mouse = !app.mouse;
+            app.status = if app.mouse {
+                "mouse on: the wheel scrolls (M lets the terminal select text)".into()
+            } else {
+                "mouse off: select text with the mouse to copy it (M turns the wheel back on)"
+                    .into()
+            };
+            return Some(Effect::SetMouse(app.mouse));
+        }
+        C::NextCert => {
+            let n = app.attempt(session).map_or(0, |a| a.certificates.len());
+            app.cert = if n == 0 { 0 } else { (app.cert + 1) % n };
+        }
+        C::ScrollLeft => app.left = app.left.saturating_sub(8),
+        C::ScrollRight => app.left = (app.left + 8).min(2000),
         C::Help if app.mode == Mode::Help => app.close(),
         C::Help => {
             app.help_top = 0;
@@ -314,6 +358,41 @@ pub fn execute(
         _ => {}
     }
     None
+}
+
+/// `y`: the diagnosis, or in the certificates view the marked certificate, as text.
+fn copy(app: &mut App, session: &Session, derived: &Derived) -> Option<Effect> {
+    use super::clipboard;
+    if app.mode == Mode::Certificates {
+        let a = app.attempt(session)?;
+        let Some(c) = a.certificates.get(app.cert) else {
+            app.status = "no certificate to copy in this attempt".into();
+            return None;
+        };
+        // The PEM when the attempt kept it (older recordings did not): openssl reads it.
+        let (form, text) = if c.pem.starts_with("-----BEGIN CERTIFICATE-----") {
+            let lines = c.pem.lines().map(crate::sanitize::escape_str);
+            ("as PEM", lines.map(|l| l + "\n").collect())
+        } else {
+            (
+                "its fields (no PEM in this recording)",
+                clipboard::cert_text(c),
+            )
+        };
+        return Some(Effect::Copy {
+            what: format!("certificate #{} ({}) {form}", app.cert, c.subject),
+            text,
+        });
+    }
+    let Some(d) = &derived.diagnosis else {
+        app.status = "no diagnosis to copy yet".into();
+        return None;
+    };
+    let scan = derived.scan.as_ref().map_or(&[][..], |s| &s.evidence[..]);
+    Some(Effect::Copy {
+        what: "the diagnosis".into(),
+        text: clipboard::diagnosis_text(d, scan),
+    })
 }
 
 /// Start a scan for the attempt on screen (finished, with a plan); `kind` picks the part.
@@ -576,7 +655,7 @@ fn open_picker(app: &mut App, session: &Session, cmd: Command) {
                 return;
             }
         },
-        _ => super::pickers::scenarios(),
+        _ => super::pickers::scenarios(app.attempt(session).and_then(|a| app.scenario_of(a))),
     };
     app.picker = Some(picker);
     app.open(Mode::Picker);

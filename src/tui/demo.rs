@@ -23,6 +23,11 @@ impl Demo {
         })
     }
 
+    /// Each server's address with the scenario it runs (the header names the one on screen).
+    pub fn scenarios(&self) -> Vec<(std::net::SocketAddr, lab::Scenario)> {
+        self.servers.iter().map(|s| (s.addr, s.scenario)).collect()
+    }
+
     /// The plan for the scenario called `name`, aimed at its server.
     pub fn plan(&self, name: &str) -> Option<Plan> {
         let s = self.servers.iter().find(|s| s.scenario.name() == name)?;

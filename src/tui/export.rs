@@ -2,9 +2,16 @@
 //! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`). Scans
 //! run from the TUI go with their attempt: the scan's text report after the attempt's, a
 //! `scans` array beside the report's fields, and `scan_finished` events in the recording.
+//!
+//! The files are named after the target and the time to the millisecond
+//! (`tlsdive-mx.example.net-25-20250301T101500.123Z.txt`), and an export never replaces a
+//! file: a name that is taken gets a counter (`…-2.txt`), so two exports in the same second
+//! — or the same millisecond — keep both.
 
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::session::Session;
 
@@ -57,17 +64,90 @@ pub fn recording(session: &Session) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Write `<stem>.txt`, `<stem>.json` and `<stem>.jsonl` into `dir`; returns their paths.
+const EXTS: [&str; 3] = ["txt", "json", "jsonl"];
+
+/// The file-name stem for an export at `now`: target, port and UTC time to the millisecond.
+pub fn stem(session: &Session, now: SystemTime) -> String {
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = i64::try_from(since.as_secs()).unwrap_or(0);
+    let time = crate::cert::rfc3339(secs).replace(['-', ':'], "");
+    let time = time.trim_end_matches('Z');
+    let target = session
+        .latest()
+        .and_then(|a| a.plan.as_ref())
+        .map(|p| format!("{}-{}", file_safe(&p.target.display_name()), p.port));
+    let mut out = String::from("tlsdive-");
+    if let Some(t) = target {
+        out.push_str(&t);
+        out.push('-');
+    }
+    out.push_str(&format!("{time}.{:03}Z", since.subsec_millis()));
+    out
+}
+
+/// A name from a server or the user, as a file name: letters, digits, `.`, `-`, `_`.
+fn file_safe(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .take(80)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.trim_start_matches('.').to_string()
+}
+
+/// Write the session into `dir` under a new name (see the module doc); returns the paths.
+pub fn write_new(dir: &Path, session: &Session, now: SystemTime) -> std::io::Result<Vec<PathBuf>> {
+    let base = stem(session, now);
+    for n in 1..1000 {
+        let name = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        match write(dir, &name, session) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            other => return other,
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("{base}: 999 exports of that name exist already"),
+    ))
+}
+
+/// Write `<stem>.txt`, `<stem>.json` and `<stem>.jsonl` into `dir`, never replacing a file
+/// (an `AlreadyExists` error if one of them is taken); returns their paths.
 pub fn write(dir: &Path, stem: &str, session: &Session) -> std::io::Result<Vec<PathBuf>> {
-    let paths: Vec<PathBuf> = ["txt", "json", "jsonl"]
+    let paths: Vec<PathBuf> = EXTS
         .iter()
         .map(|ext| dir.join(format!("{stem}.{ext}")))
         .collect();
-    std::fs::write(&paths[0], text(session))?;
-    let mut j = std::fs::File::create(&paths[1])?;
+    // Claim all three names first, so a taken one leaves nothing half-written behind.
+    let mut files = Vec::new();
+    for p in &paths {
+        match OpenOptions::new().write(true).create_new(true).open(p) {
+            Ok(f) => files.push(f),
+            Err(e) => {
+                for q in &paths[..files.len()] {
+                    let _ = std::fs::remove_file(q);
+                }
+                return Err(e);
+            }
+        }
+    }
+    let [mut t, mut j, mut r]: [File; 3] = files
+        .try_into()
+        .map_err(|_| std::io::Error::other("three files"))?;
+    t.write_all(text(session).as_bytes())?;
     serde_json::to_writer_pretty(&mut j, &json(session))?;
     j.write_all(b"\n")?;
-    std::fs::write(&paths[2], recording(session)?)?;
+    r.write_all(&recording(session)?)?;
     Ok(paths)
 }
 
@@ -93,5 +173,38 @@ mod tests {
         let replayed = crate::recording::read(&paths[2]).expect("replay");
         assert_eq!(replayed.attempts.len(), 3);
         assert_eq!(replayed.events().count(), session.events().count());
+    }
+
+    /// Issue 7: exports were named `tlsdive-<seconds>` and overwrote each other within the
+    /// same second. Two exports at the very same instant now keep both, named after the target.
+    #[test]
+    fn exports_at_the_same_instant_never_overwrite() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/scenarios/healthy.jsonl"
+        );
+        let session = crate::recording::read(Path::new(path)).expect("recording");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = UNIX_EPOCH + std::time::Duration::from_millis(1_740_823_500_123);
+        let first = write_new(dir.path(), &session, now).expect("first export");
+        let second = write_new(dir.path(), &session, now).expect("second export");
+        let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            name(&first[0]),
+            "tlsdive-127.0.0.1-38975-20250301T100500.123Z.txt"
+        );
+        assert_eq!(
+            name(&second[0]),
+            "tlsdive-127.0.0.1-38975-20250301T100500.123Z-2.txt"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 6);
+        // A taken name is never written to.
+        std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
+        assert!(write(dir.path(), "keep", &session).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
+            "mine"
+        );
+        assert!(!dir.path().join("keep.json").exists());
     }
 }

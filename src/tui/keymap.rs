@@ -2,9 +2,12 @@
 //! help overlay shows. Adding a key is one row here; the help is generated from these rows,
 //! so it cannot drift from what the keys do.
 //!
-//! Collisions are resolved per mode: in the main view `k` toggles verification and `g` opens
-//! the group picker, so scrolling there uses `↑`/`K` and `Home`; in lists and overlays
-//! (`j`/`k`/`g`/`G`) scroll and move as in `less`.
+//! A key means one thing in every mode where it is bound: `j`/`k` move down and up
+//! everywhere, `v` toggles verification, `g` is the group picker, `Home`/`End` (and `G`) go to
+//! the top and the bottom. `q` and `Esc` leave what is open — an overlay or a view back to
+//! the main view; `q` in the main view leaves the program (asking first when attempts would be
+//! lost). The rows also carry the short words of the footer, which shows the keys that matter
+//! in the current mode.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -24,6 +27,8 @@ pub enum Key {
     Backspace,
     Up,
     Down,
+    Left,
+    Right,
     PageUp,
     PageDown,
     Home,
@@ -48,6 +53,8 @@ impl Key {
             KeyCode::Backspace => Key::Backspace,
             KeyCode::Up => Key::Up,
             KeyCode::Down => Key::Down,
+            KeyCode::Left => Key::Left,
+            KeyCode::Right => Key::Right,
             KeyCode::PageUp => Key::PageUp,
             KeyCode::PageDown => Key::PageDown,
             KeyCode::Home => Key::Home,
@@ -68,6 +75,8 @@ impl Key {
             Key::Backspace => "Bksp".into(),
             Key::Up => "↑".into(),
             Key::Down => "↓".into(),
+            Key::Left => "←".into(),
+            Key::Right => "→".into(),
             Key::PageUp => "PgUp".into(),
             Key::PageDown => "PgDn".into(),
             Key::Home => "Home".into(),
@@ -83,6 +92,21 @@ pub struct Binding {
     pub keys: &'static [Key],
     pub command: Command,
     pub help: &'static str,
+    /// The footer's words for this row (empty: not in the footer).
+    pub short: &'static str,
+    /// Where the footer puts it: lower first, as far as the width allows.
+    pub rank: u8,
+}
+
+impl Binding {
+    /// The same row, shown in the footer as `short`.
+    const fn footer(self, short: &'static str, rank: u8) -> Binding {
+        Binding {
+            short,
+            rank,
+            ..self
+        }
+    }
 }
 
 use Key::*;
@@ -90,7 +114,10 @@ use Mode::*;
 
 const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile];
 const LISTS: &[Mode] = &[Certificates, Attempts, Compare, Profile, Help, Picker];
+/// Views and overlays that `q` and `Esc` close (back to where they were opened from).
+const CLOSABLE: &[Mode] = &[Certificates, Attempts, Compare, Help, Picker];
 const ALL_BUT_EDIT: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Help, Picker];
+const ALL_BUT_HELP: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Picker];
 
 const fn b(
     modes: &'static [Mode],
@@ -103,66 +130,114 @@ const fn b(
         keys,
         command,
         help,
+        short: "",
+        rank: 0,
     }
 }
 
 /// The table. The first row that matches (mode, key) wins.
 pub static TABLE: &[Binding] = &[
+    // Leaving: the innermost overlay or view first, the program last.
+    b(
+        &[Main],
+        &[Char('q')],
+        Command::Quit,
+        "quit (asks first if attempts were not exported)",
+    )
+    .footer("quit", 90),
+    b(
+        CLOSABLE,
+        &[Char('q'), Esc],
+        Command::Back,
+        "close, back to where it was opened",
+    )
+    .footer("back", 90),
+    b(
+        &[Profile],
+        &[Char('q')],
+        Command::Back,
+        "close, back to the main view",
+    )
+    .footer("back", 90),
+    b(
+        &[
+            Main,
+            Certificates,
+            Attempts,
+            Compare,
+            Profile,
+            Help,
+            Picker,
+            Edit,
+        ],
+        &[Ctrl('c')],
+        Command::Quit,
+        "quit (asks first if attempts were not exported)",
+    ),
     // Attempts: each starts a new attempt with one change to the current plan.
     b(
         VIEWS,
         &[Char('r')],
         Command::Retry,
         "retry the current plan",
-    ),
+    )
+    .footer("retry", 7),
     b(
         VIEWS,
         &[Char('3')],
         Command::Tls13Only,
         "retry with TLS 1.3 only",
-    ),
+    )
+    .footer("TLS 1.3", 10),
     b(
         VIEWS,
         &[Char('2')],
         Command::Tls12Only,
         "retry with TLS 1.2 only",
-    ),
+    )
+    .footer("TLS 1.2", 9),
     b(
         VIEWS,
         &[Char('a')],
         Command::BothVersions,
         "retry with TLS 1.2 and 1.3",
-    ),
+    )
+    .footer("TLS 1.2+1.3", 30),
     b(
         &[Main],
         &[Char('c')],
         Command::SuitePicker,
         "pick cipher suites, then retry",
-    ),
+    )
+    .footer("suites", 11),
     b(
         &[Main],
         &[Char('g')],
         Command::GroupPicker,
         "pick key-exchange groups (post-quantum is one toggle), then retry",
-    ),
+    )
+    .footer("groups", 12),
     b(
         &[Main],
         &[Char('p')],
         Command::WithoutPq,
         "retry without the post-quantum key share",
-    ),
+    )
+    .footer("no post-quantum", 31),
     b(
         &[Main],
         &[Char('d')],
         Command::DefaultGroups,
         "retry with the default groups",
-    ),
+    )
+    .footer("default groups", 32),
     b(
         &[Main],
         &[Char('s')],
         Command::EditSni,
         "edit the SNI name, then retry (empty: automatic)",
-    ),
+    )
+    .footer("SNI", 13),
     b(
         &[Main],
         &[Char('S')],
@@ -171,16 +246,18 @@ pub static TABLE: &[Binding] = &[
     ),
     b(
         &[Main, Certificates],
-        &[Char('k')],
+        &[Char('v')],
         Command::ToggleVerify,
         "retry with strict verification on / off",
-    ),
+    )
+    .footer("verify", 8),
     b(
         &[Main],
         &[Char('e')],
         Command::EditEhlo,
         "edit the EHLO name, then retry",
-    ),
+    )
+    .footer("EHLO name", 33),
     b(
         &[Main],
         &[Char('m')],
@@ -192,20 +269,23 @@ pub static TABLE: &[Binding] = &[
         &[Char('i')],
         Command::ToggleImplicit,
         "retry with implicit TLS / STARTTLS",
-    ),
+    )
+    .footer("implicit TLS", 34),
     b(
         &[Main],
         &[Char('T')],
         Command::LongerTimeout,
         "retry with a 4× longer reply timeout",
-    ),
+    )
+    .footer("longer timeout", 35),
     // The server's profile: scanner probes (a ClientHello and its answer, never a handshake).
     b(
         VIEWS,
         &[Char('w')],
         Command::Scan,
         "scan what the server accepts, the part the diagnosis points to",
-    ),
+    )
+    .footer("scan", 6),
     b(
         VIEWS,
         &[Char('W')],
@@ -216,8 +296,9 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('P')],
         Command::ViewProfile,
-        "server-profile view",
-    ),
+        "server-profile view (P again returns)",
+    )
+    .footer("profile", 14),
     b(
         VIEWS,
         &[Char('0')],
@@ -248,7 +329,8 @@ pub static TABLE: &[Binding] = &[
         &[Space],
         Command::Step,
         "take the next step (step mode)",
-    ),
+    )
+    .footer("step", 0),
     b(
         &[Main],
         &[Esc],
@@ -273,21 +355,44 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('C')],
         Command::ViewCertificates,
-        "certificates view",
-    ),
-    b(VIEWS, &[Char('A')], Command::ViewAttempts, "attempts view"),
+        "certificates view (C again returns)",
+    )
+    .footer("certs", 4),
+    b(
+        VIEWS,
+        &[Char('A')],
+        Command::ViewAttempts,
+        "attempts view (A again returns)",
+    )
+    .footer("attempts", 5),
     b(
         VIEWS,
         &[Char('l')],
         Command::ScenarioPicker,
         "pick another lab scenario (demo)",
-    ),
+    )
+    .footer("lab", 0),
     b(
         VIEWS,
         &[Char('x')],
         Command::Export,
         "export text report, JSON and recording",
-    ),
+    )
+    .footer("export", 3),
+    b(
+        &[Main, Certificates],
+        &[Char('y')],
+        Command::Copy,
+        "copy the diagnosis (certificates view: the marked certificate) to the clipboard",
+    )
+    .footer("copy", 2),
+    b(
+        ALL_BUT_EDIT,
+        &[Char('M')],
+        Command::ToggleMouse,
+        "mouse on / off (off: the terminal selects text to copy)",
+    )
+    .footer("mouse", 15),
     b(
         &[Main],
         &[Char('f')],
@@ -299,16 +404,18 @@ pub static TABLE: &[Binding] = &[
         &[Space],
         Command::Toggle,
         "mark for comparison (two)",
-    ),
+    )
+    .footer("mark", 1),
     b(
         &[Attempts],
         &[Enter],
         Command::Confirm,
         "compare the two marked, else show the attempt",
-    ),
-    b(&[Picker], &[Space], Command::Toggle, "check / uncheck"),
-    b(&[Picker], &[Enter], Command::Confirm, "apply and retry"),
-    b(&[Edit], &[Enter], Command::Confirm, "apply and retry"),
+    )
+    .footer("compare/show", 2),
+    b(&[Picker], &[Space], Command::Toggle, "check / uncheck").footer("check", 1),
+    b(&[Picker], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
+    b(&[Edit], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(
         &[Edit],
         &[Backspace],
@@ -320,21 +427,23 @@ pub static TABLE: &[Binding] = &[
         &[Esc],
         Command::Back,
         "cancel editing (type to edit)",
-    ),
-    b(
-        &[Certificates, Attempts, Compare, Help, Picker],
-        &[Esc],
-        Command::Back,
-        "back",
-    ),
+    )
+    .footer("cancel", 1),
     // Moving around.
-    b(&[Main], &[Tab], Command::FocusNext, "focus the next panel"),
+    b(&[Main], &[Tab], Command::FocusNext, "focus the next panel").footer("panel", 1),
     b(
         &[Main],
         &[BackTab],
         Command::FocusPrev,
         "focus the previous panel",
     ),
+    b(
+        &[Certificates],
+        &[Tab],
+        Command::NextCert,
+        "mark the next certificate of the chain",
+    )
+    .footer("next cert", 1),
     b(
         &[Main],
         &[Down, Char('j')],
@@ -343,45 +452,41 @@ pub static TABLE: &[Binding] = &[
     ),
     b(
         &[Main],
-        &[Up, Char('K')],
+        &[Up, Char('k')],
         Command::Up,
-        "scroll / select up (k is verification here)",
+        "scroll / select up in the focused panel",
     ),
     b(
         &[Main],
-        &[Home],
-        Command::Top,
-        "top (g is the group picker here)",
+        &[Left],
+        Command::ScrollLeft,
+        "scroll long lines left (transcript, timeline)",
     ),
     b(
         &[Main],
-        &[End, Char('G')],
-        Command::Bottom,
-        "bottom, and follow new lines",
+        &[Right],
+        Command::ScrollRight,
+        "scroll long lines right (transcript, timeline)",
     ),
     b(LISTS, &[Down, Char('j')], Command::Down, "down"),
     b(LISTS, &[Up, Char('k')], Command::Up, "up"),
-    b(LISTS, &[Home, Char('g')], Command::Top, "top"),
-    b(LISTS, &[End, Char('G')], Command::Bottom, "bottom"),
+    b(ALL_BUT_EDIT, &[Home], Command::Top, "top"),
+    b(
+        ALL_BUT_EDIT,
+        &[End, Char('G')],
+        Command::Bottom,
+        "bottom (a live list follows new lines)",
+    ),
     b(ALL_BUT_EDIT, &[PageDown], Command::PageDown, "page down"),
     b(ALL_BUT_EDIT, &[PageUp], Command::PageUp, "page up"),
-    b(ALL_BUT_EDIT, &[Char('?')], Command::Help, "this help"),
-    b(ALL_BUT_EDIT, &[Char('q')], Command::Quit, "quit"),
+    b(&[Help], &[Char('?')], Command::Help, "close this help"),
     b(
-        &[
-            Main,
-            Certificates,
-            Attempts,
-            Compare,
-            Profile,
-            Help,
-            Picker,
-            Edit,
-        ],
-        &[Ctrl('c')],
-        Command::Quit,
-        "quit",
-    ),
+        ALL_BUT_HELP,
+        &[Char('?')],
+        Command::Help,
+        "every key of this view",
+    )
+    .footer("help", 91),
 ];
 
 /// The command for `key` in `mode`. In the editor, printable characters are typed.
@@ -402,6 +507,28 @@ pub fn key_for(mode: Mode, command: Command) -> Option<Key> {
         .iter()
         .find(|b| b.command == command && b.modes.contains(&mode))
         .and_then(|b| b.keys.first().copied())
+}
+
+/// The footer of `mode`: (keys, short words) of the rows marked for it, by rank.
+pub fn footer(mode: Mode) -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(String, &'static str)> = Vec::new();
+    let mut marked: Vec<&Binding> = TABLE
+        .iter()
+        .filter(|b| !b.short.is_empty() && b.modes.contains(&mode))
+        .collect();
+    marked.sort_by_key(|b| b.rank);
+    for b in marked {
+        let keys: Vec<String> = b
+            .keys
+            .iter()
+            .filter(|k| lookup(mode, **k) == Some(b.command))
+            .map(|k| k.label())
+            .collect();
+        if !keys.is_empty() && !rows.iter().any(|(_, s)| *s == b.short) {
+            rows.push((keys.join("/"), b.short));
+        }
+    }
+    rows
 }
 
 /// Help rows for `mode`: (keys, what they do), generated from the table.
@@ -435,10 +562,8 @@ mod tests {
 
     #[test]
     fn collisions_resolve_per_mode() {
-        assert_eq!(lookup(Main, Char('k')), Some(Command::ToggleVerify));
-        assert_eq!(lookup(Attempts, Char('k')), Some(Command::Up));
+        assert_eq!(lookup(Main, Char('v')), Some(Command::ToggleVerify));
         assert_eq!(lookup(Main, Char('g')), Some(Command::GroupPicker));
-        assert_eq!(lookup(Picker, Char('g')), Some(Command::Top));
         assert_eq!(lookup(Main, Char('G')), Some(Command::Bottom));
         assert_eq!(lookup(Main, Esc), Some(Command::Cancel));
         assert_eq!(lookup(Certificates, Esc), Some(Command::Back));
@@ -448,6 +573,34 @@ mod tests {
         assert_eq!(lookup(Main, Char('w')), Some(Command::Scan));
         assert_eq!(lookup(Profile, Esc), Some(Command::Cancel));
         assert_eq!(lookup(Profile, Char('k')), Some(Command::Up));
+    }
+
+    /// Issue 7: `k`/`K` meant "verify"/"up" in the main view and "up"/nothing in lists. A key
+    /// now runs one command (or none) in every mode; `q` and `Esc` in an overlay close it.
+    #[test]
+    fn each_key_means_one_thing_everywhere() {
+        let modes = [Main, Certificates, Attempts, Compare, Profile, Help, Picker];
+        for key in [
+            Char('k'),
+            Char('j'),
+            Char('K'),
+            Char('g'),
+            Char('G'),
+            Char('v'),
+            Home,
+            End,
+        ] {
+            let mut seen: Vec<Command> = modes.iter().filter_map(|m| lookup(*m, key)).collect();
+            seen.dedup();
+            assert!(seen.len() <= 1, "{key:?} means {seen:?}");
+        }
+        assert_eq!(lookup(Main, Char('k')), Some(Command::Up));
+        assert_eq!(lookup(Attempts, Char('k')), Some(Command::Up));
+        assert_eq!(lookup(Main, Char('K')), None);
+        for m in [Help, Picker, Certificates, Attempts, Compare, Profile] {
+            assert_eq!(lookup(m, Char('q')), Some(Command::Back), "{m:?}");
+        }
+        assert_eq!(lookup(Main, Char('q')), Some(Command::Quit));
     }
 
     #[test]
@@ -470,10 +623,17 @@ mod tests {
             main.iter()
                 .any(|(k, h)| k == "2" && h.contains("TLS 1.2 only"))
         );
-        assert!(main.iter().any(|(k, h)| k == "q Ctrl-c" && *h == "quit"));
-        assert!(main.iter().any(|(k, _)| k == "↑ K"));
+        assert!(
+            main.iter()
+                .any(|(k, h)| k == "q Ctrl-c" && h.starts_with("quit"))
+        );
+        assert!(main.iter().any(|(k, _)| k == "↑ k"));
         let lists = help(Attempts);
         assert!(lists.iter().any(|(k, _)| k == "↑ k"));
+        let foot = footer(Main);
+        assert!(foot.contains(&("2".to_string(), "TLS 1.2")), "{foot:?}");
+        assert!(foot.contains(&("y".to_string(), "copy")), "{foot:?}");
+        assert!(footer(Picker).contains(&("q/Esc".to_string(), "back")));
         for mode in [
             Main,
             Certificates,

@@ -20,6 +20,7 @@ fn picker(kind: PickerKind, title: &str, items: Vec<super::app::PickItem>, multi
         kind,
         title: title.into(),
         items,
+        header: None,
         cursor: 0,
         multi,
     }
@@ -148,21 +149,32 @@ pub fn legacy_suites() -> Picker {
     )
 }
 
-pub fn scenarios() -> Picker {
-    let items = crate::lab::Scenario::ALL
+/// Every lab scenario with what is wrong with its server, as `tlsdive lab` lists them; the
+/// cursor starts on `current` (the scenario on screen).
+pub fn scenarios(current: Option<crate::lab::Scenario>) -> Picker {
+    let all = crate::lab::Scenario::ALL;
+    let items = all
         .iter()
         .map(|s| {
             item(
-                format!("{:<26} {}", s.name(), s.describe()),
+                format!("{:<25} {}", s.name(), s.describe()),
                 vec![s.name().to_string()],
                 false,
             )
         })
         .collect();
-    picker(
+    let mut p = picker(
         PickerKind::Scenario,
-        "lab scenario (Enter probes it)",
+        "lab scenario (Enter probes it; q or Esc closes)",
         items,
         false,
-    )
+    );
+    p.header = Some(format!(
+        "{:<25} {}",
+        "scenario", "what is wrong with its server"
+    ));
+    p.cursor = current
+        .and_then(|c| all.iter().position(|s| *s == c))
+        .unwrap_or(0);
+    p
 }

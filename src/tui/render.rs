@@ -10,9 +10,10 @@
 //! │ ...  (windowed: only visible rows)    ├ detail of the selected row ────────┤
 //! │                                       │ versions, suites, groups, SNI ...   │
 //! ├ diagnosis ────────────────────────────┴────────────────────────────────────┤
-//! │ cause · summary · evidence · next steps with their keys                    │
+//! │ cause · summary (wrapped) · next steps with their keys · evidence   4–9/17 │
 //! ├────────────────────────────────────────────────────────────────────────────┤
-//! │ status line                                                   ? help q quit │
+//! │ status line: what just happened                                            │
+//! │ footer: next: 2 TLS 1.2 · r retry · 3 TLS 1.3 · ...          main ? help q quit │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //! The certificates, attempts, comparison and server-profile views replace the middle; help, pickers and
@@ -29,6 +30,7 @@ pub mod help;
 pub mod picker;
 pub mod profile;
 pub mod status;
+pub mod text;
 pub mod timeline;
 pub mod transcript;
 
@@ -37,7 +39,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::app::{App, Focus, Mode};
+use super::app::{App, Extents, Focus, Mode};
 use super::derived::Derived;
 use super::theme::Theme;
 use crate::session::{Attempt, Session};
@@ -91,14 +93,20 @@ pub fn areas(area: Rect) -> Areas {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(10),
-        Constraint::Length(1),
+        Constraint::Length(2),
     ])
     .areas(area);
     let diag_h = (body.height / 3).clamp(7, 16);
     let [top, diagnosis] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(diag_h)]).areas(body);
-    let [transcript, right] =
-        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(top);
+    // Narrow terminals give the timeline more: its record names matter more than the
+    // transcript's long lines, which scroll sideways.
+    let split = if area.width < 110 { 45 } else { 52 };
+    let [transcript, right] = Layout::horizontal([
+        Constraint::Percentage(split),
+        Constraint::Percentage(100 - split),
+    ])
+    .areas(top);
     let [timeline, detail] =
         Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
     Areas {
@@ -117,16 +125,17 @@ pub fn page_rows(area: Rect) -> usize {
     usize::from(areas(area).transcript.height.saturating_sub(3)).max(1)
 }
 
-/// Draw the whole screen.
-pub fn render(f: &mut Frame, v: &View) {
+/// Draw the whole screen; returns how far each wrapped panel can scroll.
+pub fn render(f: &mut Frame, v: &View) -> Extents {
     let area = f.area();
+    let mut ext = v.app.extents;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
             "terminal too small: {}×{}; tlsdive needs at least {MIN_WIDTH}×{MIN_HEIGHT} (q quits)",
             area.width, area.height
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-        return;
+        return ext;
     }
     let a = areas(area);
     header::render(f, v, a.header);
@@ -135,24 +144,25 @@ pub fn render(f: &mut Frame, v: &View) {
         m => m,
     };
     match view {
-        Mode::Certificates => certificates::render(f, v, a.body),
+        Mode::Certificates => ext.certs = certificates::render(f, v, a.body),
         Mode::Attempts => attempts::render(f, v, a.body),
-        Mode::Compare => compare::render(f, v, a.body),
-        Mode::Profile => profile::render(f, v, a.body),
+        Mode::Compare => ext.compare = compare::render(f, v, a.body),
+        Mode::Profile => ext.profile = profile::render(f, v, a.body),
         _ => {
             let focus = |p: Focus| v.app.mode == Mode::Main && v.app.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));
             timeline::render(f, v, a.timeline, focus(Focus::Timeline));
             detail::render(f, v, a.detail);
-            diagnosis::render(f, v, a.diagnosis, focus(Focus::Diagnosis));
+            ext.diagnosis = diagnosis::render(f, v, a.diagnosis, focus(Focus::Diagnosis));
         }
     }
     status::render(f, v, a.status);
     match v.app.mode {
-        Mode::Help => help::render(f, v, a.body),
+        Mode::Help => ext.help = help::render(f, v, a.body),
         Mode::Picker | Mode::Edit => picker::render(f, v, a.body),
         _ => {}
     }
+    ext
 }
 
 /// A rectangle of `w`×`h` centred in `area` (clamped to it).

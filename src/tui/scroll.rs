@@ -1,6 +1,8 @@
 //! Moving through lists: the focused panel of the main view, the certificates, the attempts
-//! table, the comparison, the help and pickers. Offsets are clamped when drawn; `None`
-//! offsets follow the tail so a running attempt stays in view.
+//! table, the comparison, the help and pickers. Every offset stops at the end of its content:
+//! the wrapped panels report how far they can scroll when drawn (`App::extents`), so no key
+//! ever scrolls a panel into blank space. `None` offsets follow the tail so a running
+//! attempt stays in view; the timeline's `None` is its first ClientHello.
 
 use super::app::{App, Focus, Mode, Scroll};
 use super::command::Command;
@@ -24,7 +26,12 @@ pub fn follow(pos: Scroll, len: usize, page: usize, cmd: Command) -> Scroll {
 
 /// A plain offset or cursor within `0..len`.
 pub fn offset(pos: usize, len: usize, page: usize, cmd: Command) -> usize {
-    let max = len.saturating_sub(1);
+    within(pos, len.saturating_sub(1), page, cmd)
+}
+
+/// An offset within `0..=max`.
+pub fn within(pos: usize, max: usize, page: usize, cmd: Command) -> usize {
+    let pos = pos.min(max);
     match cmd {
         Command::Up => pos.saturating_sub(1),
         Command::Down => pos + 1,
@@ -44,15 +51,18 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
                 app.transcript_top = follow(app.transcript_top, derived.rows.len(), page, cmd)
             }
             Focus::Timeline => {
-                let len = app.attempt(session).map(|a| a.timeline.len()).unwrap_or(0);
-                app.timeline_row = cursor(app.timeline_row, len, page, cmd);
+                let rows = app.attempt(session).map_or(&[][..], |a| &a.timeline[..]);
+                let from = super::render::timeline::selected(app.timeline_row, rows);
+                app.timeline_row = from.map(|i| offset(i, rows.len(), page, cmd));
             }
-            Focus::Diagnosis => app.diagnosis_top = offset(app.diagnosis_top, 200, page, cmd),
+            Focus::Diagnosis => {
+                app.diagnosis_top = within(app.diagnosis_top, app.extents.diagnosis, page, cmd)
+            }
         },
-        Mode::Certificates => app.certs_top = offset(app.certs_top, 2000, page, cmd),
-        Mode::Profile => app.profile_top = offset(app.profile_top, 2000, page, cmd),
-        Mode::Compare => app.certs_top = offset(app.certs_top, 20_000, page, cmd),
-        Mode::Help => app.help_top = offset(app.help_top, 200, page, cmd),
+        Mode::Certificates => app.certs_top = within(app.certs_top, app.extents.certs, page, cmd),
+        Mode::Profile => app.profile_top = within(app.profile_top, app.extents.profile, page, cmd),
+        Mode::Compare => app.certs_top = within(app.certs_top, app.extents.compare, page, cmd),
+        Mode::Help => app.help_top = within(app.help_top, app.extents.help, page, cmd),
         Mode::Attempts => {
             app.attempts_cursor = offset(app.attempts_cursor, session.attempts.len(), page, cmd)
         }
@@ -63,19 +73,4 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
         }
         Mode::Edit => {}
     }
-}
-
-/// A selection that follows the last row while `None`.
-pub fn cursor(pos: Scroll, len: usize, page: usize, cmd: Command) -> Scroll {
-    let last = len.saturating_sub(1);
-    let cur = pos.unwrap_or(last).min(last);
-    let next = match cmd {
-        Command::Up => cur.saturating_sub(1),
-        Command::Down => cur + 1,
-        Command::PageUp => cur.saturating_sub(page),
-        Command::PageDown => cur + page,
-        Command::Top => 0,
-        _ => last,
-    };
-    (next < last).then_some(next)
 }

@@ -36,6 +36,23 @@ pub fn init() -> io::Result<Guard> {
     Ok(Guard { terminal })
 }
 
+/// Put `text` on the terminal's clipboard with OSC 52 (see `clipboard`).
+pub fn copy(text: &str) -> io::Result<()> {
+    use std::io::Write;
+    let mut out = stdout();
+    out.write_all(super::clipboard::osc52(text).as_bytes())?;
+    out.flush()
+}
+
+/// Capture the mouse (the wheel scrolls) or leave it to the terminal (text selection).
+pub fn set_mouse(on: bool) -> io::Result<()> {
+    if on {
+        execute!(stdout(), EnableMouseCapture)
+    } else {
+        execute!(stdout(), DisableMouseCapture)
+    }
+}
+
 /// Undo `init`; safe to call more than once.
 pub fn restore() {
     let _ = execute!(stdout(), DisableMouseCapture);

@@ -7,13 +7,14 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::View;
-use crate::diagnose::{self, evidence::ms};
+use super::text::{dur, safe_owned};
+use crate::diagnose;
 use crate::plan::Plan;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let t = v.theme;
     let block = v.block(
-        "attempts (space marks two, Enter compares or shows; Esc returns)",
+        "attempts (space marks two, Enter compares or shows; A, q or Esc returns)",
         true,
     );
     let header = Row::new([
@@ -52,12 +53,12 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         let neg = a
             .negotiated
             .as_ref()
-            .map(|n| format!("{} {}", n.version, n.cipher_suite))
+            .map(|n| safe_owned(&format!("{} {}", n.version, n.cipher_suite)))
             .unwrap_or_default();
         let time = a
             .finished
             .as_ref()
-            .map(|f| ms(f.2))
+            .map(|f| dur(f.2))
             .unwrap_or_else(|| "…".into());
         let mark = if v.app.marked.contains(&a.id) {
             "*"
@@ -67,7 +68,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         let row = Row::new(vec![
             Cell::from(mark),
             Cell::from(a.id.to_string()),
-            Cell::from(changed),
+            Cell::from(safe_owned(&changed)),
             Cell::from(Line::styled(d.cause, style)),
             Cell::from(neg),
             Cell::from(time),
@@ -152,8 +153,8 @@ pub fn plan_changes(a: &Plan, b: &Plan) -> Vec<String> {
     cmp("ehlo", a.ehlo.clone(), b.ehlo.clone());
     cmp(
         "timeout",
-        ms(a.timeouts.reply.as_micros() as u64),
-        ms(b.timeouts.reply.as_micros() as u64),
+        dur(a.timeouts.reply.as_micros() as u64),
+        dur(b.timeouts.reply.as_micros() as u64),
     );
     out
 }

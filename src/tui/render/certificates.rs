@@ -1,23 +1,28 @@
 //! The certificates view: the verification verdict, the name check explained, and every
-//! field captured for each certificate of the chain the server sent.
+//! field captured for each certificate of the chain the server sent. `Tab` marks one
+//! certificate (the one `y` copies). Every value is the server's text, escaped.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::View;
+use super::text::{safe_owned, scrolled, wrap};
 use crate::cert::{CertInfo, CertProblem};
 use crate::diagnose::evidence::bytes;
 use crate::tui::theme::Theme;
 
-pub fn render(f: &mut Frame, v: &View, area: Rect) {
+/// Draw the view; returns how far it can scroll.
+pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let t = v.theme;
-    let block = v.block("certificates (C or Esc returns)", true);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let block = v.block(
+        "certificates (Tab marks one, y copies it; C, q or Esc returns)",
+        true,
+    );
+    let width = usize::from(block.inner(area).width);
     let Some(a) = v.attempt() else {
-        return;
+        f.render_widget(block, area);
+        return 0;
     };
     let mut lines = Vec::new();
     match &a.verdict {
@@ -33,7 +38,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("verification: {word}"), style),
-                Span::raw(format!(" — {}", verdict.detail)),
+                Span::raw(format!(" — {}", safe_owned(&verdict.detail))),
             ]));
             if let Some(p) = &a.plan
                 && !p.tls.verify
@@ -58,22 +63,26 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             (_, true) => "CA",
             _ => "intermediate",
         };
-        lines.push(Line::styled(format!("#{i} {role}"), t.title()));
+        let marked = i == v.app.cert.min(a.certificates.len().saturating_sub(1));
+        let head = Line::styled(
+            format!("{} #{i} {role}", if marked { "▶" } else { " " }),
+            t.title(),
+        );
+        lines.push(if marked {
+            head.patch_style(t.selected())
+        } else {
+            head
+        });
         cert_lines(t, c, &mut lines);
     }
-    let top = u16::try_from(v.app.certs_top).unwrap_or(u16::MAX);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((top, 0)),
-        inner,
-    );
+    let lines = lines.into_iter().flat_map(|l| wrap(l, width, 16)).collect();
+    scrolled(f, t, block, area, lines, v.app.certs_top)
 }
 
 fn field(t: Theme, name: &str, value: String) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{name:>14}: "), t.dim()),
-        Span::raw(value),
+        Span::raw(safe_owned(&value)),
     ])
 }
 
@@ -87,16 +96,14 @@ fn cert_lines(t: Theme, c: &CertInfo, out: &mut Vec<Line<'static>>) {
     out.push(field(t, "signature", c.signature_algorithm.clone()));
     out.push(field(t, "serial", c.serial.clone()));
     out.push(field(t, "SHA-256", c.sha256.clone()));
-    out.push(field(
-        t,
-        "flags",
-        format!(
-            "{}{}{} B DER",
-            if c.is_ca { "CA, " } else { "" },
-            if c.self_signed { "self-signed, " } else { "" },
-            bytes(c.der_len)
-        ),
-    ));
+    out.push(field(t, "size", format!("{} B (DER)", bytes(c.der_len))));
+    let flags: Vec<&str> = [(c.is_ca, "CA"), (c.self_signed, "self-signed")]
+        .iter()
+        .filter_map(|(on, w)| on.then_some(*w))
+        .collect();
+    if !flags.is_empty() {
+        out.push(field(t, "flags", flags.join(", ")));
+    }
 }
 
 /// Does `name` match the certificate name `pattern` (a `*.` wildcard covers one label)?

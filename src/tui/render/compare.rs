@@ -8,8 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use super::View;
 use super::attempts::plan_changes;
+use super::text::{dur, safe_owned};
 use super::timeline::{arrow, row_words};
-use crate::diagnose::{self, evidence::ms};
+use crate::diagnose;
 use crate::session::{Attempt, TimelineRow};
 
 /// What a row is, without its time: two timelines "part" at the first row that differs.
@@ -26,7 +27,8 @@ pub fn parting(a: &Attempt, b: &Attempt) -> Option<usize> {
     (0..n).find(|&i| a.timeline.get(i).map(signature) != b.timeline.get(i).map(signature))
 }
 
-pub fn render(f: &mut Frame, v: &View, area: Rect) {
+/// Draw the comparison; returns how far its timelines can scroll.
+pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let t = v.theme;
     let pair = v
         .app
@@ -34,10 +36,10 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         .and_then(|(x, y)| Some((v.session.attempt(x)?, v.session.attempt(y)?)));
     let Some((a, b)) = pair else {
         f.render_widget(v.block("compare: mark two attempts first", true), area);
-        return;
+        return 0;
     };
     let block = v.block(
-        &format!("attempt {} vs attempt {} (Esc returns)", a.id, b.id),
+        &format!("attempt {} vs attempt {} (q or Esc returns)", a.id, b.id),
         true,
     );
     let inner = block.inner(area);
@@ -52,14 +54,14 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         top.push(Line::raw("  none: the same plan"));
     }
     for c in &changes {
-        top.push(Line::raw(format!("  {c}")));
+        top.push(Line::raw(format!("  {}", safe_owned(c))));
     }
     for x in [a, b] {
         let d = diagnose::diagnose(x);
         top.push(Line::from(vec![
             Span::styled(format!("  #{} ", x.id), t.title()),
             Span::styled(d.cause, if d.ok { t.good() } else { t.bad() }),
-            Span::raw(format!("  {}", d.summary)),
+            Span::raw(format!("  {}", safe_owned(&d.summary))),
         ]));
     }
     let part = parting(a, b);
@@ -76,9 +78,11 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     f.render_widget(Paragraph::new(top), upper);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
+    let longest = a.timeline.len().max(b.timeline.len());
+    let max = longest.saturating_sub(usize::from(lower.height));
     for (x, area) in [(a, left), (b, right)] {
         let h = usize::from(area.height);
-        let skip = v.app.certs_top.min(x.timeline.len().saturating_sub(1));
+        let skip = v.app.certs_top.min(max);
         let lines: Vec<Line> = x
             .timeline
             .iter()
@@ -92,11 +96,17 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
                     _ => t.plain(),
                 };
                 Line::styled(
-                    format!("{:>3} {:>9} {}", i + 1, ms(r.at_us()), signature(r)),
+                    format!(
+                        "{:>3} {:>9} {}",
+                        i + 1,
+                        dur(r.at_us()),
+                        safe_owned(&signature(r))
+                    ),
                     style,
                 )
             })
             .collect();
         f.render_widget(Paragraph::new(lines), area);
     }
+    max
 }

@@ -5,11 +5,12 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::View;
+use super::text::{dur, safe_owned, wrap};
 use super::timeline::{arrow, end_words, selected};
-use crate::diagnose::evidence::{bytes, message_words, ms};
+use crate::diagnose::evidence::{bytes, message_words};
 use crate::session::TimelineRow;
 use crate::tui::theme::Theme;
 use crate::wire::MessageInfo;
@@ -19,17 +20,21 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let rows = v.attempt().map(|a| a.timeline.as_slice()).unwrap_or(&[]);
-    let Some(row) = selected(v, rows.len()).and_then(|i| rows.get(i)) else {
+    let Some(row) = selected(v.app.timeline_row, rows).and_then(|i| rows.get(i)) else {
         return;
     };
-    let lines = fields(v.theme, row);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = fields(v.theme, row)
+        .into_iter()
+        .flat_map(|l| wrap(l, width, 14))
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn field(t: Theme, name: &str, value: String) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{name:>12}: "), t.dim()),
-        Span::raw(value),
+        Span::raw(safe_owned(&value)),
     ])
 }
 
@@ -46,7 +51,7 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match row {
         TimelineRow::Ended { at_us, how } => {
-            out.push(field(t, "at", ms(*at_us)));
+            out.push(field(t, "at", dur(*at_us)));
             out.push(field(t, "connection", end_words(*how).to_string()));
         }
         TimelineRow::Record { at_us, dir, record } => {
@@ -54,7 +59,7 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
                 t,
                 "record",
                 format!(
-                    "{} {} {} {} B{}",
+                    "{} {} {} {}\u{a0}B{}",
                     arrow(*dir),
                     record.content_type,
                     record.version,
@@ -62,7 +67,7 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
                     if record.encrypted { " (encrypted)" } else { "" }
                 ),
             ));
-            out.push(field(t, "at", ms(*at_us)));
+            out.push(field(t, "at", dur(*at_us)));
             for m in &record.messages {
                 message(t, m, &mut out);
             }
@@ -114,7 +119,10 @@ fn message(t: Theme, m: &MessageInfo, out: &mut Vec<Line<'static>>) {
         }
         MessageInfo::Alert(al) => {
             out.push(Line::styled(
-                format!("alert {} {} (code {})", al.level, al.description, al.code),
+                safe_owned(&format!(
+                    "alert {} {} (code {})",
+                    al.level, al.description, al.code
+                )),
                 t.bad(),
             ));
         }
@@ -124,6 +132,6 @@ fn message(t: Theme, m: &MessageInfo, out: &mut Vec<Line<'static>>) {
             out.push(field(t, "count", count.to_string()));
             out.push(field(t, "DER sizes", list(&s)));
         }
-        other => out.push(Line::raw(message_words(other))),
+        other => out.push(Line::raw(safe_owned(&message_words(other)))),
     }
 }

@@ -5,20 +5,30 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::View;
+use super::text::{safe_owned, scrolled, wrap};
 use crate::tui::app::Mode;
 use crate::tui::command::command_for_retry;
 use crate::tui::keymap::key_for;
 
-pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
-    let t = v.theme;
+/// Draw the diagnosis, wrapped to the panel (the cause first, never cut); returns how far it
+/// can scroll.
+pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) -> usize {
     let block = v.block("diagnosis", focused);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let width = usize::from(block.inner(area).width);
+    let lines: Vec<Line<'static>> = lines(v)
+        .into_iter()
+        .flat_map(|(l, hang)| wrap(l, width, hang))
+        .collect();
+    scrolled(f, v.theme, block, area, lines, v.app.diagnosis_top)
+}
+
+/// The diagnosis' lines with the indent their continuation lines take.
+fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
+    let t = v.theme;
     let Some(d) = &v.derived.diagnosis else {
-        return;
+        return Vec::new();
     };
     let plan = v.attempt().and_then(|a| a.plan.as_ref());
     let cause_style = if d.cause == "running" {
@@ -28,11 +38,14 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     } else {
         t.bad()
     };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(d.cause, cause_style),
-        Span::styled(format!("  (phase {})  ", d.phase.name()), t.dim()),
-        Span::raw(d.summary.clone()),
-    ])];
+    let mut lines = vec![(
+        Line::from(vec![
+            Span::styled(d.cause, cause_style),
+            Span::styled(format!("  (phase {})  ", d.phase.name()), t.dim()),
+            Span::raw(safe_owned(&d.summary)),
+        ]),
+        2,
+    )];
     // The next steps come before the evidence: they carry the keys, and the panel is short.
     for (i, s) in d.next_steps.iter().enumerate() {
         let key = s
@@ -49,29 +62,29 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
             Some(k) => {
                 spans.push(Span::raw("press "));
                 spans.push(Span::styled(k.label(), t.key()));
-                spans.push(Span::raw(format!(" to {}", s.text)));
+                spans.push(Span::raw(format!(" to {}", safe_owned(&s.text))));
             }
-            None => spans.push(Span::raw(s.text.clone())),
+            None => spans.push(Span::raw(safe_owned(&s.text))),
         }
-        lines.push(Line::from(spans));
+        lines.push((Line::from(spans), 8));
     }
     for e in &d.evidence {
-        lines.push(Line::from(vec![
-            Span::styled("  · ", t.dim()),
-            Span::raw(e.clone()),
-        ]));
+        lines.push((
+            Line::from(vec![
+                Span::styled("  · ", t.dim()),
+                Span::raw(safe_owned(e)),
+            ]),
+            4,
+        ));
     }
     for e in v.derived.scan.iter().flat_map(|s| &s.evidence) {
-        lines.push(Line::from(vec![
-            Span::styled("  · ", t.dim()),
-            Span::styled(e.clone(), t.warn()),
-        ]));
+        lines.push((
+            Line::from(vec![
+                Span::styled("  · ", t.dim()),
+                Span::styled(safe_owned(e), t.warn()),
+            ]),
+            4,
+        ));
     }
-    let top = u16::try_from(v.app.diagnosis_top).unwrap_or(u16::MAX);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((top, 0)),
-        inner,
-    );
+    lines
 }

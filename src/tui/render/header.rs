@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
-use crate::diagnose::evidence::ms;
+use super::text::{dur, safe_owned};
 use crate::plan::Plan;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
@@ -30,11 +30,19 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let target = a
         .plan
         .as_ref()
-        .map(|p| format!("{}:{}", p.target.display_name(), p.port))
+        .map(|p| format!("{}:{}", safe_owned(&p.target.display_name()), p.port))
         .unwrap_or_else(|| "(plan not recorded)".into());
-    let mut first = vec![Span::styled("tlsdive ", t.title()), Span::raw(target)];
+    let mut first = vec![Span::styled("tlsdive ", t.title())];
+    let scenario = v.app.scenario_of(a);
+    if let Some(s) = scenario {
+        first.push(Span::styled(
+            format!("lab scenario {}  ", s.name()),
+            t.warn(),
+        ));
+    }
+    first.push(Span::raw(target));
     if let Some(host) = a.host() {
-        first.push(Span::raw(format!("  MX/host {host}")));
+        first.push(Span::raw(format!("  MX/host {}", safe_owned(host))));
     }
     if let Some(peer) = a.peer.or_else(|| a.tried.last().map(|t| t.0)) {
         first.push(Span::raw(format!("  → {peer}")));
@@ -46,9 +54,15 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     if v.app.step_mode {
         first.push(Span::styled("  [step mode]", t.warn()));
     }
+    if let Some(s) = scenario {
+        // Last, so a narrow terminal cuts this and not the facts before it.
+        first.push(Span::styled(format!("  — {}", s.describe()), t.dim()));
+    }
     let second = Line::from(vec![
         Span::styled("plan ", t.dim()),
-        Span::raw(a.plan.as_ref().map(plan_line).unwrap_or_default()),
+        Span::raw(safe_owned(
+            &a.plan.as_ref().map(plan_line).unwrap_or_default(),
+        )),
     ]);
     f.render_widget(
         Paragraph::new(vec![Line::from(first), second, phases(v, a)]),
@@ -71,20 +85,20 @@ fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
     match (&a.finished, &v.derived.diagnosis) {
         (None, _) => {
             let what = match &a.paused {
-                Some(before) => format!("⏸ paused before {before} "),
+                Some(before) => format!("⏸ paused before {} ", safe_owned(before)),
                 None => format!("● running {} ", a.phase().name()),
             };
             spans.push(Span::styled(what, t.running()));
-            spans.push(Span::raw(format!("{}  ", ms(now))));
+            spans.push(Span::raw(format!("{}  ", dur(now))));
         }
         (Some((_, _, at)), Some(d)) if d.ok && d.cause == "ok" => {
             spans.push(Span::styled("✔ ok ", t.good()));
-            spans.push(Span::raw(format!("in {}  ", ms(*at))));
+            spans.push(Span::raw(format!("in {}  ", dur(*at))));
         }
         (Some((_, _, at)), d) => {
             let cause = d.as_ref().map(|d| d.cause).unwrap_or("failed");
             spans.push(Span::styled(format!("✘ {cause} "), t.bad()));
-            spans.push(Span::raw(format!("after {}  ", ms(*at))));
+            spans.push(Span::raw(format!("after {}  ", dur(*at))));
         }
     }
     let durations = a.phase_durations(now);
@@ -98,7 +112,7 @@ fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
         } else {
             t.dim()
         };
-        spans.push(Span::styled(format!("{} {}", p.name(), ms(d)), style));
+        spans.push(Span::styled(format!("{} {}", p.name(), dur(d)), style));
     }
     Line::from(spans)
 }

@@ -4,24 +4,24 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Clear;
 
-use super::{View, centered, window};
+use super::text::scrolled;
+use super::{View, centered};
 use crate::tui::keymap;
 
-pub fn render(f: &mut Frame, v: &View, body: Rect) {
+/// Draw the help over `body`; returns how far it can scroll.
+pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
     let t = v.theme;
     let mode = v.app.back;
     let rows = keymap::help(mode);
     let area = centered(body, 86, u16::try_from(rows.len() + 4).unwrap_or(u16::MAX));
     let block = v.block(
-        &format!("keys — {} view (Esc or ? closes)", mode.name()),
+        &format!("keys — {} view (Esc, q or ? closes)", mode.name()),
         true,
     );
-    let inner = block.inner(area);
     f.render_widget(Clear, area);
-    f.render_widget(block, area);
-    let mut lines: Vec<Line> = rows
+    let mut lines: Vec<Line<'static>> = rows
         .iter()
         .map(|(keys, help)| {
             Line::from(vec![
@@ -31,11 +31,8 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
         })
         .collect();
     lines.push(Line::styled(
-        "in lists, j/k/g/G move; in the main view k and g change the plan",
+        "j/k move and Home/End jump in every view; q and Esc close what is open",
         t.dim(),
     ));
-    let h = usize::from(inner.height);
-    let range = window(v.app.help_top, lines.len(), h);
-    let shown: Vec<Line> = lines.drain(range).collect();
-    f.render_widget(Paragraph::new(shown), inner);
+    scrolled(f, t, block, area, lines, v.app.help_top)
 }

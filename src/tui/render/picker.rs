@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use super::text::safe_owned;
 use super::{View, centered};
 use crate::tui::app::EditKind;
 
@@ -21,7 +22,10 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
         let inner = block.inner(area);
         f.render_widget(Clear, area);
         f.render_widget(block, area);
-        let line = Line::from(vec![Span::raw(e.text.clone()), Span::styled("▏", t.key())]);
+        let line = Line::from(vec![
+            Span::raw(safe_owned(&e.text)),
+            Span::styled("▏", t.key()),
+        ]);
         f.render_widget(Paragraph::new(vec![Line::raw(""), line]), inner);
         return;
     }
@@ -29,12 +33,21 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
         return;
     };
     let t = v.theme;
-    let h = u16::try_from(p.items.len() + 2).unwrap_or(u16::MAX);
-    let area = centered(body, 96, h);
+    let head = usize::from(p.header.is_some());
+    let h = u16::try_from(p.items.len() + 2 + head).unwrap_or(u16::MAX);
+    let area = centered(body, 110, h);
     let block = v.block(&p.title, true);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
+    if let Some(header) = &p.header {
+        f.render_widget(
+            Paragraph::new(Line::styled(format!("    {header}"), t.title())),
+            inner,
+        );
+        inner.y += 1;
+        inner.height = inner.height.saturating_sub(1);
+    }
     let height = usize::from(inner.height).max(1);
     let top = (p.cursor + 1).saturating_sub(height);
     let lines: Vec<Line> = p
@@ -49,7 +62,7 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
                 (true, false) => "[ ] ",
                 (false, _) => "    ",
             };
-            let line = Line::from(vec![Span::raw(mark), Span::raw(item.label.clone())]);
+            let line = Line::from(vec![Span::raw(mark), Span::raw(safe_owned(&item.label))]);
             if i == p.cursor {
                 line.patch_style(t.selected())
             } else {

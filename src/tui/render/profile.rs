@@ -8,21 +8,22 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::{View, window};
+use super::View;
+use super::text::{safe_owned, scrolled};
 use crate::plan::TlsMode;
 use crate::scan::evidence::version_words;
 use crate::scan::{Profile, ScanVersion};
 use crate::tui::derived::ScanView;
 use crate::tui::scans::{LEGACY_NOTE, missing};
 
-pub fn render(f: &mut Frame, v: &View, area: Rect) {
+/// Draw the view; returns how far it can scroll.
+pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let scan = v.derived.scan.as_ref();
     let title = match scan.and_then(|s| s.merged.as_ref().map(|p| (s.from, p))) {
         Some((from, p)) => format!(
             "server profile of {} ({}, {}) · scans of attempt #{from} · {} connections (Esc returns)",
-            p.target,
+            safe_owned(&p.target),
             p.address.map_or_else(|| "-".into(), |a| a.to_string()),
             match p.mode {
                 TlsMode::Starttls => "STARTTLS",
@@ -34,7 +35,6 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     };
     let block = v.block(&title, true);
     let inner = block.inner(area);
-    f.render_widget(block, area);
     let mut lines = match scan {
         Some(s) => lines(v, s, usize::from(inner.width)),
         None => Vec::new(),
@@ -43,9 +43,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         lines.insert(0, Line::raw(""));
         lines.insert(0, hint(v));
     }
-    let range = window(v.app.profile_top, lines.len(), usize::from(inner.height));
-    let shown: Vec<Line> = lines.drain(range).collect();
-    f.render_widget(Paragraph::new(shown), inner);
+    scrolled(f, v.theme, block, area, lines, v.app.profile_top)
 }
 
 fn hint(v: &View) -> Line<'static> {
@@ -79,8 +77,8 @@ fn lines(v: &View, s: &ScanView, width: usize) -> Vec<Line<'static>> {
         ));
         for r in &s.legacy {
             let (answer, ok) = match (&r.profile.stopped, r.profile.versions.first()) {
-                (Some(why), _) => (format!("stopped: {why}"), false),
-                (None, Some(v)) => (v.answer.clone(), v.accepted),
+                (Some(why), _) => (format!("stopped: {}", safe_owned(why)), false),
+                (None, Some(v)) => (safe_owned(&v.answer), v.accepted),
                 (None, None) => ("no answer".into(), false),
             };
             let what = r.what.trim_start_matches(crate::tui::scans::LEGACY);
@@ -119,7 +117,10 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static>>) {
     let t = v.theme;
     if let Some(why) = &p.stopped {
-        out.push(Line::styled(format!("scan stopped: {why}"), t.bad()));
+        out.push(Line::styled(
+            format!("scan stopped: {}", safe_owned(why)),
+            t.bad(),
+        ));
     }
     out.push(Line::styled(
         format!(
@@ -155,7 +156,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         out.push(Line::from(vec![
             Span::raw(format!("  {:<8}  ", sv.words())),
             Span::styled(format!("{yes:<10}"), style),
-            Span::raw(r.answer.clone()),
+            Span::raw(safe_owned(&r.answer)),
             Span::styled(order, t.dim()),
         ]));
         for (i, suite) in r.cipher_suites.iter().enumerate() {
@@ -167,7 +168,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
             let ours = p.overlap.cipher_suites.contains(suite);
             out.push(Line::from(vec![
                 Span::styled(format!("           {rank} "), t.dim()),
-                Span::raw(suite.clone()),
+                Span::raw(safe_owned(suite)),
                 Span::styled(if ours { "  ✓" } else { "" }, t.good()),
             ]));
         }
@@ -196,7 +197,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         out.push(Line::raw(format!(
             "  {:<8}  {}",
             version_words(&g.version),
-            g.words()
+            safe_owned(&g.words())
         )));
     }
     let o = &p.overlap;
@@ -204,7 +205,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         if v.is_empty() {
             "none".to_string()
         } else {
-            v.join(", ")
+            safe_owned(&v.join(", "))
         }
     };
     out.push(Line::styled(
@@ -215,7 +216,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
     out.push(Line::raw(format!("  suites:   {}", list(&o.cipher_suites))));
     out.push(Line::raw(format!("  groups:   {}", list(&o.groups))));
     let style = if o.negotiable { t.good() } else { t.bad() };
-    for (i, part) in wrap(&p.verdict, width.saturating_sub(9))
+    for (i, part) in wrap(&safe_owned(&p.verdict), width.saturating_sub(9))
         .into_iter()
         .enumerate()
     {

@@ -1,5 +1,8 @@
-//! The status line: what just happened (a new attempt, an export's file names, an error),
-//! a paused step waiting for `space`, a running scan's progress, and the way to the help.
+//! The two bottom lines. The status line: what just happened (a new attempt, an export's
+//! file names, an error), a paused step waiting for `space`, a running scan's progress. The
+//! footer: the keys that matter now, generated from the keymap — first the keys of the
+//! diagnosis' next steps, then the current mode's keys as far as they fit, and always the
+//! way to the help and out.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,13 +10,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
+use super::text::safe_owned;
+use crate::tui::app::Mode;
+use crate::tui::command::command_for_retry;
+use crate::tui::keymap::{self, Key};
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let [status, foot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    f.render_widget(Paragraph::new(status_line(v)), status);
+    footer(f, v, foot);
+}
+
+fn status_line(v: &View) -> Line<'static> {
     let t = v.theme;
     let paused = v.attempt().and_then(|a| a.paused.as_ref());
-    let left = match paused {
+    match paused {
         Some(before) => Line::from(vec![
-            Span::styled(format!("⏸ paused before {before}: "), t.running()),
+            Span::styled(
+                format!("⏸ paused before {}: ", safe_owned(before)),
+                t.running(),
+            ),
             Span::styled("space", t.key()),
             Span::raw(" continues, "),
             Span::styled("n", t.key()),
@@ -26,22 +43,113 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
                     .as_ref()
                     .map_or_else(|| "scanning".to_string(), crate::scan::text::progress_line);
                 Line::from(vec![
-                    Span::styled(format!("{} · {} ", bar.trim_end(), s.what), t.running()),
+                    Span::styled(
+                        format!("{} · {} ", bar.trim_end(), safe_owned(&s.what)),
+                        t.running(),
+                    ),
                     Span::styled("Esc", t.key()),
                     Span::raw(" cancels"),
                 ])
             }
-            None => Line::raw(v.app.status.clone()),
+            None => Line::raw(safe_owned(&v.app.status)),
         },
+    }
+}
+
+/// The keys of the diagnosis' next steps, with the footer words of their commands.
+pub fn next_step_keys(v: &View) -> Vec<(Key, &'static str)> {
+    if v.app.read_only || v.app.mode != Mode::Main {
+        return Vec::new();
+    }
+    let plan = v.attempt().and_then(|a| a.plan.as_ref());
+    let Some(d) = &v.derived.diagnosis else {
+        return Vec::new();
     };
-    let right = Line::from(vec![
-        Span::styled(format!("{} ", v.app.mode.name()), t.dim()),
-        Span::styled("?", t.key()),
-        Span::raw(" help "),
-        Span::styled("q", t.key()),
-        Span::raw(" quit"),
-    ]);
-    let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(30)]).areas(area);
-    f.render_widget(Paragraph::new(left), l);
+    let mut out: Vec<(Key, &'static str)> = Vec::new();
+    for s in &d.next_steps {
+        let Some(cmd) = s.retry.as_ref().and_then(|r| command_for_retry(r, plan)) else {
+            continue;
+        };
+        let Some(b) = keymap::TABLE
+            .iter()
+            .find(|b| b.command == cmd && b.modes.contains(&Mode::Main))
+        else {
+            continue;
+        };
+        let Some(key) = keymap::key_for(Mode::Main, cmd) else {
+            continue;
+        };
+        let words = if b.short.is_empty() { b.help } else { b.short };
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, words));
+        }
+    }
+    out
+}
+
+fn footer(f: &mut Frame, v: &View, area: Rect) {
+    let t = v.theme;
+    let mode = v.app.mode;
+    let rows = keymap::footer(mode);
+    // The way out and the help go right, where they always are.
+    let is_exit = |s: &str| matches!(s, "help" | "quit" | "back");
+    let mut right = vec![Span::styled(format!("{} ", mode.name()), t.dim())];
+    for (keys, short) in rows.iter().filter(|(_, s)| is_exit(s)) {
+        right.push(Span::styled(keys.clone(), t.key()));
+        right.push(Span::raw(format!(" {short} ")));
+    }
+    let right = Line::from(right);
+    let room = usize::from(area.width).saturating_sub(right.width() + 1);
+    let mut left: Vec<Span> = Vec::new();
+    let mut used = 0;
+    let mut push = |spans: Vec<Span<'static>>, left: &mut Vec<Span<'static>>| {
+        let w: usize = spans.iter().map(Span::width).sum();
+        if used + w > room {
+            return false;
+        }
+        used += w;
+        left.extend(spans);
+        true
+    };
+    let next = next_step_keys(v);
+    if !next.is_empty() {
+        push(vec![Span::styled("next: ", t.warn())], &mut left);
+        for (k, words) in &next {
+            push(
+                vec![
+                    Span::styled(k.label(), t.key()),
+                    Span::styled(format!(" {words}  "), t.warn()),
+                ],
+                &mut left,
+            );
+        }
+    }
+    let multi = v.app.picker.as_ref().is_some_and(|p| p.multi);
+    let shown = |s: &str| {
+        !is_exit(s)
+            && (s != "lab" || v.app.demo)
+            && (s != "check" || multi)
+            && (s != "step" || v.app.step_mode)
+    };
+    for (keys, short) in rows.iter().filter(|(_, s)| shown(s)) {
+        if next.iter().any(|(k, _)| k.label() == *keys) {
+            continue;
+        }
+        if !push(
+            vec![
+                Span::styled(keys.clone(), t.key()),
+                Span::raw(format!(" {short}  ")),
+            ],
+            &mut left,
+        ) {
+            break;
+        }
+    }
+    let [l, r] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(u16::try_from(right.width()).unwrap_or(30)),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(Line::from(left)), l);
     f.render_widget(Paragraph::new(right).right_aligned(), r);
 }

@@ -8,48 +8,122 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::text::{count, dur, safe_owned, wrap};
 use super::{View, clip};
-use crate::diagnose::evidence::{bytes, message_words, ms};
+use crate::diagnose::evidence::{bytes, message_words};
 use crate::event::ConnectionEnd;
 use crate::session::TimelineRow;
 use crate::tui::theme::Theme;
 use crate::wire::{Dir, MessageInfo};
 
-/// The index of the selected row of a timeline of `len` rows.
-pub fn selected(v: &View, len: usize) -> Option<usize> {
-    let last = len.checked_sub(1)?;
-    Some(v.app.timeline_row.unwrap_or(last).min(last))
+/// The row shown when the user has not moved the selection: the first ClientHello we sent
+/// (where a handshake story starts), else the first row.
+pub fn first_hello(rows: &[TimelineRow]) -> Option<usize> {
+    let hello = rows.iter().position(|r| {
+        matches!(r, TimelineRow::Record { dir: Dir::Client, record, .. }
+            if record.messages.iter().any(|m| matches!(m, MessageInfo::ClientHello(_))))
+    });
+    hello.or_else(|| (!rows.is_empty()).then_some(0))
+}
+
+/// The index of the selected row: the user's choice, clamped, else the first ClientHello.
+pub fn selected(row: Option<usize>, rows: &[TimelineRow]) -> Option<usize> {
+    let last = rows.len().checked_sub(1)?;
+    match row {
+        Some(i) => Some(i.min(last)),
+        None => first_hello(rows),
+    }
+}
+
+/// Which columns fit, most important first: the record's words (never dropped), direction,
+/// time, size, delta to the previous row, row number.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    time: bool,
+    size: bool,
+    delta: bool,
+    index: bool,
+}
+
+impl Columns {
+    const WORDS: usize = 22;
+
+    fn fit(width: usize) -> Columns {
+        let mut room = width.saturating_sub(4 + Self::WORDS);
+        let mut take = |w: usize| {
+            let ok = room >= w;
+            if ok {
+                room -= w;
+            }
+            ok
+        };
+        let time = take(10);
+        let size = take(10);
+        let delta = take(11);
+        let index = take(5);
+        Columns {
+            time,
+            size,
+            delta,
+            index,
+        }
+    }
 }
 
 pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
-    let rows = v.attempt().map(|a| a.timeline.as_slice()).unwrap_or(&[]);
+    let a = v.attempt();
+    let rows = a.map(|a| a.timeline.as_slice()).unwrap_or(&[]);
     let block = v.block(
-        &format!("TLS handshake timeline ({} rows)", rows.len()),
+        &format!(
+            "TLS handshake timeline ({})",
+            count(rows.len(), "row", "rows")
+        ),
         focused,
     );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let height = usize::from(inner.height);
-    let Some(sel) = selected(v, rows.len()) else {
+    let Some(sel) = selected(v.app.timeline_row, rows) else {
+        let words = match a.and_then(|a| a.finished.as_ref()) {
+            Some((_, phase, _)) => format!(
+                "no TLS records: the attempt ended in the {} phase, before TLS",
+                phase.name()
+            ),
+            None => "no TLS records yet".into(),
+        };
         f.render_widget(
-            Paragraph::new(Line::styled("no TLS records yet", v.theme.dim())),
+            Paragraph::new(Line::styled(words, v.theme.dim()))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             inner,
         );
         return;
     };
-    let top = (sel + 1).saturating_sub(height);
-    let end = (top + height).min(rows.len());
     let width = usize::from(inner.width);
-    let lines: Vec<Line> = (top..end)
-        .map(|i| {
-            let prev = i.checked_sub(1).map(|p| rows[p].at_us());
-            let line = row_line(v.theme, i, &rows[i], prev, width);
-            if i == sel {
+    let cols = Columns::fit(width);
+    // Every row's lines (an alert or the connection's end wraps rather than lose words),
+    // then the window of lines that ends with the selected row.
+    // Only rows that can be on screen: each takes at least one line.
+    let from = (sel + 1).saturating_sub(height);
+    let to = (sel + height).min(rows.len());
+    let mut lines: Vec<(usize, Line)> = Vec::new();
+    for (i, row) in rows.iter().enumerate().take(to).skip(from) {
+        let prev = i.checked_sub(1).map(|p| rows[p].at_us());
+        for line in row_lines(v.theme, cols, i, row, prev, width, v.app.left) {
+            let line = if i == sel {
                 line.patch_style(v.theme.selected())
             } else {
                 line
-            }
-        })
+            };
+            lines.push((i, line));
+        }
+    }
+    let last_of_sel = lines.iter().rposition(|(i, _)| *i == sel).unwrap_or(0);
+    let top = (last_of_sel + 1).saturating_sub(height);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .skip(top)
+        .take(height)
+        .map(|(_, l)| l)
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -86,19 +160,30 @@ pub fn arrow(dir: Dir) -> &'static str {
     }
 }
 
-fn row_line(
+fn row_lines(
     t: Theme,
+    cols: Columns,
     i: usize,
     row: &TimelineRow,
     prev: Option<u64>,
     width: usize,
-) -> Line<'static> {
+    left: usize,
+) -> Vec<Line<'static>> {
     let at = row.at_us();
-    let delta = prev
-        .map(|p| format!("+{}", ms(at.saturating_sub(p))))
-        .unwrap_or_default();
-    let head = format!("{:>4} {:>9} {:>10} ", i + 1, ms(at), delta);
-    let (dir, size, style) = match row {
+    let mut head = String::new();
+    if cols.index {
+        head.push_str(&format!("{:>4} ", i + 1));
+    }
+    if cols.time {
+        head.push_str(&format!("{:>9} ", dur(at)));
+    }
+    if cols.delta {
+        let delta = prev
+            .map(|p| format!("+{}", dur(at.saturating_sub(p))))
+            .unwrap_or_default();
+        head.push_str(&format!("{delta:>10} "));
+    }
+    let (dir, size, style, cause) = match row {
         TimelineRow::Record { dir, record, .. } => {
             let alert = record
                 .messages
@@ -115,6 +200,7 @@ fn row_line(
                 arrow(*dir),
                 format!("{:>7} B ", bytes(record.length)),
                 style,
+                alert,
             )
         }
         TimelineRow::Ended { how, .. } => {
@@ -122,15 +208,41 @@ fn row_line(
                 ConnectionEnd::ClosedByUs => t.dim(),
                 _ => t.bad(),
             };
-            ("■■■", "          ".to_string(), style)
+            (
+                "■■■",
+                " ".repeat(10),
+                style,
+                *how != ConnectionEnd::ClosedByUs,
+            )
         }
     };
-    let words = row_words(row);
-    let room = width.saturating_sub(head.len() + 4 + size.len());
-    Line::from(vec![
-        Span::styled(head, t.dim()),
-        Span::styled(format!("{dir} "), style),
-        Span::styled(size, t.dim()),
-        Span::styled(clip(&words, room).to_string(), style),
-    ])
+    let size = if cols.size { size } else { String::new() };
+    let words = safe_owned(&row_words(row));
+    let shifted: String = words.chars().skip(left).collect();
+    let lead = head.chars().count() + 4 + size.chars().count();
+    let room = width.saturating_sub(lead).max(1);
+    // What ended the handshake is never cut: an alert or a FIN/RST/timeout row wraps.
+    let keep_whole = cause && shifted.chars().count() > room;
+    let first = if keep_whole {
+        wrap(Line::raw(shifted.clone()), room, 0)
+    } else {
+        vec![Line::raw(clip(&shifted, room).to_string())]
+    };
+    first
+        .into_iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let text = part.to_string();
+            if n == 0 {
+                Line::from(vec![
+                    Span::styled(head.clone(), t.dim()),
+                    Span::styled(format!("{dir} "), style),
+                    Span::styled(size.clone(), t.dim()),
+                    Span::styled(text, style),
+                ])
+            } else {
+                Line::from(vec![Span::raw(" ".repeat(lead)), Span::styled(text, style)])
+            }
+        })
+        .collect()
 }

@@ -8,8 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::text::{count, dur, safe_owned};
 use super::{View, clip, window};
-use crate::diagnose::evidence::{bytes, ms};
+use crate::diagnose::evidence::bytes;
 use crate::tui::derived::Row;
 use crate::wire::Dir;
 
@@ -17,8 +18,12 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let t = v.theme;
     let rows = &v.derived.rows;
     let title = format!(
-        "SMTP transcript ({} lines{})",
-        v.attempt().map_or(0, |a| a.transcript.len()),
+        "SMTP transcript ({}{})",
+        count(
+            v.attempt().map_or(0, |a| a.transcript.len()),
+            "line",
+            "lines"
+        ),
         if v.app.transcript_top.is_some() {
             ", scrolled"
         } else {
@@ -49,12 +54,14 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
                     Dir::Server => ("S ", t.reply(&l.line)),
                 };
                 let mut spans = vec![
-                    Span::styled(format!("{:>9} ", ms(l.at_us)), t.dim()),
+                    Span::styled(format!("{:>9} ", dur(l.at_us)), t.dim()),
                     Span::styled(if l.tls { "tls " } else { "    " }, t.tls()),
                     Span::styled(who, t.dir(l.dir)),
                 ];
                 let room = width.saturating_sub(16);
-                spans.push(Span::styled(clip(&l.line, room).replace('\t', " "), style));
+                // Cut before escaping: a 1 MB line costs no more than a short one.
+                let shown = clip_from(&l.line, v.app.left, room);
+                spans.push(Span::styled(safe_owned(shown).replace('\t', " "), style));
                 if l.truncated {
                     spans.push(Span::styled(" [cut]", t.bad()));
                 }
@@ -76,10 +83,16 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
         lines.push(Line::styled(
             format!(
                 "  ! {n} plaintext bytes injected after 220: {}",
-                clip(preview, 60)
+                safe_owned(clip(preview, 60))
             ),
             t.bad(),
         ));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// At most `max` characters of `s` from character `from` on (a slice, never a copy).
+fn clip_from(s: &str, from: usize, max: usize) -> &str {
+    let start = s.char_indices().nth(from).map_or(s.len(), |(i, _)| i);
+    clip(&s[start..], max)
 }
