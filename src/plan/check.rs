@@ -39,7 +39,7 @@ pub enum CheckError {
 /// that is sent to the server or shown as typed.
 pub fn wire_text(what: &'static str, value: &str) -> Result<(), CheckError> {
     let bad = value.chars().any(|c| {
-        c.is_control() || invisible(c) // is_control: C0, DEL and C1
+        c.is_control() || sanitize::is_unsafe(c) // is_control: a tab too
     });
     if bad {
         Err(CheckError::ControlChar {
@@ -49,12 +49,6 @@ pub fn wire_text(what: &'static str, value: &str) -> Result<(), CheckError> {
     } else {
         Ok(())
     }
-}
-
-/// Characters that print as nothing or reorder the text around them.
-fn invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
 }
 
 /// A DNS host name (SNI, the name to verify): normalised to lower case without the root dot.

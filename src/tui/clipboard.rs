@@ -8,7 +8,7 @@
 
 use crate::cert::{CertInfo, base64};
 use crate::diagnose::Diagnosis;
-use crate::sanitize::escape_str;
+use crate::sanitize::neutralize;
 
 /// The OSC 52 "set clipboard" sequence for `text` (BEL-terminated, as tmux and xterm accept).
 pub fn osc52(text: &str) -> String {
@@ -21,13 +21,13 @@ pub fn diagnosis_text(d: &Diagnosis, scan_evidence: &[String]) -> String {
         "{} (phase {}): {}\n",
         d.cause,
         d.phase.name(),
-        escape_str(&d.summary)
+        neutralize(&d.summary)
     );
     for s in &d.next_steps {
-        out.push_str(&format!("next: {}\n", escape_str(&s.text)));
+        out.push_str(&format!("next: {}\n", neutralize(&s.text)));
     }
     for e in d.evidence.iter().chain(scan_evidence) {
-        out.push_str(&format!("  · {}\n", escape_str(e)));
+        out.push_str(&format!("  · {}\n", neutralize(e)));
     }
     out
 }
@@ -47,7 +47,7 @@ pub fn cert_text(c: &CertInfo) -> String {
     ];
     fields
         .iter()
-        .map(|(k, v)| format!("{k}: {}\n", escape_str(v)))
+        .map(|(k, v)| format!("{k}: {}\n", neutralize(v)))
         .collect()
 }
 

@@ -189,13 +189,18 @@ mod tests {
         let first = write_new(dir.path(), &session, now).expect("first export");
         let second = write_new(dir.path(), &session, now).expect("second export");
         let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+        let port = session
+            .latest()
+            .and_then(|a| a.plan.as_ref())
+            .map(|p| p.port)
+            .expect("a plan");
         assert_eq!(
             name(&first[0]),
-            "tlsdive-127.0.0.1-38975-20250301T100500.123Z.txt"
+            format!("tlsdive-127.0.0.1-{port}-20250301T100500.123Z.txt")
         );
         assert_eq!(
             name(&second[0]),
-            "tlsdive-127.0.0.1-38975-20250301T100500.123Z-2.txt"
+            format!("tlsdive-127.0.0.1-{port}-20250301T100500.123Z-2.txt")
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 6);
         // A taken name is never written to.

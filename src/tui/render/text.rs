@@ -12,22 +12,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::sanitize::escape_str;
 use crate::tui::theme::Theme;
 
-/// `s` with control characters, ANSI escapes and bidi overrides escaped (`\e`, `\u{202e}`);
+/// `s` with control characters, ANSI escapes and invisible or reordering characters escaped
+/// (`\e`, `\u{202e}`); text escaped at capture passes unchanged (no double escaping);
 /// borrowed when there is nothing to escape.
 pub fn safe(s: &str) -> Cow<'_, str> {
-    let risky = |c: char| {
-        c.is_control()
-            || ('\u{202a}'..='\u{202e}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c)
-    };
-    if s.chars().any(|c| risky(c) && c != '\t') {
-        Cow::Owned(escape_str(s))
-    } else {
-        Cow::Borrowed(s)
-    }
+    crate::sanitize::neutralize(s)
 }
 
 /// `safe` as an owned string, for spans.
