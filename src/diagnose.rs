@@ -58,7 +58,34 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
         Some(f) => failed(a, &facts, f, *phase),
     };
     d.evidence.retain(|e| !e.is_empty());
+    // A step that would run the very same plan again tells nothing new (TLS 1.2 only after
+    // a TLS 1.2-only attempt), unless the step is "the same plan" on purpose.
+    d.next_steps.retain(|s| !is_noop(a, s));
     d
+}
+
+/// The diagnosis of `a` as seen within `session`: steps whose answer is already in the
+/// session (a plan some attempt already ran, a scan already made) are left out.
+pub fn diagnose_in(session: &crate::session::Session, a: &Attempt) -> Diagnosis {
+    let mut d = diagnose(a);
+    d.next_steps.retain(|s| !already_answered(session, a, s));
+    d
+}
+
+fn is_noop(a: &Attempt, s: &NextStep) -> bool {
+    match (&s.retry, a.plan.as_ref()) {
+        (Some(Retry::Same) | None, _) | (_, None) => false,
+        (Some(r), Some(plan)) => r.apply(plan).is_some_and(|p| &p == plan),
+    }
+}
+
+fn already_answered(session: &crate::session::Session, a: &Attempt, s: &NextStep) -> bool {
+    let ran = |p: &Plan| session.attempts.iter().any(|b| b.plan.as_ref() == Some(p));
+    match (&s.retry, a.plan.as_ref()) {
+        (Some(Retry::Scan), _) => session.attempts.iter().any(|b| !b.scans.is_empty()),
+        (Some(Retry::Same) | None, _) | (_, None) => false,
+        (Some(r), Some(plan)) => r.apply(plan).is_some_and(|p| ran(&p)),
+    }
 }
 
 fn success(a: &Attempt, facts: &Facts) -> Diagnosis {
@@ -94,14 +121,44 @@ fn success(a: &Attempt, facts: &Facts) -> Diagnosis {
             next_steps: cert_steps(a, v.problem.as_ref()),
         };
     }
+    let how = match a.plan.as_ref().map(|p| p.mode) {
+        Some(TlsMode::Implicit) => "implicit TLS works",
+        _ => "STARTTLS works",
+    };
+    let mut summary = format!("{how}: negotiated {what}");
+    // Some senders and proxies give up on a banner long before Postfix's 300 s.
+    if let Some(us) = banner_wait(a).filter(|us| *us >= SLOW_BANNER_US) {
+        summary.push_str(&format!(
+            "; but the banner took {}: senders and proxies with shorter greeting timeouts give up before it arrives",
+            evidence::ms(us)
+        ));
+        evidence.insert(
+            0,
+            format!(
+                "the banner arrived {} after the connection (Postfix waits up to 300 s, smtp_helo_timeout; many proxies and cloud senders wait far less)",
+                evidence::ms(us)
+            ),
+        );
+    }
     Diagnosis {
         ok: true,
         phase: Phase::Done,
         cause: "ok",
-        summary: format!("STARTTLS works: negotiated {what}"),
+        summary,
         evidence,
         next_steps: vec![],
     }
+}
+
+/// A banner slower than this is worth a warning even when everything else works.
+const SLOW_BANNER_US: u64 = 5_000_000;
+
+/// How long the server took to send its banner after the connection was made.
+fn banner_wait(a: &Attempt) -> Option<u64> {
+    a.phase_durations(a.last_us)
+        .into_iter()
+        .find(|(p, _)| *p == Phase::Banner)
+        .map(|(_, us)| us)
 }
 
 fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
@@ -120,7 +177,11 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
     match f {
         Failure::DnsFailed { detail } => mk(
             "dns-failed",
-            format!("DNS lookup failed: {detail}"),
+            if detail.starts_with("DNS lookup failed") {
+                detail.clone()
+            } else {
+                format!("DNS lookup failed: {detail}")
+            },
             vec![],
             vec![step("check the name, or ask another DNS server with --resolver IP:PORT", None)],
         ),
@@ -169,7 +230,7 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
             "starttls-not-offered",
             "the server does not offer STARTTLS: mail to it goes unencrypted (or bounces where TLS is required)".into(),
             vec![format!("EHLO keywords: {}", a.capabilities(false).join(", "))],
-            vec![step("if port 465 is open, retry with implicit TLS", Some(Retry::ImplicitTls))],
+            vec![step("retry with implicit TLS on port 465, in case the server offers TLS there", Some(Retry::ImplicitTls))],
         ),
         Failure::PlaintextInjection => {
             let (n, preview) = a.injected.clone().unwrap_or_default();
@@ -284,6 +345,14 @@ fn closed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase, mk: Mk) -> Diag
                 None,
             )],
         ),
+        Phase::PostTls if client_cert_refused(a) => mk(
+            "client-cert-required",
+            format!(
+                "the server asked for a client certificate, we had none, and it {how} after the handshake"
+            ),
+            client_cert_evidence(a, facts.transcript_tail(3)),
+            client_cert_steps(),
+        ),
         _ => mk(
             if phase == Phase::PostTls {
                 "post-tls-failure"
@@ -301,22 +370,37 @@ fn closed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase, mk: Mk) -> Diag
 }
 
 fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Diagnosis {
-    let last = facts.last_server_line();
+    // Quote the reply that failed, never the 221 to our QUIT after it.
+    let last = facts.failed_reply_text();
+    let exchange = facts.failed_exchange();
     match phase {
-        Phase::Banner => mk(
-            if (400..600).contains(&code) {
-                "service-unavailable"
-            } else {
-                "not-smtp"
-            },
+        Phase::Banner if (400..500).contains(&code) => mk(
+            "service-unavailable",
             format!(
-                "the server greeted with {code} instead of 220: it will not take mail from us now ({last})"
+                "the server greeted with {code} instead of 220: it will not take mail from us for now ({last})"
             ),
-            facts.transcript_tail(2),
+            exchange,
             vec![step(
-                "retry later; a 421 banner is often a rate limit or a blocklist hit",
+                "retry later: a 421 banner is a temporary refusal (rate limit, overload, or a blocklist hit the server treats as temporary)",
                 Some(Retry::Same),
             )],
+        ),
+        Phase::Banner if (500..600).contains(&code) => mk(
+            "service-unavailable",
+            format!(
+                "the server greeted with {code}: it refuses to talk to this client at all ({last})"
+            ),
+            exchange,
+            vec![step(
+                "a 5xx banner is a permanent refusal of this sending address (RFC 5321 §3.1): check the blocklists the server uses (the banner text often names one) and ask its admins; retrying will not help",
+                None,
+            )],
+        ),
+        Phase::Banner => mk(
+            "not-smtp",
+            format!("the server greeted with {code} instead of 220 ({last})"),
+            exchange,
+            vec![],
         ),
         Phase::Ehlo => mk(
             "ehlo-rejected",
@@ -324,7 +408,7 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
                 "the server rejected EHLO {}: {last}",
                 a.plan.as_ref().map(|p| p.ehlo.as_str()).unwrap_or("")
             ),
-            facts.transcript_tail(4),
+            exchange,
             vec![step(
                 "retry with a fully qualified EHLO name that resolves to this address (--ehlo)",
                 Some(Retry::EditEhlo),
@@ -333,19 +417,47 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
         Phase::Starttls => mk(
             "starttls-rejected",
             format!("the server offered STARTTLS but refused it with {code}: {last}"),
-            facts.transcript_tail(2),
+            exchange,
             vec![step(
                 "a 454 means a server-side TLS problem (missing key or certificate file, broken TLS library): tell the server's admins",
                 None,
             )],
         ),
+        _ if client_cert_refused(a) => mk(
+            "client-cert-required",
+            format!(
+                "the server asked for a client certificate, we had none, and after the handshake it answered {code}: {last}"
+            ),
+            client_cert_evidence(a, exchange),
+            client_cert_steps(),
+        ),
         _ => mk(
             "post-tls-failure",
             format!("TLS worked, but the server answered {code} over TLS: {last}"),
-            facts.transcript_tail(3),
+            exchange,
             vec![],
         ),
     }
+}
+
+/// Postfix with `smtpd_tls_req_ccert = yes` completes the handshake without a client
+/// certificate and refuses afterwards (421 to the EHLO over TLS, or a close): the request
+/// we could not answer plus a refusal after the handshake is the cause.
+fn client_cert_refused(a: &Attempt) -> bool {
+    a.notes
+        .iter()
+        .any(|(_, n)| n.contains("asked for a client certificate") && n.contains("we have none"))
+}
+
+fn client_cert_evidence(a: &Attempt, mut rest: Vec<String>) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .notes
+        .iter()
+        .filter(|(_, n)| n.contains("asked for a client certificate"))
+        .map(|(at, n)| format!("+{} {n}", evidence::ms(*at)))
+        .collect();
+    v.append(&mut rest);
+    v
 }
 
 fn tls_failure(
@@ -440,10 +552,16 @@ fn tls_failure(
                 facts.non_tls_words()
             ),
             evidence,
-            vec![step(
-                "the server may not really support STARTTLS on this port (or a proxy interferes)",
-                None,
-            )],
+            match plan.map(|p| p.mode) {
+                Some(TlsMode::Implicit) => vec![step(
+                    "this port does not speak TLS first: it is a plain SMTP/STARTTLS port; probe it with STARTTLS instead",
+                    None,
+                )],
+                _ => vec![step(
+                    "the server announced STARTTLS but does not speak TLS after its 220 (or a proxy in between interferes)",
+                    None,
+                )],
+            },
         );
     }
     let cause = if phase == Phase::PostTls {

@@ -1,7 +1,7 @@
 //! Evidence lines for a diagnosis, quoted from the attempt's events with their times
 //! ("+3 ms S alert fatal handshake_failure"), so every claim points at what was seen.
 
-use crate::session::{Attempt, TimelineRow};
+use crate::session::{Attempt, TimelineRow, TranscriptLine};
 use crate::wire::{ClientHelloInfo, Dir, MessageInfo, ServerHelloInfo};
 
 /// Read-only views over one attempt that the diagnosis rules share.
@@ -10,11 +10,7 @@ pub struct Facts<'a> {
 }
 
 pub fn ms(us: u64) -> String {
-    if us < 10_000 {
-        format!("{:.1} ms", us as f64 / 1000.0)
-    } else {
-        format!("{} ms", us / 1000)
-    }
+    crate::report::human_micros(us)
 }
 
 fn arrow(d: Dir) -> &'static str {
@@ -257,6 +253,62 @@ impl<'a> Facts<'a> {
             .find(|l| l.dir == Dir::Server)
             .map(|l| l.line.clone())
             .unwrap_or_default()
+    }
+
+    /// The reply that failed: the server lines answering the last command before our QUIT
+    /// (or the banner, when no command was sent), so a refusal is quoted, not the 221 to QUIT.
+    pub fn failed_reply(&self) -> Vec<&'a TranscriptLine> {
+        let t = &self.a.transcript;
+        let quit = t
+            .iter()
+            .rposition(|l| l.dir == Dir::Client && l.line.eq_ignore_ascii_case("QUIT"));
+        let before = &t[..quit.unwrap_or(t.len())];
+        let start = before
+            .iter()
+            .rposition(|l| l.dir == Dir::Client)
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        before[start..]
+            .iter()
+            .filter(|l| l.dir == Dir::Server)
+            .collect()
+    }
+
+    /// The failed reply as one quote ("454 4.7.0 TLS not available due to local problem").
+    pub fn failed_reply_text(&self) -> String {
+        let lines = self.failed_reply();
+        match lines.as_slice() {
+            [] => self.last_server_line(),
+            [one] => one.line.clone(),
+            many => many
+                .iter()
+                .map(|l| l.line.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
+    }
+
+    /// The command that failed and its reply, as evidence lines.
+    pub fn failed_exchange(&self) -> Vec<String> {
+        let replies = self.failed_reply();
+        let Some(first) = replies.first() else {
+            return self.transcript_tail(2);
+        };
+        let t = &self.a.transcript;
+        let at = t.iter().position(|l| std::ptr::eq(l, *first)).unwrap_or(0);
+        let command = t[..at].iter().rev().find(|l| l.dir == Dir::Client);
+        command
+            .into_iter()
+            .chain(replies.iter().copied())
+            .map(|l| {
+                format!(
+                    "+{} {} {}",
+                    ms(l.at_us),
+                    if l.dir == Dir::Client { "C:" } else { "S:" },
+                    l.line
+                )
+            })
+            .collect()
     }
 
     pub fn transcript_tail(&self, n: usize) -> Vec<String> {

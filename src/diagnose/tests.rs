@@ -196,3 +196,59 @@ fn peer_closed_evidence_names_the_hello_and_timing() {
             .any(|e| e.contains("connection ended: closed by the server (FIN)"))
     );
 }
+
+/// A banner that arrives after 20 s is a success, but one many senders never see: say so.
+#[test]
+fn a_slow_banner_is_a_warned_success() {
+    let timed = |banner_us: u64| {
+        let mut a = Attempt::new(1, None);
+        let events = [
+            (
+                0,
+                EventKind::AttemptStarted {
+                    plan: Box::new(plan()),
+                },
+            ),
+            (
+                0,
+                EventKind::PhaseStarted {
+                    phase: Phase::Connect,
+                },
+            ),
+            (
+                500,
+                EventKind::PhaseStarted {
+                    phase: Phase::Banner,
+                },
+            ),
+            (
+                500 + banner_us,
+                EventKind::PhaseStarted { phase: Phase::Ehlo },
+            ),
+            (
+                600 + banner_us,
+                EventKind::AttemptFinished {
+                    failure: None,
+                    phase: Phase::Done,
+                },
+            ),
+        ];
+        for (at_us, kind) in events {
+            a.apply(&ProbeEvent {
+                attempt: 1,
+                at_us,
+                kind,
+            });
+        }
+        diagnose(&a)
+    };
+    let d = timed(20_054_000);
+    assert_eq!(d.cause, "ok");
+    assert!(
+        d.summary.contains("the banner took 20.1 s"),
+        "{}",
+        d.summary
+    );
+    let d = timed(300_000);
+    assert!(!d.summary.contains("banner took"), "{}", d.summary);
+}

@@ -62,6 +62,11 @@ pub enum Scenario {
     PostTlsClose,
     /// Serves one connection at a time; a second concurrent one gets `421 4.7.0`.
     RateLimited,
+    /// Banner is `554 5.7.1` (a permanent refusal of this client), then the server closes.
+    Banner554,
+    /// Postfix with `smtpd_tls_req_ccert = yes`: asks for a client certificate, lets the
+    /// handshake finish without one, then answers the EHLO over TLS with `421 4.7.1`.
+    ClientCertAfterHandshake,
 }
 
 impl Scenario {
@@ -94,6 +99,8 @@ impl Scenario {
         Scenario::HandshakeStall,
         Scenario::PostTlsClose,
         Scenario::RateLimited,
+        Scenario::Banner554,
+        Scenario::ClientCertAfterHandshake,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -126,6 +133,8 @@ impl Scenario {
             Scenario::HandshakeStall => "handshake-stall",
             Scenario::PostTlsClose => "post-tls-close",
             Scenario::RateLimited => "rate-limited",
+            Scenario::Banner554 => "banner-554",
+            Scenario::ClientCertAfterHandshake => "client-cert-after-handshake",
         }
     }
 
@@ -166,6 +175,10 @@ impl Scenario {
             Scenario::RateLimited => {
                 "one connection at a time: a second concurrent one gets 421 4.7.0 (rate limit)"
             }
+            Scenario::Banner554 => "greets with 554 5.7.1 (this client is refused) and closes",
+            Scenario::ClientCertAfterHandshake => {
+                "asks for a client certificate, finishes the handshake without one, then says 421 (Postfix smtpd_tls_req_ccert)"
+            }
         }
     }
 
@@ -194,7 +207,8 @@ impl Scenario {
             Scenario::ChainIncomplete => "cert-chain-incomplete",
             Scenario::ClientCertRequired => "client-cert-required",
             Scenario::SlowBanner => "banner-timeout",
-            Scenario::Banner421 => "service-unavailable",
+            Scenario::Banner421 | Scenario::Banner554 => "service-unavailable",
+            Scenario::ClientCertAfterHandshake => "client-cert-required",
             Scenario::EhloRejected => "ehlo-rejected",
             Scenario::HugeReply => "reply-too-long",
             Scenario::NotSmtp => "not-smtp",

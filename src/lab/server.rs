@@ -100,11 +100,11 @@ pub(crate) async fn handle(stream: TcpStream, ctx: &Ctx) -> Result<(), LabError>
             faults::hold_silently(&mut stream).await;
             return Ok(());
         }
-        S::Banner421 | S::NotSmtp => {
-            let greeting = if ctx.scenario == S::NotSmtp {
-                faults::NOT_SMTP_GREETING
-            } else {
-                smtp::BANNER_421
+        S::Banner421 | S::Banner554 | S::NotSmtp => {
+            let greeting = match ctx.scenario {
+                S::NotSmtp => faults::NOT_SMTP_GREETING,
+                S::Banner554 => smtp::BANNER_554,
+                _ => smtp::BANNER_421,
             };
             smtp::write_timed(&mut stream, greeting).await?;
             faults::finish(stream).await;
@@ -176,6 +176,17 @@ async fn serve_tls(stream: TcpStream, ctx: &Ctx, implicit: bool) -> Result<(), L
         .map_err(|_| LabError::Timeout("TLS handshake"))??;
     if ctx.scenario == Scenario::PostTlsClose {
         faults::finish(tls).await;
+        return Ok(());
+    }
+    if ctx.scenario == Scenario::ClientCertAfterHandshake
+        && tls.get_ref().1.peer_certificates().is_none()
+    {
+        // Postfix reads the next command, then refuses it and closes.
+        let mut conn = SmtpConn::new(tls);
+        if conn.read_command().await?.is_some() {
+            conn.send(smtp::NO_CLIENT_CERT).await?;
+        }
+        faults::finish(conn.into_stream()).await;
         return Ok(());
     }
     let mut conn = SmtpConn::new(tls);

@@ -153,6 +153,13 @@ pub const TLS_NOT_AVAILABLE: &[u8] = b"454 4.7.0 TLS not available due to local 
 pub const EHLO_REJECTED: &[u8] = b"550 5.7.1 EHLO rejected\r\n";
 /// Banner of the `banner-421` scenario.
 pub const BANNER_421: &[u8] = b"421 4.3.2 Service not available, closing transmission channel\r\n";
+/// Banner of the `banner-554` scenario: a permanent refusal of this client.
+pub const BANNER_554: &[u8] =
+    b"554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.example\r\n";
+/// What Postfix with `smtpd_tls_req_ccert = yes` says to a command after a handshake
+/// without a client certificate.
+pub const NO_CLIENT_CERT: &[u8] =
+    b"421 4.7.1 mx.lab.tlsdive.test Error: No client certificate presented\r\n";
 /// What a rate-limiting MTA says to a second concurrent connection from the same client.
 pub const BANNER_421_BUSY: &[u8] =
     b"421 4.7.0 Too many concurrent connections from your address, try again later\r\n";

@@ -47,7 +47,8 @@ pub(crate) fn acceptor(
         | S::PlaintextInjection
         | S::ImplicitTls
         | S::PostTlsClose
-        | S::RateLimited => (both, &pki.server, Some(&pki.intermediate)),
+        | S::RateLimited
+        | S::ClientCertAfterHandshake => (both, &pki.server, Some(&pki.intermediate)),
         S::NoStarttls
         | S::Starttls454
         | S::CloseAfterStarttls
@@ -56,6 +57,7 @@ pub(crate) fn acceptor(
         | S::FatalAlert
         | S::SlowBanner
         | S::Banner421
+        | S::Banner554
         | S::EhloRejected
         | S::HugeReply
         | S::NotSmtp
@@ -68,11 +70,19 @@ pub(crate) fn acceptor(
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
-    let builder = if scenario == S::ClientCertRequired {
+    let builder = if matches!(
+        scenario,
+        S::ClientCertRequired | S::ClientCertAfterHandshake
+    ) {
         let mut roots = RootCertStore::empty();
         roots.add(pki.root.clone())?;
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+        // Postfix asks, accepts a handshake without one, and refuses afterwards.
+        let verifier = if scenario == S::ClientCertAfterHandshake {
+            verifier.allow_unauthenticated().build()?
+        } else {
+            verifier.build()?
+        };
         builder.with_client_cert_verifier(verifier)
     } else {
         builder.with_no_client_auth()

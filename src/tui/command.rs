@@ -782,6 +782,17 @@ mod tests {
         assert!(err(PlanEdit::Ehlo("has space".into())).contains("not an EHLO argument"));
         assert!(err(PlanEdit::Ehlo("x\r\nMAIL FROM:<a@b>".into())).contains("control character"));
         assert!(err(PlanEdit::Groups(vec!["ffdhe2048".into()])).contains("unknown group"));
+        // `2` then a TLS 1.3-only suite selection: refused with the reason, never run.
+        let only12 = apply_edit(&b, &PlanEdit::Tls12Only).unwrap();
+        let e = apply_edit(
+            &only12,
+            &PlanEdit::Suites(vec!["TLS13_AES_256_GCM_SHA384".into()]),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("no chosen cipher suite works with TLSv1.2"),
+            "{e}"
+        );
     }
 
     #[test]

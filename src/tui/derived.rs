@@ -90,7 +90,9 @@ pub struct Derived {
     consumed: usize,
     run: Option<Run>,
     pub rows: Vec<Row>,
-    diag_key: Option<(u32, usize)>,
+    /// The attempt, its event count, and the session's attempts and scans (the diagnosis
+    /// leaves out steps other attempts already answered).
+    diag_key: Option<(u32, usize, usize, usize)>,
     pub diagnosis: Option<Diagnosis>,
     scan_key: Option<(u32, usize)>,
     pub scan: Option<ScanView>,
@@ -153,10 +155,15 @@ impl Derived {
             }
         }
         self.consumed = a.transcript.len();
-        let dkey = (a.id, a.events.len());
+        let dkey = (
+            a.id,
+            a.events.len(),
+            session.attempts.len(),
+            session.attempts.iter().map(|b| b.scans.len()).sum(),
+        );
         if self.diag_key != Some(dkey) {
             self.diag_key = Some(dkey);
-            self.diagnosis = Some(diagnose::diagnose(a));
+            self.diagnosis = Some(diagnose::diagnose_in(session, a));
         }
         let skey = (a.id, session.attempts.iter().map(|b| b.scans.len()).sum());
         if self.scan_key != Some(skey) {
