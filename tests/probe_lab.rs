@@ -337,3 +337,19 @@ async fn sni_is_sent_when_asked_and_verified_against() {
         Some("localhost")
     );
 }
+
+#[tokio::test]
+async fn engine_and_scanner_sockets_have_nagle_off() {
+    // With Nagle on, our Finished and the EHLO after it wait for the server's delayed ACK
+    // (~40 ms), which the timeline would show as server latency.
+    let srv = common::server(Scenario::Healthy).await;
+    let plan = common::plan_for(srv.addr, false);
+    let tcp = tlsdive::engine::attempt::connect(&plan, srv.addr)
+        .await
+        .expect("connect");
+    assert!(tcp.nodelay().unwrap(), "the engine's socket has Nagle on");
+    let tcp = tlsdive::scan::dialogue::open(&plan, srv.addr)
+        .await
+        .expect("scanner dialogue");
+    assert!(tcp.nodelay().unwrap(), "the scanner's socket has Nagle on");
+}

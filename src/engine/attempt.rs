@@ -160,6 +160,10 @@ async fn connect_any(
 
 /// One TCP connection as the plan wants it: from `--source` if given, within the connect
 /// timeout, failures in words diagnosis knows. The scanner connects the same way.
+///
+/// Nagle is off (TCP_NODELAY): our Finished and the EHLO after it are two small writes, and
+/// with Nagle the second waits for the server's delayed ACK (~40 ms) — time a timeline would
+/// show as the server's latency. Timings must be the server's, not ours.
 pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()
@@ -167,6 +171,7 @@ pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure
         TcpSocket::new_v6()
     }
     .map_err(io_failure)?;
+    socket.set_nodelay(true).map_err(io_failure)?;
     if let Some(src) = plan.source {
         socket
             .bind(SocketAddr::new(src, 0))
@@ -176,10 +181,7 @@ pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure
     }
     match timeout(plan.timeouts.connect, socket.connect(addr)).await {
         Err(_) => Err(Failure::ConnectTimeout),
-        Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
-            Ok(s)
-        }
+        Ok(Ok(s)) => Ok(s),
         Ok(Err(e)) => Err(match e.kind() {
             io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
             io::ErrorKind::TimedOut => Failure::ConnectTimeout,
