@@ -216,3 +216,18 @@ async fn a_rate_limited_server_is_scanned_one_connection_at_a_time() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_refuses_every_second_connection_is_scanned_to_the_end() {
+    // Every second connection gets 421. Default manners (4 at once, 3 retries), short
+    // back-off so the test is quick: the scan must go on, and any row it could not finish
+    // must say so rather than vanish.
+    let p = scan_lab(Scenario::RefuseEverySecond, |plan| {
+        plan.backoff = Duration::from_millis(20);
+    })
+    .await;
+    eprintln!("{}", scan::text::report(&p));
+    assert!(p.stopped.is_none(), "{p:#?}");
+    assert_eq!(p.versions.len(), ScanVersion::ALL.len(), "{p:#?}");
+    assert_eq!(accepted(&p), ["TLSv1.2", "TLSv1.3"], "{p:#?}");
+}
