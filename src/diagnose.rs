@@ -3,6 +3,7 @@
 //! codes are stable kebab-case strings (see DESIGN.md).
 
 pub mod evidence;
+pub mod limits;
 pub mod retry;
 
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::cert::CertProblem;
 use crate::event::{ConnectionEnd, Failure, Phase};
 use crate::plan::{Plan, TlsMode};
 use crate::session::Attempt;
+use crate::wire::Dir;
 use evidence::Facts;
 
 /// A suggested next attempt, with the change it makes (for front ends that bind keys).
@@ -57,6 +59,7 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
         None => success(a, &facts),
         Some(f) => failed(a, &facts, f, *phase),
     };
+    d.evidence.extend(limits::drain_line(a));
     d.evidence.retain(|e| !e.is_empty());
     // A step that would run the very same plan again tells nothing new (TLS 1.2 only after
     // a TLS 1.2-only attempt), unless the step is "the same plan" on purpose.
@@ -251,6 +254,27 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
 type Mk<'a> = &'a dyn Fn(&'static str, String, Vec<String>, Vec<NextStep>) -> Diagnosis;
 
 fn timeout(a: &Attempt, facts: &Facts, phase: Phase, mk: Mk) -> Diagnosis {
+    if let Some((hit, summary)) =
+        limits::deadline(a).and_then(|h| limits::deadline_summary(h).map(|s| (h, s)))
+    {
+        let (cause, evidence) = match (hit.limit, phase) {
+            (crate::event::Limit::Attempt, _) => ("timeout", facts.transcript_tail(4)),
+            (_, Phase::Banner) => ("banner-timeout", facts.transcript_tail(2)),
+            (_, Phase::TlsHandshake | Phase::Certificate) => {
+                ("handshake-timeout", facts.handshake_lines())
+            }
+            _ => ("timeout", facts.transcript_tail(2)),
+        };
+        return mk(
+            cause,
+            summary,
+            evidence,
+            vec![step(
+                "the server, or something in front of it, is holding the connection on purpose (a tarpit) or is badly overloaded: compare with another MX",
+                None,
+            )],
+        );
+    }
     let secs = a
         .plan
         .as_ref()
@@ -543,6 +567,48 @@ fn tls_failure(
             )
         };
         return mk(cause, summary, evidence, steps);
+    }
+    if code == "misbehaved:handshake-too-fragmented" {
+        let tiny = a
+            .records()
+            .filter(|(_, d, r)| *d == Dir::Server && r.content_type == "handshake" && r.length <= 1)
+            .count();
+        let count = if tiny >= crate::engine::tap::MAX_RECORDS {
+            format!("more than {}", evidence::bytes(tiny))
+        } else {
+            evidence::bytes(tiny)
+        };
+        return mk(
+            "tls-protocol-error",
+            format!(
+                "the server split its handshake into {count} records of 1 byte each; rustls buffers at most 64 KiB of a handshake flight as it arrives (six bytes on the wire per byte here) and gave up ({error}). TLS allows fragments, but no sender buffers without limit: this is the server's (or a middlebox's) doing"
+            ),
+            evidence,
+            vec![step(
+                "look for a middlebox re-fragmenting TLS in front of the server, or compare with openssl s_client",
+                None,
+            )],
+        );
+    }
+    if let (true, Some((line, after_us))) = (facts.server_sent_non_tls(), &a.late_reply) {
+        return mk(
+            "not-tls",
+            format!(
+                "the server's first bytes after its 220 to STARTTLS are an SMTP reply, not TLS: \"{line}\" ({} after the 220, too late to be caught as plaintext before the handshake). Either the server answers out of turn (a late reply, or our ClientHello read as a command: its STARTTLS does not really start TLS) or something on the path injected it",
+                evidence::ms(*after_us)
+            ),
+            evidence,
+            vec![
+                step(
+                    "retry: the same reply every time points at the server's STARTTLS; a changing one at something on the path",
+                    Some(Retry::Same),
+                ),
+                step(
+                    "look for a proxy or firewall doing SMTP inspection in front of the server",
+                    None,
+                ),
+            ],
+        );
     }
     if facts.server_sent_non_tls() {
         return mk(

@@ -9,13 +9,15 @@ pub mod tap;
 pub mod tls;
 pub mod verify;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::event::{EventKind, Failure, Phase, ProbeEvent};
+use crate::event::{ConnectionEnd, EventKind, Failure, Phase, ProbeEvent};
 use crate::plan::Plan;
 
 pub type EventSender = mpsc::UnboundedSender<ProbeEvent>;
@@ -33,13 +35,22 @@ const PHASES: [Phase; 9] = [
     Phase::Done,
 ];
 
-/// Stamps events with the attempt id and the time since the attempt started.
+/// Stamps events with the attempt id and the time since the attempt started, not counting
+/// the time the user kept it paused in step mode: timings are the server's, not ours.
 #[derive(Clone)]
 pub struct Emitter {
     attempt: u32,
     start: Instant,
     tx: EventSender,
     phase: Arc<AtomicU8>,
+    paused: Arc<Mutex<PauseClock>>,
+}
+
+/// Time spent paused so far, and since when the current pause runs.
+#[derive(Default)]
+struct PauseClock {
+    total: Duration,
+    since: Option<Instant>,
 }
 
 impl std::fmt::Debug for Emitter {
@@ -55,7 +66,40 @@ impl Emitter {
             start: Instant::now(),
             tx,
             phase: Arc::new(AtomicU8::new(0)),
+            paused: Arc::new(Mutex::new(PauseClock::default())),
         }
+    }
+
+    fn pause_clock<T>(&self, f: impl FnOnce(&mut PauseClock) -> T) -> T {
+        let mut guard = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    /// The attempt's own time: since it started, minus every pause (frozen during one).
+    pub fn elapsed(&self) -> Duration {
+        let wall = self.start.elapsed();
+        let paused =
+            self.pause_clock(|p| p.total + p.since.map(|s| s.elapsed()).unwrap_or_default());
+        wall.saturating_sub(paused)
+    }
+
+    /// [`Emitter::elapsed`] in microseconds, as events carry it.
+    pub fn now_us(&self) -> u64 {
+        u64::try_from(self.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn pause_begin(&self) {
+        self.pause_clock(|p| {
+            p.since.get_or_insert_with(Instant::now);
+        });
+    }
+
+    fn pause_end(&self) {
+        self.pause_clock(|p| {
+            if let Some(since) = p.since.take() {
+                p.total += since.elapsed();
+            }
+        });
     }
 
     pub fn emit(&self, kind: EventKind) {
@@ -63,7 +107,7 @@ impl Emitter {
             let idx = PHASES.iter().position(|p| p == phase).unwrap_or(0);
             self.phase.store(idx as u8, Ordering::Relaxed);
         }
-        let at_us = self.start.elapsed().as_micros() as u64;
+        let at_us = self.now_us();
         // A closed receiver means nobody listens any more; the attempt just runs out.
         let _ = self.tx.send(ProbeEvent {
             attempt: self.attempt,
@@ -92,16 +136,51 @@ impl Stepper {
     /// Wait for a `step` if step mode is on. The waiter registers before `Paused` is
     /// reported, so a step sent in reaction to it cannot be missed; steps sent while nothing
     /// waits are dropped rather than saved for the next pause.
-    pub async fn gate(&self, before: &str, emitter: &Emitter) {
-        if self.enabled.load(Ordering::Relaxed) {
-            let notified = self.go.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            emitter.emit(EventKind::Paused {
-                before: before.to_string(),
-            });
+    ///
+    /// The pause is the user's time, not the server's: the attempt's clock stops. With
+    /// `watch`, the plain TCP socket is watched meanwhile, so a FIN or RST that arrives
+    /// during the pause is reported when it arrived, not when we next read.
+    pub async fn gate(&self, before: &str, emitter: &Emitter, watch: Option<&TcpStream>) {
+        if !self.enabled.load(Ordering::Relaxed) {
+            return;
+        }
+        let notified = self.go.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        emitter.emit(EventKind::Paused {
+            before: before.to_string(),
+        });
+        emitter.pause_begin();
+        if let Some(tcp) = watch {
+            let mut probe = [0u8; 1];
+            tokio::select! {
+                _ = notified.as_mut() => {}
+                // peek leaves any data for the dialogue; 0 bytes is the server's FIN.
+                arrived = tcp.peek(&mut probe) => {
+                    report_arrival(arrived, emitter);
+                    notified.as_mut().await;
+                }
+            }
+        } else {
             notified.await;
         }
+        emitter.pause_end();
+    }
+}
+
+/// Something arrived during a pause: a FIN or RST is reported now (on the stopped clock,
+/// i.e. when it arrived in the attempt's time); data stays unread for the dialogue.
+fn report_arrival(arrived: std::io::Result<usize>, emitter: &Emitter) {
+    match arrived {
+        Ok(0) => emitter.emit(EventKind::ConnectionEnded {
+            how: ConnectionEnd::Fin,
+        }),
+        Ok(_) => emitter.emit(EventKind::Note {
+            text: "the server sent something while we were paused (read at the next step)".into(),
+        }),
+        Err(_) => emitter.emit(EventKind::ConnectionEnded {
+            how: ConnectionEnd::Rst,
+        }),
     }
 }
 

@@ -116,6 +116,48 @@ pub enum Failure {
     Cancelled,
 }
 
+/// Which of our limits ended a wait on the server. Every wait on a server is bounded by a
+/// deadline from when it started, never by silence alone: a server that dribbles one byte
+/// just before each idle timeout would otherwise hold a probe for hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Limit {
+    /// `--timeout` for one SMTP reply, counted from when we started waiting for it.
+    Reply,
+    /// `--timeout` for one TLS flight of the server, counted from our last TLS write.
+    Flight,
+    /// The whole attempt from the TCP connection on ([`ATTEMPT_TIMEOUTS`] × `--timeout`).
+    Attempt,
+    /// Reading the server's last words after a failed handshake: at most one second...
+    DrainTime,
+    /// ... and at most 64 KiB.
+    DrainBytes,
+}
+
+/// How many `--timeout`s a whole attempt may take from its TCP connection to its end.
+pub const ATTEMPT_TIMEOUTS: u32 = 3;
+
+/// One limit of ours that was reached, with what the server did meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitHit {
+    pub limit: Limit,
+    /// What we were waiting for: "banner", "reply to EHLO", "ServerHello", ...
+    pub waiting_for: String,
+    /// How long the wait lasted, in microseconds.
+    pub waited_us: u64,
+    /// Bytes the server sent during the wait.
+    pub bytes: u64,
+    /// Complete TLS records among them (TLS waits only).
+    #[serde(default)]
+    pub records: u32,
+    /// Of which empty (zero-length) records.
+    #[serde(default)]
+    pub empty_records: u32,
+    /// Of which warning alerts.
+    #[serde(default)]
+    pub warning_alerts: u32,
+}
+
 /// What rustls negotiated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Negotiated {
@@ -192,6 +234,18 @@ pub enum EventKind {
     },
     ConnectionEnded {
         how: ConnectionEnd,
+    },
+    /// A limit of ours ended a wait on the server (see [`Limit`]).
+    LimitReached {
+        hit: LimitHit,
+    },
+    /// After its `220` to STARTTLS the server sent an SMTP reply where TLS was due: late
+    /// enough to reach the TLS layer (bytes in the same read as the 220 are
+    /// `PlaintextInjected` instead). `preview` is escaped.
+    SmtpReplyInTls {
+        preview: String,
+        /// Time since the 220 to STARTTLS was read, in microseconds.
+        after_220_us: u64,
     },
     /// The engine paused before a step (step mode) and waits for `step`.
     Paused {

@@ -17,7 +17,9 @@
 //! (a STARTTLS front for TLS-only backends such as `openssl s_server`).
 
 mod faults;
+mod fragment;
 mod front;
+mod hostile;
 mod pki;
 mod scenario;
 mod server;
@@ -110,6 +112,7 @@ pub async fn start(
         scenario,
         acceptor,
         active: std::sync::atomic::AtomicUsize::new(0),
+        accepted: std::sync::atomic::AtomicUsize::new(0),
     });
     let task = tokio::spawn(server::accept_loop(listener, move |stream| {
         let ctx = Arc::clone(&ctx);

@@ -195,6 +195,18 @@ async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> P
                 }
             }
         }
+        // A scan that stopped part-way (421 after retries, say) keeps the rows it finished
+        // and marks the others as not finished: a missing TLS 1.3 row must not read as
+        // "not offered". A scan whose SMTP side never worked keeps just its reason.
+        if let (Some(why), Job::Versions(versions, _), true) =
+            (&profile.stopped, &job, ctx.answered())
+        {
+            for v in versions {
+                if !profile.versions.iter().any(|r| r.version == v.name()) {
+                    profile.versions.push(VersionResult::unfinished(*v, why));
+                }
+            }
+        }
         profile.connections = ctx.connections();
         if ctx.throttled() {
             profile.notes.push(
@@ -239,9 +251,15 @@ async fn execute(ctx: &Ctx<'_>, job: &Job) -> Vec<Part> {
             };
             ctx.plan_steps(u32::try_from(order.len() + groups).unwrap_or(u32::MAX));
             join_all(order.into_iter().map(|v| async move {
-                suites::scan_version(ctx, v, *depth)
-                    .await
-                    .map(|(v, g)| (Some(v), g))
+                match suites::scan_version(ctx, v, *depth).await {
+                    Ok((r, g)) => Ok((Some(r), g)),
+                    // Only this version's part gave up (421 after its retries): its row
+                    // says so, the other versions go on.
+                    Err(Stopped(why)) if ctx.stopped().is_none() => {
+                        Ok((Some(VersionResult::unfinished(v, &why)), None))
+                    }
+                    Err(e) => Err(e),
+                }
             }))
             .await
         }

@@ -644,7 +644,12 @@ async fn serve_all_starts_every_scenario_with_its_banner() {
         use Scenario as S;
         if matches!(
             scenario,
-            S::SlowBanner | S::Banner421 | S::Banner554 | S::NotSmtp | S::ImplicitTls
+            S::SlowBanner
+                | S::Banner421
+                | S::Banner554
+                | S::NotSmtp
+                | S::ImplicitTls
+                | S::DribbledBanner
         ) {
             continue;
         }

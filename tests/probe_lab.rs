@@ -15,7 +15,14 @@ use tlsdive::wire::{Dir, MessageInfo};
 
 fn short_timeouts(s: Scenario) -> impl FnOnce(&mut tlsdive::plan::Plan) {
     move |p| {
-        if matches!(s, Scenario::SlowBanner | Scenario::HandshakeStall) {
+        if matches!(
+            s,
+            Scenario::SlowBanner
+                | Scenario::HandshakeStall
+                | Scenario::DribbledBanner
+                | Scenario::DribbledRecord
+                | Scenario::WarningAlerts
+        ) {
             p.timeouts.reply = Duration::from_millis(300);
         }
     }
@@ -383,4 +390,20 @@ async fn an_sni_experiment_never_turns_a_wrong_name_into_a_success() {
         a.verdict.unwrap().name_checked.as_deref(),
         Some("wrong.example.net")
     );
+}
+
+#[tokio::test]
+async fn engine_and_scanner_sockets_have_nagle_off() {
+    // With Nagle on, our Finished and the EHLO after it wait for the server's delayed ACK
+    // (~40 ms), which the timeline would show as server latency.
+    let srv = common::server(Scenario::Healthy).await;
+    let plan = common::plan_for(srv.addr, false);
+    let tcp = tlsdive::engine::attempt::connect(&plan, srv.addr)
+        .await
+        .expect("connect");
+    assert!(tcp.nodelay().unwrap(), "the engine's socket has Nagle on");
+    let tcp = tlsdive::scan::dialogue::open(&plan, srv.addr)
+        .await
+        .expect("scanner dialogue");
+    assert!(tcp.nodelay().unwrap(), "the scanner's socket has Nagle on");
 }

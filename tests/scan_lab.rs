@@ -216,3 +216,84 @@ async fn a_rate_limited_server_is_scanned_one_connection_at_a_time() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_refuses_every_second_connection_is_scanned_to_the_end() {
+    // Every second connection gets 421. Default manners (4 at once, 3 retries), short
+    // back-off so the test is quick: the scan must go on, and any row it could not finish
+    // must say so rather than vanish.
+    let p = scan_lab(Scenario::RefuseEverySecond, |plan| {
+        plan.backoff = Duration::from_millis(20);
+    })
+    .await;
+    assert!(p.stopped.is_none(), "{p:#?}");
+    assert_eq!(p.versions.len(), ScanVersion::ALL.len(), "{p:#?}");
+    // A version whose probes lost every retry to a 421 is marked, never reported refused.
+    for v in &p.versions {
+        let modern = v.version == "TLSv1.2" || v.version == "TLSv1.3";
+        assert!(
+            v.unfinished.is_some() || v.accepted == modern,
+            "{v:?}\n{}",
+            scan::text::report(&p)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dribbling_server_costs_a_scan_connection_one_deadline_not_one_per_byte() {
+    // The answer to the hello is a 16 KiB record at 2.5 bytes/s; timing each read
+    // separately would keep this connection for almost two hours.
+    let run = scan_lab(Scenario::DribbledRecord, |plan| {
+        plan.versions = vec![ScanVersion::Tls12];
+        plan.plan.timeouts.reply = Duration::from_secs(1);
+    });
+    let p = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the scan ends");
+    let v12 = p
+        .versions
+        .iter()
+        .find(|v| v.version == "TLSv1.2")
+        .expect("a TLS 1.2 row");
+    assert!(!v12.accepted, "{p:#?}");
+    assert_eq!(v12.answer, "timeout", "{p:#?}");
+}
+
+#[tokio::test]
+async fn a_scan_that_stops_part_way_marks_the_rows_it_did_not_finish() {
+    // No retries after a 421: the first parallel burst against a one-connection server
+    // ends some versions' probes. The scan goes on with the others, and the versions it
+    // could not finish say why they have no answer instead of vanishing (which read as
+    // "TLS 1.3 missing").
+    let p = scan_lab(Scenario::RateLimited, |plan| {
+        plan.max_connections = 4;
+        plan.retries_421 = 0;
+    })
+    .await;
+    assert!(p.stopped.is_none(), "{p:#?}");
+    assert_eq!(p.versions.len(), ScanVersion::ALL.len(), "{p:#?}");
+    let unfinished: Vec<_> = p
+        .versions
+        .iter()
+        .filter(|v| v.unfinished.is_some())
+        .collect();
+    assert!(!unfinished.is_empty(), "{p:#?}");
+    for v in &unfinished {
+        assert!(!v.accepted && !v.complete, "{v:?}");
+        assert!(
+            v.unfinished.as_deref().is_some_and(|w| w.contains("421")),
+            "{v:?}"
+        );
+    }
+    let text = scan::text::report(&p);
+    assert!(text.contains("not finished: 421"), "{text}");
+    let json = serde_json::to_value(&p).unwrap();
+    assert!(
+        json["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["unfinished"].is_string()),
+        "{json}"
+    );
+}

@@ -135,10 +135,12 @@ impl<'a> Facts<'a> {
     /// "3 ms after our 1,350-byte ClientHello" / "after the server's Certificate".
     pub fn after_last_record(&self) -> String {
         let end = self.a.ended.map(|(_, at)| at).unwrap_or(self.a.last_us);
+        // Only what came before the end: a FIN seen during a step-mode pause precedes the
+        // ClientHello we sent after it.
         let last = self
             .a
             .messages()
-            .filter(|(_, _, m)| !matches!(m, MessageInfo::Alert(_)))
+            .filter(|(at, _, m)| *at <= end && !matches!(m, MessageInfo::Alert(_)))
             .last();
         match last {
             Some((at, Dir::Client, MessageInfo::ClientHello(ch))) => format!(

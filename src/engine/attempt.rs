@@ -16,15 +16,25 @@ use tokio_rustls::client::TlsStream;
 
 use crate::engine::resolve::{self, Candidate, Found, ResolveError};
 use crate::engine::smtp::{self, Reply, ReplyError, ReplyReader};
-use crate::engine::tap::{Activity, Tap};
+use crate::engine::tap::{Flight, FlightState, Tap};
 use crate::engine::verify::CapturingVerifier;
 use crate::engine::{Emitter, Stepper, tls};
-use crate::event::{ConnectionEnd, EventKind, Failure, Negotiated, Phase};
+use crate::event::{
+    ATTEMPT_TIMEOUTS, ConnectionEnd, EventKind, Failure, Limit, LimitHit, Negotiated, Phase,
+};
 use crate::plan::{Plan, Sni, TlsMode};
 use crate::sanitize;
 
 /// How many addresses we try when connections fail, like an MTA walking its MX list.
 const MAX_CANDIDATES: usize = 4;
+
+/// After a failed handshake we read the server's last words (its alert, its FIN) so the
+/// timeline shows how the connection really ended: until it is silent for this long...
+const DRAIN_SILENCE: Duration = Duration::from_millis(300);
+/// ... but never longer than this in all (a server may dribble a byte every 200 ms) ...
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+/// ... nor more bytes than this (a server may flood).
+const DRAIN_BYTES: u64 = 64 * 1024;
 
 type Tls = TlsStream<Tap<TcpStream>>;
 
@@ -52,6 +62,54 @@ async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Fa
     let candidates = resolve_target(plan, em).await?;
     em.start_phase(Phase::Connect);
     let (tcp, cand) = connect_any(plan, em, &candidates).await?;
+    within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand)).await
+}
+
+/// Run `work` (everything after the TCP connection) within the whole-attempt deadline:
+/// every reply and flight has its own deadline, and this one bounds their sum, so a server
+/// that answers each step just in time still cannot hold a probe for long. The clock is
+/// the attempt's own, so time the user keeps it paused in step mode does not count.
+async fn within_attempt_deadline(
+    plan: &Plan,
+    em: &Emitter,
+    work: impl std::future::Future<Output = Result<(), Failure>>,
+) -> Result<(), Failure> {
+    let limit = plan.timeouts.reply.saturating_mul(ATTEMPT_TIMEOUTS);
+    let began = em.elapsed();
+    tokio::pin!(work);
+    loop {
+        let spent = em.elapsed().saturating_sub(began);
+        let Some(left) = limit.checked_sub(spent).filter(|l| !l.is_zero()) else {
+            em.emit(EventKind::LimitReached {
+                hit: LimitHit {
+                    limit: Limit::Attempt,
+                    waiting_for: em.phase().name().to_string(),
+                    waited_us: u64::try_from(spent.as_micros()).unwrap_or(u64::MAX),
+                    bytes: 0,
+                    records: 0,
+                    empty_records: 0,
+                    warning_alerts: 0,
+                },
+            });
+            em.emit(EventKind::ConnectionEnded {
+                how: ConnectionEnd::Timeout,
+            });
+            return Err(Failure::Timeout);
+        };
+        tokio::select! {
+            r = &mut work => return r,
+            _ = tokio::time::sleep(left) => {}
+        }
+    }
+}
+
+async fn conversation(
+    plan: &Plan,
+    em: &Emitter,
+    stepper: &Stepper,
+    tcp: TcpStream,
+    cand: Candidate,
+) -> Result<(), Failure> {
     match plan.mode {
         TlsMode::Starttls => {
             let mut conv = Conversation::new(tcp, em, plan.timeouts.reply, false);
@@ -64,7 +122,7 @@ async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Fa
                 return Err(Failure::StarttlsNotOffered);
             }
             em.start_phase(Phase::Starttls);
-            stepper.gate("STARTTLS", em).await;
+            stepper.gate("STARTTLS", em, Some(&conv.stream)).await;
             conv.send("STARTTLS").await?;
             let reply = conv.reply().await?;
             if reply.code != 220 {
@@ -82,14 +140,15 @@ async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Fa
                 });
                 return Err(Failure::PlaintextInjection);
             }
-            let tls = handshake(conv.stream, plan, &cand, em, stepper).await?;
+            let at_220 = em.now_us();
+            let tls = handshake(conv.stream, plan, &cand, em, stepper, Some(at_220)).await?;
             let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
             conv.ehlo(plan, stepper).await?;
             conv.quit().await;
             close(conv.stream).await;
         }
         TlsMode::Implicit => {
-            let tls = handshake(tcp, plan, &cand, em, stepper).await?;
+            let tls = handshake(tcp, plan, &cand, em, stepper, None).await?;
             let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
             em.emit(EventKind::Note {
                 text: "implicit TLS: the banner comes over TLS".into(),
@@ -164,6 +223,10 @@ async fn connect_any(
 
 /// One TCP connection as the plan wants it: from `--source` if given, within the connect
 /// timeout, failures in words diagnosis knows. The scanner connects the same way.
+///
+/// Nagle is off (TCP_NODELAY): our Finished and the EHLO after it are two small writes, and
+/// with Nagle the second waits for the server's delayed ACK (~40 ms) — time a timeline would
+/// show as the server's latency. Timings must be the server's, not ours.
 pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()
@@ -171,6 +234,7 @@ pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure
         TcpSocket::new_v6()
     }
     .map_err(io_failure)?;
+    socket.set_nodelay(true).map_err(io_failure)?;
     if let Some(src) = plan.source {
         socket
             .bind(SocketAddr::new(src, 0))
@@ -180,10 +244,7 @@ pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure
     }
     match timeout(plan.timeouts.connect, socket.connect(addr)).await {
         Err(_) => Err(Failure::ConnectTimeout),
-        Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
-            Ok(s)
-        }
+        Ok(Ok(s)) => Ok(s),
         Ok(Err(e)) => Err(match e.kind() {
             io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
             io::ErrorKind::TimedOut => Failure::ConnectTimeout,
@@ -241,6 +302,7 @@ async fn handshake(
     cand: &Candidate,
     em: &Emitter,
     stepper: &Stepper,
+    at_220: Option<u64>,
 ) -> Result<Tls, Failure> {
     let config_err = |detail: String| Failure::Config { detail };
     let roots = tls::roots(&plan.tls).map_err(|e| config_err(e.to_string()))?;
@@ -260,19 +322,26 @@ async fn handshake(
     let config =
         tls::client_config(&plan.tls, verifier, em).map_err(|e| config_err(e.to_string()))?;
     em.start_phase(Phase::TlsHandshake);
-    stepper.gate("ClientHello", em).await;
-    let activity = Activity::new();
-    let tap = Tap::new(tcp, em.clone(), activity.clone());
+    stepper.gate("ClientHello", em, Some(&tcp)).await;
+    let flight = Flight::new();
+    let mut tap = Tap::new(tcp, em.clone(), flight.clone());
+    if let Some(at) = at_220 {
+        tap.watch_for_smtp_reply(at);
+    }
     let mut connect = TlsConnector::from(Arc::new(config))
         .connect_with(name, tap, |_| {})
         .into_fallible();
-    let idle = plan.timeouts.reply;
+    let limit = plan.timeouts.reply;
+    // One deadline per server flight, from our last write: bytes, empty records or warning
+    // alerts dribbled by the server do not move it.
     let result = loop {
-        let deadline = tokio::time::Instant::from_std(activity.last() + idle);
+        let deadline = tokio::time::Instant::from_std(flight.snapshot().started + limit);
         tokio::select! {
             r = &mut connect => break r,
             _ = tokio::time::sleep_until(deadline) => {
-                if activity.last() + idle <= std::time::Instant::now() {
+                let now = flight.snapshot();
+                if now.started + limit <= std::time::Instant::now() {
+                    em.emit(EventKind::LimitReached { hit: flight_hit(&now) });
                     em.emit(EventKind::ConnectionEnded { how: ConnectionEnd::Timeout });
                     return Err(Failure::Timeout);
                 }
@@ -310,23 +379,92 @@ async fn handshake(
             Ok(stream)
         }
         Err((err, mut tap)) => {
-            let failure = stream_failure(&err);
+            let failure = match stream_failure(&err) {
+                // An I/O error the socket never raised is rustls' own read_tls refusing
+                // what the server sent: the server's doing, never our internal error.
+                Failure::Io { .. } if !flight.snapshot().socket_failed => Failure::Tls {
+                    error: sanitize::escape_str(&err.to_string()),
+                    code: read_tls_code(&err),
+                },
+                f => f,
+            };
             // Give the server a moment to finish what it was saying (its alert, its FIN)
             // so the timeline shows how the connection really ended — unless we are the
             // ones who refused (the certificate): then there is nothing to wait for.
             let we_refused = matches!(&failure, Failure::Tls { code, .. } if code == "certificate");
             if !tap.has_ended() && !we_refused {
-                let mut sink = [0u8; 1024];
-                let wait = idle.min(Duration::from_millis(300));
-                while let Ok(Ok(n)) = timeout(wait, tap.read(&mut sink)).await {
-                    if n == 0 {
-                        break;
-                    }
-                }
+                drain(&mut tap, limit, em).await;
             }
             tap.closed_by_us();
             Err(failure)
         }
+    }
+}
+
+/// What a flight deadline found: what we waited for and what the server sent meanwhile.
+fn flight_hit(f: &FlightState) -> LimitHit {
+    let waiting_for = if f.server_records == 0 {
+        "ServerHello"
+    } else {
+        "the rest of the server's handshake"
+    };
+    LimitHit {
+        limit: Limit::Flight,
+        waiting_for: waiting_for.into(),
+        waited_us: u64::try_from(f.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        bytes: f.bytes,
+        records: f.records,
+        empty_records: f.empty_records,
+        warning_alerts: f.warning_alerts,
+    }
+}
+
+/// Read what the server still sends after a failed handshake, bounded by silence, total
+/// time and bytes; say so when a bound other than silence ended it.
+async fn drain(tap: &mut Tap<TcpStream>, limit: Duration, em: &Emitter) {
+    let began = std::time::Instant::now();
+    let mut got: u64 = 0;
+    let mut sink = [0u8; 4096];
+    let cut = loop {
+        let Some(left) = DRAIN_TIME.checked_sub(began.elapsed()) else {
+            break Some(Limit::DrainTime);
+        };
+        let wait = limit.min(DRAIN_SILENCE).min(left);
+        match timeout(wait, tap.read(&mut sink)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break None,
+            Ok(Ok(n)) => {
+                got += n as u64;
+                if got >= DRAIN_BYTES {
+                    break Some(Limit::DrainBytes);
+                }
+            }
+            Err(_) if began.elapsed() >= DRAIN_TIME => break Some(Limit::DrainTime),
+            Err(_) => break None,
+        }
+    };
+    if let Some(limit) = cut {
+        em.emit(EventKind::LimitReached {
+            hit: LimitHit {
+                limit,
+                waiting_for: "the end of the connection after the failed handshake".into(),
+                waited_us: u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX),
+                bytes: got,
+                records: 0,
+                empty_records: 0,
+                warning_alerts: 0,
+            },
+        });
+    }
+}
+
+/// rustls' `read_tls` refusals in a stable form (see `Failure::Tls`).
+fn read_tls_code(err: &io::Error) -> String {
+    // rustls gives no type for these, only its fixed message: this is the one place that
+    // reads it.
+    if err.to_string() == "message buffer full" {
+        "misbehaved:handshake-too-fragmented".into()
+    } else {
+        "misbehaved:read-tls".into()
     }
 }
 
@@ -375,6 +513,23 @@ where
     stream.get_mut().0.closed_by_us();
 }
 
+/// The plain TCP socket under a stream, watched during a step-mode pause.
+trait PlainTcp {
+    fn plain_tcp(&self) -> Option<&TcpStream>;
+}
+
+impl PlainTcp for TcpStream {
+    fn plain_tcp(&self) -> Option<&TcpStream> {
+        Some(self)
+    }
+}
+
+impl PlainTcp for Tls {
+    fn plain_tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+}
+
 /// An SMTP conversation over plain TCP or TLS.
 struct Conversation<'a, S> {
     stream: S,
@@ -382,9 +537,11 @@ struct Conversation<'a, S> {
     em: &'a Emitter,
     timeout: Duration,
     tls: bool,
+    /// The verb of the last command sent (None: we wait for the banner).
+    last_command: Option<String>,
 }
 
-impl<'a, S: AsyncRead + AsyncWrite + Unpin> Conversation<'a, S> {
+impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
     fn new(stream: S, em: &'a Emitter, timeout: Duration, tls: bool) -> Self {
         Conversation {
             stream,
@@ -392,10 +549,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Conversation<'a, S> {
             em,
             timeout,
             tls,
+            last_command: None,
         }
     }
 
     async fn send(&mut self, line: &str) -> Result<(), Failure> {
+        self.last_command = line.split_whitespace().next().map(str::to_string);
         self.em.emit(EventKind::SmtpSent {
             line: line.to_string(),
             tls: self.tls,
@@ -417,9 +576,30 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Conversation<'a, S> {
                 truncated: l.truncated,
             })
         };
+        let before = self.reader.received();
+        let began = std::time::Instant::now();
+        // A deadline for the whole reply, from when we start waiting: a server that
+        // dribbles a byte now and then cannot stretch it.
         let read = self.reader.read_reply(&mut self.stream, &mut on_line);
         match timeout(self.timeout, read).await {
-            Err(_) => Err(self.timed_out()),
+            Err(_) => {
+                let waiting_for = match &self.last_command {
+                    None => "banner".to_string(),
+                    Some(verb) => format!("reply to {verb}"),
+                };
+                self.em.emit(EventKind::LimitReached {
+                    hit: LimitHit {
+                        limit: Limit::Reply,
+                        waiting_for,
+                        waited_us: u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        bytes: self.reader.received().saturating_sub(before),
+                        records: 0,
+                        empty_records: 0,
+                        warning_alerts: 0,
+                    },
+                });
+                Err(self.timed_out())
+            }
             Ok(Ok(r)) => Ok(r),
             Ok(Err(e)) => Err(match e {
                 ReplyError::Closed => self.ended(Failure::PeerClosed),
@@ -469,7 +649,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Conversation<'a, S> {
 
     /// EHLO, falling back to HELO for the record when EHLO is refused (RFC 5321 §4.1.4).
     async fn ehlo(&mut self, plan: &Plan, stepper: &Stepper) -> Result<Reply, Failure> {
-        stepper.gate("EHLO", self.em).await;
+        stepper.gate("EHLO", self.em, self.stream.plain_tcp()).await;
         self.send(&format!("EHLO {}", plan.ehlo)).await?;
         let reply = self.reply().await?;
         if reply.code == 250 {

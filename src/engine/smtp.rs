@@ -75,6 +75,8 @@ pub struct Line {
 /// Reads SMTP replies from a stream, keeping any bytes that arrive beyond the current reply.
 pub struct ReplyReader {
     buf: Vec<u8>,
+    /// Bytes read from the stream so far (for what a deadline cut short).
+    received: u64,
 }
 
 impl Default for ReplyReader {
@@ -87,7 +89,13 @@ impl ReplyReader {
     pub fn new() -> ReplyReader {
         ReplyReader {
             buf: Vec::with_capacity(1024),
+            received: 0,
         }
+    }
+
+    /// Bytes read from the stream so far, including any of a reply still incomplete.
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     /// Bytes received but not yet consumed by a reply. After the `220` to STARTTLS this must
@@ -180,6 +188,7 @@ impl ReplyReader {
                 }
                 Err(e) => return Err(ReplyError::Io(e)),
             };
+            self.received += n as u64;
             self.buf.extend_from_slice(&chunk[..n]);
         }
     }

@@ -5,7 +5,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -13,38 +13,100 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::engine::Emitter;
 use crate::event::{ConnectionEnd, EventKind};
-use crate::wire::{Dir, Tracker};
+use crate::wire::{Dir, MessageInfo, RecordInfo, Tracker};
 
-/// When the tap last saw bytes from the server, in microseconds since `origin`; the handshake
-/// timeout is measured from this so a slow but moving handshake is not cut.
-#[derive(Clone)]
-pub struct Activity {
-    origin: Instant,
-    last_us: Arc<AtomicU64>,
+/// The server's current flight, as the tap sees it: when its turn began (our last write)
+/// and what it sent since. The flight deadline counts from `started`, so a server that
+/// dribbles bytes, empty records or warning alerts cannot push it back.
+#[derive(Clone, Default)]
+pub struct Flight {
+    state: Arc<Mutex<FlightState>>,
 }
 
-impl Activity {
-    pub fn new() -> Activity {
-        Activity {
-            origin: Instant::now(),
-            last_us: Arc::new(AtomicU64::new(0)),
+/// A snapshot of [`Flight`].
+#[derive(Debug, Clone)]
+pub struct FlightState {
+    /// When we last wrote: the server's turn began then.
+    pub started: Instant,
+    /// Bytes, complete records, empty records and warning alerts since `started`.
+    pub bytes: u64,
+    pub records: u32,
+    pub empty_records: u32,
+    pub warning_alerts: u32,
+    /// Complete server records over the whole connection.
+    pub server_records: u32,
+    /// Server bytes over the whole connection.
+    pub server_bytes: u64,
+    /// The socket itself failed (reset, ...): an I/O error then is not rustls' own.
+    pub socket_failed: bool,
+}
+
+impl Default for FlightState {
+    fn default() -> Self {
+        FlightState {
+            started: Instant::now(),
+            bytes: 0,
+            records: 0,
+            empty_records: 0,
+            warning_alerts: 0,
+            server_records: 0,
+            server_bytes: 0,
+            socket_failed: false,
         }
     }
-
-    fn touch(&self) {
-        self.last_us
-            .store(self.origin.elapsed().as_micros() as u64, Ordering::Relaxed);
-    }
-
-    /// The instant of the last activity.
-    pub fn last(&self) -> Instant {
-        self.origin + std::time::Duration::from_micros(self.last_us.load(Ordering::Relaxed))
-    }
 }
 
-impl Default for Activity {
-    fn default() -> Self {
-        Self::new()
+impl Flight {
+    pub fn new() -> Flight {
+        Flight::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut FlightState) -> T) -> T {
+        // A poisoned lock only means a panic elsewhere; the counts are still usable.
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    pub fn snapshot(&self) -> FlightState {
+        self.with(|s| s.clone())
+    }
+
+    fn we_wrote(&self) {
+        self.with(|s| {
+            s.started = Instant::now();
+            s.bytes = 0;
+            s.records = 0;
+            s.empty_records = 0;
+            s.warning_alerts = 0;
+        });
+    }
+
+    fn server_sent(&self, n: usize) {
+        self.with(|s| {
+            s.bytes += n as u64;
+            s.server_bytes += n as u64;
+        });
+    }
+
+    fn server_record(&self, record: &RecordInfo) {
+        self.with(|s| {
+            s.records += 1;
+            s.server_records += 1;
+            if record.length == 0 {
+                s.empty_records += 1;
+            }
+            let warning = record
+                .messages
+                .iter()
+                .any(|m| matches!(m, MessageInfo::Alert(a) if a.level == "warning"));
+            if warning {
+                s.warning_alerts += 1;
+            }
+        });
+    }
+
+    fn socket_failed(&self) {
+        self.with(|s| s.socket_failed = true);
     }
 }
 
@@ -56,28 +118,62 @@ pub struct Tap<S> {
     records: usize,
     tracker: Tracker,
     emitter: Emitter,
-    activity: Activity,
+    flight: Flight,
     ended: bool,
+    /// Set in STARTTLS mode: the engine time (µs) the 220 to STARTTLS was read, so the
+    /// server's first bytes can be checked for an SMTP reply sent out of turn.
+    after_220: Option<u64>,
 }
 
 impl<S> Tap<S> {
-    pub fn new(inner: S, emitter: Emitter, activity: Activity) -> Tap<S> {
-        activity.touch();
+    pub fn new(inner: S, emitter: Emitter, flight: Flight) -> Tap<S> {
+        flight.we_wrote();
         Tap {
             inner,
             records: 0,
             tracker: Tracker::new(),
             emitter,
-            activity,
+            flight,
             ended: false,
+            after_220: None,
+        }
+    }
+
+    /// Watch the server's first bytes for an SMTP reply; `at_220_us` is when the 220 to
+    /// STARTTLS was read (engine time).
+    pub fn watch_for_smtp_reply(&mut self, at_220_us: u64) {
+        self.after_220 = Some(at_220_us);
+    }
+
+    fn first_server_bytes(&mut self, bytes: &[u8]) {
+        let Some(at_220) = self.after_220.take() else {
+            return;
+        };
+        if crate::wire::record::looks_like_smtp_reply(bytes) {
+            let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+            self.emitter.emit(EventKind::SmtpReplyInTls {
+                preview: crate::sanitize::cap(&crate::sanitize::escape_bytes(line), 200),
+                after_220_us: self.emitter.now_us().saturating_sub(at_220),
+            });
         }
     }
 
     fn observe(&mut self, dir: Dir, bytes: &[u8]) {
+        if dir == Dir::Server {
+            if self.flight.snapshot().server_bytes == 0 {
+                self.first_server_bytes(bytes);
+            }
+            self.flight.server_sent(bytes.len());
+        } else if !bytes.is_empty() {
+            self.flight.we_wrote();
+        }
         if self.records > MAX_RECORDS {
             return;
         }
         for record in self.tracker.feed(dir, bytes) {
+            if dir == Dir::Server {
+                self.flight.server_record(&record);
+            }
             self.records += 1;
             if self.records > MAX_RECORDS {
                 self.emitter.emit(EventKind::Note {
@@ -116,7 +212,6 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
-                this.activity.touch();
                 let got = buf.filled()[before..].to_vec();
                 if got.is_empty() {
                     this.end(ConnectionEnd::Fin);
@@ -126,6 +221,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => {
+                this.flight.socket_failed();
                 if matches!(
                     e.kind(),
                     io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
@@ -158,15 +254,16 @@ impl<S> Tap<S> {
                     left -= take;
                 }
             }
-            Poll::Ready(Err(e))
+            Poll::Ready(Err(e)) => {
+                self.flight.socket_failed();
                 if matches!(
                     e.kind(),
                     io::ErrorKind::ConnectionReset
                         | io::ErrorKind::ConnectionAborted
                         | io::ErrorKind::BrokenPipe
-                ) =>
-            {
-                self.end(ConnectionEnd::Rst)
+                ) {
+                    self.end(ConnectionEnd::Rst)
+                }
             }
             _ => {}
         }
@@ -218,7 +315,7 @@ mod tests {
     async fn a_vectored_write_reports_every_record_it_carries() {
         let (ours, mut theirs) = tokio::io::duplex(1 << 16);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut tap = Tap::new(ours, Emitter::new(1, tx), Activity::new());
+        let mut tap = Tap::new(ours, Emitter::new(1, tx), Flight::new());
         let ccs = [0x14u8, 0x03, 0x03, 0x00, 0x01, 0x01];
         let alert = [0x15u8, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2a];
         let bufs = [io::IoSlice::new(&ccs), io::IoSlice::new(&alert)];
@@ -243,7 +340,7 @@ mod tests {
     async fn records_are_reported_and_a_flood_is_cut() {
         let (ours, mut theirs) = tokio::io::duplex(1 << 20);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut tap = Tap::new(ours, Emitter::new(1, tx), Activity::new());
+        let mut tap = Tap::new(ours, Emitter::new(1, tx), Flight::new());
         // A flood of tiny change_cipher_spec records, then FIN.
         let flood = [0x14u8, 0x03, 0x03, 0x00, 0x01, 0x01].repeat(MAX_RECORDS + 500);
         theirs.write_all(&flood).await.unwrap();

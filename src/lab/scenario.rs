@@ -67,6 +67,26 @@ pub enum Scenario {
     /// Postfix with `smtpd_tls_req_ccert = yes`: asks for a client certificate, lets the
     /// handshake finish without one, then answers the EHLO over TLS with `421 4.7.1`.
     ClientCertAfterHandshake,
+    /// Sends a long banner one byte every [`super::hostile::DRIBBLE`]: never silent, never done.
+    DribbledBanner,
+    /// Answers every command (and greets) only after [`super::hostile::SLOW_REPLY`].
+    SlowReplies,
+    /// Answers the ClientHello with a 16 KiB handshake record dribbled one byte at a time.
+    DribbledRecord,
+    /// Answers the ClientHello with an endless series of empty records.
+    EmptyRecords,
+    /// Answers the ClientHello with an endless series of warning alerts.
+    WarningAlerts,
+    /// A fatal alert, then one byte every [`super::hostile::DRIBBLE_AFTER_ALERT`], forever.
+    AlertThenDribble,
+    /// A fatal alert, then a flood of bytes.
+    AlertThenFlood,
+    /// TLS 1.2 whose handshake records are split into records of one byte each.
+    OneByteFragments,
+    /// `220` to STARTTLS, then, [`super::hostile::LATE`] later, a plaintext SMTP reply.
+    LatePlaintext,
+    /// Greets every second connection with `421 4.7.0` and closes it.
+    RefuseEverySecond,
 }
 
 impl Scenario {
@@ -101,6 +121,16 @@ impl Scenario {
         Scenario::RateLimited,
         Scenario::Banner554,
         Scenario::ClientCertAfterHandshake,
+        Scenario::DribbledBanner,
+        Scenario::SlowReplies,
+        Scenario::DribbledRecord,
+        Scenario::EmptyRecords,
+        Scenario::WarningAlerts,
+        Scenario::AlertThenDribble,
+        Scenario::AlertThenFlood,
+        Scenario::OneByteFragments,
+        Scenario::LatePlaintext,
+        Scenario::RefuseEverySecond,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -135,6 +165,16 @@ impl Scenario {
             Scenario::RateLimited => "rate-limited",
             Scenario::Banner554 => "banner-554",
             Scenario::ClientCertAfterHandshake => "client-cert-after-handshake",
+            Scenario::DribbledBanner => "dribbled-banner",
+            Scenario::SlowReplies => "slow-replies",
+            Scenario::DribbledRecord => "dribbled-record",
+            Scenario::EmptyRecords => "empty-records",
+            Scenario::WarningAlerts => "warning-alerts",
+            Scenario::AlertThenDribble => "alert-then-dribble",
+            Scenario::AlertThenFlood => "alert-then-flood",
+            Scenario::OneByteFragments => "one-byte-fragments",
+            Scenario::LatePlaintext => "late-plaintext",
+            Scenario::RefuseEverySecond => "refuse-every-second",
         }
     }
 
@@ -179,6 +219,28 @@ impl Scenario {
             Scenario::ClientCertAfterHandshake => {
                 "asks for a client certificate, finishes the handshake without one, then says 421 (Postfix smtpd_tls_req_ccert)"
             }
+            Scenario::DribbledBanner => "sends a 2 KB banner one byte every 400 ms",
+            Scenario::SlowReplies => {
+                "answers every command after 1 s (each reply in time, the whole dialogue slow)"
+            }
+            Scenario::DribbledRecord => {
+                "answers the ClientHello with a 16 KB record sent one byte every 400 ms"
+            }
+            Scenario::EmptyRecords => {
+                "answers the ClientHello with an empty record every 400 ms, forever"
+            }
+            Scenario::WarningAlerts => {
+                "answers the ClientHello with a warning alert every 400 ms, forever"
+            }
+            Scenario::AlertThenDribble => {
+                "fatal alert, then a byte every 200 ms (never silent for 300 ms)"
+            }
+            Scenario::AlertThenFlood => "fatal alert, then bytes as fast as the client reads them",
+            Scenario::OneByteFragments => {
+                "TLS 1.2 with every handshake record split into 1-byte records"
+            }
+            Scenario::LatePlaintext => "sends an SMTP reply 30 ms after its 220 to STARTTLS",
+            Scenario::RefuseEverySecond => "answers every second connection 421 4.7.0 and closes",
         }
     }
 
@@ -215,7 +277,14 @@ impl Scenario {
             Scenario::PlaintextInjection => "plaintext-injection",
             Scenario::HandshakeStall => "handshake-timeout",
             Scenario::PostTlsClose => "post-tls-failure",
-            Scenario::RateLimited => "ok",
+            Scenario::RateLimited | Scenario::SlowReplies | Scenario::RefuseEverySecond => "ok",
+            Scenario::DribbledBanner => "banner-timeout",
+            Scenario::DribbledRecord | Scenario::WarningAlerts => "handshake-timeout",
+            // rustls refuses an empty record before the handshake at once.
+            Scenario::EmptyRecords => "tls-protocol-error",
+            Scenario::AlertThenDribble | Scenario::AlertThenFlood => "tls-alert",
+            Scenario::OneByteFragments => "tls-protocol-error",
+            Scenario::LatePlaintext => "not-tls",
         }
     }
 

@@ -13,9 +13,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::faults;
+use super::fragment::OneByteRecords;
 use super::smtp::{self, SmtpConn};
 use super::{LabError, Scenario};
+use super::{faults, hostile};
 
 /// How long the server waits for a TLS handshake to complete.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,6 +49,8 @@ pub(crate) struct Ctx {
     pub acceptor: Option<TlsAcceptor>,
     /// Connections being served now (the rate-limited scenario refuses a second one).
     pub active: std::sync::atomic::AtomicUsize,
+    /// Connections accepted so far (refuse-every-second answers the even ones 421).
+    pub accepted: std::sync::atomic::AtomicUsize,
 }
 
 /// Counts a connection as active until dropped.
@@ -71,6 +74,12 @@ impl Ctx {
                     | S::ResetAfterClientHello
                     | S::FatalAlert
                     | S::HandshakeStall
+                    | S::DribbledRecord
+                    | S::EmptyRecords
+                    | S::WarningAlerts
+                    | S::AlertThenDribble
+                    | S::AlertThenFlood
+                    | S::LatePlaintext
             )
     }
 }
@@ -89,13 +98,22 @@ pub(crate) async fn handle(stream: TcpStream, ctx: &Ctx) -> Result<(), LabError>
     let mut stream = stream;
     let already = ctx.active.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let _active = Active(&ctx.active);
-    if ctx.scenario == S::RateLimited && already > 0 {
+    let nth = ctx
+        .accepted
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let refuse = match ctx.scenario {
+        S::RateLimited => already > 0,
+        S::RefuseEverySecond => nth % 2 == 1,
+        _ => false,
+    };
+    if refuse {
         smtp::write_timed(&mut stream, smtp::BANNER_421_BUSY).await?;
         faults::finish(stream).await;
         return Ok(());
     }
     match ctx.scenario {
         S::ImplicitTls => return serve_tls(stream, ctx, true).await,
+        S::DribbledBanner => return hostile::dribbled_banner(&mut stream).await,
         S::SlowBanner => {
             faults::hold_silently(&mut stream).await;
             return Ok(());
@@ -113,6 +131,7 @@ pub(crate) async fn handle(stream: TcpStream, ctx: &Ctx) -> Result<(), LabError>
         _ => {}
     }
     let mut conn = SmtpConn::new(stream);
+    slow(ctx).await;
     let greeting = if ctx.scenario == S::HostileBytes {
         faults::hostile_banner(ctx.scenario.name())
     } else {
@@ -141,8 +160,28 @@ async fn after_starttls(mut stream: TcpStream, ctx: &Ctx) -> Result<(), LabError
         .await?;
         return serve_tls(stream, ctx, false).await;
     }
+    slow(ctx).await;
     smtp::write_timed(&mut stream, smtp::READY_FOR_TLS).await?;
     match ctx.scenario {
+        S::LatePlaintext => {
+            hostile::late_reply(&mut stream).await?;
+            faults::finish(stream).await;
+        }
+        S::DribbledRecord
+        | S::EmptyRecords
+        | S::WarningAlerts
+        | S::AlertThenDribble
+        | S::AlertThenFlood => {
+            faults::read_record(&mut stream).await?;
+            match ctx.scenario {
+                S::DribbledRecord => hostile::dribbled_record(&mut stream).await?,
+                S::EmptyRecords => hostile::empty_records(&mut stream).await?,
+                S::WarningAlerts => hostile::warning_alerts(&mut stream).await?,
+                S::AlertThenDribble => hostile::alert_then_dribble(&mut stream).await?,
+                _ => hostile::alert_then_flood(&mut stream).await?,
+            }
+        }
+        S::OneByteFragments => return serve_tls(OneByteRecords::new(stream), ctx, false).await,
         S::CloseAfterStarttls => faults::finish(stream).await,
         S::CloseAfterClientHello => {
             faults::read_record(&mut stream).await?;
@@ -166,8 +205,19 @@ async fn after_starttls(mut stream: TcpStream, ctx: &Ctx) -> Result<(), LabError
     Ok(())
 }
 
+/// `slow-replies` answers nothing before [`hostile::SLOW_REPLY`] has passed.
+async fn slow(ctx: &Ctx) {
+    if ctx.scenario == Scenario::SlowReplies {
+        tokio::time::sleep(hostile::SLOW_REPLY).await;
+    }
+}
+
 /// TLS handshake, then the SMTP dialogue over TLS (with a banner first if `implicit`).
-async fn serve_tls(stream: TcpStream, ctx: &Ctx, implicit: bool) -> Result<(), LabError> {
+async fn serve_tls<IO: AsyncRead + AsyncWrite + Unpin>(
+    stream: IO,
+    ctx: &Ctx,
+    implicit: bool,
+) -> Result<(), LabError> {
     let Some(acceptor) = &ctx.acceptor else {
         return Err(LabError::NoTls(ctx.scenario));
     };
@@ -208,6 +258,9 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     use Scenario as S;
     let offer_starttls = !over_tls && (ctx.starttls_proceeds() || ctx.scenario == S::Starttls454);
     while let Some(cmd) = conn.read_command().await? {
+        if cmd.verb != "STARTTLS" {
+            slow(ctx).await;
+        }
         match cmd.verb.as_str() {
             "EHLO" | "HELO" if ctx.scenario == S::EhloRejected => {
                 conn.send(smtp::EHLO_REJECTED).await?

@@ -25,7 +25,7 @@ pub(crate) fn acceptor(
         &LeafKey,
         Option<&CertificateDer<'static>>,
     ) = match scenario {
-        S::Tls12Only => (
+        S::Tls12Only | S::OneByteFragments => (
             &[&rustls::version::TLS12],
             &pki.server,
             Some(&pki.intermediate),
@@ -48,7 +48,9 @@ pub(crate) fn acceptor(
         | S::ImplicitTls
         | S::PostTlsClose
         | S::RateLimited
-        | S::ClientCertAfterHandshake => (both, &pki.server, Some(&pki.intermediate)),
+        | S::ClientCertAfterHandshake
+        | S::SlowReplies
+        | S::RefuseEverySecond => (both, &pki.server, Some(&pki.intermediate)),
         S::NoStarttls
         | S::Starttls454
         | S::CloseAfterStarttls
@@ -61,11 +63,23 @@ pub(crate) fn acceptor(
         | S::EhloRejected
         | S::HugeReply
         | S::NotSmtp
-        | S::HandshakeStall => return Ok(None),
+        | S::HandshakeStall
+        | S::DribbledBanner
+        | S::DribbledRecord
+        | S::EmptyRecords
+        | S::WarningAlerts
+        | S::AlertThenDribble
+        | S::AlertThenFlood
+        | S::LatePlaintext => return Ok(None),
     };
     let mut chain: Vec<CertificateDer<'static>> = vec![leaf.cert.clone()];
     if let Some(extra) = extra {
         chain.push(extra.clone());
+    }
+    if scenario == S::OneByteFragments {
+        // A long chain (the intermediate again and again) makes a handshake flight big
+        // enough that, at six wire bytes per byte, a client's buffer limit is reached.
+        chain.extend(std::iter::repeat_n(pki.intermediate.clone(), 40));
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder =

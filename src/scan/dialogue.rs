@@ -42,17 +42,19 @@ pub async fn open(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
     Ok(tcp)
 }
 
-/// Write `hello` and read the answer, waiting at most `wait` for each read.
+/// Write `hello` and read the answer within `wait` as a whole: a deadline from the write,
+/// so a server that dribbles bytes, empty records or warning alerts cannot stretch it.
 pub async fn exchange(mut tcp: TcpStream, hello: &[u8], want_kx: bool, wait: Duration) -> Answer {
     let mut reader = AnswerReader::new(want_kx);
-    match timeout(wait, tcp.write_all(hello)).await {
+    let deadline = tokio::time::Instant::now() + wait;
+    match tokio::time::timeout_at(deadline, tcp.write_all(hello)).await {
         Err(_) => return Answer::Timeout,
         Ok(Err(e)) => return reader.finish(io_answer(&e)),
         Ok(Ok(())) => {}
     }
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        match timeout(wait, tcp.read(&mut buf)).await {
+        match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
             Err(_) => return reader.finish(Answer::Timeout),
             Ok(Ok(0)) => return reader.finish(Answer::Closed),
             Ok(Ok(n)) => {
@@ -63,6 +65,27 @@ pub async fn exchange(mut tcp: TcpStream, hello: &[u8], want_kx: bool, wait: Dur
             Ok(Err(e)) => return reader.finish(io_answer(&e)),
         }
     }
+}
+
+/// One whole scan connection (SMTP up to STARTTLS, then the hello and its answer) within
+/// [`crate::event::ATTEMPT_TIMEOUTS`] × `--timeout`, as a probe attempt: each reply and the
+/// answer have their own deadline, this one bounds their sum.
+pub async fn connection(
+    plan: &Plan,
+    addr: SocketAddr,
+    hello: &[u8],
+    want_kx: bool,
+) -> Result<Answer, Failure> {
+    let wait = plan.timeouts.reply;
+    let whole = wait.saturating_mul(crate::event::ATTEMPT_TIMEOUTS);
+    let work = async {
+        let tcp = open(plan, addr).await?;
+        Ok(exchange(tcp, hello, want_kx, wait).await)
+    };
+    // The connect has its own timeout and is not the server's pace: it is outside.
+    tokio::time::timeout(whole + plan.timeouts.connect, work)
+        .await
+        .unwrap_or(Ok(Answer::Timeout))
 }
 
 fn io_answer(e: &io::Error) -> Answer {

@@ -3,7 +3,9 @@
 //! server answers `421` (RFC 5321 §3.8: "service not available, closing channel" — what
 //! rate-limiting MTAs send to bursts), and a stop switch: when the SMTP side fails (no
 //! banner, no STARTTLS, refused), every probe would fail the same way, so the first such
-//! failure ends the scan instead of costing one timeout per suite.
+//! failure ends the scan instead of costing one timeout per suite. Once the server has
+//! answered a hello, a `421` that outlasts its retries ends only that probe's part (its row
+//! is marked unfinished); the rest of the scan goes on.
 //!
 //! Every connection is counted; the count is in the profile and in each [`Progress`].
 
@@ -34,6 +36,8 @@ pub struct Ctx<'a> {
     /// Set by the first `421`: from then on every probe takes all the slots, so the scan
     /// goes on one connection at a time, as a rate-limiting server asks.
     throttled: AtomicBool,
+    /// Set by the first TLS answer: the SMTP side works, so a later stop is part-way.
+    answered: AtomicBool,
     next_start: Mutex<Instant>,
     connections: AtomicU32,
     steps_done: AtomicU32,
@@ -57,6 +61,7 @@ impl<'a> Ctx<'a> {
             sni,
             slots: Semaphore::new(plan.max_connections.max(1)),
             throttled: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
             next_start: Mutex::new(Instant::now()),
             connections: AtomicU32::new(0),
             steps_done: AtomicU32::new(0),
@@ -74,6 +79,11 @@ impl<'a> Ctx<'a> {
     /// Whether a `421` made the scan go on one connection at a time.
     pub fn throttled(&self) -> bool {
         self.throttled.load(Ordering::Relaxed)
+    }
+
+    /// Whether any probe got a TLS answer (the SMTP side was proven).
+    pub fn answered(&self) -> bool {
+        self.answered.load(Ordering::Relaxed)
     }
 
     /// The reason the scan stopped, if it did.
@@ -142,22 +152,29 @@ impl<'a> Ctx<'a> {
             self.wait_turn().await;
             self.connections.fetch_add(1, Ordering::Relaxed);
             self.report(spec.version.name());
-            let result = match dialogue::open(plan, self.addr).await {
-                Ok(tcp) => Ok(dialogue::exchange(tcp, &bytes, want_kx, plan.timeouts.reply).await),
-                Err(f) => Err(f),
-            };
+            let result = dialogue::connection(plan, self.addr, &bytes, want_kx).await;
             drop(permit);
             match result {
-                Ok(answer) => return Ok(answer),
+                Ok(answer) => {
+                    self.answered.store(true, Ordering::Relaxed);
+                    return Ok(answer);
+                }
                 Err(Failure::BadReply { code: 421 }) if attempt < self.plan.retries_421 => {
                     self.throttled.store(true, Ordering::Relaxed);
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2);
                 }
+                Err(Failure::BadReply { code: 421 }) => break,
                 Err(f) => return Err(self.stop(dialogue::describe(&f))),
             }
         }
-        Err(self.stop(dialogue::describe(&Failure::BadReply { code: 421 })))
+        let why = dialogue::describe(&Failure::BadReply { code: 421 });
+        if self.answered() {
+            // The server has answered before: it refuses bursts, not us. This probe's part
+            // ends unfinished; the rest of the scan goes on.
+            return Err(Stopped(why));
+        }
+        Err(self.stop(why))
     }
 
     /// Sleeps until `delay` after the previous connection start.

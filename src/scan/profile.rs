@@ -56,9 +56,27 @@ pub struct VersionResult {
     /// With DHE suites accepted (full scans): the size of the server's DH prime in bits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dhe_prime_bits: Option<u16>,
+    /// Set when the scan stopped before this version was answered: why. The row is then
+    /// "not known", neither accepted nor refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<String>,
 }
 
 impl VersionResult {
+    /// A version the scan did not get to answer (it stopped first: `why`).
+    pub fn unfinished(version: ScanVersion, why: &str) -> Self {
+        VersionResult {
+            version: version.name().into(),
+            accepted: false,
+            answer: format!("not finished: {why}"),
+            cipher_suites: Vec::new(),
+            server_order: None,
+            complete: false,
+            dhe_prime_bits: None,
+            unfinished: Some(why.into()),
+        }
+    }
+
     pub fn refused(version: ScanVersion, answer: &str) -> Self {
         VersionResult {
             version: version.name().into(),
@@ -68,6 +86,7 @@ impl VersionResult {
             server_order: None,
             complete: true,
             dhe_prime_bits: None,
+            unfinished: None,
         }
     }
 
@@ -86,6 +105,7 @@ impl VersionResult {
             server_order: order,
             complete,
             dhe_prime_bits: None,
+            unfinished: None,
         }
     }
 

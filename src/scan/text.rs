@@ -29,7 +29,13 @@ pub fn report(p: &Profile) -> String {
         let _ = writeln!(out, "\nVersions");
     }
     for v in &p.versions {
-        let yes = if v.accepted { "yes" } else { "no " };
+        let yes = if v.accepted {
+            "yes"
+        } else if v.unfinished.is_some() {
+            "?  "
+        } else {
+            "no "
+        };
         let _ = writeln!(out, "  {:<8} {yes}  {}", v.version, v.answer);
         if v.accepted {
             let order = match (v.server_order, v.complete) {

@@ -171,6 +171,7 @@ mod tests {
             server_order: None,
             complete: true,
             dhe_prime_bits: None,
+            unfinished: None,
         }
     }
 

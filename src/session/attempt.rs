@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 
 use crate::cert::{CertInfo, CertVerdict};
-use crate::event::{ConnectionEnd, EventKind, Failure, MxHost, Negotiated, Phase, ProbeEvent};
+use crate::event::{
+    ConnectionEnd, EventKind, Failure, LimitHit, MxHost, Negotiated, Phase, ProbeEvent,
+};
 use crate::plan::Plan;
 use crate::wire::{Dir, MessageInfo, RecordInfo};
 
@@ -75,6 +77,10 @@ pub struct Attempt {
     pub negotiated: Option<Negotiated>,
     pub injected: Option<(usize, String)>,
     pub reply_cut: Option<(usize, usize)>,
+    /// Limits of ours that ended a wait (deadlines, the bounded drain), with their time.
+    pub limits: Vec<(u64, LimitHit)>,
+    /// An SMTP reply that reached TLS after the 220 to STARTTLS: (preview, µs after the 220).
+    pub late_reply: Option<(String, u64)>,
     pub notes: Vec<(u64, String)>,
     pub ended: Option<(ConnectionEnd, u64)>,
     pub paused: Option<String>,
@@ -104,6 +110,8 @@ impl Attempt {
             negotiated: None,
             injected: None,
             reply_cut: None,
+            limits: Vec::new(),
+            late_reply: None,
             notes: Vec::new(),
             ended: None,
             paused: None,
@@ -179,6 +187,11 @@ impl Attempt {
                     });
                 }
             }
+            EventKind::LimitReached { hit } => self.limits.push((at, hit.clone())),
+            EventKind::SmtpReplyInTls {
+                preview,
+                after_220_us,
+            } => self.late_reply = Some((preview.clone(), *after_220_us)),
             EventKind::Paused { before } => self.paused = Some(before.clone()),
             EventKind::Note { text } => self.notes.push((at, text.clone())),
             EventKind::AttemptFinished { failure, phase } => {

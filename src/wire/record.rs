@@ -155,12 +155,18 @@ fn header_problem(header: &[u8]) -> Option<String> {
 }
 
 /// A guess at what the bytes are instead.
-fn hint(bytes: &[u8]) -> &'static str {
+/// Whether `bytes` start like an SMTP reply line: three digits, then a space, a hyphen or
+/// the end of the line (RFC 5321 §4.2). No TLS record can start so: 0x30-0x39 is no
+/// content type.
+pub fn looks_like_smtp_reply(bytes: &[u8]) -> bool {
     let digits = bytes
         .get(..3)
         .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let sep = matches!(bytes.get(3), None | Some(b' ' | b'-' | b'\r'));
-    if digits && sep {
+    digits && matches!(bytes.get(3), None | Some(b' ' | b'-' | b'\r'))
+}
+
+fn hint(bytes: &[u8]) -> &'static str {
+    if looks_like_smtp_reply(bytes) {
         " — an SMTP reply?"
     } else if bytes.first().is_some_and(|b| b & 0x80 != 0) {
         " — an SSLv2-style header?"
