@@ -58,6 +58,15 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
         Some(f) => failed(a, &facts, f, *phase),
     };
     d.evidence.retain(|e| !e.is_empty());
+    // A handshake that works can still be refused by a DANE or MTA-STS sender.
+    if d.ok
+        && let Some(v) = crate::policy::assess::decisive(a)
+    {
+        d.cause = v.code();
+        if let Some(why) = crate::policy::assess::decisive_summary(a) {
+            d.summary = format!("{why} (the handshake itself works)");
+        }
+    }
     d
 }
 

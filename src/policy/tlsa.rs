@@ -181,12 +181,12 @@ pub fn check(records: &[TlsaRecord], chain: &[Vec<u8>], chain_ok: ChainCheck<'_>
         };
         if let Some(i) = candidates.into_iter().find(|&i| matches(r, &chain[i])) {
             m.matched = Some(i);
-            if r.usage == 2 {
-                if let Err(why) = chain_ok(chain, i) {
-                    m.note = Some(format!("digest matches, but the chain fails: {why}"));
-                    out.push(m);
-                    continue;
-                }
+            if r.usage == 2
+                && let Err(why) = chain_ok(chain, i)
+            {
+                m.note = Some(format!("digest matches, but the chain fails: {why}"));
+                out.push(m);
+                continue;
             }
             any_valid = true;
         }
