@@ -16,12 +16,14 @@
 //! (accept loop and per-connection script), `faults` (raw-socket misbehaviour), `front`
 //! (a STARTTLS front for TLS-only backends such as `openssl s_server`).
 
+pub mod dns;
 mod faults;
 mod front;
 mod pki;
 mod scenario;
 mod server;
 mod smtp;
+pub mod sts_server;
 mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};

@@ -67,8 +67,16 @@ async fn lookup_all(plan: &Plan, em: &Emitter, domain: &str) {
 async fn mx_and_addresses(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String> {
     let mx = dns::query(plan, domain, RecordType::MX).await;
     emit_answer(em, domain, "MX", &mx);
-    let mut hosts: Vec<(u16, String)> = mx
-        .records
+    // An MX RRset that failed validation is still the route a non-DANE sender takes: list it
+    // unvalidated so its hosts' addresses and TLSA records are still looked at.
+    let records = if mx.records.is_empty() && mx.error.is_some() {
+        dns::query_plain(plan, domain, RecordType::MX)
+            .await
+            .unwrap_or_default()
+    } else {
+        mx.records.clone()
+    };
+    let mut hosts: Vec<(u16, String)> = records
         .iter()
         .filter_map(|r| match r {
             RData::MX(m) => Some((m.preference, escape_str(&m.exchange.to_ascii()))),
@@ -80,7 +88,7 @@ async fn mx_and_addresses(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String
     hosts.sort();
     let mut hosts: Vec<String> = hosts.into_iter().map(|(_, h)| h).collect();
     hosts.dedup();
-    if hosts.is_empty() && mx.error.is_none() && mx.records.is_empty() {
+    if hosts.is_empty() && records.is_empty() {
         hosts.push(crate::policy::norm(domain));
     }
     hosts.truncate(MAX_HOSTS);
@@ -102,7 +110,7 @@ fn emit_answer(em: &Emitter, name: &str, rtype: &str, a: &dns::Answer) {
             name: crate::policy::norm(name),
             rtype: rtype.into(),
             dnssec: a.dnssec,
-            detail: a.error.clone().or_else(|| a.detail.clone()),
+            detail: words(a),
         },
     });
 }
@@ -110,8 +118,15 @@ fn emit_answer(em: &Emitter, name: &str, rtype: &str, a: &dns::Answer) {
 async fn tlsa(plan: &Plan, host: &str, at_unix: u64) -> TlsaLookup {
     let name = format!("_{}._tcp.{host}", plan.port);
     let a = dns::query(plan, &name, RecordType::TLSA).await;
-    let records = a
-        .records
+    // Records that could not be validated are still shown (and matched), marked as such.
+    let found = if a.records.is_empty() && a.error.is_some() {
+        dns::query_plain(plan, &name, RecordType::TLSA)
+            .await
+            .unwrap_or_default()
+    } else {
+        a.records.clone()
+    };
+    let records = found
         .iter()
         .filter_map(|r| match r {
             RData::TLSA(t) => Some(TlsaRecord::new(
@@ -128,7 +143,7 @@ async fn tlsa(plan: &Plan, host: &str, at_unix: u64) -> TlsaLookup {
         port: plan.port,
         dnssec: a.dnssec,
         records,
-        error: a.error.or(a.detail),
+        error: words(&a),
         at_unix,
     }
 }
@@ -168,5 +183,13 @@ async fn txt(plan: &Plan, name: &str) -> TxtLookup {
             txt: vec![],
             error: Some(escape_str(&e)),
         },
+    }
+}
+
+/// The error and the DNSSEC remark of an answer, in one line.
+fn words(a: &dns::Answer) -> Option<String> {
+    match (&a.error, &a.detail) {
+        (Some(e), Some(d)) => Some(format!("{e}; {d}")),
+        (e, d) => e.clone().or_else(|| d.clone()),
     }
 }

@@ -40,7 +40,13 @@ pub async fn fetch(plan: &Plan, domain: &str) -> PolicyFetch {
     match result {
         Ok(body) => PolicyFetch {
             url,
-            body: Some(crate::sanitize::escape_str(&body)),
+            // Escaped line by line: the line breaks are the policy's syntax (§3.2).
+            body: Some(
+                body.lines()
+                    .map(crate::sanitize::escape_str)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
             error: None,
         },
         Err(e) => PolicyFetch {
