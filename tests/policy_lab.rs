@@ -298,3 +298,42 @@ fn dane_of(a: &Attempt) -> (PolicyVerdict, Vec<Option<usize>>) {
         .unwrap_or_default();
     (s.dane.verdict, matched)
 }
+
+#[tokio::test]
+async fn the_json_policy_object_and_text_section_show_records_patterns_and_senders() {
+    let stale = spki_sha256(&fixture().pki.untrusted.cert);
+    let mut w = World::new("report.test");
+    w.sts("report.test", "7", Answer::policy(ENFORCE_OTHER))
+        .txt(
+            "_smtp._tls.report.test",
+            "v=TLSRPTv1; rua=mailto:tls@report.test",
+        );
+    let a = as_if_signed(&w.probe("report.test", &[(3, 1, 1, stale)]).await);
+    let v = tlsdive::report::json::report(&a);
+    let schema_text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json"),
+    )
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let p = &v["policy"];
+    assert_eq!(p["dane"]["status"], "dane-mismatch");
+    assert_eq!(p["dane"]["records"][0]["matched"], false);
+    assert_eq!(p["mta_sts"]["status"], "mta-sts-mx-mismatch");
+    assert_eq!(p["mta_sts"]["mx"][0], "*.other.test");
+    assert_eq!(p["tls_rpt"]["rua"][0], "mailto:tls@report.test");
+    assert_eq!(p["senders"][0]["policy"], "opportunistic");
+    assert_eq!(p["senders"][0]["delivers"], true);
+    assert_eq!(p["senders"][2]["delivers"], false);
+
+    let text = tlsdive::report::text::report(&a);
+    assert!(text.contains("DANE: dane-mismatch"), "{text}");
+    assert!(text.contains("spki sha256"), "{text}");
+    assert!(text.contains("would a sender deliver?"), "{text}");
+    assert!(
+        text.contains("rua") || text.contains("mailto:tls@report.test"),
+        "{text}"
+    );
+}
