@@ -246,6 +246,16 @@ pub struct ProbeOptions {
     /// Write the event stream to FILE as JSON lines (see `tlsdive replay`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// DNSSEC trust anchor: root DNSKEY records in zone-file format, replacing the built-in
+    /// root anchor (for a private signed root, e.g. a lab).
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
+    /// Skip the routing-policy lookups (DNSSEC, DANE, MTA-STS, TLS-RPT) of a domain target.
+    #[arg(long)]
+    pub no_policy: bool,
+    /// Port of the MTA-STS policy host (443; other ports are for labs).
+    #[arg(long, value_name = "PORT", hide = true)]
+    pub mta_sts_port: Option<u16>,
     /// Print the JSON report instead of text.
     #[arg(long)]
     pub json: bool,
@@ -299,6 +309,22 @@ pub enum PlanError {
     File(#[from] crate::files::FileError),
     #[error("{0}")]
     Tls(#[from] crate::engine::tls::TlsConfigError),
+    #[error("--trust-anchor {file}: {detail}")]
+    TrustAnchor { file: String, detail: String },
+}
+
+/// The DNSSEC trust anchor file's text, checked to parse before any lookup.
+fn trust_anchor(path: &std::path::Path) -> Result<String, PlanError> {
+    use std::str::FromStr;
+    let bytes = crate::files::read_capped("--trust-anchor", path, crate::files::MAX_PEM_BYTES)?;
+    let err = |detail: String| PlanError::TrustAnchor {
+        file: path.display().to_string(),
+        detail,
+    };
+    let text = String::from_utf8(bytes).map_err(|_| err("not UTF-8 text".into()))?;
+    hickory_resolver::proto::dnssec::TrustAnchors::from_str(&text)
+        .map_err(|e| err(format!("no DNSKEY records in zone-file format: {e}")))?;
+    Ok(text)
 }
 
 impl ProbeArgs {
@@ -323,6 +349,11 @@ impl ProbeArgs {
             plan.tls.client = Some(ClientIdentity::from_files(cert, key)?);
         }
         plan.tls.keylog = o.keylog.clone();
+        plan.policy.skip = o.no_policy;
+        plan.policy.mta_sts_port = o.mta_sts_port;
+        if let Some(path) = &o.trust_anchor {
+            plan.policy.trust_anchor = Some(trust_anchor(path)?);
+        }
         plan.timeouts.reply = o.timeout;
         check::check(&plan)?;
         crate::engine::tls::check(&plan.tls)?;

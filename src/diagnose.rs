@@ -64,6 +64,15 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     // A step that would run the very same plan again tells nothing new (TLS 1.2 only after
     // a TLS 1.2-only attempt), unless the step is "the same plan" on purpose.
     d.next_steps.retain(|s| !is_noop(a, s));
+    // A handshake that works can still be refused by a DANE or MTA-STS sender.
+    if d.ok
+        && let Some(v) = crate::policy::assess::decisive(a)
+    {
+        d.cause = v.code();
+        if let Some(why) = crate::policy::assess::decisive_summary(a) {
+            d.summary = format!("{why} (the handshake itself works)");
+        }
+    }
     d
 }
 

@@ -3,6 +3,7 @@
 //! step attempts.
 
 pub mod attempt;
+pub mod policy;
 pub mod resolve;
 pub mod smtp;
 pub mod tap;

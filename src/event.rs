@@ -265,6 +265,26 @@ pub enum EventKind {
         what: String,
         profile: Box<crate::scan::Profile>,
     },
+    /// The validating resolver's DNSSEC state for one policy answer (MX, A, AAAA).
+    DnssecChecked {
+        answer: crate::policy::DnsAnswer,
+    },
+    /// The TLSA RRset of one MX host (`_PORT._tcp.HOST`).
+    TlsaFound {
+        lookup: crate::policy::TlsaLookup,
+    },
+    /// The `_mta-sts.DOMAIN` TXT RRset.
+    MtaStsRecordFound {
+        lookup: crate::policy::TxtLookup,
+    },
+    /// The MTA-STS policy file fetched (or not) over HTTPS.
+    MtaStsPolicyFetched {
+        fetch: crate::policy::PolicyFetch,
+    },
+    /// The `_smtp._tls.DOMAIN` TXT RRset (TLS-RPT).
+    TlsRptFound {
+        lookup: crate::policy::TxtLookup,
+    },
 }
 
 /// An event of one attempt, `at_us` microseconds after the attempt started.

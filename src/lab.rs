@@ -16,6 +16,7 @@
 //! (accept loop and per-connection script), `faults` (raw-socket misbehaviour), `front`
 //! (a STARTTLS front for TLS-only backends such as `openssl s_server`).
 
+pub mod dns;
 mod faults;
 mod fragment;
 mod front;
@@ -24,6 +25,7 @@ mod pki;
 mod scenario;
 mod server;
 mod smtp;
+pub mod sts_server;
 mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};

@@ -10,6 +10,7 @@ pub mod event;
 pub mod files;
 pub mod lab;
 pub mod plan;
+pub mod policy;
 pub mod recording;
 pub mod report;
 pub mod sanitize;

@@ -150,6 +150,24 @@ pub struct Plan {
     pub ehlo: String,
     pub tls: TlsOptions,
     pub timeouts: Timeouts,
+    /// Routing-policy lookups (DNSSEC, DANE, MTA-STS, TLS-RPT) for a domain target.
+    #[serde(default)]
+    pub policy: PolicyOptions,
+}
+
+/// How the routing-policy lookups run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PolicyOptions {
+    /// Skip them (`--no-policy`).
+    #[serde(default)]
+    pub skip: bool,
+    /// DNSSEC trust anchor (root DNSKEY records, zone-file text) replacing the built-in root
+    /// anchor; carried as text so a recording replays anywhere (`--trust-anchor FILE`).
+    #[serde(default)]
+    pub trust_anchor: Option<String>,
+    /// Port of the MTA-STS policy host (443 unless a lab says otherwise).
+    #[serde(default)]
+    pub mta_sts_port: Option<u16>,
 }
 
 impl Plan {
@@ -170,6 +188,7 @@ impl Plan {
                 ..TlsOptions::default()
             },
             timeouts: Timeouts::default(),
+            policy: PolicyOptions::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! from the `Session` model, so a live run and a replayed recording print the same thing.
 
 pub mod json;
+pub mod policy;
 pub mod text;
 pub mod units;
 

@@ -60,8 +60,25 @@ async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Fa
         detail: e.to_string(),
     })?;
     let candidates = resolve_target(plan, em).await?;
+    if crate::engine::policy::applies(plan) {
+        // The policy lookups run beside the dialogue, so they never delay the handshake.
+        let (result, ()) = tokio::join!(
+            converse(plan, em, stepper, &candidates),
+            crate::engine::policy::lookup(plan, em)
+        );
+        return result;
+    }
+    converse(plan, em, stepper, &candidates).await
+}
+
+async fn converse(
+    plan: &Plan,
+    em: &Emitter,
+    stepper: &Stepper,
+    candidates: &[Candidate],
+) -> Result<(), Failure> {
     em.start_phase(Phase::Connect);
-    let (tcp, cand) = connect_any(plan, em, &candidates).await?;
+    let (tcp, cand) = connect_any(plan, em, candidates).await?;
     within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand)).await
 }
 

@@ -102,6 +102,7 @@ pub fn report(a: &Attempt) -> Value {
         "notes": a.notes.iter().map(|(at, t)| json!({"at_ms": ms(*at), "text": t})).collect::<Vec<_>>(),
         "transcript": transcript,
         "timeline": timeline,
+        "policy": crate::report::policy::json(a),
     });
     crate::sanitize::neutralize_json(&mut report);
     report

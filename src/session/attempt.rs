@@ -90,6 +90,29 @@ pub struct Attempt {
     pub last_us: u64,
     /// Server-profile scans run for this attempt, in the order they finished.
     pub scans: Vec<ScanRecord>,
+    /// What the routing-policy lookups found (DNSSEC, TLSA, MTA-STS, TLS-RPT).
+    pub policy: PolicyFacts,
+}
+
+/// The routing-policy facts of an attempt, as the engine reported them; judged by
+/// `policy::assess`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyFacts {
+    pub dnssec: Vec<crate::policy::DnsAnswer>,
+    pub tlsa: Vec<crate::policy::TlsaLookup>,
+    pub sts_record: Option<crate::policy::TxtLookup>,
+    pub sts_policy: Option<crate::policy::PolicyFetch>,
+    pub tls_rpt: Option<crate::policy::TxtLookup>,
+}
+
+impl PolicyFacts {
+    /// Whether any policy lookup was reported.
+    pub fn any(&self) -> bool {
+        !self.dnssec.is_empty()
+            || !self.tlsa.is_empty()
+            || self.sts_record.is_some()
+            || self.tls_rpt.is_some()
+    }
 }
 
 impl Attempt {
@@ -118,6 +141,7 @@ impl Attempt {
             finished: None,
             last_us: 0,
             scans: Vec::new(),
+            policy: PolicyFacts::default(),
         }
     }
 
@@ -201,6 +225,15 @@ impl Attempt {
                 what: what.clone(),
                 profile: (**profile).clone(),
             }),
+            EventKind::DnssecChecked { answer } => self.policy.dnssec.push(answer.clone()),
+            EventKind::TlsaFound { lookup } => self.policy.tlsa.push(lookup.clone()),
+            EventKind::MtaStsRecordFound { lookup } => {
+                self.policy.sts_record = Some(lookup.clone())
+            }
+            EventKind::MtaStsPolicyFetched { fetch } => {
+                self.policy.sts_policy = Some(fetch.clone())
+            }
+            EventKind::TlsRptFound { lookup } => self.policy.tls_rpt = Some(lookup.clone()),
         }
     }
 

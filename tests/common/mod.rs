@@ -83,3 +83,8 @@ pub async fn probe(s: Scenario, tweak: impl FnOnce(&mut Plan)) -> (Attempt, Diag
     run(plan).await
 }
 pub mod openssl;
+
+/// The cause diagnose names for `a`.
+pub fn run_cause(a: &Attempt) -> &'static str {
+    diagnose::diagnose(a).cause
+}

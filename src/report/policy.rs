@@ -1,0 +1,135 @@
+//! The routing-policy part of the reports: the JSON `policy` object (`mx`, `dane`, `mta_sts`,
+//! `tls_rpt`, `senders`) and the text section, both from `policy::assess`.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::policy::assess::{Assessment, assess};
+use crate::session::Attempt;
+
+/// The `policy` object, `null` when no policy lookup was made.
+pub fn json(a: &Attempt) -> Value {
+    let Some(s) = assess(a) else {
+        return Value::Null;
+    };
+    let mx: Vec<Value> = a
+        .policy
+        .dnssec
+        .iter()
+        .map(|d| json!({"name": d.name, "type": d.rtype, "dnssec": d.dnssec, "detail": d.detail}))
+        .collect();
+    let hosts = a.resolution.mx.as_ref().map(|(_, h)| h.clone());
+    let records: Vec<Value> = s
+        .dane
+        .check
+        .as_ref()
+        .map(|c| {
+            c.records
+                .iter()
+                .map(|m| {
+                    json!({
+                        "usage": m.record.usage,
+                        "selector": m.record.selector,
+                        "matching_type": m.record.matching_type,
+                        "data": m.record.data,
+                        "matched": m.matched.is_some() && m.note.is_none(),
+                        "certificate": m.matched,
+                        "note": m.note,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "mx": {"hosts": hosts, "dnssec": mx},
+        "dane": {
+            "status": s.dane.verdict.code(),
+            "host": s.dane.host,
+            "name": s.dane.lookup.as_ref().map(|l| format!("_{}._tcp.{}", l.port, l.host)),
+            "dnssec": s.dane.lookup.as_ref().map(|l| l.dnssec),
+            "summary": s.dane.summary,
+            "records": records,
+            "certificates": s.dane.check.as_ref().map(|c| c.certificates.clone()).unwrap_or_default(),
+        },
+        "mta_sts": {
+            "status": s.sts.verdict.code(),
+            "id": s.sts.id,
+            "mode": s.sts.policy.as_ref().map(|p| p.mode.name()),
+            "mx": s.sts.policy.as_ref().map(|p| p.mx.clone()).unwrap_or_default(),
+            "max_age": s.sts.policy.as_ref().map(|p| p.max_age),
+            "url": a.policy.sts_policy.as_ref().map(|f| f.url.clone()),
+            "summary": s.sts.summary,
+        },
+        "tls_rpt": {"rua": s.rua, "summary": s.rua_summary},
+        "senders": s.senders,
+    })
+}
+
+/// The text section; empty when no policy lookup was made.
+pub fn text(a: &Attempt) -> String {
+    let Some(s) = assess(a) else {
+        return String::new();
+    };
+    let mut out = String::from("\nrouting policy\n");
+    for d in &a.policy.dnssec {
+        let _ = writeln!(
+            out,
+            "  {:<5} {:<30} dnssec {}{}",
+            d.rtype,
+            d.name,
+            d.dnssec.name(),
+            d.detail
+                .as_ref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default()
+        );
+    }
+    dane(&mut out, &s);
+    let _ = writeln!(
+        out,
+        "  MTA-STS: {} — {}",
+        s.sts.verdict.code(),
+        s.sts.summary
+    );
+    let _ = writeln!(out, "  TLS-RPT: {}", s.rua_summary);
+    let _ = writeln!(out, "\nwould a sender deliver?");
+    for r in &s.senders {
+        let word = match r.delivers {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "?",
+        };
+        let _ = writeln!(out, "  {:<19} {:<4} {}", r.policy, word, r.why);
+    }
+    out
+}
+
+fn dane(out: &mut String, s: &Assessment) {
+    let _ = writeln!(
+        out,
+        "  DANE: {} — {}",
+        s.dane.verdict.code(),
+        s.dane.summary
+    );
+    let Some(c) = &s.dane.check else {
+        return;
+    };
+    for m in &c.records {
+        let what = match (m.matched, &m.note) {
+            (Some(i), None) => format!("matches certificate #{i}"),
+            (_, Some(n)) => n.clone(),
+            (None, None) => "matches nothing sent".into(),
+        };
+        let _ = writeln!(out, "    TLSA {}  {what}", m.record.presentation());
+    }
+    if c.records.iter().any(|m| m.matched.is_none()) {
+        for d in &c.certificates {
+            let _ = writeln!(
+                out,
+                "    cert #{} {}\n      spki sha256 {}\n      cert sha256 {}",
+                d.index, d.subject, d.spki_sha256, d.cert_sha256
+            );
+        }
+    }
+}
