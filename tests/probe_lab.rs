@@ -15,7 +15,10 @@ use tlsdive::wire::{Dir, MessageInfo};
 
 fn short_timeouts(s: Scenario) -> impl FnOnce(&mut tlsdive::plan::Plan) {
     move |p| {
-        if matches!(s, Scenario::SlowBanner | Scenario::HandshakeStall) {
+        if matches!(
+            s,
+            Scenario::SlowBanner | Scenario::HandshakeStall | Scenario::DropsLargeHello
+        ) {
             p.timeouts.reply = Duration::from_millis(300);
         }
     }

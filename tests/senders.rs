@@ -221,3 +221,124 @@ fn rustls_profile_is_what_the_engine_sends() {
     );
     assert_eq!(ja4(&theirs).unwrap(), p.ja4.unwrap());
 }
+
+fn by_name<'a>(p: &'a tlsdive::scan::Profile, name: &str) -> &'a senders::SenderResult {
+    p.senders
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("{name} in {p:#?}"))
+}
+
+fn accepted(p: &tlsdive::scan::Profile) -> Vec<&str> {
+    p.senders
+        .iter()
+        .filter(|s| s.accepted)
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+async fn senders_behind_front(args: &[&str]) -> tlsdive::scan::Profile {
+    let backend = common::openssl::s_server(args).await;
+    let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let plan = tlsdive::scan::ScanPlan::new(common::plan_for(front.addr, false));
+    let p = senders::run_senders(&plan, &senders::builtin(), |_| {}).await;
+    assert_eq!(u64::from(p.connections), front.connections(), "{p:#?}");
+    assert_eq!(p.senders.len(), 6, "{p:#?}");
+    p
+}
+
+#[tokio::test]
+async fn tls10_only_server_takes_openssl_and_gnutls_senders_only() {
+    let spec = "AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0";
+    let p = senders_behind_front(&["-tls1", "-cipher", spec]).await;
+    assert_eq!(accepted(&p), ["postfix", "postfix-pq", "exim"], "{p:#?}");
+    let postfix = by_name(&p, "postfix");
+    assert_eq!(postfix.version.as_deref(), Some("TLSv1.0"));
+    assert!(postfix.cipher_suite.is_some());
+    for name in ["exchange-online", "gmail", "rustls"] {
+        let s = by_name(&p, name);
+        assert!(s.answer.starts_with("alert "), "{name}: {s:?}");
+    }
+    assert!(
+        p.verdict.starts_with(
+            "postfix, postfix-pq, exim get through; exchange-online, gmail, rustls cannot"
+        ),
+        "{}",
+        p.verdict
+    );
+}
+
+#[tokio::test]
+async fn rsa_key_exchange_only_server_refuses_exchange_online_and_rustls() {
+    let spec = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA";
+    let p = senders_behind_front(&["-no_tls1_3", "-cipher", spec]).await;
+    assert_eq!(
+        accepted(&p),
+        ["postfix", "postfix-pq", "exim", "gmail"],
+        "{p:#?}"
+    );
+    let postfix = by_name(&p, "postfix");
+    assert_eq!(postfix.version.as_deref(), Some("TLSv1.2"));
+    let suite = postfix.cipher_suite.as_deref().unwrap_or_default();
+    assert!(suite.starts_with("TLS_RSA_WITH_"), "{suite}");
+    assert_eq!(postfix.group, None, "RSA key exchange has no group");
+    for name in ["exchange-online", "rustls"] {
+        let s = by_name(&p, name);
+        assert!(
+            !s.accepted && s.answer.starts_with("alert "),
+            "{name}: {s:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_path_dropping_large_hellos_stops_the_post_quantum_senders() {
+    let srv = common::server(tlsdive::lab::Scenario::DropsLargeHello).await;
+    let mut plan = tlsdive::scan::ScanPlan::new(common::plan_for(srv.addr, false));
+    plan.plan.timeouts.reply = std::time::Duration::from_millis(500);
+    let p = senders::run_senders(&plan, &senders::builtin(), |_| {}).await;
+    let postfix = by_name(&p, "postfix");
+    assert!(postfix.accepted, "{postfix:?}");
+    assert_eq!(postfix.version.as_deref(), Some("TLSv1.3"));
+    assert!(postfix.hello_bytes < tlsdive::lab::LARGE_HELLO);
+    for name in ["postfix-pq", "rustls"] {
+        let s = by_name(&p, name);
+        assert!(!s.accepted, "{name}: {s:?}");
+        assert_eq!(s.answer, "timeout", "{name}");
+        assert!(s.hello_bytes > tlsdive::lab::LARGE_HELLO, "{name}: {s:?}");
+    }
+    assert_eq!(
+        accepted(&p),
+        ["postfix", "exim", "exchange-online", "gmail"],
+        "{p:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_user_profile_file_is_sent_too_and_a_bad_one_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("old-relay.toml");
+    std::fs::write(
+        &file,
+        r#"name = "old-relay"
+summary = "a TLS 1.2 relay offering one RSA suite"
+sources = ["our relay's s_client -trace"]
+legacy_version = 0x0303
+cipher_suites = [0x002f]
+extensions = []
+"#,
+    )
+    .unwrap();
+    let p = senders::load_file(&file).unwrap();
+    let srv = common::server(tlsdive::lab::Scenario::Healthy).await;
+    let plan = tlsdive::scan::ScanPlan::new(common::plan_for(srv.addr, false));
+    let out = senders::run_senders(&plan, &[p], |_| {}).await;
+    let r = by_name(&out, "old-relay");
+    // rustls serves no RSA key exchange: the server says so with an alert.
+    assert!(!r.accepted && r.answer.starts_with("alert "), "{r:?}");
+    std::fs::write(&file, "name = \"x\"\nsummary = \"\"\nsources = [\"s\"]\ncipher_suites = [1]\nextensions = [\"key_share\"]\nkey_shares = [29]\n").unwrap();
+    let e = senders::load_file(&file).unwrap_err().to_string();
+    assert!(e.contains("supported_groups"), "{e}");
+}

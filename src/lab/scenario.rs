@@ -62,6 +62,10 @@ pub enum Scenario {
     PostTlsClose,
     /// Serves one connection at a time; a second concurrent one gets `421 4.7.0`.
     RateLimited,
+    /// A path that silently drops ClientHellos over [`crate::lab::LARGE_HELLO`] bytes (an
+    /// MTU black hole or a middlebox that cannot reassemble): larger hellos get no answer,
+    /// smaller ones reach a healthy TLS 1.2/1.3 server.
+    DropsLargeHello,
 }
 
 impl Scenario {
@@ -94,6 +98,7 @@ impl Scenario {
         Scenario::HandshakeStall,
         Scenario::PostTlsClose,
         Scenario::RateLimited,
+        Scenario::DropsLargeHello,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -126,6 +131,7 @@ impl Scenario {
             Scenario::HandshakeStall => "handshake-stall",
             Scenario::PostTlsClose => "post-tls-close",
             Scenario::RateLimited => "rate-limited",
+            Scenario::DropsLargeHello => "drops-large-hello",
         }
     }
 
@@ -166,6 +172,9 @@ impl Scenario {
             Scenario::RateLimited => {
                 "one connection at a time: a second concurrent one gets 421 4.7.0 (rate limit)"
             }
+            Scenario::DropsLargeHello => {
+                "silently drops ClientHellos over 1,200 bytes (a post-quantum key share)"
+            }
         }
     }
 
@@ -202,6 +211,8 @@ impl Scenario {
             Scenario::HandshakeStall => "handshake-timeout",
             Scenario::PostTlsClose => "post-tls-failure",
             Scenario::RateLimited => "ok",
+            // rustls sends an X25519MLKEM768 share: its hello is about 1,500 bytes.
+            Scenario::DropsLargeHello => "handshake-timeout",
         }
     }
 

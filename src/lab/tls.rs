@@ -47,7 +47,8 @@ pub(crate) fn acceptor(
         | S::PlaintextInjection
         | S::ImplicitTls
         | S::PostTlsClose
-        | S::RateLimited => (both, &pki.server, Some(&pki.intermediate)),
+        | S::RateLimited
+        | S::DropsLargeHello => (both, &pki.server, Some(&pki.intermediate)),
         S::NoStarttls
         | S::Starttls454
         | S::CloseAfterStarttls
