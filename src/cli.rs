@@ -158,6 +158,14 @@ pub struct ScanArgs {
     /// Print the profile as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Instead of mapping the server, send the default ClientHello of each real sending MTA
+    /// (postfix, postfix-pq, exim, exchange-online, gmail, rustls) and say which get through.
+    #[arg(long)]
+    pub senders: bool,
+    /// With --senders: also send this profile (a TOML file like assets/senders/*.toml);
+    /// repeatable. Implies --senders.
+    #[arg(long = "sender-file", value_name = "FILE")]
+    pub sender_files: Vec<PathBuf>,
 }
 
 fn parse_scan_version(s: &str) -> Result<crate::scan::ScanVersion, String> {
@@ -180,6 +188,23 @@ impl ScanArgs {
         scan.max_connections = usize::from(self.max_connections);
         scan.delay = self.delay.unwrap_or_default();
         Ok(scan)
+    }
+
+    /// The sender profiles to send: none without --senders / --sender-file, else the shipped
+    /// ones and then the user's, each file checked before any connection.
+    pub fn sender_profiles(
+        &self,
+    ) -> Result<Vec<crate::scan::senders::SenderProfile>, crate::scan::senders::ProfileError> {
+        if !self.senders && self.sender_files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut all = crate::scan::senders::builtin();
+        for path in &self.sender_files {
+            let p = crate::scan::senders::load_file(path)?;
+            all.retain(|b| b.name != p.name); // a user's profile replaces a shipped namesake
+            all.push(p);
+        }
+        Ok(all)
     }
 }
 

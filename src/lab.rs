@@ -39,6 +39,11 @@ pub use pki::{LeafKey, Pki, SERVER_NAME};
 pub use scenario::{Scenario, UnknownScenario};
 pub use smtp::MAX_LINE;
 
+/// The `drops-large-hello` path drops a first TLS record larger than this (bytes, header
+/// included): about what fits in one segment on a path with a 1,280-byte MTU (IPv6's
+/// minimum) after IP and TCP headers.
+pub const LARGE_HELLO: usize = 1200;
+
 /// What can go wrong starting (or, internally, running a connection of) a lab server.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {

@@ -128,7 +128,8 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     Ok(session.latest().map(exit_for).unwrap_or(ExitCode::from(3)))
 }
 
-/// `tlsdive scan`: exit 0 when a TLS 1.2+ sender can negotiate, 1 when not, 2 on usage.
+/// `tlsdive scan`: exit 0 when a TLS 1.2+ sender can negotiate (with `--senders`: when every
+/// sender profile gets through), 1 when not, 2 on usage.
 async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     let plan = match args.scan_plan() {
@@ -138,13 +139,24 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let senders = match args.sender_profiles() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let tty = std::io::stderr().is_terminal();
-    let profile = tlsdive::scan::scan(&plan, |p| {
+    let show = |p: tlsdive::scan::Progress| {
         if tty {
             eprint!("\r{}", tlsdive::scan::text::progress_line(&p));
         }
-    })
-    .await;
+    };
+    let profile = if senders.is_empty() {
+        tlsdive::scan::scan(&plan, show).await
+    } else {
+        tlsdive::scan::senders::run_senders(&plan, &senders, show).await
+    };
     if tty {
         eprint!("\r\x1b[2K");
     }
@@ -158,7 +170,13 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         let text = tlsdive::scan::text::report(&profile);
         write!(out, "{}", sanitize::neutralize_lines(&text))?;
     }
-    Ok(if profile.overlap.negotiable {
+    // With --senders: 0 when every profile gets through.
+    let ok = if senders.is_empty() {
+        profile.overlap.negotiable
+    } else {
+        profile.stopped.is_none() && profile.senders.iter().all(|s| s.accepted)
+    };
+    Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

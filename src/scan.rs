@@ -17,7 +17,7 @@
 //! the reply), `dialogue` (one connection), `pace` (manners, counting, stop switch), `search`
 //! (elimination and order), `suites` (one version's pipeline and its groups), `profile`
 //! (result types, overlap), `verdict`, `text` (the text report), `evidence` (a profile as
-//! evidence lines for a diagnosis).
+//! evidence lines for a diagnosis), `senders` (real MTAs' default hellos, `--senders`).
 //!
 //! The first connection runs alone: if the SMTP side fails (no banner, no STARTTLS, 421
 //! after retries), the scan stops with that answer instead of paying it once per suite.
@@ -30,6 +30,7 @@ pub mod hello;
 pub mod pace;
 pub mod profile;
 pub mod search;
+pub mod senders;
 pub mod suites;
 pub mod text;
 pub mod verdict;

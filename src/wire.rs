@@ -7,6 +7,7 @@
 //! format of `assets/handshakes/`).
 
 pub mod alert;
+pub mod decrypt;
 pub mod handshake;
 pub mod hello;
 pub mod info;

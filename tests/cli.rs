@@ -232,6 +232,44 @@ async fn scan_json_validates_against_its_schema() {
 }
 
 #[tokio::test]
+async fn scan_senders_json_validates_and_the_text_is_a_table() {
+    let validator = schema_file("scan.schema.json");
+    let srv = server(Scenario::Tls12Only).await;
+    let addr = srv.addr.to_string();
+    let out = tlsdive(&["scan", &addr, "--senders", "--json", "--timeout", "5s"]).await;
+    // Every profile offers TLS 1.2 with an ECDHE suite the lab serves.
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("scan JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let senders = v["senders"].as_array().expect("senders array");
+    assert_eq!(senders.len(), 6, "{v}");
+    assert_eq!(senders[0]["name"], "postfix");
+    assert_eq!(senders[0]["version"], "TLSv1.2");
+    let out = tlsdive(&["scan", &addr, "--senders", "--timeout", "5s"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Senders (each MTA's default ClientHello)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("exchange-online yes  TLSv1.2 TLS_ECDHE_"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("In common with a rustls-based sender"),
+        "{text}"
+    );
+    // A broken --sender-file is a usage error before any connection.
+    let out = tlsdive(&["scan", &addr, "--sender-file", "/nonexistent.toml"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--sender-file"));
+}
+
+#[tokio::test]
 async fn without_a_terminal_the_interactive_forms_fall_back_or_say_why() {
     // `tlsdive TARGET` piped: the same probe, printed.
     let srv = server(Scenario::Tls12Only).await;

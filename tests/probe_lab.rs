@@ -22,6 +22,7 @@ fn short_timeouts(s: Scenario) -> impl FnOnce(&mut tlsdive::plan::Plan) {
                 | Scenario::DribbledBanner
                 | Scenario::DribbledRecord
                 | Scenario::WarningAlerts
+                | Scenario::DropsLargeHello
         ) {
             p.timeouts.reply = Duration::from_millis(300);
         }

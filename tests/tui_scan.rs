@@ -380,6 +380,50 @@ async fn a_real_focused_scan_from_the_ui_core() {
     assert!(profile.contains("TLS 1.3   yes"), "{profile}");
 }
 
+/// The senders key: every real MTA's hello against a TLS 1.3-only lab server, run from the
+/// `Ui` core; the profile view shows one row per sender.
+#[tokio::test]
+async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
+    let srv = common::server(Scenario::Tls13Only).await;
+    let mut session = Session::new();
+    for ev in tlsdive::engine::probe(common::plan_for(srv.addr, false)).await {
+        session.apply(&ev);
+    }
+    let mut u = ui_for(session);
+    let j = job(u.key(Key::Char('E')));
+    assert_eq!(j.kind, ScanKind::Senders);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = scan_task::spawn(j, tx);
+    pump(&mut u, &mut rx).await;
+    task.await.expect("scan task");
+    let a = u.session.latest().expect("attempt");
+    let [scan] = &a.scans[..] else {
+        panic!("one scan: {:?}", a.scans)
+    };
+    assert_eq!(scan.what, "sender profiles");
+    assert_eq!(scan.profile.senders.len(), 6, "{:#?}", scan.profile);
+    u.key(Key::Char('P'));
+    let view = draw_sized(&mut u, 60);
+    assert!(
+        view.contains("senders — each real MTA's default ClientHello"),
+        "{view}"
+    );
+    for name in [
+        "postfix",
+        "postfix-pq",
+        "exim",
+        "exchange-online",
+        "gmail",
+        "rustls",
+    ] {
+        assert!(
+            view.lines()
+                .any(|l| l.contains(&format!("  {name:<16}yes  TLSv1.3 TLS_"))),
+            "{name}: {view}"
+        );
+    }
+}
+
 /// A real legacy probe: cancelled at once, then run, from the `Ui` core.
 #[tokio::test]
 async fn a_real_legacy_probe_and_a_cancelled_scan() {

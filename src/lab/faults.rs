@@ -40,6 +40,30 @@ pub async fn read_record<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>
     Ok(record)
 }
 
+/// The size of the first TLS record (header included) without consuming anything, so the
+/// record can still reach a real TLS server: `peek` until the 5-byte header is in.
+pub async fn first_record_len(stream: &TcpStream) -> Result<usize, LabError> {
+    let mut head = [0u8; 5];
+    let peeked = tokio::time::timeout(READ_IDLE, async {
+        loop {
+            let n = stream.peek(&mut head).await?;
+            if n == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+            }
+            if n >= head.len() {
+                return Ok(());
+            }
+            // Fewer than 5 bytes so far: wait for more before peeking again.
+            stream.readable().await?;
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .map_err(|_| LabError::Timeout("client idle"))?;
+    peeked?;
+    Ok(5 + usize::from(u16::from_be_bytes([head[3], head[4]])))
+}
+
 async fn read_exact_timed<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut [u8],

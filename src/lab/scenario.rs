@@ -87,6 +87,10 @@ pub enum Scenario {
     LatePlaintext,
     /// Greets every second connection with `421 4.7.0` and closes it.
     RefuseEverySecond,
+    /// A path that silently drops ClientHellos over [`crate::lab::LARGE_HELLO`] bytes (an
+    /// MTU black hole or a middlebox that cannot reassemble): larger hellos get no answer,
+    /// smaller ones reach a healthy TLS 1.2/1.3 server.
+    DropsLargeHello,
 }
 
 impl Scenario {
@@ -131,6 +135,7 @@ impl Scenario {
         Scenario::OneByteFragments,
         Scenario::LatePlaintext,
         Scenario::RefuseEverySecond,
+        Scenario::DropsLargeHello,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -175,6 +180,7 @@ impl Scenario {
             Scenario::OneByteFragments => "one-byte-fragments",
             Scenario::LatePlaintext => "late-plaintext",
             Scenario::RefuseEverySecond => "refuse-every-second",
+            Scenario::DropsLargeHello => "drops-large-hello",
         }
     }
 
@@ -241,6 +247,9 @@ impl Scenario {
             }
             Scenario::LatePlaintext => "sends an SMTP reply 30 ms after its 220 to STARTTLS",
             Scenario::RefuseEverySecond => "answers every second connection 421 4.7.0 and closes",
+            Scenario::DropsLargeHello => {
+                "silently drops ClientHellos over 1,200 bytes (a post-quantum key share)"
+            }
         }
     }
 
@@ -285,6 +294,8 @@ impl Scenario {
             Scenario::AlertThenDribble | Scenario::AlertThenFlood => "tls-alert",
             Scenario::OneByteFragments => "tls-protocol-error",
             Scenario::LatePlaintext => "not-tls",
+            // rustls sends an X25519MLKEM768 share: its hello is about 1,500 bytes.
+            Scenario::DropsLargeHello => "handshake-timeout",
         }
     }
 

@@ -200,6 +200,9 @@ async fn after_starttls(mut stream: TcpStream, ctx: &Ctx) -> Result<(), LabError
             faults::read_record(&mut stream).await?;
             faults::hold_silently(&mut stream).await;
         }
+        S::DropsLargeHello if faults::first_record_len(&stream).await? > super::LARGE_HELLO => {
+            faults::hold_silently(&mut stream).await;
+        }
         _ => return serve_tls(stream, ctx, false).await,
     }
     Ok(())

@@ -50,7 +50,8 @@ pub(crate) fn acceptor(
         | S::RateLimited
         | S::ClientCertAfterHandshake
         | S::SlowReplies
-        | S::RefuseEverySecond => (both, &pki.server, Some(&pki.intermediate)),
+        | S::RefuseEverySecond
+        | S::DropsLargeHello => (both, &pki.server, Some(&pki.intermediate)),
         S::NoStarttls
         | S::Starttls454
         | S::CloseAfterStarttls

@@ -114,6 +114,7 @@ mod tests {
             connections: 6,
             elapsed_ms: 10,
             notes: Vec::new(),
+            senders: Vec::new(),
         }
     }
 

@@ -36,6 +36,9 @@ pub struct Profile {
     /// How the scan had to adapt (e.g. one connection at a time after a `421`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// `--senders`: what each sending MTA's default ClientHello got.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub senders: Vec<super::senders::SenderResult>,
 }
 
 /// What one version got.
@@ -222,6 +225,7 @@ impl Profile {
             connections: 0,
             elapsed_ms: 0,
             notes: Vec::new(),
+            senders: Vec::new(),
         }
     }
 }

@@ -59,6 +59,14 @@ pub fn report(p: &Profile) -> String {
     for g in &p.groups {
         let _ = writeln!(out, "  {:<8} {}", g.version, g.words());
     }
+    if !p.senders.is_empty() {
+        out.push_str(&senders_table(&p.senders));
+    }
+    if p.versions.is_empty() && !p.senders.is_empty() {
+        // A senders-only run: the rustls overlap needs a version scan, so it is not shown.
+        let _ = writeln!(out, "\nVerdict: {}", p.verdict);
+        return with_connections(out, p);
+    }
     let o = &p.overlap;
     let _ = writeln!(
         out,
@@ -75,12 +83,48 @@ pub fn report(p: &Profile) -> String {
     let _ = writeln!(out, "  suites:   {}", list(&o.cipher_suites));
     let _ = writeln!(out, "  groups:   {}", list(&o.groups));
     let _ = writeln!(out, "\nVerdict: {}", p.verdict);
+    with_connections(out, p)
+}
+
+fn with_connections(mut out: String, p: &Profile) -> String {
     let plural = if p.connections == 1 { "" } else { "s" };
     let _ = writeln!(
         out,
         "{} connection{plural}, {} ms",
         p.connections, p.elapsed_ms
     );
+    out
+}
+
+/// One row per sender profile: accepted or not, what the server chose or how it refused.
+pub fn senders_table(senders: &[super::senders::SenderResult]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nSenders (each MTA's default ClientHello)");
+    let width = senders
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    for s in senders {
+        let yes = if s.accepted { "yes" } else { "no " };
+        let chosen = match (&s.version, &s.cipher_suite) {
+            (Some(v), Some(c)) if s.accepted => {
+                let g = s
+                    .group
+                    .as_deref()
+                    .map(|g| format!(" {g}"))
+                    .unwrap_or_default();
+                format!("{v} {c}{g}")
+            }
+            _ => s.answer.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$} {yes}  {chosen}  ({} byte hello)",
+            s.name, s.hello_bytes
+        );
+    }
     out
 }
 

@@ -47,6 +47,8 @@ pub enum Command {
     Scan,
     /// Scan every version, suite and group.
     ScanFull,
+    /// Send each sender profile's ClientHello (postfix, exim, Exchange Online, ...).
+    ScanSenders,
     /// Legacy retries, as scanner probes (the server's answer, not a handshake).
     ProbeTls10,
     ProbeTls11,
@@ -297,6 +299,7 @@ pub fn execute(
             return start_scan(app, session, |plan| scans::focused(cause, plan));
         }
         C::ScanFull => return start_scan(app, session, |_| ScanKind::Full),
+        C::ScanSenders => return start_scan(app, session, |_| ScanKind::Senders),
         C::ProbeTls10 | C::ProbeTls11 => {
             let version = if cmd == C::ProbeTls10 {
                 ScanVersion::Tls10

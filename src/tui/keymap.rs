@@ -294,6 +294,12 @@ pub static TABLE: &[Binding] = &[
     ),
     b(
         VIEWS,
+        &[Char('E')],
+        Command::ScanSenders,
+        "send each real MTA's default hello (Postfix, Exim, Exchange, ...)",
+    ),
+    b(
+        VIEWS,
         &[Char('P')],
         Command::ViewProfile,
         "server-profile view (P again returns)",

@@ -54,6 +54,9 @@ pub async fn run(plan: &ScanPlan, kind: &ScanKind, mut progress: impl FnMut(Prog
         ScanKind::Versions => scan::scan_versions(plan, progress).await,
         ScanKind::Groups => scan::scan_groups(plan, progress).await,
         ScanKind::Full => scan::scan(plan, progress).await,
+        ScanKind::Senders => {
+            scan::senders::run_senders(plan, &scan::senders::builtin(), progress).await
+        }
         ScanKind::Suites(versions) => {
             let mut parts = Vec::new();
             for v in versions {

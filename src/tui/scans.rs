@@ -22,6 +22,8 @@ pub enum ScanKind {
     Groups,
     /// Everything: versions, suites and groups.
     Full,
+    /// Each sender profile's default ClientHello (`scan --senders`).
+    Senders,
     /// A legacy retry as a scanner probe: a ClientHello for this version, or one suite in a
     /// TLS 1.2 ClientHello (the server may answer with an older version).
     Legacy {
@@ -47,6 +49,7 @@ impl ScanKind {
             }
             ScanKind::Groups => "groups".into(),
             ScanKind::Full => "full profile".into(),
+            ScanKind::Senders => "sender profiles".into(),
             ScanKind::Legacy {
                 version,
                 suite: None,
@@ -169,6 +172,9 @@ pub fn merge(records: &[ScanRecord]) -> Option<Profile> {
         }
         if p.stopped.is_some() {
             out.stopped.clone_from(&p.stopped);
+        }
+        if !p.senders.is_empty() {
+            out.senders.clone_from(&p.senders); // the latest run of the senders wins
         }
         out.address = p.address.or(out.address);
         out.connections = out.connections.saturating_add(p.connections);

@@ -54,7 +54,9 @@ fn hint(v: &View) -> Line<'static> {
         k("w"),
         Span::raw(" scans the part the diagnosis points to, "),
         k("W"),
-        Span::raw(" the full profile; "),
+        Span::raw(" the full profile, "),
+        k("E"),
+        Span::raw(" each real MTA's hello; "),
         k("0"),
         Span::raw("/"),
         k("1"),
@@ -226,6 +228,9 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
             Span::styled(part, style),
         ]));
     }
+    if !p.senders.is_empty() {
+        sender_lines(v, p, out);
+    }
     let gaps = missing(p);
     if !gaps.is_empty() {
         out.push(Line::styled(
@@ -233,4 +238,40 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
             t.warn(),
         ));
     }
+}
+
+/// One row per sender profile (`E`): accepted or not, and what the server chose or how it
+/// refused.
+fn sender_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
+    let t = v.theme;
+    out.push(Line::styled(
+        "senders — each real MTA's default ClientHello (E runs it again)",
+        t.title(),
+    ));
+    for s in &p.senders {
+        let (yes, style) = if s.accepted {
+            ("yes", t.good())
+        } else {
+            ("no", t.bad())
+        };
+        let chosen = match (&s.version, &s.cipher_suite) {
+            (Some(ver), Some(suite)) if s.accepted => {
+                let group = s
+                    .group
+                    .as_deref()
+                    .map(|g| format!(" {g}"))
+                    .unwrap_or_default();
+                format!("{ver} {suite}{group}")
+            }
+            _ => s.answer.clone(),
+        };
+        out.push(Line::from(vec![
+            Span::raw(format!("  {:<16}", safe_owned(&s.name))),
+            Span::styled(format!("{yes:<5}"), style),
+            Span::raw(safe_owned(&chosen)),
+            Span::styled(format!("  ({} byte hello)", s.hello_bytes), t.dim()),
+        ]));
+    }
+    let verdict = crate::scan::senders::verdict(&p.senders, None);
+    out.push(Line::raw(format!("  {}", safe_owned(&verdict))));
 }

@@ -1,0 +1,344 @@
+//! Sender profiles: each profile's bytes against its source (a fresh capture of the real
+//! library where the machine has it: OpenSSL 3.0 for `postfix`, GnuTLS 3.7 for `exim`,
+//! tlsdive's own rustls config for `rustls`), its JA4 against the bytes, and the verdicts
+//! against real peers: `openssl s_server` limited to TLS 1.0 or to RSA key exchange, and a
+//! lab path that drops ClientHellos over 1,200 bytes.
+
+mod common;
+
+use std::sync::Arc;
+
+use tlsdive::scan::senders::build::{self, handshake_with};
+use tlsdive::scan::senders::ja4::{Fields, ja4};
+use tlsdive::scan::senders::{self, SenderProfile};
+use tokio::io::AsyncReadExt;
+
+fn profile(name: &str) -> SenderProfile {
+    senders::profile::builtin_named(name).unwrap_or_else(|| panic!("profile {name}"))
+}
+
+/// A profile's handshake message with fixed randoms and real shares.
+fn hello_of(p: &SenderProfile) -> Vec<u8> {
+    let shares: Vec<(u16, Vec<u8>)> = p
+        .key_shares
+        .iter()
+        .map(|g| (*g, build::key_share(*g).unwrap()))
+        .collect();
+    let session = vec![7u8; usize::from(p.session_id_len)];
+    handshake_with(p, Some("mx.example.net"), &[9; 32], &session, &shares)
+}
+
+/// What must match between a profile and its source: everything but the randoms and
+/// share values (and the padding, whose length follows the SNI's).
+/// `shuffled`: the source randomises its extension order (rustls), so only the set counts.
+fn assert_same_shape(ours: &Fields, theirs: &Fields, what: &str, shuffled: bool) {
+    let no_pad = |f: &Fields| -> Vec<u16> {
+        let mut t: Vec<u16> = f
+            .extension_types()
+            .into_iter()
+            .filter(|t| *t != 21)
+            .collect();
+        if shuffled {
+            t.sort_unstable();
+        }
+        t
+    };
+    assert_eq!(
+        ours.legacy_version, theirs.legacy_version,
+        "{what}: legacy_version"
+    );
+    assert_eq!(
+        ours.session_id_len, theirs.session_id_len,
+        "{what}: session id"
+    );
+    assert_eq!(ours.suites, theirs.suites, "{what}: cipher suites");
+    assert_eq!(no_pad(ours), no_pad(theirs), "{what}: extensions and order");
+    assert_eq!(
+        ours.u16_list(10, 2),
+        theirs.u16_list(10, 2),
+        "{what}: groups"
+    );
+    assert_eq!(
+        ours.key_share_groups(),
+        theirs.key_share_groups(),
+        "{what}: key shares"
+    );
+    assert_eq!(
+        ours.u16_list(13, 2),
+        theirs.u16_list(13, 2),
+        "{what}: signature algorithms"
+    );
+    assert_eq!(
+        ours.u16_list(43, 1),
+        theirs.u16_list(43, 1),
+        "{what}: versions"
+    );
+    for typ in [5u16, 11, 16, 22, 23, 28, 35, 45, 0xff01] {
+        assert_eq!(
+            ours.extension(typ),
+            theirs.extension(typ),
+            "{what}: extension {typ}"
+        );
+    }
+}
+
+#[test]
+fn every_profile_carries_the_ja4_of_its_bytes() {
+    for p in senders::builtin() {
+        let got = ja4(&hello_of(&p)).unwrap();
+        assert_eq!(p.ja4.as_deref(), Some(got.as_str()), "{}", p.name);
+    }
+}
+
+/// The first ClientHello handshake message a client writes to a listener; the client is
+/// started by `spawn` with the listener's address.
+async fn capture(spawn: impl FnOnce(std::net::SocketAddr) -> tokio::process::Child) -> Vec<u8> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut child = spawn(listener.local_addr().unwrap());
+    let (mut tcp, _) = listener.accept().await.unwrap();
+    let mut msg = Vec::new();
+    loop {
+        let mut head = [0u8; 5];
+        tcp.read_exact(&mut head).await.unwrap();
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes([head[3], head[4]]))];
+        tcp.read_exact(&mut body).await.unwrap();
+        msg.extend(body);
+        if msg.len() >= 4 {
+            let len = u32::from_be_bytes([0, msg[1], msg[2], msg[3]]) as usize;
+            if msg.len() >= 4 + len {
+                break;
+            }
+        }
+    }
+    let _ = child.kill().await;
+    msg
+}
+
+fn tool_version(cmd: &str, arg: &str) -> Option<String> {
+    let out = std::process::Command::new(cmd).arg(arg).output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn postfix_matches_openssl_3_0_with_postfix_defaults() {
+    let version = tool_version("openssl", "version").expect("openssl");
+    if !version.starts_with("OpenSSL 3.0.") {
+        eprintln!("skipped: the postfix profile is OpenSSL 3.0's hello, this is {version}");
+        return;
+    }
+    let theirs = capture(|addr| {
+        tokio::process::Command::new("openssl")
+            .args(["s_client", "-connect", &addr.to_string(), "-noservername"])
+            .args(["-cipher", "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH"])
+            .args([
+                "-groups",
+                "X25519:X448:P-256:P-521:P-384:ffdhe2048:ffdhe3072",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    })
+    .await;
+    let p = profile("postfix");
+    let ours = Fields::parse(&hello_of(&p)).unwrap();
+    assert_same_shape(
+        &ours,
+        &Fields::parse(&theirs).unwrap(),
+        "postfix vs openssl",
+        false,
+    );
+    assert_eq!(ja4(&theirs).unwrap(), p.ja4.unwrap());
+}
+
+#[tokio::test]
+async fn exim_matches_gnutls_normal() {
+    let Some(version) = tool_version("gnutls-cli", "--version") else {
+        eprintln!("skipped: gnutls-cli is not installed");
+        return;
+    };
+    if !version.contains(" 3.7.") {
+        eprintln!("skipped: the exim profile is GnuTLS 3.7's hello, this is {version}");
+        return;
+    }
+    let theirs = capture(|addr| {
+        tokio::process::Command::new("gnutls-cli")
+            .args(["--priority", "NORMAL", "--insecure", "-p"])
+            .arg(addr.port().to_string())
+            .arg("127.0.0.1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    })
+    .await;
+    let p = profile("exim");
+    let ours = Fields::parse(&hello_of(&p)).unwrap();
+    assert_same_shape(
+        &ours,
+        &Fields::parse(&theirs).unwrap(),
+        "exim vs gnutls",
+        false,
+    );
+}
+
+/// tlsdive's own hello: the engine's rustls config for a default plan, SNI on.
+fn rustls_hello() -> Vec<u8> {
+    use tlsdive::engine::{Emitter, tls, verify::CapturingVerifier};
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let emitter = Emitter::new(1, tx);
+    let opts = tlsdive::plan::Plan::new(tlsdive::plan::Target::Ip([127, 0, 0, 1].into()))
+        .tls
+        .clone();
+    let provider = Arc::new(tls::provider(&opts).unwrap());
+    let name = rustls_pki_types::ServerName::try_from("mx.example.net").unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let verifier =
+        CapturingVerifier::new(roots, provider, true, name.clone(), true, emitter.clone());
+    let config = tls::client_config(&opts, Arc::new(verifier.unwrap()), &emitter).unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut wire = Vec::new();
+    conn.write_tls(&mut wire).unwrap();
+    // One record: strip its header.
+    wire.split_off(5)
+}
+
+#[test]
+fn rustls_profile_is_what_the_engine_sends() {
+    let theirs = rustls_hello();
+    let p = profile("rustls");
+    let ours = Fields::parse(&hello_of(&p)).unwrap();
+    assert_same_shape(
+        &ours,
+        &Fields::parse(&theirs).unwrap(),
+        "rustls vs engine",
+        true,
+    );
+    assert_eq!(ja4(&theirs).unwrap(), p.ja4.unwrap());
+}
+
+fn by_name<'a>(p: &'a tlsdive::scan::Profile, name: &str) -> &'a senders::SenderResult {
+    p.senders
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("{name} in {p:#?}"))
+}
+
+fn accepted(p: &tlsdive::scan::Profile) -> Vec<&str> {
+    p.senders
+        .iter()
+        .filter(|s| s.accepted)
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+async fn senders_behind_front(args: &[&str]) -> tlsdive::scan::Profile {
+    let backend = common::openssl::s_server(args).await;
+    let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let plan = tlsdive::scan::ScanPlan::new(common::plan_for(front.addr, false));
+    let p = senders::run_senders(&plan, &senders::builtin(), |_| {}).await;
+    assert_eq!(u64::from(p.connections), front.connections(), "{p:#?}");
+    assert_eq!(p.senders.len(), 6, "{p:#?}");
+    p
+}
+
+#[tokio::test]
+async fn tls10_only_server_takes_openssl_and_gnutls_senders_only() {
+    let spec = "AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0";
+    let p = senders_behind_front(&["-tls1", "-cipher", spec]).await;
+    assert_eq!(accepted(&p), ["postfix", "postfix-pq", "exim"], "{p:#?}");
+    let postfix = by_name(&p, "postfix");
+    assert_eq!(postfix.version.as_deref(), Some("TLSv1.0"));
+    assert!(postfix.cipher_suite.is_some());
+    for name in ["exchange-online", "gmail", "rustls"] {
+        let s = by_name(&p, name);
+        assert!(s.answer.starts_with("alert "), "{name}: {s:?}");
+    }
+    assert!(
+        p.verdict.starts_with(
+            "postfix, postfix-pq, exim get through; exchange-online, gmail, rustls cannot"
+        ),
+        "{}",
+        p.verdict
+    );
+}
+
+#[tokio::test]
+async fn rsa_key_exchange_only_server_refuses_exchange_online_and_rustls() {
+    let spec = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA";
+    let p = senders_behind_front(&["-no_tls1_3", "-cipher", spec]).await;
+    assert_eq!(
+        accepted(&p),
+        ["postfix", "postfix-pq", "exim", "gmail"],
+        "{p:#?}"
+    );
+    let postfix = by_name(&p, "postfix");
+    assert_eq!(postfix.version.as_deref(), Some("TLSv1.2"));
+    let suite = postfix.cipher_suite.as_deref().unwrap_or_default();
+    assert!(suite.starts_with("TLS_RSA_WITH_"), "{suite}");
+    assert_eq!(postfix.group, None, "RSA key exchange has no group");
+    for name in ["exchange-online", "rustls"] {
+        let s = by_name(&p, name);
+        assert!(
+            !s.accepted && s.answer.starts_with("alert "),
+            "{name}: {s:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_path_dropping_large_hellos_stops_the_post_quantum_senders() {
+    let srv = common::server(tlsdive::lab::Scenario::DropsLargeHello).await;
+    let mut plan = tlsdive::scan::ScanPlan::new(common::plan_for(srv.addr, false));
+    plan.plan.timeouts.reply = std::time::Duration::from_millis(500);
+    let p = senders::run_senders(&plan, &senders::builtin(), |_| {}).await;
+    let postfix = by_name(&p, "postfix");
+    assert!(postfix.accepted, "{postfix:?}");
+    assert_eq!(postfix.version.as_deref(), Some("TLSv1.3"));
+    assert!(postfix.hello_bytes < tlsdive::lab::LARGE_HELLO);
+    for name in ["postfix-pq", "rustls"] {
+        let s = by_name(&p, name);
+        assert!(!s.accepted, "{name}: {s:?}");
+        assert_eq!(s.answer, "timeout", "{name}");
+        assert!(s.hello_bytes > tlsdive::lab::LARGE_HELLO, "{name}: {s:?}");
+    }
+    assert_eq!(
+        accepted(&p),
+        ["postfix", "exim", "exchange-online", "gmail"],
+        "{p:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_user_profile_file_is_sent_too_and_a_bad_one_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("old-relay.toml");
+    std::fs::write(
+        &file,
+        r#"name = "old-relay"
+summary = "a TLS 1.2 relay offering one RSA suite"
+sources = ["our relay's s_client -trace"]
+legacy_version = 0x0303
+cipher_suites = [0x002f]
+extensions = []
+"#,
+    )
+    .unwrap();
+    let p = senders::load_file(&file).unwrap();
+    let srv = common::server(tlsdive::lab::Scenario::Healthy).await;
+    let plan = tlsdive::scan::ScanPlan::new(common::plan_for(srv.addr, false));
+    let out = senders::run_senders(&plan, &[p], |_| {}).await;
+    let r = by_name(&out, "old-relay");
+    // rustls serves no RSA key exchange: the server says so with an alert.
+    assert!(!r.accepted && r.answer.starts_with("alert "), "{r:?}");
+    std::fs::write(&file, "name = \"x\"\nsummary = \"\"\nsources = [\"s\"]\ncipher_suites = [1]\nextensions = [\"key_share\"]\nkey_shares = [29]\n").unwrap();
+    let e = senders::load_file(&file).unwrap_err().to_string();
+    assert!(e.contains("supported_groups"), "{e}");
+}
