@@ -234,7 +234,11 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
         }
         Failure::ReplyTooLong { lines, bytes } => mk(
             "reply-too-long",
-            format!("a reply went on for {lines} lines / {bytes} bytes and was cut: a broken or hostile server"),
+            if *lines == 0 {
+                format!("a reply line went on for {} bytes without ending and was cut: a broken or hostile server", evidence::bytes(*bytes))
+            } else {
+                format!("a reply went on for {lines} lines / {} bytes and was cut: a broken or hostile server", evidence::bytes(*bytes))
+            },
             facts.transcript_tail(2),
             vec![],
         ),

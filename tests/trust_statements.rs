@@ -307,3 +307,43 @@ async fn values_and_files_that_cannot_work_are_usage_errors_before_connecting() 
         seen.lock().unwrap()
     );
 }
+
+/// A banner line that never ends: the report quotes its start (escaped), not "0 lines".
+#[tokio::test]
+async fn a_reply_cut_at_the_limit_shows_its_start() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        if let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock.write_all(b"220 endless\x1b[31m").await;
+            let chunk = vec![b'x'; 64 * 1024];
+            // Bounded: a little more than the reader's 2 MiB reply cap.
+            for _ in 0..40 {
+                if sock.write_all(&chunk).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let mut plan = tlsdive::plan::Plan::new(tlsdive::plan::Target::Ip(addr.ip()));
+    plan.port = addr.port();
+    plan.timeouts.reply = std::time::Duration::from_secs(5);
+    let (a, d) = run(plan).await;
+    assert_eq!(d.cause, "reply-too-long", "{d:?}");
+    assert!(!d.summary.contains("0 lines"), "{}", d.summary);
+    let first = a
+        .transcript
+        .first()
+        .expect("the start of the reply is shown");
+    assert!(
+        first.line.starts_with("220 endless\\e[31mxxx"),
+        "{}",
+        &first.line[..40]
+    );
+    assert!(first.line.ends_with("[line cut]"));
+    assert!(
+        d.evidence.iter().any(|e| e.contains("220 endless")),
+        "{:?}",
+        d.evidence
+    );
+}

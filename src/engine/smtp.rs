@@ -173,6 +173,15 @@ impl ReplyReader {
                 skipped += self.buf.len();
                 self.buf.clear();
                 if bytes + skipped >= MAX_REPLY_BYTES {
+                    // Show the start of the line that never ended, so the report quotes it.
+                    if let Some(start) = kept.take() {
+                        let mut text = sanitize::escape_bytes(&start);
+                        text.push_str(" [line cut]");
+                        on_line(Line {
+                            text,
+                            truncated: true,
+                        });
+                    }
                     return Err(ReplyError::TooLong {
                         lines: lines.len(),
                         bytes: bytes + skipped,
