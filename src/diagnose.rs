@@ -2,16 +2,20 @@
 //! wire, and says which retry would tell more. A pure function of one `Attempt`: the cause
 //! codes are stable kebab-case strings (see DESIGN.md).
 
+pub mod cause;
 pub mod evidence;
 pub mod limits;
 pub mod retry;
 
 use serde::Serialize;
 
+pub use cause::Cause;
 pub use retry::Retry;
 
 use crate::cert::CertProblem;
-use crate::event::{ConnectionEnd, Failure, Phase};
+use crate::event::{
+    ConnectionEnd, EventKind, Failure, Incompatible, Phase, ProtocolFault, TlsFailure,
+};
 use crate::plan::{Plan, TlsMode};
 use crate::session::Attempt;
 use crate::wire::Dir;
@@ -29,7 +33,7 @@ pub struct Diagnosis {
     /// True when TLS was negotiated and the dialogue completed.
     pub ok: bool,
     pub phase: Phase,
-    pub cause: &'static str,
+    pub cause: Cause,
     pub summary: String,
     pub evidence: Vec<String>,
     pub next_steps: Vec<NextStep>,
@@ -49,7 +53,7 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
         return Diagnosis {
             ok: false,
             phase: a.phase(),
-            cause: "running",
+            cause: Cause::Running,
             summary: format!("still running ({})", a.phase().name()),
             evidence: vec![],
             next_steps: vec![],
@@ -68,7 +72,7 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     if d.ok
         && let Some(v) = crate::policy::assess::decisive(a)
     {
-        d.cause = v.code();
+        d.cause = v.cause();
         if let Some(why) = crate::policy::assess::decisive_summary(a) {
             d.summary = format!("{why} (the handshake itself works)");
         }
@@ -155,7 +159,7 @@ fn success(a: &Attempt, facts: &Facts) -> Diagnosis {
     Diagnosis {
         ok: true,
         phase: Phase::Done,
-        cause: "ok",
+        cause: Cause::Ok,
         summary,
         evidence,
         next_steps: vec![],
@@ -175,48 +179,43 @@ fn banner_wait(a: &Attempt) -> Option<u64> {
 
 fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
     let plan = a.plan.as_ref();
-    let mk = |cause: &'static str, summary: String, evidence: Vec<String>, steps: Vec<NextStep>| {
-        Diagnosis {
+    let mk =
+        |cause: Cause, summary: String, evidence: Vec<String>, steps: Vec<NextStep>| Diagnosis {
             ok: false,
             phase,
             cause,
             summary,
             evidence,
             next_steps: steps,
-        }
-    };
+        };
     let target = facts.peer_words();
     match f {
         Failure::DnsFailed { detail } => mk(
-            "dns-failed",
-            if detail.starts_with("DNS lookup failed") {
-                detail.clone()
-            } else {
-                format!("DNS lookup failed: {detail}")
-            },
+            Cause::DnsFailed,
+            detail.clone(),
             vec![],
             vec![step("check the name, or ask another DNS server with --resolver IP:PORT", None)],
         ),
-        Failure::NoAddresses { detail } => mk(
-            if detail.contains("MX") { "no-mx" } else { "dns-failed" },
+        Failure::NoAddresses { detail, no_mx, .. } => mk(
+            if *no_mx { Cause::NoMx } else { Cause::DnsFailed },
             detail.clone(),
             facts.mx_lines(),
             vec![step("try -4 or -6 if only one address family is missing", None)],
         ),
         Failure::ConnectRefused => mk(
-            "connect-refused",
+            Cause::ConnectRefused,
             format!("{target} refused the TCP connection: nothing listens on that port"),
             facts.tried_lines(),
             vec![step("check the port (25 for MX, 465 implicit TLS, 587 submission)", None)],
         ),
         Failure::ConnectTimeout => mk(
-            "connect-timeout",
+            Cause::ConnectTimeout,
             format!("no answer to the TCP connection to {target}: a firewall drops the packets, or port 25 is blocked on the way out"),
             facts.tried_lines(),
             vec![step("try from another network, or with -4 / -6", None)],
         ),
         Failure::Unreachable { detail } => mk(
-            "unreachable",
+            Cause::Unreachable,
             format!("cannot reach {target}: {detail}"),
             facts.tried_lines(),
             vec![step("try the other address family (-4 / -6)", None)],
@@ -224,16 +223,19 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
         Failure::Timeout => timeout(a, facts, phase, &mk),
         Failure::PeerClosed | Failure::PeerReset => closed(a, facts, f, phase, &mk),
         Failure::BadReply { code } => bad_reply(a, facts, *code, phase, &mk),
-        Failure::NotSmtp { detail } => {
-            let tls_port = detail.starts_with("\\x16\\x03");
+        Failure::NotSmtp {
+            detail,
+            looks_like_tls,
+        } => {
+            let tls_port = *looks_like_tls;
             let mut steps = vec![];
             if tls_port && plan.is_some_and(|p| p.mode == TlsMode::Starttls) {
                 steps.push(step("the port speaks TLS first: retry with implicit TLS", Some(Retry::ImplicitTls)));
             }
-            mk("not-smtp", format!("the server's first bytes are not an SMTP reply: {detail}"), facts.transcript_tail(3), steps)
+            mk(Cause::NotSmtp, format!("the server's first bytes are not an SMTP reply: {detail}"), facts.transcript_tail(3), steps)
         }
         Failure::ReplyTooLong { lines, bytes } => mk(
-            "reply-too-long",
+            Cause::ReplyTooLong,
             if *lines == 0 {
                 format!("a reply line went on for {} bytes without ending and was cut: a broken or hostile server", evidence::bytes(*bytes))
             } else {
@@ -243,7 +245,7 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
             vec![],
         ),
         Failure::StarttlsNotOffered => mk(
-            "starttls-not-offered",
+            Cause::StarttlsNotOffered,
             "the server does not offer STARTTLS: mail to it goes unencrypted (or bounces where TLS is required)".into(),
             vec![format!("EHLO keywords: {}", a.capabilities(false).join(", "))],
             vec![step("retry with implicit TLS on port 465, in case the server offers TLS there", Some(Retry::ImplicitTls))],
@@ -251,32 +253,32 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
         Failure::PlaintextInjection => {
             let (n, preview) = a.injected.clone().unwrap_or_default();
             mk(
-                "plaintext-injection",
+                Cause::PlaintextInjection,
                 format!("{n} bytes arrived after the 220 to STARTTLS and before the handshake: plaintext an attacker (or a broken proxy) injected; they were not given to TLS"),
                 vec![format!("injected: {preview}")],
                 vec![step("look for a proxy or firewall doing SMTP inspection in front of the server", None)],
             )
         }
-        Failure::Tls { error, code } => tls_failure(a, facts, error, code, phase, &mk),
-        Failure::Config { detail } => mk("internal-error", format!("the attempt could not be set up: {detail}"), vec![], vec![]),
-        Failure::Io { detail } => mk("internal-error", format!("I/O error: {detail}"), facts.transcript_tail(2), vec![]),
-        Failure::Cancelled => mk("cancelled", format!("cancelled during {}", phase.name()), vec![], vec![step("retry the same plan", Some(Retry::Same))]),
+        Failure::Tls { error, failure } => tls_failure(a, facts, error, failure, phase, &mk),
+        Failure::Config { detail } => mk(Cause::InternalError, format!("the attempt could not be set up: {detail}"), vec![], vec![]),
+        Failure::Io { detail } => mk(Cause::InternalError, format!("I/O error: {detail}"), facts.transcript_tail(2), vec![]),
+        Failure::Cancelled => mk(Cause::Cancelled, format!("cancelled during {}", phase.name()), vec![], vec![step("retry the same plan", Some(Retry::Same))]),
     }
 }
 
-type Mk<'a> = &'a dyn Fn(&'static str, String, Vec<String>, Vec<NextStep>) -> Diagnosis;
+type Mk<'a> = &'a dyn Fn(Cause, String, Vec<String>, Vec<NextStep>) -> Diagnosis;
 
 fn timeout(a: &Attempt, facts: &Facts, phase: Phase, mk: Mk) -> Diagnosis {
     if let Some((hit, summary)) =
         limits::deadline(a).and_then(|h| limits::deadline_summary(h).map(|s| (h, s)))
     {
         let (cause, evidence) = match (hit.limit, phase) {
-            (crate::event::Limit::Attempt, _) => ("timeout", facts.transcript_tail(4)),
-            (_, Phase::Banner) => ("banner-timeout", facts.transcript_tail(2)),
+            (crate::event::Limit::Attempt, _) => (Cause::Timeout, facts.transcript_tail(4)),
+            (_, Phase::Banner) => (Cause::BannerTimeout, facts.transcript_tail(2)),
             (_, Phase::TlsHandshake | Phase::Certificate) => {
-                ("handshake-timeout", facts.handshake_lines())
+                (Cause::HandshakeTimeout, facts.handshake_lines())
             }
-            _ => ("timeout", facts.transcript_tail(2)),
+            _ => (Cause::Timeout, facts.transcript_tail(2)),
         };
         return mk(
             cause,
@@ -295,7 +297,7 @@ fn timeout(a: &Attempt, facts: &Facts, phase: Phase, mk: Mk) -> Diagnosis {
         .unwrap_or(0.0);
     match phase {
         Phase::Banner => mk(
-            "banner-timeout",
+            Cause::BannerTimeout,
             format!(
                 "connected, but no banner within {secs:.1} s: a tarpit, an overloaded server, or a port that waits for the client to speak first (implicit TLS)"
             ),
@@ -309,7 +311,7 @@ fn timeout(a: &Attempt, facts: &Facts, phase: Phase, mk: Mk) -> Diagnosis {
             ],
         ),
         Phase::TlsHandshake | Phase::Certificate => mk(
-            "handshake-timeout",
+            Cause::HandshakeTimeout,
             format!(
                 "the TLS handshake stalled for {secs:.1} s {}",
                 facts.after_last_record()
@@ -324,7 +326,7 @@ fn timeout(a: &Attempt, facts: &Facts, phase: Phase, mk: Mk) -> Diagnosis {
             ],
         ),
         _ => mk(
-            "timeout",
+            Cause::Timeout,
             format!("no reply within {secs:.1} s during {}", phase.name()),
             facts.transcript_tail(2),
             vec![step(
@@ -345,14 +347,16 @@ fn closed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase, mk: Mk) -> Diag
     match phase {
         Phase::TlsHandshake | Phase::Certificate => {
             let cause = if rst {
-                "peer-reset-during-handshake"
+                Cause::PeerResetDuringHandshake
             } else {
-                "peer-closed-during-handshake"
+                Cause::PeerClosedDuringHandshake
             };
             let mut steps = Vec::new();
-            let offered_pq = facts
-                .client_hello()
-                .is_some_and(|ch| ch.groups.iter().any(|g| g.contains("MLKEM")));
+            let offered_pq = facts.client_hello().is_some_and(|ch| {
+                ch.groups
+                    .iter()
+                    .any(|g| crate::wire::names::is_post_quantum(g))
+            });
             if offered_pq {
                 steps.push(step("retry without the post-quantum key share (X25519MLKEM768 makes the ClientHello larger than old servers and middleboxes accept)", Some(Retry::WithoutPostQuantum)));
             }
@@ -372,7 +376,7 @@ fn closed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase, mk: Mk) -> Diag
             )
         }
         Phase::Banner => mk(
-            "connection-closed",
+            Cause::ConnectionClosed,
             format!(
                 "the server {how} before sending its banner: it refuses connections from this address (blocklist, rate limit) or is overloaded"
             ),
@@ -383,7 +387,7 @@ fn closed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase, mk: Mk) -> Diag
             )],
         ),
         Phase::PostTls if client_cert_refused(a) => mk(
-            "client-cert-required",
+            Cause::ClientCertRequired,
             format!(
                 "the server asked for a client certificate, we had none, and it {how} after the handshake"
             ),
@@ -392,9 +396,9 @@ fn closed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase, mk: Mk) -> Diag
         ),
         _ => mk(
             if phase == Phase::PostTls {
-                "post-tls-failure"
+                Cause::PostTlsFailure
             } else {
-                "connection-closed"
+                Cause::ConnectionClosed
             },
             format!("the server {how} during {}", phase.name()),
             facts.transcript_tail(3),
@@ -412,7 +416,7 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
     let exchange = facts.failed_exchange();
     match phase {
         Phase::Banner if (400..500).contains(&code) => mk(
-            "service-unavailable",
+            Cause::ServiceUnavailable,
             format!(
                 "the server greeted with {code} instead of 220: it will not take mail from us for now ({last})"
             ),
@@ -423,7 +427,7 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
             )],
         ),
         Phase::Banner if (500..600).contains(&code) => mk(
-            "service-unavailable",
+            Cause::ServiceUnavailable,
             format!(
                 "the server greeted with {code}: it refuses to talk to this client at all ({last})"
             ),
@@ -434,13 +438,13 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
             )],
         ),
         Phase::Banner => mk(
-            "not-smtp",
+            Cause::NotSmtp,
             format!("the server greeted with {code} instead of 220 ({last})"),
             exchange,
             vec![],
         ),
         Phase::Ehlo => mk(
-            "ehlo-rejected",
+            Cause::EhloRejected,
             format!(
                 "the server rejected EHLO {}: {last}",
                 a.plan.as_ref().map(|p| p.ehlo.as_str()).unwrap_or("")
@@ -452,7 +456,7 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
             )],
         ),
         Phase::Starttls => mk(
-            "starttls-rejected",
+            Cause::StarttlsRejected,
             format!("the server offered STARTTLS but refused it with {code}: {last}"),
             exchange,
             vec![step(
@@ -461,7 +465,7 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
             )],
         ),
         _ if client_cert_refused(a) => mk(
-            "client-cert-required",
+            Cause::ClientCertRequired,
             format!(
                 "the server asked for a client certificate, we had none, and after the handshake it answered {code}: {last}"
             ),
@@ -469,7 +473,7 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
             client_cert_steps(),
         ),
         _ => mk(
-            "post-tls-failure",
+            Cause::PostTlsFailure,
             format!("TLS worked, but the server answered {code} over TLS: {last}"),
             exchange,
             vec![],
@@ -481,17 +485,21 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
 /// certificate and refuses afterwards (421 to the EHLO over TLS, or a close): the request
 /// we could not answer plus a refusal after the handshake is the cause.
 fn client_cert_refused(a: &Attempt) -> bool {
-    a.notes
-        .iter()
-        .any(|(_, n)| n.contains("asked for a client certificate") && n.contains("we have none"))
+    a.client_cert_requested == Some(false)
 }
 
 fn client_cert_evidence(a: &Attempt, mut rest: Vec<String>) -> Vec<String> {
     let mut v: Vec<String> = a
-        .notes
+        .events
         .iter()
-        .filter(|(_, n)| n.contains("asked for a client certificate"))
-        .map(|(at, n)| format!("+{} {n}", evidence::ms(*at)))
+        .filter_map(|e| match &e.kind {
+            EventKind::ClientCertRequested { issuers, .. } => Some(format!(
+                "+{} the server asked for a client certificate ({issuers} acceptable issuer name{}); we had none to send",
+                evidence::ms(e.at_us),
+                if *issuers == 1 { "" } else { "s" }
+            )),
+            _ => None,
+        })
         .collect();
     v.append(&mut rest);
     v
@@ -501,14 +509,14 @@ fn tls_failure(
     a: &Attempt,
     facts: &Facts,
     error: &str,
-    code: &str,
+    failure: &TlsFailure,
     phase: Phase,
     mk: Mk,
 ) -> Diagnosis {
     let plan = a.plan.as_ref();
     let server_hello = facts.server_hello().is_some();
     let evidence = facts.handshake_lines();
-    if code == "certificate" {
+    if *failure == TlsFailure::Certificate {
         let v = a.verdict.as_ref();
         let (cause, words) = cert_cause(v.and_then(|v| v.problem.as_ref()));
         let mut ev = facts.verdict_line().into_iter().collect::<Vec<_>>();
@@ -524,54 +532,48 @@ fn tls_failure(
             cert_steps(a, v.and_then(|v| v.problem.as_ref())),
         );
     }
-    if let Some(alert) = code.strip_prefix("alert:") {
+    if let TlsFailure::Alert { description } = failure {
+        use rustls::AlertDescription as A;
+        let alert = crate::wire::names::alert_name(*description);
         let restricted_suites = plan.is_some_and(|p| !p.tls.cipher_suites.is_empty());
         let restricted_groups = plan.is_some_and(|p| !p.tls.groups.is_empty());
-        let asked_cert = a.notes.iter().any(|(_, n)| {
-            n.contains("asked for a client certificate") && n.contains("we have none")
-        });
-        let (cause, summary, steps): (&'static str, String, Vec<NextStep>) = match alert {
-            "certificate_required" => ("client-cert-required", "the server requires a client certificate and we sent none".into(), client_cert_steps()),
-            "handshake_failure" | "bad_certificate" if asked_cert => ("client-cert-required", format!("the server asked for a client certificate, we had none, and it ended the handshake with {alert}"), client_cert_steps()),
-            "protocol_version" => ("no-shared-version", format!("the server refused every TLS version we offered ({}) with a protocol_version alert", facts.offered_versions()), version_steps(plan)),
-            "insufficient_security" => ("no-shared-cipher", "the server found none of our cipher suites strong enough (insufficient_security)".into(), suite_steps()),
-            "handshake_failure" if !server_hello && restricted_groups && !restricted_suites => ("no-shared-group", format!("the server refused our ClientHello (handshake_failure): none of our key-exchange groups ({}) is acceptable to it", facts.offered_groups()), group_steps()),
-            "handshake_failure" if !server_hello => ("no-shared-cipher", "the server refused our ClientHello with handshake_failure before choosing anything: it found no cipher suite (or group) it shares with us".into(), suite_steps()),
-            _ => ("tls-alert", format!("the server ended the handshake with a fatal {alert} alert"), vec![step("scan what the server accepts (tlsdive scan)", Some(Retry::Scan))]),
+        let asked_cert = a.client_cert_requested == Some(false);
+        let (cause, summary, steps): (Cause, String, Vec<NextStep>) = match A::from(*description) {
+            A::CertificateRequired => (Cause::ClientCertRequired, "the server requires a client certificate and we sent none".into(), client_cert_steps()),
+            A::HandshakeFailure | A::BadCertificate if asked_cert => (Cause::ClientCertRequired, format!("the server asked for a client certificate, we had none, and it ended the handshake with {alert}"), client_cert_steps()),
+            A::ProtocolVersion => (Cause::NoSharedVersion, format!("the server refused every TLS version we offered ({}) with a protocol_version alert", facts.offered_versions()), version_steps(plan)),
+            A::InsufficientSecurity => (Cause::NoSharedCipher, "the server found none of our cipher suites strong enough (insufficient_security)".into(), suite_steps()),
+            A::HandshakeFailure if !server_hello && restricted_groups && !restricted_suites => (Cause::NoSharedGroup, format!("the server refused our ClientHello (handshake_failure): none of our key-exchange groups ({}) is acceptable to it", facts.offered_groups()), group_steps()),
+            A::HandshakeFailure if !server_hello => (Cause::NoSharedCipher, "the server refused our ClientHello with handshake_failure before choosing anything: it found no cipher suite (or group) it shares with us".into(), suite_steps()),
+            _ => (Cause::TlsAlert, format!("the server ended the handshake with a fatal {alert} alert"), vec![step("scan what the server accepts (tlsdive scan)", Some(Retry::Scan))]),
         };
         return mk(cause, summary, evidence, steps);
     }
-    if let Some(what) = code.strip_prefix("incompatible:") {
-        let (cause, summary, steps) = if what.contains("Tls12")
-            || what.contains("Tls13")
-            || what.contains("Version")
-        {
+    if let TlsFailure::Incompatible { what } = failure {
+        let (cause, summary, steps) = if *what == Incompatible::Version {
             (
-                "no-shared-version",
+                Cause::NoSharedVersion,
                 format!(
                     "the server answered with a version we did not offer or cannot speak ({}): {error}",
                     facts.server_version_words()
                 ),
                 version_steps(plan),
             )
-        } else if ["KxGroups", "KeyShare", "NamedGroups", "EcPoint"]
-            .iter()
-            .any(|k| what.contains(k))
-        {
+        } else if *what == Incompatible::KeyExchangeGroups {
             (
-                "no-shared-group",
+                Cause::NoSharedGroup,
                 format!("no key-exchange group in common: {error}"),
                 group_steps(),
             )
-        } else if what.contains("CipherSuites") {
+        } else if *what == Incompatible::CipherSuites {
             (
-                "no-shared-cipher",
+                Cause::NoSharedCipher,
                 format!("no cipher suite in common: {error}"),
                 suite_steps(),
             )
         } else {
             (
-                "tls-protocol-error",
+                Cause::TlsProtocolError,
                 format!("the server's handshake is not something we can accept: {error}"),
                 vec![step(
                     "scan what the server accepts (tlsdive scan)",
@@ -581,7 +583,11 @@ fn tls_failure(
         };
         return mk(cause, summary, evidence, steps);
     }
-    if code == "misbehaved:handshake-too-fragmented" {
+    if *failure
+        == (TlsFailure::Protocol {
+            what: ProtocolFault::HandshakeTooFragmented,
+        })
+    {
         let tiny = a
             .records()
             .filter(|(_, d, r)| *d == Dir::Server && r.content_type == "handshake" && r.length <= 1)
@@ -592,7 +598,7 @@ fn tls_failure(
             evidence::bytes(tiny)
         };
         return mk(
-            "tls-protocol-error",
+            Cause::TlsProtocolError,
             format!(
                 "the server split its handshake into {count} records of 1 byte each; rustls buffers at most 64 KiB of a handshake flight as it arrives (six bytes on the wire per byte here) and gave up ({error}). TLS allows fragments, but no sender buffers without limit: this is the server's (or a middlebox's) doing"
             ),
@@ -605,7 +611,7 @@ fn tls_failure(
     }
     if let (true, Some((line, after_us))) = (facts.server_sent_non_tls(), &a.late_reply) {
         return mk(
-            "not-tls",
+            Cause::NotTls,
             format!(
                 "the server's first bytes after its 220 to STARTTLS are an SMTP reply, not TLS: \"{line}\" ({} after the 220, too late to be caught as plaintext before the handshake). Either the server answers out of turn (a late reply, or our ClientHello read as a command: its STARTTLS does not really start TLS) or something on the path injected it",
                 evidence::ms(*after_us)
@@ -625,7 +631,7 @@ fn tls_failure(
     }
     if facts.server_sent_non_tls() {
         return mk(
-            "not-tls",
+            Cause::NotTls,
             format!(
                 "the server answered the ClientHello with bytes that are not TLS ({})",
                 facts.non_tls_words()
@@ -644,11 +650,11 @@ fn tls_failure(
         );
     }
     let cause = if phase == Phase::PostTls {
-        "post-tls-failure"
-    } else if code.starts_with("misbehaved:") || code.starts_with("invalid-message:") {
-        "tls-protocol-error"
+        Cause::PostTlsFailure
+    } else if matches!(failure, TlsFailure::Protocol { .. }) {
+        Cause::TlsProtocolError
     } else {
-        "tls-alert"
+        Cause::TlsAlert
     };
     mk(
         cause,
@@ -700,15 +706,17 @@ fn group_steps() -> Vec<NextStep> {
     ]
 }
 
-fn cert_cause(p: Option<&CertProblem>) -> (&'static str, &'static str) {
+fn cert_cause(p: Option<&CertProblem>) -> (Cause, &'static str) {
     match p {
-        Some(CertProblem::Expired { .. }) => ("cert-expired", "expired"),
-        Some(CertProblem::NotYetValid { .. }) => ("cert-not-yet-valid", "not yet valid"),
-        Some(CertProblem::NameMismatch { .. }) => ("cert-name-mismatch", "name mismatch"),
-        Some(CertProblem::SelfSigned) => ("cert-self-signed", "self-signed"),
-        Some(CertProblem::ChainIncomplete { .. }) => ("cert-chain-incomplete", "chain incomplete"),
-        Some(CertProblem::UnknownIssuer { .. }) => ("cert-untrusted", "untrusted issuer"),
-        _ => ("cert-untrusted", "not trusted"),
+        Some(CertProblem::Expired { .. }) => (Cause::CertExpired, "expired"),
+        Some(CertProblem::NotYetValid { .. }) => (Cause::CertNotYetValid, "not yet valid"),
+        Some(CertProblem::NameMismatch { .. }) => (Cause::CertNameMismatch, "name mismatch"),
+        Some(CertProblem::SelfSigned) => (Cause::CertSelfSigned, "self-signed"),
+        Some(CertProblem::ChainIncomplete { .. }) => {
+            (Cause::CertChainIncomplete, "chain incomplete")
+        }
+        Some(CertProblem::UnknownIssuer { .. }) => (Cause::CertUntrusted, "untrusted issuer"),
+        _ => (Cause::CertUntrusted, "not trusted"),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod resolve;
 pub mod smtp;
 pub mod tap;
 pub mod tls;
+pub mod tls_failure;
 pub mod verify;
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};

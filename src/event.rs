@@ -74,6 +74,12 @@ pub enum Failure {
     },
     NoAddresses {
         detail: String,
+        /// The domain publishes a null MX (RFC 7505): it accepts no mail at all.
+        #[serde(default)]
+        null_mx: bool,
+        /// No MX record either (the address fallback found nothing).
+        #[serde(default)]
+        no_mx: bool,
     },
     ConnectRefused,
     ConnectTimeout,
@@ -90,6 +96,9 @@ pub enum Failure {
     /// The first bytes were not an SMTP reply at all.
     NotSmtp {
         detail: String,
+        /// The first bytes look like a TLS record: the port speaks TLS first.
+        #[serde(default)]
+        looks_like_tls: bool,
     },
     /// A reply went on past our limits (lines or bytes) and was cut.
     ReplyTooLong {
@@ -99,12 +108,11 @@ pub enum Failure {
     StarttlsNotOffered,
     /// The server sent bytes after its 220 to STARTTLS, before the handshake.
     PlaintextInjection,
-    /// rustls refused or failed the handshake; `error` is rustls' own words, `code` a stable
-    /// classification: `alert:<name>`, `certificate`, `incompatible:<what>`,
-    /// `misbehaved:<what>`, `invalid-message:<what>` or `other`.
+    /// rustls refused or failed the handshake; `error` is rustls' own words (for people
+    /// only), `failure` the typed classification diagnosis works from.
     Tls {
         error: String,
-        code: String,
+        failure: TlsFailure,
     },
     /// A configuration problem found when building the attempt (unreadable file, bad name).
     Config {
@@ -114,6 +122,62 @@ pub enum Failure {
         detail: String,
     },
     Cancelled,
+}
+
+/// A TLS failure, typed once from `rustls::Error` (in `engine::tls_failure`); nothing
+/// downstream reads rustls' wording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TlsFailure {
+    /// The server sent a fatal alert (its TLS AlertDescription code).
+    Alert { description: u8 },
+    /// We refused the server's certificate (the verdict says why).
+    Certificate,
+    /// Nothing in common of this kind.
+    Incompatible { what: Incompatible },
+    /// The server broke the protocol.
+    Protocol { what: ProtocolFault },
+    /// Anything rustls reports that none of the above covers.
+    Other,
+}
+
+/// What client and server had nothing in common of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Incompatible {
+    Version,
+    CipherSuites,
+    KeyExchangeGroups,
+    SignatureAlgorithms,
+    Other,
+}
+
+/// How the server broke the TLS protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolFault {
+    /// Its handshake came in so many tiny records that rustls' buffer filled.
+    HandshakeTooFragmented,
+    /// Bytes that are not TLS records at all.
+    NotTls,
+    /// A message at the wrong time.
+    UnexpectedMessage,
+    /// A message rustls could not decode.
+    InvalidMessage,
+    /// Something the protocol forbids (an unoffered suite, a downgrade, ...).
+    Misbehaved,
+    /// rustls refused what it read at the record layer.
+    ReadTls,
+}
+
+impl TlsFailure {
+    /// The alert's name, for an alert.
+    pub fn alert_name(&self) -> Option<String> {
+        match self {
+            TlsFailure::Alert { description } => Some(crate::wire::names::alert_name(*description)),
+            _ => None,
+        }
+    }
 }
 
 /// Which of our limits ended a wait on the server. Every wait on a server is bounded by a
@@ -253,6 +317,11 @@ pub enum EventKind {
     },
     Note {
         text: String,
+    },
+    /// The server sent a CertificateRequest; `offered`: we had a certificate to send.
+    ClientCertRequested {
+        issuers: usize,
+        offered: bool,
     },
     AttemptFinished {
         failure: Option<Failure>,

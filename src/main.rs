@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use tlsdive::cli::{Cli, Command, ProbeArgs, ScanArgs};
+use tlsdive::diagnose::Cause;
 use tlsdive::engine::EngineHandle;
 use tlsdive::event::EventKind;
 use tlsdive::plan::Plan;
@@ -225,9 +226,9 @@ fn print_report(session: &Session, json: bool) -> anyhow::Result<()> {
 
 fn exit_for(a: &tlsdive::session::Attempt) -> ExitCode {
     let d = diagnose::diagnose(a);
-    if d.ok && d.cause == "ok" {
+    if d.ok && d.cause == Cause::Ok {
         ExitCode::SUCCESS
-    } else if d.cause == "internal-error" {
+    } else if d.cause == Cause::InternalError {
         ExitCode::from(3)
     } else {
         ExitCode::from(1)

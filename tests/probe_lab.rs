@@ -254,7 +254,7 @@ async fn untrusted_and_incomplete_chains_without_the_lab_ca() {
     })
     .await;
     assert!(
-        matches!(d.cause, "cert-untrusted" | "cert-chain-incomplete"),
+        matches!(d.cause.code(), "cert-untrusted" | "cert-chain-incomplete"),
         "system roots do not know the lab CA: {d:?}"
     );
     let (_, d) = probe(Scenario::ChainIncomplete, |_| {}).await;

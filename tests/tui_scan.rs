@@ -97,13 +97,21 @@ fn failed(failure: Failure, tweak: impl FnOnce(&mut Plan)) -> Session {
 fn alert(name: &str) -> Failure {
     Failure::Tls {
         error: format!("received fatal alert: {name}"),
-        code: format!("alert:{name}"),
+        failure: tlsdive::event::TlsFailure::Alert {
+            description: (0..=255u8)
+                .find(|d| tlsdive::wire::names::alert_name(*d) == name)
+                .expect("a known alert"),
+        },
     }
 }
 
 fn cause(u: &mut Ui) -> &'static str {
     u.sync();
-    u.derived.diagnosis.as_ref().map(|d| d.cause).unwrap_or("")
+    u.derived
+        .diagnosis
+        .as_ref()
+        .map(|d| d.cause.code())
+        .unwrap_or("")
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn recordings_replay_to_the_expected_diagnosis() {
     let causes: Vec<&str> = retries
         .attempts
         .iter()
-        .map(|a| diagnose::diagnose(a).cause)
+        .map(|a| diagnose::diagnose(a).cause.code())
         .collect();
     assert_eq!(causes.len(), 3);
     assert_ne!(

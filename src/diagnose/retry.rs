@@ -37,7 +37,7 @@ impl Retry {
             Retry::WithoutPostQuantum => {
                 p.tls.groups = crate::engine::tls::group_names()
                     .into_iter()
-                    .filter(|g| !g.contains("MLKEM"))
+                    .filter(|g| !crate::wire::names::is_post_quantum(g))
                     .collect()
             }
             Retry::DefaultGroups => p.tls.groups = vec![],

@@ -18,9 +18,10 @@ use crate::engine::resolve::{self, Candidate, Found, ResolveError};
 use crate::engine::smtp::{self, Reply, ReplyError, ReplyReader};
 use crate::engine::tap::{Flight, FlightState, Tap};
 use crate::engine::verify::CapturingVerifier;
-use crate::engine::{Emitter, Stepper, tls};
+use crate::engine::{Emitter, Stepper, tls, tls_failure};
 use crate::event::{
     ATTEMPT_TIMEOUTS, ConnectionEnd, EventKind, Failure, Limit, LimitHit, Negotiated, Phase,
+    TlsFailure,
 };
 use crate::plan::{Plan, Sni, TlsMode};
 use crate::sanitize;
@@ -186,14 +187,24 @@ async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Fai
         timeout(limit, resolve::resolve(plan))
             .await
             .map_err(|_| Failure::DnsFailed {
-                detail: format!("no DNS answer within {} s", limit.as_secs()),
+                detail: format!(
+                    "DNS lookup failed: no DNS answer within {} s",
+                    limit.as_secs()
+                ),
             })?;
     let (found, candidates) = resolved.map_err(|e| match e {
         ResolveError::Dns { .. } => Failure::DnsFailed {
             detail: sanitize::escape_str(&e.to_string()),
         },
-        ResolveError::NoAddresses(_) | ResolveError::NullMx { .. } => Failure::NoAddresses {
+        ResolveError::NoAddresses { mx, .. } => Failure::NoAddresses {
             detail: sanitize::escape_str(&e.to_string()),
+            null_mx: false,
+            no_mx: mx,
+        },
+        ResolveError::NullMx { .. } => Failure::NoAddresses {
+            detail: sanitize::escape_str(&e.to_string()),
+            null_mx: true,
+            no_mx: true,
         },
     })?;
     match found {
@@ -401,14 +412,20 @@ async fn handshake(
                 // what the server sent: the server's doing, never our internal error.
                 Failure::Io { .. } if !flight.snapshot().socket_failed => Failure::Tls {
                     error: sanitize::escape_str(&err.to_string()),
-                    code: read_tls_code(&err),
+                    failure: tls_failure::read_tls(&err),
                 },
                 f => f,
             };
             // Give the server a moment to finish what it was saying (its alert, its FIN)
             // so the timeline shows how the connection really ended — unless we are the
             // ones who refused (the certificate): then there is nothing to wait for.
-            let we_refused = matches!(&failure, Failure::Tls { code, .. } if code == "certificate");
+            let we_refused = matches!(
+                &failure,
+                Failure::Tls {
+                    failure: TlsFailure::Certificate,
+                    ..
+                }
+            );
             if !tap.has_ended() && !we_refused {
                 drain(&mut tap, limit, em).await;
             }
@@ -474,17 +491,6 @@ async fn drain(tap: &mut Tap<TcpStream>, limit: Duration, em: &Emitter) {
     }
 }
 
-/// rustls' `read_tls` refusals in a stable form (see `Failure::Tls`).
-fn read_tls_code(err: &io::Error) -> String {
-    // rustls gives no type for these, only its fixed message: this is the one place that
-    // reads it.
-    if err.to_string() == "message buffer full" {
-        "misbehaved:handshake-too-fragmented".into()
-    } else {
-        "misbehaved:read-tls".into()
-    }
-}
-
 /// Map an I/O error from (or through) TLS to what happened.
 fn stream_failure(err: &io::Error) -> Failure {
     if let Some(tls) = err
@@ -492,8 +498,8 @@ fn stream_failure(err: &io::Error) -> Failure {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
         return Failure::Tls {
-            error: tls.to_string(),
-            code: tls_error_code(tls),
+            error: sanitize::escape_str(&tls.to_string()),
+            failure: tls_failure::classify(tls),
         };
     }
     match err.kind() {
@@ -501,24 +507,6 @@ fn stream_failure(err: &io::Error) -> Failure {
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => Failure::PeerReset,
         io::ErrorKind::BrokenPipe => Failure::PeerReset,
         _ => io_failure(io::Error::new(err.kind(), err.to_string())),
-    }
-}
-
-/// rustls' error in a stable form diagnosis can match on.
-fn tls_error_code(e: &rustls::Error) -> String {
-    use rustls::Error as E;
-    match e {
-        E::AlertReceived(a) => {
-            format!("alert:{}", crate::wire::names::alert_name(u8::from(*a)))
-        }
-        E::InvalidCertificate(_) => "certificate".into(),
-        E::PeerIncompatible(what) => format!("incompatible:{what:?}"),
-        E::PeerMisbehaved(what) => format!("misbehaved:{what:?}"),
-        E::InvalidMessage(what) => format!("invalid-message:{what:?}"),
-        E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
-            "misbehaved:unexpected-message".into()
-        }
-        _ => "other".into(),
     }
 }
 
@@ -621,7 +609,10 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
             Ok(Err(e)) => Err(match e {
                 ReplyError::Closed => self.ended(Failure::PeerClosed),
                 ReplyError::Reset => self.ended(Failure::PeerReset),
-                ReplyError::NotSmtp(detail) => Failure::NotSmtp { detail },
+                ReplyError::NotSmtp(detail) => Failure::NotSmtp {
+                    looks_like_tls: detail.starts_with("\\x16\\x03"),
+                    detail,
+                },
                 ReplyError::TooLong { lines, bytes } => {
                     self.em.emit(EventKind::SmtpReplyCut { lines, bytes });
                     Failure::ReplyTooLong { lines, bytes }

@@ -43,8 +43,9 @@ pub enum Found {
 pub enum ResolveError {
     #[error("DNS lookup failed for {name}: {detail}")]
     Dns { name: String, detail: String },
-    #[error("{0}")]
-    NoAddresses(String),
+    /// `mx`: the MX side is the problem (no MX and no address, or MX hosts without one).
+    #[error("{detail}")]
+    NoAddresses { detail: String, mx: bool },
     #[error("{domain} has a null MX (RFC 7505): it accepts no mail")]
     NullMx { domain: String },
 }
@@ -118,10 +119,13 @@ async fn resolve_domain(
     if records.is_empty() {
         let addresses = filter(plan.family, lookup_with(&resolver, domain).await?);
         if addresses.is_empty() {
-            return Err(ResolveError::NoAddresses(format!(
-                "{domain} has no MX records and no {} address records",
-                family_words(plan.family)
-            )));
+            return Err(ResolveError::NoAddresses {
+                detail: format!(
+                    "{domain} has no MX records and no {} address records",
+                    family_words(plan.family)
+                ),
+                mx: true,
+            });
         }
         let cands = candidates(Some(domain), &addresses, plan.port);
         return Ok((
@@ -155,10 +159,13 @@ async fn resolve_domain(
         });
     }
     if cands.is_empty() {
-        return Err(ResolveError::NoAddresses(format!(
-            "none of the MX hosts of {domain} has {} addresses",
-            family_words(plan.family)
-        )));
+        return Err(ResolveError::NoAddresses {
+            detail: format!(
+                "none of the MX hosts of {domain} has {} addresses",
+                family_words(plan.family)
+            ),
+            mx: true,
+        });
     }
     Ok((
         Found::Mx {
@@ -262,5 +269,8 @@ fn family_words(f: Family) -> &'static str {
 }
 
 fn no_addresses(host: &str, f: Family) -> ResolveError {
-    ResolveError::NoAddresses(format!("{host} has no {} addresses", family_words(f)))
+    ResolveError::NoAddresses {
+        detail: format!("{host} has no {} addresses", family_words(f)),
+        mx: false,
+    }
 }

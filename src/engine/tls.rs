@@ -228,22 +228,11 @@ impl ResolvesClientCert for ClientCertResolver {
         root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        let text = format!(
-            "the server asked for a client certificate ({} acceptable issuer name{}); {}",
-            root_hint_subjects.len(),
-            if root_hint_subjects.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            if self.key.is_some() {
-                "sending the one from --cert"
-            } else {
-                "we have none to send (--cert/--key)"
-            }
-        );
         if let Ok(e) = self.emitter.lock() {
-            e.emit(EventKind::Note { text });
+            e.emit(EventKind::ClientCertRequested {
+                issuers: root_hint_subjects.len(),
+                offered: self.key.is_some(),
+            });
         }
         self.key.clone()
     }

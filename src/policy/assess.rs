@@ -39,6 +39,11 @@ pub enum PolicyVerdict {
 }
 
 impl PolicyVerdict {
+    /// The cause this verdict decides, when it is one of the policy causes.
+    pub fn cause(&self) -> crate::diagnose::Cause {
+        crate::diagnose::Cause::from_code(self.code()).unwrap_or(crate::diagnose::Cause::Ok)
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             PolicyVerdict::DaneValid => "valid",
@@ -392,7 +397,13 @@ fn sts(a: &Attempt) -> Sts {
 /// The handshake completed, or failed only on the WebPKI verification a DANE sender replaces.
 fn tls_reached(a: &Attempt) -> bool {
     a.negotiated.is_some()
-        || matches!(a.failure(), Some(Failure::Tls { code, .. }) if code == "certificate")
+        || matches!(
+            a.failure(),
+            Some(Failure::Tls {
+                failure: crate::event::TlsFailure::Certificate,
+                ..
+            })
+        )
 }
 
 fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {

@@ -1,6 +1,7 @@
 //! The readable report: what was tried, the SMTP transcript, the TLS timeline, the
 //! certificates and the diagnosis, in that order — the order an engineer reads an incident.
 
+use crate::diagnose::Cause;
 use std::fmt::Write;
 
 use crate::diagnose::evidence::{bytes, message_words};
@@ -315,7 +316,7 @@ fn certificates(out: &mut String, a: &Attempt, p: Paint) {
 
 fn diagnosis(out: &mut String, a: &Attempt, p: Paint) {
     let d = diagnose::diagnose(a);
-    let verdict = if d.ok && d.cause == "ok" {
+    let verdict = if d.ok && d.cause == Cause::Ok {
         p.green("OK")
     } else if d.ok {
         p.yellow("OK")

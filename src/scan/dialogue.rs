@@ -122,7 +122,10 @@ async fn expect(
             return Err(match e {
                 ReplyError::Closed => Failure::PeerClosed,
                 ReplyError::Reset => Failure::PeerReset,
-                ReplyError::NotSmtp(detail) => Failure::NotSmtp { detail },
+                ReplyError::NotSmtp(detail) => Failure::NotSmtp {
+                    looks_like_tls: detail.starts_with("\\x16\\x03"),
+                    detail,
+                },
                 ReplyError::TooLong { lines, bytes } => Failure::ReplyTooLong { lines, bytes },
                 ReplyError::Io(e) => Failure::Io {
                     detail: e.to_string(),
@@ -142,7 +145,7 @@ async fn expect(
 /// What a dialogue failure means, in words for the report.
 pub fn describe(f: &Failure) -> String {
     match f {
-        Failure::DnsFailed { detail } | Failure::NoAddresses { detail } => detail.clone(),
+        Failure::DnsFailed { detail } | Failure::NoAddresses { detail, .. } => detail.clone(),
         Failure::ConnectRefused => "connection refused".into(),
         Failure::ConnectTimeout => "connect timed out".into(),
         Failure::Unreachable { detail } => format!("unreachable: {detail}"),
@@ -151,7 +154,7 @@ pub fn describe(f: &Failure) -> String {
         Failure::PeerReset => "the connection was reset (RST)".into(),
         Failure::BadReply { code: 421 } => "421: the server is refusing connections".into(),
         Failure::BadReply { code } => format!("unexpected SMTP reply {code}"),
-        Failure::NotSmtp { detail } => format!("not SMTP: {detail}"),
+        Failure::NotSmtp { detail, .. } => format!("not SMTP: {detail}"),
         Failure::ReplyTooLong { lines, bytes } => {
             format!("SMTP reply too long ({lines} lines, {bytes} bytes)")
         }

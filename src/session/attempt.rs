@@ -82,6 +82,9 @@ pub struct Attempt {
     /// An SMTP reply that reached TLS after the 220 to STARTTLS: (preview, µs after the 220).
     pub late_reply: Option<(String, u64)>,
     pub notes: Vec<(u64, String)>,
+    /// The server asked for a client certificate: `Some(true)` we sent one, `Some(false)` we
+    /// had none.
+    pub client_cert_requested: Option<bool>,
     pub ended: Option<(ConnectionEnd, u64)>,
     pub paused: Option<String>,
     /// Set when the attempt is over: the failure (None = success) and the phase it ended in.
@@ -136,6 +139,7 @@ impl Attempt {
             limits: Vec::new(),
             late_reply: None,
             notes: Vec::new(),
+            client_cert_requested: None,
             ended: None,
             paused: None,
             finished: None,
@@ -218,6 +222,21 @@ impl Attempt {
             } => self.late_reply = Some((preview.clone(), *after_220_us)),
             EventKind::Paused { before } => self.paused = Some(before.clone()),
             EventKind::Note { text } => self.notes.push((at, text.clone())),
+            EventKind::ClientCertRequested { issuers, offered } => {
+                self.client_cert_requested = Some(*offered);
+                self.notes.push((
+                    at,
+                    format!(
+                        "the server asked for a client certificate ({issuers} acceptable issuer name{}); {}",
+                        if *issuers == 1 { "" } else { "s" },
+                        if *offered {
+                            "sending the one from --cert"
+                        } else {
+                            "we have none to send (--cert/--key)"
+                        }
+                    ),
+                ));
+            }
             EventKind::AttemptFinished { failure, phase } => {
                 self.finished = Some((failure.clone(), *phase, at))
             }

@@ -295,7 +295,7 @@ pub fn execute(
             }
         }
         C::Scan => {
-            let cause = derived.diagnosis.as_ref().map(|d| d.cause).unwrap_or("");
+            let cause = derived.diagnosis.as_ref().map(|d| d.cause);
             return start_scan(app, session, |plan| scans::focused(cause, plan));
         }
         C::ScanFull => return start_scan(app, session, |_| ScanKind::Full),

@@ -4,6 +4,7 @@
 //! because they answer one narrow question ("does the server answer this ClientHello?").
 //! Running a job is `scan_task`'s business.
 
+use crate::diagnose::Cause;
 use crate::plan::{Plan, TlsVersion};
 use crate::scan::catalog::suite_value;
 use crate::scan::verdict::verdict;
@@ -80,12 +81,14 @@ pub struct ScanJob {
 /// The focused part of the scan for a diagnosis' cause: versions for no-shared-version and
 /// for a peer that closed or reset during the handshake, the suites of the versions the
 /// attempt offered for no-shared-cipher, groups for no-shared-group, else everything.
-pub fn focused(cause: &str, plan: &Plan) -> ScanKind {
+pub fn focused(cause: Option<Cause>, plan: &Plan) -> ScanKind {
     match cause {
-        "no-shared-version" | "peer-closed-during-handshake" | "peer-reset-during-handshake" => {
-            ScanKind::Versions
-        }
-        "no-shared-cipher" => {
+        Some(
+            Cause::NoSharedVersion
+            | Cause::PeerClosedDuringHandshake
+            | Cause::PeerResetDuringHandshake,
+        ) => ScanKind::Versions,
+        Some(Cause::NoSharedCipher) => {
             let mut vs: Vec<ScanVersion> = plan
                 .tls
                 .versions
@@ -102,7 +105,7 @@ pub fn focused(cause: &str, plan: &Plan) -> ScanKind {
             vs.dedup();
             ScanKind::Suites(vs)
         }
-        "no-shared-group" => ScanKind::Groups,
+        Some(Cause::NoSharedGroup) => ScanKind::Groups,
         _ => ScanKind::Full,
     }
 }

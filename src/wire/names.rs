@@ -209,6 +209,11 @@ fn snake_case(camel: &str) -> String {
     out
 }
 
+/// Whether a key-exchange group name is a post-quantum (hybrid) one such as X25519MLKEM768.
+pub fn is_post_quantum(group: &str) -> bool {
+    group.to_ascii_uppercase().contains("MLKEM") || group.to_ascii_uppercase().contains("KYBER")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,6 @@ pub async fn probe(s: Scenario, tweak: impl FnOnce(&mut Plan)) -> (Attempt, Diag
 pub mod openssl;
 
 /// The cause diagnose names for `a`.
-pub fn run_cause(a: &Attempt) -> &'static str {
+pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
     diagnose::diagnose(a).cause
 }

@@ -1,6 +1,7 @@
 //! The attempts view: every attempt of the session with what changed from the previous one,
 //! its outcome and time. Two marked attempts open the comparison.
 
+use crate::diagnose::Cause;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -45,7 +46,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         prev = a.plan.as_ref();
         let style = if a.is_running() {
             t.running()
-        } else if d.ok && d.cause == "ok" {
+        } else if d.ok && d.cause == Cause::Ok {
             t.good()
         } else {
             t.bad()
@@ -69,7 +70,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             Cell::from(mark),
             Cell::from(a.id.to_string()),
             Cell::from(safe_owned(&changed)),
-            Cell::from(Line::styled(d.cause, style)),
+            Cell::from(Line::styled(d.cause.code(), style)),
             Cell::from(neg),
             Cell::from(time),
         ]);

@@ -60,7 +60,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         let d = diagnose::diagnose(x);
         top.push(Line::from(vec![
             Span::styled(format!("  #{} ", x.id), t.title()),
-            Span::styled(d.cause, if d.ok { t.good() } else { t.bad() }),
+            Span::styled(d.cause.code(), if d.ok { t.good() } else { t.bad() }),
             Span::raw(format!("  {}", safe_owned(&d.summary))),
         ]));
     }

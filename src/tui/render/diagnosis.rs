@@ -2,6 +2,7 @@
 //! their keys, the evidence lines quoted from the wire, and what the scans of the server found
 //! (cited as evidence next to `diagnose()`'s own, which never runs a scan).
 
+use crate::diagnose::Cause;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -31,16 +32,16 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
         return Vec::new();
     };
     let plan = v.attempt().and_then(|a| a.plan.as_ref());
-    let cause_style = if d.cause == "running" {
+    let cause_style = if d.cause == Cause::Running {
         t.running()
-    } else if d.ok && d.cause == "ok" {
+    } else if d.ok && d.cause == Cause::Ok {
         t.good()
     } else {
         t.bad()
     };
     let mut lines = vec![(
         Line::from(vec![
-            Span::styled(d.cause, cause_style),
+            Span::styled(d.cause.code(), cause_style),
             Span::styled(format!("  (phase {})  ", d.phase.name()), t.dim()),
             Span::raw(safe_owned(&d.summary)),
         ]),

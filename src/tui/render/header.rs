@@ -1,6 +1,7 @@
 //! The header: what is probed and where it connected, the plan of the attempt on screen in
 //! one line, and a running indicator with the time spent in each phase.
 
+use crate::diagnose::Cause;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -91,12 +92,12 @@ fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
             spans.push(Span::styled(what, t.running()));
             spans.push(Span::raw(format!("{}  ", dur(now))));
         }
-        (Some((_, _, at)), Some(d)) if d.ok && d.cause == "ok" => {
+        (Some((_, _, at)), Some(d)) if d.ok && d.cause == Cause::Ok => {
             spans.push(Span::styled("✔ ok ", t.good()));
             spans.push(Span::raw(format!("in {}  ", dur(*at))));
         }
         (Some((_, _, at)), d) => {
-            let cause = d.as_ref().map(|d| d.cause).unwrap_or("failed");
+            let cause = d.as_ref().map(|d| d.cause.code()).unwrap_or("failed");
             spans.push(Span::styled(format!("✘ {cause} "), t.bad()));
             spans.push(Span::raw(format!("after {}  ", dur(*at))));
         }
