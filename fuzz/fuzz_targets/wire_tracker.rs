@@ -4,7 +4,7 @@
 //! interleavings as well as content. `Tracker::feed` must never panic, and the bytes it holds
 //! back must stay bounded.
 //!
-//! Run with nightly: `cargo +nightly fuzz run wire_tracker` (seed the corpus from
+//! Run with `fuzz/run.sh wire_tracker` (seed the corpus from
 //! `assets/handshakes/*.hex` decoded to binary, if wanted).
 #![no_main]
 
