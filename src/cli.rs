@@ -284,6 +284,10 @@ pub struct ProbeOptions {
     /// Print the JSON report instead of text.
     #[arg(long)]
     pub json: bool,
+    /// After the probe, run the case's next experiments (without the post-quantum share,
+    /// TLS 1.2 only, a version scan) until the cause is confirmed: at most 24 connections.
+    #[arg(long)]
+    pub investigate: bool,
 }
 
 fn parse_version(s: &str) -> Result<TlsVersion, String> {

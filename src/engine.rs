@@ -3,6 +3,7 @@
 //! step attempts.
 
 pub mod attempt;
+pub mod investigate;
 pub mod policy;
 pub mod resolve;
 pub mod smtp;

@@ -2,6 +2,7 @@
 //!
 //! The pipeline is plan → engine → events → session → front ends; see `DESIGN.md`.
 
+pub mod case;
 pub mod cert;
 pub mod cli;
 pub mod diagnose;

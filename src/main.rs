@@ -124,8 +124,16 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let session = probe(plan, args.opts.record.as_deref()).await?;
+    let session = probe_with(plan, args.opts.record.as_deref(), args.opts.investigate).await?;
     print_report(&session, args.opts.json)?;
+    if args.opts.investigate {
+        // The conclusion over every experiment decides, not the last experiment alone.
+        return Ok(match tlsdive::case::Case::of(&session).map(|c| c.cause) {
+            Some(Cause::Ok) => ExitCode::SUCCESS,
+            Some(_) => ExitCode::from(1),
+            None => ExitCode::from(3),
+        });
+    }
     Ok(session.latest().map(exit_for).unwrap_or(ExitCode::from(3)))
 }
 
@@ -186,6 +194,15 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// Run one attempt, folding events into a session (and a recording, when asked).
 pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Result<Session> {
+    probe_with(plan, record, false).await
+}
+
+/// [`probe`], or with `investigate` the case's experiments after it (`--investigate`).
+pub async fn probe_with(
+    plan: Plan,
+    record: Option<&std::path::Path>,
+    investigate: bool,
+) -> anyhow::Result<Session> {
     let mut rec = match record {
         Some(path) => Some(
             recording::Recorder::create(path)
@@ -194,8 +211,16 @@ pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Resu
         None => None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut engine = EngineHandle::new(tx);
-    engine.start(plan);
+    // The handle must outlive the loop (dropping it cancels the attempt); with
+    // `--investigate` the channel closes when the investigation, holding the only sender, ends.
+    let _engine = if investigate {
+        tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
+        None
+    } else {
+        let mut engine = EngineHandle::new(tx);
+        engine.start(plan);
+        Some(engine)
+    };
     let mut session = Session::new();
     while let Some(ev) = rx.recv().await {
         // Each event reaches the file as it happens: a signal loses nothing seen so far.
@@ -203,7 +228,7 @@ pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Resu
             r.record(&ev).context("cannot write the recording")?;
         }
         session.apply(&ev);
-        if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
+        if !investigate && matches!(ev.kind, EventKind::AttemptFinished { .. }) {
             break;
         }
     }
@@ -213,13 +238,29 @@ pub async fn probe(plan: Plan, record: Option<&std::path::Path>) -> anyhow::Resu
 fn print_report(session: &Session, json: bool) -> anyhow::Result<()> {
     let paint = report::text::Paint::for_stdout();
     let mut out = std::io::stdout().lock();
-    for a in &session.attempts {
+    let several =
+        session.attempts.len() > 1 || session.attempts.iter().any(|a| !a.scans.is_empty());
+    let last = session.attempts.len().saturating_sub(1);
+    for (i, a) in session.attempts.iter().enumerate() {
         if json {
-            serde_json::to_writer_pretty(&mut out, &report::json::report(a))?;
+            let mut v = report::json::report(a);
+            // The conclusion over the whole session rides on the last attempt's object.
+            if i == last
+                && let Some(obj) = v.as_object_mut()
+            {
+                let mut case = report::case::json(session);
+                sanitize::neutralize_json(&mut case);
+                obj.insert("case".into(), case);
+            }
+            serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
         } else {
             write!(out, "{}", report::text::report_with(a, paint))?;
         }
+    }
+    if several && !json {
+        let text = report::case::text(session, paint);
+        write!(out, "{}", sanitize::neutralize_lines(&text))?;
     }
     Ok(())
 }

@@ -18,6 +18,8 @@ use super::smtp::{self, READ_IDLE, SmtpConn};
 /// A fatal `internal_error` alert record: alert, TLS 1.2 record version, length 2,
 /// level fatal (2), description internal_error (80).
 pub const FATAL_INTERNAL_ERROR: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50];
+/// A fatal `protocol_version` alert (70), in a TLS 1.0 record so every client version reads it.
+pub const FATAL_PROTOCOL_VERSION: [u8; 7] = [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46];
 
 /// Largest TLS record body we accept from the client: 2^14 plus the ciphertext expansion
 /// allowed by RFC 8446 section 5.2.

@@ -67,6 +67,8 @@ pub enum Scenario {
     /// Postfix with `smtpd_tls_req_ccert = yes`: asks for a client certificate, lets the
     /// handshake finish without one, then answers the EHLO over TLS with `421 4.7.1`.
     ClientCertAfterHandshake,
+    /// Answers every ClientHello, of any version, with a fatal `protocol_version` alert.
+    RefusesEveryVersion,
     /// Sends a long banner one byte every [`super::hostile::DRIBBLE`]: never silent, never done.
     DribbledBanner,
     /// Answers every command (and greets) only after [`super::hostile::SLOW_REPLY`].
@@ -125,6 +127,7 @@ impl Scenario {
         Scenario::RateLimited,
         Scenario::Banner554,
         Scenario::ClientCertAfterHandshake,
+        Scenario::RefusesEveryVersion,
         Scenario::DribbledBanner,
         Scenario::SlowReplies,
         Scenario::DribbledRecord,
@@ -170,6 +173,7 @@ impl Scenario {
             Scenario::RateLimited => "rate-limited",
             Scenario::Banner554 => "banner-554",
             Scenario::ClientCertAfterHandshake => "client-cert-after-handshake",
+            Scenario::RefusesEveryVersion => "refuses-every-version",
             Scenario::DribbledBanner => "dribbled-banner",
             Scenario::SlowReplies => "slow-replies",
             Scenario::DribbledRecord => "dribbled-record",
@@ -224,6 +228,9 @@ impl Scenario {
             Scenario::Banner554 => "greets with 554 5.7.1 (this client is refused) and closes",
             Scenario::ClientCertAfterHandshake => {
                 "asks for a client certificate, finishes the handshake without one, then says 421 (Postfix smtpd_tls_req_ccert)"
+            }
+            Scenario::RefusesEveryVersion => {
+                "answers every ClientHello, SSL 3.0 to TLS 1.3, with a fatal protocol_version alert"
             }
             Scenario::DribbledBanner => "sends a 2 KB banner one byte every 400 ms",
             Scenario::SlowReplies => {
@@ -280,6 +287,7 @@ impl Scenario {
             Scenario::SlowBanner => "banner-timeout",
             Scenario::Banner421 | Scenario::Banner554 => "service-unavailable",
             Scenario::ClientCertAfterHandshake => "client-cert-required",
+            Scenario::RefusesEveryVersion => "no-shared-version",
             Scenario::EhloRejected => "ehlo-rejected",
             Scenario::HugeReply => "reply-too-long",
             Scenario::NotSmtp => "not-smtp",

@@ -73,6 +73,7 @@ impl Ctx {
                     | S::CloseAfterClientHello
                     | S::ResetAfterClientHello
                     | S::FatalAlert
+                    | S::RefusesEveryVersion
                     | S::HandshakeStall
                     | S::DribbledRecord
                     | S::EmptyRecords
@@ -194,6 +195,11 @@ async fn after_starttls(mut stream: TcpStream, ctx: &Ctx) -> Result<(), LabError
         S::FatalAlert => {
             faults::read_record(&mut stream).await?;
             smtp::write_timed(&mut stream, &faults::FATAL_INTERNAL_ERROR).await?;
+            faults::finish(stream).await;
+        }
+        S::RefusesEveryVersion => {
+            faults::read_record(&mut stream).await?;
+            smtp::write_timed(&mut stream, &faults::FATAL_PROTOCOL_VERSION).await?;
             faults::finish(stream).await;
         }
         S::HandshakeStall => {

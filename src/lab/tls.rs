@@ -58,6 +58,7 @@ pub(crate) fn acceptor(
         | S::CloseAfterClientHello
         | S::ResetAfterClientHello
         | S::FatalAlert
+        | S::RefusesEveryVersion
         | S::SlowBanner
         | S::Banner421
         | S::Banner554

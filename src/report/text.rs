@@ -34,7 +34,7 @@ impl Paint {
         }
     }
 
-    fn bold(self, t: &str) -> String {
+    pub fn bold(self, t: &str) -> String {
         self.wrap("1", t)
     }
     fn red(self, t: &str) -> String {

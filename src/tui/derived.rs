@@ -94,6 +94,8 @@ pub struct Derived {
     /// leaves out steps other attempts already answered).
     diag_key: Option<(u32, usize, usize, usize)>,
     pub diagnosis: Option<Diagnosis>,
+    /// The conclusion over the whole session, once it holds more than one observation.
+    pub case: Option<crate::case::Case>,
     scan_key: Option<(u32, usize)>,
     pub scan: Option<ScanView>,
 }
@@ -164,6 +166,15 @@ impl Derived {
         if self.diag_key != Some(dkey) {
             self.diag_key = Some(dkey);
             self.diagnosis = Some(diagnose::diagnose_in(session, a));
+            let observations = session.attempts.iter().filter(|b| !b.is_running()).count()
+                + session
+                    .attempts
+                    .iter()
+                    .map(|b| b.scans.len())
+                    .sum::<usize>();
+            self.case = (observations > 1)
+                .then(|| crate::case::Case::of(session))
+                .flatten();
         }
         let skey = (a.id, session.attempts.iter().map(|b| b.scans.len()).sum());
         if self.scan_key != Some(skey) {

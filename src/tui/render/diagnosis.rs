@@ -47,6 +47,49 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
         ]),
         2,
     )];
+    // What the attempts and scans so far add up to, when it says more than this attempt.
+    if let Some(c) = v
+        .derived
+        .case
+        .as_ref()
+        // Shown when it adds something: a conclusion of its own, or what confirms this one.
+        .filter(|c| {
+            if c.cause == d.cause {
+                c.confirmed
+            } else {
+                c.cause != Cause::Ok
+            }
+        })
+    {
+        // A case that agrees with this attempt only adds what backs it.
+        let words = match c.summary.strip_prefix(d.summary.as_str()) {
+            Some(rest) if c.cause == d.cause => rest.trim_start_matches("; ").to_string(),
+            _ => c.summary.clone(),
+        };
+        lines.push((
+            Line::from(vec![
+                Span::styled("  case: ", t.dim()),
+                Span::styled(
+                    c.cause.code(),
+                    if c.cause == Cause::Ok {
+                        t.good()
+                    } else {
+                        t.bad()
+                    },
+                ),
+                Span::styled(
+                    if c.confirmed {
+                        " (confirmed) "
+                    } else {
+                        " (suspected) "
+                    },
+                    t.dim(),
+                ),
+                Span::raw(safe_owned(&words)),
+            ]),
+            8,
+        ));
+    }
     // The next steps come before the evidence: they carry the keys, and the panel is short.
     for (i, s) in d.next_steps.iter().enumerate() {
         let key = s

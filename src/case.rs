@@ -1,0 +1,308 @@
+//! The case: one conclusion over every attempt and scan of a session, as a pure function of
+//! the `Session`. Each attempt's diagnosis is its input; the case adds what only several
+//! observations show (a hello too large for the path, a server that drops every hello or
+//! refuses every version), says what each change that was tried showed, whether the
+//! conclusion is confirmed by a second observation, and which experiment would tell the most
+//! next — never one whose answer is already in the session.
+
+mod experiment;
+mod observe;
+
+use serde::Serialize;
+
+use crate::diagnose::{self, Cause, NextStep, Retry};
+use crate::session::{Attempt, Session};
+
+pub use experiment::{Experiment, next_experiment};
+use observe::{Observation, Outcome};
+
+/// One change that was tried and what it showed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// "first attempt", "TLS 1.2 only", "without the post-quantum key share", "scan: versions".
+    pub change: String,
+    /// "peer-closed-during-handshake: FIN 0.2 ms after the 1,439-byte ClientHello".
+    pub outcome: String,
+    /// The attempt's cause (none for a scan).
+    pub cause: Option<Cause>,
+}
+
+/// The conclusion over the whole session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    pub cause: Cause,
+    pub summary: String,
+    /// Backed by a second observation (another attempt or a scan).
+    pub confirmed: bool,
+    pub steps: Vec<Step>,
+    /// TCP connections the session made (attempts and scans).
+    pub connections: u32,
+    /// What to try next, none of it already answered in the session.
+    pub next_steps: Vec<NextStep>,
+}
+
+impl Case {
+    /// The case over `session`; `None` before any attempt finished.
+    pub fn of(session: &Session) -> Option<Case> {
+        let obs: Vec<Observation> = session
+            .attempts
+            .iter()
+            .filter(|a| !a.is_running())
+            .map(Observation::of)
+            .collect();
+        let last = obs.last()?;
+        let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
+        let steps = steps(&obs, session);
+        let connections = connections(session);
+        let (cause, summary, confirmed) = conclude(&obs, session)
+            .unwrap_or_else(|| (last.cause, last.summary.clone(), confirmed_alone(&obs)));
+        let mut next_steps = if conclusive(cause) {
+            final_steps(cause)
+        } else {
+            diagnose::diagnose_in(session, latest).next_steps
+        };
+        next_steps.retain(|s| !answered(session, s));
+        Some(Case {
+            cause,
+            summary,
+            confirmed,
+            steps,
+            connections,
+            next_steps,
+        })
+    }
+}
+
+/// The conclusions that need several observations, strongest first.
+fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bool)> {
+    let scans: Vec<&crate::scan::Profile> = session
+        .attempts
+        .iter()
+        .flat_map(|a| a.scans.iter().map(|s| &s.profile))
+        .collect();
+    // A large hello dropped, a small one served: the path (or server) cannot take the size.
+    let dropped_large = obs
+        .iter()
+        .filter(|o| o.outcome == Outcome::Dropped && o.hello_size.is_some_and(|n| n >= 1200))
+        .min_by_key(|o| o.hello_size);
+    let served_small = obs
+        .iter()
+        .filter(|o| o.outcome != Outcome::Dropped && o.server_answered_hello)
+        .filter(|o| o.hello_size.is_some_and(|n| n < 1200))
+        .max_by_key(|o| o.hello_size);
+    if let (Some(big), Some(small)) = (dropped_large, served_small) {
+        return Some((
+            Cause::HelloSizeIntolerant,
+            format!(
+                "a {}-byte ClientHello{} is dropped ({}), a {}-byte one is answered ({}): something on the path or the server cannot take a hello over about 1,200 bytes, as senders with a post-quantum key share (X25519MLKEM768) send. Senders that offer it fail here; the fix is on the server side (or the middlebox in front of it)",
+                diagnose::evidence::bytes(big.hello_size.unwrap_or(0)),
+                if big.post_quantum {
+                    " with a post-quantum key share"
+                } else {
+                    ""
+                },
+                big.cause,
+                diagnose::evidence::bytes(small.hello_size.unwrap_or(0)),
+                small.cause,
+            ),
+            true,
+        ));
+    }
+    // Every hello variant, including the scanner's minimal ones, ends in FIN/RST/silence.
+    let handshakes: Vec<&Observation> = obs.iter().filter(|o| o.reached_handshake).collect();
+    let all_dropped =
+        !handshakes.is_empty() && handshakes.iter().all(|o| o.outcome == Outcome::Dropped);
+    let small_dropped = handshakes
+        .iter()
+        .any(|o| !o.post_quantum && o.outcome == Outcome::Dropped);
+    let scan_all_dropped = scans.iter().any(|p| {
+        let answered: Vec<_> = p
+            .versions
+            .iter()
+            .filter(|v| v.unfinished.is_none())
+            .collect();
+        !answered.is_empty()
+            && answered
+                .iter()
+                .all(|v| !v.accepted && observe::answer_is_drop(&v.answer))
+    });
+    if all_dropped && small_dropped && (scan_all_dropped || handshakes.len() >= 3) {
+        return Some((
+            Cause::ServerDropsEveryHello,
+            format!(
+                "every ClientHello ends without an answer ({} attempt{}{}): with and without the post-quantum share, TLS 1.2 only{}. The fault is on the server side: stop varying the client; check the server's TLS setup (certificate and key files, TLS library) and its logs",
+                handshakes.len(),
+                if handshakes.len() == 1 { "" } else { "s" },
+                if scan_all_dropped {
+                    " and the scanner's minimal hellos for every version"
+                } else {
+                    ""
+                },
+                if scan_all_dropped {
+                    ", SSL 3.0 to TLS 1.3"
+                } else {
+                    ""
+                },
+            ),
+            scan_all_dropped,
+        ));
+    }
+    // The scan saw every version refused with an answer (an alert), none accepted.
+    if let Some(p) = scans.iter().find(|p| {
+        let answered: Vec<_> = p
+            .versions
+            .iter()
+            .filter(|v| v.unfinished.is_none())
+            .collect();
+        answered.len() >= 4
+            && answered
+                .iter()
+                .all(|v| !v.accepted && !observe::answer_is_drop(&v.answer))
+    }) {
+        let answers: Vec<String> = p
+            .versions
+            .iter()
+            .map(|v| format!("{}: {}", v.version, v.answer))
+            .collect();
+        return Some((
+            Cause::ServerRefusesEveryVersion,
+            format!(
+                "the server refuses every TLS version, SSL 3.0 to TLS 1.3 ({}): no sender of any age can negotiate. Its TLS is misconfigured (no usable certificate or key, or every protocol disabled)",
+                answers.join("; ")
+            ),
+            true,
+        ));
+    }
+    // A one-attempt cause a scan backs: no shared version/cipher with what the server accepts.
+    let last = obs.last()?;
+    if matches!(last.cause, Cause::NoSharedVersion | Cause::NoSharedCipher)
+        && let Some(p) = scans.iter().find(|p| p.versions.iter().any(|v| v.accepted))
+    {
+        let accepted: Vec<String> = p
+            .versions
+            .iter()
+            .filter(|v| v.accepted)
+            .map(|v| {
+                // Only a complete suite scan can say how many suites there are.
+                if v.complete {
+                    format!(
+                        "{} ({} suite{})",
+                        v.version,
+                        v.cipher_suites.len(),
+                        if v.cipher_suites.len() == 1 { "" } else { "s" }
+                    )
+                } else {
+                    v.version.clone()
+                }
+            })
+            .collect();
+        if !p.overlap.negotiable {
+            return Some((
+                last.cause,
+                format!(
+                    "{}; the scan confirms it: the server accepts only {} — nothing a TLS 1.2+ sender offers",
+                    last.summary,
+                    accepted.join(", ")
+                ),
+                true,
+            ));
+        }
+    }
+    None
+}
+
+/// A one-attempt conclusion is confirmed when another attempt with the same plan saw the same.
+fn confirmed_alone(obs: &[Observation]) -> bool {
+    let Some(last) = obs.last() else { return false };
+    obs.iter()
+        .rev()
+        .skip(1)
+        .any(|o| o.cause == last.cause && o.plan == last.plan)
+}
+
+fn conclusive(cause: Cause) -> bool {
+    matches!(
+        cause,
+        Cause::HelloSizeIntolerant
+            | Cause::ServerDropsEveryHello
+            | Cause::ServerRefusesEveryVersion
+    )
+}
+
+/// Once a server-side conclusion is confirmed, varying the client tells nothing more.
+fn final_steps(cause: Cause) -> Vec<NextStep> {
+    let text = match cause {
+        Cause::HelloSizeIntolerant => {
+            "ask the server's admins to check the firewall or load balancer in front of port 25 (TCP MSS, SMTP/TLS inspection) and to accept ClientHellos over 1,200 bytes; until then senders can disable the post-quantum group"
+        }
+        Cause::ServerDropsEveryHello => {
+            "check the server's TLS configuration and logs (certificate/key files readable? TLS library errors at each connection?)"
+        }
+        _ => "fix the server's TLS configuration: enable TLS 1.2 and 1.3 with a usable certificate",
+    };
+    vec![NextStep {
+        text: text.into(),
+        retry: None,
+    }]
+}
+
+/// Whether a step's answer is already in the session: a scan already made, or the plan the
+/// step would run already run by some attempt.
+fn answered(session: &Session, s: &NextStep) -> bool {
+    let latest = session.latest().and_then(|a| a.plan.as_ref());
+    match (&s.retry, latest) {
+        (Some(Retry::Scan), _) => session.attempts.iter().any(|a| !a.scans.is_empty()),
+        (Some(Retry::Same) | None, _) | (_, None) => false,
+        (Some(r), Some(plan)) => r.apply(plan).is_some_and(|changed| {
+            session
+                .attempts
+                .iter()
+                .any(|b| b.plan.as_ref() == Some(&changed))
+        }),
+    }
+}
+
+fn steps(obs: &[Observation], session: &Session) -> Vec<Step> {
+    let first = obs.first().and_then(|o| o.plan.clone());
+    let mut out = Vec::new();
+    for (i, o) in obs.iter().enumerate() {
+        let change = match (i, &first, &o.plan) {
+            (0, _, _) => "first attempt".to_string(),
+            (_, Some(f), Some(p)) => observe::change_words(f, p),
+            _ => "another attempt".to_string(),
+        };
+        out.push(Step {
+            change,
+            outcome: format!("{}: {}", o.cause, o.short),
+            cause: Some(o.cause),
+        });
+    }
+    for a in &session.attempts {
+        for s in &a.scans {
+            out.push(Step {
+                change: format!("scan: {}", s.what),
+                outcome: crate::sanitize::cap(&s.profile.verdict, 200),
+                cause: None,
+            });
+        }
+    }
+    out
+}
+
+fn connections(session: &Session) -> u32 {
+    let attempts: u32 = session
+        .attempts
+        .iter()
+        .map(|a: &Attempt| u32::try_from(a.tried.len().max(1)).unwrap_or(u32::MAX))
+        .sum();
+    let scans: u32 = session
+        .attempts
+        .iter()
+        .flat_map(|a| a.scans.iter())
+        .map(|s| s.profile.connections)
+        .sum();
+    attempts.saturating_add(scans)
+}
+
+#[cfg(test)]
+mod tests;

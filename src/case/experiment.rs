@@ -1,0 +1,63 @@
+//! The next experiment that would tell the most, chosen from the session so far: drop the
+//! post-quantum share after a dropped large hello, then TLS 1.2 only, then ask the scanner
+//! what the server accepts. Never an experiment whose answer is already in the session.
+
+use super::observe::{Observation, Outcome};
+use super::{Case, conclusive};
+use crate::diagnose::{Cause, Retry};
+use crate::session::Session;
+
+/// One experiment for `--investigate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Experiment {
+    /// Another attempt: the latest plan with this change.
+    Attempt(Retry),
+    /// Ask the scanner which versions the server accepts (SSL 3.0 to TLS 1.3).
+    ScanVersions,
+}
+
+/// What to run next, or `None` when the case is confirmed or nothing cheap is left.
+pub fn next_experiment(session: &Session) -> Option<Experiment> {
+    let case = Case::of(session)?;
+    if conclusive(case.cause) && case.confirmed {
+        return None;
+    }
+    let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
+    let plan = latest.plan.as_ref()?;
+    let o = Observation::of(latest);
+    let ran = |r: &Retry| {
+        r.apply(plan).is_some_and(|p| {
+            p != *plan && session.attempts.iter().any(|b| b.plan.as_ref() == Some(&p))
+        })
+    };
+    let new = |r: Retry| {
+        let changes = r.apply(plan).is_some_and(|p| p != *plan);
+        (changes && !ran(&r)).then_some(Experiment::Attempt(r))
+    };
+    let scanned = session.attempts.iter().any(|a| !a.scans.is_empty());
+    match o.outcome {
+        Outcome::Dropped => {
+            if o.post_quantum
+                && let Some(e) = new(Retry::WithoutPostQuantum)
+            {
+                return Some(e);
+            }
+            if let Some(e) = new(Retry::Tls12Only) {
+                return Some(e);
+            }
+            (!scanned).then_some(Experiment::ScanVersions)
+        }
+        Outcome::Refused
+            if matches!(
+                o.cause,
+                Cause::NoSharedVersion
+                    | Cause::NoSharedCipher
+                    | Cause::NoSharedGroup
+                    | Cause::TlsAlert
+            ) =>
+        {
+            (!scanned).then_some(Experiment::ScanVersions)
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,177 @@
+//! Case conclusions from sessions built out of attempts (events) and scans.
+
+use super::*;
+use crate::event::{ConnectionEnd, EventKind, Failure, Phase, ProbeEvent};
+use crate::plan::{Plan, Target, TlsVersion};
+use crate::wire::{ClientHelloInfo, Dir, MessageInfo, RecordInfo};
+
+fn hello(size: usize, pq: bool) -> EventKind {
+    let share = if pq { "X25519MLKEM768" } else { "X25519" };
+    EventKind::TlsRecord {
+        dir: Dir::Client,
+        record: RecordInfo {
+            content_type: "handshake".into(),
+            version: "TLSv1.0".into(),
+            length: size - 5,
+            encrypted: false,
+            messages: vec![MessageInfo::ClientHello(ClientHelloInfo {
+                legacy_version: "TLSv1.2".into(),
+                versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
+                cipher_suites: vec!["TLS13_AES_128_GCM_SHA256".into()],
+                groups: vec![share.into()],
+                key_shares: vec![(share.into(), if pq { 1216 } else { 32 })],
+                sni: None,
+                alpn: vec![],
+                signature_algorithms: vec![],
+                extensions: vec![],
+                size,
+            })],
+        },
+    }
+}
+
+fn attempt(session: &mut Session, id: u32, plan: Plan, kinds: Vec<EventKind>) {
+    let mut all = vec![EventKind::AttemptStarted {
+        plan: Box::new(plan),
+    }];
+    all.extend(kinds);
+    for (i, kind) in all.into_iter().enumerate() {
+        session.apply(&ProbeEvent {
+            attempt: id,
+            at_us: i as u64 * 100,
+            kind,
+        });
+    }
+}
+
+fn dropped(size: usize, pq: bool) -> Vec<EventKind> {
+    vec![
+        EventKind::PhaseStarted {
+            phase: Phase::TlsHandshake,
+        },
+        hello(size, pq),
+        EventKind::ConnectionEnded {
+            how: ConnectionEnd::Fin,
+        },
+        EventKind::AttemptFinished {
+            failure: Some(Failure::PeerClosed),
+            phase: Phase::TlsHandshake,
+        },
+    ]
+}
+
+fn base() -> Plan {
+    Plan::new(Target::Host("mx.example.net".into()))
+}
+
+#[test]
+fn one_dropped_hello_is_only_what_the_attempt_says() {
+    let mut s = Session::new();
+    attempt(&mut s, 1, base(), dropped(1439, true));
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.cause, Cause::PeerClosedDuringHandshake);
+    assert!(!c.confirmed);
+    assert_eq!(
+        next_experiment(&s),
+        Some(experiment::Experiment::Attempt(Retry::WithoutPostQuantum))
+    );
+}
+
+#[test]
+fn every_variant_dropped_is_the_server_and_the_steps_say_so() {
+    let mut s = Session::new();
+    let p1 = base();
+    let p2 = Retry::WithoutPostQuantum.apply(&p1).unwrap();
+    let p3 = Retry::Tls12Only.apply(&p2).unwrap();
+    attempt(&mut s, 1, p1, dropped(1439, true));
+    attempt(&mut s, 2, p2, dropped(250, false));
+    attempt(&mut s, 3, p3.clone(), dropped(230, false));
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.cause, Cause::ServerDropsEveryHello);
+    assert!(!c.confirmed, "no scan yet");
+    assert_eq!(c.steps[1].change, "without the post-quantum key share");
+    assert_eq!(
+        c.steps[2].change,
+        "TLS 1.2 only, without the post-quantum key share"
+    );
+    assert!(
+        c.steps[2]
+            .outcome
+            .contains("FIN after the 230-byte ClientHello"),
+        "{:?}",
+        c.steps
+    );
+    // The versions already tried are never suggested again.
+    for step in &c.next_steps {
+        if let Some(r) = &step.retry {
+            let p = r.apply(&p3);
+            assert!(
+                p.is_none() || !s.attempts.iter().any(|a| a.plan == p),
+                "{step:?} was already tried"
+            );
+        }
+    }
+    assert_eq!(
+        next_experiment(&s),
+        Some(experiment::Experiment::ScanVersions)
+    );
+}
+
+#[test]
+fn a_large_hello_dropped_and_a_small_one_served_is_hello_size_intolerance() {
+    let mut s = Session::new();
+    let p1 = base();
+    let p2 = Retry::WithoutPostQuantum.apply(&p1).unwrap();
+    attempt(&mut s, 1, p1, dropped(1439, true));
+    let mut ok = vec![
+        EventKind::PhaseStarted {
+            phase: Phase::TlsHandshake,
+        },
+        hello(250, false),
+        EventKind::TlsRecord {
+            dir: Dir::Server,
+            record: RecordInfo {
+                content_type: "handshake".into(),
+                version: "TLSv1.2".into(),
+                length: 90,
+                encrypted: false,
+                messages: vec![],
+            },
+        },
+    ];
+    ok.push(EventKind::TlsEstablished {
+        negotiated: crate::event::Negotiated {
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
+            group: Some("X25519".into()),
+            handshake_kind: "full".into(),
+            alpn: None,
+        },
+    });
+    ok.push(EventKind::AttemptFinished {
+        failure: None,
+        phase: Phase::Done,
+    });
+    attempt(&mut s, 2, p2, ok);
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.cause, Cause::HelloSizeIntolerant, "{}", c.summary);
+    assert!(c.confirmed);
+    assert!(
+        c.summary.contains("1,439-byte ClientHello"),
+        "{}",
+        c.summary
+    );
+    assert_eq!(next_experiment(&s), None);
+    assert!(c.next_steps.iter().all(|s| s.retry.is_none()));
+}
+
+#[test]
+fn the_same_failure_twice_with_the_same_plan_is_confirmed() {
+    let mut s = Session::new();
+    let mut p = base();
+    p.tls.versions = vec![TlsVersion::Tls12];
+    attempt(&mut s, 1, p.clone(), dropped(230, false));
+    assert!(!Case::of(&s).unwrap().confirmed);
+    attempt(&mut s, 2, p, dropped(230, false));
+    assert!(Case::of(&s).unwrap().confirmed);
+}

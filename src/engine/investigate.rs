@@ -1,0 +1,89 @@
+//! `--investigate`: run the case's next experiments by itself, one change at a time, until
+//! the case is confirmed or nothing cheap is left — each experiment a normal attempt or scan
+//! in the session, reported as events on the same channel. Bounded in connections and paced
+//! like the scanner (attempts one after another; scans with the scanner's own pacing).
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::case::{Case, Experiment, next_experiment};
+use crate::engine::{EventSender, Stepper, attempt};
+use crate::event::{EventKind, ProbeEvent};
+use crate::plan::Plan;
+use crate::scan::ScanPlan;
+use crate::session::Session;
+
+/// Most TCP connections one investigation may open.
+pub const MAX_CONNECTIONS: u32 = 24;
+
+/// Run `plan`, then the experiments the case asks for; every event goes to `tx`.
+pub async fn investigate(plan: Plan, tx: EventSender) {
+    let mut session = Session::new();
+    let mut id = 1u32;
+    run_attempt(plan, id, &tx, &mut session).await;
+    loop {
+        let used = Case::of(&session).map(|c| c.connections).unwrap_or(0);
+        let Some(next) = next_experiment(&session) else {
+            break;
+        };
+        let Some(latest) = session.attempts.last().and_then(|a| a.plan.clone()) else {
+            break;
+        };
+        match next {
+            Experiment::Attempt(retry) => {
+                if used + 1 > MAX_CONNECTIONS {
+                    break;
+                }
+                let Some(changed) = retry.apply(&latest) else {
+                    break;
+                };
+                id += 1;
+                run_attempt(changed, id, &tx, &mut session).await;
+            }
+            Experiment::ScanVersions => {
+                let mut scan = ScanPlan::new(latest);
+                // Each version costs one connection (more on 421 back-off): keep the total
+                // within the budget or skip the scan.
+                let left = MAX_CONNECTIONS.saturating_sub(used);
+                if left < scan.versions.len() as u32 {
+                    break;
+                }
+                scan.max_connections = scan.max_connections.min(2);
+                let started = std::time::Instant::now();
+                let profile = crate::scan::scan_versions(&scan, |_| {}).await;
+                let at_us = session
+                    .attempts
+                    .last()
+                    .map(|a| a.last_us)
+                    .unwrap_or(0)
+                    .saturating_add(u64::try_from(started.elapsed().as_micros()).unwrap_or(0));
+                let ev = ProbeEvent {
+                    attempt: id,
+                    at_us,
+                    kind: EventKind::ScanFinished {
+                        what: "versions".into(),
+                        profile: Box::new(profile),
+                    },
+                };
+                session.apply(&ev);
+                let _ = tx.send(ev);
+            }
+        }
+    }
+}
+
+async fn run_attempt(plan: Plan, id: u32, tx: &EventSender, session: &mut Session) {
+    let (inner_tx, mut inner_rx) = mpsc::unbounded_channel();
+    let em = crate::engine::Emitter::new(id, inner_tx);
+    let task = tokio::spawn(attempt::run(plan, em, Arc::new(Stepper::default())));
+    while let Some(ev) = inner_rx.recv().await {
+        session.apply(&ev);
+        let done = matches!(ev.kind, EventKind::AttemptFinished { .. });
+        let _ = tx.send(ev);
+        if done {
+            break;
+        }
+    }
+    let _ = task.await;
+}

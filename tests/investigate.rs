@@ -1,0 +1,114 @@
+//! `--investigate` against lab servers: the engine runs the case's experiments by itself and
+//! reaches the right conclusion within 24 connections, with the exact experiments asserted.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{plan_for, server};
+use tlsdive::case::Case;
+use tlsdive::diagnose::Cause;
+use tlsdive::lab::Scenario;
+use tlsdive::session::Session;
+
+async fn investigate(s: Scenario) -> (Session, Case) {
+    let srv = server(s).await;
+    let mut plan = plan_for(srv.addr, false);
+    // A silent server costs one timeout per experiment: keep it short.
+    plan.timeouts.reply = Duration::from_millis(800);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
+    let mut session = Session::new();
+    while let Some(ev) = rx.recv().await {
+        session.apply(&ev);
+    }
+    run.await.expect("investigation");
+    let case = Case::of(&session).expect("a case");
+    (session, case)
+}
+
+fn changes(c: &Case) -> Vec<&str> {
+    c.steps.iter().map(|s| s.change.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_path_that_drops_large_hellos_is_hello_size_intolerant() {
+    let (session, c) = investigate(Scenario::DropsLargeHello).await;
+    assert_eq!(c.cause, Cause::HelloSizeIntolerant, "{}", c.summary);
+    assert!(c.confirmed);
+    assert_eq!(
+        changes(&c),
+        ["first attempt", "without the post-quantum key share"]
+    );
+    assert_eq!(session.attempts.len(), 2);
+    assert_eq!(c.connections, 2);
+    assert!(c.next_steps.iter().all(|s| s.retry.is_none()));
+}
+
+#[tokio::test]
+async fn a_server_that_closes_after_every_hello_drops_every_hello() {
+    let (session, c) = investigate(Scenario::CloseAfterClientHello).await;
+    assert_eq!(c.cause, Cause::ServerDropsEveryHello, "{}", c.summary);
+    assert!(c.confirmed, "the scan backs it");
+    assert_eq!(
+        changes(&c),
+        [
+            "first attempt",
+            "without the post-quantum key share",
+            "TLS 1.2 only, without the post-quantum key share",
+            "scan: versions"
+        ]
+    );
+    assert_eq!(session.attempts.len(), 3);
+    // Three attempts and one connection per version scanned (SSL 3.0 to TLS 1.3).
+    assert_eq!(c.connections, 3 + 5);
+    assert!(c.connections <= 24);
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_every_version_is_named_after_the_scan() {
+    let (session, c) = investigate(Scenario::RefusesEveryVersion).await;
+    assert_eq!(c.cause, Cause::ServerRefusesEveryVersion, "{}", c.summary);
+    assert!(c.confirmed);
+    assert!(c.summary.contains("protocol_version"), "{}", c.summary);
+    assert_eq!(changes(&c), ["first attempt", "scan: versions"]);
+    assert_eq!(session.attempts.len(), 1);
+    assert_eq!(c.connections, 1 + 5);
+}
+
+#[tokio::test]
+async fn a_healthy_server_needs_no_experiment() {
+    let (session, c) = investigate(Scenario::Healthy).await;
+    assert_eq!(c.cause, Cause::Ok);
+    assert_eq!(session.attempts.len(), 1);
+    assert_eq!(c.connections, 1);
+}
+
+/// No step the case suggests has its outcome already in the session.
+#[tokio::test]
+async fn no_suggested_step_is_already_answered() {
+    for s in [
+        Scenario::CloseAfterClientHello,
+        Scenario::Tls12Only,
+        Scenario::FatalAlert,
+    ] {
+        let (session, c) = investigate(s).await;
+        let latest = session.latest().and_then(|a| a.plan.clone()).unwrap();
+        for step in &c.next_steps {
+            match &step.retry {
+                Some(tlsdive::diagnose::Retry::Scan) => {
+                    assert!(session.attempts.iter().all(|a| a.scans.is_empty()), "{s}")
+                }
+                Some(r) => {
+                    if let Some(p) = r.apply(&latest) {
+                        assert!(
+                            !session.attempts.iter().any(|a| a.plan.as_ref() == Some(&p)),
+                            "{s}: {step:?} was already run"
+                        );
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+}
