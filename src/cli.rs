@@ -31,6 +31,7 @@ impl Cli {
         self.target.clone().map(|target| ProbeArgs {
             target,
             opts: self.options.clone(),
+            repeat: RepeatArgs::default(),
         })
     }
 }
@@ -230,6 +231,21 @@ pub struct ProbeArgs {
     pub target: String,
     #[command(flatten)]
     pub opts: ProbeOptions,
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+}
+
+/// `probe --repeat N`: the same plan N times, to catch a failure that comes and goes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RepeatArgs {
+    /// Run the same probe N times (one at a time) and report counts per cause and address,
+    /// what differs between attempts that worked and failed, and whether it is intermittent.
+    #[arg(long, value_name = "N", conflicts_with = "record",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::repeat::run::MAX_ATTEMPTS)))]
+    pub repeat: Option<u32>,
+    /// With --repeat: least time between two attempt starts.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "repeat")]
+    pub interval: Duration,
 }
 
 /// Everything about a probe but its target (the interactive view takes the same options).

@@ -12,6 +12,7 @@ pub mod lab;
 pub mod plan;
 pub mod policy;
 pub mod recording;
+pub mod repeat;
 pub mod report;
 pub mod sanitize;
 pub mod scan;

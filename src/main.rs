@@ -15,6 +15,7 @@ use tlsdive::session::Session;
 use tlsdive::{diagnose, recording, report, sanitize};
 
 mod lab_cmd;
+mod repeat_cmd;
 mod tui_cmd;
 
 fn main() -> ExitCode {
@@ -123,6 +124,9 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(n) = args.repeat.repeat {
+        return repeat_cmd::run(plan, n, args.repeat.interval, args.opts.json).await;
+    }
     let session = probe(plan, args.opts.record.as_deref()).await?;
     print_report(&session, args.opts.json)?;
     Ok(session.latest().map(exit_for).unwrap_or(ExitCode::from(3)))
