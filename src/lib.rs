@@ -18,5 +18,6 @@ pub mod sanitize;
 pub mod scan;
 pub mod session;
 pub mod target;
+pub mod triage;
 pub mod tui;
 pub mod wire;

@@ -16,6 +16,7 @@ use tlsdive::{diagnose, recording, report, sanitize};
 
 mod lab_cmd;
 mod repeat_cmd;
+mod triage_cmd;
 mod tui_cmd;
 
 fn main() -> ExitCode {
@@ -63,6 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Replay { file, json, report }) => replay_cmd(&file, json, report).await,
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
+        Some(Command::Triage(args)) => triage_cmd::run(&args).await,
         Some(Command::Demo(_)) if !interactive_terminal() => {
             eprintln!(
                 "tlsdive: demo needs a terminal; without one, try `tlsdive lab --probe close-after-client-hello`"
