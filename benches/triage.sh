@@ -24,5 +24,5 @@ for n in 1000 10000; do
   end=$(date +%s.%N)
   rows=$(wc -l <"$WORK/out.jsonl")
   printf 'triage/rss %6d destinations: %d rows, peak RSS %d KiB, %.1f s\n' \
-    "$n" "$rows" "$(cat "$WORK/rss")" "$(echo "$end - $start" | bc)"
+    "$n" "$rows" "$(tail -n 1 "$WORK/rss")" "$(echo "$end - $start" | bc)"
 done
