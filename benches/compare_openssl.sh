@@ -15,10 +15,18 @@ lab=$!
 trap 'kill $lab 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "serving until" "$work/lab.log" 2>/dev/null && break; sleep 0.05; done
 addr=127.0.0.1:$port   # the first scenario is "healthy"
-hyperfine --warmup 5 --runs "${RUNS:-100}" \
-  "$bin probe $addr --ca-file $work/ca.pem </dev/null >/dev/null" \
-  "openssl s_client -starttls smtp -connect $addr -CAfile $work/ca.pem -verify_return_error -brief </dev/null >/dev/null 2>&1" \
+# -N: no shell in between, so the figures are the two programs' own; medians are printed
+# below (the machine is shared: means are noisy).
+hyperfine -N --input null --output null --warmup 5 --runs "${RUNS:-100}" \
+  --export-json "$work/runs.json" \
+  "$bin probe $addr --ca-file $work/ca.pem" \
+  "openssl s_client -starttls smtp -connect $addr -CAfile $work/ca.pem -verify_return_error -brief" \
   2>&1
+python3 - "$work/runs.json" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"median {r['median'] * 1000:6.2f} ms  {r['command'].split()[0].split('/')[-1]}")
+PY
 echo
 echo "peak RSS (KiB):"
 /usr/bin/time -f "tlsdive %M" "$bin" probe "$addr" --ca-file "$work/ca.pem" >/dev/null

@@ -31,6 +31,7 @@ impl Cli {
         self.target.clone().map(|target| ProbeArgs {
             target,
             opts: self.options.clone(),
+            repeat: RepeatArgs::default(),
         })
     }
 }
@@ -56,6 +57,71 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Open the interactive view on the lab's servers, in-process (`l` picks a scenario).
     Demo(DemoArgs),
+    /// Probe many destinations, or every destination an MTA log complains about (Postfix
+    /// smtp, Exim mainlog), once each, and group them by cause.
+    Triage(Box<TriageArgs>),
+}
+
+/// `tlsdive triage [FILE|-]` and `tlsdive triage --merge FILES...`.
+#[derive(Debug, Args, Clone)]
+pub struct TriageArgs {
+    /// One item a line: a domain, [host], host:port, ip:port, or a Postfix/Exim log line
+    /// (`-` or nothing: standard input). With --merge: JSONL outputs of earlier runs.
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Print the grouped summary of several `--jsonl` outputs (e.g. one per shard).
+    #[arg(long)]
+    pub merge: bool,
+    /// Most destinations probed at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub concurrency: u16,
+    /// One JSON object per destination, printed as each is final.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Keep only shard I of N (1-based; a stable hash of the destination): N machines split
+    /// one list with no coordination, and their JSONL outputs concatenate.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::triage::shard::Shard>,
+    /// Trust only the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// The name to send in EHLO (default: this host's name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// Timeout per SMTP reply and per TLS flight.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// TCP connect timeout.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// DNS server to ask (IP:PORT).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
+    /// First wait after a 421 greeting before trying that destination again (doubled each time).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub backoff: Duration,
+    /// Tries again after a 421 greeting, at most.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries_on_421: u32,
+}
+
+impl TriageArgs {
+    /// The plan every destination's plan starts from.
+    pub fn template(&self) -> Result<Plan, PlanError> {
+        let mut plan = Plan::new(crate::plan::Target::Ip(IpAddr::from([127, 0, 0, 1])));
+        if let Some(e) = &self.ehlo {
+            plan.ehlo = check::ehlo(e)?;
+        }
+        if let Some(path) = &self.ca_file {
+            plan.tls.trust = Trust::from_file("--ca-file", path)?;
+        }
+        plan.resolver = self.resolver;
+        plan.timeouts.connect = self.connect_timeout;
+        plan.timeouts.reply = self.timeout;
+        // Triage answers "does TLS work": the routing-policy lookups are `probe`'s job.
+        plan.policy.skip = true;
+        Ok(plan)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +296,21 @@ pub struct ProbeArgs {
     pub target: String,
     #[command(flatten)]
     pub opts: ProbeOptions,
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+}
+
+/// `probe --repeat N`: the same plan N times, to catch a failure that comes and goes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RepeatArgs {
+    /// Run the same probe N times (one at a time) and report counts per cause and address,
+    /// what differs between attempts that worked and failed, and whether it is intermittent.
+    #[arg(long, value_name = "N", conflicts_with = "record",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::repeat::run::MAX_ATTEMPTS)))]
+    pub repeat: Option<u32>,
+    /// With --repeat: least time between two attempt starts.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "repeat")]
+    pub interval: Duration,
 }
 
 /// Everything about a probe but its target (the interactive view takes the same options).

@@ -118,6 +118,7 @@ pub async fn start(
     let ctx = Arc::new(server::Ctx {
         scenario,
         acceptor,
+        alternate: tls::alternate(scenario, pki)?,
         active: std::sync::atomic::AtomicUsize::new(0),
         accepted: std::sync::atomic::AtomicUsize::new(0),
     });

@@ -16,6 +16,8 @@ use tlsdive::session::Session;
 use tlsdive::{diagnose, recording, report, sanitize};
 
 mod lab_cmd;
+mod repeat_cmd;
+mod triage_cmd;
 mod tui_cmd;
 
 fn main() -> ExitCode {
@@ -63,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Replay { file, json, report }) => replay_cmd(&file, json, report).await,
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
+        Some(Command::Triage(args)) => triage_cmd::run(&args).await,
         Some(Command::Demo(_)) if !interactive_terminal() => {
             eprintln!(
                 "tlsdive: demo needs a terminal; without one, try `tlsdive lab --probe close-after-client-hello`"
@@ -124,6 +127,13 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(n) = args.repeat.repeat {
+        if args.opts.investigate {
+            eprintln!("tlsdive: --repeat and --investigate do not go together: pick one");
+            return Ok(ExitCode::from(2));
+        }
+        return repeat_cmd::run(plan, n, args.repeat.interval, args.opts.json).await;
+    }
     let session = probe_with(plan, args.opts.record.as_deref(), args.opts.investigate).await?;
     print_report(&session, args.opts.json)?;
     if args.opts.investigate {

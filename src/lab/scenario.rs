@@ -93,6 +93,9 @@ pub enum Scenario {
     /// MTU black hole or a middlebox that cannot reassemble): larger hellos get no answer,
     /// smaller ones reach a healthy TLS 1.2/1.3 server.
     DropsLargeHello,
+    /// A load balancer with one bad backend: every third connection (the 3rd, 6th, ...)
+    /// gets the expired certificate, the others the healthy chain.
+    EveryThirdExpired,
 }
 
 impl Scenario {
@@ -139,6 +142,7 @@ impl Scenario {
         Scenario::LatePlaintext,
         Scenario::RefuseEverySecond,
         Scenario::DropsLargeHello,
+        Scenario::EveryThirdExpired,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -185,6 +189,7 @@ impl Scenario {
             Scenario::LatePlaintext => "late-plaintext",
             Scenario::RefuseEverySecond => "refuse-every-second",
             Scenario::DropsLargeHello => "drops-large-hello",
+            Scenario::EveryThirdExpired => "every-third-expired",
         }
     }
 
@@ -257,6 +262,9 @@ impl Scenario {
             Scenario::DropsLargeHello => {
                 "silently drops ClientHellos over 1,200 bytes (a post-quantum key share)"
             }
+            Scenario::EveryThirdExpired => {
+                "one backend in three serves an expired certificate (every third connection)"
+            }
         }
     }
 
@@ -295,6 +303,8 @@ impl Scenario {
             Scenario::HandshakeStall => "handshake-timeout",
             Scenario::PostTlsClose => "post-tls-failure",
             Scenario::RateLimited | Scenario::SlowReplies | Scenario::RefuseEverySecond => "ok",
+            // A fresh server's first connection reaches a good backend.
+            Scenario::EveryThirdExpired => "ok",
             Scenario::DribbledBanner => "banner-timeout",
             Scenario::DribbledRecord | Scenario::WarningAlerts => "handshake-timeout",
             // rustls refuses an empty record before the handshake at once.

@@ -47,6 +47,8 @@ where
 pub(crate) struct Ctx {
     pub scenario: Scenario,
     pub acceptor: Option<TlsAcceptor>,
+    /// The other backend's acceptor, for scenarios whose connections alternate servers.
+    pub alternate: Option<TlsAcceptor>,
     /// Connections being served now (the rate-limited scenario refuses a second one).
     pub active: std::sync::atomic::AtomicUsize,
     /// Connections accepted so far (refuse-every-second answers the even ones 421).
@@ -112,6 +114,22 @@ pub(crate) async fn handle(stream: TcpStream, ctx: &Ctx) -> Result<(), LabError>
         faults::finish(stream).await;
         return Ok(());
     }
+    // every-third-expired: this connection is served by the bad backend, as if the load
+    // balancer had picked it; the counters are only read above.
+    let bad_backend;
+    let ctx = match (&ctx.alternate, ctx.scenario) {
+        (Some(alt), S::EveryThirdExpired) if nth % 3 == 2 => {
+            bad_backend = Ctx {
+                scenario: ctx.scenario,
+                acceptor: Some(alt.clone()),
+                alternate: None,
+                active: std::sync::atomic::AtomicUsize::new(0),
+                accepted: std::sync::atomic::AtomicUsize::new(0),
+            };
+            &bad_backend
+        }
+        _ => ctx,
+    };
     match ctx.scenario {
         S::ImplicitTls => return serve_tls(stream, ctx, true).await,
         S::DribbledBanner => return hostile::dribbled_banner(&mut stream).await,

@@ -13,6 +13,18 @@ use rustls_pki_types::CertificateDer;
 use super::pki::{LeafKey, Pki};
 use super::{LabError, Scenario};
 
+/// The second acceptor of a scenario whose connections do not all get the same server: for
+/// `every-third-expired`, the bad backend's (the expired leaf).
+pub(crate) fn alternate(
+    scenario: Scenario,
+    pki: &Pki,
+) -> Result<Option<tokio_rustls::TlsAcceptor>, LabError> {
+    match scenario {
+        Scenario::EveryThirdExpired => acceptor(Scenario::ExpiredCert, pki),
+        _ => Ok(None),
+    }
+}
+
 /// The acceptor for `scenario`, or `None` when the scenario never reaches TLS.
 pub(crate) fn acceptor(
     scenario: Scenario,
@@ -51,7 +63,8 @@ pub(crate) fn acceptor(
         | S::ClientCertAfterHandshake
         | S::SlowReplies
         | S::RefuseEverySecond
-        | S::DropsLargeHello => (both, &pki.server, Some(&pki.intermediate)),
+        | S::DropsLargeHello
+        | S::EveryThirdExpired => (both, &pki.server, Some(&pki.intermediate)),
         S::NoStarttls
         | S::Starttls454
         | S::CloseAfterStarttls

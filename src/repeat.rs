@@ -1,0 +1,167 @@
+//! `probe --repeat N`: the same plan run N times, and what the attempts say together.
+//!
+//! One probe answers "does it work now?"; a load balancer with one bad backend fails one
+//! connection in three and a single probe says "ok". [`summarize`] is a pure function of the
+//! finished attempts: counts per cause and per address, the facts that tell the attempts
+//! that worked from those that failed (leaf certificate, banner, negotiated parameters,
+//! address), and a conclusion in words (`intermittent` when the same plan sometimes works).
+//! Causes are read only through `diagnose::diagnose(..).cause`, as text.
+
+pub mod run;
+pub mod words;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::session::Attempt;
+
+/// What N runs of the same plan showed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Repeat {
+    pub attempts: usize,
+    /// Cause code → count, `ok` included.
+    pub by_cause: BTreeMap<String, usize>,
+    /// Address (`ip:port`, or `-` when no connection was made) → cause code → count.
+    pub by_address: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Facts whose values never overlap between the attempts that worked and those that
+    /// failed: each one separates them.
+    pub differences: Vec<Difference>,
+    pub conclusion: Conclusion,
+    /// Each attempt's cause, in order (the success/failure strip).
+    pub sequence: Vec<String>,
+}
+
+/// One fact that tells the attempts that worked from those that failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// "certificate SHA-256", "banner", "TLS version", "cipher suite", "group", "address".
+    pub what: &'static str,
+    pub worked: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// The verdict over all attempts: `ok` (all worked), `intermittent` (some did), or the one
+/// cause every attempt failed with (several causes: `intermittent` too, named in words).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conclusion {
+    pub cause: String,
+    pub summary: String,
+}
+
+/// The cause code of a finished attempt, as text (whatever type `Diagnosis.cause` has).
+pub fn cause_of(a: &Attempt) -> String {
+    crate::diagnose::diagnose(a).cause.to_string()
+}
+
+/// The facts of one attempt that can differ between runs of the same plan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Observed {
+    pub cause: String,
+    pub address: String,
+    pub certificate: Option<String>,
+    pub banner: Option<String>,
+    pub version: Option<String>,
+    pub suite: Option<String>,
+    pub group: Option<String>,
+}
+
+impl Observed {
+    pub(crate) fn of(a: &Attempt) -> Observed {
+        let d = crate::diagnose::diagnose(a);
+        let address = a
+            .peer
+            .or_else(|| a.tried.last().map(|(addr, _)| *addr))
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into());
+        let banner = a
+            .transcript
+            .iter()
+            .find(|l| l.dir == crate::wire::Dir::Server)
+            .map(|l| l.line.clone());
+        let neg = a.negotiated.as_ref();
+        Observed {
+            cause: d.cause.to_string(),
+            address,
+            certificate: a.certificates.first().map(|c| c.sha256.clone()),
+            banner,
+            version: neg.map(|n| n.version.clone()),
+            suite: neg.map(|n| n.cipher_suite.clone()),
+            group: neg.and_then(|n| n.group.clone()),
+        }
+    }
+
+    fn worked(&self) -> bool {
+        self.cause == "ok"
+    }
+}
+
+/// Judge the finished attempts of one repeated plan (attempts still running are left out).
+pub fn summarize(attempts: &[Attempt]) -> Repeat {
+    let seen: Vec<Observed> = attempts
+        .iter()
+        .filter(|a| a.finished.is_some())
+        .map(Observed::of)
+        .collect();
+    summarize_observed(&seen)
+}
+
+pub(crate) fn summarize_observed(seen: &[Observed]) -> Repeat {
+    let mut by_cause = BTreeMap::new();
+    let mut by_address: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for o in seen {
+        *by_cause.entry(o.cause.clone()).or_insert(0) += 1;
+        *by_address
+            .entry(o.address.clone())
+            .or_default()
+            .entry(o.cause.clone())
+            .or_insert(0) += 1;
+    }
+    let differences = differences(seen);
+    let conclusion = words::conclusion(seen, &differences);
+    Repeat {
+        attempts: seen.len(),
+        by_cause,
+        by_address,
+        differences,
+        conclusion,
+        sequence: seen.iter().map(|o| o.cause.clone()).collect(),
+    }
+}
+
+type Field = (&'static str, fn(&Observed) -> Option<String>);
+
+const FIELDS: &[Field] = &[
+    ("certificate SHA-256", |o| o.certificate.clone()),
+    ("banner", |o| o.banner.clone()),
+    ("TLS version", |o| o.version.clone()),
+    ("cipher suite", |o| o.suite.clone()),
+    ("group", |o| o.group.clone()),
+    ("address", |o| Some(o.address.clone())),
+];
+
+/// The facts whose values among the attempts that worked and among those that failed are
+/// both known and never the same: each of them separates success from failure.
+fn differences(seen: &[Observed]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (what, get) in FIELDS {
+        let values = |worked: bool| -> BTreeSet<String> {
+            seen.iter()
+                .filter(|o| o.worked() == worked)
+                .filter_map(get)
+                .collect()
+        };
+        let (worked, failed) = (values(true), values(false));
+        if !worked.is_empty() && !failed.is_empty() && worked.is_disjoint(&failed) {
+            out.push(Difference {
+                what,
+                worked: worked.into_iter().collect(),
+                failed: failed.into_iter().collect(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

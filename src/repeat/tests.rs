@@ -1,0 +1,94 @@
+use super::*;
+
+fn obs(cause: &str, address: &str, cert: &str) -> Observed {
+    Observed {
+        cause: cause.into(),
+        address: address.into(),
+        certificate: Some(cert.into()),
+        banner: Some("220 mx ESMTP".into()),
+        version: (cause == "ok").then(|| "TLSv1.3".into()),
+        ..Observed::default()
+    }
+}
+
+const GOOD: &str = "11:22:33:44:55:66:77";
+const BAD: &str = "AB:CD:EF:01:23:45:67";
+
+#[test]
+fn one_bad_backend_is_intermittent_with_the_certificate_named() {
+    let seen: Vec<Observed> = (0..9)
+        .map(|i| {
+            if i % 3 == 2 {
+                obs("cert-expired", "192.0.2.7:25", BAD)
+            } else {
+                obs("ok", "192.0.2.7:25", GOOD)
+            }
+        })
+        .collect();
+    let r = summarize_observed(&seen);
+    assert_eq!(r.attempts, 9);
+    assert_eq!(r.by_cause["ok"], 6);
+    assert_eq!(r.by_cause["cert-expired"], 3);
+    assert_eq!(r.by_address["192.0.2.7:25"]["cert-expired"], 3);
+    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(
+        r.conclusion.summary,
+        "3 of 9 failed with cert-expired, all on 192.0.2.7:25, always with certificate \
+         SHA-256 AB:CD:EF:01:23…: one backend behind this address serves an expired certificate"
+    );
+    let what: Vec<&str> = r.differences.iter().map(|d| d.what).collect();
+    // The banner and the address are the same for both: they tell nothing apart.
+    assert_eq!(what, ["certificate SHA-256"]);
+    assert_eq!(words::strip(&r), "..x..x..x");
+}
+
+#[test]
+fn one_failing_address_among_several() {
+    let seen = vec![
+        obs("ok", "192.0.2.7:25", GOOD),
+        obs("peer-closed-during-handshake", "192.0.2.8:25", GOOD),
+        obs("ok", "192.0.2.7:25", GOOD),
+        obs("peer-closed-during-handshake", "192.0.2.8:25", GOOD),
+    ];
+    let r = summarize_observed(&seen);
+    assert_eq!(r.conclusion.cause, "intermittent");
+    assert!(
+        r.conclusion.summary.starts_with(
+            "2 of 4 failed with peer-closed-during-handshake, all on 192.0.2.8:25: one address fails"
+        ),
+        "{}",
+        r.conclusion.summary
+    );
+    assert_eq!(r.differences[0].what, "address");
+}
+
+#[test]
+fn steady_results_are_not_intermittent() {
+    let ok = summarize_observed(&[obs("ok", "a", GOOD), obs("ok", "a", GOOD)]);
+    assert_eq!(ok.conclusion.cause, "ok");
+    let bad = summarize_observed(&[obs("tls-alert", "a", BAD), obs("tls-alert", "a", BAD)]);
+    assert_eq!(bad.conclusion.cause, "tls-alert");
+    assert!(bad.conclusion.summary.contains("not an intermittent one"));
+    assert!(bad.differences.is_empty());
+    let none = summarize_observed(&[]);
+    assert_eq!(none.attempts, 0);
+}
+
+#[test]
+fn several_causes_are_counted_in_words() {
+    let seen = vec![
+        obs("ok", "a", GOOD),
+        obs("tls-alert", "a", GOOD),
+        obs("cert-expired", "a", BAD),
+        obs("cert-expired", "a", BAD),
+    ];
+    let r = summarize_observed(&seen);
+    assert_eq!(r.conclusion.cause, "intermittent");
+    assert!(
+        r.conclusion
+            .summary
+            .starts_with("3 of 4 failed with cert-expired (2), tls-alert (1), all on a"),
+        "{}",
+        r.conclusion.summary
+    );
+}

@@ -1,0 +1,116 @@
+//! `tlsdive triage`: is it one recipient or everywhere? Reads targets and sending-MTA log
+//! lines (Postfix `smtp`, Exim mainlog), probes each distinct destination once, and sets
+//! the MTA's own error beside tlsdive's verdict.
+//!
+//! ```text
+//!  lines ─► log::parse ─► Item { Destination, recipient, MTA error } ─► shard filter
+//!        ─► run (dedupe, bounded concurrency, one probe per destination, back-off on 421)
+//!        ─► Row (one per destination: JSONL) ─► summary (grouped by cause; also --merge)
+//! ```
+//!
+//! Files: `log` (line → item, pure), `shard` (stable split over machines), `run` (the
+//! bounded runner), `summary` (grouping, text, merge of JSONL outputs).
+
+pub mod log;
+pub mod run;
+pub mod shard;
+pub mod summary;
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Plan, Target, TlsMode};
+
+/// Where a sending MTA delivers: what tlsdive probes, once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// `host:port`, `[ip]:port`, or a bare mail domain (MX lookup): parses back as a target.
+    pub key: String,
+    pub target: Target,
+    pub port: u16,
+    /// The address the MTA used (from its log): the probe goes to it, no DNS.
+    pub address: Option<SocketAddr>,
+    /// The relay host the MTA named (the name a sender verifies the certificate against).
+    pub relay_host: Option<String>,
+}
+
+impl Destination {
+    /// A destination the user typed: a domain, `[host]`, `host:port`, `ip` or `ip:port`.
+    pub fn from_target(input: &str) -> Option<Destination> {
+        let (target, port) = crate::target::parse(input).ok()?;
+        let port = port.unwrap_or(25);
+        Some(match target {
+            Target::Ip(ip) => Destination::relay(None, SocketAddr::new(ip, port)),
+            Target::Domain(d) if port == 25 => Destination {
+                key: d.clone(),
+                target: Target::Domain(d),
+                port,
+                address: None,
+                relay_host: None,
+            },
+            Target::Domain(h) | Target::Host(h) => Destination {
+                key: format!("{h}:{port}"),
+                target: Target::Host(h),
+                port,
+                address: None,
+                relay_host: None,
+            },
+        })
+    }
+
+    /// A destination from a log line: the address the MTA connected to, and its name.
+    pub fn relay(host: Option<String>, addr: SocketAddr) -> Destination {
+        let target = match &host {
+            Some(h) => Target::Host(h.clone()),
+            None => Target::Ip(addr.ip()),
+        };
+        Destination {
+            key: format!("[{}]:{}", addr.ip(), addr.port()),
+            target,
+            port: addr.port(),
+            address: Some(addr),
+            relay_host: host,
+        }
+    }
+
+    /// The plan for this destination: `template`'s settings (trust, timeouts, EHLO, ...)
+    /// with this target, port and pinned address.
+    pub fn plan(&self, template: &Plan) -> Plan {
+        let mut p = template.clone();
+        p.target = self.target.clone();
+        p.port = self.port;
+        p.address = self.address;
+        p.address_host = self.address.and(self.relay_host.clone());
+        p.mode = if self.port == 465 {
+            TlsMode::Implicit
+        } else {
+            TlsMode::Starttls
+        };
+        p
+    }
+}
+
+/// One destination's result: a line of `triage --jsonl`, and what `--merge` reads back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub destination: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_host: Option<String>,
+    pub cause: String,
+    pub summary: String,
+    /// MTA log lines that named this destination (0 for a typed target).
+    pub log_lines: u64,
+    pub recipient_domains: Vec<String>,
+    /// The MTA's own error text (the first one seen), when the destination came from a log.
+    pub mta_error: Option<String>,
+    /// Probes answered 421 before this one, each followed by a back-off.
+    #[serde(default)]
+    pub retries_after_421: u32,
+}
+
+impl Row {
+    pub fn ok(&self) -> bool {
+        self.cause == "ok"
+    }
+}

@@ -1,0 +1,308 @@
+//! The triage runner: streams the input, probes each distinct destination once with at
+//! most `concurrency` probes in flight, and backs off when a server answers 421.
+//!
+//! Memory is bounded by design: lines are read with a length cap through a bounded
+//! channel, and reading pauses while `concurrency * 4` new destinations wait for a probe
+//! slot. What grows is one small entry per distinct destination (needed to count its
+//! later log lines); each attempt's events are dropped once it is diagnosed. A result is
+//! handed out when its probe is done and the input is exhausted (a later line may still
+//! add to its counts).
+//!
+//! Politeness: a destination gets one connection at a time (its probe and its retries run
+//! in sequence); a `421` greeting (rate limit, too many connections) is retried after
+//! `backoff`, doubled each time, at most `retries_on_421` times.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::task::JoinSet;
+
+use super::log::{self, Line};
+use super::shard::Shard;
+use super::{Destination, Row};
+use crate::plan::Plan;
+use crate::session::{Attempt, Session};
+
+/// Input lines are cut at this many bytes (the rest of the line is garbage).
+pub const MAX_LINE: usize = 8 * 1024;
+/// Recipient domains kept per destination.
+pub const MAX_DOMAINS: usize = 100;
+
+/// How a triage runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Every destination's plan starts from this one (trust, timeouts, EHLO, ...).
+    pub template: Plan,
+    pub concurrency: usize,
+    pub backoff: Duration,
+    pub retries_on_421: u32,
+    pub shard: Option<Shard>,
+}
+
+/// What the input held besides destinations.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub lines: u64,
+    pub destinations: u64,
+    /// Lines neither a target nor a known log format: (count, first line number and text).
+    pub garbage: u64,
+    pub first_garbage: Option<(u64, String)>,
+    /// Blank lines, comments, MTA lines with nothing to probe.
+    pub skipped: u64,
+    /// Destinations left to other shards.
+    pub other_shards: u64,
+}
+
+struct Entry {
+    destination: Destination,
+    log_lines: u64,
+    domains: BTreeSet<String>,
+    mta_error: Option<String>,
+    done: Option<Outcome>,
+}
+
+#[derive(Debug)]
+struct Outcome {
+    cause: String,
+    summary: String,
+    retries: u32,
+}
+
+impl Entry {
+    fn add(&mut self, item: &log::Item) {
+        if item.from_log {
+            self.log_lines += 1;
+        }
+        if let Some(d) = &item.recipient_domain
+            && self.domains.len() < MAX_DOMAINS
+        {
+            self.domains.insert(d.clone());
+        }
+        if self.mta_error.is_none() {
+            self.mta_error.clone_from(&item.mta_error);
+        }
+        if self.destination.relay_host.is_none() {
+            self.destination
+                .relay_host
+                .clone_from(&item.destination.relay_host);
+        }
+    }
+
+    fn row(self, o: Outcome) -> Row {
+        Row {
+            destination: self.destination.key,
+            relay_host: self.destination.relay_host,
+            cause: o.cause,
+            summary: o.summary,
+            log_lines: self.log_lines,
+            recipient_domains: self.domains.into_iter().collect(),
+            mta_error: self.mta_error,
+            retries_after_421: o.retries,
+        }
+    }
+}
+
+/// Triage `input`, handing each destination's row to `emit` as soon as it is final.
+pub async fn run<R>(input: R, cfg: &Config, mut emit: impl FnMut(Row)) -> Stats
+where
+    R: AsyncBufRead + Unpin + Send + 'static,
+{
+    let concurrency = cfg.concurrency.max(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, String, bool)>(256);
+    let reader = tokio::spawn(read_lines(input, tx));
+    let mut stats = Stats::default();
+    let mut entries: HashMap<String, Entry> = HashMap::new();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    let mut tasks: JoinSet<Outcome> = JoinSet::new();
+    let mut running: HashMap<tokio::task::Id, String> = HashMap::new();
+    let mut eof = false;
+    loop {
+        while tasks.len() < concurrency {
+            let Some(key) = queue.pop_front() else { break };
+            if let Some(e) = entries.get(&key) {
+                let plan = e.destination.plan(&cfg.template);
+                let (backoff, retries) = (cfg.backoff, cfg.retries_on_421);
+                let handle = tasks.spawn(probe(plan, backoff, retries));
+                running.insert(handle.id(), key);
+            }
+        }
+        if eof && tasks.is_empty() && queue.is_empty() {
+            break;
+        }
+        let can_read = !eof && queue.len() < concurrency * 4;
+        tokio::select! {
+            line = rx.recv(), if can_read => match line {
+                None => {
+                    eof = true;
+                    let done: Vec<String> = entries
+                        .iter()
+                        .filter(|(_, e)| e.done.is_some())
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    for k in done {
+                        if let Some(mut e) = entries.remove(&k)
+                            && let Some(o) = e.done.take()
+                        {
+                            emit(e.row(o));
+                        }
+                    }
+                }
+                Some((n, text, too_long)) => {
+                    take_line(&mut stats, &mut entries, &mut queue, cfg, n, &text, too_long)
+                }
+            },
+            Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                let (id, outcome) = match joined {
+                    Ok(r) => r,
+                    // A probe that panicked is a bug in tlsdive: say so for its destination.
+                    Err(e) => (e.id(), Outcome {
+                        cause: "internal-error".into(),
+                        summary: format!("the probe of this destination failed: {e}"),
+                        retries: 0,
+                    }),
+                };
+                let Some(key) = running.remove(&id) else { continue };
+                if eof {
+                    if let Some(e) = entries.remove(&key) {
+                        emit(e.row(outcome));
+                    }
+                } else if let Some(e) = entries.get_mut(&key) {
+                    e.done = Some(outcome);
+                }
+            }
+        }
+    }
+    let _ = reader.await;
+    stats
+}
+
+fn take_line(
+    stats: &mut Stats,
+    entries: &mut HashMap<String, Entry>,
+    queue: &mut VecDeque<String>,
+    cfg: &Config,
+    n: u64,
+    text: &str,
+    too_long: bool,
+) {
+    stats.lines += 1;
+    let parsed = if too_long {
+        Line::Garbage
+    } else {
+        log::parse(text)
+    };
+    let item = match parsed {
+        Line::Item(i) => i,
+        Line::Skipped => {
+            stats.skipped += 1;
+            return;
+        }
+        Line::Garbage => {
+            stats.garbage += 1;
+            if stats.first_garbage.is_none() {
+                let shown: String = text.chars().take(120).collect();
+                stats.first_garbage = Some((n, shown));
+            }
+            return;
+        }
+    };
+    let key = item.destination.key.clone();
+    if let Some(e) = entries.get_mut(&key) {
+        e.add(&item);
+        return;
+    }
+    if cfg.shard.is_some_and(|s| !s.contains(&key)) {
+        stats.other_shards += 1;
+        return;
+    }
+    stats.destinations += 1;
+    let mut e = Entry {
+        destination: item.destination.clone(),
+        log_lines: 0,
+        domains: BTreeSet::new(),
+        mta_error: None,
+        done: None,
+    };
+    e.add(&item);
+    entries.insert(key.clone(), e);
+    queue.push_back(key);
+}
+
+/// Read lines (cut at [`MAX_LINE`] bytes, lossily decoded) into `tx` until EOF or an error.
+async fn read_lines<R: AsyncBufRead + Unpin>(
+    mut input: R,
+    tx: tokio::sync::mpsc::Sender<(u64, String, bool)>,
+) {
+    let mut n = 0u64;
+    loop {
+        let mut line = Vec::new();
+        let mut too_long = false;
+        loop {
+            let buf = match input.fill_buf().await {
+                Ok(b) => b,
+                Err(_) => return,
+            };
+            if buf.is_empty() {
+                if line.is_empty() && !too_long {
+                    return;
+                }
+                break;
+            }
+            let (chunk, used, end) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], i + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(line.len());
+            too_long |= chunk.len() > room;
+            line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            input.consume(used);
+            if end {
+                break;
+            }
+        }
+        n += 1;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        if tx.send((n, text, too_long)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Probe one destination, again after a back-off while it answers 421.
+async fn probe(plan: Plan, backoff: Duration, retries_on_421: u32) -> Outcome {
+    let mut retries = 0;
+    loop {
+        let mut session = Session::new();
+        for ev in crate::engine::probe(plan.clone()).await {
+            session.apply(&ev);
+        }
+        let Some(a) = session.latest() else {
+            return Outcome {
+                cause: "internal-error".into(),
+                summary: "the probe reported nothing".into(),
+                retries,
+            };
+        };
+        let d = crate::diagnose::diagnose(a);
+        let cause = d.cause.to_string();
+        if retries < retries_on_421 && greeted_421(a, &cause) {
+            tokio::time::sleep(backoff.saturating_mul(1 << retries.min(8))).await;
+            retries += 1;
+            continue;
+        }
+        return Outcome {
+            cause,
+            summary: d.summary,
+            retries,
+        };
+    }
+}
+
+/// A `421` from the server (busy, rate limit): worth another try later.
+fn greeted_421(a: &Attempt, cause: &str) -> bool {
+    cause == "service-unavailable"
+        && a.transcript
+            .iter()
+            .any(|l| l.dir == crate::wire::Dir::Server && l.line.starts_with("421"))
+}

@@ -1,0 +1,216 @@
+//! The grouped summary of a triage ("42 destinations: 38 ok now, 3 cert-expired, 1 ...
+//! (covers 1,204 MTA log lines)"), with the MTA's error beside tlsdive's verdict: they often
+//! disagree, and the difference is the finding. Built from `Row`s only, so a live run and
+//! `--merge` of its JSONL print the same text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Row;
+
+/// Destinations listed by name per group before "and N more".
+const LISTED: usize = 50;
+
+/// `1204` → `1,204`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Causes with their rows: `ok` first, then by count (largest first), then by name.
+fn groups(rows: &[Row]) -> Vec<(&str, Vec<&Row>)> {
+    let mut by: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        by.entry(r.cause.as_str()).or_default().push(r);
+    }
+    let mut v: Vec<(&str, Vec<&Row>)> = by.into_iter().collect();
+    v.sort_by(|a, b| {
+        (b.0 == "ok")
+            .cmp(&(a.0 == "ok"))
+            .then(b.1.len().cmp(&a.1.len()))
+            .then(a.0.cmp(b.0))
+    });
+    for (_, rows) in &mut v {
+        rows.sort_by(|a, b| a.destination.cmp(&b.destination));
+    }
+    v
+}
+
+/// The one-line headline.
+pub fn headline(rows: &[Row]) -> String {
+    let parts: Vec<String> = groups(rows)
+        .iter()
+        .map(|(cause, rs)| {
+            let cause = if *cause == "ok" { "ok now" } else { cause };
+            format!("{} {cause}", thousands(rs.len() as u64))
+        })
+        .collect();
+    let lines: u64 = rows.iter().map(|r| r.log_lines).sum();
+    let mut s = format!(
+        "{} destination{}",
+        thousands(rows.len() as u64),
+        if rows.len() == 1 { "" } else { "s" }
+    );
+    if !parts.is_empty() {
+        let _ = write!(s, ": {}", parts.join(", "));
+    }
+    if lines > 0 {
+        let _ = write!(s, " (covers {} MTA log lines)", thousands(lines));
+    }
+    s
+}
+
+/// The whole summary: the headline, then each cause with its destinations, the MTA's
+/// error and tlsdive's verdict side by side. Destinations that work now are listed in
+/// full only when the MTA had complained about them (fixed since, or intermittent).
+pub fn text(rows: &[Row]) -> String {
+    let mut out = headline(rows);
+    out.push('\n');
+    for (cause, rs) in groups(rows) {
+        let title = if cause == "ok" { "ok now" } else { cause };
+        let _ = writeln!(out, "\n{title} ({}):", thousands(rs.len() as u64));
+        let (detailed, quiet): (Vec<&Row>, Vec<&Row>) = rs
+            .into_iter()
+            .partition(|r| cause != "ok" || r.mta_error.is_some());
+        for r in detailed.iter().take(LISTED) {
+            row(&mut out, r);
+        }
+        if detailed.len() > LISTED {
+            let _ = writeln!(out, "  ... and {} more", detailed.len() - LISTED);
+        }
+        if !quiet.is_empty() {
+            let names: Vec<&str> = quiet
+                .iter()
+                .take(LISTED)
+                .map(|r| r.destination.as_str())
+                .collect();
+            let more = quiet.len().saturating_sub(LISTED);
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {}{tail}", names.join(", "));
+        }
+    }
+    out
+}
+
+fn row(out: &mut String, r: &Row) {
+    let relay = r
+        .relay_host
+        .as_ref()
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default();
+    let mut facts = Vec::new();
+    if r.log_lines > 0 {
+        facts.push(crate::report::units::plural(r.log_lines, "log line"));
+    }
+    if !r.recipient_domains.is_empty() {
+        facts.push(format!("to {}", r.recipient_domains.join(", ")));
+    }
+    if r.retries_after_421 > 0 {
+        facts.push(format!("421 {} time(s) first", r.retries_after_421));
+    }
+    let facts = if facts.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", facts.join("; "))
+    };
+    let _ = writeln!(out, "  {}{relay}{facts}", r.destination);
+    if let Some(e) = &r.mta_error {
+        let _ = writeln!(out, "    MTA says:     {e}");
+    }
+    let _ = writeln!(out, "    tlsdive says: {}: {}", r.cause, r.summary);
+}
+
+/// Fold rows read from several JSONL outputs: a destination seen twice (overlapping
+/// inputs) keeps its first verdict and adds up its log lines and recipient domains.
+pub fn merge(rows: impl IntoIterator<Item = Row>) -> Vec<Row> {
+    let mut by: BTreeMap<String, Row> = BTreeMap::new();
+    for r in rows {
+        match by.get_mut(&r.destination) {
+            Some(have) => {
+                have.log_lines += r.log_lines;
+                have.recipient_domains.extend(r.recipient_domains);
+                have.recipient_domains.sort();
+                have.recipient_domains.dedup();
+                if have.mta_error.is_none() {
+                    have.mta_error = r.mta_error;
+                }
+            }
+            None => {
+                by.insert(r.destination.clone(), r);
+            }
+        }
+    }
+    by.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(d: &str, cause: &str, lines: u64, mta: Option<&str>) -> Row {
+        Row {
+            destination: d.into(),
+            relay_host: None,
+            cause: cause.into(),
+            summary: format!("{cause} summary"),
+            log_lines: lines,
+            recipient_domains: vec![],
+            mta_error: mta.map(String::from),
+            retries_after_421: 0,
+        }
+    }
+
+    #[test]
+    fn headline_groups_by_cause() {
+        let mut rows: Vec<Row> = (0..38)
+            .map(|i| row(&format!("d{i}"), "ok", 30, None))
+            .collect();
+        rows.extend((0..3).map(|i| row(&format!("e{i}"), "cert-expired", 20, Some("x"))));
+        rows.push(row(
+            "h",
+            "hello-size-intolerant",
+            4,
+            Some("lost connection"),
+        ));
+        assert_eq!(
+            headline(&rows),
+            "42 destinations: 38 ok now, 3 cert-expired, 1 hello-size-intolerant \
+             (covers 1,204 MTA log lines)"
+        );
+        let t = text(&rows);
+        assert!(t.contains("  h  [4 log lines]\n    MTA says:     lost connection\n    tlsdive says: hello-size-intolerant: "), "{t}");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn merge_adds_up_duplicates() {
+        let mut a = row("x", "ok", 2, None);
+        a.recipient_domains = vec!["b.example".into()];
+        let mut b = row("x", "tls-alert", 3, Some("e"));
+        b.recipient_domains = vec!["a.example".into(), "b.example".into()];
+        let m = merge([a, b, row("y", "ok", 0, None)]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].log_lines, 5);
+        assert_eq!(m[0].cause, "ok");
+        assert_eq!(m[0].recipient_domains, ["a.example", "b.example"]);
+        assert_eq!(m[0].mta_error.as_deref(), Some("e"));
+    }
+}

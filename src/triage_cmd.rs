@@ -1,0 +1,153 @@
+//! `tlsdive triage`: reads targets and MTA log lines, probes each destination once, and
+//! prints the grouped summary (or `--jsonl`, one object per destination); `--merge` prints
+//! the summary of earlier JSONL outputs. Exit 0 when every destination works now, 1 when
+//! one does not, 2 on usage.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tlsdive::cli::TriageArgs;
+use tlsdive::sanitize;
+use tlsdive::triage::{self, Row};
+
+pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
+    if args.merge {
+        return merge(args);
+    }
+    if args.inputs.len() > 1 {
+        eprintln!("tlsdive: triage reads one FILE (or -); to combine JSONL outputs use --merge");
+        return Ok(ExitCode::from(2));
+    }
+    let template = match args.template() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let cfg = triage::run::Config {
+        template,
+        concurrency: usize::from(args.concurrency),
+        backoff: args.backoff,
+        retries_on_421: args.retries_on_421,
+        shard: args.shard,
+    };
+    let input: Box<dyn tokio::io::AsyncBufRead + Unpin + Send> = match args.inputs.first() {
+        Some(p) if p.as_os_str() != "-" => {
+            let f = tokio::fs::File::open(p)
+                .await
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Box::new(tokio::io::BufReader::new(f))
+        }
+        _ => Box::new(tokio::io::BufReader::new(tokio::io::stdin())),
+    };
+    let mut rows = Vec::new();
+    let mut all_ok = true;
+    let mut failed_write = None;
+    let jsonl = args.jsonl;
+    let stats = triage::run::run(input, &cfg, |row| {
+        all_ok &= row.ok();
+        if jsonl {
+            if failed_write.is_none()
+                && let Err(e) = print_jsonl(&row)
+            {
+                failed_write = Some(e);
+            }
+        } else {
+            rows.push(row);
+        }
+    })
+    .await;
+    if let Some(e) = failed_write {
+        return Err(e);
+    }
+    if !jsonl {
+        print_summary(&rows)?;
+    }
+    report_stats(&stats);
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_jsonl(row: &Row) -> anyhow::Result<()> {
+    let mut v = serde_json::to_value(row)?;
+    sanitize::neutralize_json(&mut v);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &v)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn print_summary(rows: &[Row]) -> anyhow::Result<()> {
+    let text = triage::summary::text(rows);
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", sanitize::neutralize_lines(&text))?;
+    Ok(())
+}
+
+/// Lines that were not understood are counted, named once, and never fatal.
+fn report_stats(s: &triage::run::Stats) {
+    if s.garbage > 0 {
+        let first = s
+            .first_garbage
+            .as_ref()
+            .map(|(n, t)| format!(" (first: line {n}: {})", sanitize::neutralize(t)))
+            .unwrap_or_default();
+        eprintln!(
+            "tlsdive: {} of {} lines were neither a target nor a Postfix/Exim log line{first}",
+            s.garbage, s.lines
+        );
+    }
+    if s.other_shards > 0 {
+        eprintln!(
+            "tlsdive: {} destinations left to other shards",
+            s.other_shards
+        );
+    }
+}
+
+/// `--merge`: the grouped summary of JSONL outputs; lines that are not rows are counted.
+fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
+    if args.inputs.is_empty() {
+        eprintln!("tlsdive: --merge needs the JSONL files to merge");
+        return Ok(ExitCode::from(2));
+    }
+    let mut rows = Vec::new();
+    let mut bad = 0u64;
+    for path in &args.inputs {
+        use std::io::BufRead;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for line in std::io::BufReader::new(file).lines() {
+            let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Row>(&line) {
+                Ok(r) => rows.push(r),
+                Err(_) => bad += 1,
+            }
+        }
+    }
+    let rows = triage::summary::merge(rows);
+    if args.jsonl {
+        for r in &rows {
+            print_jsonl(r)?;
+        }
+    } else {
+        print_summary(&rows)?;
+    }
+    if bad > 0 {
+        eprintln!("tlsdive: {bad} lines of the inputs were not triage rows (skipped)");
+    }
+    Ok(if rows.iter().all(Row::ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
