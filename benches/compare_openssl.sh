@@ -15,9 +15,10 @@ lab=$!
 trap 'kill $lab 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "serving until" "$work/lab.log" 2>/dev/null && break; sleep 0.05; done
 addr=127.0.0.1:$port   # the first scenario is "healthy"
-# -N: no shell in between, so the figures are the two programs' own; medians are printed
+# -N: no shell in between (hyperfine gives each run /dev/null as stdin and discards its
+# output), so the figures are the two programs' own; medians are printed
 # below (the machine is shared: means are noisy).
-hyperfine -N --input null --output null --warmup 5 --runs "${RUNS:-100}" \
+hyperfine -N --warmup 5 --runs "${RUNS:-100}" \
   --export-json "$work/runs.json" \
   "$bin probe $addr --ca-file $work/ca.pem" \
   "openssl s_client -starttls smtp -connect $addr -CAfile $work/ca.pem -verify_return_error -brief" \
