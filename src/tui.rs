@@ -116,7 +116,10 @@ impl Ui {
                 if let EventKind::ScanFinished { what, profile } = &event.kind {
                     let end = match &profile.stopped {
                         Some(why) => format!("stopped: {why}"),
-                        None => format!("{} connections", profile.connections),
+                        None => crate::report::units::plural(
+                            u64::from(profile.connections),
+                            "connection",
+                        ),
                     };
                     self.app.status = format!("scan of {what} done ({end}): P shows the profile");
                 }

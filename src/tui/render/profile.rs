@@ -22,14 +22,14 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let scan = v.derived.scan.as_ref();
     let title = match scan.and_then(|s| s.merged.as_ref().map(|p| (s.from, p))) {
         Some((from, p)) => format!(
-            "server profile of {} ({}, {}) · scans of attempt #{from} · {} connections (Esc returns)",
+            "server profile of {} ({}, {}) · scans of attempt #{from} · {} (Esc returns)",
             safe_owned(&p.target),
             p.address.map_or_else(|| "-".into(), |a| a.to_string()),
             match p.mode {
                 TlsMode::Starttls => "STARTTLS",
                 TlsMode::Implicit => "implicit TLS",
             },
-            p.connections,
+            crate::report::units::plural(u64::from(p.connections), "connection"),
         ),
         None => "server profile (Esc returns)".into(),
     };
