@@ -10,7 +10,7 @@ mod observe;
 
 use serde::Serialize;
 
-use crate::diagnose::{self, Cause, NextStep, Retry};
+use crate::diagnose::{self, Cause, NextStep};
 use crate::session::{Attempt, Session};
 
 pub use experiment::{Experiment, next_experiment};
@@ -56,12 +56,12 @@ impl Case {
         let connections = connections(session);
         let (cause, summary, confirmed) = conclude(&obs, session)
             .unwrap_or_else(|| (last.cause, last.summary.clone(), confirmed_alone(&obs)));
-        let mut next_steps = if conclusive(cause) {
+        // `diagnose_in` already leaves out steps the session has answered.
+        let next_steps = if conclusive(cause) {
             final_steps(cause)
         } else {
             diagnose::diagnose_in(session, latest).next_steps
         };
-        next_steps.retain(|s| !answered(session, s));
         Some(Case {
             cause,
             summary,
@@ -244,22 +244,6 @@ fn final_steps(cause: Cause) -> Vec<NextStep> {
         text: text.into(),
         retry: None,
     }]
-}
-
-/// Whether a step's answer is already in the session: a scan already made, or the plan the
-/// step would run already run by some attempt.
-fn answered(session: &Session, s: &NextStep) -> bool {
-    let latest = session.latest().and_then(|a| a.plan.as_ref());
-    match (&s.retry, latest) {
-        (Some(Retry::Scan), _) => session.attempts.iter().any(|a| !a.scans.is_empty()),
-        (Some(Retry::Same) | None, _) | (_, None) => false,
-        (Some(r), Some(plan)) => r.apply(plan).is_some_and(|changed| {
-            session
-                .attempts
-                .iter()
-                .any(|b| b.plan.as_ref() == Some(&changed))
-        }),
-    }
 }
 
 fn steps(obs: &[Observation], session: &Session) -> Vec<Step> {

@@ -1,6 +1,7 @@
 //! Case conclusions from sessions built out of attempts (events) and scans.
 
 use super::*;
+use crate::diagnose::Retry;
 use crate::event::{ConnectionEnd, EventKind, Failure, Phase, ProbeEvent};
 use crate::plan::{Plan, Target, TlsVersion};
 use crate::wire::{ClientHelloInfo, Dir, MessageInfo, RecordInfo};

@@ -609,9 +609,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
             Ok(Err(e)) => Err(match e {
                 ReplyError::Closed => self.ended(Failure::PeerClosed),
                 ReplyError::Reset => self.ended(Failure::PeerReset),
-                ReplyError::NotSmtp(detail) => Failure::NotSmtp {
-                    looks_like_tls: detail.starts_with("\\x16\\x03"),
+                ReplyError::NotSmtp {
                     detail,
+                    looks_like_tls,
+                } => Failure::NotSmtp {
+                    detail,
+                    looks_like_tls,
                 },
                 ReplyError::TooLong { lines, bytes } => {
                     self.em.emit(EventKind::SmtpReplyCut { lines, bytes });

@@ -210,10 +210,21 @@ async fn lookup_with(resolver: &TokioResolver, host: &str) -> Result<Vec<IpAddr>
 }
 
 fn resolver(plan: &Plan) -> Result<TokioResolver, ResolveError> {
-    let err = |e: &dyn std::fmt::Display| ResolveError::Dns {
+    let err = |detail: String| ResolveError::Dns {
         name: "resolver".into(),
-        detail: e.to_string(),
+        detail,
     };
+    builder(plan)
+        .map_err(err)?
+        .build()
+        .map_err(|e| err(e.to_string()))
+}
+
+/// The resolver the plan asks for (`--resolver`, else the system's), with its timeouts: one
+/// place for MX resolution and the policy lookups.
+pub fn builder(
+    plan: &Plan,
+) -> Result<hickory_resolver::ResolverBuilder<TokioRuntimeProvider>, String> {
     let mut builder = match plan.resolver {
         Some(server) => {
             let mut ns = NameServerConfig::udp_and_tcp(server.ip());
@@ -225,12 +236,12 @@ fn resolver(plan: &Plan) -> Result<TokioResolver, ResolveError> {
                 TokioRuntimeProvider::default(),
             )
         }
-        None => TokioResolver::builder_tokio().map_err(|e| err(&e))?,
+        None => TokioResolver::builder_tokio().map_err(|e| e.to_string())?,
     };
     let opts: &mut ResolverOpts = builder.options_mut();
     opts.timeout = plan.timeouts.connect.min(Duration::from_secs(5));
     opts.attempts = 2;
-    builder.build().map_err(|e| err(&e))
+    Ok(builder)
 }
 
 fn fqdn(name: &str) -> String {

@@ -57,8 +57,12 @@ pub enum ReplyError {
     Closed,
     #[error("the connection was reset")]
     Reset,
-    #[error("not an SMTP reply: {0}")]
-    NotSmtp(String),
+    /// `looks_like_tls`: the raw bytes start like a TLS record (the port speaks TLS first).
+    #[error("not an SMTP reply: {detail}")]
+    NotSmtp {
+        detail: String,
+        looks_like_tls: bool,
+    },
     #[error("reply too long: cut after {lines} lines, {bytes} bytes")]
     TooLong { lines: usize, bytes: usize },
     #[error("read failed: {0}")]
@@ -137,9 +141,12 @@ impl ReplyReader {
                 // Parse: code, separator, text.
                 let (this_code, last, text) = parse_line(&raw)?;
                 if let Some(c) = code.filter(|c| *c != this_code) {
-                    return Err(ReplyError::NotSmtp(format!(
-                        "reply code changed from {c} to {this_code} inside one reply"
-                    )));
+                    return Err(ReplyError::NotSmtp {
+                        looks_like_tls: false,
+                        detail: format!(
+                            "reply code changed from {c} to {this_code} inside one reply"
+                        ),
+                    });
                 }
                 code = Some(this_code);
                 let mut shown = sanitize::escape_bytes(&raw);
@@ -205,7 +212,11 @@ impl ReplyReader {
 
 /// Split a reply line into code, "is last line", and text.
 fn parse_line(raw: &[u8]) -> Result<(u16, bool, &[u8]), ReplyError> {
-    let not_smtp = || ReplyError::NotSmtp(sanitize::cap(&sanitize::escape_bytes(raw), 80));
+    let not_smtp = || ReplyError::NotSmtp {
+        detail: sanitize::cap(&sanitize::escape_bytes(raw), 80),
+        // A TLS handshake record: content type 22, major version 3.
+        looks_like_tls: raw.starts_with(&[0x16, 0x03]),
+    };
     if raw.len() < 3 || !raw[..3].iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&raw[0])
     {
         return Err(not_smtp());
@@ -344,6 +355,42 @@ mod tests {
         );
         let (replies, _, _) = read_all(&[b"\x16\x03\x01\x00\x05hello\n"]).await;
         assert!(replies[0].as_ref().unwrap_err().contains("\\x16\\x03"));
+    }
+
+    /// The reader judges "this port speaks TLS first" on the raw bytes, not on escaped text.
+    #[tokio::test]
+    async fn a_tls_record_is_recognised_on_the_raw_bytes() {
+        let mut reader = ReplyReader::new();
+        let mut on_line = |_: Line| {};
+        let mut tls: &[u8] = b"\x16\x03\x03\x00\x05hello\n";
+        let e = reader.read_reply(&mut tls, &mut on_line).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReplyError::NotSmtp {
+                    looks_like_tls: true,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // A server whose text merely reads "\x16\x03" is not TLS.
+        let mut reader = ReplyReader::new();
+        let mut text: &[u8] = b"\\x16\\x03 hello\n";
+        let e = reader
+            .read_reply(&mut text, &mut on_line)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReplyError::NotSmtp {
+                    looks_like_tls: false,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

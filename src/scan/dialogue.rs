@@ -122,9 +122,12 @@ async fn expect(
             return Err(match e {
                 ReplyError::Closed => Failure::PeerClosed,
                 ReplyError::Reset => Failure::PeerReset,
-                ReplyError::NotSmtp(detail) => Failure::NotSmtp {
-                    looks_like_tls: detail.starts_with("\\x16\\x03"),
+                ReplyError::NotSmtp {
                     detail,
+                    looks_like_tls,
+                } => Failure::NotSmtp {
+                    detail,
+                    looks_like_tls,
                 },
                 ReplyError::TooLong { lines, bytes } => Failure::ReplyTooLong { lines, bytes },
                 ReplyError::Io(e) => Failure::Io {

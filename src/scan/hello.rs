@@ -148,6 +148,12 @@ fn records(version: ScanVersion, msg: &[u8]) -> Vec<u8> {
     } else {
         0x0301
     };
+    records_with(record_version, msg)
+}
+
+/// Wraps a handshake message in records of at most 2^14 bytes with this record version
+/// (shared with the sender profiles' hellos).
+pub(crate) fn records_with(record_version: u16, msg: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(msg.len() + 10);
     for part in msg.chunks(1 << 14) {
         out.push(22);
@@ -157,17 +163,17 @@ fn records(version: ScanVersion, msg: &[u8]) -> Vec<u8> {
     out
 }
 
-fn put_ext(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+pub(crate) fn put_ext(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
     out.extend(typ.to_be_bytes());
     put_u16_vec(out, data);
 }
 
-fn put_u16_vec(out: &mut Vec<u8>, data: &[u8]) {
+pub(crate) fn put_u16_vec(out: &mut Vec<u8>, data: &[u8]) {
     out.extend(u16::try_from(data.len()).unwrap_or(u16::MAX).to_be_bytes());
     out.extend(data);
 }
 
-fn put_u8_vec(out: &mut Vec<u8>, data: &[u8]) {
+pub(crate) fn put_u8_vec(out: &mut Vec<u8>, data: &[u8]) {
     out.push(u8::try_from(data.len()).unwrap_or(u8::MAX));
     out.extend(data);
 }

@@ -6,11 +6,8 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfig, ResolverConfig};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
 use hickory_resolver::proto::rr::{RData, Record, RecordType};
@@ -31,19 +28,7 @@ pub struct Answer {
 
 /// A resolver as the plan asks for it; `validate` turns DNSSEC validation on.
 pub fn resolver(plan: &Plan, validate: bool) -> Result<TokioResolver, String> {
-    let mut builder = match plan.resolver {
-        Some(server) => {
-            let mut ns = NameServerConfig::udp_and_tcp(server.ip());
-            for c in &mut ns.connections {
-                c.port = server.port();
-            }
-            TokioResolver::builder_with_config(
-                ResolverConfig::from_name_servers(vec![ns]),
-                TokioRuntimeProvider::default(),
-            )
-        }
-        None => TokioResolver::builder_tokio().map_err(|e| e.to_string())?,
-    };
+    let mut builder = crate::engine::resolve::builder(plan)?;
     if validate {
         if let Some(text) = &plan.policy.trust_anchor {
             let anchors = TrustAnchors::from_str(text)
@@ -52,9 +37,6 @@ pub fn resolver(plan: &Plan, validate: bool) -> Result<TokioResolver, String> {
         }
         builder.options_mut().validate = true;
     }
-    let opts = builder.options_mut();
-    opts.timeout = plan.timeouts.connect.min(Duration::from_secs(5));
-    opts.attempts = 2;
     builder.build().map_err(|e| e.to_string())
 }
 

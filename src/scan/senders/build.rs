@@ -10,6 +10,7 @@ use aws_lc_rs::kem::{DecapsulationKey, ML_KEM_768};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
 use super::profile::SenderProfile;
+use crate::scan::hello::{put_ext, put_u8_vec, put_u16_vec, records_with as records};
 
 /// Extension names a profile may list, with their code points (IANA TLS ExtensionType).
 pub const EXTENSIONS: &[(&str, u16)] = &[
@@ -202,30 +203,4 @@ fn extension_data(
         _ => {} // empty: session_ticket, extended_master_secret, encrypt_then_mac, ...
     }
     Some(out)
-}
-
-/// Wraps a handshake message in records of at most 2^14 bytes.
-pub fn records(record_version: u16, msg: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(msg.len() + 10);
-    for part in msg.chunks(1 << 14) {
-        out.push(22);
-        out.extend(record_version.to_be_bytes());
-        put_u16_vec(&mut out, part);
-    }
-    out
-}
-
-fn put_ext(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
-    out.extend(typ.to_be_bytes());
-    put_u16_vec(out, data);
-}
-
-fn put_u16_vec(out: &mut Vec<u8>, data: &[u8]) {
-    out.extend(u16::try_from(data.len()).unwrap_or(u16::MAX).to_be_bytes());
-    out.extend(data);
-}
-
-fn put_u8_vec(out: &mut Vec<u8>, data: &[u8]) {
-    out.push(u8::try_from(data.len()).unwrap_or(u8::MAX));
-    out.extend(data);
 }
