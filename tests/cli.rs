@@ -4,19 +4,12 @@
 
 mod common;
 
+use common::tlsdive;
+
 use std::process::Output;
 
 use common::{fixture, server};
 use tlsdive::lab::Scenario;
-
-async fn tlsdive(args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-        .args(args)
-        .env_remove("SSLKEYLOGFILE")
-        .output()
-        .await
-        .expect("run tlsdive")
-}
 
 fn schema() -> jsonschema::Validator {
     schema_file("report.schema.json")

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::tlsdive;
+
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
@@ -11,15 +13,6 @@ use common::{fixture, server};
 use tlsdive::event::{EventKind, Failure, MxHost, ProbeEvent};
 use tlsdive::lab::Scenario;
 use tlsdive::sanitize::is_unsafe;
-
-async fn tlsdive(args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-        .args(args)
-        .env_remove("SSLKEYLOGFILE")
-        .output()
-        .await
-        .expect("run tlsdive")
-}
 
 /// Everything a hostile server or a hand-edited recording could slip in: OSC 52 (write the
 /// clipboard), OSC 0 (window title), CSI 2J (clear screen), a C1 CSI, bidi overrides and

@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::process::Output;
+use common::tlsdive;
+
 use std::sync::{Arc, Mutex};
 
 use common::{fixture, plan_for, probe, run, server};
@@ -175,15 +176,6 @@ async fn a_failing_keylog_is_reported() {
         "{:?}",
         a.notes
     );
-}
-
-async fn tlsdive(args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-        .args(args)
-        .env_remove("SSLKEYLOGFILE")
-        .output()
-        .await
-        .expect("run tlsdive")
 }
 
 /// A plain SMTP server that writes down every line it receives and offers no STARTTLS, so a

@@ -170,7 +170,7 @@ fn certs_in(
 }
 
 fn b64(der: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(der)
+    crate::cert::base64(der)
 }
 
 fn unb64(text: &str) -> Option<Vec<u8>> {

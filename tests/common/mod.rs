@@ -82,6 +82,16 @@ pub async fn probe(s: Scenario, tweak: impl FnOnce(&mut Plan)) -> (Attempt, Diag
     tweak(&mut plan);
     run(plan).await
 }
+/// The real binary with `args` (no inherited SSLKEYLOGFILE), to its end.
+pub async fn tlsdive(args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+        .args(args)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .await
+        .expect("run tlsdive")
+}
+
 pub mod openssl;
 
 /// The cause diagnose names for `a`.
