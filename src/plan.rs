@@ -9,9 +9,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub mod check;
+pub mod edit;
+pub mod provider;
 mod trust;
 
 pub use check::CheckError;
+pub use edit::PlanEdit;
 pub use trust::{ClientIdentity, Trust};
 
 /// What to connect to, as the user named it.

@@ -1,9 +1,9 @@
-//! The retries a diagnosis can suggest, and what each one changes in a plan: "the same plan
-//! with one field changed". Front ends bind them to keys; the report prints them as words.
+//! The retries a diagnosis can suggest. Each plan change is a `PlanEdit` (written once, in
+//! `plan::edit`); front ends bind retries to keys, the report prints them as words.
 
 use serde::Serialize;
 
-use crate::plan::{Plan, Sni, TlsMode, TlsVersion};
+use crate::plan::{Plan, PlanEdit, Sni, TlsMode, TlsVersion};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "retry", content = "value", rename_all = "kebab-case")]
@@ -26,33 +26,27 @@ pub enum Retry {
 }
 
 impl Retry {
-    /// The changed plan, or None when the retry is not a plan change (scan, edit).
-    pub fn apply(&self, plan: &Plan) -> Option<Plan> {
-        let mut p = plan.clone();
-        match self {
-            Retry::Same => {}
-            Retry::Tls12Only => p.tls.versions = vec![TlsVersion::Tls12],
-            Retry::Tls13Only => p.tls.versions = vec![TlsVersion::Tls13],
-            Retry::BothVersions => p.tls.versions = vec![],
-            Retry::WithoutPostQuantum => {
-                p.tls.groups = crate::engine::tls::group_names()
-                    .into_iter()
-                    .filter(|g| !crate::wire::names::is_post_quantum(g))
-                    .collect()
-            }
-            Retry::DefaultGroups => p.tls.groups = vec![],
-            Retry::NoVerify => p.tls.verify = false,
-            Retry::Sni(name) => p.tls.sni = Sni::Name(name.clone()),
-            Retry::ImplicitTls => {
-                p.mode = TlsMode::Implicit;
-                if p.port == 25 {
-                    p.port = 465;
-                }
-            }
-            Retry::LongerTimeout => p.timeouts.reply *= 4,
+    /// The plan change this retry is, or None when it is not one (scan, edit).
+    pub fn edit(&self) -> Option<PlanEdit> {
+        Some(match self {
+            Retry::Same => PlanEdit::Same,
+            Retry::Tls12Only => PlanEdit::Versions(vec![TlsVersion::Tls12]),
+            Retry::Tls13Only => PlanEdit::Versions(vec![TlsVersion::Tls13]),
+            Retry::BothVersions => PlanEdit::Versions(vec![]),
+            Retry::WithoutPostQuantum => PlanEdit::WithoutPostQuantum,
+            Retry::DefaultGroups => PlanEdit::Groups(vec![]),
+            Retry::NoVerify => PlanEdit::Verify(false),
+            Retry::Sni(name) => PlanEdit::Sni(Sni::Name(name.clone())),
+            Retry::ImplicitTls => PlanEdit::Mode(TlsMode::Implicit),
+            Retry::LongerTimeout => PlanEdit::LongerTimeout,
             Retry::EditEhlo | Retry::Scan => return None,
-        }
-        Some(p)
+        })
+    }
+
+    /// The changed plan, or None when the retry is not a plan change (scan, edit) or the
+    /// change cannot work with this plan.
+    pub fn apply(&self, plan: &Plan) -> Option<Plan> {
+        self.edit()?.apply(plan).ok()
     }
 }
 

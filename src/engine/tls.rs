@@ -34,27 +34,8 @@ pub enum TlsConfigError {
     Invalid(String),
 }
 
-/// The cipher-suite names this client can offer (rustls names; IANA TLS 1.3 names accepted).
-pub fn suite_names() -> Vec<String> {
-    provider_base()
-        .cipher_suites
-        .iter()
-        .map(|s| format!("{:?}", s.suite()))
-        .collect()
-}
-
-/// The key-exchange group names this client can offer.
-pub fn group_names() -> Vec<String> {
-    provider_base()
-        .kx_groups
-        .iter()
-        .map(|g| format!("{:?}", g.name()))
-        .collect()
-}
-
-fn provider_base() -> CryptoProvider {
-    rustls::crypto::aws_lc_rs::default_provider()
-}
+use crate::plan::provider::provider_base;
+pub use crate::plan::provider::{group_names, suite_names};
 
 /// Accept `TLS_AES_128_GCM_SHA256` (IANA) for rustls' `TLS13_AES_128_GCM_SHA256`, any case.
 fn normalise_suite(name: &str) -> String {

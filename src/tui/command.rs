@@ -9,7 +9,7 @@ use super::app::{App, EditKind, Editor, Mode, PickItem, Picker, PickerKind};
 use super::derived::Derived;
 use super::scans::{self, ScanJob, ScanKind};
 use crate::diagnose::Retry;
-use crate::plan::{Plan, Sni, TlsMode, check};
+use crate::plan::{Plan, PlanEdit, Sni, TlsMode, TlsVersion};
 use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
@@ -79,27 +79,6 @@ pub enum Command {
     Bottom,
 }
 
-/// One change to a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanEdit {
-    Same,
-    Tls13Only,
-    Tls12Only,
-    BothVersions,
-    Suites(Vec<String>),
-    Groups(Vec<String>),
-    WithoutPq,
-    DefaultGroups,
-    Sni(Sni),
-    ToggleSniOff,
-    ToggleVerify,
-    Ehlo(String),
-    /// Pin to (address, host), or unpin with None.
-    Pin(Option<(SocketAddr, Option<String>)>),
-    ToggleImplicit,
-    LongerTimeout,
-}
-
 /// What the loop must do after a command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -124,57 +103,41 @@ pub enum Effect {
     Quit,
 }
 
-/// The plan with `edit` applied, checked the way the CLI checks its flags.
+/// The plan with `edit` applied, checked the way the CLI checks its flags (including the
+/// names and files the engine's TLS config takes).
 pub fn apply_edit(plan: &Plan, edit: &PlanEdit) -> Result<Plan, String> {
-    let via = |r: Retry| r.apply(plan).ok_or_else(|| "not a plan change".to_string());
-    let mut p = match edit {
-        PlanEdit::Same => via(Retry::Same)?,
-        PlanEdit::Tls13Only => via(Retry::Tls13Only)?,
-        PlanEdit::Tls12Only => via(Retry::Tls12Only)?,
-        PlanEdit::BothVersions => via(Retry::BothVersions)?,
-        PlanEdit::WithoutPq => via(Retry::WithoutPostQuantum)?,
-        PlanEdit::DefaultGroups => via(Retry::DefaultGroups)?,
-        PlanEdit::LongerTimeout => via(Retry::LongerTimeout)?,
-        _ => plan.clone(),
-    };
-    match edit {
-        PlanEdit::Suites(s) => p.tls.cipher_suites = s.clone(),
-        PlanEdit::Groups(g) => p.tls.groups = g.clone(),
-        PlanEdit::Sni(Sni::Name(n)) => {
-            p.tls.sni = Sni::Name(check::host_name("SNI", n).map_err(|e| e.to_string())?)
-        }
-        PlanEdit::Sni(s) => p.tls.sni = s.clone(),
-        PlanEdit::ToggleSniOff => {
-            p.tls.sni = match p.tls.sni {
-                Sni::Off => Sni::Auto,
-                _ => Sni::Off,
-            }
-        }
-        PlanEdit::ToggleVerify => p.tls.verify = !p.tls.verify,
-        PlanEdit::Ehlo(e) => p.ehlo = check::ehlo(e).map_err(|e| e.to_string())?,
-        PlanEdit::Pin(pin) => {
-            p.address = pin.as_ref().map(|(a, _)| *a);
-            p.address_host = pin.as_ref().and_then(|(_, h)| h.clone());
-        }
-        PlanEdit::ToggleImplicit => match p.mode {
-            TlsMode::Starttls => {
-                p.mode = TlsMode::Implicit;
-                if p.port == 25 {
-                    p.port = 465;
-                }
-            }
-            TlsMode::Implicit => {
-                p.mode = TlsMode::Starttls;
-                if p.port == 465 {
-                    p.port = 25;
-                }
-            }
-        },
-        _ => {}
-    }
-    check::check(&p).map_err(|e| e.to_string())?;
+    let p = edit.apply(plan).map_err(|e| e.to_string())?;
     crate::engine::tls::check(&p.tls).map_err(|e| e.to_string())?;
     Ok(p)
+}
+
+/// The plan change a command asks for, resolved against the plan in view (toggles flip what
+/// that plan has).
+fn edit_for(cmd: Command) -> Option<fn(&Plan) -> PlanEdit> {
+    use Command as C;
+    Some(match cmd {
+        C::Retry => |_| PlanEdit::Same,
+        C::Tls13Only => |_| PlanEdit::Versions(vec![TlsVersion::Tls13]),
+        C::Tls12Only => |_| PlanEdit::Versions(vec![TlsVersion::Tls12]),
+        C::BothVersions => |_| PlanEdit::Versions(vec![]),
+        C::WithoutPq => |_| PlanEdit::WithoutPostQuantum,
+        C::DefaultGroups => |_| PlanEdit::Groups(vec![]),
+        C::ToggleSniOff => |p| {
+            PlanEdit::Sni(match p.tls.sni {
+                Sni::Off => Sni::Auto,
+                _ => Sni::Off,
+            })
+        },
+        C::ToggleVerify => |p| PlanEdit::Verify(!p.tls.verify),
+        C::ToggleImplicit => |p| {
+            PlanEdit::Mode(match p.mode {
+                TlsMode::Starttls => TlsMode::Implicit,
+                TlsMode::Implicit => TlsMode::Starttls,
+            })
+        },
+        C::LongerTimeout => |_| PlanEdit::LongerTimeout,
+        _ => return None,
+    })
 }
 
 /// The command that carries out a diagnosis' suggested retry, for "press 2 to ...".
@@ -205,22 +168,8 @@ pub fn execute(
     typed: Option<char>,
 ) -> Option<Effect> {
     use Command as C;
-    let edit = |e: PlanEdit| Some(e);
-    let plan_edit = match cmd {
-        C::Retry => edit(PlanEdit::Same),
-        C::Tls13Only => edit(PlanEdit::Tls13Only),
-        C::Tls12Only => edit(PlanEdit::Tls12Only),
-        C::BothVersions => edit(PlanEdit::BothVersions),
-        C::WithoutPq => edit(PlanEdit::WithoutPq),
-        C::DefaultGroups => edit(PlanEdit::DefaultGroups),
-        C::ToggleSniOff => edit(PlanEdit::ToggleSniOff),
-        C::ToggleVerify => edit(PlanEdit::ToggleVerify),
-        C::ToggleImplicit => edit(PlanEdit::ToggleImplicit),
-        C::LongerTimeout => edit(PlanEdit::LongerTimeout),
-        _ => None,
-    };
-    if let Some(e) = plan_edit {
-        return retry(app, session, e);
+    if let Some(edit) = edit_for(cmd) {
+        return retry(app, session, edit);
     }
     let asked = std::mem::take(&mut app.saved.asked);
     match cmd {
@@ -452,7 +401,7 @@ fn start_scan(
 }
 
 /// Start a new attempt: the current attempt's plan with `edit`.
-fn retry(app: &mut App, session: &Session, edit: PlanEdit) -> Option<Effect> {
+fn retry(app: &mut App, session: &Session, edit: impl FnOnce(&Plan) -> PlanEdit) -> Option<Effect> {
     if app.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
@@ -461,7 +410,7 @@ fn retry(app: &mut App, session: &Session, edit: PlanEdit) -> Option<Effect> {
         app.status = "no plan yet: wait for the first attempt to start".into();
         return None;
     };
-    match apply_edit(plan, &edit) {
+    match apply_edit(plan, &edit(plan)) {
         Ok(p) => {
             app.status = format!("new attempt: {}", p.tls_summary());
             app.show_attempt(None);
@@ -546,7 +495,7 @@ fn confirm(app: &mut App, session: &Session) -> Option<Effect> {
                 EditKind::Sni => PlanEdit::Sni(Sni::Name(e.text)),
                 EditKind::Ehlo => PlanEdit::Ehlo(e.text),
             };
-            retry(app, session, edit)
+            retry(app, session, |_| edit)
         }
         Mode::Picker => {
             let p = app.picker.take()?;
@@ -578,7 +527,7 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
             } else {
                 PlanEdit::Groups(list)
             };
-            retry(app, session, edit)
+            retry(app, session, |_| edit)
         }
         PickerKind::Address => {
             let v = at_cursor?;
@@ -587,7 +536,7 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
                 .first()
                 .and_then(|ip| ip.parse::<IpAddr>().ok())
                 .map(|ip| (SocketAddr::new(ip, port), v.get(1).cloned()));
-            retry(app, session, PlanEdit::Pin(pin))
+            retry(app, session, |_| PlanEdit::Pin(pin))
         }
         PickerKind::LegacySuite => {
             let suite = at_cursor?.into_iter().next()?;
@@ -676,7 +625,7 @@ pub fn item(label: impl Into<String>, values: Vec<String>, checked: bool) -> Pic
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Target, TlsVersion};
+    use crate::plan::Target;
 
     fn base() -> Plan {
         let mut p = Plan::new(Target::Domain("example.net".into()));
@@ -684,85 +633,46 @@ mod tests {
         p
     }
 
-    /// Every edit changes what it names and nothing else.
+    /// Each plan key changes what it names and nothing else; toggles flip the plan in view.
     #[test]
-    fn each_edit_changes_one_field() {
+    fn each_plan_key_changes_one_field() {
         let b = base();
-        let ok = |e: PlanEdit| apply_edit(&b, &e).unwrap();
-        assert_eq!(ok(PlanEdit::Same), b);
+        let key = |p: &Plan, c: Command| apply_edit(p, &edit_for(c).unwrap()(p)).unwrap();
+        assert_eq!(key(&b, Command::Retry), b);
         assert_eq!(
-            ok(PlanEdit::Tls12Only).tls.versions,
+            key(&b, Command::Tls12Only).tls.versions,
             vec![TlsVersion::Tls12]
         );
         assert_eq!(
-            ok(PlanEdit::Tls13Only).tls.versions,
+            key(&b, Command::Tls13Only).tls.versions,
             vec![TlsVersion::Tls13]
         );
-        let only12 = ok(PlanEdit::Tls12Only);
-        assert!(
-            apply_edit(&only12, &PlanEdit::BothVersions)
-                .unwrap()
-                .tls
-                .versions
-                .is_empty()
-        );
-        assert!(!ok(PlanEdit::ToggleVerify).tls.verify);
-        assert!(
-            apply_edit(&ok(PlanEdit::ToggleVerify), &PlanEdit::ToggleVerify)
-                .unwrap()
-                .tls
-                .verify
-        );
-        assert_eq!(ok(PlanEdit::ToggleSniOff).tls.sni, Sni::Off);
-        assert_eq!(
-            apply_edit(&ok(PlanEdit::ToggleSniOff), &PlanEdit::ToggleSniOff)
-                .unwrap()
-                .tls
-                .sni,
-            Sni::Auto
-        );
-        assert_eq!(
-            ok(PlanEdit::Sni(Sni::Name("MX.Example.NET.".into())))
-                .tls
-                .sni,
-            Sni::Name("mx.example.net".into())
-        );
-        assert_eq!(ok(PlanEdit::Ehlo("[192.0.2.1]".into())).ehlo, "[192.0.2.1]");
-        let i = ok(PlanEdit::ToggleImplicit);
+        let only12 = key(&b, Command::Tls12Only);
+        assert!(key(&only12, Command::BothVersions).tls.versions.is_empty());
+        let unverified = key(&b, Command::ToggleVerify);
+        assert!(!unverified.tls.verify);
+        assert!(key(&unverified, Command::ToggleVerify).tls.verify);
+        let off = key(&b, Command::ToggleSniOff);
+        assert_eq!(off.tls.sni, Sni::Off);
+        assert_eq!(key(&off, Command::ToggleSniOff).tls.sni, Sni::Auto);
+        let i = key(&b, Command::ToggleImplicit);
         assert_eq!((i.mode, i.port), (TlsMode::Implicit, 465));
-        let s = apply_edit(&i, &PlanEdit::ToggleImplicit).unwrap();
+        let s = key(&i, Command::ToggleImplicit);
         assert_eq!((s.mode, s.port), (TlsMode::Starttls, 25));
         assert_eq!(
-            ok(PlanEdit::LongerTimeout).timeouts.reply,
+            key(&b, Command::LongerTimeout).timeouts.reply,
             b.timeouts.reply * 4
         );
-        assert!(
-            ok(PlanEdit::WithoutPq)
-                .tls
-                .groups
-                .iter()
-                .all(|g| !g.contains("MLKEM"))
-        );
-        assert!(
-            apply_edit(&ok(PlanEdit::WithoutPq), &PlanEdit::DefaultGroups)
-                .unwrap()
-                .tls
-                .groups
-                .is_empty()
-        );
-        assert_eq!(
-            ok(PlanEdit::Suites(vec!["TLS13_AES_128_GCM_SHA256".into()]))
-                .tls
-                .cipher_suites
-                .len(),
-            1
-        );
-        assert_eq!(
-            ok(PlanEdit::Groups(vec!["X25519".into()])).tls.groups,
-            vec!["X25519"]
-        );
+        let classic = key(&b, Command::WithoutPq);
+        assert!(classic.tls.groups.iter().all(|g| !g.contains("MLKEM")));
+        assert!(key(&classic, Command::DefaultGroups).tls.groups.is_empty());
+        assert!(edit_for(Command::Scan).is_none());
         let addr: SocketAddr = "[2001:db8::25]:25".parse().unwrap();
-        let pinned = ok(PlanEdit::Pin(Some((addr, Some("mx1.example.net".into())))));
+        let pinned = apply_edit(
+            &b,
+            &PlanEdit::Pin(Some((addr, Some("mx1.example.net".into())))),
+        )
+        .unwrap();
         assert_eq!(
             (pinned.address, pinned.address_host.as_deref()),
             (Some(addr), Some("mx1.example.net"))
@@ -770,7 +680,7 @@ mod tests {
         let unpinned = apply_edit(&pinned, &PlanEdit::Pin(None)).unwrap();
         assert_eq!((unpinned.address, unpinned.address_host), (None, None));
         // Only the touched field differs.
-        let mut v = ok(PlanEdit::Tls12Only);
+        let mut v = key(&b, Command::Tls12Only);
         v.tls.versions = b.tls.versions.clone();
         assert_eq!(v, b);
     }
@@ -786,7 +696,7 @@ mod tests {
         assert!(err(PlanEdit::Ehlo("x\r\nMAIL FROM:<a@b>".into())).contains("control character"));
         assert!(err(PlanEdit::Groups(vec!["ffdhe2048".into()])).contains("unknown group"));
         // `2` then a TLS 1.3-only suite selection: refused with the reason, never run.
-        let only12 = apply_edit(&b, &PlanEdit::Tls12Only).unwrap();
+        let only12 = apply_edit(&b, &PlanEdit::Versions(vec![TlsVersion::Tls12])).unwrap();
         let e = apply_edit(
             &only12,
             &PlanEdit::Suites(vec!["TLS13_AES_256_GCM_SHA384".into()]),
