@@ -264,7 +264,7 @@ fn steps(obs: &[Observation], session: &Session) -> Vec<Step> {
     for a in &session.attempts {
         for s in &a.scans {
             out.push(Step {
-                change: format!("scan: {}", s.what),
+                change: format!("scan: {}", s.kind.label()),
                 outcome: crate::sanitize::cap(&s.profile.verdict, 200),
                 cause: None,
             });

@@ -6,6 +6,7 @@ pub mod attempt;
 pub mod investigate;
 pub mod policy;
 pub mod resolve;
+pub mod scans;
 pub mod smtp;
 pub mod tap;
 pub mod tls;
@@ -187,6 +188,7 @@ fn report_arrival(arrived: std::io::Result<usize>, emitter: &Emitter) {
     }
 }
 
+/// Dropping it stops the task it belongs to (the task reports how it ended).
 struct Running {
     _cancel: oneshot::Sender<()>,
 }
@@ -196,6 +198,8 @@ pub struct EngineHandle {
     tx: EventSender,
     next_attempt: u32,
     running: Option<Running>,
+    next_scan: u32,
+    scanning: Option<Running>,
     stepper: Arc<Stepper>,
 }
 
@@ -206,6 +210,8 @@ impl EngineHandle {
             tx,
             next_attempt: 1,
             running: None,
+            next_scan: 1,
+            scanning: None,
             stepper: Arc::new(Stepper::default()),
         }
     }
@@ -237,6 +243,31 @@ impl EngineHandle {
     /// Cancel the running attempt, if any (it reports `Cancelled`).
     pub fn cancel(&mut self) {
         self.running = None;
+    }
+
+    /// Start a server-profile scan for an attempt, cancelling any scan still running (one at a
+    /// time: a mail server rate-limits bursts). Returns the scan's number, which its events
+    /// carry.
+    pub fn scan(&mut self, req: scans::ScanRequest) -> u32 {
+        self.cancel_scan();
+        let scan = self.next_scan;
+        self.next_scan += 1;
+        let (cancel_tx, cancel_rx) = oneshot::channel();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = scans::run(scan, &req, &tx) => {}
+                // Dropping the scan's future closes its connections.
+                _ = cancel_rx => scans::emit(&tx, &req, EventKind::ScanCancelled { scan }),
+            }
+        });
+        self.scanning = Some(Running { _cancel: cancel_tx });
+        scan
+    }
+
+    /// Stop the running scan, if any (it reports `ScanCancelled`).
+    pub fn cancel_scan(&mut self) {
+        self.scanning = None;
     }
 
     /// Turn step mode on or off; turning it off releases a paused attempt.

@@ -327,12 +327,28 @@ pub enum EventKind {
         failure: Option<Failure>,
         phase: Phase,
     },
-    /// A server-profile scan (or a legacy scanner probe) run for this attempt from the TUI:
-    /// `what` part was scanned and the profile found. It runs after the attempt on its own
-    /// connections, so `at_us` repeats the attempt's last time; its duration is in the profile.
+    /// A server-profile scan (or a legacy scanner probe) started for this attempt. Scans run
+    /// after the attempt on their own connections, so every scan event's `at_us` repeats the
+    /// attempt's last time; a scan's duration is in its profile. `scan` tells the scans of one
+    /// attempt apart (a new one cancels the one running).
+    ScanStarted {
+        scan: u32,
+        kind: crate::profile::kind::ScanKind,
+    },
+    /// How far the running scan got (kept as state, not stored with the attempt's events).
+    ScanProgressed {
+        scan: u32,
+        progress: crate::profile::Progress,
+    },
+    /// The scan's result: which part was scanned and the profile found.
     ScanFinished {
-        what: String,
-        profile: Box<crate::scan::Profile>,
+        scan: u32,
+        kind: crate::profile::kind::ScanKind,
+        profile: Box<crate::profile::Profile>,
+    },
+    /// The scan was stopped before it finished (its connections are closed).
+    ScanCancelled {
+        scan: u32,
     },
     /// The validating resolver's DNSSEC state for one policy answer (MX, A, AAAA).
     DnssecChecked {

@@ -12,6 +12,7 @@ pub mod files;
 pub mod lab;
 pub mod plan;
 pub mod policy;
+pub mod profile;
 pub mod recording;
 pub mod repeat;
 pub mod report;

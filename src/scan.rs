@@ -23,23 +23,22 @@
 //! after retries), the scan stops with that answer instead of paying it once per suite.
 
 pub mod answer;
-pub mod catalog;
 pub mod dialogue;
-pub mod evidence;
 pub mod hello;
 pub mod pace;
-pub mod profile;
 pub mod search;
 pub mod senders;
 pub mod suites;
-pub mod text;
-pub mod verdict;
+
+// The data model lives below the events (`crate::profile`); these names keep the scanner's
+// paths short.
+pub use crate::profile::kind::ScanKind;
+pub use crate::profile::{self, Progress, catalog, evidence, text, verdict};
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 pub use catalog::ScanVersion;
@@ -47,6 +46,7 @@ pub use profile::{GroupResult, Overlap, Profile, VersionResult};
 
 use crate::engine::resolve;
 use crate::plan::{Plan, Sni};
+use crate::profile::ScanRecord;
 use pace::{Ctx, Stopped};
 use suites::Depth;
 
@@ -82,14 +82,46 @@ impl ScanPlan {
     }
 }
 
-/// How far a scan got, for progress bars.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Progress {
-    pub connections: u32,
-    pub steps_done: u32,
-    pub steps_total: u32,
-    /// What is being scanned now ("TLSv1.2", "groups", ...); may be empty.
-    pub step: String,
+/// The scan API call for `kind`. Suites of several versions run one version after the other
+/// (a mail server rate-limits bursts) and come back as one profile.
+pub async fn run_kind(
+    plan: &ScanPlan,
+    kind: &ScanKind,
+    mut progress: impl FnMut(Progress),
+) -> Profile {
+    match kind {
+        ScanKind::Versions => scan_versions(plan, progress).await,
+        ScanKind::Groups => scan_groups(plan, progress).await,
+        ScanKind::Full => scan(plan, progress).await,
+        ScanKind::Senders => senders::run_senders(plan, &senders::builtin(), progress).await,
+        ScanKind::Suites { versions } => {
+            let mut parts = Vec::new();
+            for v in versions {
+                let p = scan_suites(plan, *v, &mut progress).await;
+                let stop = p.stopped.is_some();
+                parts.push(ScanRecord {
+                    kind: kind.clone(),
+                    profile: p,
+                });
+                if stop {
+                    break;
+                }
+            }
+            crate::profile::merge::merge(&parts).unwrap_or_else(|| Profile::empty(&plan.plan))
+        }
+        ScanKind::Legacy {
+            version,
+            suite: None,
+        } => {
+            let mut one = plan.clone();
+            one.versions = vec![*version];
+            scan_versions(&one, progress).await
+        }
+        ScanKind::Legacy {
+            version,
+            suite: Some(name),
+        } => probe_suite(plan, *version, name, progress).await,
+    }
 }
 
 /// The full profile: every version of the plan, all suites with order, and groups.
@@ -140,7 +172,7 @@ pub async fn probe_suite(
     match catalog::suite_value(suite) {
         Some(value) => run(plan, Job::Suite(version, value), progress).await,
         None => {
-            let mut p = Profile::empty(plan);
+            let mut p = Profile::empty(&plan.plan);
             p.stopped = Some(format!("unknown cipher suite {suite}"));
             p.verdict = verdict::verdict(p.stopped.as_deref(), &[], &[], &p.overlap);
             p
@@ -157,7 +189,7 @@ enum Job {
 
 async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> Profile {
     let started = Instant::now();
-    let mut profile = Profile::empty(plan);
+    let mut profile = Profile::empty(&plan.plan);
     let cand = match resolve::resolve(&plan.plan).await {
         Ok((_, cands)) => cands.into_iter().next(),
         Err(e) => {

@@ -6,8 +6,8 @@
 //! attempt, cancel, step, export); the loop carries effects out on the `EngineHandle`, whose
 //! `ProbeEvent`s are folded into the `Session` — the same model a replayed recording builds,
 //! so live and replay render alike. `Ui` is that core without the terminal, for tests.
-//! Scans run the same way: `scan_task` runs one in a tokio task, its progress goes to the
-//! status line and its result arrives as a `ScanFinished` event for the attempt that asked.
+//! Scans run the same way: the handle runs one, its `ScanProgressed` events feed the status
+//! line and its result arrives as a `ScanFinished` event for the attempt that asked.
 
 pub mod app;
 pub mod clipboard;
@@ -18,7 +18,6 @@ pub mod export;
 pub mod keymap;
 pub mod pickers;
 pub mod render;
-pub mod scan_task;
 pub mod scans;
 pub mod scroll;
 pub mod terminal;
@@ -39,7 +38,6 @@ use app::{App, Mode};
 use command::{Command, Effect};
 use derived::Derived;
 use keymap::Key;
-use scan_task::ScanUpdate;
 
 /// How the TUI starts.
 pub struct Options {
@@ -74,9 +72,42 @@ impl Ui {
         ui
     }
 
-    /// Fold an engine event into the session.
+    /// Fold an engine event into the session; the end of the scan we asked for also ends
+    /// the status line's progress bar.
     pub fn apply(&mut self, ev: &ProbeEvent) {
         self.session.apply(ev);
+        let ours = |scan: &u32| {
+            self.app
+                .scanning
+                .as_ref()
+                .is_some_and(|s| s.attempt == ev.attempt && s.scan == Some(*scan))
+        };
+        match &ev.kind {
+            EventKind::ScanFinished {
+                scan,
+                kind,
+                profile,
+            } if ours(scan) => {
+                self.app.scanning = None;
+                let end = match &profile.stopped {
+                    Some(why) => format!("stopped: {why}"),
+                    None => {
+                        crate::report::units::plural(u64::from(profile.connections), "connection")
+                    }
+                };
+                self.app.status =
+                    format!("scan of {} done ({end}): P shows the profile", kind.label());
+            }
+            EventKind::ScanCancelled { scan } if ours(scan) => self.app.scanning = None,
+            _ => {}
+        }
+    }
+
+    /// The engine took the scan we asked for under number `scan`.
+    pub fn scan_started(&mut self, scan: u32) {
+        if let Some(s) = self.app.scanning.as_mut() {
+            s.scan = Some(scan);
+        }
     }
 
     /// Bring derived rows up to date (call before drawing).
@@ -100,33 +131,6 @@ impl Ui {
         let effect = command::execute(&mut self.app, &self.session, &self.derived, cmd, typed);
         self.sync();
         effect
-    }
-
-    /// Fold a running scan's report in; updates of a cancelled or older scan are dropped.
-    pub fn scan_update(&mut self, update: ScanUpdate) {
-        let current = self.app.scanning.as_ref().map(|s| s.id);
-        match update {
-            ScanUpdate::Progress { id, progress } if current == Some(id) => {
-                if let Some(s) = self.app.scanning.as_mut() {
-                    s.progress = Some(progress);
-                }
-            }
-            ScanUpdate::Finished { id, event } if current == Some(id) => {
-                self.app.scanning = None;
-                if let EventKind::ScanFinished { what, profile } = &event.kind {
-                    let end = match &profile.stopped {
-                        Some(why) => format!("stopped: {why}"),
-                        None => crate::report::units::plural(
-                            u64::from(profile.connections),
-                            "connection",
-                        ),
-                    };
-                    self.app.status = format!("scan of {what} done ({end}): P shows the profile");
-                }
-                self.session.apply(&event);
-            }
-            _ => {}
-        }
     }
 
     /// The wheel over a panel of the main view focuses that panel, then scrolls it.
@@ -203,8 +207,6 @@ impl Ended {
 pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut engine = EngineHandle::new(tx);
-    let (scan_tx, mut scan_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut scanner: Option<tokio::task::JoinHandle<()>> = None;
     let mut app = App::new();
     app.read_only = opts.read_only;
     if let Some(d) = &opts.demo {
@@ -262,11 +264,6 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
                 dirty = true;
                 None
             },
-            Some(update) = scan_rx.recv() => {
-                ui.scan_update(update);
-                dirty = true;
-                None
-            },
             _ = tick.tick() => {
                 dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());
                 None
@@ -303,16 +300,11 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
                     ui.app.status = format!("cannot change mouse capture: {e}");
                 }
             }
-            Some(Effect::Scan(job)) => {
-                if let Some(old) = scanner.replace(scan_task::spawn(*job, scan_tx.clone())) {
-                    old.abort();
-                }
+            Some(Effect::Scan(req)) => {
+                let scan = engine.scan(*req);
+                ui.scan_started(scan);
             }
-            Some(Effect::CancelScan) => {
-                if let Some(old) = scanner.take() {
-                    old.abort();
-                }
-            }
+            Some(Effect::CancelScan) => engine.cancel_scan(),
             Some(Effect::Scenario(name)) => match opts.demo.as_ref().and_then(|d| d.plan(&name)) {
                 Some(plan) => {
                     engine.start(plan);
@@ -322,9 +314,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
         }
     }
     engine.cancel();
-    if let Some(task) = scanner.take() {
-        task.abort();
-    }
+    engine.cancel_scan();
     drop(guard);
     Ok(Ended {
         session: ui.session,

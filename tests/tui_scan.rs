@@ -11,9 +11,12 @@ use std::time::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
+use tlsdive::engine::EngineHandle;
+use tlsdive::engine::scans::ScanRequest;
 use tlsdive::event::{EventKind, Failure, Phase, ProbeEvent};
 use tlsdive::lab::Scenario;
 use tlsdive::plan::{Plan, Target, TlsVersion};
+use tlsdive::profile::kind::ScanKind;
 use tlsdive::scan::{Profile, ScanVersion};
 use tlsdive::session::Session;
 use tlsdive::tui::Ui;
@@ -21,8 +24,6 @@ use tlsdive::tui::app::{App, Mode};
 use tlsdive::tui::command::Effect;
 use tlsdive::tui::keymap::Key;
 use tlsdive::tui::render::page_rows;
-use tlsdive::tui::scan_task::{self, ScanUpdate};
-use tlsdive::tui::scans::{ScanJob, ScanKind};
 
 const W: u16 = 120;
 const H: u16 = 36;
@@ -55,7 +56,7 @@ fn draw_sized(ui: &mut Ui, h: u16) -> String {
     t.backend().to_string()
 }
 
-fn job(e: Option<Effect>) -> ScanJob {
+fn job(e: Option<Effect>) -> ScanRequest {
     match e {
         Some(Effect::Scan(j)) => *j,
         other => panic!("expected a scan, got {other:?}"),
@@ -125,14 +126,18 @@ fn the_scan_key_runs_the_focused_part_for_each_cause() {
         (
             failed(alert("handshake_failure"), |_| {}),
             "no-shared-cipher",
-            ScanKind::Suites(vec![ScanVersion::Tls12, ScanVersion::Tls13]),
+            ScanKind::Suites {
+                versions: vec![ScanVersion::Tls12, ScanVersion::Tls13],
+            },
         ),
         (
             failed(alert("handshake_failure"), |p| {
                 p.tls.versions = vec![TlsVersion::Tls12]
             }),
             "no-shared-cipher",
-            ScanKind::Suites(vec![ScanVersion::Tls12]),
+            ScanKind::Suites {
+                versions: vec![ScanVersion::Tls12],
+            },
         ),
         (
             failed(alert("handshake_failure"), |p| {
@@ -245,35 +250,38 @@ fn scans_are_refused_in_replay_and_while_the_attempt_runs() {
 }
 
 #[test]
-fn updates_of_a_cancelled_scan_are_dropped() {
+fn the_end_of_a_cancelled_scan_does_not_end_the_running_one() {
     let mut u = ui_for(recording("close-after-client-hello"));
-    let first = job(u.key(Key::Char('w')));
+    job(u.key(Key::Char('w')));
+    u.scan_started(1);
     u.key(Key::Esc);
+    assert!(u.app.scanning.is_none());
     let second = job(u.key(Key::Char('W')));
-    assert_ne!(first.id, second.id);
+    u.scan_started(2);
     let profile: Profile = serde_json::from_str(
         &std::fs::read_to_string(asset("profile-tls10.json")).expect("profile asset"),
     )
     .expect("profile JSON");
-    let finished = |id| ScanUpdate::Finished {
-        id,
-        event: ProbeEvent {
-            attempt: 1,
-            at_us: 0,
-            kind: EventKind::ScanFinished {
-                what: "versions".into(),
-                profile: Box::new(profile.clone()),
-            },
-        },
+    let ev = |kind| ProbeEvent {
+        attempt: 1,
+        at_us: 0,
+        kind,
     };
-    u.scan_update(finished(first.id));
-    assert!(
-        u.session.attempts[0].scans.is_empty(),
-        "stale result dropped"
-    );
-    assert!(u.app.scanning.is_some());
-    u.scan_update(finished(second.id));
+    u.apply(&ev(EventKind::ScanStarted {
+        scan: 2,
+        kind: second.kind.clone(),
+    }));
+    // The first scan's cancellation reaches the loop after the second started.
+    u.apply(&ev(EventKind::ScanCancelled { scan: 1 }));
+    assert!(u.app.scanning.is_some(), "the second scan still runs");
+    assert!(u.session.attempts[0].scan_running.is_some());
+    u.apply(&ev(EventKind::ScanFinished {
+        scan: 2,
+        kind: second.kind,
+        profile: Box::new(profile),
+    }));
     assert_eq!(u.session.attempts[0].scans.len(), 1);
+    assert!(u.session.attempts[0].scan_running.is_none());
     assert!(u.app.scanning.is_none());
     assert!(
         u.app.status.contains("P shows the profile"),
@@ -307,7 +315,8 @@ fn diagnosis_cites_the_scan_and_profile_view_snapshots() {
         attempt: 1,
         at_us,
         kind: EventKind::ScanFinished {
-            what: "full profile".into(),
+            scan: 9,
+            kind: ScanKind::Full,
             profile: Box::new(profile),
         },
     });
@@ -333,21 +342,41 @@ fn scans_are_exported_with_their_attempt() {
     assert_eq!(back.attempts[0].scans, session.attempts[0].scans);
 }
 
-/// Poll the scan's updates into the `Ui` until it is done (bounded: the scan's own
-/// timeouts are 5 s per reply; 60 s is far beyond them).
-async fn pump(u: &mut Ui, rx: &mut tokio::sync::mpsc::UnboundedReceiver<ScanUpdate>) {
+/// Hand the scan to an engine handle, as the loop does, and fold its events into the `Ui`
+/// until it is done (bounded: the scan's own timeouts are 5 s per reply; 60 s is far beyond
+/// them).
+async fn run_through_engine(u: &mut Ui, req: ScanRequest) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    let scan = engine.scan(req);
+    u.scan_started(scan);
+    let progressed = fold_until_done(u, &mut rx).await;
+    assert!(progressed > 0, "the scan reported its progress");
+}
+
+/// Fold engine events into the `Ui` until the scan it waits for is over; how many progress
+/// reports came.
+async fn fold_until_done(
+    u: &mut Ui,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<ProbeEvent>,
+) -> usize {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut progressed = 0;
     while u.app.scanning.is_some() {
-        let update = tokio::time::timeout_at(deadline, rx.recv())
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .expect("the scan finished in time")
-            .expect("the scan task reported");
-        u.scan_update(update);
+            .expect("the engine reported");
+        if matches!(ev.kind, EventKind::ScanProgressed { .. }) {
+            progressed += 1;
+        }
+        u.apply(&ev);
     }
+    progressed
 }
 
 /// A real probe that fails, then the scan key's focused scan against the same lab server,
-/// run by `scan_task` and folded in through `Ui::scan_update`, as the loop does.
+/// run by the engine handle and folded in through `Ui::apply`, as the loop does.
 #[tokio::test]
 async fn a_real_focused_scan_from_the_ui_core() {
     let srv = common::server(Scenario::Tls13Only).await;
@@ -361,15 +390,12 @@ async fn a_real_focused_scan_from_the_ui_core() {
     assert_eq!(cause(&mut u), "no-shared-version");
     let j = job(u.key(Key::Char('w')));
     assert_eq!(j.kind, ScanKind::Versions);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = scan_task::spawn(j, tx);
-    pump(&mut u, &mut rx).await;
-    task.await.expect("scan task");
+    run_through_engine(&mut u, j).await;
     let a = u.session.latest().expect("attempt");
     let [scan] = &a.scans[..] else {
         panic!("one scan: {:?}", a.scans)
     };
-    assert_eq!(scan.what, "versions");
+    assert_eq!(scan.kind, ScanKind::Versions);
     let accepted: Vec<&str> = scan
         .profile
         .versions
@@ -401,15 +427,12 @@ async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
     let mut u = ui_for(session);
     let j = job(u.key(Key::Char('E')));
     assert_eq!(j.kind, ScanKind::Senders);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = scan_task::spawn(j, tx);
-    pump(&mut u, &mut rx).await;
-    task.await.expect("scan task");
+    run_through_engine(&mut u, j).await;
     let a = u.session.latest().expect("attempt");
     let [scan] = &a.scans[..] else {
         panic!("one scan: {:?}", a.scans)
     };
-    assert_eq!(scan.what, "sender profiles");
+    assert_eq!(scan.kind, ScanKind::Senders);
     assert_eq!(scan.profile.senders.len(), 6, "{:#?}", scan.profile);
     u.key(Key::Char('P'));
     let view = draw_sized(&mut u, 60);
@@ -444,13 +467,14 @@ async fn a_real_legacy_probe_and_a_cancelled_scan() {
     }
     let mut u = ui_for(session);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cancelled = scan_task::spawn(job(u.key(Key::Char('W'))), tx.clone());
+    let mut engine = EngineHandle::new(tx);
+    let first = engine.scan(job(u.key(Key::Char('W'))));
+    u.scan_started(first);
     assert_eq!(u.key(Key::Esc), Some(Effect::CancelScan));
-    cancelled.abort();
-    let j = job(u.key(Key::Char('0')));
-    let task = scan_task::spawn(j, tx);
-    pump(&mut u, &mut rx).await;
-    task.await.expect("probe task");
+    engine.cancel_scan();
+    let second = engine.scan(job(u.key(Key::Char('0'))));
+    u.scan_started(second);
+    fold_until_done(&mut u, &mut rx).await;
     let a = u.session.latest().expect("attempt");
     assert_eq!(a.scans.len(), 1, "only the legacy probe: {:?}", a.scans);
     let v = &a.scans[0].profile.versions;
@@ -485,11 +509,8 @@ mod record {
         run_job(u, j).await
     }
 
-    async fn run_job(u: &mut Ui, j: ScanJob) {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = scan_task::spawn(j, tx);
-        pump(u, &mut rx).await;
-        task.await.unwrap();
+    async fn run_job(u: &mut Ui, j: ScanRequest) {
+        run_through_engine(u, j).await
     }
 
     #[tokio::test]
@@ -515,7 +536,8 @@ mod record {
         }
         std::fs::write(asset(&format!("{RECORDING}.jsonl")), out).unwrap();
         let full =
-            scan_task::run(&tlsdive::scan::ScanPlan::new(plan), &ScanKind::Full, |_| {}).await;
+            tlsdive::scan::run_kind(&tlsdive::scan::ScanPlan::new(plan), &ScanKind::Full, |_| {})
+                .await;
         let mut json = serde_json::to_string_pretty(&full).unwrap();
         json.push('\n');
         std::fs::write(asset("profile-tls10.json"), json).unwrap();

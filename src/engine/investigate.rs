@@ -8,9 +8,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::case::{Case, Experiment, next_experiment};
+use crate::engine::scans::{self, ScanRequest};
 use crate::engine::{EventSender, Stepper, attempt};
-use crate::event::{EventKind, ProbeEvent};
+use crate::event::EventKind;
 use crate::plan::Plan;
+use crate::profile::kind::ScanKind;
 use crate::scan::ScanPlan;
 use crate::session::Session;
 
@@ -21,6 +23,7 @@ pub const MAX_CONNECTIONS: u32 = 24;
 pub async fn investigate(plan: Plan, tx: EventSender) {
     let mut session = Session::new();
     let mut id = 1u32;
+    let mut scans_run = 0u32;
     run_attempt(plan, id, &tx, &mut session).await;
     loop {
         let used = Case::of(&session).map(|c| c.connections).unwrap_or(0);
@@ -50,27 +53,29 @@ pub async fn investigate(plan: Plan, tx: EventSender) {
                     break;
                 }
                 scan.max_connections = scan.max_connections.min(2);
-                let started = std::time::Instant::now();
-                let profile = crate::scan::scan_versions(&scan, |_| {}).await;
-                let at_us = session
-                    .attempts
-                    .last()
-                    .map(|a| a.last_us)
-                    .unwrap_or(0)
-                    .saturating_add(u64::try_from(started.elapsed().as_micros()).unwrap_or(0));
-                let ev = ProbeEvent {
+                let at_us = session.attempts.last().map(|a| a.last_us).unwrap_or(0);
+                let req = ScanRequest {
                     attempt: id,
                     at_us,
-                    kind: EventKind::ScanFinished {
-                        what: "versions".into(),
-                        profile: Box::new(profile),
-                    },
+                    kind: ScanKind::Versions,
+                    plan: scan,
                 };
-                session.apply(&ev);
-                let _ = tx.send(ev);
+                scans_run += 1;
+                run_scan(scans_run, req, &tx, &mut session).await;
             }
         }
     }
+}
+
+/// Run one scan, folding its events into `session` as they are passed on.
+async fn run_scan(scan: u32, req: ScanRequest, tx: &EventSender, session: &mut Session) {
+    let (inner_tx, mut inner_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move { scans::run(scan, &req, &inner_tx).await });
+    while let Some(ev) = inner_rx.recv().await {
+        session.apply(&ev);
+        let _ = tx.send(ev);
+    }
+    let _ = task.await;
 }
 
 async fn run_attempt(plan: Plan, id: u32, tx: &EventSender, session: &mut Session) {

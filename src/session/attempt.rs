@@ -8,6 +8,7 @@ use crate::event::{
     ConnectionEnd, EventKind, Failure, LimitHit, MxHost, Negotiated, Phase, ProbeEvent,
 };
 use crate::plan::Plan;
+use crate::profile::kind::ScanKind;
 use crate::wire::{Dir, MessageInfo, RecordInfo};
 
 /// One SMTP line in the transcript.
@@ -42,12 +43,14 @@ impl TimelineRow {
     }
 }
 
-/// A scan run for an attempt (see `EventKind::ScanFinished`).
+pub use crate::profile::ScanRecord;
+
+/// The scan running for an attempt, and how far it got.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScanRecord {
-    /// Which part was scanned ("versions", "groups", a legacy probe, ...).
-    pub what: String,
-    pub profile: crate::scan::Profile,
+pub struct RunningScan {
+    pub scan: u32,
+    pub kind: ScanKind,
+    pub progress: Option<crate::profile::Progress>,
 }
 
 /// How resolution went.
@@ -93,6 +96,8 @@ pub struct Attempt {
     pub last_us: u64,
     /// Server-profile scans run for this attempt, in the order they finished.
     pub scans: Vec<ScanRecord>,
+    /// The scan running for this attempt, if one is.
+    pub scan_running: Option<RunningScan>,
     /// What the routing-policy lookups found (DNSSEC, TLSA, MTA-STS, TLS-RPT).
     pub policy: PolicyFacts,
 }
@@ -145,11 +150,20 @@ impl Attempt {
             finished: None,
             last_us: 0,
             scans: Vec::new(),
+            scan_running: None,
             policy: PolicyFacts::default(),
         }
     }
 
     pub fn apply(&mut self, ev: &ProbeEvent) {
+        if let EventKind::ScanProgressed { scan, progress } = &ev.kind {
+            // Progress is state of the moment: not kept with the events, so recordings and
+            // exports hold what was found, not every step of finding it.
+            if let Some(r) = self.scan_running.as_mut().filter(|r| r.scan == *scan) {
+                r.progress = Some(progress.clone());
+            }
+            return;
+        }
         self.events.push(ev.clone());
         let at = ev.at_us;
         self.last_us = self.last_us.max(at);
@@ -240,10 +254,26 @@ impl Attempt {
             EventKind::AttemptFinished { failure, phase } => {
                 self.finished = Some((failure.clone(), *phase, at))
             }
-            EventKind::ScanFinished { what, profile } => self.scans.push(ScanRecord {
-                what: what.clone(),
-                profile: (**profile).clone(),
-            }),
+            EventKind::ScanStarted { scan, kind } => {
+                self.scan_running = Some(RunningScan {
+                    scan: *scan,
+                    kind: kind.clone(),
+                    progress: None,
+                })
+            }
+            EventKind::ScanProgressed { .. } => {}
+            EventKind::ScanFinished {
+                scan,
+                kind,
+                profile,
+            } => {
+                self.end_scan(*scan);
+                self.scans.push(ScanRecord {
+                    kind: kind.clone(),
+                    profile: (**profile).clone(),
+                })
+            }
+            EventKind::ScanCancelled { scan } => self.end_scan(*scan),
             EventKind::DnssecChecked { answer } => self.policy.dnssec.push(answer.clone()),
             EventKind::TlsaFound { lookup } => self.policy.tlsa.push(lookup.clone()),
             EventKind::MtaStsRecordFound { lookup } => {
@@ -253,6 +283,12 @@ impl Attempt {
                 self.policy.sts_policy = Some(fetch.clone())
             }
             EventKind::TlsRptFound { lookup } => self.policy.tls_rpt = Some(lookup.clone()),
+        }
+    }
+
+    fn end_scan(&mut self, scan: u32) {
+        if self.scan_running.as_ref().is_some_and(|r| r.scan == scan) {
+            self.scan_running = None;
         }
     }
 

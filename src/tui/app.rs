@@ -113,11 +113,11 @@ pub struct Editor {
 /// The scan running in the background, as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scanning {
-    /// The job's id: updates of a cancelled job carry another one and are dropped.
-    pub id: u64,
+    /// The engine's number for the scan, once it took the request: events of a cancelled
+    /// scan carry another one.
+    pub scan: Option<u32>,
     pub attempt: u32,
     pub what: String,
-    pub progress: Option<crate::scan::Progress>,
 }
 
 /// A scrolled list: `None` follows the tail (new lines stay visible), `Some(top)` is pinned.
@@ -177,7 +177,6 @@ pub struct App {
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
     /// The id the next scan job gets.
-    pub next_scan: u64,
     pub step_mode: bool,
     /// Plan changes are refused (replay of a recording).
     pub read_only: bool,
@@ -230,7 +229,6 @@ impl App {
             editor: None,
             status: String::new(),
             scanning: None,
-            next_scan: 1,
             step_mode: false,
             read_only: false,
             demo: false,

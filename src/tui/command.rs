@@ -7,9 +7,11 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::app::{App, EditKind, Editor, Mode, PickItem, Picker, PickerKind};
 use super::derived::Derived;
-use super::scans::{self, ScanJob, ScanKind};
+use super::scans;
 use crate::diagnose::Retry;
+use crate::engine::scans::ScanRequest;
 use crate::plan::{Plan, PlanEdit, Sni, TlsMode, TlsVersion};
+use crate::profile::kind::{LEGACY_NOTE, ScanKind};
 use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
@@ -90,7 +92,7 @@ pub enum Effect {
     /// Probe this lab scenario (demo).
     Scenario(String),
     /// Run this scan in the background (one at a time).
-    Scan(Box<ScanJob>),
+    Scan(Box<ScanRequest>),
     /// Stop the running scan.
     CancelScan,
     /// Put this text on the terminal's clipboard (OSC 52); `what` names it for the status.
@@ -374,17 +376,15 @@ fn start_scan(
         return None;
     };
     let kind = kind(plan);
-    let job = ScanJob {
-        id: app.next_scan,
+    let job = ScanRequest {
         attempt: a.id,
         at_us: a.last_us,
         plan: ScanPlan::new(plan.clone()),
         kind,
     };
-    app.next_scan += 1;
     let what = job.kind.label();
     app.status = if job.kind.is_legacy() {
-        format!("{what}: {} (Esc cancels)", scans::LEGACY_NOTE)
+        format!("{what}: {LEGACY_NOTE} (Esc cancels)")
     } else {
         format!(
             "scanning {what} of {} (Esc cancels)",
@@ -392,10 +392,9 @@ fn start_scan(
         )
     };
     app.scanning = Some(super::app::Scanning {
-        id: job.id,
+        scan: None,
         attempt: a.id,
         what,
-        progress: None,
     });
     Some(Effect::Scan(Box::new(job)))
 }

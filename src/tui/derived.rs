@@ -50,10 +50,10 @@ pub struct ScanView {
 impl ScanView {
     fn of(session: &Session, a: &Attempt) -> Option<ScanView> {
         let (from, records) = scans::for_attempt(session, a)?;
-        let merged = scans::merge(records);
+        let merged = crate::profile::merge::merge(records);
         let legacy: Vec<ScanRecord> = records
             .iter()
-            .filter(|r| r.what.starts_with(scans::LEGACY))
+            .filter(|r| r.kind.is_legacy())
             .cloned()
             .collect();
         let mut evidence = Vec::new();
@@ -71,8 +71,8 @@ impl ScanView {
             };
             evidence.push(format!(
                 "scan: {} → {answer} ({})",
-                r.what,
-                scans::LEGACY_NOTE
+                r.kind.label(),
+                crate::profile::kind::LEGACY_NOTE
             ));
         }
         Some(ScanView {

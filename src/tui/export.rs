@@ -25,7 +25,7 @@ pub fn text(session: &Session) -> String {
                 out.push_str(&format!(
                     "\nScan for attempt #{} ({}):\n{}",
                     a.id,
-                    s.what,
+                    s.kind.label(),
                     crate::scan::text::report(&s.profile)
                 ));
             }
@@ -46,7 +46,13 @@ pub fn json(session: &Session) -> serde_json::Value {
                     let scans = a
                         .scans
                         .iter()
-                        .map(|s| serde_json::json!({"what": s.what, "profile": s.profile}))
+                        .map(|s| {
+                            serde_json::json!({
+                                "what": s.kind.label(),
+                                "kind": s.kind,
+                                "profile": s.profile,
+                            })
+                        })
                         .collect();
                     obj.insert("scans".into(), serde_json::Value::Array(scans));
                 }

@@ -27,7 +27,7 @@ pub async fn run_senders(
     mut progress: impl FnMut(Progress),
 ) -> Profile {
     let started = Instant::now();
-    let mut out = Profile::empty(plan);
+    let mut out = Profile::empty(&plan.plan);
     let total = u32::try_from(profiles.len()).unwrap_or(u32::MAX);
     match resolve::resolve(&plan.plan).await {
         Err(e) => out.stopped = Some(e.to_string()),

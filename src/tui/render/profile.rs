@@ -12,10 +12,11 @@ use ratatui::text::{Line, Span};
 use super::View;
 use super::text::{safe_owned, scrolled};
 use crate::plan::TlsMode;
+use crate::profile::kind::LEGACY_NOTE;
+use crate::profile::merge::missing;
 use crate::scan::evidence::version_words;
 use crate::scan::{Profile, ScanVersion};
 use crate::tui::derived::ScanView;
-use crate::tui::scans::{LEGACY_NOTE, missing};
 
 /// Draw the view; returns how far it can scroll.
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
@@ -83,8 +84,7 @@ fn lines(v: &View, s: &ScanView, width: usize) -> Vec<Line<'static>> {
                 (None, Some(v)) => (safe_owned(&v.answer), v.accepted),
                 (None, None) => ("no answer".into(), false),
             };
-            let what = r.what.trim_start_matches(crate::tui::scans::LEGACY);
-            let what = what.trim_start_matches(':').trim();
+            let what = r.kind.probe_words();
             out.push(Line::from(vec![
                 Span::raw(format!("  {what} → ")),
                 Span::styled(

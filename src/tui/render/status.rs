@@ -38,9 +38,15 @@ fn status_line(v: &View) -> Line<'static> {
         ]),
         None => match &v.app.scanning {
             Some(s) => {
-                let bar = s
-                    .progress
-                    .as_ref()
+                let progress = v
+                    .session
+                    .attempts
+                    .iter()
+                    .find(|a| a.id == s.attempt)
+                    .and_then(|a| a.scan_running.as_ref())
+                    .filter(|r| s.scan == Some(r.scan))
+                    .and_then(|r| r.progress.as_ref());
+                let bar = progress
                     .map_or_else(|| "scanning".to_string(), crate::scan::text::progress_line);
                 Line::from(vec![
                     Span::styled(

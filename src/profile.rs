@@ -3,12 +3,26 @@
 //! report is this struct); suites and groups by IANA name (TLS 1.3 suites as
 //! `TLS_AES_128_GCM_SHA256`, not rustls' `TLS13_` spelling).
 
+//!
+//! This is the scan's data model, below the events that carry it: `catalog` (versions,
+//! suites and groups by name), `kind` (which part to scan), `sender` (a sender profile's
+//! result), `verdict`, `evidence` and `text` (words). Running a scan is `scan`'s business.
+
+pub mod catalog;
+pub mod evidence;
+pub mod kind;
+pub mod merge;
+pub mod sender;
+pub mod text;
+pub mod verdict;
+
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{ScanVersion, iana_suite, suite_value};
+use crate::plan::Plan;
 use crate::plan::TlsMode;
+use catalog::{ScanVersion, iana_suite, suite_value};
 
 /// JSON schema version of [`Profile`]; fields only ever gain siblings.
 pub const SCHEMA: u32 = 1;
@@ -38,7 +52,7 @@ pub struct Profile {
     pub notes: Vec<String>,
     /// `--senders`: what each sending MTA's default ClientHello got.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub senders: Vec<super::senders::SenderResult>,
+    pub senders: Vec<sender::SenderResult>,
 }
 
 /// What one version got.
@@ -131,7 +145,7 @@ pub struct GroupResult {
 }
 
 /// What the server has in common with a rustls-based sender (this tool's probe: TLS 1.2 and
-/// 1.3, `engine::tls::suite_names()` and `group_names()`).
+/// 1.3, `plan::provider::suite_names()` and `group_names()`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Overlap {
     pub versions: Vec<String>,
@@ -144,12 +158,12 @@ pub struct Overlap {
 
 /// The suites (IANA names) and groups a rustls-based sender offers, in its order.
 pub fn client_offer() -> (Vec<String>, Vec<String>) {
-    let suites = crate::engine::tls::suite_names()
+    let suites = crate::plan::provider::suite_names()
         .iter()
         .filter_map(|n| suite_value(n))
         .map(iana_suite)
         .collect();
-    (suites, crate::engine::tls::group_names())
+    (suites, crate::plan::provider::group_names())
 }
 
 /// Computes the overlap of `versions` and `groups` with a rustls-based sender.
@@ -211,12 +225,12 @@ fn common(server: &[String], client: &[String], server_order: Option<bool>) -> V
 
 impl Profile {
     /// A profile with nothing found yet, for `plan`'s target.
-    pub fn empty(plan: &super::ScanPlan) -> Profile {
+    pub fn empty(plan: &Plan) -> Profile {
         Profile {
             schema: SCHEMA,
-            target: plan.plan.target.display_name(),
+            target: plan.target.display_name(),
             address: None,
-            mode: plan.plan.mode,
+            mode: plan.mode,
             stopped: None,
             versions: Vec::new(),
             groups: Vec::new(),
@@ -255,4 +269,21 @@ impl VersionResult {
             (format!("DHE prime: {bits} bits{note}"), weak)
         })
     }
+}
+
+/// How far a scan got, for progress bars.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub connections: u32,
+    pub steps_done: u32,
+    pub steps_total: u32,
+    /// What is being scanned now ("TLSv1.2", "groups", ...); may be empty.
+    pub step: String,
+}
+
+/// A scan run for an attempt (see `EventKind::ScanFinished`): which part, and what it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanRecord {
+    pub kind: kind::ScanKind,
+    pub profile: Profile,
 }

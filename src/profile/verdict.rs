@@ -3,7 +3,7 @@
 //! put in a ticket ("server accepts only TLS 1.0 with CBC suites (RSA key exchange): no
 //! client limited to TLS 1.2+ can negotiate").
 
-use super::profile::{GroupResult, Overlap, VersionResult};
+use super::{GroupResult, Overlap, VersionResult};
 
 /// The verdict for a finished scan, with a warning when the server's DH prime is weak.
 pub fn verdict(
@@ -179,7 +179,7 @@ mod tests {
     fn weak_dh_primes_are_named_in_the_verdict() {
         let mut tls12 = v("TLSv1.2", &["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]);
         tls12.dhe_prime_bits = Some(1024);
-        let o = super::super::profile::overlap(std::slice::from_ref(&tls12), &[]);
+        let o = super::super::overlap(std::slice::from_ref(&tls12), &[]);
         let s = verdict(None, std::slice::from_ref(&tls12), &[], &o);
         assert!(s.ends_with("its DHE suites use a 1024-bit prime, too weak (Logjam): senders that insist on 2048 bits refuse them"), "{s}");
         tls12.dhe_prime_bits = Some(2048);
@@ -196,7 +196,7 @@ mod tests {
                 "TLS_RSA_WITH_AES_256_CBC_SHA",
             ],
         )];
-        let o = super::super::profile::overlap(&tls10, &[]);
+        let o = super::super::overlap(&tls10, &[]);
         assert_eq!(
             verdict(None, &tls10, &[], &o),
             "server accepts only TLS 1.0 with CBC suites (RSA key exchange): no client limited to TLS 1.2+ can negotiate"
@@ -208,7 +208,7 @@ mod tests {
                 "TLS_RSA_WITH_AES_128_CBC_SHA",
             ],
         )];
-        let o = super::super::profile::overlap(&rsa12, &[]);
+        let o = super::super::overlap(&rsa12, &[]);
         assert!(!o.negotiable);
         assert!(verdict(None, &rsa12, &[], &o).starts_with(
             "server accepts TLS 1.2 only with GCM and CBC suites (RSA key exchange): nothing in common"
@@ -217,7 +217,7 @@ mod tests {
             v("TLSv1.0", &["TLS_RSA_WITH_AES_128_CBC_SHA"]),
             v("TLSv1.3", &["TLS_AES_256_GCM_SHA384"]),
         ];
-        let o = super::super::profile::overlap(&modern, &[]);
+        let o = super::super::overlap(&modern, &[]);
         assert_eq!(
             verdict(None, &modern, &[], &o),
             "a rustls-based sender can negotiate TLSv1.3 TLS_AES_256_GCM_SHA384; the server also accepts TLS 1.0"

@@ -4,7 +4,7 @@
 //! (TLS_RSA_WITH_AES_128_CBC_SHA, ...)"). Pure: `diagnose` itself never runs a scan.
 
 use super::catalog::ScanVersion;
-use super::profile::{Profile, VersionResult};
+use super::{Profile, VersionResult};
 
 /// Suites named per accepted version before the list is cut with "...".
 const SUITES_SHOWN: usize = 3;
@@ -98,7 +98,7 @@ pub fn scan_evidence(p: &Profile) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::profile::{GroupResult, Overlap};
+    use crate::profile::{GroupResult, Overlap};
 
     fn profile(versions: Vec<VersionResult>, groups: Vec<GroupResult>) -> Profile {
         Profile {

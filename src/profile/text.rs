@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::profile::Profile;
+use super::Profile;
 use crate::plan::TlsMode;
 
 /// The report, ending in a newline.
@@ -97,7 +97,7 @@ fn with_connections(mut out: String, p: &Profile) -> String {
 }
 
 /// One row per sender profile: accepted or not, what the server chose or how it refused.
-pub fn senders_table(senders: &[super::senders::SenderResult]) -> String {
+pub fn senders_table(senders: &[super::sender::SenderResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\nSenders (each MTA's default ClientHello)");
     let width = senders
