@@ -75,7 +75,7 @@ impl Case {
 
 /// The conclusions that need several observations, strongest first.
 fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bool)> {
-    let scans: Vec<&crate::scan::Profile> = session
+    let scans: Vec<&crate::profile::Profile> = session
         .attempts
         .iter()
         .flat_map(|a| a.scans.iter().map(|s| &s.profile))

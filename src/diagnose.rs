@@ -592,7 +592,7 @@ fn tls_failure(
             .records()
             .filter(|(_, d, r)| *d == Dir::Server && r.content_type == "handshake" && r.length <= 1)
             .count();
-        let count = if tiny >= crate::engine::tap::MAX_RECORDS {
+        let count = if tiny >= crate::wire::MAX_RECORDS {
             format!("more than {}", evidence::bytes(tiny))
         } else {
             evidence::bytes(tiny)

@@ -65,6 +65,18 @@ pub enum ConnectionEnd {
     ClosedByUs,
 }
 
+impl ConnectionEnd {
+    /// How the connection ended, in the words of the reports and the diagnosis.
+    pub fn words(self) -> &'static str {
+        match self {
+            ConnectionEnd::Fin => "closed by the server (FIN)",
+            ConnectionEnd::Rst => "reset (RST)",
+            ConnectionEnd::Timeout => "timed out waiting for the server",
+            ConnectionEnd::ClosedByUs => "closed by us",
+        }
+    }
+}
+
 /// What kind of failure stopped the engine; diagnosis turns it into a cause code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

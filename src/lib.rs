@@ -22,4 +22,5 @@ pub mod session;
 pub mod target;
 pub mod triage;
 pub mod tui;
+pub mod units;
 pub mod wire;

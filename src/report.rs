@@ -5,18 +5,5 @@ pub mod case;
 pub mod json;
 pub mod policy;
 pub mod text;
-pub mod units;
-
-pub use units::{human_duration, human_micros, plural};
-
-use crate::event::ConnectionEnd;
-
-/// How a connection ended, in words.
-pub fn end_words(how: ConnectionEnd) -> &'static str {
-    match how {
-        ConnectionEnd::Fin => "closed by the server (FIN)",
-        ConnectionEnd::Rst => "reset (RST)",
-        ConnectionEnd::Timeout => "timed out waiting for the server",
-        ConnectionEnd::ClosedByUs => "closed by us",
-    }
-}
+// Figures in words are shared with the diagnosis and the TUI, below all of them.
+pub use crate::units::{self, human_duration, human_micros, plural};

@@ -22,3 +22,7 @@ pub use names::{
     alert_name, extension_name, group_by_name, group_name, suite_by_name, suite_name, version_name,
 };
 pub use tracker::Tracker;
+
+/// More records than this in one attempt is a flood, not a handshake: the tap stops
+/// reporting them, and the diagnosis knows the timeline was cut.
+pub const MAX_RECORDS: usize = 2000;

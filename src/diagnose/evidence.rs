@@ -10,7 +10,7 @@ pub struct Facts<'a> {
 }
 
 pub fn ms(us: u64) -> String {
-    crate::report::human_micros(us)
+    crate::units::human_micros(us)
 }
 
 fn arrow(d: Dir) -> &'static str {
@@ -173,11 +173,9 @@ impl<'a> Facts<'a> {
                         ));
                     }
                 }
-                TimelineRow::Ended { at_us, how } => out.push(format!(
-                    "+{} connection ended: {}",
-                    ms(*at_us),
-                    crate::report::end_words(*how)
-                )),
+                TimelineRow::Ended { at_us, how } => {
+                    out.push(format!("+{} connection ended: {}", ms(*at_us), how.words()))
+                }
             }
         }
         if out.len() > 12 {

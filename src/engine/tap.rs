@@ -110,8 +110,7 @@ impl Flight {
     }
 }
 
-/// More records than this in one attempt is a flood, not a handshake: stop reporting them.
-pub const MAX_RECORDS: usize = 2000;
+pub use crate::wire::MAX_RECORDS;
 
 pub struct Tap<S> {
     inner: S,

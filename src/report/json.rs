@@ -74,7 +74,7 @@ pub fn report(a: &Attempt) -> Value {
                 "dir": "-",
                 "record": "end",
                 "end": how,
-                "messages": [crate::report::end_words(*how)],
+                "messages": [how.words()],
             }),
         })
         .collect();

@@ -223,7 +223,7 @@ fn timeline(out: &mut String, a: &Attempt, p: Paint) {
                 }
             }
             TimelineRow::Ended { how, .. } => {
-                let words = crate::report::end_words(*how);
+                let words = how.words();
                 let words = match how {
                     crate::event::ConnectionEnd::ClosedByUs => words.to_string(),
                     _ => p.red(words),
