@@ -15,6 +15,7 @@ pub mod command;
 pub mod demo;
 pub mod derived;
 pub mod export;
+pub mod investigate;
 pub mod keymap;
 pub mod pickers;
 pub mod render;
@@ -101,6 +102,15 @@ impl Ui {
             EventKind::ScanCancelled { scan } if ours(scan) => self.app.scanning = None,
             _ => {}
         }
+    }
+
+    /// After engine events: the investigation's next step, once the last one is over.
+    pub fn investigate_tick(&mut self) -> Option<Effect> {
+        self.app.investigation.as_ref()?;
+        self.sync();
+        let effect = investigate::next(&mut self.app, &self.session);
+        self.sync();
+        effect
     }
 
     /// The engine took the scan we asked for under number `scan`.
@@ -262,7 +272,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
                     next = rx.try_recv().ok();
                 }
                 dirty = true;
-                None
+                ui.investigate_tick()
             },
             _ = tick.tick() => {
                 dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());

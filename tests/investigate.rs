@@ -112,3 +112,85 @@ async fn no_suggested_step_is_already_answered() {
         }
     }
 }
+
+/// Carry out a TUI effect on the engine, as the TUI's loop does.
+fn carry_out(
+    effect: tlsdive::tui::command::Effect,
+    engine: &mut tlsdive::engine::EngineHandle,
+    ui: &mut tlsdive::tui::Ui,
+) {
+    use tlsdive::tui::command::Effect;
+    match effect {
+        Effect::Start(plan) => {
+            engine.start(*plan);
+        }
+        Effect::Scan(req) => {
+            let scan = engine.scan(*req);
+            ui.scan_started(scan);
+        }
+        other => panic!("an investigation asks only for attempts and scans: {other:?}"),
+    }
+}
+
+/// `I` in the TUI runs the same experiments as `--investigate`, through the engine handle,
+/// each one a normal attempt or scan in the session; the status line gives the conclusion.
+#[tokio::test]
+async fn the_tui_key_runs_the_same_investigation() {
+    use tlsdive::tui::keymap::Key;
+    let srv = server(Scenario::CloseAfterClientHello).await;
+    let mut plan = plan_for(srv.addr, false);
+    plan.timeouts.reply = Duration::from_millis(800);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = tlsdive::engine::EngineHandle::new(tx);
+    let mut app = tlsdive::tui::app::App::new();
+    app.color = false;
+    let mut ui = tlsdive::tui::Ui::new(Session::new(), app);
+    engine.start(plan);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut pressed = false;
+    loop {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the investigation ends in time")
+            .expect("the engine reports");
+        ui.apply(&ev);
+        if !pressed && ui.session.attempts.iter().all(|a| !a.is_running()) {
+            ui.sync();
+            assert!(ui.derived.investigable, "the diagnosis offers I");
+            let effect = ui.key(Key::Char('I')).expect("I starts an experiment");
+            carry_out(effect, &mut engine, &mut ui);
+            pressed = true;
+            continue;
+        }
+        if let Some(effect) = ui.investigate_tick() {
+            carry_out(effect, &mut engine, &mut ui);
+        }
+        let idle = ui.app.scanning.is_none() && ui.session.attempts.iter().all(|a| !a.is_running());
+        if pressed && ui.app.investigation.is_none() && idle {
+            break;
+        }
+    }
+    let c = Case::of(&ui.session).expect("a case");
+    assert_eq!(c.cause, Cause::ServerDropsEveryHello, "{}", c.summary);
+    assert!(c.confirmed);
+    assert_eq!(
+        changes(&c),
+        [
+            "first attempt",
+            "without the post-quantum key share",
+            "TLS 1.2 only, without the post-quantum key share",
+            "scan: versions"
+        ]
+    );
+    assert_eq!(ui.session.attempts.len(), 3);
+    assert_eq!(c.connections, 3 + 5);
+    assert!(
+        ui.app
+            .status
+            .starts_with("investigation done: server-drops-every-hello (confirmed) after 3 experiments, 7 connections"),
+        "{}",
+        ui.app.status
+    );
+    ui.sync();
+    assert!(!ui.derived.investigable, "nothing left to offer");
+}

@@ -176,7 +176,8 @@ pub struct App {
     pub status: String,
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
-    /// The id the next scan job gets.
+    /// The investigation running now (`I`), if any.
+    pub investigation: Option<super::investigate::Investigation>,
     pub step_mode: bool,
     /// Plan changes are refused (replay of a recording).
     pub read_only: bool,
@@ -229,6 +230,7 @@ impl App {
             editor: None,
             status: String::new(),
             scanning: None,
+            investigation: None,
             step_mode: false,
             read_only: false,
             demo: false,

@@ -51,6 +51,9 @@ pub enum Command {
     ScanFull,
     /// Send each sender profile's ClientHello (postfix, exim, Exchange Online, ...).
     ScanSenders,
+    /// Run the case's next experiments by themselves until it is confirmed (≤ 24
+    /// connections).
+    Investigate,
     /// Legacy retries, as scanner probes (the server's answer, not a handshake).
     ProbeTls10,
     ProbeTls11,
@@ -231,6 +234,16 @@ pub fn execute(
         C::Step if app.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
         C::Cancel => {
+            if app.investigation.take().is_some() {
+                app.status = "investigation stopped".into();
+                if app.scanning.take().is_some() {
+                    return Some(Effect::CancelScan);
+                }
+                if session.attempts.iter().any(|a| a.is_running()) {
+                    return Some(Effect::Cancel);
+                }
+                return None;
+            }
             if let Some(s) = app.scanning.take() {
                 app.status = format!("scan of {} cancelled", s.what);
                 return Some(Effect::CancelScan);
@@ -251,6 +264,7 @@ pub fn execute(
         }
         C::ScanFull => return start_scan(app, session, |_| ScanKind::Full),
         C::ScanSenders => return start_scan(app, session, |_| ScanKind::Senders),
+        C::Investigate => return super::investigate::start(app, session),
         C::ProbeTls10 | C::ProbeTls11 => {
             let version = if cmd == C::ProbeTls10 {
                 ScanVersion::Tls10

@@ -96,6 +96,8 @@ pub struct Derived {
     pub diagnosis: Option<Diagnosis>,
     /// The conclusion over the whole session, once it holds more than one observation.
     pub case: Option<crate::case::Case>,
+    /// `I` would run an experiment: the case is not confirmed and something cheap is left.
+    pub investigable: bool,
     scan_key: Option<(u32, usize)>,
     pub scan: Option<ScanView>,
 }
@@ -175,6 +177,7 @@ impl Derived {
             self.case = (observations > 1)
                 .then(|| crate::case::Case::of(session))
                 .flatten();
+            self.investigable = crate::engine::investigate::next_step(session, 0).is_some();
         }
         let skey = (a.id, session.attempts.iter().map(|b| b.scans.len()).sum());
         if self.scan_key != Some(skey) {

@@ -293,6 +293,12 @@ pub static TABLE: &[Binding] = &[
         "scan the server's full profile (versions, suites, groups)",
     ),
     b(
+        &[Main],
+        &[Char('I')],
+        Command::Investigate,
+        "investigate: run the case's next experiments by themselves",
+    ),
+    b(
         VIEWS,
         &[Char('E')],
         Command::ScanSenders,

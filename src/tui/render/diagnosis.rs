@@ -112,6 +112,30 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
         }
         lines.push((Line::from(spans), 8));
     }
+    if let Some(inv) = &v.app.investigation {
+        lines.push((
+            Line::from(vec![
+                Span::styled("        investigating: ", t.dim()),
+                Span::raw(format!("step {}, ", inv.steps)),
+                Span::styled("Esc", t.key()),
+                Span::raw(" stops"),
+            ]),
+            8,
+        ));
+    } else if v.derived.investigable && !v.app.read_only {
+        lines.push((
+            Line::from(vec![
+                Span::styled("        ", t.dim()),
+                Span::raw("press "),
+                Span::styled("I", t.key()),
+                Span::raw(format!(
+                    " to investigate: run these experiments by themselves (at most {} connections)",
+                    crate::engine::investigate::MAX_CONNECTIONS
+                )),
+            ]),
+            8,
+        ));
+    }
     for e in &d.evidence {
         lines.push((
             Line::from(vec![
