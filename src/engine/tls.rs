@@ -34,17 +34,9 @@ pub enum TlsConfigError {
     Invalid(String),
 }
 
-use crate::plan::provider::provider_base;
+use crate::plan::provider::{provider_base, rustls_suite_name as normalise_suite};
 pub use crate::plan::provider::{group_names, suite_names};
 
-/// Accept `TLS_AES_128_GCM_SHA256` (IANA) for rustls' `TLS13_AES_128_GCM_SHA256`, any case.
-fn normalise_suite(name: &str) -> String {
-    let upper = name.trim().to_ascii_uppercase();
-    match upper.strip_prefix("TLS_") {
-        Some(rest) if !rest.contains("_WITH_") => format!("TLS13_{rest}"),
-        _ => upper,
-    }
-}
 
 /// The provider restricted to the plan's suites and groups.
 pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {

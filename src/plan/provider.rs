@@ -30,6 +30,16 @@ pub fn classic_group_names() -> Vec<String> {
         .collect()
 }
 
+/// rustls' name for a suite given in IANA spelling (`TLS_AES_128_GCM_SHA256` is rustls'
+/// `TLS13_AES_128_GCM_SHA256`), upper case, so either spelling and any case is accepted.
+pub fn rustls_suite_name(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    match upper.strip_prefix("TLS_") {
+        Some(rest) if !rest.contains("_WITH_") => format!("TLS13_{rest}"),
+        _ => upper,
+    }
+}
+
 /// The full provider before a plan narrows it.
 pub fn provider_base() -> CryptoProvider {
     rustls::crypto::aws_lc_rs::default_provider()

@@ -6,14 +6,7 @@ use super::command::item;
 use crate::plan::Plan;
 use crate::session::Attempt;
 
-/// rustls' name for a suite given in IANA spelling (`TLS_AES_128_GCM_SHA256`), upper case.
-fn suite_key(name: &str) -> String {
-    let upper = name.trim().to_ascii_uppercase();
-    match upper.strip_prefix("TLS_") {
-        Some(rest) if !rest.contains("_WITH_") => format!("TLS13_{rest}"),
-        _ => upper,
-    }
-}
+use crate::plan::provider::rustls_suite_name as suite_key;
 
 fn picker(kind: PickerKind, title: &str, items: Vec<super::app::PickItem>, multi: bool) -> Picker {
     Picker {
