@@ -80,6 +80,10 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         .iter()
         .flat_map(|a| a.scans.iter().map(|s| &s.profile))
         .collect();
+    // The same plan sometimes works: nothing the client varies explains that.
+    if let Some(found) = intermittent(session) {
+        return Some(found);
+    }
     // A large hello dropped, a small one served: the path (or server) cannot take the size.
     let dropped_large = obs
         .iter()
@@ -226,7 +230,30 @@ fn conclusive(cause: Cause) -> bool {
         Cause::HelloSizeIntolerant
             | Cause::ServerDropsEveryHello
             | Cause::ServerRefusesEveryVersion
+            | Cause::Intermittent
     )
+}
+
+/// `intermittent`: the latest plan, run more than once, both worked and failed (or failed in
+/// different ways). Its words are the repeat summary's: counts per cause and per address,
+/// and the fact (certificate, address, banner, ...) that tells the failures apart.
+fn intermittent(session: &Session) -> Option<(Cause, String, bool)> {
+    let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
+    let plan = latest.plan.as_ref()?;
+    let same: Vec<crate::session::Attempt> = session
+        .attempts
+        .iter()
+        .filter(|a| !a.is_running() && a.plan.as_ref() == Some(plan))
+        .cloned()
+        .collect();
+    if same.len() < 2 {
+        return None;
+    }
+    let r = crate::repeat::summarize(&same);
+    (r.conclusion.cause == Cause::Intermittent.code()).then(|| {
+        // Two runs of one plan disagreeing is already a second observation.
+        (Cause::Intermittent, r.conclusion.summary, true)
+    })
 }
 
 /// Once a server-side conclusion is confirmed, varying the client tells nothing more.
@@ -237,6 +264,9 @@ fn final_steps(cause: Cause) -> Vec<NextStep> {
         }
         Cause::ServerDropsEveryHello => {
             "check the server's TLS configuration and logs (certificate/key files readable? TLS library errors at each connection?)"
+        }
+        Cause::Intermittent => {
+            "compare the servers behind this name or address (load balancer backends, anycast nodes): the one that fails differs in what the summary names"
         }
         _ => "fix the server's TLS configuration: enable TLS 1.2 and 1.3 with a usable certificate",
     };

@@ -48,6 +48,14 @@ async fn every_third_connection_failing_is_called_intermittent() {
             repeat::words::short_fingerprint(&bad)
         )
     );
+    // The case over the session draws the same conclusion, confirmed, and suggests no
+    // client change: the same plan both worked and failed.
+    let case = tlsdive::case::Case::of(&session).expect("a case");
+    assert_eq!(case.cause, tlsdive::diagnose::Cause::Intermittent);
+    assert!(case.confirmed);
+    assert_eq!(case.summary, r.conclusion.summary);
+    assert!(case.next_steps.iter().all(|s| s.retry.is_none()));
+    assert_eq!(tlsdive::case::next_experiment(&session), None);
 }
 
 #[tokio::test]

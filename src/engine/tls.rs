@@ -34,9 +34,8 @@ pub enum TlsConfigError {
     Invalid(String),
 }
 
-use crate::plan::provider::{provider_base, rustls_suite_name as normalise_suite};
 pub use crate::plan::provider::{group_names, suite_names};
-
+use crate::plan::provider::{provider_base, rustls_suite_name as normalise_suite};
 
 /// The provider restricted to the plan's suites and groups.
 pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {
