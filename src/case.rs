@@ -250,10 +250,12 @@ fn intermittent(session: &Session) -> Option<(Cause, String, bool)> {
         return None;
     }
     let r = crate::repeat::summarize(&same);
-    (r.conclusion.cause == Cause::Intermittent.code()).then(|| {
-        // Two runs of one plan disagreeing is already a second observation.
-        (Cause::Intermittent, r.conclusion.summary, true)
-    })
+    // Two runs of one plan disagreeing is already a second observation: confirmed.
+    (r.conclusion.cause == Cause::Intermittent.code()).then_some((
+        Cause::Intermittent,
+        r.conclusion.summary,
+        true,
+    ))
 }
 
 /// Once a server-side conclusion is confirmed, varying the client tells nothing more.
