@@ -7,6 +7,7 @@ pub mod investigate;
 pub mod policy;
 pub mod resolve;
 pub mod smtp;
+pub mod sweep;
 pub mod tap;
 pub mod tls;
 pub mod tls_failure;

@@ -346,3 +346,81 @@ async fn tlsdive_lab_prints_a_dane_mismatch_command_that_works() {
     assert_eq!(v["outcome"]["cause"], "dane-mismatch", "{v}");
     lab.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn all_probes_every_mx_and_address_once_in_preference_order() {
+    let lab = lab().await;
+    let mut plan = lab.plan("all");
+    plan.family = Family::Any;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(tlsdive::engine::sweep::run(plan, tx, 1));
+    let mut session = tlsdive::session::Session::new();
+    while let Some(ev) = rx.recv().await {
+        session.apply(&ev);
+    }
+    task.await.unwrap();
+    let rows = tlsdive::sweep::rows(&session, 1);
+    let port = lab.policy.port;
+    let addrs: Vec<String> = rows.iter().map(|r| r.address.to_string()).collect();
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    let mut unique = addrs.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "each address once: {addrs:?}");
+    // Preference order: both addresses of the preference-10 MX first.
+    assert_eq!(rows[0].preference, Some(10));
+    assert_eq!(rows[1].preference, Some(10));
+    assert_eq!(rows[3].preference, Some(20));
+    for ip in ["127.0.0.1", "127.0.0.2"] {
+        let r = rows
+            .iter()
+            .find(|r| r.address.to_string() == format!("{ip}:{port}"))
+            .unwrap();
+        assert_eq!(
+            (r.cause.as_str(), r.mx.as_str()),
+            ("ok", tlsdive::lab::SERVER_NAME)
+        );
+    }
+    let dead = rows
+        .iter()
+        .find(|r| r.address.to_string() == format!("127.0.0.3:{port}"))
+        .unwrap();
+    assert_eq!(dead.cause, "connect-refused", "{dead:?}");
+    assert!(dead.mx.starts_with("mx2."), "{dead:?}");
+    assert!(rows.iter().all(|r| r.mx_dnssec == Some(Dnssec::Secure)));
+    assert!(
+        rows.iter()
+            .all(|r| r.address_dnssec == Some(Dnssec::Secure)),
+        "{rows:#?}"
+    );
+    // The first attempt carries the routing and policy facts; the others are pinned.
+    assert!(session.attempt(1).unwrap().policy.any());
+
+    // The same through the binary: one JSON object per MX × address.
+    let resolver = lab.policy.dns.addr.to_string();
+    let port = port.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("root.key");
+    std::fs::write(&anchor, &lab.policy.anchor).unwrap();
+    let out = common::tlsdive(&[
+        "probe",
+        &policy_lab::domain("all"),
+        "--all",
+        "--json",
+        "--port",
+        &port,
+        "--resolver",
+        &resolver,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--ca-file",
+        fixture().ca.to_str().unwrap(),
+    ])
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let rows = v.as_array().expect("array");
+    assert_eq!(rows.len(), 4, "{v}");
+    assert_eq!(out.status.code(), Some(1), "one MX is dead");
+    assert!(rows.iter().any(|r| r["cause"] == "connect-refused"));
+    assert_eq!(rows[0]["mx_dnssec"], "secure");
+}
