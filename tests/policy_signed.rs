@@ -424,3 +424,49 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
     assert!(rows.iter().any(|r| r["cause"] == "connect-refused"));
     assert_eq!(rows[0]["mx_dnssec"], "secure");
 }
+
+#[tokio::test]
+async fn the_tui_policy_view_shows_mx_dnssec_verdicts_and_senders_behind_a_footer_key() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tlsdive::tui::Ui;
+    use tlsdive::tui::app::App;
+    use tlsdive::tui::keymap::Key;
+    let lab = lab().await;
+    let events = tlsdive::engine::probe(lab.plan("dane-mismatch")).await;
+    let mut session = tlsdive::session::Session::new();
+    for ev in &events {
+        session.apply(ev);
+    }
+    let mut app = App::new();
+    app.color = false;
+    let mut ui = Ui::new(session, app);
+    let draw = |ui: &mut Ui| {
+        let mut t = Terminal::new(TestBackend::new(150, 44)).unwrap();
+        ui.sync();
+        t.draw(|f| ui.draw(f)).unwrap();
+        t.backend().to_string()
+    };
+    let main = draw(&mut ui);
+    assert!(
+        main.contains("R policy"),
+        "the footer shows the key:\n{main}"
+    );
+    ui.key(Key::Char('R'));
+    let view = draw(&mut ui);
+    for want in [
+        "routing policy",
+        "MX of dane-mismatch.lab.tlsdive.test  dnssec secure",
+        "mx.lab.tlsdive.test  A secure  AAAA secure",
+        "DANE: dane-mismatch",
+        "would a sender deliver?",
+        "MTA-STS: none",
+    ] {
+        assert!(view.contains(want), "{want:?} missing:\n{view}");
+    }
+    ui.key(Key::Esc);
+    assert!(
+        draw(&mut ui).contains("R policy"),
+        "Esc returns to the main view"
+    );
+}
