@@ -32,6 +32,7 @@ impl Cli {
             target,
             opts: self.options.clone(),
             repeat: RepeatArgs::default(),
+            all: false,
         })
     }
 }
@@ -298,6 +299,10 @@ pub struct ProbeArgs {
     pub opts: ProbeOptions,
     #[command(flatten)]
     pub repeat: RepeatArgs,
+    /// For a mail domain: probe every MX × address (A and AAAA) once, in preference order,
+    /// a few at a time; one row each (a JSON array with --json).
+    #[arg(long, conflicts_with_all = ["repeat", "investigate"])]
+    pub all: bool,
 }
 
 /// `probe --repeat N`: the same plan N times, to catch a failure that comes and goes.

@@ -8,6 +8,7 @@ pub mod policy;
 pub mod resolve;
 pub mod scans;
 pub mod smtp;
+pub mod sweep;
 pub mod tap;
 pub mod tls;
 pub mod tls_failure;

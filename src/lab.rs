@@ -14,7 +14,9 @@
 //! Files: `scenario` (the table of faults and expected causes), `pki` (certificates),
 //! `tls` (rustls server configs), `smtp` (bounded line reader, reply texts), `server`
 //! (accept loop and per-connection script), `faults` (raw-socket misbehaviour), `front`
-//! (a STARTTLS front for TLS-only backends such as `openssl s_server`).
+//! (a STARTTLS front for TLS-only backends such as `openssl s_server`), `dns` and
+//! `signed_dns` (a DNS server, unsigned or with a signed private root), `sts_server`
+//! (MTA-STS policies over HTTPS), `policy_lab` (the routing-policy scenarios on top).
 
 pub mod dns;
 mod faults;
@@ -22,8 +24,10 @@ mod fragment;
 mod front;
 mod hostile;
 mod pki;
+pub mod policy_lab;
 mod scenario;
 mod server;
+pub mod signed_dns;
 mod smtp;
 pub mod sts_server;
 mod tls;
@@ -70,6 +74,9 @@ pub enum LabError {
     /// `serve_all` was given a base port too high for every scenario to get one.
     #[error("base port {0} leaves no room for {1} scenarios")]
     PortRange(u16, usize),
+    /// The lab's DNS zones could not be signed.
+    #[error("DNSSEC signing of the lab zones failed: {0}")]
+    Dnssec(String),
     /// A client sent a command line longer than [`MAX_LINE`].
     #[error("command line longer than {MAX_LINE} bytes")]
     LineTooLong,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tlsdive::cli::LabArgs;
+use tlsdive::lab::policy_lab::{self, PolicyLab};
 use tlsdive::lab::{self, Pki, Scenario};
 
 pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
@@ -43,6 +44,27 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
     let servers = lab::serve_all(&pki, args.base_port)
         .await
         .context("cannot start the lab servers")?;
+    let healthy = servers
+        .iter()
+        .find(|s| s.scenario == Scenario::Healthy)
+        .map(|s| s.addr.port())
+        .context("the lab has no healthy server")?;
+    let policy = policy_lab::start(&pki, healthy)
+        .await
+        .context("cannot start the policy lab (signed DNS, MTA-STS)")?;
+    // The MTA-STS policy server has a CA of its own; --ca-file applies to that fetch too.
+    std::fs::write(
+        &args.ca_out,
+        format!("{}{}", pki.ca_pem(), policy.sts.ca_pem),
+    )
+    .with_context(|| format!("cannot write --ca-out {}", args.ca_out.display()))?;
+    let anchor_dir = tempfile::Builder::new()
+        .prefix("tlsdive-lab-")
+        .tempdir()
+        .context("cannot make a temporary directory for the trust anchor")?;
+    let anchor = anchor_dir.path().join("root.key");
+    std::fs::write(&anchor, &policy.anchor)
+        .with_context(|| format!("cannot write {}", anchor.display()))?;
     // Written, not `println!`ed: `tlsdive lab | head` must not panic on a closed pipe.
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -72,6 +94,7 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
             s.scenario.describe()
         )?;
     }
+    policy_section(&mut out, &policy, &anchor, &args.ca_out)?;
     writeln!(out, "\nserving until interrupted (Ctrl-C)")?;
     out.flush()?;
     drop(out);
@@ -79,4 +102,46 @@ pub async fn run(args: LabArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("cannot wait for Ctrl-C")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn policy_section(
+    out: &mut impl Write,
+    policy: &PolicyLab,
+    anchor: &std::path::Path,
+    ca: &std::path::Path,
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "policy lab: DNS with a signed private root on {}; its trust anchor (root DNSKEY) in {}",
+        policy.dns.addr,
+        anchor.display()
+    )?;
+    let command = |label: &str| {
+        format!(
+            "tlsdive probe {} --port {} --resolver {} --trust-anchor {} --ca-file {}",
+            policy_lab::domain(label),
+            policy.port_for(label),
+            policy.dns.addr,
+            anchor.display(),
+            ca.display()
+        )
+    };
+    writeln!(out, "try: {}", command("dane-mismatch"))?;
+    writeln!(
+        out,
+        "(MTA-STS domains: add --mta-sts-port {}, the policy server's port)",
+        policy.sts.addr.port()
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{:<36} {:<6} what it shows", "domain", "port")?;
+    for (label, what) in policy_lab::SCENARIOS {
+        writeln!(
+            out,
+            "{:<36} {:<6} {what}",
+            policy_lab::domain(label),
+            policy.port_for(label)
+        )?;
+    }
+    Ok(())
 }

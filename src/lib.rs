@@ -19,6 +19,7 @@ pub mod report;
 pub mod sanitize;
 pub mod scan;
 pub mod session;
+pub mod sweep;
 pub mod target;
 pub mod triage;
 pub mod tui;

@@ -17,6 +17,7 @@ use tlsdive::{diagnose, recording, report, sanitize};
 
 mod lab_cmd;
 mod repeat_cmd;
+mod sweep_cmd;
 mod triage_cmd;
 mod tui_cmd;
 
@@ -127,6 +128,9 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if args.all {
+        return sweep_cmd::run(plan, args.opts.json).await;
+    }
     if let Some(n) = args.repeat.repeat {
         if args.opts.investigate {
             eprintln!("tlsdive: --repeat and --investigate do not go together: pick one");

@@ -1,7 +1,7 @@
 //! A small authoritative DNS server on loopback for the policy lab: it answers from a fixed
 //! zone (MX, A, AAAA, TLSA, TXT), NODATA for a known name without the asked type, NXDOMAIN
-//! for an unknown name. Unsigned: a signed private root is not built yet, so every answer is
-//! DNSSEC-insecure at best (see `policy` in DESIGN.md).
+//! for an unknown name. [`serve`] answers from an unsigned zone (no root keys at all, so a
+//! validating resolver cannot judge it); [`serve_signed`] from a signed tree (`signed_dns`).
 
 use std::net::SocketAddr;
 
@@ -72,6 +72,17 @@ impl Drop for DnsServer {
 
 /// Serve `zone` over UDP on 127.0.0.1 (an ephemeral port).
 pub async fn serve(zone: Zone) -> std::io::Result<DnsServer> {
+    serve_with(move |q| zone.answer(q)).await
+}
+
+/// Serve a signed tree over UDP on 127.0.0.1 (an ephemeral port).
+pub async fn serve_signed(tree: super::signed_dns::SignedTree) -> std::io::Result<DnsServer> {
+    serve_with(move |q| tree.answer(q)).await
+}
+
+async fn serve_with(
+    answer: impl Fn(&Message) -> Message + Send + 'static,
+) -> std::io::Result<DnsServer> {
     let sock = UdpSocket::bind("127.0.0.1:0").await?;
     let addr = sock.local_addr()?;
     let task = tokio::spawn(async move {
@@ -83,7 +94,7 @@ pub async fn serve(zone: Zone) -> std::io::Result<DnsServer> {
             let Ok(query) = Message::from_vec(&buf[..n]) else {
                 continue;
             };
-            if let Ok(bytes) = zone.answer(&query).to_vec() {
+            if let Ok(bytes) = answer(&query).to_vec() {
                 let _ = sock.send_to(&bytes, peer).await;
             }
         }

@@ -63,6 +63,8 @@ pub fn report_with(a: &Attempt, p: Paint) -> String {
     // The policy section reads certificates and policy text as received (line breaks are the
     // policy's syntax); `neutralize_report` below still escapes whatever it prints.
     let policy = crate::report::policy::text(a);
+    // So is the diagnosis: DANE matches the certificates as received (PEM line breaks).
+    let received = a;
     let a = &crate::sanitize::neutralize_attempt(a);
     let mut out = String::new();
     header(&mut out, a);
@@ -70,7 +72,7 @@ pub fn report_with(a: &Attempt, p: Paint) -> String {
     timeline(&mut out, a, p);
     certificates(&mut out, a, p);
     out.push_str(&policy);
-    diagnosis(&mut out, a, p);
+    diagnosis(&mut out, received, p);
     neutralize_report(&out, p)
 }
 

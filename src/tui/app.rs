@@ -18,6 +18,9 @@ pub enum Mode {
     Compare,
     /// What the server accepts: the scans of the attempt on screen.
     Profile,
+    /// The routing policy of the attempt on screen: MX hosts and addresses with their
+    /// DNSSEC state, DANE, MTA-STS, TLS-RPT and the sender-policy table.
+    Policy,
     /// The generated key help, over the view it was opened from.
     Help,
     /// A list to pick from (suites, groups, addresses, lab scenarios).
@@ -34,6 +37,7 @@ impl Mode {
             Mode::Attempts => "attempts",
             Mode::Compare => "compare",
             Mode::Profile => "profile",
+            Mode::Policy => "policy",
             Mode::Help => "help",
             Mode::Picker => "picker",
             Mode::Edit => "edit",
@@ -130,6 +134,7 @@ pub struct Extents {
     pub diagnosis: usize,
     pub certs: usize,
     pub profile: usize,
+    pub policy: usize,
     pub help: usize,
     pub compare: usize,
 }
@@ -165,6 +170,7 @@ pub struct App {
     pub cert: usize,
     pub help_top: usize,
     pub profile_top: usize,
+    pub policy_top: usize,
     /// Cursor in the attempts table, and the attempts marked for comparison (at most two).
     pub attempts_cursor: usize,
     pub marked: Vec<u32>,
@@ -222,6 +228,7 @@ impl App {
             cert: 0,
             help_top: 0,
             profile_top: 0,
+            policy_top: 0,
             attempts_cursor: 0,
             marked: Vec::new(),
             compare: None,
@@ -282,6 +289,7 @@ impl App {
         self.certs_top = 0;
         self.cert = 0;
         self.profile_top = 0;
+        self.policy_top = 0;
     }
 
     /// `tlsdive demo`: lab servers at these addresses; the first screen says how to pick

@@ -45,6 +45,8 @@ pub enum Command {
     ViewAttempts,
     /// The server-profile view.
     ViewProfile,
+    /// The routing-policy view (MX, DNSSEC, DANE, MTA-STS, TLS-RPT, senders).
+    ViewPolicy,
     /// Scan the part of the server's profile the diagnosis points to.
     Scan,
     /// Scan every version, suite and group.
@@ -283,6 +285,14 @@ pub fn execute(
                 Mode::Profile
             };
             app.profile_top = 0;
+        }
+        C::ViewPolicy => {
+            app.mode = if app.mode == Mode::Policy {
+                Mode::Main
+            } else {
+                Mode::Policy
+            };
+            app.policy_top = 0;
         }
         C::PrevAttempt | C::NextAttempt => step_attempt(app, session, cmd == C::NextAttempt),
         C::ViewCertificates | C::ViewAttempts => {

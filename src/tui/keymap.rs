@@ -112,12 +112,37 @@ impl Binding {
 use Key::*;
 use Mode::*;
 
-const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile];
-const LISTS: &[Mode] = &[Certificates, Attempts, Compare, Profile, Help, Picker];
+const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Policy];
+const LISTS: &[Mode] = &[
+    Certificates,
+    Attempts,
+    Compare,
+    Profile,
+    Policy,
+    Help,
+    Picker,
+];
 /// Views and overlays that `q` and `Esc` close (back to where they were opened from).
-const CLOSABLE: &[Mode] = &[Certificates, Attempts, Compare, Help, Picker];
-const ALL_BUT_EDIT: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Help, Picker];
-const ALL_BUT_HELP: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Picker];
+const CLOSABLE: &[Mode] = &[Certificates, Attempts, Compare, Policy, Help, Picker];
+const ALL_BUT_EDIT: &[Mode] = &[
+    Main,
+    Certificates,
+    Attempts,
+    Compare,
+    Profile,
+    Policy,
+    Help,
+    Picker,
+];
+const ALL_BUT_HELP: &[Mode] = &[
+    Main,
+    Certificates,
+    Attempts,
+    Compare,
+    Profile,
+    Policy,
+    Picker,
+];
 
 const fn b(
     modes: &'static [Mode],
@@ -166,6 +191,7 @@ pub static TABLE: &[Binding] = &[
             Attempts,
             Compare,
             Profile,
+            Policy,
             Help,
             Picker,
             Edit,
@@ -311,6 +337,13 @@ pub static TABLE: &[Binding] = &[
         "server-profile view (P again returns)",
     )
     .footer("profile", 14),
+    b(
+        VIEWS,
+        &[Char('D')],
+        Command::ViewPolicy,
+        "routing-policy view: MX, DNSSEC, DANE, MTA-STS, TLS-RPT, senders (D again returns)",
+    )
+    .footer("policy", 6),
     b(
         VIEWS,
         &[Char('0')],

@@ -28,6 +28,7 @@ pub mod diagnosis;
 pub mod header;
 pub mod help;
 pub mod picker;
+pub mod policy;
 pub mod profile;
 pub mod status;
 pub mod text;
@@ -148,6 +149,7 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         Mode::Attempts => attempts::render(f, v, a.body),
         Mode::Compare => ext.compare = compare::render(f, v, a.body),
         Mode::Profile => ext.profile = profile::render(f, v, a.body),
+        Mode::Policy => ext.policy = policy::render(f, v, a.body),
         _ => {
             let focus = |p: Focus| v.app.mode == Mode::Main && v.app.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));

@@ -61,6 +61,7 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
         },
         Mode::Certificates => app.certs_top = within(app.certs_top, app.extents.certs, page, cmd),
         Mode::Profile => app.profile_top = within(app.profile_top, app.extents.profile, page, cmd),
+        Mode::Policy => app.policy_top = within(app.policy_top, app.extents.policy, page, cmd),
         Mode::Compare => app.certs_top = within(app.certs_top, app.extents.compare, page, cmd),
         Mode::Help => app.help_top = within(app.help_top, app.extents.help, page, cmd),
         Mode::Attempts => {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
 use hickory_resolver::proto::rr::{RData, Record, RecordType};
 
@@ -103,6 +103,12 @@ async fn query_once(plan: &Plan, name: &str, rtype: RecordType) -> Answer {
                 detail: Some("no such record (authenticated denial)".into()),
             },
             NetError::Dns(DnsError::DnssecBogus) => failed(Dnssec::Bogus, e.to_string()),
+            NetError::Dns(DnsError::NoRecordsFound(none)) => Answer {
+                records: vec![],
+                dnssec: denial_state(none),
+                error: None,
+                detail: None,
+            },
             _ if e.is_no_records_found() => Answer {
                 records: vec![],
                 dnssec: Dnssec::Insecure,
@@ -127,6 +133,19 @@ pub async fn query_plain(plan: &Plan, name: &str, rtype: RecordType) -> Result<V
         Err(e) if e.is_no_records_found() => Ok(vec![]),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// The state of "no such record": the weakest proof of the SOA and NSEC records that deny it
+/// (a signed zone's denial is secure; without them, insecure). Only the RRSIGs that proved
+/// something carry a proof, so they are left out.
+fn denial_state(none: &NoRecords) -> Dnssec {
+    none.authorities
+        .iter()
+        .flat_map(|a| a.iter())
+        .filter(|r| r.record_type() != RecordType::RRSIG)
+        .map(|r| state(r.proof))
+        .min_by_key(|s| rank(*s))
+        .unwrap_or(Dnssec::Insecure)
 }
 
 fn failed(dnssec: Dnssec, error: String) -> Answer {

@@ -1,0 +1,248 @@
+//! The routing-policy lab: a signed private DNS tree (root -> `lab.tlsdive.test`, plus an
+//! unsigned and a badly signed zone under it) whose domains each show one DANE, DNSSEC,
+//! MTA-STS or MX case, an HTTPS MTA-STS policy server, and a second SMTP address for `--all`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
+use hickory_resolver::proto::rr::rdata::{A, AAAA, MX, TLSA, TXT};
+
+use super::dns::{self, DnsServer};
+use super::signed_dns::{Signing, Tree};
+use super::sts_server::{self, Answer, StsServer};
+use super::{LabError, LabServer, Pki, SERVER_NAME, Scenario};
+
+/// The lab's mail domain: every policy scenario is a name under it.
+pub const LAB_DOMAIN: &str = "lab.tlsdive.test";
+
+/// The second address of the `--all` sweep's first MX (a healthy server listens there too).
+pub const SECOND_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+/// An address of the sweep's second MX where nothing listens.
+pub const DEAD_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+
+/// Each policy scenario: the label under [`LAB_DOMAIN`] and what it shows.
+pub const SCENARIOS: &[(&str, &str)] = &[
+    (
+        "dane-ee",
+        "TLSA 3 1 1 of the served key, signed zone: DANE valid",
+    ),
+    (
+        "dane-ta",
+        "TLSA 2 1 1 of the issuing CA, signed zone: DANE valid",
+    ),
+    (
+        "dane-mismatch",
+        "TLSA of the key before a rotation: dane-mismatch",
+    ),
+    (
+        "dane-unusable",
+        "only PKIX-TA/PKIX-EE records (0/1): dane-unusable",
+    ),
+    (
+        "bogus",
+        "a zone whose signatures expired a week ago: dnssec-bogus",
+    ),
+    (
+        "unsigned",
+        "an unsigned zone with TLSA: insecure, TLSA ignored",
+    ),
+    ("null-mx", "MX 0 . (RFC 7505): accepts no mail"),
+    ("no-mx", "no MX, an A record: the implicit MX"),
+    ("sts-enforce", "MTA-STS enforce listing the MX: enforce-ok"),
+    (
+        "sts-mismatch",
+        "MTA-STS enforce without the MX: mta-sts-mx-mismatch",
+    ),
+    (
+        "sts-unavailable",
+        "MTA-STS record, policy fetch 404: mta-sts-policy-unavailable",
+    ),
+    (
+        "all",
+        "2 MX, 4 addresses, the second MX dead: for probe --all",
+    ),
+];
+
+/// The domain of scenario `label`.
+pub fn domain(label: &str) -> String {
+    format!("{label}.{LAB_DOMAIN}")
+}
+
+/// A running policy lab; dropping it stops every server.
+#[derive(Debug)]
+pub struct PolicyLab {
+    pub dns: DnsServer,
+    pub sts: StsServer,
+    /// The root's DNSKEY in zone-file format, for `--trust-anchor`.
+    pub anchor: String,
+    /// The SMTP port the MX hosts are served on (the TLSA owners name it).
+    pub port: u16,
+    /// The port of `dane-mismatch`: the same host, so the certificate names it, on a port of
+    /// its own, so its TLSA owner (`_PORT._tcp.HOST`) holds the stale record alone.
+    pub mismatch_port: u16,
+    _servers: Vec<LabServer>,
+}
+
+impl PolicyLab {
+    /// The SMTP port to probe scenario `label` on.
+    pub fn port_for(&self, label: &str) -> u16 {
+        if label == "dane-mismatch" {
+            self.mismatch_port
+        } else {
+            self.port
+        }
+    }
+}
+
+/// Start the DNS and policy servers for MX hosts served by the healthy lab server on
+/// 127.0.0.1:`port`, and a second healthy server on [`SECOND_ADDRESS`] with the same port
+/// (left out, and said so by its absence, if that address cannot be bound).
+pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
+    let mismatch = super::start(
+        Scenario::Healthy,
+        pki,
+        "127.0.0.1:0"
+            .parse()
+            .map_err(|_| LabError::Dnssec("bad bind address".into()))?,
+    )
+    .await?;
+    let mismatch_port = mismatch.addr.port();
+    let mut servers = vec![mismatch];
+    if let Ok(s) = super::start(
+        Scenario::Healthy,
+        pki,
+        SocketAddr::new(IpAddr::V4(SECOND_ADDRESS), port),
+    )
+    .await
+    {
+        servers.push(s);
+    }
+    let sts = sts_server::serve(policies()).await?;
+    let signed = tree(pki, port, mismatch_port).sign()?;
+    let anchor = signed.anchor.clone();
+    let dns = dns::serve_signed(signed).await?;
+    Ok(PolicyLab {
+        dns,
+        sts,
+        anchor,
+        port,
+        mismatch_port,
+        _servers: servers,
+    })
+}
+
+const STS_OK: &str =
+    "version: STSv1\r\nmode: enforce\r\nmx: mx.lab.tlsdive.test\r\nmax_age: 86400\r\n";
+const STS_OTHER: &str = "version: STSv1\r\nmode: enforce\r\nmx: *.other.test\r\nmx: mail.example.net\r\nmax_age: 86400\r\n";
+
+fn policies() -> HashMap<String, Answer> {
+    let mut m = HashMap::new();
+    m.insert(
+        format!("mta-sts.{}", domain("sts-enforce")),
+        Answer::policy(STS_OK),
+    );
+    m.insert(
+        format!("mta-sts.{}", domain("sts-mismatch")),
+        Answer::policy(STS_OTHER),
+    );
+    m.insert(
+        format!("mta-sts.{}", domain("sts-unavailable")),
+        Answer {
+            status: 404,
+            content_type: "text/html".into(),
+            body: "<h1>not here</h1>".into(),
+        },
+    );
+    m
+}
+
+/// The zones, unsigned yet: root -> lab.tlsdive.test (signed), with
+/// unsigned.lab.tlsdive.test (no DS) and bogus.lab.tlsdive.test (expired signatures).
+pub fn tree(pki: &Pki, port: u16, mismatch_port: u16) -> Tree {
+    let mut t = Tree::new();
+    t.zone(LAB_DOMAIN, Signing::Signed)
+        .zone(&domain("unsigned"), Signing::Unsigned)
+        .zone(&domain("bogus"), Signing::Expired);
+    let leaf = spki_sha256(&pki.server.cert);
+    let ca = spki_sha256(&pki.intermediate);
+    let stale = spki_sha256(&pki.untrusted.cert);
+    let local = || RData::A(A(Ipv4Addr::LOCALHOST));
+    t.add(SERVER_NAME, local());
+    let tlsa = |u: u8, data: &[u8]| {
+        RData::TLSA(TLSA::new(
+            CertUsage::from(u),
+            Selector::from(1),
+            Matching::from(1),
+            data.to_vec(),
+        ))
+    };
+    // DANE-TA checks names against the MX host, so it uses the host the certificate names.
+    let owner = |host: &str| format!("_{port}._tcp.{host}");
+    mx_to(&mut t, "dane-ta", SERVER_NAME);
+    t.add(&owner(SERVER_NAME), tlsa(2, &ca));
+    mx_to(&mut t, "dane-mismatch", SERVER_NAME);
+    t.add(
+        &format!("_{mismatch_port}._tcp.{SERVER_NAME}"),
+        tlsa(3, &stale),
+    );
+    // The bogus zone's own MX RRset fails validation; its host is a secure one.
+    mx_to(&mut t, "bogus", SERVER_NAME);
+    for (label, records) in [
+        ("dane-ee", vec![tlsa(3, &leaf)]),
+        ("dane-unusable", vec![tlsa(1, &leaf), tlsa(0, &leaf)]),
+        ("unsigned", vec![tlsa(3, &leaf)]),
+    ] {
+        let host = format!("mx.{}", domain(label));
+        mx_to(&mut t, label, &host);
+        t.add(&host, local());
+        for r in records {
+            t.add(&owner(&host), r);
+        }
+    }
+    t.add(&domain("null-mx"), RData::MX(MX::new(0, dns::name("."))));
+    t.add(&domain("no-mx"), local());
+    t.add(&owner(&domain("no-mx")), tlsa(3, &leaf));
+    for label in ["sts-enforce", "sts-mismatch", "sts-unavailable"] {
+        let d = domain(label);
+        mx_to(&mut t, label, SERVER_NAME);
+        t.add(&format!("mta-sts.{d}"), local());
+        t.add(
+            &format!("_mta-sts.{d}"),
+            txt(&format!("v=STSv1; id=2026{}", d.len())),
+        );
+        t.add(
+            &format!("_smtp._tls.{d}"),
+            txt(&format!("v=TLSRPTv1; rua=mailto:tls-reports@{d}")),
+        );
+    }
+    // The sweep's first MX is the host the certificate names, so its addresses can pass.
+    let mx2 = format!("mx2.{}", domain("all"));
+    mx_to(&mut t, "all", SERVER_NAME);
+    t.add(&domain("all"), RData::MX(MX::new(20, dns::name(&mx2))));
+    t.add(SERVER_NAME, RData::A(A(SECOND_ADDRESS)));
+    t.add(&mx2, RData::A(A(DEAD_ADDRESS)));
+    t.add(&mx2, RData::AAAA(AAAA(Ipv6Addr::LOCALHOST)));
+    t
+}
+
+fn mx_to(t: &mut Tree, label: &str, host: &str) {
+    t.add(&domain(label), RData::MX(MX::new(10, dns::name(host))));
+}
+
+fn txt(value: &str) -> RData {
+    RData::TXT(TXT::new(vec![value.to_string()]))
+}
+
+fn spki_sha256(der: &[u8]) -> Vec<u8> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    X509Certificate::from_der(der)
+        .map(|(_, c)| {
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, c.public_key().raw)
+                .as_ref()
+                .to_vec()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,43 @@
+//! `tlsdive probe DOMAIN --all`: run the sweep, then print one row per MX × address (text)
+//! or a JSON array of the rows; exit 0 only when every address works.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use tlsdive::plan::{Plan, Target};
+use tlsdive::session::Session;
+use tlsdive::sweep;
+
+pub async fn run(plan: Plan, json: bool) -> anyhow::Result<ExitCode> {
+    let Target::Domain(domain) = plan.target.clone() else {
+        eprintln!(
+            "tlsdive: --all sweeps a mail domain's MX hosts; give a domain, not a host or address"
+        );
+        return Ok(ExitCode::from(2));
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(tlsdive::engine::sweep::run(plan, tx, 1));
+    let mut session = Session::new();
+    while let Some(ev) = rx.recv().await {
+        session.apply(&ev);
+    }
+    task.await?;
+    let rows = sweep::rows(&session, 1);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut v = serde_json::to_value(&rows)?;
+        tlsdive::sanitize::neutralize_json(&mut v);
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        let text = sweep::text(&rows, &domain);
+        write!(out, "{}", tlsdive::sanitize::neutralize_lines(&text))?;
+    }
+    Ok(if rows.is_empty() {
+        ExitCode::from(3)
+    } else if rows.iter().all(|r| r.ok && r.cause == "ok") {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

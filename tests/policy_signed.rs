@@ -1,0 +1,472 @@
+//! Routing policy against the signed policy lab (`lab::policy_lab`): a private root signed at
+//! start, tlsdive's own validating resolver given its key with the plan's trust anchor, a
+//! healthy SMTP lab server for every MX and an MTA-STS policy server. Every DNSSEC state here
+//! is what the validator proved, not set by the test.
+
+mod common;
+
+use common::{fixture, server};
+use tlsdive::lab::Scenario;
+use tlsdive::lab::policy_lab::{self, PolicyLab};
+use tlsdive::plan::{Family, Plan, Target, Trust};
+use tlsdive::policy::Dnssec;
+use tlsdive::policy::assess::{PolicyVerdict, assess};
+use tlsdive::session::Attempt;
+
+struct Lab {
+    policy: PolicyLab,
+    _smtp: tlsdive::lab::LabServer,
+}
+
+async fn lab() -> Lab {
+    let smtp = server(Scenario::Healthy).await;
+    let policy = policy_lab::start(&fixture().pki, smtp.addr.port())
+        .await
+        .expect("policy lab");
+    Lab {
+        policy,
+        _smtp: smtp,
+    }
+}
+
+impl Lab {
+    fn plan(&self, label: &str) -> Plan {
+        let mut plan = Plan::new(Target::Domain(policy_lab::domain(label)));
+        plan.resolver = Some(self.policy.dns.addr);
+        plan.port = self.policy.port_for(label);
+        plan.family = Family::V4;
+        plan.ehlo = "probe.tlsdive.test".into();
+        let pems = format!("{}{}", fixture().pki.ca_pem(), self.policy.sts.ca_pem);
+        plan.tls.trust = Trust::from_pem("the lab CAs", &pems);
+        plan.policy.mta_sts_port = Some(self.policy.sts.addr.port());
+        plan.policy.trust_anchor = Some(self.policy.anchor.clone());
+        plan
+    }
+
+    async fn probe(&self, label: &str) -> Attempt {
+        common::run(self.plan(label)).await.0
+    }
+}
+
+fn state(a: &Attempt, rtype: &str) -> Dnssec {
+    a.policy
+        .dnssec
+        .iter()
+        .find(|d| d.rtype == rtype)
+        .unwrap_or_else(|| panic!("no {rtype} state in {:?}", a.policy.dnssec))
+        .dnssec
+}
+
+fn dane_of(a: &Attempt) -> (PolicyVerdict, Vec<Option<usize>>) {
+    let s = assess(a).expect("policy looked up");
+    let matched = s
+        .dane
+        .check
+        .map(|c| c.records.iter().map(|r| r.matched).collect())
+        .unwrap_or_default();
+    (s.dane.verdict, matched)
+}
+
+fn sender(a: &Attempt, policy: &str) -> Option<bool> {
+    assess(a)
+        .unwrap()
+        .senders
+        .iter()
+        .find(|r| r.policy == policy)
+        .unwrap_or_else(|| panic!("no {policy} row"))
+        .delivers
+}
+
+#[tokio::test]
+async fn dane_ee_3_1_1_in_a_signed_zone_is_secure_and_valid() {
+    let lab = lab().await;
+    let a = lab.probe("dane-ee").await;
+    assert_eq!(state(&a, "MX"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_eq!(state(&a, "A"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    // A signed "no such record" (NSEC) is a secure answer too.
+    assert_eq!(state(&a, "AAAA"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_eq!(
+        a.policy.tlsa[0].dnssec,
+        Dnssec::Secure,
+        "{:?}",
+        a.policy.tlsa
+    );
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(0)]));
+    // DANE-EE ignores names: a DANE sender delivers although the certificate does not name
+    // this MX host, which a verifying sender refuses.
+    assert_eq!(sender(&a, "DANE"), Some(true));
+    assert_eq!(common::run_cause(&a), "cert-name-mismatch");
+}
+
+#[tokio::test]
+async fn dane_ta_2_1_1_matches_the_issuing_ca_and_checks_the_mx_name() {
+    let lab = lab().await;
+    let a = lab.probe("dane-ta").await;
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(1)]));
+    assert_eq!(common::run_cause(&a), "ok");
+    assert!(
+        assess(&a)
+            .unwrap()
+            .senders
+            .iter()
+            .all(|r| r.delivers == Some(true)),
+        "{:?}",
+        assess(&a).unwrap().senders
+    );
+}
+
+#[tokio::test]
+async fn a_stale_record_after_rotation_is_a_secure_dane_mismatch() {
+    let lab = lab().await;
+    let a = lab.probe("dane-mismatch").await;
+    assert_eq!(a.policy.tlsa[0].dnssec, Dnssec::Secure);
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneMismatch, vec![None]));
+    let s = assess(&a).unwrap();
+    assert!(s.dane.summary.contains("rotation"), "{}", s.dane.summary);
+    // The digests of what the server sent are there to compare with the stale record.
+    let served = &s.dane.check.unwrap().certificates[0].spki_sha256;
+    assert_ne!(served, &a.policy.tlsa[0].records[0].data);
+    assert_eq!(sender(&a, "DANE"), Some(false));
+    assert_eq!(sender(&a, "opportunistic"), Some(true));
+    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dane-mismatch");
+}
+
+#[tokio::test]
+async fn pkix_only_records_in_a_signed_zone_are_dane_unusable() {
+    let lab = lab().await;
+    let a = lab.probe("dane-unusable").await;
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneUnusable, vec![None, None]));
+}
+
+#[tokio::test]
+async fn expired_signatures_are_dnssec_bogus_after_the_retry() {
+    let lab = lab().await;
+    let a = lab.probe("bogus").await;
+    let mx = a.policy.dnssec.iter().find(|d| d.rtype == "MX").unwrap();
+    assert_eq!(mx.dnssec, Dnssec::Bogus, "{mx:?}");
+    // Asked twice, and the root's keys did come back: a real bad signature, not hickory's
+    // "could not fetch the DNSKEY" reported as bogus.
+    assert!(
+        mx.detail.as_deref().unwrap_or("").contains("bogus twice"),
+        "{mx:?}"
+    );
+    let (v, _) = dane_of(&a);
+    assert_eq!(v, PolicyVerdict::DnssecBogus);
+    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dnssec-bogus");
+    // The records are still shown, unvalidated.
+    assert_eq!(a.policy.tlsa[0].records.len(), 1, "{:?}", a.policy.tlsa);
+}
+
+#[tokio::test]
+async fn tlsa_in_an_unsigned_zone_is_insecure_and_ignored_saying_why() {
+    let lab = lab().await;
+    let a = lab.probe("unsigned").await;
+    assert_eq!(state(&a, "MX"), Dnssec::Insecure, "{:?}", a.policy.dnssec);
+    assert_eq!(a.policy.tlsa[0].dnssec, Dnssec::Insecure);
+    let s = assess(&a).unwrap();
+    assert_eq!(s.dane.verdict, PolicyVerdict::DaneInsecure);
+    assert!(
+        s.dane.summary.contains("ignored") && s.dane.summary.contains("insecure"),
+        "{}",
+        s.dane.summary
+    );
+}
+
+#[tokio::test]
+async fn a_signed_null_mx_stops_before_any_connection() {
+    let lab = lab().await;
+    let a = lab.probe("null-mx").await;
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert!(d.summary.contains("null MX"), "{d:?}");
+    assert!(a.tried.is_empty());
+}
+
+#[tokio::test]
+async fn no_mx_is_the_implicit_mx_with_tlsa_at_the_domain_itself() {
+    let lab = lab().await;
+    let a = lab.probe("no-mx").await;
+    let domain = policy_lab::domain("no-mx");
+    assert_eq!(a.resolution.implicit_mx.as_deref(), Some(domain.as_str()));
+    assert_eq!(a.policy.tlsa[0].host, domain);
+    // The MX denial is signed, so the implicit MX is as secure as an MX.
+    assert_eq!(state(&a, "MX"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(0)]));
+}
+
+#[tokio::test]
+async fn mta_sts_enforce_listing_the_mx_is_enforce_ok_with_tls_rpt() {
+    let lab = lab().await;
+    let a = lab.probe("sts-enforce").await;
+    let s = assess(&a).unwrap();
+    assert_eq!(
+        s.sts.verdict,
+        PolicyVerdict::StsEnforceOk,
+        "{}",
+        s.sts.summary
+    );
+    assert!(
+        s.sts.id.as_deref().unwrap().starts_with("2026"),
+        "{:?}",
+        s.sts.id
+    );
+    assert_eq!(
+        s.rua,
+        [format!(
+            "mailto:tls-reports@{}",
+            policy_lab::domain("sts-enforce")
+        )]
+    );
+    assert_eq!(common::run_cause(&a), "ok");
+}
+
+#[tokio::test]
+async fn mta_sts_enforce_without_the_mx_is_mx_mismatch() {
+    let lab = lab().await;
+    let a = lab.probe("sts-mismatch").await;
+    let s = assess(&a).unwrap();
+    assert_eq!(s.sts.verdict, PolicyVerdict::StsMxMismatch);
+    assert!(
+        s.sts.summary.contains("*.other.test, mail.example.net"),
+        "{}",
+        s.sts.summary
+    );
+    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "mta-sts-mx-mismatch");
+}
+
+#[tokio::test]
+async fn mta_sts_record_with_a_404_policy_is_unavailable_and_not_decisive() {
+    let lab = lab().await;
+    let a = lab.probe("sts-unavailable").await;
+    let s = assess(&a).unwrap();
+    assert_eq!(s.sts.verdict, PolicyVerdict::StsPolicyUnavailable);
+    assert!(s.sts.summary.contains("404"), "{}", s.sts.summary);
+    assert_eq!(common::run_cause(&a), "ok");
+}
+
+#[tokio::test]
+async fn another_trust_anchor_proves_nothing() {
+    let lab = lab().await;
+    // A root key of another run of the lab: the chain does not lead to it.
+    let other = tlsdive::lab::policy_lab::tree(&fixture().pki, 25, 25)
+        .sign()
+        .unwrap()
+        .anchor;
+    let mut plan = lab.plan("dane-ee");
+    plan.policy.trust_anchor = Some(other);
+    let a = common::run(plan).await.0;
+    assert_ne!(state(&a, "MX"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_ne!(dane_of(&a).0, PolicyVerdict::DaneValid);
+}
+
+#[tokio::test]
+async fn the_json_policy_object_shows_secure_states_records_and_senders() {
+    let lab = lab().await;
+    let a = lab.probe("dane-mismatch").await;
+    let v = tlsdive::report::json::report(&a);
+    let schema_text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json"),
+    )
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let p = &v["policy"];
+    assert_eq!(p["dane"]["status"], "dane-mismatch");
+    assert_eq!(p["dane"]["records"][0]["matched"], false);
+    assert_eq!(p["senders"][0]["policy"], "opportunistic");
+    assert_eq!(p["senders"][0]["delivers"], true);
+    assert!(p["mx"].to_string().contains("secure"), "{}", p["mx"]);
+    let text = tlsdive::report::text::report(&a);
+    assert!(text.contains("DANE: dane-mismatch"), "{text}");
+    assert!(text.contains("spki sha256"), "{text}");
+
+    let a = lab.probe("sts-mismatch").await;
+    let v = tlsdive::report::json::report(&a);
+    assert!(validator.iter_errors(&v).next().is_none());
+    let p = &v["policy"];
+    assert_eq!(p["mta_sts"]["status"], "mta-sts-mx-mismatch");
+    assert_eq!(p["mta_sts"]["mx"][0], "*.other.test");
+    assert_eq!(
+        p["tls_rpt"]["rua"][0],
+        format!("mailto:tls-reports@{}", policy_lab::domain("sts-mismatch"))
+    );
+}
+
+#[tokio::test]
+async fn tlsdive_lab_prints_a_dane_mismatch_command_that_works() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let ca_out = dir.path().join("lab-ca.pem");
+    let mut lab = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+        .args(["lab", "--ca-out", ca_out.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tlsdive lab");
+    let mut lines = BufReader::new(lab.stdout.take().unwrap()).lines();
+    let mut command = None;
+    let mut anchor_line = None;
+    // Bounded: the lab prints a few dozen lines, then waits for Ctrl-C.
+    for _ in 0..200 {
+        let Some(line) = lines.next_line().await.unwrap() else {
+            break;
+        };
+        if line.starts_with("policy lab:") {
+            anchor_line = Some(line.clone());
+        }
+        if let Some(c) = line.strip_prefix("try: ") {
+            command = Some(c.to_string());
+            break;
+        }
+    }
+    let anchor_line = anchor_line.expect("the lab names its DNS server and trust anchor");
+    assert!(anchor_line.contains("127.0.0.1:"), "{anchor_line}");
+    let command = command.expect("the lab prints a command to try");
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words[0], "tlsdive");
+    assert!(words[2].starts_with("dane-mismatch."), "{command}");
+    let anchor = words[words.iter().position(|w| *w == "--trust-anchor").unwrap() + 1];
+    assert!(
+        std::fs::read_to_string(anchor)
+            .unwrap()
+            .contains(" IN DNSKEY 257 3 13 "),
+        "the anchor file is a root DNSKEY in zone-file format"
+    );
+    let out = common::tlsdive(&words[1..]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("DANE: dane-mismatch"), "{stdout}");
+    assert!(stdout.contains("dnssec secure"), "{stdout}");
+    // The text's diagnosis agrees with the JSON's (it once judged neutralized certificates).
+    assert!(stdout.contains("[dane-mismatch]"), "{stdout}");
+    let mut json_args = words[1..].to_vec();
+    json_args.push("--json");
+    let out = common::tlsdive(&json_args).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(v["outcome"]["cause"], "dane-mismatch", "{v}");
+    lab.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn all_probes_every_mx_and_address_once_in_preference_order() {
+    let lab = lab().await;
+    let mut plan = lab.plan("all");
+    plan.family = Family::Any;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(tlsdive::engine::sweep::run(plan, tx, 1));
+    let mut session = tlsdive::session::Session::new();
+    while let Some(ev) = rx.recv().await {
+        session.apply(&ev);
+    }
+    task.await.unwrap();
+    let rows = tlsdive::sweep::rows(&session, 1);
+    let port = lab.policy.port;
+    let addrs: Vec<String> = rows.iter().map(|r| r.address.to_string()).collect();
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    let mut unique = addrs.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "each address once: {addrs:?}");
+    // Preference order: both addresses of the preference-10 MX first.
+    assert_eq!(rows[0].preference, Some(10));
+    assert_eq!(rows[1].preference, Some(10));
+    assert_eq!(rows[3].preference, Some(20));
+    for ip in ["127.0.0.1", "127.0.0.2"] {
+        let r = rows
+            .iter()
+            .find(|r| r.address.to_string() == format!("{ip}:{port}"))
+            .unwrap();
+        assert_eq!(
+            (r.cause.as_str(), r.mx.as_str()),
+            ("ok", tlsdive::lab::SERVER_NAME)
+        );
+    }
+    let dead = rows
+        .iter()
+        .find(|r| r.address.to_string() == format!("127.0.0.3:{port}"))
+        .unwrap();
+    assert_eq!(dead.cause, "connect-refused", "{dead:?}");
+    assert!(dead.mx.starts_with("mx2."), "{dead:?}");
+    assert!(rows.iter().all(|r| r.mx_dnssec == Some(Dnssec::Secure)));
+    assert!(
+        rows.iter()
+            .all(|r| r.address_dnssec == Some(Dnssec::Secure)),
+        "{rows:#?}"
+    );
+    // The first attempt carries the routing and policy facts; the others are pinned.
+    assert!(session.attempt(1).unwrap().policy.any());
+
+    // The same through the binary: one JSON object per MX × address.
+    let resolver = lab.policy.dns.addr.to_string();
+    let port = port.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("root.key");
+    std::fs::write(&anchor, &lab.policy.anchor).unwrap();
+    let out = common::tlsdive(&[
+        "probe",
+        &policy_lab::domain("all"),
+        "--all",
+        "--json",
+        "--port",
+        &port,
+        "--resolver",
+        &resolver,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--ca-file",
+        fixture().ca.to_str().unwrap(),
+    ])
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let rows = v.as_array().expect("array");
+    assert_eq!(rows.len(), 4, "{v}");
+    assert_eq!(out.status.code(), Some(1), "one MX is dead");
+    assert!(rows.iter().any(|r| r["cause"] == "connect-refused"));
+    assert_eq!(rows[0]["mx_dnssec"], "secure");
+}
+
+#[tokio::test]
+async fn the_tui_policy_view_shows_mx_dnssec_verdicts_and_senders_behind_a_footer_key() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tlsdive::tui::Ui;
+    use tlsdive::tui::app::App;
+    use tlsdive::tui::keymap::Key;
+    let lab = lab().await;
+    let events = tlsdive::engine::probe(lab.plan("dane-mismatch")).await;
+    let mut session = tlsdive::session::Session::new();
+    for ev in &events {
+        session.apply(ev);
+    }
+    let mut app = App::new();
+    app.color = false;
+    let mut ui = Ui::new(session, app);
+    let draw = |ui: &mut Ui| {
+        let mut t = Terminal::new(TestBackend::new(150, 44)).unwrap();
+        ui.sync();
+        t.draw(|f| ui.draw(f)).unwrap();
+        t.backend().to_string()
+    };
+    let main = draw(&mut ui);
+    assert!(
+        main.contains("D policy"),
+        "the footer shows the key:\n{main}"
+    );
+    ui.key(Key::Char('D'));
+    let view = draw(&mut ui);
+    for want in [
+        "routing policy",
+        "MX of dane-mismatch.lab.tlsdive.test  dnssec secure",
+        "mx.lab.tlsdive.test  A secure  AAAA secure",
+        "DANE: dane-mismatch",
+        "would a sender deliver?",
+        "MTA-STS: none",
+    ] {
+        assert!(view.contains(want), "{want:?} missing:\n{view}");
+    }
+    ui.key(Key::Esc);
+    assert!(
+        draw(&mut ui).contains("D policy"),
+        "Esc returns to the main view"
+    );
+}
