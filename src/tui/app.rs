@@ -18,6 +18,8 @@ pub enum Mode {
     Compare,
     /// What the server accepts: the scans of the attempt on screen.
     Profile,
+    /// The repeat of one plan: success/failure strip, counts, conclusion.
+    Repeat,
     /// The generated key help, over the view it was opened from.
     Help,
     /// A list to pick from (suites, groups, addresses, lab scenarios).
@@ -34,6 +36,7 @@ impl Mode {
             Mode::Attempts => "attempts",
             Mode::Compare => "compare",
             Mode::Profile => "profile",
+            Mode::Repeat => "repeat",
             Mode::Help => "help",
             Mode::Picker => "picker",
             Mode::Edit => "edit",
@@ -183,6 +186,10 @@ pub struct App {
     pub read_only: bool,
     /// Lab scenarios can be picked (`tlsdive demo`).
     pub demo: bool,
+    /// The repeat running or last run (`R`, `U`), and how `R` repeats.
+    pub repeat: Option<super::repeat::Repeating>,
+    pub repeat_count: u32,
+    pub repeat_interval: std::time::Duration,
     pub color: bool,
     /// Microseconds since the running attempt started, as the loop's clock saw it.
     pub now_us: u64,
@@ -234,6 +241,9 @@ impl App {
             step_mode: false,
             read_only: false,
             demo: false,
+            repeat: None,
+            repeat_count: super::repeat::DEFAULT_COUNT,
+            repeat_interval: super::repeat::DEFAULT_INTERVAL,
             color: true,
             now_us: 0,
             quit: false,

@@ -77,6 +77,12 @@ pub enum Command {
     PageDown,
     Top,
     Bottom,
+    /// Repeat the plan on screen N times, paced (again: stop).
+    Repeat,
+    /// Repeat the plan on screen until stopped (again: stop).
+    RepeatUntilStopped,
+    /// The repeat view: strip, counts, conclusion.
+    ViewRepeat,
 }
 
 /// One change to a plan.
@@ -279,6 +285,19 @@ pub fn execute(
         }
         C::Step if app.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
+        C::Repeat | C::RepeatUntilStopped => {
+            return super::repeat::toggle(app, session, cmd == C::RepeatUntilStopped);
+        }
+        C::ViewRepeat => {
+            app.mode = if app.mode == Mode::Repeat {
+                Mode::Main
+            } else {
+                Mode::Repeat
+            };
+        }
+        C::Cancel if app.repeat.as_ref().is_some_and(|r| r.active()) => {
+            super::repeat::stop(app, super::repeat::End::Stopped);
+        }
         C::Cancel => {
             if let Some(s) = app.scanning.take() {
                 app.status = format!("scan of {} cancelled", s.what);
@@ -288,7 +307,7 @@ pub fn execute(
                 app.status = "cancelling".into();
                 return Some(Effect::Cancel);
             }
-            if app.mode == Mode::Profile {
+            if matches!(app.mode, Mode::Profile | Mode::Repeat) {
                 app.close();
             } else {
                 app.status = "nothing is running".into();

@@ -112,12 +112,20 @@ impl Binding {
 use Key::*;
 use Mode::*;
 
-const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile];
+const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Repeat];
 const LISTS: &[Mode] = &[Certificates, Attempts, Compare, Profile, Help, Picker];
 /// Views and overlays that `q` and `Esc` close (back to where they were opened from).
 const CLOSABLE: &[Mode] = &[Certificates, Attempts, Compare, Help, Picker];
 const ALL_BUT_EDIT: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Help, Picker];
-const ALL_BUT_HELP: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Picker];
+const ALL_BUT_HELP: &[Mode] = &[
+    Main,
+    Certificates,
+    Attempts,
+    Compare,
+    Profile,
+    Repeat,
+    Picker,
+];
 
 const fn b(
     modes: &'static [Mode],
@@ -153,7 +161,7 @@ pub static TABLE: &[Binding] = &[
     )
     .footer("back", 90),
     b(
-        &[Profile],
+        &[Profile, Repeat],
         &[Char('q')],
         Command::Back,
         "close, back to the main view",
@@ -166,6 +174,7 @@ pub static TABLE: &[Binding] = &[
             Attempts,
             Compare,
             Profile,
+            Repeat,
             Help,
             Picker,
             Edit,
@@ -278,6 +287,33 @@ pub static TABLE: &[Binding] = &[
         "retry with a 4× longer reply timeout",
     )
     .footer("longer timeout", 35),
+    // Repeat: the same plan again and again, for a failure that comes and goes.
+    b(
+        VIEWS,
+        &[Char('R')],
+        Command::Repeat,
+        "repeat the current plan N times (10, or --repeat N), --interval apart (1 s); R again stops",
+    )
+    .footer("repeat", 16),
+    b(
+        VIEWS,
+        &[Char('U')],
+        Command::RepeatUntilStopped,
+        "repeat the current plan until stopped (U, R or Esc stops; at most 1,000 attempts)",
+    ),
+    b(
+        VIEWS,
+        &[Char('O')],
+        Command::ViewRepeat,
+        "repeat view: success/failure strip, counts, conclusion (O again returns)",
+    ),
+    b(
+        &[Repeat],
+        &[Esc],
+        Command::Cancel,
+        "stop the repeat (the running attempt finishes), else back",
+    )
+    .footer("stop", 1),
     // The server's profile: scanner probes (a ClientHello and its answer, never a handshake).
     b(
         VIEWS,
@@ -585,7 +621,16 @@ mod tests {
     /// now runs one command (or none) in every mode; `q` and `Esc` in an overlay close it.
     #[test]
     fn each_key_means_one_thing_everywhere() {
-        let modes = [Main, Certificates, Attempts, Compare, Profile, Help, Picker];
+        let modes = [
+            Main,
+            Certificates,
+            Attempts,
+            Compare,
+            Profile,
+            Repeat,
+            Help,
+            Picker,
+        ];
         for key in [
             Char('k'),
             Char('j'),
@@ -646,6 +691,7 @@ mod tests {
             Attempts,
             Compare,
             Profile,
+            Repeat,
             Help,
             Picker,
             Edit,
