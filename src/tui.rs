@@ -284,12 +284,14 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             guard.terminal.draw(|f| ui.draw(f))?;
         }
         // The repeat's next start: its interval after the latest one started.
-        let due = ui
-            .repeat_ready()
-            .then(|| {
-                let interval = ui.app.repeat.as_ref().map_or(Duration::ZERO, |r| r.interval);
-                repeat_clock.map_or_else(Instant::now, |t| t + interval)
-            });
+        let due = ui.repeat_ready().then(|| {
+            let interval = ui
+                .app
+                .repeat
+                .as_ref()
+                .map_or(Duration::ZERO, |r| r.interval);
+            repeat_clock.map_or_else(Instant::now, |t| t + interval)
+        });
         // Every branch below decides whether the screen changed.
         let effect = tokio::select! {
             _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now).into()), if due.is_some() => {

@@ -292,20 +292,20 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('R')],
         Command::Repeat,
-        "repeat the current plan N times (10, or --repeat N), --interval apart (1 s); R again stops",
+        "repeat the current plan N times, paced (R again stops)",
     )
     .footer("repeat", 16),
     b(
         VIEWS,
         &[Char('U')],
         Command::RepeatUntilStopped,
-        "repeat the current plan until stopped (U, R or Esc stops; at most 1,000 attempts)",
+        "repeat the current plan until stopped (U, R or Esc stops)",
     ),
     b(
         VIEWS,
         &[Char('O')],
         Command::ViewRepeat,
-        "repeat view: success/failure strip, counts, conclusion (O again returns)",
+        "repeat view: strip, counts, conclusion (O again returns)",
     ),
     b(
         &[Repeat],

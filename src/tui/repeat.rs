@@ -144,7 +144,7 @@ pub fn stop(app: &mut App, why: End) {
             "repeat stopped after {}: no new attempt starts",
             crate::report::units::plural(n as u64, "attempt")
         ),
-        End::Replaced => "repeat stopped: a new attempt replaces it".into(),
+        End::Replaced => format!("{} (the repeat stopped)", app.status),
         End::Done => format!("repeat done: {n} attempts (O shows the conclusion)"),
     };
 }

@@ -30,7 +30,12 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = usize::from(inner.width);
-    let mut lines = strip(v, r, width);
+    let plan = Line::from(vec![
+        Span::styled(format!("{:<LABEL$}", "plan"), v.theme.title()),
+        Span::raw(safe_owned(&r.plan.tls_summary())),
+    ]);
+    let mut lines = wrap(plan, width, LABEL);
+    lines.extend(strip(v, r, width));
     if let Some(s) = &v.derived.repeat {
         for (label, text) in words::facts(s) {
             let line = Line::from(vec![
@@ -61,10 +66,9 @@ fn title(r: &Repeating) -> String {
         Some(End::Replaced) => "stopped by a new attempt",
     };
     format!(
-        "repeat {} · {} apart · {} · {state} · O or q returns",
+        "repeat {} · {} apart · {state} · O or q returns",
         r.progress(),
         crate::report::units::human_duration(r.interval),
-        safe_owned(&r.plan.tls_summary()),
     )
 }
 
@@ -82,7 +86,11 @@ fn hint(v: &View) -> Line<'static> {
 /// The strip: one cell per finished attempt in order, then `…` for the one running.
 fn strip(v: &View, r: &Repeating, width: usize) -> Vec<Line<'static>> {
     let t = v.theme;
-    let done = v.derived.repeat.as_ref().map_or(&[][..], |s| &s.sequence[..]);
+    let done = v
+        .derived
+        .repeat
+        .as_ref()
+        .map_or(&[][..], |s| &s.sequence[..]);
     let running = r.pending
         || r.ids
             .last()
@@ -144,10 +152,7 @@ fn table(f: &mut Frame, v: &View, r: &Repeating, area: Rect) {
             let style = if o.cause == "ok" { t.good() } else { t.bad() };
             (o.cause, style)
         };
-        let address = a
-            .peer
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "-".into());
+        let address = a.peer.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
         let cert = a
             .certificates
             .first()
@@ -166,8 +171,8 @@ fn table(f: &mut Frame, v: &View, r: &Repeating, area: Rect) {
             Cell::from(time),
         ]));
     }
-    let header = Row::new(["#", "outcome", "address", "certificate SHA-256", "time"])
-        .style(t.title());
+    let header =
+        Row::new(["#", "outcome", "address", "certificate SHA-256", "time"]).style(t.title());
     let widths = [
         Constraint::Length(5),
         Constraint::Length(30),

@@ -69,8 +69,15 @@ fn repeat_strip(v: &View) -> Option<Line<'static>> {
     if v.app.mode == Mode::Repeat {
         return None;
     }
-    let seq = v.derived.repeat.as_ref().map_or(&[][..], |s| &s.sequence[..]);
-    let mut spans = vec![Span::styled(format!("repeat {} ", r.progress()), t.running())];
+    let seq = v
+        .derived
+        .repeat
+        .as_ref()
+        .map_or(&[][..], |s| &s.sequence[..]);
+    let mut spans = vec![Span::styled(
+        format!("repeat {} ", r.progress()),
+        t.running(),
+    )];
     for cause in &seq[seq.len().saturating_sub(20)..] {
         spans.push(if cause == "ok" {
             Span::styled("✓", t.good())
