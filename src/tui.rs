@@ -24,6 +24,8 @@ pub mod scans;
 pub mod scroll;
 pub mod terminal;
 pub mod theme;
+pub mod triage_live;
+pub mod triage_table;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

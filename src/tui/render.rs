@@ -34,6 +34,7 @@ pub mod status;
 pub mod text;
 pub mod timeline;
 pub mod transcript;
+pub mod triage;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
