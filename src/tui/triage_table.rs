@@ -114,8 +114,7 @@ impl Table {
     fn update(&mut self, u: Update) {
         match u {
             Update::Queued { destination, seen } => {
-                self.index
-                    .insert(destination.key.clone(), self.rows.len());
+                self.index.insert(destination.key.clone(), self.rows.len());
                 self.rows.push(TableRow {
                     destination,
                     state: State::Queued,

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table as TableWidget};
 
 use super::text::{safe_owned, wrap};
+use crate::report::units::plural;
 use crate::triage::summary::thousands;
 use crate::tui::theme::Theme;
 use crate::tui::triage_table::{State, Table};
@@ -124,7 +125,10 @@ fn table(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
             Some(c) => (c.clone(), theme.bad()),
             None => (String::new(), theme.plain()),
         };
+        // The marker shows the selection without colour too.
+        let mark = if i == t.cursor { "›" } else { " " };
         let row = Row::new(vec![
+            Cell::from(mark),
             Cell::from(Line::styled(r.state.word(), state_style)),
             Cell::from(safe_owned(&r.destination.key)),
             Cell::from(r.seen.log_lines.to_string()),
@@ -140,6 +144,7 @@ fn table(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
         });
     }
     let header = Row::new([
+        "",
         "state",
         "destination",
         "lines",
@@ -150,11 +155,12 @@ fn table(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
     ])
     .style(theme.title());
     let widths = [
+        Constraint::Length(1),
         Constraint::Length(7),
         Constraint::Length(24),
         Constraint::Length(5),
         Constraint::Length(5),
-        Constraint::Length(24),
+        Constraint::Length(20),
         Constraint::Percentage(40),
         Constraint::Percentage(60),
     ];
@@ -181,10 +187,10 @@ fn details(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
         dest.push_str(&format!(" ({})", safe_owned(h)));
     }
     dest.push_str(&format!(
-        " · {} · {} log lines · {} recipient domains",
+        " · {} · {} · {}",
         r.state.word(),
-        r.seen.log_lines,
-        r.seen.recipient_domains
+        plural(r.seen.log_lines, "log line"),
+        plural(r.seen.recipient_domains as u64, "recipient domain")
     ));
     let verdict = match (&r.cause, &r.summary) {
         (Some(c), Some(s)) => format!("{c}: {s}"),
