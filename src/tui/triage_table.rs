@@ -170,11 +170,13 @@ impl Table {
     /// before the input was read to its end (their recipient domains are not kept here).
     pub fn done_rows(&self) -> Vec<Row> {
         let mut out = self.finals.clone();
+        let known: std::collections::HashSet<&str> =
+            self.finals.iter().map(|f| f.destination.as_str()).collect();
         for r in &self.rows {
             let (Some(cause), Some(summary)) = (&r.cause, &r.summary) else {
                 continue;
             };
-            if out.iter().any(|f| f.destination == r.destination.key) {
+            if known.contains(r.destination.key.as_str()) {
                 continue;
             }
             out.push(Row {
