@@ -23,6 +23,9 @@ pub struct Cli {
     pub target: Option<String>,
     #[command(flatten)]
     pub options: ProbeOptions,
+    /// `--repeat N`: the interactive view starts repeating at once (`R` repeats again).
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
 }
 
 impl Cli {
@@ -31,7 +34,7 @@ impl Cli {
         self.target.clone().map(|target| ProbeArgs {
             target,
             opts: self.options.clone(),
-            repeat: RepeatArgs::default(),
+            repeat: self.repeat.clone(),
             all: false,
         })
     }

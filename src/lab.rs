@@ -95,13 +95,29 @@ pub enum LabError {
 }
 
 /// A running lab server. Dropping it stops the listener and every open connection.
-#[derive(Debug)]
 pub struct LabServer {
     /// The fault this server plays.
     pub scenario: Scenario,
     /// Where it listens.
     pub addr: SocketAddr,
     task: JoinHandle<()>,
+    ctx: Arc<server::Ctx>,
+}
+
+impl std::fmt::Debug for LabServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabServer")
+            .field("scenario", &self.scenario)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LabServer {
+    /// How many connections it has accepted so far (tests count what a client sent).
+    pub fn connections(&self) -> usize {
+        self.ctx.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Drop for LabServer {
@@ -129,6 +145,7 @@ pub async fn start(
         active: std::sync::atomic::AtomicUsize::new(0),
         accepted: std::sync::atomic::AtomicUsize::new(0),
     });
+    let shared = Arc::clone(&ctx);
     let task = tokio::spawn(server::accept_loop(listener, move |stream| {
         let ctx = Arc::clone(&ctx);
         async move {
@@ -139,6 +156,7 @@ pub async fn start(
         scenario,
         addr,
         task,
+        ctx: shared,
     })
 }
 

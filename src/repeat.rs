@@ -98,8 +98,13 @@ impl Observed {
 
 /// Judge the finished attempts of one repeated plan (attempts still running are left out).
 pub fn summarize(attempts: &[Attempt]) -> Repeat {
+    summarize_refs(attempts)
+}
+
+/// [`summarize`] over some of a session's attempts (the TUI's repeat picks its own).
+pub fn summarize_refs<'a>(attempts: impl IntoIterator<Item = &'a Attempt>) -> Repeat {
     let seen: Vec<Observed> = attempts
-        .iter()
+        .into_iter()
         .filter(|a| a.finished.is_some())
         .map(Observed::of)
         .collect();

@@ -1,9 +1,10 @@
 //! `tlsdive triage`: reads targets and MTA log lines, probes each destination once, and
 //! prints the grouped summary (or `--jsonl`, one object per destination); `--merge` prints
-//! the summary of earlier JSONL outputs. Exit 0 when every destination works now, 1 when
-//! one does not, 2 on usage.
+//! the summary of earlier JSONL outputs. On a terminal (and not `--jsonl`) a live table
+//! shows the run first. Exit 0 when every destination works now, 1 when one does not (or
+//! the table was quit before all were probed), 2 on usage, 128+N after signal N.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -33,6 +34,7 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
         retries_on_421: args.retries_on_421,
         shard: args.shard,
     };
+    let from_file = args.inputs.first().is_some_and(|p| p.as_os_str() != "-");
     let input: Box<dyn tokio::io::AsyncBufRead + Unpin + Send> = match args.inputs.first() {
         Some(p) if p.as_os_str() != "-" => {
             let f = tokio::fs::File::open(p)
@@ -42,6 +44,13 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
         }
         _ => Box::new(tokio::io::BufReader::new(tokio::io::stdin())),
     };
+    // The table needs the terminal for keys: not when the items are typed into it.
+    let live = std::io::stdout().is_terminal()
+        && !args.jsonl
+        && (from_file || !std::io::stdin().is_terminal());
+    if live {
+        return run_live(input, cfg).await;
+    }
     let mut rows = Vec::new();
     let mut all_ok = true;
     let mut failed_write = None;
@@ -70,6 +79,59 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The live table; after it, the same grouped summary as without a terminal.
+async fn run_live(
+    input: Box<dyn tokio::io::AsyncBufRead + Unpin + Send>,
+    cfg: triage::run::Config,
+) -> anyhow::Result<ExitCode> {
+    use tlsdive::tui::triage_table::Msg;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let template = cfg.template.clone();
+    let runner = tokio::spawn(async move {
+        let rows = tx.clone();
+        let stats = triage::run::run_observed(
+            input,
+            &cfg,
+            |row| {
+                let _ = rows.send(Msg::Row(row));
+            },
+            |u| {
+                let _ = tx.send(Msg::Update(u));
+            },
+        )
+        .await;
+        let _ = tx.send(Msg::Finished(stats));
+    });
+    let ended = tlsdive::tui::triage_live::run(rx, template).await;
+    runner.abort();
+    let ended = ended?;
+    let table = ended.table;
+    let rows = table.done_rows();
+    print_summary(&rows)?;
+    let (queued, probing, _) = table.counts();
+    let unfinished = queued + probing;
+    if !table.finished {
+        eprintln!(
+            "tlsdive: stopped before the end: {} of {} destinations probed{}",
+            rows.len(),
+            table.rows.len(),
+            if unfinished > 0 {
+                format!(" ({unfinished} not yet)")
+            } else {
+                " (the input was not read to its end)".into()
+            }
+        );
+    }
+    if let Some(stats) = &table.input {
+        report_stats(stats);
+    }
+    Ok(match ended.signal {
+        Some(n) => ExitCode::from(u8::try_from(128 + n).unwrap_or(255)),
+        None if table.finished && table.finals.iter().all(Row::ok) => ExitCode::SUCCESS,
+        None => ExitCode::from(1),
     })
 }
 

@@ -19,10 +19,13 @@ pub mod investigate;
 pub mod keymap;
 pub mod pickers;
 pub mod render;
+pub mod repeat;
 pub mod scans;
 pub mod scroll;
 pub mod terminal;
 pub mod theme;
+pub mod triage_live;
+pub mod triage_table;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -50,6 +53,9 @@ pub struct Options {
     pub demo: Option<demo::Demo>,
     /// `--record FILE`: the session is written on exit, so quitting loses nothing.
     pub record_on_exit: bool,
+    /// `--repeat N --interval D`: `R` repeats N times, D apart, and the first plan starts
+    /// repeating at once.
+    pub repeat: Option<(u32, Duration)>,
 }
 
 /// Session, view state and derived rows: everything the screen shows, without a terminal.
@@ -74,9 +80,12 @@ impl Ui {
     }
 
     /// Fold an engine event into the session; the end of the scan we asked for also ends
-    /// the status line's progress bar.
+    /// the status line's progress bar, and a repeat ends once its last attempt is in.
     pub fn apply(&mut self, ev: &ProbeEvent) {
         self.session.apply(ev);
+        if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
+            repeat::check_done(&mut self.app, &self.session);
+        }
         let ours = |scan: &u32| {
             self.app
                 .scanning
@@ -120,6 +129,22 @@ impl Ui {
         }
     }
 
+    /// The engine started attempt `id` for the last `Effect::Start`; true when it is the
+    /// repeat's (the loop then times the interval from now).
+    pub fn started(&mut self, id: u32) -> bool {
+        repeat::started(&mut self.app, id)
+    }
+
+    /// Whether the repeat waits only for its interval to pass before the next attempt.
+    pub fn repeat_ready(&self) -> bool {
+        repeat::ready(&self.app, &self.session)
+    }
+
+    /// The repeat's interval passed: the next attempt, if one is due.
+    pub fn repeat_next(&mut self) -> Option<Effect> {
+        repeat::next(&mut self.app, &self.session)
+    }
+
     /// Bring derived rows up to date (call before drawing).
     pub fn sync(&mut self) {
         self.derived.sync(&self.app, &self.session);
@@ -139,6 +164,12 @@ impl Ui {
     pub fn command(&mut self, cmd: Command, typed: Option<char>) -> Option<Effect> {
         self.sync();
         let effect = command::execute(&mut self.app, &self.session, &self.derived, cmd, typed);
+        // An attempt started by hand cancels the repeat's running one: the repeat stops.
+        if matches!(effect, Some(Effect::Start(_) | Effect::Scenario(_)))
+            && self.app.repeat.as_ref().is_some_and(|r| !r.pending)
+        {
+            repeat::stop(&mut self.app, repeat::End::Replaced);
+        }
         self.sync();
         effect
     }
@@ -224,9 +255,24 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     }
     app.saved.on_exit = opts.record_on_exit;
     app.color = theme::Theme::color_from_env();
+    if let Some((n, interval)) = opts.repeat {
+        app.repeat_count = n;
+        app.repeat_interval = interval;
+    }
     let mut ui = Ui::new(opts.session, app);
+    // When the repeat's latest attempt started, for its interval.
+    let mut repeat_clock: Option<Instant> = None;
     if let Some(plan) = opts.plan {
-        engine.start(plan);
+        if opts.repeat.is_some() {
+            let n = ui.app.repeat_count;
+            if let Effect::Start(plan) = repeat::begin(&mut ui.app, plan, Some(n)) {
+                let id = engine.start(*plan);
+                ui.started(id);
+                repeat_clock = Some(Instant::now());
+            }
+        } else {
+            engine.start(plan);
+        }
     }
     let mut signals = terminal::Signals::new()?;
     let mut guard = terminal::init()?;
@@ -251,8 +297,21 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             ui.sync();
             guard.terminal.draw(|f| ui.draw(f))?;
         }
+        // The repeat's next start: its interval after the latest one started.
+        let due = ui.repeat_ready().then(|| {
+            let interval = ui
+                .app
+                .repeat
+                .as_ref()
+                .map_or(Duration::ZERO, |r| r.interval);
+            repeat_clock.map_or_else(Instant::now, |t| t + interval)
+        });
         // Every branch below decides whether the screen changed.
         let effect = tokio::select! {
+            _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now).into()), if due.is_some() => {
+                dirty = true;
+                ui.repeat_next()
+            },
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
                     dirty = true;
@@ -287,7 +346,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             None => {}
             Some(Effect::Quit) => break,
             Some(Effect::Start(plan)) => {
-                engine.start(*plan);
+                let id = engine.start(*plan);
+                if ui.started(id) {
+                    repeat_clock = Some(Instant::now());
+                }
             }
             Some(Effect::Cancel) => engine.cancel(),
             Some(Effect::Step) => engine.step(),

@@ -24,6 +24,7 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         read_only: false,
         demo: None,
         record_on_exit: args.opts.record.is_some(),
+        repeat: args.repeat.repeat.map(|n| (n, args.repeat.interval)),
     })
     .await?;
     let session = &ended.session;
@@ -55,6 +56,7 @@ pub async fn replay(session: Session) -> anyhow::Result<ExitCode> {
         read_only: true,
         demo: None,
         record_on_exit: false,
+        repeat: None,
     })
     .await?;
     Ok(ended.exit_code())
@@ -77,6 +79,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         read_only: false,
         demo: Some(demo),
         record_on_exit: false,
+        repeat: None,
     })
     .await?;
     Ok(ended.exit_code())

@@ -313,3 +313,102 @@ async fn demo_keys_in_a_real_terminal() {
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
     assert_restored(&tmux, &s);
 }
+
+/// `tlsdive triage FILE` on a terminal: the live table until every row is done, Enter opens
+/// the selected destination in the interactive view, quitting it returns to the table, and
+/// `q` there prints the grouped summary on the restored terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_table_opens_a_destination_and_returns() {
+    require_tmux();
+    let healthy = server(Scenario::Healthy).await;
+    let expired = server(Scenario::ExpiredCert).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("queue.txt");
+    std::fs::write(
+        &file,
+        format!("{}\n{}\nnot a destination\n", healthy.addr, expired.addr),
+    )
+    .expect("write the triage input");
+    let ca = fixture().ca.display().to_string();
+    let tmux = start_args(
+        "triage",
+        &format!(
+            "triage {} --ca-file {ca} --ehlo probe.tlsdive.test",
+            file.display()
+        ),
+    );
+    tmux.wait_for("every row done", |s| {
+        s.contains("2 destinations: 2 done, 0 probing, 0 queued") && s.contains("finished")
+    })
+    .await;
+    let s = tmux.screen();
+    assert!(s.contains("1 not understood"), "{s}");
+    assert!(s.contains("cert-expired"), "{s}");
+    tmux.keys("Enter");
+    tmux.wait_for("the interactive view of the first destination", |s| {
+        s.contains("TLS handshake timeline") && s.contains(&healthy.addr.to_string())
+    })
+    .await;
+    tmux.wait_for("its attempt to finish", |s| s.contains("ok in"))
+        .await;
+    tmux.keys("q");
+    tmux.wait_for("the question before leaving", |s| {
+        s.contains("q again quits")
+    })
+    .await;
+    tmux.keys("q");
+    tmux.wait_for("the table again", |s| {
+        s.contains("tlsdive triage")
+            && s.contains("back from")
+            && !s.contains("TLS handshake timeline")
+    })
+    .await;
+    tmux.keys("q");
+    let s = tmux
+        .wait_for("triage to exit", |s| s.contains("TTY-MODE="))
+        .await;
+    assert!(s.contains("TLSDIVE-EXITED=1"), "one destination fails: {s}");
+    assert!(
+        s.contains("2 destinations: 1 ok now, 1 cert-expired"),
+        "the summary after the table: {s}"
+    );
+    assert_restored(&tmux, &s);
+}
+
+/// `tlsdive ADDR --repeat 6` opens the repeat view at once: six attempts against the lab's
+/// every-third-expired server give `✓✓✗✓✓✗` and the intermittent conclusion, with exactly
+/// six connections; `q` returns to the main view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeat_in_a_real_terminal() {
+    require_tmux();
+    let srv = server(Scenario::EveryThirdExpired).await;
+    let ca = fixture().ca.display().to_string();
+    let tmux = start_args(
+        "repeat",
+        &format!(
+            "{} --ca-file {ca} --ehlo probe.tlsdive.test --repeat 6 --interval 1ms",
+            srv.addr
+        ),
+    );
+    let s = tmux
+        .wait_for("six attempts in the strip", |s| {
+            s.contains("repeat 6 of 6") && s.contains("done (R runs it again)")
+        })
+        .await;
+    assert!(s.contains("attempts    ✓✓✗✓✓✗"), "{s}");
+    assert!(s.contains("by cause    ok 4, cert-expired 2"), "{s}");
+    assert!(s.contains("conclusion  intermittent: 2 of 6 failed"), "{s}");
+    assert_eq!(srv.connections(), 6);
+    tmux.keys("q");
+    tmux.wait_for("the main view", |s| s.contains("TLS handshake timeline"))
+        .await;
+    tmux.keys("q");
+    tmux.wait_for("the question", |s| s.contains("q again quits"))
+        .await;
+    tmux.keys("q");
+    let s = tmux
+        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .await;
+    assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
+    assert_restored(&tmux, &s);
+}

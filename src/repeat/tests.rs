@@ -92,3 +92,25 @@ fn several_causes_are_counted_in_words() {
         r.conclusion.summary
     );
 }
+
+#[test]
+fn section_labels_each_kind_of_fact_once() {
+    let seen = vec![
+        obs("ok", "192.0.2.7:25", GOOD),
+        obs("cert-expired", "192.0.2.7:25", BAD),
+        obs("ok", "192.0.2.8:25", GOOD),
+    ];
+    let r = summarize_observed(&seen);
+    assert_eq!(
+        words::section(&r),
+        "\nRepeat: 3 attempts of the same plan\n\
+         \x20 attempts:   .x.   (. worked, x failed)\n\
+         \x20 by cause:   ok 2, cert-expired 1\n\
+         \x20 by address: 192.0.2.7:25  ok 1, cert-expired 1\n\
+         \x20             192.0.2.8:25  ok 1\n\
+         \x20 differs:    certificate SHA-256: worked with 11:22:33:44:55…; failed with AB:CD:EF:01:23…\n\
+         \x20 conclusion: intermittent: 1 of 3 failed with cert-expired, all on 192.0.2.7:25, \
+         always with certificate SHA-256 AB:CD:EF:01:23…: one backend behind this address serves \
+         an expired certificate\n"
+    );
+}

@@ -128,26 +128,14 @@ fn counts(m: &BTreeMap<String, usize>) -> String {
     parts.join(", ")
 }
 
-/// The text section printed after the report of the attempt shown.
-pub fn section(r: &Repeat) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "\nRepeat: {} attempts of the same plan", r.attempts);
-    let _ = writeln!(out, "  attempts:   {}   (. worked, x failed)", strip(r));
-    let _ = writeln!(out, "  by cause:   {}", counts(&r.by_cause));
-    for (i, (addr, m)) in r.by_address.iter().enumerate() {
-        let label = if i == 0 {
-            "by address: "
-        } else {
-            "            "
-        };
-        let _ = writeln!(out, "  {label}{addr}  {}", counts(m));
+/// The repeat's facts as labelled lines: counts per cause, per address (one line each),
+/// what differs, and the conclusion. The text report and the TUI's repeat view show these.
+pub fn facts(r: &Repeat) -> Vec<(&'static str, String)> {
+    let mut out = vec![("by cause", counts(&r.by_cause))];
+    for (addr, m) in &r.by_address {
+        out.push(("by address", format!("{addr}  {}", counts(m))));
     }
-    for (i, d) in r.differences.iter().enumerate() {
-        let label = if i == 0 {
-            "differs:    "
-        } else {
-            "            "
-        };
+    for d in &r.differences {
         let short = |v: &[String]| -> String {
             let v: Vec<String> = v
                 .iter()
@@ -161,18 +149,38 @@ pub fn section(r: &Repeat) -> String {
                 .collect();
             v.join(" | ")
         };
-        let _ = writeln!(
-            out,
-            "  {label}{}: worked with {}; failed with {}",
-            d.what,
-            short(&d.worked),
-            short(&d.failed)
-        );
+        out.push((
+            "differs",
+            format!(
+                "{}: worked with {}; failed with {}",
+                d.what,
+                short(&d.worked),
+                short(&d.failed)
+            ),
+        ));
     }
-    let _ = writeln!(
-        out,
-        "  conclusion: {}: {}",
-        r.conclusion.cause, r.conclusion.summary
-    );
+    out.push((
+        "conclusion",
+        format!("{}: {}", r.conclusion.cause, r.conclusion.summary),
+    ));
+    out
+}
+
+/// The text section printed after the report of the attempt shown.
+pub fn section(r: &Repeat) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nRepeat: {} attempts of the same plan", r.attempts);
+    let _ = writeln!(out, "  attempts:   {}   (. worked, x failed)", strip(r));
+    let mut last = "";
+    for (label, text) in facts(r) {
+        // A label is written once, on the first of its lines.
+        let shown = if label == last {
+            String::new()
+        } else {
+            format!("{label}:")
+        };
+        last = label;
+        let _ = writeln!(out, "  {shown:<12}{text}");
+    }
     out
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::task::JoinSet;
 
-use super::log::{self, Line};
+use super::log::{self, Line as Parsed};
 use super::shard::Shard;
 use super::{Destination, Row};
 use crate::plan::Plan;
@@ -89,6 +89,14 @@ impl Entry {
         }
     }
 
+    fn seen(&self) -> Seen {
+        Seen {
+            log_lines: self.log_lines,
+            recipient_domains: self.domains.len(),
+            mta_error: self.mta_error.clone(),
+        }
+    }
+
     fn row(self, o: Outcome) -> Row {
         Row {
             destination: self.destination.key,
@@ -103,8 +111,52 @@ impl Entry {
     }
 }
 
+/// What the runner is doing, for a live view (the table on a terminal). Rows still come
+/// through `emit`, once final.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// A new destination, from its first line.
+    Queued {
+        destination: Destination,
+        seen: Seen,
+    },
+    /// A later line named the destination again.
+    Seen { key: String, seen: Seen },
+    /// Its probe started.
+    Probing { key: String },
+    /// Its probe ended (the row is final once the input is read).
+    Probed {
+        key: String,
+        cause: String,
+        summary: String,
+    },
+    /// The input is read to its end.
+    InputDone(Stats),
+}
+
+/// What the lines so far said about a destination.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Seen {
+    pub log_lines: u64,
+    pub recipient_domains: usize,
+    pub mta_error: Option<String>,
+}
+
 /// Triage `input`, handing each destination's row to `emit` as soon as it is final.
-pub async fn run<R>(input: R, cfg: &Config, mut emit: impl FnMut(Row)) -> Stats
+pub async fn run<R>(input: R, cfg: &Config, emit: impl FnMut(Row)) -> Stats
+where
+    R: AsyncBufRead + Unpin + Send + 'static,
+{
+    run_observed(input, cfg, emit, |_| {}).await
+}
+
+/// [`run`], telling `observe` each step as it happens.
+pub async fn run_observed<R>(
+    input: R,
+    cfg: &Config,
+    mut emit: impl FnMut(Row),
+    mut observe: impl FnMut(Update),
+) -> Stats
 where
     R: AsyncBufRead + Unpin + Send + 'static,
 {
@@ -124,6 +176,7 @@ where
                 let plan = e.destination.plan(&cfg.template);
                 let (backoff, retries) = (cfg.backoff, cfg.retries_on_421);
                 let handle = tasks.spawn(probe(plan, backoff, retries));
+                observe(Update::Probing { key: key.clone() });
                 running.insert(handle.id(), key);
             }
         }
@@ -135,6 +188,7 @@ where
             line = rx.recv(), if can_read => match line {
                 None => {
                     eof = true;
+                    observe(Update::InputDone(stats.clone()));
                     let done: Vec<String> = entries
                         .iter()
                         .filter(|(_, e)| e.done.is_some())
@@ -149,7 +203,8 @@ where
                     }
                 }
                 Some((n, text, too_long)) => {
-                    take_line(&mut stats, &mut entries, &mut queue, cfg, n, &text, too_long)
+                    let line = Line { n, text: &text, too_long };
+                    take_line(&mut stats, &mut entries, &mut queue, cfg, line, &mut observe)
                 }
             },
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
@@ -163,6 +218,11 @@ where
                     }),
                 };
                 let Some(key) = running.remove(&id) else { continue };
+                observe(Update::Probed {
+                    key: key.clone(),
+                    cause: outcome.cause.clone(),
+                    summary: outcome.summary.clone(),
+                });
                 if eof {
                     if let Some(e) = entries.remove(&key) {
                         emit(e.row(outcome));
@@ -177,28 +237,35 @@ where
     stats
 }
 
+/// One input line as read.
+struct Line<'a> {
+    n: u64,
+    text: &'a str,
+    too_long: bool,
+}
+
 fn take_line(
     stats: &mut Stats,
     entries: &mut HashMap<String, Entry>,
     queue: &mut VecDeque<String>,
     cfg: &Config,
-    n: u64,
-    text: &str,
-    too_long: bool,
+    line: Line,
+    observe: &mut impl FnMut(Update),
 ) {
+    let Line { n, text, too_long } = line;
     stats.lines += 1;
     let parsed = if too_long {
-        Line::Garbage
+        Parsed::Garbage
     } else {
         log::parse(text)
     };
     let item = match parsed {
-        Line::Item(i) => i,
-        Line::Skipped => {
+        Parsed::Item(i) => i,
+        Parsed::Skipped => {
             stats.skipped += 1;
             return;
         }
-        Line::Garbage => {
+        Parsed::Garbage => {
             stats.garbage += 1;
             if stats.first_garbage.is_none() {
                 let shown: String = text.chars().take(120).collect();
@@ -210,6 +277,10 @@ fn take_line(
     let key = item.destination.key.clone();
     if let Some(e) = entries.get_mut(&key) {
         e.add(&item);
+        observe(Update::Seen {
+            seen: e.seen(),
+            key,
+        });
         return;
     }
     if cfg.shard.is_some_and(|s| !s.contains(&key)) {
@@ -225,6 +296,10 @@ fn take_line(
         done: None,
     };
     e.add(&item);
+    observe(Update::Queued {
+        destination: e.destination.clone(),
+        seen: e.seen(),
+    });
     entries.insert(key.clone(), e);
     queue.push_back(key);
 }

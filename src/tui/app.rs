@@ -21,6 +21,8 @@ pub enum Mode {
     /// The routing policy of the attempt on screen: MX hosts and addresses with their
     /// DNSSEC state, DANE, MTA-STS, TLS-RPT and the sender-policy table.
     Policy,
+    /// The repeat of one plan: success/failure strip, counts, conclusion.
+    Repeat,
     /// The generated key help, over the view it was opened from.
     Help,
     /// A list to pick from (suites, groups, addresses, lab scenarios).
@@ -38,6 +40,7 @@ impl Mode {
             Mode::Compare => "compare",
             Mode::Profile => "profile",
             Mode::Policy => "policy",
+            Mode::Repeat => "repeat",
             Mode::Help => "help",
             Mode::Picker => "picker",
             Mode::Edit => "edit",
@@ -189,6 +192,10 @@ pub struct App {
     pub read_only: bool,
     /// Lab scenarios can be picked (`tlsdive demo`).
     pub demo: bool,
+    /// The repeat running or last run (`R`, `U`), and how `R` repeats.
+    pub repeat: Option<super::repeat::Repeating>,
+    pub repeat_count: u32,
+    pub repeat_interval: std::time::Duration,
     pub color: bool,
     /// Microseconds since the running attempt started, as the loop's clock saw it.
     pub now_us: u64,
@@ -241,6 +248,9 @@ impl App {
             step_mode: false,
             read_only: false,
             demo: false,
+            repeat: None,
+            repeat_count: super::repeat::DEFAULT_COUNT,
+            repeat_interval: super::repeat::DEFAULT_INTERVAL,
             color: true,
             now_us: 0,
             quit: false,

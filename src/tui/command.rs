@@ -84,6 +84,12 @@ pub enum Command {
     PageDown,
     Top,
     Bottom,
+    /// Repeat the plan on screen N times, paced (again: stop).
+    Repeat,
+    /// Repeat the plan on screen until stopped (again: stop).
+    RepeatUntilStopped,
+    /// The repeat view: strip, counts, conclusion.
+    ViewRepeat,
 }
 
 /// What the loop must do after a command.
@@ -235,6 +241,19 @@ pub fn execute(
         }
         C::Step if app.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
+        C::Repeat | C::RepeatUntilStopped => {
+            return super::repeat::toggle(app, session, cmd == C::RepeatUntilStopped);
+        }
+        C::ViewRepeat => {
+            app.mode = if app.mode == Mode::Repeat {
+                Mode::Main
+            } else {
+                Mode::Repeat
+            };
+        }
+        C::Cancel if app.repeat.as_ref().is_some_and(|r| r.active()) => {
+            super::repeat::stop(app, super::repeat::End::Stopped);
+        }
         C::Cancel => {
             if app.investigation.take().is_some() {
                 app.status = "investigation stopped".into();
@@ -254,7 +273,7 @@ pub fn execute(
                 app.status = "cancelling".into();
                 return Some(Effect::Cancel);
             }
-            if app.mode == Mode::Profile {
+            if matches!(app.mode, Mode::Profile | Mode::Repeat) {
                 app.close();
             } else {
                 app.status = "nothing is running".into();

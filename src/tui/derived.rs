@@ -100,6 +100,10 @@ pub struct Derived {
     pub investigable: bool,
     scan_key: Option<(u32, usize)>,
     pub scan: Option<ScanView>,
+    /// The repeat's first attempt, its attempts and whether the last one finished.
+    repeat_key: Option<(Option<u32>, usize, bool)>,
+    /// What the repeat's finished attempts say together (`R`, `U`).
+    pub repeat: Option<crate::repeat::Repeat>,
 }
 
 impl Derived {
@@ -109,8 +113,11 @@ impl Derived {
 
     /// Catch up with the session for the attempt `app` shows.
     pub fn sync(&mut self, app: &App, session: &Session) {
+        self.sync_repeat(app, session);
         let Some(a) = app.attempt(session) else {
+            let repeat = (self.repeat_key, self.repeat.take());
             *self = Derived::default();
+            (self.repeat_key, self.repeat) = repeat;
             return;
         };
         let key = (a.id, app.unfold);
@@ -183,6 +190,24 @@ impl Derived {
         if self.scan_key != Some(skey) {
             self.scan_key = Some(skey);
             self.scan = ScanView::of(session, a);
+        }
+    }
+
+    fn sync_repeat(&mut self, app: &App, session: &Session) {
+        let Some(r) = &app.repeat else {
+            self.repeat_key = None;
+            self.repeat = None;
+            return;
+        };
+        let last_done = r
+            .ids
+            .last()
+            .and_then(|id| session.attempt(*id))
+            .is_some_and(|a| !a.is_running());
+        let key = (r.ids.first().copied(), r.ids.len(), last_done);
+        if self.repeat_key != Some(key) {
+            self.repeat_key = Some(key);
+            self.repeat = Some(crate::repeat::summarize_refs(r.attempts(session)));
         }
     }
 }

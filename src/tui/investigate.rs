@@ -32,6 +32,10 @@ pub fn start(app: &mut App, session: &Session) -> Option<Effect> {
         app.status = "an investigation is running (Esc stops it)".into();
         return None;
     }
+    if app.repeat.is_some() {
+        app.status = "a repeat is running: stop it first (Esc), then investigate".into();
+        return None;
+    }
     if app.scanning.is_some() || session.attempts.iter().any(|a| a.is_running()) {
         app.status = "wait for the attempt or scan to finish (Esc cancels it)".into();
         return None;

@@ -112,7 +112,15 @@ impl Binding {
 use Key::*;
 use Mode::*;
 
-const VIEWS: &[Mode] = &[Main, Certificates, Attempts, Compare, Profile, Policy];
+const VIEWS: &[Mode] = &[
+    Main,
+    Certificates,
+    Attempts,
+    Compare,
+    Profile,
+    Policy,
+    Repeat,
+];
 const LISTS: &[Mode] = &[
     Certificates,
     Attempts,
@@ -141,6 +149,7 @@ const ALL_BUT_HELP: &[Mode] = &[
     Compare,
     Profile,
     Policy,
+    Repeat,
     Picker,
 ];
 
@@ -178,7 +187,7 @@ pub static TABLE: &[Binding] = &[
     )
     .footer("back", 90),
     b(
-        &[Profile],
+        &[Profile, Repeat],
         &[Char('q')],
         Command::Back,
         "close, back to the main view",
@@ -192,6 +201,7 @@ pub static TABLE: &[Binding] = &[
             Compare,
             Profile,
             Policy,
+            Repeat,
             Help,
             Picker,
             Edit,
@@ -304,6 +314,33 @@ pub static TABLE: &[Binding] = &[
         "retry with a 4× longer reply timeout",
     )
     .footer("longer timeout", 35),
+    // Repeat: the same plan again and again, for a failure that comes and goes.
+    b(
+        VIEWS,
+        &[Char('R')],
+        Command::Repeat,
+        "repeat the current plan N times, paced (R again stops)",
+    )
+    .footer("repeat", 16),
+    b(
+        VIEWS,
+        &[Char('U')],
+        Command::RepeatUntilStopped,
+        "repeat the current plan until stopped (U, R or Esc stops)",
+    ),
+    b(
+        VIEWS,
+        &[Char('O')],
+        Command::ViewRepeat,
+        "repeat view: strip, counts, conclusion (O again returns)",
+    ),
+    b(
+        &[Repeat],
+        &[Esc],
+        Command::Cancel,
+        "stop the repeat (the running attempt finishes), else back",
+    )
+    .footer("stop", 1),
     // The server's profile: scanner probes (a ClientHello and its answer, never a handshake).
     b(
         VIEWS,
@@ -341,7 +378,7 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('D')],
         Command::ViewPolicy,
-        "routing-policy view: MX, DNSSEC, DANE, MTA-STS, TLS-RPT, senders (D again returns)",
+        "routing policy: MX, DNSSEC, DANE, MTA-STS, TLS-RPT (D again returns)",
     )
     .footer("policy", 6),
     b(
@@ -624,7 +661,16 @@ mod tests {
     /// now runs one command (or none) in every mode; `q` and `Esc` in an overlay close it.
     #[test]
     fn each_key_means_one_thing_everywhere() {
-        let modes = [Main, Certificates, Attempts, Compare, Profile, Help, Picker];
+        let modes = [
+            Main,
+            Certificates,
+            Attempts,
+            Compare,
+            Profile,
+            Repeat,
+            Help,
+            Picker,
+        ];
         for key in [
             Char('k'),
             Char('j'),
@@ -685,6 +731,7 @@ mod tests {
             Attempts,
             Compare,
             Profile,
+            Repeat,
             Help,
             Picker,
             Edit,

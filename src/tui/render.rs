@@ -16,7 +16,7 @@
 //! │ footer: next: 2 TLS 1.2 · r retry · 3 TLS 1.3 · ...          main ? help q quit │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
-//! The certificates, attempts, comparison and server-profile views replace the middle; help, pickers and
+//! The certificates, attempts, comparison, server-profile and repeat views replace the middle; help, pickers and
 //! the editor are drawn over it. Smaller than `MIN_WIDTH`×`MIN_HEIGHT`, the screen only says
 //! so.
 
@@ -30,10 +30,12 @@ pub mod help;
 pub mod picker;
 pub mod policy;
 pub mod profile;
+pub mod repeat;
 pub mod status;
 pub mod text;
 pub mod timeline;
 pub mod transcript;
+pub mod triage;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -150,6 +152,7 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         Mode::Compare => ext.compare = compare::render(f, v, a.body),
         Mode::Profile => ext.profile = profile::render(f, v, a.body),
         Mode::Policy => ext.policy = policy::render(f, v, a.body),
+        Mode::Repeat => repeat::render(f, v, a.body),
         _ => {
             let focus = |p: Focus| v.app.mode == Mode::Main && v.app.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));

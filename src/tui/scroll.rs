@@ -72,6 +72,7 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
                 p.cursor = offset(p.cursor, p.items.len(), page, cmd);
             }
         }
-        Mode::Edit => {}
+        // The repeat view shows the latest attempts; it does not scroll.
+        Mode::Edit | Mode::Repeat => {}
     }
 }

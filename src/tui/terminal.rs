@@ -24,11 +24,15 @@ impl Drop for Guard {
 /// Enter raw mode and the alternate screen, capture the mouse, and install the panic hook.
 pub fn init() -> io::Result<Guard> {
     let terminal = ratatui::try_init()?;
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
-    }));
+    // Once per process: the triage table and the interactive view take turns.
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
     if let Err(e) = execute!(stdout(), EnableMouseCapture) {
         restore();
         return Err(e);

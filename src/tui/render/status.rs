@@ -1,8 +1,8 @@
 //! The two bottom lines. The status line: what just happened (a new attempt, an export's
-//! file names, an error), a paused step waiting for `space`, a running scan's progress. The
-//! footer: the keys that matter now, generated from the keymap — first the keys of the
-//! diagnosis' next steps, then the current mode's keys as far as they fit, and always the
-//! way to the help and out.
+//! file names, an error), a paused step waiting for `space`, a running scan's progress, a
+//! running repeat's latest cells. The footer: the keys that matter now, generated from the
+//! keymap — first the keys of the diagnosis' next steps, then the current mode's keys as far
+//! as they fit, and always the way to the help and out.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -57,9 +57,42 @@ fn status_line(v: &View) -> Line<'static> {
                     Span::raw(" cancels"),
                 ])
             }
-            None => Line::raw(safe_owned(&v.app.status)),
+            None => match repeat_strip(v) {
+                Some(mut strip) => {
+                    strip.push_span(Span::raw(safe_owned(&v.app.status)));
+                    strip
+                }
+                None => Line::raw(safe_owned(&v.app.status)),
+            },
         },
     }
+}
+
+/// While a repeat runs, outside its own view: its latest cells (`✓`/`✗`), before the status.
+fn repeat_strip(v: &View) -> Option<Line<'static>> {
+    let t = v.theme;
+    let r = v.app.repeat.as_ref().filter(|r| r.active())?;
+    if v.app.mode == Mode::Repeat {
+        return None;
+    }
+    let seq = v
+        .derived
+        .repeat
+        .as_ref()
+        .map_or(&[][..], |s| &s.sequence[..]);
+    let mut spans = vec![Span::styled(
+        format!("repeat {} ", r.progress()),
+        t.running(),
+    )];
+    for cause in &seq[seq.len().saturating_sub(20)..] {
+        spans.push(if cause == "ok" {
+            Span::styled("✓", t.good())
+        } else {
+            Span::styled("✗", t.bad())
+        });
+    }
+    spans.push(Span::raw(" · "));
+    Some(Line::from(spans))
 }
 
 /// The keys of the diagnosis' next steps, with the footer words of their commands.

@@ -1,0 +1,81 @@
+//! `tlsdive triage` on a terminal: the live table, fed by the runner over a channel, and
+//! Enter opening a destination in the interactive view (the same plan options); quitting
+//! that view comes back to the table, which kept receiving results meanwhile.
+
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::keymap::Key;
+use super::render::triage as draw;
+use super::terminal;
+use super::triage_table::{Action, Msg, Table};
+use crate::plan::Plan;
+use crate::session::Session;
+
+/// How the table ended: its final state, and the signal that ended it, if one did.
+pub struct Ended {
+    pub table: Table,
+    pub signal: Option<i32>,
+}
+
+/// Show the table until the user quits (`q`) or a signal arrives. `template` is the plan
+/// every destination's probe starts from; the interactive view uses it too.
+pub async fn run(mut rx: UnboundedReceiver<Msg>, template: Plan) -> anyhow::Result<Ended> {
+    let mut table = Table::new(super::theme::Theme::color_from_env());
+    let mut signals = terminal::Signals::new()?;
+    loop {
+        let open = {
+            let mut guard = terminal::init()?;
+            let mut events = EventStream::new();
+            loop {
+                let size = guard.terminal.size()?;
+                table.page = draw::page_rows(size.into());
+                guard.terminal.draw(|f| draw::render(f, &table, f.area()))?;
+                tokio::select! {
+                    ev = events.next() => match ev {
+                        Some(Ok(Event::Key(k))) => {
+                            match Key::from_event(&k).and_then(|k| table.key(k)) {
+                                Some(Action::Quit) => return Ok(Ended { table, signal: None }),
+                                Some(Action::Open(d)) => break *d,
+                                None => {}
+                            }
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return Err(e.into()),
+                        None => return Ok(Ended { table, signal: None }),
+                    },
+                    Some(msg) = rx.recv() => {
+                        table.apply(msg);
+                        // Take what else is waiting before drawing again.
+                        while let Ok(m) = rx.try_recv() {
+                            table.apply(m);
+                        }
+                    },
+                    n = signals.recv() => return Ok(Ended { table, signal: Some(n) }),
+                }
+            }
+            // The guard restores the terminal here; the interactive view takes it over.
+        };
+        let ended = super::run(super::Options {
+            plan: Some(open.plan(&template)),
+            session: Session::new(),
+            read_only: false,
+            demo: None,
+            record_on_exit: false,
+            repeat: None,
+        })
+        .await?;
+        if ended.signal.is_some() {
+            return Ok(Ended {
+                table,
+                signal: ended.signal,
+            });
+        }
+        table.status = format!(
+            "back from {} ({} in the interactive view)",
+            crate::sanitize::neutralize(&open.key),
+            crate::report::units::plural(ended.session.attempts.len() as u64, "attempt")
+        );
+    }
+}
