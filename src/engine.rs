@@ -6,6 +6,7 @@ pub mod attempt;
 pub mod investigate;
 pub mod policy;
 pub mod resolve;
+pub mod secrets;
 pub mod smtp;
 pub mod tap;
 pub mod tls;

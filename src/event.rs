@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cert::{CertInfo, CertVerdict};
 use crate::plan::Plan;
-use crate::wire::{Dir, RecordInfo};
+use crate::wire::{Dir, MessageInfo, RecordInfo};
 
 /// The steps of an attempt, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -288,6 +288,15 @@ pub enum EventKind {
     TlsRecord {
         dir: Dir,
         record: RecordInfo,
+    },
+    /// An earlier protected TLS 1.3 record, decrypted with the attempt's own secrets (which
+    /// are never in an event): `record` is its index among the `TlsRecord`s of `dir`.
+    TlsDecrypted {
+        dir: Dir,
+        record: usize,
+        /// The real content type inside: "handshake", "alert", "application_data".
+        content_type: String,
+        messages: Vec<MessageInfo>,
     },
     CertificatesReceived {
         chain: Vec<CertInfo>,

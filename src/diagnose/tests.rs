@@ -30,6 +30,7 @@ fn record(dir: Dir, m: MessageInfo) -> EventKind {
             length: 100,
             encrypted: false,
             messages: vec![m],
+            decrypted: None,
         },
     }
 }

@@ -347,12 +347,14 @@ async fn handshake(
         )
         .map_err(config_err)?,
     );
-    let config =
-        tls::client_config(&plan.tls, verifier, em).map_err(|e| config_err(e.to_string()))?;
+    let secrets = crate::engine::secrets::Secrets::new();
+    let config = tls::client_config(&plan.tls, verifier, em, &secrets)
+        .map_err(|e| config_err(e.to_string()))?;
     em.start_phase(Phase::TlsHandshake);
     stepper.gate("ClientHello", em, Some(&tcp)).await;
     let flight = Flight::new();
     let mut tap = Tap::new(tcp, em.clone(), flight.clone());
+    tap.decrypt_with(secrets);
     if let Some(at) = at_220 {
         tap.watch_for_smtp_reply(at);
     }

@@ -201,6 +201,26 @@ impl Attempt {
                 dir: *dir,
                 record: record.clone(),
             }),
+            EventKind::TlsDecrypted {
+                dir,
+                record,
+                content_type,
+                messages,
+            } => {
+                let row = self
+                    .timeline
+                    .iter_mut()
+                    .filter_map(|r| match r {
+                        TimelineRow::Record { dir: d, record, .. } if d == dir => Some(record),
+                        _ => None,
+                    })
+                    .nth(*record);
+                // A recording edited by hand may point nowhere: nothing to annotate then.
+                if let Some(row) = row {
+                    row.decrypted = Some(content_type.clone());
+                    row.messages = messages.clone();
+                }
+            }
             EventKind::CertificatesReceived { chain, verdict } => {
                 self.certificates = chain.clone();
                 self.verdict = Some(verdict.clone());
