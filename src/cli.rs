@@ -32,6 +32,7 @@ impl Cli {
             target,
             opts: self.options.clone(),
             repeat: RepeatArgs::default(),
+            pcap: None,
         })
     }
 }
@@ -298,6 +299,10 @@ pub struct ProbeArgs {
     pub opts: ProbeOptions,
     #[command(flatten)]
     pub repeat: RepeatArgs,
+    /// Write the attempt's TCP connection to FILE as pcapng, with its TLS secrets in a
+    /// Decryption Secrets Block: Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["investigate", "repeat"])]
+    pub pcap: Option<PathBuf>,
 }
 
 /// `probe --repeat N`: the same plan N times, to catch a failure that comes and goes.
