@@ -26,10 +26,12 @@ impl rustls::KeyLog for Secrets {
 
 /// Each side's flights in the order they were sent.
 type Flights = Vec<(Dir, Vec<u8>)>;
+/// (label, secret) as the client's KeyLog saw them.
+type Logged = Vec<(String, Vec<u8>)>;
 
 /// Runs a handshake in memory; returns the server's bytes, the client's secrets, and both
 /// sides' flights in order.
-fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Vec<(String, Vec<u8>)>, Flights) {
+fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Logged, Flights) {
     let pki = tlsdive::lab::Pki::generate().expect("lab PKI");
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
     provider.cipher_suites = vec![suite];

@@ -382,7 +382,7 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('x')],
         Command::Export,
-        "export text report, JSON and recording",
+        "export text report, JSON, recording and a pcapng of the attempt",
     )
     .footer("export", 3),
     b(
