@@ -33,6 +33,7 @@ impl Cli {
             opts: self.options.clone(),
             repeat: RepeatArgs::default(),
             pcap: None,
+            show_certs: false,
         })
     }
 }
@@ -303,6 +304,11 @@ pub struct ProbeArgs {
     /// Decryption Secrets Block: Wireshark and tshark open it decrypted.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["investigate", "repeat"])]
     pub pcap: Option<PathBuf>,
+    /// After the report, print the certificate chain as the server sent it, in PEM (like
+    /// `openssl s_client -showcerts`), even when verification failed. (`--json` carries
+    /// it already: `certificates[].pem`.)
+    #[arg(long, conflicts_with_all = ["json", "repeat"])]
+    pub show_certs: bool,
 }
 
 /// `probe --repeat N`: the same plan N times, to catch a failure that comes and goes.

@@ -137,6 +137,9 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     let (session, engine) =
         run_probe(plan, args.opts.record.as_deref(), args.opts.investigate).await?;
     print_report(&session, args.opts.json)?;
+    if args.show_certs {
+        show_certs(&session)?;
+    }
     if let (Some(path), Some(a)) = (&args.pcap, session.latest()) {
         let keys = engine.as_ref().and_then(|e| e.key_log(a.id));
         write_pcap(path, a, keys.as_deref())?;
@@ -219,6 +222,21 @@ pub async fn probe_with(
     investigate: bool,
 ) -> anyhow::Result<Session> {
     Ok(run_probe(plan, record, investigate).await?.0)
+}
+
+/// `--show-certs`: each attempt's chain as sent, in PEM.
+fn show_certs(session: &Session) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for a in &session.attempts {
+        match report::pem::chain(a) {
+            Some(pem) => write!(out, "\n{}", sanitize::neutralize_lines(&pem))?,
+            None => eprintln!(
+                "tlsdive: attempt #{}: no certificate received, so no chain to show",
+                a.id
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// `--pcap FILE`: the attempt's connection, with its secrets when the engine has them.

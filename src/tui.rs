@@ -175,8 +175,9 @@ impl Ui {
         self.export_with_keys(dir, now, None);
     }
 
-    /// [`Ui::export_to`], plus a pcapng of the attempt in view, with `key_log` (its TLS
-    /// secrets, which only the engine holds) in a Decryption Secrets Block.
+    /// [`Ui::export_to`], plus the attempt in view as a pcapng, with `key_log` (its TLS
+    /// secrets, which only the engine holds) in a Decryption Secrets Block, and its
+    /// certificate chain as sent, in PEM.
     pub fn export_with_keys(
         &mut self,
         dir: &std::path::Path,
@@ -188,10 +189,15 @@ impl Ui {
                 self.app.mark_saved(&self.session);
                 let mut extra = String::new();
                 let attempt = self.app.attempt(&self.session);
-                if let (Some(a), Some(first)) = (attempt, paths.first()) {
-                    match export::pcap(first, a, key_log.as_deref()) {
+                if let (Some(a), Some(first)) = (attempt, paths.first().cloned()) {
+                    match export::pcap(&first, a, key_log.as_deref()) {
                         Ok(p) => paths.push(p),
                         Err(e) => extra = format!(" (no pcapng: {e})"),
+                    }
+                    match export::chain(&first, a) {
+                        Ok(Some(p)) => paths.push(p),
+                        Ok(None) => {}
+                        Err(e) => extra.push_str(&format!(" (no PEM chain: {e})")),
                     }
                 }
                 let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();

@@ -382,7 +382,7 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('x')],
         Command::Export,
-        "export text report, JSON, recording and a pcapng of the attempt",
+        "export text report, JSON, recording, and the attempt's pcapng and PEM chain",
     )
     .footer("export", 3),
     b(
