@@ -382,7 +382,7 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('x')],
         Command::Export,
-        "export text report, JSON, recording, and the attempt's pcapng and PEM chain",
+        "export report, JSON, recording, attempt pcapng, PEM chain",
     )
     .footer("export", 3),
     b(
