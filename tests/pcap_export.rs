@@ -83,3 +83,43 @@ async fn without_the_secrets_the_handshake_stays_encrypted() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_ipv6_connection_gets_ipv6_frames() {
+    let srv = tlsdive::lab::start(
+        Scenario::Tls13Only,
+        &fixture().pki,
+        "[::1]:0".parse().unwrap(),
+    )
+    .await
+    .expect("lab server on ::1");
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("v6.pcapng");
+    let out = tlsdive(&[
+        "probe",
+        &srv.addr.to_string(),
+        "--ca-file",
+        fixture().ca.to_str().unwrap(),
+        "--verify-name",
+        "localhost",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let port = srv.addr.port();
+    let all = tshark(&pcap, port, "frame");
+    let v6 = tshark(&pcap, port, "ipv6.src == ::1 and ipv6.dst == ::1");
+    assert_eq!(all.lines().count(), v6.lines().count(), "{all}");
+    assert_eq!(
+        tshark(&pcap, port, "tls.handshake.type == 8")
+            .lines()
+            .count(),
+        1
+    );
+    assert!(tshark(&pcap, port, "tcp.analysis.flags").trim().is_empty());
+}

@@ -33,6 +33,12 @@ pub fn bytes(n: usize) -> String {
     out
 }
 
+/// An alert other than a plain close_notify (which a decrypted TLS 1.3 session ends with):
+/// what the timeline and the report show as trouble.
+pub fn is_trouble(m: &MessageInfo) -> bool {
+    matches!(m, MessageInfo::Alert(a) if !(a.code == 0 && a.level == "warning"))
+}
+
 /// How a record's row starts: decrypted rows say so.
 pub fn decrypted_label(r: &crate::wire::RecordInfo) -> &'static str {
     if r.decrypted.is_some() {

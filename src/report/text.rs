@@ -202,7 +202,7 @@ fn timeline(out: &mut String, a: &Attempt, p: Paint) {
                 let alert = record
                     .messages
                     .iter()
-                    .any(|m| matches!(m, MessageInfo::Alert(_)));
+                    .any(crate::diagnose::evidence::is_trouble);
                 let what = if alert {
                     p.red(&what.join("; "))
                 } else {
