@@ -234,7 +234,7 @@ pub struct Negotiated {
 }
 
 /// How many TCP payload bytes an attempt reports in `TcpData` events, both ways together.
-pub const MAX_TCP_BYTES: usize = 1 << 20;
+pub const MAX_TCP_BYTES: usize = 256 * 1024;
 
 /// Raw bytes as base64 text in JSON (a recording stays readable and compact).
 mod base64_bytes {

@@ -46,6 +46,12 @@ async fn every_lab_scenario_gets_its_cause() {
         }
         assert!(!d.summary.is_empty());
         assert!(a.finished.is_some());
+        // Every TLS 1.3 record of every scenario opens with the attempt's own secrets.
+        for (_, note) in &a.notes {
+            if note.contains("not decrypted") {
+                wrong.push(format!("{}: {note}", s.name()));
+            }
+        }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -113,3 +113,38 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Wire<S> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn every_byte_is_reported_up_to_the_cap() {
+        let (ours, mut theirs) = tokio::io::duplex(1 << 20);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut wire = Wire::new(ours, Emitter::new(1, tx));
+        wire.write_all(b"EHLO x\r\n").await.unwrap();
+        let flood = vec![b'x'; MAX_TCP_BYTES + 1000];
+        theirs.write_all(&flood).await.unwrap();
+        drop(theirs);
+        let mut sink = Vec::new();
+        wire.read_to_end(&mut sink).await.unwrap();
+        assert_eq!(sink.len(), flood.len(), "bytes pass through untouched");
+        let (mut sent, mut got, mut notes) = (Vec::new(), 0, 0);
+        while let Ok(ev) = rx.try_recv() {
+            match ev.kind {
+                EventKind::TcpData {
+                    dir: Dir::Client,
+                    bytes,
+                } => sent.extend(bytes),
+                EventKind::TcpData { bytes, .. } => got += bytes.len(),
+                EventKind::Note { .. } => notes += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(sent, b"EHLO x\r\n");
+        assert_eq!(got + sent.len(), MAX_TCP_BYTES);
+        assert_eq!(notes, 1);
+    }
+}
