@@ -76,6 +76,7 @@ pub fn message_words(m: &MessageInfo) -> String {
             "HelloRetryRequest (asks for {})",
             sh.group.clone().unwrap_or_else(|| "another group".into())
         ),
+        MessageInfo::Certificate { count: 0, .. } => "Certificate (empty: no certificate)".into(),
         MessageInfo::Certificate {
             count,
             sizes,
@@ -143,13 +144,16 @@ pub fn message_words(m: &MessageInfo) -> String {
             signature_algorithms,
             ..
         } => format!(
-            "CertificateRequest ({}; {} signature algorithms)",
+            "CertificateRequest ({}; {})",
             match authorities.as_slice() {
                 [] => "no CA names".to_string(),
                 [one] => format!("acceptable CA: {one}"),
                 many => format!("{} acceptable CAs", many.len()),
             },
-            signature_algorithms.len()
+            crate::report::plural(
+                u64::try_from(signature_algorithms.len()).unwrap_or(u64::MAX),
+                "signature algorithm"
+            )
         ),
         MessageInfo::ServerHelloDone => "ServerHelloDone".into(),
         MessageInfo::ClientKeyExchange { .. } => "ClientKeyExchange".into(),
