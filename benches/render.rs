@@ -54,6 +54,7 @@ fn big_session() -> Session {
             messages: vec![MessageInfo::Encrypted {
                 length: 1_000 + i as usize,
             }],
+            decrypted: None,
         };
         let dir = if i % 2 == 0 { Dir::Client } else { Dir::Server };
         s.apply(&ev(1_000_000 + i, EventKind::TlsRecord { dir, record }));

@@ -36,6 +36,8 @@ impl Cli {
             opts: self.options.clone(),
             repeat: self.repeat.clone(),
             all: false,
+            pcap: None,
+            show_certs: false,
         })
     }
 }
@@ -306,6 +308,15 @@ pub struct ProbeArgs {
     /// a few at a time; one row each (a JSON array with --json).
     #[arg(long, conflicts_with_all = ["repeat", "investigate"])]
     pub all: bool,
+    /// Write the attempt's TCP connection to FILE as pcapng, with its TLS secrets in a
+    /// Decryption Secrets Block: Wireshark and tshark open it decrypted.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["investigate", "repeat"])]
+    pub pcap: Option<PathBuf>,
+    /// After the report, print the certificate chain as the server sent it, in PEM (like
+    /// `openssl s_client -showcerts`), even when verification failed. (`--json` carries
+    /// it already: `certificates[].pem`.)
+    #[arg(long, conflicts_with_all = ["json", "repeat"])]
+    pub show_certs: bool,
 }
 
 /// `probe --repeat N`: the same plan N times, to catch a failure that comes and goes.

@@ -7,12 +7,14 @@ pub mod investigate;
 pub mod policy;
 pub mod resolve;
 pub mod scans;
+pub mod secrets;
 pub mod smtp;
 pub mod sweep;
 pub mod tap;
 pub mod tls;
 pub mod tls_failure;
 pub mod verify;
+pub mod wiretap;
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,6 +51,8 @@ pub struct Emitter {
     tx: EventSender,
     phase: Arc<AtomicU8>,
     paused: Arc<Mutex<PauseClock>>,
+    /// The attempt's TLS secrets (memory only; see `secrets`).
+    secrets: secrets::Secrets,
 }
 
 /// Time spent paused so far, and since when the current pause runs.
@@ -72,7 +76,13 @@ impl Emitter {
             tx,
             phase: Arc::new(AtomicU8::new(0)),
             paused: Arc::new(Mutex::new(PauseClock::default())),
+            secrets: secrets::Secrets::new(),
         }
+    }
+
+    /// Where the attempt's TLS secrets are kept (never in an event).
+    pub fn secrets(&self) -> &secrets::Secrets {
+        &self.secrets
     }
 
     fn pause_clock<T>(&self, f: impl FnOnce(&mut PauseClock) -> T) -> T {
@@ -202,7 +212,12 @@ pub struct EngineHandle {
     next_scan: u32,
     scanning: Option<Running>,
     stepper: Arc<Stepper>,
+    /// The TLS secrets of the latest attempts, for a pcapng export (memory only).
+    vault: std::collections::VecDeque<(u32, secrets::Secrets)>,
 }
+
+/// How many attempts' secrets the handle keeps for exports.
+const VAULT: usize = 64;
 
 impl EngineHandle {
     /// A handle whose attempts report on `tx`.
@@ -214,7 +229,18 @@ impl EngineHandle {
             next_scan: 1,
             scanning: None,
             stepper: Arc::new(Stepper::default()),
+            vault: Default::default(),
         }
+    }
+
+    /// The NSS key log of attempt `id` (one of the latest started here), for a pcapng's
+    /// Decryption Secrets Block; `None` when there is none.
+    pub fn key_log(&self, id: u32) -> Option<String> {
+        self.vault
+            .iter()
+            .find(|(a, _)| *a == id)
+            .map(|(_, s)| s.key_log())
+            .filter(|k| !k.is_empty())
     }
 
     /// Start an attempt with `plan`, cancelling any attempt still running. Returns its id.
@@ -224,6 +250,10 @@ impl EngineHandle {
         self.next_attempt += 1;
         let (cancel_tx, cancel_rx) = oneshot::channel();
         let emitter = Emitter::new(id, self.tx.clone());
+        if self.vault.len() == VAULT {
+            self.vault.pop_front();
+        }
+        self.vault.push_back((id, emitter.secrets().clone()));
         let stepper = self.stepper.clone();
         tokio::spawn(async move {
             let run_emitter = emitter.clone();

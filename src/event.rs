@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cert::{CertInfo, CertVerdict};
 use crate::plan::Plan;
-use crate::wire::{Dir, RecordInfo};
+use crate::wire::{Dir, MessageInfo, RecordInfo};
 
 /// The steps of an attempt, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -245,6 +245,25 @@ pub struct Negotiated {
     pub alpn: Option<String>,
 }
 
+/// How many TCP payload bytes an attempt reports in `TcpData` events, both ways together.
+pub const MAX_TCP_BYTES: usize = 256 * 1024;
+
+/// Raw bytes as base64 text in JSON (a recording stays readable and compact).
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// One engine fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -275,6 +294,18 @@ pub enum EventKind {
     Connected {
         local: SocketAddr,
         peer: SocketAddr,
+        /// Wall-clock time of the connection, µs since the Unix epoch: with `at_us` it dates
+        /// every event (a pcapng export needs real timestamps).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unix_us: Option<u64>,
+    },
+    /// Bytes that crossed the TCP connection (SMTP and TLS alike), as read or written, up
+    /// to [`MAX_TCP_BYTES`] per attempt: what a pcapng export is built from. They are what
+    /// the server sent and what we sent; no secret is among them.
+    TcpData {
+        dir: Dir,
+        #[serde(with = "base64_bytes")]
+        bytes: Vec<u8>,
     },
     /// One line we sent (without CRLF).
     SmtpSent {
@@ -300,6 +331,15 @@ pub enum EventKind {
     TlsRecord {
         dir: Dir,
         record: RecordInfo,
+    },
+    /// An earlier protected TLS 1.3 record, decrypted with the attempt's own secrets (which
+    /// are never in an event): `record` is its index among the `TlsRecord`s of `dir`.
+    TlsDecrypted {
+        dir: Dir,
+        record: usize,
+        /// The real content type inside: "handshake", "alert", "application_data".
+        content_type: String,
+        messages: Vec<MessageInfo>,
     },
     CertificatesReceived {
         chain: Vec<CertInfo>,

@@ -138,8 +138,16 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         }
         return repeat_cmd::run(plan, n, args.repeat.interval, args.opts.json).await;
     }
-    let session = probe_with(plan, args.opts.record.as_deref(), args.opts.investigate).await?;
+    let (session, engine) =
+        run_probe(plan, args.opts.record.as_deref(), args.opts.investigate).await?;
     print_report(&session, args.opts.json)?;
+    if args.show_certs {
+        show_certs(&session)?;
+    }
+    if let (Some(path), Some(a)) = (&args.pcap, session.latest()) {
+        let keys = engine.as_ref().and_then(|e| e.key_log(a.id));
+        write_pcap(path, a, keys.as_deref())?;
+    }
     if args.opts.investigate {
         // The conclusion over every experiment decides, not the last experiment alone.
         return Ok(match tlsdive::case::Case::of(&session).map(|c| c.cause) {
@@ -217,6 +225,48 @@ pub async fn probe_with(
     record: Option<&std::path::Path>,
     investigate: bool,
 ) -> anyhow::Result<Session> {
+    Ok(run_probe(plan, record, investigate).await?.0)
+}
+
+/// `--show-certs`: each attempt's chain as sent, in PEM.
+fn show_certs(session: &Session) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for a in &session.attempts {
+        match report::pem::chain(a) {
+            Some(pem) => write!(out, "\n{}", sanitize::neutralize_lines(&pem))?,
+            None => eprintln!(
+                "tlsdive: attempt #{}: no certificate received, so no chain to show",
+                a.id
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `--pcap FILE`: the attempt's connection, with its secrets when the engine has them.
+fn write_pcap(
+    path: &std::path::Path,
+    a: &tlsdive::session::Attempt,
+    keys: Option<&str>,
+) -> anyhow::Result<()> {
+    let bytes = tlsdive::pcap::pcapng(a, keys)?;
+    std::fs::write(path, bytes)
+        .with_context(|| format!("cannot write --pcap {}", path.display()))?;
+    if keys.is_none() {
+        eprintln!(
+            "tlsdive: {} holds no TLS secrets (no TLS handshake got that far): its TLS stays encrypted",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// [`probe_with`], also giving back the engine handle (it holds the attempts' TLS secrets).
+async fn run_probe(
+    plan: Plan,
+    record: Option<&std::path::Path>,
+    investigate: bool,
+) -> anyhow::Result<(Session, Option<EngineHandle>)> {
     let mut rec = match record {
         Some(path) => Some(
             recording::Recorder::create(path)
@@ -227,7 +277,7 @@ pub async fn probe_with(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // The handle must outlive the loop (dropping it cancels the attempt); with
     // `--investigate` the channel closes when the investigation, holding the only sender, ends.
-    let _engine = if investigate {
+    let engine = if investigate {
         tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
         None
     } else {
@@ -246,7 +296,7 @@ pub async fn probe_with(
             break;
         }
     }
-    Ok(session)
+    Ok((session, engine))
 }
 
 fn print_report(session: &Session, json: bool) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod json;
+pub mod pem;
 pub mod policy;
 pub mod text;
 // Figures in words are shared with the diagnosis and the TUI, below all of them.

@@ -4,7 +4,7 @@
 
 pub mod attempt;
 
-pub use attempt::{Attempt, PolicyFacts, TimelineRow, TranscriptLine};
+pub use attempt::{Attempt, PolicyFacts, TcpFlow, TimelineRow, TranscriptLine};
 
 use crate::event::{EventKind, ProbeEvent};
 

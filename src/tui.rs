@@ -217,11 +217,36 @@ impl Ui {
 
     /// Carry out `x`: write the session into `dir`, say where, and count it as saved.
     pub fn export_to(&mut self, dir: &std::path::Path, now: std::time::SystemTime) {
+        self.export_with_keys(dir, now, None);
+    }
+
+    /// [`Ui::export_to`], plus the attempt in view as a pcapng, with `key_log` (its TLS
+    /// secrets, which only the engine holds) in a Decryption Secrets Block, and its
+    /// certificate chain as sent, in PEM.
+    pub fn export_with_keys(
+        &mut self,
+        dir: &std::path::Path,
+        now: std::time::SystemTime,
+        key_log: Option<String>,
+    ) {
         self.app.status = match export::write_new(dir, &self.session, now) {
-            Ok(paths) => {
+            Ok(mut paths) => {
                 self.app.mark_saved(&self.session);
+                let mut extra = String::new();
+                let attempt = self.app.attempt(&self.session);
+                if let (Some(a), Some(first)) = (attempt, paths.first().cloned()) {
+                    match export::pcap(&first, a, key_log.as_deref()) {
+                        Ok(p) => paths.push(p),
+                        Err(e) => extra = format!(" (no pcapng: {e})"),
+                    }
+                    match export::chain(&first, a) {
+                        Ok(Some(p)) => paths.push(p),
+                        Ok(None) => {}
+                        Err(e) => extra.push_str(&format!(" (no PEM chain: {e})")),
+                    }
+                }
                 let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                format!("exported: {}", names.join(", "))
+                format!("exported: {}{extra}", names.join(", "))
             }
             Err(e) => format!("export failed: {e}"),
         };
@@ -356,7 +381,11 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             Some(Effect::SetStepMode(on)) => engine.set_step_mode(on),
             Some(Effect::Export) => {
                 let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
-                ui.export_to(&dir, std::time::SystemTime::now());
+                let keys = ui
+                    .app
+                    .attempt(&ui.session)
+                    .and_then(|a| engine.key_log(a.id));
+                ui.export_with_keys(&dir, std::time::SystemTime::now(), keys);
             }
             Some(Effect::Copy { what, text }) => {
                 ui.app.status = match terminal::copy(&text) {

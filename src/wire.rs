@@ -3,7 +3,8 @@
 //!
 //! `Tracker` is the entry point; the submodules are its layers, bottom up: `reader` (bounds-
 //! checked cursor), `record` (framing), `handshake` (reassembly, message decoding), `hello`
-//! (ClientHello / ServerHello), `alert`, `names` (IANA names), `transcript` (the hex capture
+//! (ClientHello / ServerHello), `alert`, `names` (IANA names), `decrypt` + `tls13` (TLS 1.3
+//! records opened with the attempt's own secrets), `transcript` (the hex capture
 //! format of `assets/handshakes/`).
 
 pub mod alert;
@@ -14,6 +15,7 @@ pub mod info;
 pub mod names;
 pub mod reader;
 pub mod record;
+pub mod tls13;
 pub mod tracker;
 pub mod transcript;
 

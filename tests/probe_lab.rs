@@ -46,6 +46,12 @@ async fn every_lab_scenario_gets_its_cause() {
         }
         assert!(!d.summary.is_empty());
         assert!(a.finished.is_some());
+        // Every TLS 1.3 record of every scenario opens with the attempt's own secrets.
+        for (_, note) in &a.notes {
+            if note.contains("not decrypted") {
+                wrong.push(format!("{}: {note}", s.name()));
+            }
+        }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
@@ -74,11 +80,15 @@ async fn healthy_server_negotiates_tls13_with_post_quantum_key_share() {
         "post-quantum key share makes a big hello: {}",
         ch.size
     );
-    // The server's TLS 1.3 flight after its ServerHello is encrypted.
-    assert!(
-        a.messages()
-            .any(|(_, dir, m)| dir == Dir::Server && matches!(m, MessageInfo::Encrypted { .. }))
-    );
+    // The server's TLS 1.3 flight after its ServerHello is encrypted on the wire, and read
+    // with the attempt's own secrets.
+    assert!(a.records().any(|(_, dir, r)| dir == Dir::Server
+        && r.encrypted
+        && r.decrypted.as_deref() == Some("handshake")
+        && matches!(
+            r.messages.first(),
+            Some(MessageInfo::EncryptedExtensions { .. })
+        )));
     // Chain with intermediate, verified.
     assert_eq!(a.certificates.len(), 2);
     assert!(a.verdict.as_ref().unwrap().ok);

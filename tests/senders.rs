@@ -200,7 +200,13 @@ fn rustls_hello() -> Vec<u8> {
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let verifier =
         CapturingVerifier::new(roots, provider, true, name.clone(), true, emitter.clone());
-    let config = tls::client_config(&opts, Arc::new(verifier.unwrap()), &emitter).unwrap();
+    let config = tls::client_config(
+        &opts,
+        Arc::new(verifier.unwrap()),
+        &emitter,
+        &Default::default(),
+    )
+    .unwrap();
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let mut wire = Vec::new();
     conn.write_tls(&mut wire).unwrap();

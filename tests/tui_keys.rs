@@ -311,6 +311,18 @@ fn quitting_with_unexported_attempts_asks_once() {
     assert_eq!(u.key(Key::Char('x')), Some(Effect::Export));
     u.export_to(dir.path(), std::time::SystemTime::now());
     assert!(u.app.status.starts_with("exported: "), "{}", u.app.status);
+    // The attempt in view goes along as a pcapng (its secrets only the live engine has).
+    let pcap = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "pcapng"))
+        .unwrap_or_else(|| panic!("no pcapng: {}", u.app.status));
+    let bytes = std::fs::read(pcap.path()).unwrap();
+    assert_eq!(
+        bytes.get(..4),
+        Some(&[0x0a, 0x0d, 0x0d, 0x0a][..]),
+        "pcapng section header"
+    );
     assert_eq!(
         u.key(Key::Char('q')),
         Some(Effect::Quit),

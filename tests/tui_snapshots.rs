@@ -80,6 +80,24 @@ fn timeline_selection_shows_the_client_hello() {
     insta::assert_snapshot!(draw(&mut u));
 }
 
+/// The server's encrypted TLS 1.3 flight, decrypted with the attempt's own secrets: the
+/// fourth row, selected, shows EncryptedExtensions, Certificate, CertificateVerify, Finished.
+#[test]
+fn timeline_selection_shows_the_decrypted_flight() {
+    let mut u = ui("healthy");
+    keys(
+        &mut u,
+        &[
+            Key::Tab,
+            Key::Home,
+            Key::Char('j'),
+            Key::Char('j'),
+            Key::Char('j'),
+        ],
+    );
+    insta::assert_snapshot!(draw(&mut u));
+}
+
 #[test]
 fn certificates_view() {
     for name in ["healthy", "expired-cert", "wrong-name-cert"] {

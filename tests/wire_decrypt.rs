@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use rustls::pki_types::ServerName;
 use tlsdive::wire::decrypt::{DecryptError, RecordKeys};
+use tlsdive::wire::tls13::{MAX_WAITING, Unprotected};
+use tlsdive::wire::{Dir, MessageInfo, Tracker};
 
 #[derive(Debug, Default)]
 struct Secrets(Mutex<Vec<(String, Vec<u8>)>>);
@@ -22,8 +24,14 @@ impl rustls::KeyLog for Secrets {
     }
 }
 
-/// Runs a handshake in memory; returns the server's bytes and the client's secrets.
-fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+/// Each side's flights in the order they were sent.
+type Flights = Vec<(Dir, Vec<u8>)>;
+/// (label, secret) as the client's KeyLog saw them.
+type Logged = Vec<(String, Vec<u8>)>;
+
+/// Runs a handshake in memory; returns the server's bytes, the client's secrets, and both
+/// sides' flights in order.
+fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Logged, Flights) {
     let pki = tlsdive::lab::Pki::generate().expect("lab PKI");
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
     provider.cipher_suites = vec![suite];
@@ -58,11 +66,13 @@ fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Vec<(String, Vec<
     let mut c = rustls::ClientConnection::new(Arc::new(client), name).unwrap();
     let mut s = rustls::ServerConnection::new(Arc::new(server)).unwrap();
     let mut from_server = Vec::new();
+    let mut flights = Vec::new();
     for _ in 0..10 {
         let mut buf = Vec::new();
         while c.wants_write() {
             c.write_tls(&mut buf).unwrap();
         }
+        flights.push((Dir::Client, buf.clone()));
         s.read_tls(&mut buf.as_slice()).unwrap();
         s.process_new_packets().unwrap();
         let mut buf = Vec::new();
@@ -70,6 +80,7 @@ fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Vec<(String, Vec<
             s.write_tls(&mut buf).unwrap();
         }
         from_server.extend(&buf);
+        flights.push((Dir::Server, buf.clone()));
         c.read_tls(&mut buf.as_slice()).unwrap();
         c.process_new_packets().unwrap();
         if !c.is_handshaking() && !s.is_handshaking() {
@@ -77,7 +88,7 @@ fn handshake(suite: rustls::SupportedCipherSuite) -> (Vec<u8>, Vec<(String, Vec<
         }
     }
     let secrets = secrets.0.lock().unwrap().clone();
-    (from_server, secrets)
+    (from_server, secrets, flights)
 }
 
 /// The handshake types in the server's encrypted handshake records.
@@ -118,7 +129,7 @@ fn the_servers_flight_reads_as_handshake_messages_with_certificate_request() {
         (cs::TLS13_AES_256_GCM_SHA384, 0x1302),
         (cs::TLS13_CHACHA20_POLY1305_SHA256, 0x1303),
     ] {
-        let (bytes, secrets) = handshake(suite);
+        let (bytes, secrets, _) = handshake(suite);
         let secret = &secrets
             .iter()
             .find(|(l, _)| l == "SERVER_HANDSHAKE_TRAFFIC_SECRET")
@@ -148,4 +159,115 @@ fn the_servers_flight_reads_as_handshake_messages_with_certificate_request() {
         RecordKeys::new(0x1302, &[0; 32]),
         Err(DecryptError::BadSecret)
     ));
+}
+
+/// Every decrypted message of `dir`, from what the tracker handed out.
+fn opened(found: &[Unprotected], dir: Dir) -> Vec<MessageInfo> {
+    found
+        .iter()
+        .filter_map(|u| match u {
+            Unprotected::Record(d) if d.dir == dir => Some(d.messages.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn the_tracker_opens_records_that_arrived_before_their_keys() {
+    let suite = rustls::crypto::aws_lc_rs::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256;
+    let (_, secrets, flights) = handshake(suite);
+    let mut t = Tracker::new();
+    for (dir, bytes) in &flights {
+        t.feed(*dir, bytes);
+    }
+    // As in a live connection, the records came first: nothing to open yet.
+    assert!(t.take_decrypted().is_empty());
+    for (label, secret) in &secrets {
+        t.add_secret(label, secret);
+    }
+    let found = t.take_decrypted();
+    let server = opened(&found, Dir::Server);
+    let kinds: Vec<&str> = server
+        .iter()
+        .map(|m| match m {
+            MessageInfo::EncryptedExtensions { .. } => "EE",
+            MessageInfo::CertificateRequest { .. } => "CR",
+            MessageInfo::Certificate { .. } => "C",
+            MessageInfo::CertificateVerify { .. } => "CV",
+            MessageInfo::Finished { .. } => "F",
+            MessageInfo::NewSessionTicket { .. } => "NST",
+            _ => "?",
+        })
+        .collect();
+    assert_eq!(
+        kinds.get(..5),
+        Some(&["EE", "CR", "C", "CV", "F"][..]),
+        "{server:?}"
+    );
+    let Some(MessageInfo::CertificateRequest { authorities, .. }) = server.get(1) else {
+        panic!("{server:?}")
+    };
+    assert_eq!(authorities.len(), 1, "{authorities:?}");
+    assert!(
+        authorities[0].contains("CN=tlsdive lab root CA"),
+        "{authorities:?}"
+    );
+    // Our own flight: the client certificate, its signature and Finished.
+    let ours = opened(&found, Dir::Client);
+    assert!(
+        matches!(
+            ours.as_slice(),
+            [
+                MessageInfo::Certificate { count: 1, .. },
+                MessageInfo::CertificateVerify { .. },
+                MessageInfo::Finished { .. },
+                ..
+            ]
+        ),
+        "{ours:?}"
+    );
+    // Each record is handed out once.
+    assert!(t.take_decrypted().is_empty());
+}
+
+#[test]
+fn records_waiting_for_keys_that_never_come_are_bounded() {
+    let suite = rustls::crypto::aws_lc_rs::cipher_suite::TLS13_AES_128_GCM_SHA256;
+    let (_, _, flights) = handshake(suite);
+    let mut t = Tracker::new();
+    // The ClientHello and the server's first flight (ServerHello onwards).
+    for (dir, bytes) in flights.iter().take(2) {
+        t.feed(*dir, bytes);
+    }
+    let junk = [23u8, 3, 3, 0, 20]
+        .into_iter()
+        .chain([0u8; 20])
+        .collect::<Vec<u8>>()
+        .repeat(MAX_WAITING + 10);
+    t.feed(Dir::Server, &junk);
+    let found = t.take_decrypted();
+    assert!(
+        matches!(found.as_slice(), [Unprotected::Stopped { dir: Dir::Server, why, .. }] if why.contains("before their keys")),
+        "{found:?}"
+    );
+    // Keys that come too late open nothing and say nothing more.
+    t.add_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &[7; 32]);
+    assert!(t.take_decrypted().is_empty());
+}
+
+#[test]
+fn a_wrong_secret_stops_decryption_and_says_so_once() {
+    let suite = rustls::crypto::aws_lc_rs::cipher_suite::TLS13_AES_128_GCM_SHA256;
+    let (_, _, flights) = handshake(suite);
+    let mut t = Tracker::new();
+    for (dir, bytes) in &flights {
+        t.feed(*dir, bytes);
+    }
+    t.add_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &[7; 32]);
+    let found = t.take_decrypted();
+    assert!(
+        matches!(found.as_slice(), [Unprotected::Stopped { dir: Dir::Server, record: 2, why }] if why.contains("did not authenticate")),
+        "{found:?}"
+    );
 }

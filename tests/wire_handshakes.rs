@@ -351,7 +351,7 @@ fn tls12_handshake() -> Res<()> {
     assert_eq!(first, Some(4));
     let server = messages(&seen, Dir::Server);
     let cert = server.iter().find_map(|m| match m {
-        MessageInfo::Certificate { count, sizes } => Some((*count, sizes.clone())),
+        MessageInfo::Certificate { count, sizes, .. } => Some((*count, sizes.clone())),
         _ => None,
     });
     let (count, sizes) = cert.ok_or("no Certificate")?;

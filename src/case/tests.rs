@@ -27,6 +27,7 @@ fn hello(size: usize, pq: bool) -> EventKind {
                 extensions: vec![],
                 size,
             })],
+            decrypted: None,
         },
     }
 }
@@ -137,6 +138,7 @@ fn a_large_hello_dropped_and_a_small_one_served_is_hello_size_intolerance() {
                 length: 90,
                 encrypted: false,
                 messages: vec![],
+                decrypted: None,
             },
         },
     ];

@@ -33,6 +33,21 @@ pub fn bytes(n: usize) -> String {
     out
 }
 
+/// An alert other than a plain close_notify (which a decrypted TLS 1.3 session ends with):
+/// what the timeline and the report show as trouble.
+pub fn is_trouble(m: &MessageInfo) -> bool {
+    matches!(m, MessageInfo::Alert(a) if !(a.code == 0 && a.level == "warning"))
+}
+
+/// How a record's row starts: decrypted rows say so.
+pub fn decrypted_label(r: &crate::wire::RecordInfo) -> &'static str {
+    if r.decrypted.is_some() {
+        "[decrypted] "
+    } else {
+        ""
+    }
+}
+
 /// One message in a few words.
 pub fn message_words(m: &MessageInfo) -> String {
     match m {
@@ -61,12 +76,85 @@ pub fn message_words(m: &MessageInfo) -> String {
             "HelloRetryRequest (asks for {})",
             sh.group.clone().unwrap_or_else(|| "another group".into())
         ),
+        MessageInfo::Certificate { count: 0, .. } => "Certificate (empty: no certificate)".into(),
+        MessageInfo::Certificate {
+            count,
+            sizes,
+            ocsp_staple: Some(staple),
+        } => format!(
+            "Certificate ({count} certificates: {} B; {})",
+            sizes
+                .iter()
+                .map(|n| bytes(*n))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            if *staple {
+                "OCSP staple"
+            } else {
+                "no OCSP staple"
+            }
+        ),
         MessageInfo::Certificate { count, .. } => format!("Certificate ({count} certificates)"),
+        MessageInfo::EncryptedExtensions {
+            alpn,
+            server_name_ack,
+            record_size_limit,
+            ..
+        } => {
+            let mut said = Vec::new();
+            if let Some(p) = alpn {
+                said.push(format!("ALPN {p}"));
+            }
+            if *server_name_ack {
+                said.push("server name acknowledged".to_string());
+            }
+            if let Some(n) = record_size_limit {
+                said.push(format!("record size limit {}", bytes(usize::from(*n))));
+            }
+            if said.is_empty() {
+                "EncryptedExtensions".into()
+            } else {
+                format!("EncryptedExtensions ({})", said.join("; "))
+            }
+        }
+        MessageInfo::CertificateVerify { algorithm, .. } => {
+            format!("CertificateVerify ({algorithm})")
+        }
+        MessageInfo::ApplicationData {
+            length,
+            carries,
+            lines,
+        } => match carries {
+            Some(first) => format!(
+                "application data {} B (carries: {first}{})",
+                bytes(*length),
+                match lines {
+                    0 | 1 => String::new(),
+                    n => format!(" + {} more lines", n - 1),
+                }
+            ),
+            None => format!("application data {} B", bytes(*length)),
+        },
         MessageInfo::ServerKeyExchange { group, .. } => format!(
             "ServerKeyExchange{}",
             group.as_ref().map(|g| format!(" {g}")).unwrap_or_default()
         ),
-        MessageInfo::CertificateRequest { .. } => "CertificateRequest".into(),
+        MessageInfo::CertificateRequest {
+            authorities,
+            signature_algorithms,
+            ..
+        } => format!(
+            "CertificateRequest ({}; {})",
+            match authorities.as_slice() {
+                [] => "no CA names".to_string(),
+                [one] => format!("acceptable CA: {one}"),
+                many => format!("{} acceptable CAs", many.len()),
+            },
+            crate::report::plural(
+                u64::try_from(signature_algorithms.len()).unwrap_or(u64::MAX),
+                "signature algorithm"
+            )
+        ),
         MessageInfo::ServerHelloDone => "ServerHelloDone".into(),
         MessageInfo::ClientKeyExchange { .. } => "ClientKeyExchange".into(),
         MessageInfo::Finished { .. } => "Finished".into(),
@@ -166,9 +254,10 @@ impl<'a> Facts<'a> {
                 TimelineRow::Record { at_us, dir, record } => {
                     for m in &record.messages {
                         out.push(format!(
-                            "+{} {} {}",
+                            "+{} {} {}{}",
                             ms(*at_us),
                             arrow(*dir),
+                            decrypted_label(record),
                             message_words(m)
                         ));
                     }

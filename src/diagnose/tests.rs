@@ -30,6 +30,7 @@ fn record(dir: Dir, m: MessageInfo) -> EventKind {
             length: 100,
             encrypted: false,
             messages: vec![m],
+            decrypted: None,
         },
     }
 }
@@ -476,4 +477,79 @@ fn a_slow_banner_is_a_warned_success() {
     );
     let d = timed(300_000);
     assert!(!d.summary.contains("banner took"), "{}", d.summary);
+}
+
+#[test]
+fn decrypted_messages_in_words() {
+    use crate::diagnose::evidence::message_words;
+    let cases: Vec<(MessageInfo, &str)> = vec![
+        (
+            MessageInfo::EncryptedExtensions {
+                alpn: Some("smtp".into()),
+                server_name_ack: true,
+                record_size_limit: Some(16385),
+                extensions: vec![],
+            },
+            "EncryptedExtensions (ALPN smtp; server name acknowledged; record size limit 16,385)",
+        ),
+        (
+            MessageInfo::EncryptedExtensions {
+                alpn: None,
+                server_name_ack: false,
+                record_size_limit: None,
+                extensions: vec![],
+            },
+            "EncryptedExtensions",
+        ),
+        (
+            MessageInfo::Certificate {
+                count: 2,
+                sizes: vec![1201, 1090],
+                ocsp_staple: Some(true),
+            },
+            "Certificate (2 certificates: 1,201 + 1,090 B; OCSP staple)",
+        ),
+        (
+            MessageInfo::Certificate {
+                count: 0,
+                sizes: vec![],
+                ocsp_staple: Some(false),
+            },
+            "Certificate (empty: no certificate)",
+        ),
+        (
+            MessageInfo::CertificateRequest {
+                length: 80,
+                authorities: vec!["CN=Root A".into(), "CN=Root B".into()],
+                signature_algorithms: vec!["ED25519".into()],
+            },
+            "CertificateRequest (2 acceptable CAs; 1 signature algorithm)",
+        ),
+        (
+            MessageInfo::CertificateRequest {
+                length: 20,
+                authorities: vec![],
+                signature_algorithms: vec![],
+            },
+            "CertificateRequest (no CA names; 0 signature algorithms)",
+        ),
+        (
+            MessageInfo::CertificateVerify {
+                algorithm: "RSA_PSS_SHA256".into(),
+                length: 260,
+            },
+            "CertificateVerify (RSA_PSS_SHA256)",
+        ),
+        (
+            MessageInfo::ApplicationData {
+                length: 99,
+                carries: Some("250-mx.example.com".into()),
+                lines: 5,
+            },
+            "application data 99 B (carries: 250-mx.example.com + 4 more lines)",
+        ),
+    ];
+    for (m, want) in cases {
+        assert_eq!(message_words(&m), want);
+    }
 }

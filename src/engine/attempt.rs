@@ -18,6 +18,7 @@ use crate::engine::resolve::{self, Candidate, Found, ResolveError};
 use crate::engine::smtp::{self, Reply, ReplyError, ReplyReader};
 use crate::engine::tap::{Flight, FlightState, Tap};
 use crate::engine::verify::CapturingVerifier;
+use crate::engine::wiretap::Wire;
 use crate::engine::{Emitter, Stepper, tls, tls_failure};
 use crate::event::{
     ATTEMPT_TIMEOUTS, ConnectionEnd, EventKind, Failure, Limit, LimitHit, Negotiated, Phase,
@@ -37,7 +38,9 @@ const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// ... nor more bytes than this (a server may flood).
 const DRAIN_BYTES: u64 = 64 * 1024;
 
-type Tls = TlsStream<Tap<TcpStream>>;
+/// The TCP socket with every byte reported (`TcpData`).
+type Tcp = Wire<TcpStream>;
+type Tls = TlsStream<Tap<Tcp>>;
 
 /// Run `plan` to its end; always finishes with `AttemptFinished`.
 pub async fn run(plan: Plan, em: Emitter, stepper: Arc<Stepper>) {
@@ -128,6 +131,7 @@ async fn conversation(
     tcp: TcpStream,
     cand: Candidate,
 ) -> Result<(), Failure> {
+    let tcp = Wire::new(tcp, em.clone());
     match plan.mode {
         TlsMode::Starttls => {
             let mut conv = Conversation::new(tcp, em, plan.timeouts.reply, false);
@@ -140,7 +144,9 @@ async fn conversation(
                 return Err(Failure::StarttlsNotOffered);
             }
             em.start_phase(Phase::Starttls);
-            stepper.gate("STARTTLS", em, Some(&conv.stream)).await;
+            stepper
+                .gate("STARTTLS", em, Some(conv.stream.get_ref()))
+                .await;
             conv.send("STARTTLS").await?;
             let reply = conv.reply().await?;
             if reply.code != 220 {
@@ -232,7 +238,15 @@ async fn connect_any(
         match connect(plan, cand.addr).await {
             Ok(tcp) => {
                 if let (Ok(local), Ok(peer)) = (tcp.local_addr(), tcp.peer_addr()) {
-                    em.emit(EventKind::Connected { local, peer });
+                    let unix_us = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .ok()
+                        .and_then(|d| u64::try_from(d.as_micros()).ok());
+                    em.emit(EventKind::Connected {
+                        local,
+                        peer,
+                        unix_us,
+                    });
                 }
                 return Ok((tcp, cand.clone()));
             }
@@ -325,7 +339,7 @@ fn server_names(
 }
 
 async fn handshake(
-    tcp: TcpStream,
+    tcp: Tcp,
     plan: &Plan,
     cand: &Candidate,
     em: &Emitter,
@@ -347,12 +361,14 @@ async fn handshake(
         )
         .map_err(config_err)?,
     );
-    let config =
-        tls::client_config(&plan.tls, verifier, em).map_err(|e| config_err(e.to_string()))?;
+    let secrets = em.secrets().clone();
+    let config = tls::client_config(&plan.tls, verifier, em, &secrets)
+        .map_err(|e| config_err(e.to_string()))?;
     em.start_phase(Phase::TlsHandshake);
-    stepper.gate("ClientHello", em, Some(&tcp)).await;
+    stepper.gate("ClientHello", em, Some(tcp.get_ref())).await;
     let flight = Flight::new();
     let mut tap = Tap::new(tcp, em.clone(), flight.clone());
+    tap.decrypt_with(secrets);
     if let Some(at) = at_220 {
         tap.watch_for_smtp_reply(at);
     }
@@ -455,7 +471,7 @@ fn flight_hit(f: &FlightState) -> LimitHit {
 
 /// Read what the server still sends after a failed handshake, bounded by silence, total
 /// time and bytes; say so when a bound other than silence ended it.
-async fn drain(tap: &mut Tap<TcpStream>, limit: Duration, em: &Emitter) {
+async fn drain(tap: &mut Tap<Tcp>, limit: Duration, em: &Emitter) {
     let began = std::time::Instant::now();
     let mut got: u64 = 0;
     let mut sink = [0u8; 4096];
@@ -523,9 +539,9 @@ trait PlainTcp {
     fn plain_tcp(&self) -> Option<&TcpStream>;
 }
 
-impl PlainTcp for TcpStream {
+impl PlainTcp for Tcp {
     fn plain_tcp(&self) -> Option<&TcpStream> {
-        Some(self)
+        Some(self.get_ref())
     }
 }
 

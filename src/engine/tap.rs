@@ -12,7 +12,9 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::engine::Emitter;
+use crate::engine::secrets::Secrets;
 use crate::event::{ConnectionEnd, EventKind};
+use crate::wire::tls13::Unprotected;
 use crate::wire::{Dir, MessageInfo, RecordInfo, Tracker};
 
 /// The server's current flight, as the tap sees it: when its turn began (our last write)
@@ -122,6 +124,8 @@ pub struct Tap<S> {
     /// Set in STARTTLS mode: the engine time (µs) the 220 to STARTTLS was read, so the
     /// server's first bytes can be checked for an SMTP reply sent out of turn.
     after_220: Option<u64>,
+    /// The handshake's secrets as rustls logs them, and how many the tracker has.
+    secrets: Option<(Secrets, usize)>,
 }
 
 impl<S> Tap<S> {
@@ -135,6 +139,48 @@ impl<S> Tap<S> {
             flight,
             ended: false,
             after_220: None,
+            secrets: None,
+        }
+    }
+
+    /// Decrypt the TLS 1.3 records with the secrets rustls logs into `secrets`.
+    pub fn decrypt_with(&mut self, secrets: Secrets) {
+        self.secrets = Some((secrets, 0));
+    }
+
+    /// Hands new secrets to the tracker and reports the records they opened. rustls logs a
+    /// secret while it processes bytes the tap has already passed on, so this runs before
+    /// and after each read or write: a server flight is opened by the time we answer it.
+    fn decrypt(&mut self) {
+        if let Some((secrets, seen)) = &mut self.secrets {
+            for s in secrets.since(*seen) {
+                *seen += 1;
+                self.tracker.add_secret(&s.label, &s.secret);
+            }
+        }
+        if self.records > MAX_RECORDS {
+            return;
+        }
+        for found in self.tracker.take_decrypted() {
+            let kind = match found {
+                Unprotected::Record(d) => EventKind::TlsDecrypted {
+                    dir: d.dir,
+                    record: d.record,
+                    content_type: d.content_type,
+                    messages: d.messages,
+                },
+                Unprotected::Stopped { dir, record, why } => EventKind::Note {
+                    text: format!(
+                        "{} records from #{} on are not decrypted: {why}",
+                        match dir {
+                            Dir::Client => "our",
+                            Dir::Server => "the server's",
+                        },
+                        record + 1
+                    ),
+                },
+            };
+            self.emitter.emit(kind);
         }
     }
 
@@ -169,6 +215,7 @@ impl<S> Tap<S> {
         if self.records > MAX_RECORDS {
             return;
         }
+        self.decrypt();
         for record in self.tracker.feed(dir, bytes) {
             if dir == Dir::Server {
                 self.flight.server_record(&record);
@@ -182,9 +229,11 @@ impl<S> Tap<S> {
             }
             self.emitter.emit(EventKind::TlsRecord { dir, record });
         }
+        self.decrypt();
     }
 
     fn end(&mut self, how: ConnectionEnd) {
+        self.decrypt();
         if !self.ended {
             self.ended = true;
             self.emitter.emit(EventKind::ConnectionEnded { how });

@@ -13,6 +13,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, RootCertStore, SignatureScheme, sign::CertifiedKey};
 
 use crate::engine::Emitter;
+use crate::engine::secrets::{KeyLogs, Secrets};
 use crate::engine::verify::CapturingVerifier;
 use crate::event::EventKind;
 use crate::files::io_words;
@@ -85,11 +86,14 @@ pub fn check(opts: &TlsOptions) -> Result<(), TlsConfigError> {
     Ok(())
 }
 
-/// Build the attempt's config. `verifier` has already been told the name to check.
+/// Build the attempt's config. `verifier` has already been told the name to check; every
+/// secret of the handshake is kept in `secrets` (memory only), and also written to the key
+/// log the user asked for.
 pub fn client_config(
     opts: &TlsOptions,
     verifier: Arc<CapturingVerifier>,
     emitter: &Emitter,
+    secrets: &Secrets,
 ) -> Result<ClientConfig, TlsConfigError> {
     let provider = Arc::new(provider(opts)?);
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = if opts.versions.is_empty() {
@@ -119,13 +123,19 @@ pub fn client_config(
     let mut config = builder.with_client_cert_resolver(resolver);
     config.enable_sni = !matches!(opts.sni, crate::plan::Sni::Off);
     config.resumption = rustls::client::Resumption::disabled();
-    if let Some(path) = &opts.keylog {
+    let also: Option<Arc<dyn rustls::KeyLog>> = if let Some(path) = &opts.keylog {
         let mut log = KeyLogTo::open(path)?;
         log.emitter = Some(Mutex::new(emitter.clone()));
-        config.key_log = Arc::new(log);
+        Some(Arc::new(log))
     } else if std::env::var_os("SSLKEYLOGFILE").is_some() {
-        config.key_log = Arc::new(rustls::KeyLogFile::new());
-    }
+        Some(Arc::new(rustls::KeyLogFile::new()))
+    } else {
+        None
+    };
+    config.key_log = Arc::new(KeyLogs {
+        keep: secrets.clone(),
+        also,
+    });
     Ok(config)
 }
 
@@ -244,7 +254,7 @@ impl KeyLogTo {
 
 impl rustls::KeyLog for KeyLogTo {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let hex = crate::engine::secrets::hex;
         let written = match self.file.lock() {
             Ok(mut f) => writeln!(f, "{label} {} {}", hex(client_random), hex(secret))
                 .and_then(|_| f.flush()),

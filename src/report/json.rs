@@ -66,6 +66,7 @@ pub fn report(a: &Attempt) -> Value {
                 "version": record.version,
                 "length": record.length,
                 "encrypted": record.encrypted,
+                "decrypted": record.decrypted,
                 "messages": record.messages.iter().map(message_words).collect::<Vec<_>>(),
                 "decoded": record.messages,
             }),

@@ -204,7 +204,7 @@ fn timeline(out: &mut String, a: &Attempt, p: Paint) {
                 let alert = record
                     .messages
                     .iter()
-                    .any(|m| matches!(m, MessageInfo::Alert(_)));
+                    .any(crate::diagnose::evidence::is_trouble);
                 let what = if alert {
                     p.red(&what.join("; "))
                 } else {
@@ -212,12 +212,13 @@ fn timeline(out: &mut String, a: &Attempt, p: Paint) {
                 };
                 let _ = writeln!(
                     out,
-                    "  {:>9} {:>11} {arrow} {:>6} B {} {}: {}",
+                    "  {:>9} {:>11} {arrow} {:>6} B {} {}: {}{}",
                     format!("+{}", ms(at)),
                     delta,
                     bytes(record.length),
                     record.content_type,
                     record.version,
+                    crate::diagnose::evidence::decrypted_label(record),
                     what
                 );
                 for m in &record.messages {
@@ -256,6 +257,22 @@ fn timeline(out: &mut String, a: &Attempt, p: Paint) {
 }
 
 fn hello_details(out: &mut String, m: &MessageInfo) {
+    if let MessageInfo::CertificateRequest {
+        authorities,
+        signature_algorithms,
+        ..
+    } = m
+    {
+        for ca in authorities {
+            let _ = writeln!(out, "{:>30} acceptable CA: {ca}", "");
+        }
+        let _ = writeln!(
+            out,
+            "{:>30} signature algorithms: {}",
+            "",
+            signature_algorithms.join(", ")
+        );
+    }
     if let MessageInfo::ClientHello(ch) = m {
         let _ = writeln!(out, "{:>30} versions: {}", "", ch.versions.join(", "));
         let _ = writeln!(out, "{:>30} suites: {}", "", ch.cipher_suites.join(", "));

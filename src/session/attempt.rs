@@ -45,6 +45,20 @@ impl TimelineRow {
 
 pub use crate::profile::ScanRecord;
 
+/// The TCP connection as seen from the socket: when it opened and every payload byte, in
+/// order (`TcpData` events), for a pcapng export.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TcpFlow {
+    /// When the connection attempt began (our SYN), attempt time.
+    pub syn_us: Option<u64>,
+    /// When it was established (attempt time), and the wall clock then (µs since the epoch).
+    pub connected: Option<(u64, Option<u64>)>,
+    /// (attempt time, direction, bytes) of each read or write.
+    pub data: Vec<(u64, Dir, Vec<u8>)>,
+    /// Payload bytes kept.
+    pub bytes: usize,
+}
+
 /// The scan running for an attempt, and how far it got.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunningScan {
@@ -100,6 +114,8 @@ pub struct Attempt {
     pub scan_running: Option<RunningScan>,
     /// What the routing-policy lookups found (DNSSEC, TLSA, MTA-STS, TLS-RPT).
     pub policy: PolicyFacts,
+    /// The raw TCP payload, for a pcapng.
+    pub tcp: TcpFlow,
 }
 
 /// The routing-policy facts of an attempt, as the engine reported them; judged by
@@ -152,6 +168,7 @@ impl Attempt {
             scans: Vec::new(),
             scan_running: None,
             policy: PolicyFacts::default(),
+            tcp: TcpFlow::default(),
         }
     }
 
@@ -184,9 +201,25 @@ impl Attempt {
                 self.resolution.addresses = addresses.clone()
             }
             EventKind::ConnectStarted { peer, host } => self.tried.push((*peer, host.clone())),
-            EventKind::Connected { local, peer } => {
+            EventKind::Connected {
+                local,
+                peer,
+                unix_us,
+            } => {
                 self.local = Some(*local);
                 self.peer = Some(*peer);
+                self.tcp.connected = Some((at, *unix_us));
+                // The SYN left when this connection was started.
+                self.tcp.syn_us = self.events.iter().rev().find_map(|e| {
+                    matches!(e.kind, EventKind::ConnectStarted { .. }).then_some(e.at_us)
+                });
+            }
+            EventKind::TcpData { dir, bytes } => {
+                // Bounded by the engine; a hand-edited recording is capped here too.
+                if self.tcp.bytes + bytes.len() <= crate::event::MAX_TCP_BYTES {
+                    self.tcp.bytes += bytes.len();
+                    self.tcp.data.push((at, *dir, bytes.clone()));
+                }
             }
             EventKind::SmtpSent { line, tls } => self.transcript.push(TranscriptLine {
                 at_us: at,
@@ -215,6 +248,26 @@ impl Attempt {
                 dir: *dir,
                 record: record.clone(),
             }),
+            EventKind::TlsDecrypted {
+                dir,
+                record,
+                content_type,
+                messages,
+            } => {
+                let row = self
+                    .timeline
+                    .iter_mut()
+                    .filter_map(|r| match r {
+                        TimelineRow::Record { dir: d, record, .. } if d == dir => Some(record),
+                        _ => None,
+                    })
+                    .nth(*record);
+                // A recording edited by hand may point nowhere: nothing to annotate then.
+                if let Some(row) = row {
+                    row.decrypted = Some(content_type.clone());
+                    row.messages = messages.clone();
+                }
+            }
             EventKind::CertificatesReceived { chain, verdict } => {
                 self.certificates = chain.clone();
                 self.verdict = Some(verdict.clone());

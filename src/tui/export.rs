@@ -1,5 +1,7 @@
 //! `x`: the whole session written to three files — the text report of every attempt, the
-//! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`). Scans
+//! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`) — and
+//! the attempt in view as a pcapng (with its TLS secrets when this run made it) and its
+//! certificate chain as sent, in PEM (`<stem>.chain.pem`). Scans
 //! run from the TUI go with their attempt: the scan's text report after the attempt's, a
 //! `scans` array beside the report's fields, and `scan_finished` events in the recording.
 //!
@@ -155,6 +157,40 @@ pub fn write(dir: &Path, stem: &str, session: &Session) -> std::io::Result<Vec<P
     j.write_all(b"\n")?;
     r.write_all(&recording(session)?)?;
     Ok(paths)
+}
+
+/// Beside an export's first file (`<stem>.txt`), `<stem>.chain.pem`: attempt `a`'s chain as
+/// sent (see `report::pem`); `None` when it has no chain in PEM.
+pub fn chain(beside: &Path, a: &crate::session::Attempt) -> Result<Option<PathBuf>, String> {
+    let Some(text) = crate::report::pem::chain(a) else {
+        return Ok(None);
+    };
+    let path = beside.with_extension("chain.pem");
+    new_file(&path, crate::sanitize::neutralize_lines(&text).as_bytes())?;
+    Ok(Some(path))
+}
+
+/// Write `bytes` to `path`, which must not exist yet.
+fn new_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Beside an export's first file (`<stem>.txt`), `<stem>.pcapng`: attempt `a`'s connection.
+pub fn pcap(
+    beside: &Path,
+    a: &crate::session::Attempt,
+    key_log: Option<&str>,
+) -> Result<PathBuf, String> {
+    let bytes = crate::pcap::pcapng(a, key_log).map_err(|e| e.to_string())?;
+    let path = beside.with_extension("pcapng");
+    new_file(&path, &bytes)?;
+    Ok(path)
 }
 
 #[cfg(test)]

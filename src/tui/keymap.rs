@@ -458,7 +458,7 @@ pub static TABLE: &[Binding] = &[
         VIEWS,
         &[Char('x')],
         Command::Export,
-        "export text report, JSON and recording",
+        "export report, JSON, recording, attempt pcapng, PEM chain",
     )
     .footer("export", 3),
     b(

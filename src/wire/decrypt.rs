@@ -3,8 +3,8 @@
 //! time. Key derivation and AEAD are aws-lc-rs's (HKDF, AES-GCM, ChaCha20-Poly1305); the
 //! only thing built here is the byte layout of `HkdfLabel` and of the per-record nonce.
 //!
-//! Pure: no I/O. The engine's use of it (a key-log sink feeding the wire tracker, decrypted
-//! timeline rows) is not wired yet.
+//! Pure: no I/O. `tls13` follows a connection's records through it; the engine feeds that
+//! the secrets of its own `KeyLog` sink.
 
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::hkdf;

@@ -8,7 +8,9 @@
 
 use super::hello::{ClientHello, ServerHello, decode_client_hello, decode_server_hello};
 use super::info::MessageInfo;
-use super::names::{group_name, handshake_type_name, suite_name};
+use super::names::{
+    extension_name, group_name, handshake_type_name, signature_scheme_name, suite_name,
+};
 use super::reader::Reader;
 
 /// Largest handshake message accepted (header excluded).
@@ -135,7 +137,9 @@ pub fn decode_message(msg: &RawMessage, ctx: Context) -> Decoded {
             };
             Decoded::KeyExchange { group, info }
         }
-        13 => Decoded::Other(MessageInfo::CertificateRequest { length }),
+        8 => decode_encrypted_extensions(&msg.body).map_or_else(malformed, Decoded::Other),
+        13 => decode_certificate_request(&msg.body, ctx).map_or_else(malformed, Decoded::Other),
+        15 => decode_certificate_verify(&msg.body).map_or_else(malformed, Decoded::Other),
         14 if length == 0 => Decoded::Other(MessageInfo::ServerHelloDone),
         14 => malformed(format!("server_hello_done with a {length}-byte body")),
         16 => Decoded::Other(MessageInfo::ClientKeyExchange { length }),
@@ -161,19 +165,156 @@ fn decode_certificate(body: &[u8], ctx: Context) -> Result<MessageInfo, String> 
         return Err(format!("Certificate has {} bytes after its list", r.left()));
     }
     let mut sizes = Vec::new();
+    let mut ocsp = false;
     while list.any_left() {
         let der = list
             .sub_u24()
             .ok_or("Certificate entry overruns the list")?;
         sizes.push(der.left());
         if tls13 {
-            list.sub_u16()
+            let mut exts = list
+                .sub_u16()
                 .ok_or("Certificate entry extensions overrun the list")?;
+            // Only the leaf's status_request carries the server's staple (RFC 8446 §4.4.2.1).
+            let leaf = sizes.len() == 1;
+            for (typ, _) in extensions(&mut exts)? {
+                ocsp |= leaf && typ == STATUS_REQUEST;
+            }
         }
     }
     Ok(MessageInfo::Certificate {
         count: sizes.len(),
         sizes,
+        ocsp_staple: tls13.then_some(ocsp),
+    })
+}
+
+const SERVER_NAME: u16 = 0;
+const STATUS_REQUEST: u16 = 5;
+const SIGNATURE_ALGORITHMS: u16 = 13;
+const ALPN: u16 = 16;
+const RECORD_SIZE_LIMIT: u16 = 28;
+const CERTIFICATE_AUTHORITIES: u16 = 47;
+/// At most this many CA names are kept from a CertificateRequest (a server may list hundreds).
+pub const MAX_AUTHORITIES: usize = 64;
+
+/// Every (type, body) of an extension block, in order.
+fn extensions<'a>(r: &mut Reader<'a>) -> Result<Vec<(u16, Reader<'a>)>, String> {
+    let mut out = Vec::new();
+    while r.any_left() {
+        let typ = r.u16().ok_or("extension type truncated")?;
+        let body = r
+            .sub_u16()
+            .ok_or_else(|| format!("{} extension overruns its block", extension_name(typ)))?;
+        out.push((typ, body));
+    }
+    Ok(out)
+}
+
+/// EncryptedExtensions (RFC 8446 §4.3.1): the server's answers to our extensions.
+fn decode_encrypted_extensions(body: &[u8]) -> Result<MessageInfo, String> {
+    let mut r = Reader::new(body);
+    let mut block = r
+        .sub_u16()
+        .ok_or("EncryptedExtensions block overruns the message")?;
+    let mut alpn = None;
+    let mut server_name_ack = false;
+    let mut record_size_limit = None;
+    let mut names = Vec::new();
+    for (typ, mut ext) in extensions(&mut block)? {
+        names.push(extension_name(typ));
+        match typ {
+            SERVER_NAME => server_name_ack = !ext.any_left(),
+            ALPN => {
+                let mut list = ext.sub_u16().ok_or("ALPN list truncated")?;
+                let proto = list.sub_u8().ok_or("ALPN protocol truncated")?.rest();
+                alpn = Some(crate::sanitize::escape_bytes(proto));
+            }
+            RECORD_SIZE_LIMIT => record_size_limit = ext.u16(),
+            _ => {}
+        }
+    }
+    Ok(MessageInfo::EncryptedExtensions {
+        alpn,
+        server_name_ack,
+        record_size_limit,
+        extensions: names,
+    })
+}
+
+/// CertificateRequest: TLS 1.3 (RFC 8446 §4.3.2) carries a context and extensions
+/// (signature_algorithms, certificate_authorities); TLS 1.2 (RFC 5246 §7.4.4) certificate
+/// types, signature algorithms and CA names as fields.
+fn decode_certificate_request(body: &[u8], ctx: Context) -> Result<MessageInfo, String> {
+    let mut r = Reader::new(body);
+    let mut authorities = Vec::new();
+    let mut signature_algorithms = Vec::new();
+    if ctx.version.is_some_and(super::hello::is_tls13) {
+        r.sub_u8()
+            .ok_or("CertificateRequest truncated in its context")?;
+        let mut block = r
+            .sub_u16()
+            .ok_or("CertificateRequest extensions overrun the message")?;
+        for (typ, mut ext) in extensions(&mut block)? {
+            match typ {
+                SIGNATURE_ALGORITHMS => signature_algorithms = schemes(&mut ext)?,
+                CERTIFICATE_AUTHORITIES => authorities = ca_names(&mut ext)?,
+                _ => {}
+            }
+        }
+    } else {
+        r.sub_u8()
+            .ok_or("CertificateRequest truncated in its certificate types")?;
+        // TLS 1.0/1.1 have no signature algorithms here; judge by what is left.
+        if ctx.version.is_none_or(|v| v >= 0x0303) {
+            signature_algorithms = schemes(&mut r)?;
+        }
+        authorities = ca_names(&mut r)?;
+    }
+    Ok(MessageInfo::CertificateRequest {
+        length: body.len(),
+        authorities,
+        signature_algorithms,
+    })
+}
+
+fn schemes(r: &mut Reader) -> Result<Vec<String>, String> {
+    let mut list = r.sub_u16().ok_or("signature algorithm list truncated")?;
+    let mut out = Vec::new();
+    while let Some(v) = list.u16() {
+        out.push(signature_scheme_name(v));
+    }
+    Ok(out)
+}
+
+/// A list of DER distinguished names, shown as text (escaped; undecodable ones say so).
+fn ca_names(r: &mut Reader) -> Result<Vec<String>, String> {
+    let mut list = r.sub_u16().ok_or("CA name list truncated")?;
+    let mut out = Vec::new();
+    while list.any_left() {
+        let der = list.sub_u16().ok_or("CA name overruns its list")?.rest();
+        if out.len() == MAX_AUTHORITIES {
+            continue;
+        }
+        use x509_parser::prelude::FromDer;
+        let name = match x509_parser::x509::X509Name::from_der(der) {
+            Ok((_, name)) => crate::sanitize::escape_str(&name.to_string()),
+            Err(_) => format!("(undecodable name, {} bytes)", der.len()),
+        };
+        out.push(name);
+    }
+    Ok(out)
+}
+
+/// CertificateVerify: the signature scheme, then the signature (RFC 8446 §4.4.3).
+fn decode_certificate_verify(body: &[u8]) -> Result<MessageInfo, String> {
+    let mut r = Reader::new(body);
+    let scheme = r.u16().ok_or("CertificateVerify truncated")?;
+    r.sub_u16()
+        .ok_or("CertificateVerify signature overruns the message")?;
+    Ok(MessageInfo::CertificateVerify {
+        algorithm: signature_scheme_name(scheme),
+        length: body.len(),
     })
 }
 
@@ -289,14 +430,25 @@ mod tests {
             (
                 13,
                 vec![0; 7],
-                MessageInfo::CertificateRequest { length: 7 },
+                MessageInfo::CertificateRequest {
+                    length: 7,
+                    authorities: vec![],
+                    signature_algorithms: vec![],
+                },
             ),
             (
                 15,
-                vec![0; 9],
-                MessageInfo::Handshake {
-                    name: "certificate_verify".into(),
-                    length: 9,
+                vec![8, 4, 0, 2, 1, 2],
+                MessageInfo::CertificateVerify {
+                    algorithm: "RSA_PSS_SHA256".into(),
+                    length: 6,
+                },
+            ),
+            (
+                15,
+                vec![8, 4, 0, 9],
+                MessageInfo::Malformed {
+                    reason: "CertificateVerify signature overruns the message".into(),
                 },
             ),
             (
@@ -321,6 +473,7 @@ mod tests {
         let want = MessageInfo::Certificate {
             count: 2,
             sizes: vec![3, 1],
+            ocsp_staple: None,
         };
         assert_eq!(info(11, &body, Context::default()), want);
         let tls13 = Context {
@@ -331,6 +484,7 @@ mod tests {
         let want13 = MessageInfo::Certificate {
             count: 1,
             sizes: vec![4],
+            ocsp_staple: Some(false),
         };
         assert_eq!(info(11, &body13, tls13), want13);
         assert!(matches!(

@@ -30,6 +30,11 @@ pub struct RecordInfo {
     /// The messages decoded from this record (several handshake messages may share a record;
     /// a message split across records is reported in the record where it completes).
     pub messages: Vec<MessageInfo>,
+    /// Set when a TLS 1.3 record was decrypted with the attempt's own traffic secrets: the
+    /// real content type it carried ("handshake", "alert", "application_data"); `messages`
+    /// are then what was inside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<String>,
 }
 
 /// One decoded message.
@@ -39,16 +44,36 @@ pub enum MessageInfo {
     ClientHello(ClientHelloInfo),
     ServerHello(ServerHelloInfo),
     HelloRetryRequest(ServerHelloInfo),
-    /// TLS 1.2 plaintext Certificate message: how many certificates, and their DER sizes.
+    /// Certificate message: how many certificates, and their DER sizes.
     Certificate {
         count: usize,
         sizes: Vec<usize>,
+        /// TLS 1.3 only (the staple rides in the leaf's entry): an OCSP response was stapled.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ocsp_staple: Option<bool>,
+    },
+    /// TLS 1.3 EncryptedExtensions (decrypted): what the server answered to our extensions.
+    EncryptedExtensions {
+        alpn: Option<String>,
+        /// The server acknowledged our server_name (an empty server_name extension).
+        server_name_ack: bool,
+        record_size_limit: Option<u16>,
+        extensions: Vec<String>,
     },
     ServerKeyExchange {
         group: Option<String>,
         length: usize,
     },
     CertificateRequest {
+        length: usize,
+        /// The CA names the server accepts (certificate_authorities), as distinguished names.
+        #[serde(default)]
+        authorities: Vec<String>,
+        #[serde(default)]
+        signature_algorithms: Vec<String>,
+    },
+    CertificateVerify {
+        algorithm: String,
         length: usize,
     },
     ServerHelloDone,
@@ -66,6 +91,15 @@ pub enum MessageInfo {
     /// Encrypted payload (TLS 1.3 handshake after ServerHello, or application data).
     Encrypted {
         length: usize,
+    },
+    /// Decrypted application data: not decoded here (the SMTP transcript has the lines), but
+    /// its first line is quoted so the row can be matched to the transcript.
+    ApplicationData {
+        length: usize,
+        /// The first line carried, escaped and cut short.
+        carries: Option<String>,
+        /// How many lines (CRLF-ended) it carried.
+        lines: usize,
     },
     /// A handshake message type we do not decode further.
     Handshake {

@@ -12,6 +12,9 @@
 //!
 //! Feed each direction's bytes in the order they crossed the wire (interleaved as they
 //! happened); the CCS rule needs to have seen the ServerHello first.
+//!
+//! Given the connection's own TLS 1.3 traffic secrets (`add_secret`), it also opens the
+//! protected records (`tls13`); `take_decrypted` hands out what they carried, by record index.
 
 use super::alert::decode_alert_record;
 use super::handshake::{Context, Decoded, HandshakeBuffer, decode_message};
@@ -19,6 +22,7 @@ use super::hello::is_tls13;
 use super::info::{Dir, MessageInfo, RecordInfo};
 use super::names::{content_type_name, version_name};
 use super::record::{Framed, RawRecord, RecordBuffer};
+use super::tls13::{Decryptor, Unprotected};
 
 const CHANGE_CIPHER_SPEC: u8 = 20;
 const ALERT: u8 = 21;
@@ -26,17 +30,20 @@ const HANDSHAKE: u8 = 22;
 const APPLICATION_DATA: u8 = 23;
 
 /// One direction's parsing state.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct Side {
     records: RecordBuffer,
+    /// Records framed so far (the index of the next one).
+    count: usize,
     handshake: HandshakeBuffer,
     /// Set by a pre-1.3 ChangeCipherSpec: every later record is ciphertext.
     encrypted: bool,
 }
 
 /// Decodes both directions of one TLS connection.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Tracker {
+    decryptor: Decryptor,
     client: Side,
     server: Side,
     offered_versions: Vec<u16>,
@@ -55,10 +62,13 @@ impl Tracker {
     /// Parses `bytes` sent in direction `dir`; returns a summary of each record completed.
     pub fn feed(&mut self, dir: Dir, bytes: &[u8]) -> Vec<RecordInfo> {
         let framed = self.side(dir).records.push(bytes);
+        let first = self.side(dir).count;
+        self.side(dir).count += framed.len();
         framed
             .into_iter()
-            .map(|f| match f {
-                Framed::Record(record) => self.on_record(dir, record),
+            .zip(first..)
+            .map(|(f, index)| match f {
+                Framed::Record(record) => self.on_record(dir, index, record),
                 Framed::NotTls {
                     content_type,
                     seen,
@@ -69,9 +79,22 @@ impl Tracker {
                     length: seen,
                     encrypted: false,
                     messages: vec![MessageInfo::Malformed { reason }],
+                    decrypted: None,
                 },
             })
             .collect()
+    }
+
+    /// Takes one of this connection's secrets, as rustls hands it to a `KeyLog`.
+    pub fn add_secret(&mut self, label: &str, secret: &[u8]) {
+        self.decryptor.add_secret(label, secret);
+    }
+
+    /// What the protected TLS 1.3 records opened so far carried (each at most once), and
+    /// why decryption stopped, if it did.
+    pub fn take_decrypted(&mut self) -> Vec<Unprotected> {
+        let suite = self.version.filter(|v| is_tls13(*v)).and(self.suite);
+        self.decryptor.drain(suite)
     }
 
     /// The version the ServerHello chose (supported_versions, else legacy_version).
@@ -129,9 +152,19 @@ impl Tracker {
         }
     }
 
-    fn on_record(&mut self, dir: Dir, record: RawRecord) -> RecordInfo {
+    fn on_record(&mut self, dir: Dir, index: usize, record: RawRecord) -> RecordInfo {
         let length = record.payload.len();
         let encrypted = record.content_type == APPLICATION_DATA || self.side(dir).encrypted;
+        if record.content_type == APPLICATION_DATA && self.version.is_some_and(is_tls13) {
+            let [hi, lo] = record.version.to_be_bytes();
+            let [a, b] = u16::try_from(length).unwrap_or(u16::MAX).to_be_bytes();
+            self.decryptor.push(
+                dir,
+                index,
+                [APPLICATION_DATA, hi, lo, a, b],
+                record.payload.clone(),
+            );
+        }
         let messages = if encrypted {
             vec![MessageInfo::Encrypted { length }]
         } else {
@@ -149,6 +182,7 @@ impl Tracker {
             length,
             encrypted,
             messages,
+            decrypted: None,
         }
     }
 

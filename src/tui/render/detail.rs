@@ -64,7 +64,11 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
                     record.content_type,
                     record.version,
                     bytes(record.length),
-                    if record.encrypted { " (encrypted)" } else { "" }
+                    match (&record.decrypted, record.encrypted) {
+                        (Some(inner), _) => format!(" (encrypted; decrypted: {inner})"),
+                        (None, true) => " (encrypted)".into(),
+                        (None, false) => String::new(),
+                    }
                 ),
             ));
             out.push(field(t, "at", dur(*at_us)));
@@ -126,11 +130,49 @@ fn message(t: Theme, m: &MessageInfo, out: &mut Vec<Line<'static>>) {
                 t.bad(),
             ));
         }
-        MessageInfo::Certificate { count, sizes } => {
+        MessageInfo::Certificate {
+            count,
+            sizes,
+            ocsp_staple,
+        } => {
             let s: Vec<String> = sizes.iter().map(|n| format!("{} B", bytes(*n))).collect();
             out.push(Line::styled("Certificate", t.title()));
             out.push(field(t, "count", count.to_string()));
             out.push(field(t, "DER sizes", list(&s)));
+            if let Some(staple) = ocsp_staple {
+                let said = if *staple { "stapled" } else { "none" };
+                out.push(field(t, "OCSP", said.to_string()));
+            }
+        }
+        MessageInfo::EncryptedExtensions {
+            alpn,
+            server_name_ack,
+            record_size_limit,
+            extensions,
+        } => {
+            out.push(Line::styled("EncryptedExtensions", t.title()));
+            out.push(field(
+                t,
+                "ALPN",
+                alpn.clone().unwrap_or_else(|| "(none)".into()),
+            ));
+            let ack = if *server_name_ack { "yes" } else { "no" };
+            out.push(field(t, "SNI acked", ack.to_string()));
+            out.push(field(
+                t,
+                "record limit",
+                record_size_limit.map_or_else(|| "(none)".into(), |n| format!("{n} B")),
+            ));
+            out.push(field(t, "extensions", list(extensions)));
+        }
+        MessageInfo::CertificateRequest {
+            authorities,
+            signature_algorithms,
+            ..
+        } => {
+            out.push(Line::styled("CertificateRequest", t.title()));
+            out.push(field(t, "acceptable CAs", list(authorities)));
+            out.push(field(t, "sig algs", list(signature_algorithms)));
         }
         other => out.push(Line::raw(safe_owned(&message_words(other)))),
     }

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::text::{count, dur, safe_owned, wrap};
 use super::{View, clip};
-use crate::diagnose::evidence::{bytes, message_words};
+use crate::diagnose::evidence::{bytes, decrypted_label, is_trouble, message_words};
 use crate::event::ConnectionEnd;
 use crate::session::TimelineRow;
 use crate::tui::theme::Theme;
@@ -134,12 +134,16 @@ pub fn row_words(row: &TimelineRow) -> String {
         TimelineRow::Record { record, .. } if record.messages.is_empty() => {
             format!("{} record", record.content_type)
         }
-        TimelineRow::Record { record, .. } => record
-            .messages
-            .iter()
-            .map(message_words)
-            .collect::<Vec<_>>()
-            .join(" + "),
+        TimelineRow::Record { record, .. } => format!(
+            "{}{}",
+            decrypted_label(record),
+            record
+                .messages
+                .iter()
+                .map(message_words)
+                .collect::<Vec<_>>()
+                .join(" + ")
+        ),
         TimelineRow::Ended { how, .. } => end_words(*how).to_string(),
     }
 }
@@ -185,10 +189,7 @@ fn row_lines(
     }
     let (dir, size, style, cause) = match row {
         TimelineRow::Record { dir, record, .. } => {
-            let alert = record
-                .messages
-                .iter()
-                .any(|m| matches!(m, MessageInfo::Alert(_)));
+            let alert = record.messages.iter().any(is_trouble);
             let style = if alert {
                 t.bad()
             } else if record.encrypted {
