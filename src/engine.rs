@@ -5,6 +5,7 @@
 pub mod attempt;
 pub mod investigate;
 pub mod policy;
+pub mod repeat;
 pub mod resolve;
 pub mod scans;
 pub mod secrets;

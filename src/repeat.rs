@@ -5,15 +5,15 @@
 //! finished attempts: counts per cause and per address, the facts that tell the attempts
 //! that worked from those that failed (leaf certificate, banner, negotiated parameters,
 //! address), and a conclusion in words (`intermittent` when the same plan sometimes works).
-//! Causes are read only through `diagnose::diagnose(..).cause`, as text.
+//! Causes are the typed `Cause` of `diagnose::diagnose`.
 
-pub mod run;
 pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::diagnose::Cause;
 use crate::session::Attempt;
 
 /// What N runs of the same plan showed.
@@ -21,15 +21,15 @@ use crate::session::Attempt;
 pub struct Repeat {
     pub attempts: usize,
     /// Cause code → count, `ok` included.
-    pub by_cause: BTreeMap<String, usize>,
+    pub by_cause: BTreeMap<Cause, usize>,
     /// Address (`ip:port`, or `-` when no connection was made) → cause code → count.
-    pub by_address: BTreeMap<String, BTreeMap<String, usize>>,
+    pub by_address: BTreeMap<String, BTreeMap<Cause, usize>>,
     /// Facts whose values never overlap between the attempts that worked and those that
     /// failed: each one separates them.
     pub differences: Vec<Difference>,
     pub conclusion: Conclusion,
     /// Each attempt's cause, in order (the success/failure strip).
-    pub sequence: Vec<String>,
+    pub sequence: Vec<Cause>,
 }
 
 /// One fact that tells the attempts that worked from those that failed.
@@ -45,19 +45,19 @@ pub struct Difference {
 /// cause every attempt failed with (several causes: `intermittent` too, named in words).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conclusion {
-    pub cause: String,
+    pub cause: Cause,
     pub summary: String,
 }
 
-/// The cause code of a finished attempt, as text (whatever type `Diagnosis.cause` has).
-pub fn cause_of(a: &Attempt) -> String {
-    crate::diagnose::diagnose(a).cause.to_string()
+/// The cause of a finished attempt.
+pub fn cause_of(a: &Attempt) -> Cause {
+    crate::diagnose::diagnose(a).cause
 }
 
 /// The facts of one attempt that can differ between runs of the same plan.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Observed {
-    pub cause: String,
+    pub cause: Cause,
     pub address: String,
     pub certificate: Option<String>,
     pub banner: Option<String>,
@@ -81,7 +81,7 @@ impl Observed {
             .map(|l| l.line.clone());
         let neg = a.negotiated.as_ref();
         Observed {
-            cause: d.cause.to_string(),
+            cause: d.cause,
             address,
             certificate: a.certificates.first().map(|c| c.sha256.clone()),
             banner,
@@ -92,7 +92,7 @@ impl Observed {
     }
 
     fn worked(&self) -> bool {
-        self.cause == "ok"
+        self.cause == Cause::Ok
     }
 }
 
@@ -113,13 +113,13 @@ pub fn summarize_refs<'a>(attempts: impl IntoIterator<Item = &'a Attempt>) -> Re
 
 pub(crate) fn summarize_observed(seen: &[Observed]) -> Repeat {
     let mut by_cause = BTreeMap::new();
-    let mut by_address: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut by_address: BTreeMap<String, BTreeMap<Cause, usize>> = BTreeMap::new();
     for o in seen {
-        *by_cause.entry(o.cause.clone()).or_insert(0) += 1;
+        *by_cause.entry(o.cause).or_insert(0) += 1;
         *by_address
             .entry(o.address.clone())
             .or_default()
-            .entry(o.cause.clone())
+            .entry(o.cause)
             .or_insert(0) += 1;
     }
     let differences = differences(seen);
@@ -130,7 +130,7 @@ pub(crate) fn summarize_observed(seen: &[Observed]) -> Repeat {
         by_address,
         differences,
         conclusion,
-        sequence: seen.iter().map(|o| o.cause.clone()).collect(),
+        sequence: seen.iter().map(|o| o.cause).collect(),
     }
 }
 

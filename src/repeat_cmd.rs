@@ -12,9 +12,9 @@ use tlsdive::{repeat, report};
 pub async fn run(plan: Plan, n: u32, interval: Duration, json: bool) -> anyhow::Result<ExitCode> {
     let tty = std::io::stderr().is_terminal();
     let mut strip = String::new();
-    let session = repeat::run::run(&plan, n, interval, |a| {
+    let session = tlsdive::engine::repeat::run(&plan, n, interval, |a| {
         if tty {
-            let ok = repeat::cause_of(a) == "ok";
+            let ok = repeat::cause_of(a) == tlsdive::diagnose::Cause::Ok;
             strip.push(if ok { '.' } else { 'x' });
             eprint!("\r{}/{n} {strip}", a.id);
         }
@@ -27,7 +27,7 @@ pub async fn run(plan: Plan, n: u32, interval: Duration, json: bool) -> anyhow::
     let shown = session
         .attempts
         .iter()
-        .find(|a| repeat::cause_of(a) != "ok")
+        .find(|a| repeat::cause_of(a) != tlsdive::diagnose::Cause::Ok)
         .or(session.latest());
     let mut out = std::io::stdout().lock();
     if json {
@@ -46,7 +46,7 @@ pub async fn run(plan: Plan, n: u32, interval: Duration, json: bool) -> anyhow::
         }
         let mut text = repeat::words::section(&summary);
         if let Some(a) = shown {
-            let why = if summary.conclusion.cause == "ok" {
+            let why = if summary.conclusion.cause == tlsdive::diagnose::Cause::Ok {
                 "the last"
             } else {
                 "the first that failed"
@@ -58,8 +58,11 @@ pub async fn run(plan: Plan, n: u32, interval: Duration, json: bool) -> anyhow::
         }
         write!(out, "{}", tlsdive::sanitize::neutralize_lines(&text))?;
     }
-    Ok(match summary.conclusion.cause.as_str() {
-        "ok" => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
-    })
+    Ok(
+        if summary.conclusion.cause == tlsdive::diagnose::Cause::Ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }

@@ -67,7 +67,7 @@ pub struct Row {
     pub mx_dnssec: Option<Dnssec>,
     pub address_dnssec: Option<Dnssec>,
     pub ok: bool,
-    pub cause: String,
+    pub cause: crate::diagnose::Cause,
     pub summary: String,
     pub tls: Option<String>,
 }
@@ -114,7 +114,7 @@ pub fn rows(session: &Session, first: u32) -> Vec<Row> {
                 address: addr,
                 mx_dnssec,
                 ok: d.ok,
-                cause: d.cause.to_string(),
+                cause: d.cause,
                 summary: d.summary,
                 tls: a
                     .negotiated

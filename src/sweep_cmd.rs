@@ -35,7 +35,10 @@ pub async fn run(plan: Plan, json: bool) -> anyhow::Result<ExitCode> {
     }
     Ok(if rows.is_empty() {
         ExitCode::from(3)
-    } else if rows.iter().all(|r| r.ok && r.cause == "ok") {
+    } else if rows
+        .iter()
+        .all(|r| r.ok && r.cause == tlsdive::diagnose::Cause::Ok)
+    {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

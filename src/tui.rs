@@ -20,12 +20,14 @@ pub mod keymap;
 pub mod pickers;
 pub mod render;
 pub mod repeat;
+pub mod runs;
 pub mod scans;
 pub mod scroll;
 pub mod terminal;
 pub mod theme;
 pub mod triage_live;
 pub mod triage_table;
+pub mod verbs;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -377,7 +377,7 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
             .find(|r| r.address.to_string() == format!("{ip}:{port}"))
             .unwrap();
         assert_eq!(
-            (r.cause.as_str(), r.mx.as_str()),
+            (r.cause.code(), r.mx.as_str()),
             ("ok", tlsdive::lab::SERVER_NAME)
         );
     }

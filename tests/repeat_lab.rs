@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::{fixture, plan_for, server};
+use tlsdive::diagnose::Cause;
 use tlsdive::lab::Scenario;
 use tlsdive::repeat;
 
@@ -15,16 +16,17 @@ async fn every_third_connection_failing_is_called_intermittent() {
     let srv = server(Scenario::EveryThirdExpired).await;
     let plan = plan_for(srv.addr, false);
     let mut seen = 0;
-    let session = repeat::run::run(&plan, 9, Duration::from_millis(1), |_| seen += 1).await;
+    let session =
+        tlsdive::engine::repeat::run(&plan, 9, Duration::from_millis(1), |_| seen += 1).await;
     assert_eq!(seen, 9);
     let r = repeat::summarize(&session.attempts);
     assert_eq!(r.attempts, 9);
     assert_eq!(r.by_cause.len(), 2, "{:?}", r.by_cause);
-    assert_eq!(r.by_cause["ok"], 6);
-    assert_eq!(r.by_cause["cert-expired"], 3);
+    assert_eq!(r.by_cause[&Cause::Ok], 6);
+    assert_eq!(r.by_cause[&Cause::CertExpired], 3);
     let addr = srv.addr.to_string();
     assert_eq!(r.by_address.len(), 1);
-    assert_eq!(r.by_address[&addr]["cert-expired"], 3);
+    assert_eq!(r.by_address[&addr][&Cause::CertExpired], 3);
     assert_eq!(repeat::words::strip(&r), "..x..x..x");
     // The failures' leaf is the expired one, and only it.
     let bad = session.attempts[2].certificates[0].sha256.clone();

@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::{plan_for, server};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tlsdive::diagnose::Cause;
 use tlsdive::engine::{EngineHandle, EventReceiver};
 use tlsdive::lab::Scenario;
 use tlsdive::session::Session;
@@ -135,8 +136,8 @@ async fn repeat_six_times_shows_four_ok_two_expired_and_six_cells() {
     h.ui.sync();
     let r = h.ui.derived.repeat.clone().expect("the repeat's summary");
     assert_eq!(r.attempts, 6);
-    assert_eq!(r.by_cause["ok"], 4, "{:?}", r.by_cause);
-    assert_eq!(r.by_cause["cert-expired"], 2, "{:?}", r.by_cause);
+    assert_eq!(r.by_cause[&Cause::Ok], 4, "{:?}", r.by_cause);
+    assert_eq!(r.by_cause[&Cause::CertExpired], 2, "{:?}", r.by_cause);
     assert_eq!(r.conclusion.cause, "intermittent");
     // Connections 2..=7 of the lab server: its 3rd and 6th serve the expired certificate.
     assert_eq!(tlsdive::repeat::words::strip(&r), ".x..x.");

@@ -150,7 +150,7 @@ pub fn message_words(m: &MessageInfo) -> String {
                 [one] => format!("acceptable CA: {one}"),
                 many => format!("{} acceptable CAs", many.len()),
             },
-            crate::report::plural(
+            crate::units::plural(
                 u64::try_from(signature_algorithms.len()).unwrap_or(u64::MAX),
                 "signature algorithm"
             )

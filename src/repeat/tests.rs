@@ -2,12 +2,13 @@ use super::*;
 
 fn obs(cause: &str, address: &str, cert: &str) -> Observed {
     Observed {
-        cause: cause.into(),
+        cause: Cause::from_code(cause).expect("a cause code"),
         address: address.into(),
         certificate: Some(cert.into()),
         banner: Some("220 mx ESMTP".into()),
         version: (cause == "ok").then(|| "TLSv1.3".into()),
-        ..Observed::default()
+        suite: None,
+        group: None,
     }
 }
 
@@ -27,9 +28,9 @@ fn one_bad_backend_is_intermittent_with_the_certificate_named() {
         .collect();
     let r = summarize_observed(&seen);
     assert_eq!(r.attempts, 9);
-    assert_eq!(r.by_cause["ok"], 6);
-    assert_eq!(r.by_cause["cert-expired"], 3);
-    assert_eq!(r.by_address["192.0.2.7:25"]["cert-expired"], 3);
+    assert_eq!(r.by_cause[&Cause::Ok], 6);
+    assert_eq!(r.by_cause[&Cause::CertExpired], 3);
+    assert_eq!(r.by_address["192.0.2.7:25"][&Cause::CertExpired], 3);
     assert_eq!(r.conclusion.cause, "intermittent");
     assert_eq!(
         r.conclusion.summary,

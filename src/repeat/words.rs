@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::{Conclusion, Difference, Observed, Repeat};
+use crate::diagnose::Cause;
 
 /// A fingerprint shortened for a sentence: the first five bytes, then an ellipsis.
 pub fn short_fingerprint(fp: &str) -> String {
@@ -22,7 +23,7 @@ pub fn short_fingerprint(fp: &str) -> String {
 fn causes_words(failed: &[&Observed]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for o in failed {
-        *counts.entry(o.cause.as_str()).or_insert(0) += 1;
+        *counts.entry(o.cause.code()).or_insert(0) += 1;
     }
     if counts.len() == 1 {
         return counts
@@ -42,13 +43,13 @@ pub(crate) fn conclusion(seen: &[Observed], differences: &[Difference]) -> Concl
     let failed: Vec<&Observed> = seen.iter().filter(|o| !o.worked()).collect();
     if n == 0 {
         return Conclusion {
-            cause: "running".into(),
+            cause: Cause::Running,
             summary: "no attempt finished".into(),
         };
     }
     if failed.is_empty() {
         return Conclusion {
-            cause: "ok".into(),
+            cause: Cause::Ok,
             summary: format!("all {n} attempts worked: no intermittent failure seen"),
         };
     }
@@ -56,7 +57,7 @@ pub(crate) fn conclusion(seen: &[Observed], differences: &[Difference]) -> Concl
     let one_cause = failed.iter().all(|o| o.cause == failed[0].cause);
     if failed.len() == n && one_cause {
         return Conclusion {
-            cause: failed[0].cause.clone(),
+            cause: failed[0].cause,
             summary: format!(
                 "all {n} attempts failed with {causes}: a steady fault, not an intermittent one"
             ),
@@ -82,10 +83,10 @@ pub(crate) fn conclusion(seen: &[Observed], differences: &[Difference]) -> Concl
         );
     }
     let why = if cert.is_some() && one_cause {
-        let what = match failed[0].cause.as_str() {
-            "cert-expired" => "an expired certificate".to_string(),
-            "cert-not-yet-valid" => "a certificate not valid yet".to_string(),
-            "cert-name-mismatch" => "a certificate for another name".to_string(),
+        let what = match failed[0].cause {
+            Cause::CertExpired => "an expired certificate".to_string(),
+            Cause::CertNotYetValid => "a certificate not valid yet".to_string(),
+            Cause::CertNameMismatch => "a certificate for another name".to_string(),
             other => format!("another certificate ({other})"),
         };
         let place = if one_address.is_some() {
@@ -102,7 +103,7 @@ pub(crate) fn conclusion(seen: &[Observed], differences: &[Difference]) -> Concl
         "the same plan sometimes works on several addresses: a rate limit or a flaky path".into()
     };
     Conclusion {
-        cause: "intermittent".into(),
+        cause: Cause::Intermittent,
         summary: format!("{s}: {why}"),
     }
 }
@@ -111,18 +112,18 @@ pub(crate) fn conclusion(seen: &[Observed], differences: &[Difference]) -> Concl
 pub fn strip(r: &Repeat) -> String {
     r.sequence
         .iter()
-        .map(|c| if c == "ok" { '.' } else { 'x' })
+        .map(|c| if *c == Cause::Ok { '.' } else { 'x' })
         .collect()
 }
 
-fn counts(m: &BTreeMap<String, usize>) -> String {
-    let mut v: Vec<(&String, &usize)> = m.iter().collect();
+fn counts(m: &BTreeMap<Cause, usize>) -> String {
+    let mut v: Vec<(&Cause, &usize)> = m.iter().collect();
     // ok first, then the most frequent.
     v.sort_by(|a, b| {
-        (b.0 == "ok")
-            .cmp(&(a.0 == "ok"))
+        (*b.0 == Cause::Ok)
+            .cmp(&(*a.0 == Cause::Ok))
             .then(b.1.cmp(a.1))
-            .then(a.0.cmp(b.0))
+            .then(a.0.code().cmp(b.0.code()))
     });
     let parts: Vec<String> = v.iter().map(|(c, n)| format!("{c} {n}")).collect();
     parts.join(", ")

@@ -186,14 +186,14 @@ pub struct App {
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
     /// The investigation running now (`I`), if any.
-    pub investigation: Option<super::investigate::Investigation>,
+    pub investigation: Option<super::runs::Investigation>,
     pub step_mode: bool,
     /// Plan changes are refused (replay of a recording).
     pub read_only: bool,
     /// Lab scenarios can be picked (`tlsdive demo`).
     pub demo: bool,
     /// The repeat running or last run (`R`, `U`), and how `R` repeats.
-    pub repeat: Option<super::repeat::Repeating>,
+    pub repeat: Option<super::runs::Repeating>,
     pub repeat_count: u32,
     pub repeat_interval: std::time::Duration,
     pub color: bool,
@@ -249,8 +249,8 @@ impl App {
             read_only: false,
             demo: false,
             repeat: None,
-            repeat_count: super::repeat::DEFAULT_COUNT,
-            repeat_interval: super::repeat::DEFAULT_INTERVAL,
+            repeat_count: super::runs::DEFAULT_COUNT,
+            repeat_interval: super::runs::DEFAULT_INTERVAL,
             color: true,
             now_us: 0,
             quit: false,
@@ -334,5 +334,14 @@ impl App {
         self.saved.attempts = session.attempts.len();
         self.saved.events = session.events().count();
         self.saved.asked = false;
+    }
+}
+
+/// A picker item (label, the values it stands for, checked or not).
+pub fn item(label: impl Into<String>, values: Vec<String>, checked: bool) -> PickItem {
+    PickItem {
+        label: label.into(),
+        values,
+        checked,
     }
 }

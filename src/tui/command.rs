@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::app::{App, EditKind, Editor, Mode, PickItem, Picker, PickerKind};
+use super::app::{App, EditKind, Editor, Mode, Picker, PickerKind};
 use super::derived::Derived;
 use super::scans;
 use crate::diagnose::Retry;
@@ -15,106 +15,7 @@ use crate::profile::kind::{LEGACY_NOTE, ScanKind};
 use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
-/// Everything a key can ask for (see `keymap::TABLE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    Quit,
-    Help,
-    Back,
-    Retry,
-    Tls13Only,
-    Tls12Only,
-    BothVersions,
-    SuitePicker,
-    GroupPicker,
-    WithoutPq,
-    DefaultGroups,
-    EditSni,
-    ToggleSniOff,
-    ToggleVerify,
-    EditEhlo,
-    AddressPicker,
-    ToggleImplicit,
-    LongerTimeout,
-    StepMode,
-    Step,
-    Cancel,
-    PrevAttempt,
-    NextAttempt,
-    ViewCertificates,
-    ViewAttempts,
-    /// The server-profile view.
-    ViewProfile,
-    /// The routing-policy view (MX, DNSSEC, DANE, MTA-STS, TLS-RPT, senders).
-    ViewPolicy,
-    /// Scan the part of the server's profile the diagnosis points to.
-    Scan,
-    /// Scan every version, suite and group.
-    ScanFull,
-    /// Send each sender profile's ClientHello (postfix, exim, Exchange Online, ...).
-    ScanSenders,
-    /// Run the case's next experiments by themselves until it is confirmed (≤ 24
-    /// connections).
-    Investigate,
-    /// Legacy retries, as scanner probes (the server's answer, not a handshake).
-    ProbeTls10,
-    ProbeTls11,
-    LegacySuitePicker,
-    ScenarioPicker,
-    Export,
-    /// Copy the diagnosis (or the marked certificate) to the clipboard.
-    Copy,
-    /// Let the terminal have the mouse (to select text) or take it back (wheel scrolls).
-    ToggleMouse,
-    /// Mark the next certificate of the chain (certificates view).
-    NextCert,
-    ScrollLeft,
-    ScrollRight,
-    ToggleFold,
-    Toggle,
-    Confirm,
-    Backspace,
-    /// Type the pressed character (editor).
-    Insert,
-    FocusNext,
-    FocusPrev,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    /// Repeat the plan on screen N times, paced (again: stop).
-    Repeat,
-    /// Repeat the plan on screen until stopped (again: stop).
-    RepeatUntilStopped,
-    /// The repeat view: strip, counts, conclusion.
-    ViewRepeat,
-}
-
-/// What the loop must do after a command.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Start(Box<Plan>),
-    Cancel,
-    Step,
-    SetStepMode(bool),
-    Export,
-    /// Probe this lab scenario (demo).
-    Scenario(String),
-    /// Run this scan in the background (one at a time).
-    Scan(Box<ScanRequest>),
-    /// Stop the running scan.
-    CancelScan,
-    /// Put this text on the terminal's clipboard (OSC 52); `what` names it for the status.
-    Copy {
-        what: String,
-        text: String,
-    },
-    /// Capture the mouse (true) or leave it to the terminal.
-    SetMouse(bool),
-    Quit,
-}
+pub use super::verbs::{Command, Effect, command_for_retry};
 
 /// The plan with `edit` applied, checked the way the CLI checks its flags (including the
 /// names and files the engine's TLS config takes).
@@ -150,25 +51,6 @@ fn edit_for(cmd: Command) -> Option<fn(&Plan) -> PlanEdit> {
         },
         C::LongerTimeout => |_| PlanEdit::LongerTimeout,
         _ => return None,
-    })
-}
-
-/// The command that carries out a diagnosis' suggested retry, for "press 2 to ...".
-pub fn command_for_retry(r: &Retry, plan: Option<&Plan>) -> Option<Command> {
-    Some(match r {
-        Retry::Same => Command::Retry,
-        Retry::Tls12Only => Command::Tls12Only,
-        Retry::Tls13Only => Command::Tls13Only,
-        Retry::BothVersions => Command::BothVersions,
-        Retry::WithoutPostQuantum => Command::WithoutPq,
-        Retry::DefaultGroups => Command::DefaultGroups,
-        Retry::NoVerify if plan.is_none_or(|p| p.tls.verify) => Command::ToggleVerify,
-        Retry::Sni(_) => Command::EditSni,
-        Retry::ImplicitTls => Command::ToggleImplicit,
-        Retry::LongerTimeout => Command::LongerTimeout,
-        Retry::EditEhlo => Command::EditEhlo,
-        Retry::Scan => Command::Scan,
-        Retry::NoVerify => return None,
     })
 }
 
@@ -653,15 +535,6 @@ fn open_picker(app: &mut App, session: &Session, cmd: Command) {
     };
     app.picker = Some(picker);
     app.open(Mode::Picker);
-}
-
-/// A checked item list, for tests and pickers.
-pub fn item(label: impl Into<String>, values: Vec<String>, checked: bool) -> PickItem {
-    PickItem {
-        label: label.into(),
-        values,
-        checked,
-    }
 }
 
 #[cfg(test)]

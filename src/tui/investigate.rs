@@ -3,24 +3,15 @@
 //! batch of engine events; it waits until the last step is over, then takes the next one
 //! from `engine::investigate::next_step`, the function the CLI's loop uses.
 
+pub use super::runs::Investigation;
+
 use super::app::{App, Scanning};
-use super::command::Effect;
+use super::verbs::Effect;
 use crate::case::Case;
 use crate::engine::investigate::{MAX_CONNECTIONS, Step, next_step};
 use crate::engine::scans::ScanRequest;
 use crate::profile::kind::ScanKind;
 use crate::session::Session;
-
-/// An investigation under way.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Investigation {
-    /// Connections the session had used before it began (they are not its budget's).
-    pub spent_before: u32,
-    /// Experiments started so far.
-    pub steps: u32,
-    /// The attempt count the session reaches once the attempt we started has begun.
-    pub awaiting: Option<usize>,
-}
 
 /// Begin an investigation of the session from the attempt on screen onwards.
 pub fn start(app: &mut App, session: &Session) -> Option<Effect> {

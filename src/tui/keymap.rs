@@ -12,7 +12,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::app::Mode;
-use super::command::Command;
+use super::verbs::Command;
 
 /// A key as the table names it (shift is part of the character).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! The lists the pickers offer: cipher suites and groups this client can offer (checked as
 //! the plan has them), the addresses the attempt resolved (to pin one), and lab scenarios.
 
+use super::app::item;
 use super::app::{Picker, PickerKind};
-use super::command::item;
 use crate::plan::Plan;
 use crate::session::Attempt;
 

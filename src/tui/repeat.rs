@@ -3,81 +3,12 @@
 //! which attempts belong to the repeat and whether the next may start; the loop owns the
 //! clock and the `EngineHandle`, and `repeat::summarize_refs` judges the attempts.
 
-use std::time::Duration;
-
 use super::app::{App, Mode};
-use super::command::Effect;
-use crate::event::Failure;
+use super::verbs::Effect;
 use crate::plan::Plan;
-use crate::session::{Attempt, Session};
+use crate::session::Session;
 
-/// Attempts `R` runs unless `--repeat N` said otherwise.
-pub const DEFAULT_COUNT: u32 = 10;
-/// Least time between two attempt starts unless `--interval` said otherwise.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
-/// "Until stopped" still stops here, as `probe --repeat` does.
-pub const MAX_ATTEMPTS: u32 = crate::repeat::run::MAX_ATTEMPTS;
-
-/// Why a repeat stopped starting attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    /// All N ran (or the cap of an open-ended repeat).
-    Done,
-    /// The user stopped it.
-    Stopped,
-    /// Another attempt was started by hand, which cancels the repeat's.
-    Replaced,
-}
-
-/// A repeat of one plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Repeating {
-    pub plan: Plan,
-    /// Attempts to run; `None`: until stopped (at most [`MAX_ATTEMPTS`]).
-    pub limit: Option<u32>,
-    pub interval: Duration,
-    /// The repeat's attempts, in the order they started.
-    pub ids: Vec<u32>,
-    /// A start was asked for; its attempt id is not known yet.
-    pub pending: bool,
-    /// `None` while it still starts attempts.
-    pub ended: Option<End>,
-}
-
-impl Repeating {
-    pub fn active(&self) -> bool {
-        self.ended.is_none()
-    }
-
-    fn cap(&self) -> u32 {
-        self.limit.unwrap_or(MAX_ATTEMPTS).min(MAX_ATTEMPTS)
-    }
-
-    fn last_finished(&self, session: &Session) -> bool {
-        self.ids
-            .last()
-            .is_none_or(|id| session.attempt(*id).is_some_and(|a| !a.is_running()))
-    }
-
-    /// The repeat's attempts in the session, cancelled ones left out (they say nothing about
-    /// the server).
-    pub fn attempts<'s>(&self, session: &'s Session) -> impl Iterator<Item = &'s Attempt> {
-        let ids = &self.ids;
-        let mut sorted = ids.clone();
-        sorted.sort_unstable();
-        session.attempts.iter().filter(move |a| {
-            sorted.binary_search(&a.id).is_ok() && a.failure() != Some(&Failure::Cancelled)
-        })
-    }
-
-    /// "3 of 10" or "3 (until stopped)".
-    pub fn progress(&self) -> String {
-        match self.limit {
-            Some(n) => format!("{} of {n}", self.ids.len()),
-            None => format!("{} (until stopped)", self.ids.len()),
-        }
-    }
-}
+pub use super::runs::{DEFAULT_COUNT, DEFAULT_INTERVAL, End, MAX_ATTEMPTS, Repeating};
 
 /// `R` (N times) or `U` (until stopped): start repeating the plan on screen, or stop the
 /// repeat that runs.

@@ -5,8 +5,8 @@
 //! attempt stays in view; the timeline's `None` is its first ClientHello.
 
 use super::app::{App, Focus, Mode, Scroll};
-use super::command::Command;
 use super::derived::Derived;
+use super::verbs::Command;
 use crate::session::Session;
 
 /// Where a tail-following list stands after `cmd`, given its length and visible height.

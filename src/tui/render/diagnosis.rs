@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use super::View;
 use super::text::{safe_owned, scrolled, wrap};
 use crate::tui::app::Mode;
-use crate::tui::command::command_for_retry;
 use crate::tui::keymap::key_for;
+use crate::tui::verbs::command_for_retry;
 
 /// Draw the diagnosis, wrapped to the panel (the cause first, never cut); returns how far it
 /// can scroll.

@@ -3,6 +3,7 @@
 //! address, what tells the attempts apart and the conclusion (`repeat::words::facts`), then
 //! the latest attempts one per row.
 
+use crate::diagnose::Cause;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -101,7 +102,7 @@ fn strip(v: &View, r: &Repeating, width: usize) -> Vec<Line<'static>> {
     let skip = total.saturating_sub(room);
     let mut cells: Vec<Span<'static>> = Vec::new();
     for cause in done.iter().skip(skip) {
-        cells.push(if cause == "ok" {
+        cells.push(if *cause == Cause::Ok {
             Span::styled("✓", t.good())
         } else {
             Span::styled("✗", t.bad())
@@ -149,8 +150,12 @@ fn table(f: &mut Frame, v: &View, r: &Repeating, area: Rect) {
             ("running".to_string(), t.running())
         } else {
             let o = Observed::of(a);
-            let style = if o.cause == "ok" { t.good() } else { t.bad() };
-            (o.cause, style)
+            let style = if o.cause == Cause::Ok {
+                t.good()
+            } else {
+                t.bad()
+            };
+            (o.cause.to_string(), style)
         };
         let address = a.peer.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
         let cert = a

@@ -12,8 +12,8 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use super::text::safe_owned;
 use crate::tui::app::Mode;
-use crate::tui::command::command_for_retry;
 use crate::tui::keymap::{self, Key};
+use crate::tui::verbs::command_for_retry;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let [status, foot] =
@@ -85,7 +85,7 @@ fn repeat_strip(v: &View) -> Option<Line<'static>> {
         t.running(),
     )];
     for cause in &seq[seq.len().saturating_sub(20)..] {
-        spans.push(if cause == "ok" {
+        spans.push(if *cause == crate::diagnose::Cause::Ok {
             Span::styled("✓", t.good())
         } else {
             Span::styled("✗", t.bad())

@@ -1,6 +1,7 @@
-//! Running the same plan N times, paced: attempt k starts no sooner than `interval` after
-//! attempt k-1 started, and never while k-1 still runs (one connection at a time, so a
-//! repeat is never a burst a mail server would answer with 421).
+//! `probe --repeat`: the same plan run N times, paced: attempt k starts no sooner than
+//! `interval` after attempt k-1 started, and never while k-1 still runs (one connection at a
+//! time, so a repeat is never a burst a mail server would answer with 421). Judging the
+//! attempts is `crate::repeat`'s, a pure function.
 
 use std::time::Duration;
 
