@@ -194,3 +194,39 @@ async fn the_tui_key_runs_the_same_investigation() {
     ui.sync();
     assert!(!ui.derived.investigable, "nothing left to offer");
 }
+
+/// A real old server (`openssl s_server -tls1` behind the lab's STARTTLS front): the
+/// investigation scans once and confirms no-shared-version with what the server accepts.
+#[tokio::test]
+async fn a_tls10_only_openssl_server_is_a_confirmed_no_shared_version() {
+    let backend = common::openssl::s_server(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]).await;
+    let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut plan = plan_for(front.addr, false);
+    plan.timeouts.reply = Duration::from_millis(800);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
+    let mut session = Session::new();
+    while let Some(ev) = rx.recv().await {
+        session.apply(&ev);
+    }
+    run.await.expect("investigation");
+    let c = Case::of(&session).expect("a case");
+    assert_eq!(c.cause, Cause::NoSharedVersion, "{}", c.summary);
+    assert!(c.confirmed, "the scan backs it: {}", c.summary);
+    assert!(c.summary.contains("TLSv1.0"), "{}", c.summary);
+    assert_eq!(changes(&c), ["first attempt", "scan: versions"]);
+    assert_eq!(session.attempts.len(), 1);
+    let scan = &session.attempts[0].scans[0].profile;
+    let per_version: Vec<String> = scan
+        .versions
+        .iter()
+        .map(|v| format!("{} {}", v.version, v.answer))
+        .collect();
+    assert_eq!(c.connections, 1 + scan.connections, "{per_version:?}");
+    // One connection per version, and one more for SSL 3.0: its handshake_failure to the
+    // first chunk of suites may only mean "none of these", so the scanner offers the rest.
+    assert_eq!(scan.connections, 6, "{per_version:?}");
+    assert_eq!(c.connections, 7);
+}
