@@ -51,18 +51,26 @@ pub fn decrypted_label(r: &crate::wire::RecordInfo) -> &'static str {
 /// One message in a few words.
 pub fn message_words(m: &MessageInfo) -> String {
     match m {
-        MessageInfo::ClientHello(ch) => format!(
-            "ClientHello {} bytes ({}; {} suites; groups {}; key shares {})",
-            bytes(ch.size),
-            ch.versions.join(", "),
-            ch.cipher_suites.len(),
-            ch.groups.join(", "),
-            ch.key_shares
-                .iter()
-                .map(|(g, n)| format!("{g} {n} B"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        MessageInfo::ClientHello(ch) => {
+            // A TLS 1.2-only hello has no key_share extension: say nothing rather than "".
+            let shares = if ch.key_shares.is_empty() {
+                String::new()
+            } else {
+                let list: Vec<String> = ch
+                    .key_shares
+                    .iter()
+                    .map(|(g, n)| format!("{g} {n} B"))
+                    .collect();
+                format!("; key shares {}", list.join(", "))
+            };
+            format!(
+                "ClientHello {} bytes ({}; {} suites; groups {}{shares})",
+                bytes(ch.size),
+                ch.versions.join(", "),
+                ch.cipher_suites.len(),
+                ch.groups.join(", "),
+            )
+        }
         MessageInfo::ServerHello(sh) => format!(
             "ServerHello {} {}{}",
             sh.version,

@@ -553,3 +553,29 @@ fn decrypted_messages_in_words() {
         assert_eq!(message_words(&m), want);
     }
 }
+
+/// A TLS 1.2-only ClientHello has no key_share extension: its words leave key shares out
+/// instead of printing an empty list; a TLS 1.3 one names them.
+#[test]
+fn client_hello_words_name_key_shares_only_when_sent() {
+    use crate::diagnose::evidence::message_words;
+    use crate::profile::catalog::ScanVersion;
+    use crate::scan::hello::{HelloSpec, build, default_key_shares};
+    let words = |version, key_shares| {
+        let bytes = build(&HelloSpec {
+            version,
+            suites: vec![0xc02f, 0x1301],
+            groups: vec![0x001d, 0x0017],
+            key_shares,
+            sni: None,
+        });
+        let records = crate::wire::Tracker::new().feed(crate::wire::Dir::Client, &bytes);
+        let m = records[0].messages[0].clone();
+        message_words(&m)
+    };
+    let tls12 = words(ScanVersion::Tls12, vec![]);
+    assert!(tls12.starts_with("ClientHello "), "{tls12}");
+    assert!(!tls12.contains("key shares"), "{tls12}");
+    let tls13 = words(ScanVersion::Tls13, default_key_shares());
+    assert!(tls13.contains("; key shares X25519 32 B"), "{tls13}");
+}
