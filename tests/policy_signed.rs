@@ -470,3 +470,93 @@ async fn the_tui_policy_view_shows_mx_dnssec_verdicts_and_senders_behind_a_foote
         "Esc returns to the main view"
     );
 }
+
+/// The arguments that probe lab scenario `label` through the binary, files in `dir`.
+fn cli_args(lab: &Lab, label: &str, dir: &std::path::Path) -> Vec<String> {
+    let anchor = dir.join("root.key");
+    std::fs::write(&anchor, &lab.policy.anchor).unwrap();
+    let cas = dir.join("cas.pem");
+    std::fs::write(
+        &cas,
+        format!("{}{}", fixture().pki.ca_pem(), lab.policy.sts.ca_pem),
+    )
+    .unwrap();
+    [
+        "probe",
+        &policy_lab::domain(label),
+        "--port",
+        &lab.policy.port_for(label).to_string(),
+        "--resolver",
+        &lab.policy.dns.addr.to_string(),
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--ca-file",
+        cas.to_str().unwrap(),
+        "--mta-sts-port",
+        &lab.policy.sts.addr.port().to_string(),
+        "-4",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The report's `DANE:` and `MTA-STS:` lines.
+fn verdict_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("DANE:") || l.starts_with("MTA-STS:"))
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
+    let lab = lab().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("sts.jsonl");
+    let mut args = cli_args(&lab, "sts-enforce", dir.path());
+    args.extend(["--record".into(), rec.to_str().unwrap().into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let live = common::tlsdive(&args).await;
+    let live_text = String::from_utf8_lossy(&live.stdout).to_string();
+    let live_lines = verdict_lines(&live_text);
+    assert!(
+        live_lines
+            .iter()
+            .any(|l| l.starts_with("MTA-STS: enforce-ok")),
+        "{live_text}"
+    );
+    assert!(
+        live_lines.iter().any(|l| l.starts_with("DANE: valid")),
+        "{live_text}"
+    );
+
+    let replay = common::tlsdive(&["replay", rec.to_str().unwrap()]).await;
+    let replay_text = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(verdict_lines(&replay_text), live_lines, "{replay_text}");
+    assert_eq!(replay.status.code(), live.status.code());
+
+    let replay = common::tlsdive(&["replay", rec.to_str().unwrap(), "--json"]).await;
+    let v: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("JSON report");
+    assert_eq!(v["policy"]["mta_sts"]["status"], "enforce-ok", "{v}");
+    assert_eq!(v["policy"]["dane"]["status"], "valid", "{v}");
+    assert_eq!(v["outcome"]["cause"], "ok", "{v}");
+
+    // The TUI replays the same neutralized session: its policy view judges alike.
+    let loaded = tlsdive::recording::load(&rec).unwrap();
+    let shown = tlsdive::sanitize::neutralize_session(&loaded.session);
+    let a = shown.latest().unwrap();
+    let s = assess(a).unwrap();
+    assert_eq!(
+        s.sts.verdict,
+        PolicyVerdict::StsEnforceOk,
+        "{}",
+        s.sts.summary
+    );
+    assert_eq!(
+        s.dane.verdict,
+        PolicyVerdict::DaneValid,
+        "{}",
+        s.dane.summary
+    );
+}
