@@ -560,3 +560,44 @@ async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
         s.dane.summary
     );
 }
+
+#[tokio::test]
+async fn a_host_target_gets_its_tlsa_judged_by_its_own_address_dnssec() {
+    let lab = lab().await;
+    let host_plan = |host: &str, label: &str| {
+        let mut plan = lab.plan(label);
+        plan.target = Target::Host(host.into());
+        plan
+    };
+    // [mx.dane-ee.lab.tlsdive.test]: TLSA 3 1 1 of the served key, A and AAAA signed.
+    let host = format!("mx.{}", policy_lab::domain("dane-ee"));
+    let a = common::run(host_plan(&host, "dane-ee")).await.0;
+    assert_eq!(a.policy.tlsa.len(), 1, "{:?}", a.policy.tlsa);
+    assert_eq!(a.policy.tlsa[0].host, host);
+    assert_eq!(a.policy.tlsa[0].dnssec, Dnssec::Secure);
+    assert_eq!(state(&a, "A"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert!(
+        a.policy.dnssec.iter().all(|d| d.rtype != "MX"),
+        "a [host] has no MX lookup: {:?}",
+        a.policy.dnssec
+    );
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(0)]));
+    assert_eq!(sender(&a, "DANE"), Some(true));
+    let s = assess(&a).unwrap();
+    assert!(a.policy.sts_record.is_none() && a.policy.tls_rpt.is_none());
+    assert!(s.sts.summary.contains("[host]"), "{}", s.sts.summary);
+
+    // [mx.lab.tlsdive.test] on the port whose TLSA is the key before a rotation.
+    let a = common::run(host_plan(tlsdive::lab::SERVER_NAME, "dane-mismatch"))
+        .await
+        .0;
+    assert_eq!(state(&a, "A"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneMismatch, vec![None]));
+    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dane-mismatch");
+
+    // The host's address lookup decides: in the unsigned zone the TLSA is ignored.
+    let host = format!("mx.{}", policy_lab::domain("unsigned"));
+    let a = common::run(host_plan(&host, "unsigned")).await.0;
+    assert_eq!(state(&a, "A"), Dnssec::Insecure, "{:?}", a.policy.dnssec);
+    assert_eq!(dane_of(&a).0, PolicyVerdict::DaneInsecure);
+}
