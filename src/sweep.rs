@@ -75,6 +75,16 @@ pub struct Row {
 /// The rows of a sweep session: attempt `first` (the domain probe) and every pinned attempt
 /// after it, in preference order.
 pub fn rows(session: &Session, first: u32) -> Vec<Row> {
+    rows_where(session, first, |a| a.id >= first)
+}
+
+/// The rows of a sweep among other attempts (the TUI's session): attempt `head` (the domain
+/// probe whose resolution gave the pairs) and the attempts `ids`, in preference order.
+pub fn rows_among(session: &Session, head: u32, ids: &[u32]) -> Vec<Row> {
+    rows_where(session, head, |a| a.id == head || ids.contains(&a.id))
+}
+
+fn rows_where(session: &Session, first: u32, ours: impl Fn(&Attempt) -> bool) -> Vec<Row> {
     let Some(head) = session.attempt(first) else {
         return Vec::new();
     };
@@ -100,7 +110,7 @@ pub fn rows(session: &Session, first: u32) -> Vec<Row> {
     let mut rows: Vec<Row> = session
         .attempts
         .iter()
-        .filter(|a| a.id >= first)
+        .filter(|a| ours(a))
         .filter_map(|a| {
             let (addr, host) = a.tried.last().cloned()?;
             let host = host.unwrap_or_default();
