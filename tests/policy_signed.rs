@@ -601,3 +601,165 @@ async fn a_host_target_gets_its_tlsa_judged_by_its_own_address_dnssec() {
     assert_eq!(state(&a, "A"), Dnssec::Insecure, "{:?}", a.policy.dnssec);
     assert_eq!(dane_of(&a).0, PolicyVerdict::DaneInsecure);
 }
+
+/// `F` in the TUI runs the `--all` sweep through the engine handle: every MX × address a
+/// normal attempt in the session, one after another, and the policy view shows its rows.
+#[tokio::test]
+async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tlsdive::tui::command::Effect;
+    use tlsdive::tui::keymap::Key;
+    let lab = lab().await;
+    let mut plan = lab.plan("all");
+    plan.family = Family::Any;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = tlsdive::engine::EngineHandle::new(tx);
+    let mut app = tlsdive::tui::app::App::new();
+    app.color = false;
+    let mut ui = tlsdive::tui::Ui::new(tlsdive::session::Session::new(), app);
+    let draw = |ui: &mut tlsdive::tui::Ui, w: u16, h: u16| {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        ui.sync();
+        t.draw(|f| ui.draw(f)).unwrap();
+        t.backend().to_string()
+    };
+    engine.start(plan);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut pressed = false;
+    let mut starts = 0;
+    loop {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the sweep ends in time")
+            .expect("the engine reports");
+        ui.apply(&ev);
+        let idle = ui.session.attempts.iter().all(|a| !a.is_running());
+        let effect = if !pressed && idle {
+            pressed = true;
+            // The header lists the MX hosts and addresses with their DNSSEC states.
+            // Addresses in the order they resolved (A and AAAA may come either way round).
+            let main = draw(&mut ui, 200, 30);
+            let (_, hosts) = ui
+                .session
+                .attempt(1)
+                .unwrap()
+                .resolution
+                .mx
+                .clone()
+                .unwrap();
+            let addrs = |i: usize| {
+                let mut v: Vec<String> = hosts[i].addresses.iter().map(|a| a.to_string()).collect();
+                let shown = v.join(" ");
+                v.sort();
+                (shown, v)
+            };
+            assert_eq!(addrs(0).1, ["127.0.0.1", "127.0.0.2"]);
+            assert_eq!(addrs(1).1, ["127.0.0.3", "::1"]);
+            let mx = format!(
+                "MX dnssec secure: 10 {} {} (secure) · 20 mx2.{} {} (secure)",
+                tlsdive::lab::SERVER_NAME,
+                addrs(0).0,
+                policy_lab::domain("all"),
+                addrs(1).0,
+            );
+            assert!(main.contains(&mx), "{mx:?} missing:\n{main}");
+            // On the smallest terminal the line is cut at the edge; the panels still fit.
+            let small = draw(&mut ui, 80, 24);
+            let lines: Vec<&str> = small.lines().collect();
+            assert!(
+                lines[1].starts_with(&format!(
+                    "\"MX dnssec secure: 10 {}",
+                    tlsdive::lab::SERVER_NAME
+                )),
+                "{small}"
+            );
+            assert!(lines[4].contains("SMTP transcript"), "{small}");
+            Some(ui.key(Key::Char('F')).expect("F starts the first pair"))
+        } else {
+            ui.sweep_tick().map(Some).unwrap_or(None)
+        };
+        if let Some(effect) = effect {
+            match effect {
+                Effect::Start(plan) => {
+                    assert!(plan.address.is_some(), "each pair is pinned");
+                    starts += 1;
+                    engine.start(*plan);
+                }
+                other => panic!("a sweep asks only for attempts: {other:?}"),
+            }
+        }
+        if pressed && idle && ui.app.sweep.as_ref().is_some_and(|s| !s.running) {
+            break;
+        }
+    }
+    // The first attempt's own pair is its row: three more attempts, one per other pair.
+    assert_eq!(starts, 3);
+    assert_eq!(ui.session.attempts.len(), 4);
+    let sweep = ui.app.sweep.clone().unwrap();
+    let mut rows: Vec<(Option<u16>, String, String, String)> = sweep
+        .rows(&ui.session)
+        .into_iter()
+        .map(|r| (r.preference, r.mx, r.address.to_string(), r.cause))
+        .collect();
+    assert!(rows.is_sorted_by_key(|r| r.0), "preference order: {rows:?}");
+    rows.sort();
+    let port = lab.policy.port;
+    let mx2 = format!("mx2.{}", policy_lab::domain("all"));
+    let ipv6_cause = rows
+        .iter()
+        .find(|r| r.2 == format!("[::1]:{port}"))
+        .map(|r| r.3.clone())
+        .expect("the ::1 row");
+    assert_eq!(
+        rows,
+        [
+            (
+                Some(10),
+                tlsdive::lab::SERVER_NAME.to_string(),
+                format!("127.0.0.1:{port}"),
+                "ok".to_string()
+            ),
+            (
+                Some(10),
+                tlsdive::lab::SERVER_NAME.to_string(),
+                format!("127.0.0.2:{port}"),
+                "ok".to_string()
+            ),
+            (
+                Some(20),
+                mx2.clone(),
+                format!("127.0.0.3:{port}"),
+                "connect-refused".to_string()
+            ),
+            (
+                Some(20),
+                mx2.clone(),
+                format!("[::1]:{port}"),
+                ipv6_cause.clone()
+            ),
+        ]
+    );
+    // Nothing listens on the lab port at ::1 (the lab servers are IPv4).
+    assert_ne!(ipv6_cause, "ok");
+    let status = &ui.app.status;
+    assert!(
+        status.starts_with(&format!(
+            "sweep of {} done: 4 pairs, 2 failing: ",
+            policy_lab::domain("all")
+        )) && status.contains(&format!("127.0.0.3:{port} connect-refused"))
+            && status.ends_with("(D shows the table)"),
+        "{status}"
+    );
+    // The policy view shows the sweep's table, with F named in the footer.
+    ui.key(Key::Char('D'));
+    let view = draw(&mut ui, 160, 44);
+    for want in [
+        "sweep of all.lab.tlsdive.test: 2 MX host(s), 4 address(es)",
+        &format!("127.0.0.3:{port}"),
+        "connect-refused",
+        "F sweep all MX",
+    ] {
+        assert!(view.contains(want), "{want:?} missing:\n{view}");
+    }
+}

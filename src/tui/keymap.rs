@@ -385,7 +385,7 @@ pub static TABLE: &[Binding] = &[
         &[Main, Policy],
         &[Char('F')],
         Command::Sweep,
-        "probe every MX × address of the domain, one after another (probe --all)",
+        "probe every MX × address of the domain in turn (probe --all)",
     )
     .footer("sweep all MX", 17),
     b(
