@@ -141,13 +141,20 @@ pub fn next(app: &mut App, session: &Session) -> Option<Effect> {
 /// Esc: no further pair starts; the running attempt is cancelled.
 pub fn stop(app: &mut App, session: &Session) -> Option<Effect> {
     let sweep = app.sweep.as_mut()?;
+    let started = sweep.total - sweep.queue.len();
+    // The attempt already asked for is a row too, cancelled or not.
+    if let Some(ours) = sweep
+        .awaiting
+        .take()
+        .and_then(|n| session.attempts.get(n - 1))
+    {
+        sweep.ids.push(ours.id);
+    }
     sweep.running = false;
     sweep.queue.clear();
     app.status = format!(
-        "sweep of {} stopped after {} of {} pairs",
-        sweep.domain,
-        sweep.ids.len() + 1,
-        sweep.total
+        "sweep of {} stopped: {started} of {} pairs started",
+        sweep.domain, sweep.total
     );
     session
         .attempts
@@ -184,5 +191,104 @@ fn done_words(sweep: &Sweep, session: &Session) -> String {
             failing.len(),
             failing.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, MxHost, ProbeEvent};
+    use crate::plan::Plan;
+
+    fn session(target: Target) -> Session {
+        let ev = |kind| ProbeEvent {
+            attempt: 1,
+            at_us: 0,
+            kind,
+        };
+        let mx = |preference: u16, exchange: &str, ips: &[&str]| MxHost {
+            preference,
+            exchange: exchange.into(),
+            addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
+            error: None,
+        };
+        let mut s = Session::new();
+        for kind in [
+            EventKind::AttemptStarted {
+                plan: Box::new(Plan::new(target)),
+            },
+            EventKind::MxResolved {
+                domain: "example.net".into(),
+                hosts: vec![
+                    mx(10, "mx1.example.net", &["192.0.2.1", "2001:db8::1"]),
+                    mx(20, "mx2.example.net", &["192.0.2.2"]),
+                ],
+            },
+            EventKind::ConnectStarted {
+                peer: "192.0.2.1:25".parse().unwrap(),
+                host: Some("mx1.example.net".into()),
+            },
+            EventKind::AttemptFinished {
+                failure: None,
+                phase: crate::event::Phase::Done,
+            },
+        ] {
+            s.apply(&ev(kind));
+        }
+        s
+    }
+
+    fn pinned(e: Option<Effect>) -> (std::net::SocketAddr, Option<String>) {
+        match e {
+            Some(Effect::Start(p)) => (p.address.unwrap(), p.address_host),
+            other => panic!("expected a pinned attempt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_pairs_after_the_first_start_one_at_a_time_and_esc_stops() {
+        let mut s = session(Target::Domain("example.net".into()));
+        let mut app = App::new();
+        let first = pinned(start(&mut app, &s));
+        assert_eq!(
+            first,
+            (
+                "[2001:db8::1]:25".parse().unwrap(),
+                Some("mx1.example.net".into())
+            )
+        );
+        assert_eq!(app.sweep.as_ref().unwrap().total, 3);
+        assert!(app.status.contains("pair 2 of 3"), "{}", app.status);
+        // Nothing more until the attempt asked for has begun and ended.
+        assert_eq!(next(&mut app, &s), None);
+        s.apply(&ProbeEvent {
+            attempt: 2,
+            at_us: 0,
+            kind: EventKind::AttemptStarted {
+                plan: Box::new(Plan::new(Target::Domain("example.net".into()))),
+            },
+        });
+        assert_eq!(next(&mut app, &s), None, "attempt 2 is running");
+        assert_eq!(stop(&mut app, &s), Some(Effect::Cancel));
+        let sweep = app.sweep.as_ref().unwrap();
+        assert!(!sweep.running && sweep.queue.is_empty());
+        assert_eq!(
+            app.status,
+            "sweep of example.net stopped: 2 of 3 pairs started"
+        );
+        assert_eq!(sweep.ids, [2]);
+    }
+
+    #[test]
+    fn a_host_target_or_a_recording_is_refused_saying_why() {
+        let s = session(Target::Host("mx1.example.net".into()));
+        let mut app = App::new();
+        assert_eq!(start(&mut app, &s), None);
+        assert!(app.status.contains("domain target"), "{}", app.status);
+        let s = session(Target::Domain("example.net".into()));
+        app.read_only = true;
+        assert_eq!(start(&mut app, &s), None);
+        assert!(app.status.starts_with("read-only"), "{}", app.status);
+        assert!(app.sweep.is_none());
     }
 }
