@@ -418,6 +418,18 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
     ])
     .await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let schema_text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sweep.schema.json"),
+    )
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{v}");
+    // The schema says something: a row without its cause does not pass.
+    let mut broken = v.clone();
+    broken[0].as_object_mut().unwrap().remove("cause");
+    assert!(!validator.is_valid(&broken));
     let rows = v.as_array().expect("array");
     assert_eq!(rows.len(), 4, "{v}");
     assert_eq!(out.status.code(), Some(1), "one MX is dead");
