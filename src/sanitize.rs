@@ -103,13 +103,39 @@ pub fn neutralize_event(ev: &ProbeEvent) -> ProbeEvent {
         neutralize_json(&mut v);
         serde_json::from_value(v).ok()
     });
-    cleaned.unwrap_or_else(|| ProbeEvent {
-        attempt: ev.attempt,
-        at_us: ev.at_us,
-        kind: EventKind::Note {
-            text: "an event could not be shown safely and was left out".into(),
-        },
-    })
+    cleaned
+        .map(|mut c: ProbeEvent| {
+            keep_line_breaks(&ev.kind, &mut c.kind);
+            c
+        })
+        .unwrap_or_else(|| ProbeEvent {
+            attempt: ev.attempt,
+            at_us: ev.at_us,
+            kind: EventKind::Note {
+                text: "an event could not be shown safely and was left out".into(),
+            },
+        })
+}
+
+/// Texts whose line breaks are their syntax keep them, each line neutralized: a PEM
+/// certificate (DANE matches it) and an MTA-STS policy body (RFC 8461 §3.2 is line based).
+/// Without this a replayed or neutralized attempt would be judged on broken copies.
+fn keep_line_breaks(raw: &EventKind, cleaned: &mut EventKind) {
+    match (raw, cleaned) {
+        (
+            EventKind::MtaStsPolicyFetched { fetch: raw },
+            EventKind::MtaStsPolicyFetched { fetch },
+        ) => fetch.body = raw.body.as_deref().map(neutralize_lines),
+        (
+            EventKind::CertificatesReceived { chain: raw, .. },
+            EventKind::CertificatesReceived { chain, .. },
+        ) => {
+            for (raw, cert) in raw.iter().zip(chain.iter_mut()) {
+                cert.pem = neutralize_lines(&raw.pem);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The attempt rebuilt from neutralized events: what a report or a read-only view shows.
@@ -222,6 +248,52 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"a": ["\\e]0;t\\x07", {"k\\u{202e}": "\\u{0085}"}], "n": 1})
+        );
+    }
+
+    #[test]
+    fn neutralized_pem_and_policy_body_keep_their_lines() {
+        let event = |kind| ProbeEvent {
+            attempt: 1,
+            at_us: 0,
+            kind,
+        };
+        let fetched = event(EventKind::MtaStsPolicyFetched {
+            fetch: crate::policy::PolicyFetch {
+                url: "https://mta-sts.example/.well-known/mta-sts.txt".into(),
+                body: Some("version: STSv1\nmode: enforce\x1b[2J\nmx: mx.example".into()),
+                error: None,
+            },
+        });
+        let EventKind::MtaStsPolicyFetched { fetch } = neutralize_event(&fetched).kind else {
+            panic!("the event kind changed");
+        };
+        assert_eq!(
+            fetch.body.as_deref(),
+            Some("version: STSv1\nmode: enforce\\e[2J\nmx: mx.example")
+        );
+
+        let mut cert: crate::cert::CertInfo = serde_json::from_value(serde_json::json!({
+            "subject": "CN=x", "issuer": "CN=x", "sans": [], "not_before": "", "not_after": "",
+            "key": "", "signature_algorithm": "", "sha256": "", "serial": "", "is_ca": false,
+            "self_signed": true, "der_len": 0}))
+        .unwrap();
+        cert.pem = "-----BEGIN CERTIFICATE-----\nAAAA\u{202e}\n-----END CERTIFICATE-----\n".into();
+        let received = event(EventKind::CertificatesReceived {
+            chain: vec![cert],
+            verdict: crate::cert::CertVerdict {
+                ok: false,
+                name_checked: None,
+                problem: None,
+                detail: "self-signed".into(),
+            },
+        });
+        let EventKind::CertificatesReceived { chain, .. } = neutralize_event(&received).kind else {
+            panic!("the event kind changed");
+        };
+        assert_eq!(
+            chain[0].pem,
+            "-----BEGIN CERTIFICATE-----\nAAAA\\u{202e}\n-----END CERTIFICATE-----\n"
         );
     }
 

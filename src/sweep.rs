@@ -22,7 +22,8 @@ pub struct Pair {
 
 /// Every MX × address of `first`'s resolution in preference order (A and AAAA as resolved),
 /// the implicit MX's addresses when there is no MX, with the pair `first` ended on marked
-/// as already probed (`false`); at most [`MAX_PAIRS`] + 1.
+/// as already probed (`false`); each (host, address) once, at its best preference (a host
+/// listed twice in the MX RRset is one host); at most [`MAX_PAIRS`] + 1.
 pub fn pairs(first: &Attempt, port: u16) -> Vec<(Pair, bool)> {
     let mut out = Vec::new();
     if let Some((_, hosts)) = &first.resolution.mx {
@@ -44,6 +45,8 @@ pub fn pairs(first: &Attempt, port: u16) -> Vec<(Pair, bool)> {
             });
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p: &Pair| seen.insert((crate::policy::norm(&p.host), p.addr)));
     let done = first.tried.last().map(|(a, h)| (*a, h.clone()));
     out.into_iter()
         .map(|p| {
@@ -75,6 +78,16 @@ pub struct Row {
 /// The rows of a sweep session: attempt `first` (the domain probe) and every pinned attempt
 /// after it, in preference order.
 pub fn rows(session: &Session, first: u32) -> Vec<Row> {
+    rows_where(session, first, |a| a.id >= first)
+}
+
+/// The rows of a sweep among other attempts (the TUI's session): attempt `head` (the domain
+/// probe whose resolution gave the pairs) and the attempts `ids`, in preference order.
+pub fn rows_among(session: &Session, head: u32, ids: &[u32]) -> Vec<Row> {
+    rows_where(session, head, |a| a.id == head || ids.contains(&a.id))
+}
+
+fn rows_where(session: &Session, first: u32, ours: impl Fn(&Attempt) -> bool) -> Vec<Row> {
     let Some(head) = session.attempt(first) else {
         return Vec::new();
     };
@@ -100,7 +113,7 @@ pub fn rows(session: &Session, first: u32) -> Vec<Row> {
     let mut rows: Vec<Row> = session
         .attempts
         .iter()
-        .filter(|a| a.id >= first)
+        .filter(|a| ours(a))
         .filter_map(|a| {
             let (addr, host) = a.tried.last().cloned()?;
             let host = host.unwrap_or_default();
@@ -156,4 +169,146 @@ pub fn text(rows: &[Row], domain: &str) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, MxHost, ProbeEvent};
+    use crate::plan::{Plan, Target};
+
+    /// A finished domain attempt that resolved `hosts` and ended on `tried`.
+    fn first(hosts: Vec<MxHost>, tried: Option<(&str, &str)>) -> Attempt {
+        let mut a = Attempt::new(1, None);
+        let mut kinds = vec![
+            EventKind::AttemptStarted {
+                plan: Box::new(Plan::new(Target::Domain("example.net".into()))),
+            },
+            EventKind::MxResolved {
+                domain: "example.net".into(),
+                hosts,
+            },
+        ];
+        if let Some((peer, host)) = tried {
+            kinds.push(EventKind::ConnectStarted {
+                peer: peer.parse().unwrap(),
+                host: Some(host.into()),
+            });
+        }
+        for kind in kinds {
+            a.apply(&ProbeEvent {
+                attempt: 1,
+                at_us: 0,
+                kind,
+            });
+        }
+        a
+    }
+
+    fn mx(preference: u16, exchange: &str, ips: &[&str]) -> MxHost {
+        MxHost {
+            preference,
+            exchange: exchange.into(),
+            addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
+            error: None,
+        }
+    }
+
+    fn shown(pairs: &[(Pair, bool)]) -> Vec<(Option<u16>, String, String, bool)> {
+        pairs
+            .iter()
+            .map(|(p, todo)| (p.preference, p.host.clone(), p.addr.to_string(), *todo))
+            .collect()
+    }
+
+    #[test]
+    fn pairs_follow_preference_with_a_and_aaaa_and_skip_the_pair_already_probed() {
+        // Resolution lists hosts in preference order; each host's A and AAAA as resolved.
+        let a = first(
+            vec![
+                mx(5, "mx1.example.net", &["192.0.2.1", "2001:db8::1"]),
+                mx(10, "mx2.example.net", &["2001:db8::2", "192.0.2.2"]),
+            ],
+            Some(("192.0.2.1:25", "mx1.example.net")),
+        );
+        let want = |p: u16, h: &str, addr: &str, todo: bool| {
+            (Some(p), h.to_string(), addr.to_string(), todo)
+        };
+        assert_eq!(
+            shown(&pairs(&a, 25)),
+            [
+                want(5, "mx1.example.net", "192.0.2.1:25", false),
+                want(5, "mx1.example.net", "[2001:db8::1]:25", true),
+                want(10, "mx2.example.net", "[2001:db8::2]:25", true),
+                want(10, "mx2.example.net", "192.0.2.2:25", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_address_shared_by_two_hosts_is_two_pairs_and_only_the_probed_one_is_done() {
+        // Two MX names on one address are two pairs (the SNI and the names checked
+        // differ); only the pair with the host the first attempt used counts as probed.
+        let a = first(
+            vec![
+                mx(10, "a.example.net", &["192.0.2.7"]),
+                mx(20, "b.example.net", &["192.0.2.7"]),
+            ],
+            Some(("192.0.2.7:25", "a.example.net")),
+        );
+        let todo: Vec<bool> = pairs(&a, 25).iter().map(|(_, t)| *t).collect();
+        assert_eq!(todo, [false, true]);
+    }
+
+    #[test]
+    fn a_host_listed_twice_is_probed_once_at_its_best_preference() {
+        let a = first(
+            vec![
+                mx(10, "mx1.example.net", &["192.0.2.1"]),
+                mx(20, "MX1.example.net", &["192.0.2.1"]),
+                mx(30, "mx3.example.net", &["192.0.2.3", "192.0.2.3"]),
+            ],
+            None,
+        );
+        let hosts: Vec<(Option<u16>, String)> = pairs(&a, 25)
+            .into_iter()
+            .map(|(p, _)| (p.preference, p.addr.to_string()))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                (Some(10), "192.0.2.1:25".to_string()),
+                (Some(30), "192.0.2.3:25".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn pairs_stop_at_the_cap() {
+        let ips: Vec<String> = (1..=30).map(|i| format!("192.0.2.{i}")).collect();
+        let ips: Vec<&str> = ips.iter().map(String::as_str).collect();
+        let a = first(vec![mx(10, "mx.example.net", &ips)], None);
+        let p = pairs(&a, 25);
+        assert_eq!(p.len(), MAX_PAIRS + 1);
+        assert_eq!(p[MAX_PAIRS].0.addr.to_string(), "192.0.2.17:25");
+        assert!(p.iter().all(|(_, todo)| *todo), "nothing probed yet");
+    }
+
+    #[test]
+    fn the_implicit_mx_pairs_its_own_addresses() {
+        let mut a = Attempt::new(1, None);
+        a.apply(&ProbeEvent {
+            attempt: 1,
+            at_us: 0,
+            kind: EventKind::ImplicitMx {
+                domain: "example.net".into(),
+                addresses: vec!["192.0.2.9".parse().unwrap()],
+            },
+        });
+        let p = pairs(&a, 2525);
+        assert_eq!(
+            shown(&p),
+            [(None, "example.net".into(), "192.0.2.9:2525".into(), true)]
+        );
+    }
 }

@@ -23,6 +23,7 @@ pub mod repeat;
 pub mod runs;
 pub mod scans;
 pub mod scroll;
+pub mod sweep;
 pub mod terminal;
 pub mod theme;
 pub mod triage_live;
@@ -124,6 +125,14 @@ impl Ui {
         effect
     }
 
+    /// After engine events: the sweep's next pair, once the last attempt is over.
+    pub fn sweep_tick(&mut self) -> Option<Effect> {
+        self.app.sweep.as_ref().filter(|s| s.running)?;
+        let effect = sweep::next(&mut self.app, &self.session);
+        self.sync();
+        effect
+    }
+
     /// The engine took the scan we asked for under number `scan`.
     pub fn scan_started(&mut self, scan: u32) {
         if let Some(s) = self.app.scanning.as_mut() {
@@ -172,6 +181,9 @@ impl Ui {
         {
             repeat::stop(&mut self.app, repeat::End::Replaced);
         }
+        if matches!(effect, Some(Effect::Start(_) | Effect::Scenario(_))) && cmd != Command::Sweep {
+            sweep::replaced(&mut self.app);
+        }
         self.sync();
         effect
     }
@@ -179,7 +191,8 @@ impl Ui {
     /// The wheel over a panel of the main view focuses that panel, then scrolls it.
     pub fn wheel_at(&mut self, up: bool, column: u16, row: u16) {
         if self.app.mode == Mode::Main {
-            let a = render::areas(self.app.area);
+            let rows = render::header::height(self.app.attempt(&self.session));
+            let a = render::areas_with(self.app.area, rows);
             let at = ratatui::layout::Position::new(column, row);
             let focus = if a.transcript.contains(at) {
                 Some(app::Focus::Transcript)
@@ -358,7 +371,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
                     next = rx.try_recv().ok();
                 }
                 dirty = true;
-                ui.investigate_tick()
+                ui.investigate_tick().or_else(|| ui.sweep_tick())
             },
             _ = tick.tick() => {
                 dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());

@@ -418,6 +418,18 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
     ])
     .await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let schema_text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sweep.schema.json"),
+    )
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{v}");
+    // The schema says something: a row without its cause does not pass.
+    let mut broken = v.clone();
+    broken[0].as_object_mut().unwrap().remove("cause");
+    assert!(!validator.is_valid(&broken));
     let rows = v.as_array().expect("array");
     assert_eq!(rows.len(), 4, "{v}");
     assert_eq!(out.status.code(), Some(1), "one MX is dead");
@@ -469,4 +481,304 @@ async fn the_tui_policy_view_shows_mx_dnssec_verdicts_and_senders_behind_a_foote
         draw(&mut ui).contains("D policy"),
         "Esc returns to the main view"
     );
+}
+
+/// The arguments that probe lab scenario `label` through the binary, files in `dir`.
+fn cli_args(lab: &Lab, label: &str, dir: &std::path::Path) -> Vec<String> {
+    let anchor = dir.join("root.key");
+    std::fs::write(&anchor, &lab.policy.anchor).unwrap();
+    let cas = dir.join("cas.pem");
+    std::fs::write(
+        &cas,
+        format!("{}{}", fixture().pki.ca_pem(), lab.policy.sts.ca_pem),
+    )
+    .unwrap();
+    [
+        "probe",
+        &policy_lab::domain(label),
+        "--port",
+        &lab.policy.port_for(label).to_string(),
+        "--resolver",
+        &lab.policy.dns.addr.to_string(),
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--ca-file",
+        cas.to_str().unwrap(),
+        "--mta-sts-port",
+        &lab.policy.sts.addr.port().to_string(),
+        "-4",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The report's `DANE:` and `MTA-STS:` lines.
+fn verdict_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("DANE:") || l.starts_with("MTA-STS:"))
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
+    let lab = lab().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("sts.jsonl");
+    let mut args = cli_args(&lab, "sts-enforce", dir.path());
+    args.extend(["--record".into(), rec.to_str().unwrap().into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let live = common::tlsdive(&args).await;
+    let live_text = String::from_utf8_lossy(&live.stdout).to_string();
+    let live_lines = verdict_lines(&live_text);
+    assert!(
+        live_lines
+            .iter()
+            .any(|l| l.starts_with("MTA-STS: enforce-ok")),
+        "{live_text}"
+    );
+    assert!(
+        live_lines.iter().any(|l| l.starts_with("DANE: valid")),
+        "{live_text}"
+    );
+
+    let replay = common::tlsdive(&["replay", rec.to_str().unwrap()]).await;
+    let replay_text = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(verdict_lines(&replay_text), live_lines, "{replay_text}");
+    assert_eq!(replay.status.code(), live.status.code());
+
+    let replay = common::tlsdive(&["replay", rec.to_str().unwrap(), "--json"]).await;
+    let v: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("JSON report");
+    assert_eq!(v["policy"]["mta_sts"]["status"], "enforce-ok", "{v}");
+    assert_eq!(v["policy"]["dane"]["status"], "valid", "{v}");
+    assert_eq!(v["outcome"]["cause"], "ok", "{v}");
+
+    // The TUI replays the same neutralized session: its policy view judges alike.
+    let loaded = tlsdive::recording::load(&rec).unwrap();
+    let shown = tlsdive::sanitize::neutralize_session(&loaded.session);
+    let a = shown.latest().unwrap();
+    let s = assess(a).unwrap();
+    assert_eq!(
+        s.sts.verdict,
+        PolicyVerdict::StsEnforceOk,
+        "{}",
+        s.sts.summary
+    );
+    assert_eq!(
+        s.dane.verdict,
+        PolicyVerdict::DaneValid,
+        "{}",
+        s.dane.summary
+    );
+}
+
+#[tokio::test]
+async fn a_host_target_gets_its_tlsa_judged_by_its_own_address_dnssec() {
+    let lab = lab().await;
+    let host_plan = |host: &str, label: &str| {
+        let mut plan = lab.plan(label);
+        plan.target = Target::Host(host.into());
+        plan
+    };
+    // [mx.dane-ee.lab.tlsdive.test]: TLSA 3 1 1 of the served key, A and AAAA signed.
+    let host = format!("mx.{}", policy_lab::domain("dane-ee"));
+    let a = common::run(host_plan(&host, "dane-ee")).await.0;
+    assert_eq!(a.policy.tlsa.len(), 1, "{:?}", a.policy.tlsa);
+    assert_eq!(a.policy.tlsa[0].host, host);
+    assert_eq!(a.policy.tlsa[0].dnssec, Dnssec::Secure);
+    assert_eq!(state(&a, "A"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert!(
+        a.policy.dnssec.iter().all(|d| d.rtype != "MX"),
+        "a [host] has no MX lookup: {:?}",
+        a.policy.dnssec
+    );
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(0)]));
+    assert_eq!(sender(&a, "DANE"), Some(true));
+    let s = assess(&a).unwrap();
+    assert!(a.policy.sts_record.is_none() && a.policy.tls_rpt.is_none());
+    assert!(s.sts.summary.contains("[host]"), "{}", s.sts.summary);
+
+    // [mx.lab.tlsdive.test] on the port whose TLSA is the key before a rotation.
+    let a = common::run(host_plan(tlsdive::lab::SERVER_NAME, "dane-mismatch"))
+        .await
+        .0;
+    assert_eq!(state(&a, "A"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_eq!(dane_of(&a), (PolicyVerdict::DaneMismatch, vec![None]));
+    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dane-mismatch");
+
+    // The host's address lookup decides: in the unsigned zone the TLSA is ignored.
+    let host = format!("mx.{}", policy_lab::domain("unsigned"));
+    let a = common::run(host_plan(&host, "unsigned")).await.0;
+    assert_eq!(state(&a, "A"), Dnssec::Insecure, "{:?}", a.policy.dnssec);
+    assert_eq!(dane_of(&a).0, PolicyVerdict::DaneInsecure);
+}
+
+/// `F` in the TUI runs the `--all` sweep through the engine handle: every MX × address a
+/// normal attempt in the session, one after another, and the policy view shows its rows.
+#[tokio::test]
+async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tlsdive::tui::command::Effect;
+    use tlsdive::tui::keymap::Key;
+    let lab = lab().await;
+    let mut plan = lab.plan("all");
+    plan.family = Family::Any;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = tlsdive::engine::EngineHandle::new(tx);
+    let mut app = tlsdive::tui::app::App::new();
+    app.color = false;
+    let mut ui = tlsdive::tui::Ui::new(tlsdive::session::Session::new(), app);
+    let draw = |ui: &mut tlsdive::tui::Ui, w: u16, h: u16| {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        ui.sync();
+        t.draw(|f| ui.draw(f)).unwrap();
+        t.backend().to_string()
+    };
+    engine.start(plan);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut pressed = false;
+    let mut starts = 0;
+    loop {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the sweep ends in time")
+            .expect("the engine reports");
+        ui.apply(&ev);
+        let idle = ui.session.attempts.iter().all(|a| !a.is_running());
+        let effect = if !pressed && idle {
+            pressed = true;
+            // The header lists the MX hosts and addresses with their DNSSEC states.
+            // Addresses in the order they resolved (A and AAAA may come either way round).
+            let main = draw(&mut ui, 200, 30);
+            let (_, hosts) = ui
+                .session
+                .attempt(1)
+                .unwrap()
+                .resolution
+                .mx
+                .clone()
+                .unwrap();
+            let addrs = |i: usize| {
+                let mut v: Vec<String> = hosts[i].addresses.iter().map(|a| a.to_string()).collect();
+                let shown = v.join(" ");
+                v.sort();
+                (shown, v)
+            };
+            assert_eq!(addrs(0).1, ["127.0.0.1", "127.0.0.2"]);
+            assert_eq!(addrs(1).1, ["127.0.0.3", "::1"]);
+            let mx = format!(
+                "MX dnssec secure: 10 {} {} (secure) · 20 mx2.{} {} (secure)",
+                tlsdive::lab::SERVER_NAME,
+                addrs(0).0,
+                policy_lab::domain("all"),
+                addrs(1).0,
+            );
+            assert!(main.contains(&mx), "{mx:?} missing:\n{main}");
+            // On the smallest terminal the line is cut at the edge; the panels still fit.
+            let small = draw(&mut ui, 80, 24);
+            let lines: Vec<&str> = small.lines().collect();
+            assert!(
+                lines[1].starts_with(&format!(
+                    "\"MX dnssec secure: 10 {}",
+                    tlsdive::lab::SERVER_NAME
+                )),
+                "{small}"
+            );
+            assert!(lines[4].contains("SMTP transcript"), "{small}");
+            Some(ui.key(Key::Char('F')).expect("F starts the first pair"))
+        } else {
+            ui.sweep_tick().map(Some).unwrap_or(None)
+        };
+        if let Some(effect) = effect {
+            match effect {
+                Effect::Start(plan) => {
+                    assert!(plan.address.is_some(), "each pair is pinned");
+                    starts += 1;
+                    engine.start(*plan);
+                }
+                other => panic!("a sweep asks only for attempts: {other:?}"),
+            }
+        }
+        if pressed && idle && ui.app.sweep.as_ref().is_some_and(|s| !s.running) {
+            break;
+        }
+    }
+    // The first attempt's own pair is its row: three more attempts, one per other pair.
+    assert_eq!(starts, 3);
+    assert_eq!(ui.session.attempts.len(), 4);
+    let sweep = ui.app.sweep.clone().unwrap();
+    let mut rows: Vec<(Option<u16>, String, String, String)> = sweep
+        .rows(&ui.session)
+        .into_iter()
+        .map(|r| {
+            (
+                r.preference,
+                r.mx,
+                r.address.to_string(),
+                r.cause.code().to_string(),
+            )
+        })
+        .collect();
+    assert!(rows.is_sorted_by_key(|r| r.0), "preference order: {rows:?}");
+    rows.sort();
+    let port = lab.policy.port;
+    let mx2 = format!("mx2.{}", policy_lab::domain("all"));
+    let ipv6_cause = rows
+        .iter()
+        .find(|r| r.2 == format!("[::1]:{port}"))
+        .map(|r| r.3.clone())
+        .expect("the ::1 row");
+    assert_eq!(
+        rows,
+        [
+            (
+                Some(10),
+                tlsdive::lab::SERVER_NAME.to_string(),
+                format!("127.0.0.1:{port}"),
+                "ok".to_string()
+            ),
+            (
+                Some(10),
+                tlsdive::lab::SERVER_NAME.to_string(),
+                format!("127.0.0.2:{port}"),
+                "ok".to_string()
+            ),
+            (
+                Some(20),
+                mx2.clone(),
+                format!("127.0.0.3:{port}"),
+                "connect-refused".to_string()
+            ),
+            (
+                Some(20),
+                mx2.clone(),
+                format!("[::1]:{port}"),
+                ipv6_cause.clone()
+            ),
+        ]
+    );
+    // Nothing listens on the lab port at ::1 (the lab servers are IPv4).
+    assert_ne!(ipv6_cause, "ok");
+    let status = &ui.app.status;
+    assert!(
+        status.starts_with(&format!(
+            "sweep of {} done: 4 pairs, 2 failing: ",
+            policy_lab::domain("all")
+        )) && status.contains(&format!("127.0.0.3:{port} connect-refused"))
+            && status.ends_with("(D shows the table)"),
+        "{status}"
+    );
+    // The policy view shows the sweep's table, with F named in the footer.
+    ui.key(Key::Char('D'));
+    let view = draw(&mut ui, 160, 44);
+    for want in [
+        "sweep of all.lab.tlsdive.test: 2 MX host(s), 4 address(es)",
+        &format!("127.0.0.3:{port}"),
+        "connect-refused",
+        "F sweep all MX",
+    ] {
+        assert!(view.contains(want), "{want:?} missing:\n{view}");
+    }
 }

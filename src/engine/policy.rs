@@ -1,6 +1,7 @@
-//! Routing-policy lookups for a domain target, run beside the SMTP dialogue: DNSSEC state of
+//! Routing-policy lookups, run beside the SMTP dialogue: for a domain the DNSSEC state of
 //! the MX RRset and of each exchange's addresses, each exchange's TLSA RRset, the MTA-STS
-//! record and policy, the TLS-RPT record. Each result is an event; judging them is
+//! record and policy, the TLS-RPT record; for a `[host]` the host's addresses and TLSA RRset
+//! (Postfix does DANE for such nexthops). Each result is an event; judging them is
 //! `policy::assess`, pure.
 
 pub mod dns;
@@ -22,20 +23,30 @@ const LIMIT: Duration = Duration::from_secs(20);
 /// At most this many MX hosts get their TLSA and address lookups.
 const MAX_HOSTS: usize = 8;
 
-/// Whether `plan` gets policy lookups: domain targets, unless skipped.
+/// Whether `plan` gets policy lookups: domain and host targets, unless skipped or pinned.
+/// `localhost` names never reach DNS (RFC 6761 §6.3), so they have no TLSA to look up.
 pub fn applies(plan: &Plan) -> bool {
-    matches!(plan.target, Target::Domain(_)) && !plan.policy.skip && plan.address.is_none()
+    let target = match &plan.target {
+        Target::Domain(_) => true,
+        Target::Host(h) => {
+            let h = crate::policy::norm(h);
+            h != "localhost" && !h.ends_with(".localhost")
+        }
+        Target::Ip(_) => false,
+    };
+    target && !plan.policy.skip && plan.address.is_none()
 }
 
-/// Run every policy lookup for the plan's domain and report each as an event.
+/// Run every policy lookup for the plan's target and report each as an event.
 pub async fn lookup(plan: &Plan, em: &Emitter) {
-    let Target::Domain(domain) = &plan.target else {
-        return;
+    let work = async {
+        match &plan.target {
+            Target::Domain(domain) => lookup_all(plan, em, domain).await,
+            Target::Host(host) => lookup_host(plan, em, &crate::policy::norm(host)).await,
+            Target::Ip(_) => {}
+        }
     };
-    if tokio::time::timeout(LIMIT, lookup_all(plan, em, domain))
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(LIMIT, work).await.is_err() {
         em.emit(EventKind::Note {
             text: format!("policy lookups gave up after {} s", LIMIT.as_secs()),
         });
@@ -49,10 +60,7 @@ async fn lookup_all(plan: &Plan, em: &Emitter, domain: &str) {
     let rpt = txt(plan, &rpt_name);
     let (hosts, (), rpt) = tokio::join!(routing, sts, rpt);
     em.emit(EventKind::TlsRptFound { lookup: rpt });
-    let at_unix = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let at_unix = now_unix();
     let lookups = hosts
         .iter()
         .map(|h| tlsa(plan, h, at_unix))
@@ -60,6 +68,21 @@ async fn lookup_all(plan: &Plan, em: &Emitter, domain: &str) {
     for l in join_all(lookups).await {
         em.emit(EventKind::TlsaFound { lookup: l });
     }
+}
+
+/// A `[host]` nexthop: no MX, so its own A/AAAA states decide whether its TLSA records count
+/// (RFC 7672 §2.2.2); MTA-STS and TLS-RPT belong to a recipient domain and are not asked.
+async fn lookup_host(plan: &Plan, em: &Emitter, host: &str) {
+    let hosts = [host.to_string()];
+    let ((), l) = tokio::join!(addresses(plan, em, &hosts), tlsa(plan, host, now_unix()));
+    em.emit(EventKind::TlsaFound { lookup: l });
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The MX RRset's DNSSEC state and each exchange's A/AAAA states; returns the exchanges
@@ -92,6 +115,12 @@ async fn mx_and_addresses(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String
         hosts.push(crate::policy::norm(domain));
     }
     hosts.truncate(MAX_HOSTS);
+    addresses(plan, em, &hosts).await;
+    hosts
+}
+
+/// The A and AAAA DNSSEC states of each of `hosts`.
+async fn addresses(plan: &Plan, em: &Emitter, hosts: &[String]) {
     let per_host = hosts.iter().map(|h| async move {
         let a = dns::query(plan, h, RecordType::A).await;
         let aaaa = dns::query(plan, h, RecordType::AAAA).await;
@@ -101,7 +130,6 @@ async fn mx_and_addresses(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String
         emit_answer(em, &h, "A", &a);
         emit_answer(em, &h, "AAAA", &aaaa);
     }
-    hosts
 }
 
 fn emit_answer(em: &Emitter, name: &str, rtype: &str, a: &dns::Answer) {

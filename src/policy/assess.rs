@@ -313,7 +313,13 @@ fn sts(a: &Attempt) -> Sts {
         summary: String::new(),
     };
     let Some(rec) = &a.policy.sts_record else {
-        out.summary = "not looked up".into();
+        out.summary = match a.plan.as_ref().map(|p| &p.target) {
+            Some(crate::plan::Target::Host(_)) => {
+                "not looked up: MTA-STS is a recipient domain's policy, and a [host] target names                  no domain"
+                    .into()
+            }
+            _ => "not looked up".into(),
+        };
         return out;
     };
     if let Some(e) = &rec.error {

@@ -187,6 +187,8 @@ pub struct App {
     pub scanning: Option<Scanning>,
     /// The investigation running now (`I`), if any.
     pub investigation: Option<super::runs::Investigation>,
+    /// The MX × address sweep running now or run last (`F`).
+    pub sweep: Option<super::runs::Sweep>,
     pub step_mode: bool,
     /// Plan changes are refused (replay of a recording).
     pub read_only: bool,
@@ -245,6 +247,7 @@ impl App {
             status: String::new(),
             scanning: None,
             investigation: None,
+            sweep: None,
             step_mode: false,
             read_only: false,
             demo: false,

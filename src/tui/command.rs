@@ -136,6 +136,9 @@ pub fn execute(
         C::Cancel if app.repeat.as_ref().is_some_and(|r| r.active()) => {
             super::repeat::stop(app, super::repeat::End::Stopped);
         }
+        C::Cancel if app.sweep.as_ref().is_some_and(|s| s.running) => {
+            return super::sweep::stop(app, session);
+        }
         C::Cancel => {
             if app.investigation.take().is_some() {
                 app.status = "investigation stopped".into();
@@ -168,6 +171,7 @@ pub fn execute(
         C::ScanFull => return start_scan(app, session, |_| ScanKind::Full),
         C::ScanSenders => return start_scan(app, session, |_| ScanKind::Senders),
         C::Investigate => return super::investigate::start(app, session),
+        C::Sweep => return super::sweep::start(app, session),
         C::ProbeTls10 | C::ProbeTls11 => {
             let version = if cmd == C::ProbeTls10 {
                 ScanVersion::Tls10

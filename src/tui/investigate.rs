@@ -23,7 +23,11 @@ pub fn start(app: &mut App, session: &Session) -> Option<Effect> {
         app.status = "an investigation is running (Esc stops it)".into();
         return None;
     }
-    if app.repeat.is_some() {
+    if app.sweep.as_ref().is_some_and(|s| s.running) {
+        app.status = "a sweep is running: stop it first (Esc), then investigate".into();
+        return None;
+    }
+    if app.repeat.as_ref().is_some_and(|r| r.active()) {
         app.status = "a repeat is running: stop it first (Esc), then investigate".into();
         return None;
     }

@@ -382,6 +382,13 @@ pub static TABLE: &[Binding] = &[
     )
     .footer("policy", 6),
     b(
+        &[Main, Policy],
+        &[Char('F')],
+        Command::Sweep,
+        "probe every MX × address of the domain in turn (probe --all)",
+    )
+    .footer("sweep all MX", 17),
+    b(
         VIEWS,
         &[Char('0')],
         Command::ProbeTls10,

@@ -3,6 +3,7 @@
 //! ```text
 //! ┌────────────────────────────────────────────────────────────────────────────┐
 //! │ header: target → host address · attempt i/n · plan (tls_summary)           │
+//! │         (a domain: its MX hosts, addresses and DNSSEC states, one line)     │
 //! │         ● phase elapsed · resolve › connect › banner › ... durations       │
 //! ├ SMTP transcript ──────────────────────┬ TLS handshake timeline ────────────┤
 //! │ +  0.4 ms S   220 mx ESMTP            │   1 → +1.2 ms  ClientHello ...      │
@@ -93,8 +94,13 @@ pub struct Areas {
 }
 
 pub fn areas(area: Rect) -> Areas {
+    areas_with(area, 3)
+}
+
+/// The areas of the main view under a header of `header_rows` (see `header::height`).
+pub fn areas_with(area: Rect, header_rows: u16) -> Areas {
     let [header, body, status] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(header_rows),
         Constraint::Min(10),
         Constraint::Length(2),
     ])
@@ -140,7 +146,7 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return ext;
     }
-    let a = areas(area);
+    let a = areas_with(area, header::height(v.attempt()));
     header::render(f, v, a.header);
     let view = match v.app.mode {
         Mode::Help | Mode::Picker | Mode::Edit => v.app.back,

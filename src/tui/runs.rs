@@ -1,12 +1,15 @@
-//! The state of the TUI's self-running modes, a repeat and an investigation: plain data the
-//! `App` holds. The state machines that drive them are `repeat` and `investigate`, which
-//! read and change the `App`; keeping the data here keeps `app` a leaf.
+//! The state of the TUI's self-running modes (a repeat, an investigation, an MX × address
+//! sweep): plain data the `App` holds. The state machines that drive them are `repeat`,
+//! `investigate` and `sweep`, which read and change the `App`; keeping the data here keeps
+//! `app` a leaf.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::event::Failure;
 use crate::plan::Plan;
 use crate::session::{Attempt, Session};
+use crate::sweep::{Pair, Row, rows_among};
 
 /// Attempts `R` runs unless `--repeat N` said otherwise.
 pub const DEFAULT_COUNT: u32 = 10;
@@ -85,4 +88,33 @@ pub struct Investigation {
     pub steps: u32,
     /// The attempt count the session reaches once the attempt we started has begun.
     pub awaiting: Option<usize>,
+}
+
+/// A sweep under way, or the last one (its rows stay on the policy view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub domain: String,
+    /// The domain attempt whose resolution gave the pairs (its own pair is its row).
+    pub head: u32,
+    /// Pairs not started yet, in preference order.
+    pub queue: VecDeque<Pair>,
+    /// The attempts the sweep started.
+    pub ids: Vec<u32>,
+    /// Pairs in all, the head's included.
+    pub total: usize,
+    /// The attempt count the session reaches once the attempt we asked for has begun.
+    pub awaiting: Option<usize>,
+    pub running: bool,
+}
+
+impl Sweep {
+    /// Its rows as they stand.
+    pub fn rows(&self, session: &Session) -> Vec<Row> {
+        rows_among(session, self.head, &self.ids)
+    }
+
+    /// Whether attempt `id` is one of its rows.
+    pub fn shows(&self, id: u32) -> bool {
+        id == self.head || self.ids.contains(&id)
+    }
 }

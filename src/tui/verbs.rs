@@ -82,6 +82,8 @@ pub enum Command {
     RepeatUntilStopped,
     /// The repeat view: strip, counts, conclusion.
     ViewRepeat,
+    /// Probe every MX × address of the domain on screen, one after another (`--all`).
+    Sweep,
 }
 
 /// What the loop must do after a command.

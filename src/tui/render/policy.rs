@@ -12,7 +12,7 @@ use crate::session::Attempt;
 
 /// Draw the view; returns how far it can scroll.
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
-    let block = v.block("routing policy (R or Esc returns)", true);
+    let block = v.block("routing policy (D or Esc returns)", true);
     let lines = match v.attempt() {
         Some(a) => lines(v, a),
         None => vec![Line::raw("no attempt yet")],
@@ -49,6 +49,7 @@ fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {
             "no MX: {domain} itself is the implicit MX (RFC 5321 §5.1)"
         ))));
     }
+    sweep(v, a, &mut out);
     let policy = crate::report::policy::text(a);
     if policy.trim().is_empty() {
         out.push(Line::styled(
@@ -64,6 +65,31 @@ fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {
             .map(|l| Line::raw(safe_owned(l))),
     );
     out
+}
+
+/// The sweep's table when the attempt is one of its rows, else how to run one.
+fn sweep(v: &View, a: &Attempt, out: &mut Vec<Line<'static>>) {
+    let t = v.theme;
+    match v.app.sweep.as_ref().filter(|s| s.shows(a.id)) {
+        Some(s) => {
+            let text = crate::sweep::text(&s.rows(v.session), &s.domain);
+            out.push(Line::raw(""));
+            out.extend(text.lines().map(|l| Line::raw(safe_owned(l))));
+            if s.running {
+                out.push(Line::styled(
+                    "  … the sweep is running (Esc in the main view stops it)",
+                    t.dim(),
+                ));
+            }
+        }
+        None if a.resolution.mx.is_some() || a.resolution.implicit_mx.is_some() => {
+            out.push(Line::styled(
+                "F probes every MX × address above, one after another (probe --all)",
+                t.dim(),
+            ));
+        }
+        None => {}
+    }
 }
 
 fn state(a: &Attempt, name: &str, rtype: &str) -> &'static str {
