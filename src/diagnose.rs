@@ -5,6 +5,7 @@
 pub mod cause;
 pub mod evidence;
 pub mod limits;
+pub mod policy;
 pub mod retry;
 
 use serde::Serialize;
@@ -70,10 +71,10 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     d.next_steps.retain(|s| !is_noop(a, s));
     // A handshake that works can still be refused by a DANE or MTA-STS sender.
     if d.ok
-        && let Some(v) = crate::policy::assess::decisive(a)
+        && let Some(v) = crate::diagnose::policy::decisive(a)
     {
         d.cause = v.cause();
-        if let Some(why) = crate::policy::assess::decisive_summary(a) {
+        if let Some(why) = crate::diagnose::policy::decisive_summary(a) {
             d.summary = format!("{why} (the handshake itself works)");
         }
     }

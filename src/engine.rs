@@ -6,10 +6,10 @@ pub mod attempt;
 pub mod investigate;
 pub mod policy;
 pub mod repeat;
-pub mod resolve;
 pub mod scans;
+// The network edge, shared with the scanner; named here too, where the engine's parts are.
+pub use crate::net::{resolve, smtp};
 pub mod secrets;
-pub mod smtp;
 pub mod sweep;
 pub mod tap;
 pub mod tls;

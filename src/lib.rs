@@ -10,6 +10,7 @@ pub mod engine;
 pub mod event;
 pub mod files;
 pub mod lab;
+pub mod net;
 pub mod pcap;
 pub mod plan;
 pub mod policy;

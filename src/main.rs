@@ -106,7 +106,7 @@ async fn replay_cmd(file: &std::path::Path, json: bool, report: bool) -> anyhow:
         eprintln!("tlsdive: {}", cut.words(&name));
     }
     // A recording is untrusted input: the read-only view shows it neutralized.
-    let session = sanitize::neutralize_session(&loaded.session);
+    let session = tlsdive::session::neutralize::neutralize_session(&loaded.session);
     let Some(last) = session.latest() else {
         eprintln!("tlsdive: {name} holds no attempt");
         return Ok(ExitCode::from(2));

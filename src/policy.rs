@@ -3,7 +3,6 @@
 //! and reports them as events; these modules parse what was found and judge it against the
 //! chain the server actually sent.
 
-pub mod assess;
 pub mod mta_sts;
 pub mod tls_rpt;
 pub mod tlsa;

@@ -44,7 +44,7 @@ use tokio::sync::mpsc;
 pub use catalog::ScanVersion;
 pub use profile::{GroupResult, Overlap, Profile, VersionResult};
 
-use crate::engine::resolve;
+use crate::net::resolve;
 use crate::plan::{Plan, Sni};
 use crate::profile::ScanRecord;
 use pace::{Ctx, Stopped};

@@ -3,6 +3,7 @@
 //! live. View state (scroll, focus, selection) belongs to the front ends, not here.
 
 pub mod attempt;
+pub mod neutralize;
 
 pub use attempt::{Attempt, PolicyFacts, TcpFlow, TimelineRow, TranscriptLine};
 

@@ -13,12 +13,12 @@ use common::{fixture, server};
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
 use hickory_resolver::proto::rr::rdata::{A, MX, TLSA, TXT};
+use tlsdive::diagnose::policy::{PolicyVerdict, assess};
 use tlsdive::lab::dns::{self, Zone};
 use tlsdive::lab::sts_server::{self, Answer};
 use tlsdive::lab::{SERVER_NAME, Scenario};
 use tlsdive::plan::{Family, Plan, Target, Trust};
 use tlsdive::policy::Dnssec;
-use tlsdive::policy::assess::{PolicyVerdict, assess};
 use tlsdive::session::Attempt;
 use x509_parser::prelude::{FromDer, X509Certificate};
 

@@ -6,11 +6,11 @@
 mod common;
 
 use common::{fixture, server};
+use tlsdive::diagnose::policy::{PolicyVerdict, assess};
 use tlsdive::lab::Scenario;
 use tlsdive::lab::policy_lab::{self, PolicyLab};
 use tlsdive::plan::{Family, Plan, Target, Trust};
 use tlsdive::policy::Dnssec;
-use tlsdive::policy::assess::{PolicyVerdict, assess};
 use tlsdive::session::Attempt;
 
 struct Lab {
@@ -556,7 +556,7 @@ async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
 
     // The TUI replays the same neutralized session: its policy view judges alike.
     let loaded = tlsdive::recording::load(&rec).unwrap();
-    let shown = tlsdive::sanitize::neutralize_session(&loaded.session);
+    let shown = tlsdive::session::neutralize::neutralize_session(&loaded.session);
     let a = shown.latest().unwrap();
     let s = assess(a).unwrap();
     assert_eq!(

@@ -3,13 +3,12 @@
 //! step reports events; the first thing that goes wrong ends the attempt with a `Failure`.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -263,39 +262,7 @@ async fn connect_any(
     Err(last)
 }
 
-/// One TCP connection as the plan wants it: from `--source` if given, within the connect
-/// timeout, failures in words diagnosis knows. The scanner connects the same way.
-///
-/// Nagle is off (TCP_NODELAY): our Finished and the EHLO after it are two small writes, and
-/// with Nagle the second waits for the server's delayed ACK (~40 ms) — time a timeline would
-/// show as the server's latency. Timings must be the server's, not ours.
-pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()
-    } else {
-        TcpSocket::new_v6()
-    }
-    .map_err(io_failure)?;
-    socket.set_nodelay(true).map_err(io_failure)?;
-    if let Some(src) = plan.source {
-        socket
-            .bind(SocketAddr::new(src, 0))
-            .map_err(|e| Failure::Config {
-                detail: format!("cannot bind --source {src}: {e}"),
-            })?;
-    }
-    match timeout(plan.timeouts.connect, socket.connect(addr)).await {
-        Err(_) => Err(Failure::ConnectTimeout),
-        Ok(Ok(s)) => Ok(s),
-        Ok(Err(e)) => Err(match e.kind() {
-            io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
-            io::ErrorKind::TimedOut => Failure::ConnectTimeout,
-            _ => Failure::Unreachable {
-                detail: e.to_string(),
-            },
-        }),
-    }
-}
+pub use crate::net::connect;
 
 fn describe(f: &Failure) -> String {
     match f {

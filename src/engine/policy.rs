@@ -2,7 +2,7 @@
 //! the MX RRset and of each exchange's addresses, each exchange's TLSA RRset, the MTA-STS
 //! record and policy, the TLS-RPT record; for a `[host]` the host's addresses and TLSA RRset
 //! (Postfix does DANE for such nexthops). Each result is an event; judging them is
-//! `policy::assess`, pure.
+//! `diagnose::policy`, pure.
 
 pub mod dns;
 pub mod fetch;

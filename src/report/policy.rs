@@ -1,11 +1,11 @@
 //! The routing-policy part of the reports: the JSON `policy` object (`mx`, `dane`, `mta_sts`,
-//! `tls_rpt`, `senders`) and the text section, both from `policy::assess`.
+//! `tls_rpt`, `senders`) and the text section, both from `diagnose::policy`.
 
 use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use crate::policy::assess::{Assessment, assess};
+use crate::diagnose::policy::{Assessment, assess};
 use crate::session::Attempt;
 
 /// The `policy` object, `null` when no policy lookup was made.

@@ -65,7 +65,7 @@ pub fn report_with(a: &Attempt, p: Paint) -> String {
     let policy = crate::report::policy::text(a);
     // So is the diagnosis: DANE matches the certificates as received (PEM line breaks).
     let received = a;
-    let a = &crate::sanitize::neutralize_attempt(a);
+    let a = &crate::session::neutralize::neutralize_attempt(a);
     let mut out = String::new();
     header(&mut out, a);
     transcript(&mut out, a, p);

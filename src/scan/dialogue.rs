@@ -15,13 +15,13 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::answer::{Answer, AnswerReader};
-use crate::engine::smtp::{self, ReplyError, ReplyReader};
 use crate::event::Failure;
+use crate::net::smtp::{self, ReplyError, ReplyReader};
 use crate::plan::{Plan, TlsMode};
 
 /// Connect and walk SMTP up to the point where TLS starts.
 pub async fn open(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
-    let mut tcp = crate::engine::attempt::connect(plan, addr).await?;
+    let mut tcp = crate::net::connect(plan, addr).await?;
     if plan.mode == TlsMode::Implicit {
         return Ok(tcp);
     }

@@ -119,7 +119,7 @@ pub struct Attempt {
 }
 
 /// The routing-policy facts of an attempt, as the engine reported them; judged by
-/// `policy::assess`.
+/// `diagnose::policy`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyFacts {
     pub dnssec: Vec<crate::policy::DnsAnswer>,

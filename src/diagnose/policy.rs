@@ -11,10 +11,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls_pki_types::pem::PemObject;
 use serde::Serialize;
 
-use super::mta_sts::{self, Mode, Policy};
-use super::tlsa::{self, TlsaCheck, TlsaOutcome};
-use super::{Dnssec, TlsaLookup, tls_rpt};
 use crate::event::Failure;
+use crate::policy::mta_sts::{self, Mode, Policy};
+use crate::policy::tlsa::{self, TlsaCheck, TlsaOutcome};
+use crate::policy::{Dnssec, TlsaLookup, tls_rpt};
 use crate::session::Attempt;
 
 /// A policy verdict, serialised as its stable kebab-case code (see DESIGN.md).
@@ -155,7 +155,7 @@ pub fn decisive_summary(a: &Attempt) -> Option<String> {
 }
 
 fn probed_host(a: &Attempt) -> Option<String> {
-    a.host().map(super::norm)
+    a.host().map(crate::policy::norm)
 }
 
 fn state_of(a: &Attempt, name: &str, rtype: &str) -> Option<Dnssec> {
@@ -178,7 +178,12 @@ fn dane(a: &Attempt) -> Dane {
     let host = probed_host(a);
     let lookup = host
         .as_ref()
-        .and_then(|h| a.policy.tlsa.iter().find(|l| &super::norm(&l.host) == h))
+        .and_then(|h| {
+            a.policy
+                .tlsa
+                .iter()
+                .find(|l| &crate::policy::norm(&l.host) == h)
+        })
         .cloned();
     let mut out = Dane {
         verdict: PolicyVerdict::DaneNone,
@@ -196,7 +201,11 @@ fn dane(a: &Attempt) -> Dane {
     if !l.records.is_empty() {
         out.check = Some(tlsa::check(&l.records, &chain, &checker));
     }
-    let domain = a.resolution.mx.as_ref().map(|(d, _)| super::norm(d));
+    let domain = a
+        .resolution
+        .mx
+        .as_ref()
+        .map(|(d, _)| crate::policy::norm(d));
     let mx_state = domain.as_deref().and_then(|d| state_of(a, d, "MX"));
     let addr_states = [state_of(a, &host, "A"), state_of(a, &host, "AAAA")];
     let route: Vec<(String, Dnssec)> = mx_state
@@ -377,7 +386,8 @@ fn sts(a: &Attempt) -> Sts {
         ),
         (Mode::Enforce, Some(p)) => match &a.verdict {
             Some(v)
-                if !v.ok || v.name_checked.as_deref().map(super::norm) != Some(host.clone()) =>
+                if !v.ok
+                    || v.name_checked.as_deref().map(crate::policy::norm) != Some(host.clone()) =>
             {
                 (
                     PolicyVerdict::StsCertInvalid,

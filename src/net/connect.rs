@@ -1,0 +1,52 @@
+//! Opening the TCP connection to a mail server, the one way the probe engine and the scanner
+//! both do it: optional source address, connect timeout, Nagle off, and failures in the words
+//! the diagnosis knows.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::timeout;
+
+use crate::event::Failure;
+use crate::plan::Plan;
+
+/// One TCP connection as the plan wants it: from `--source` if given, within the connect
+/// timeout, failures in words diagnosis knows. The scanner connects the same way.
+///
+/// Nagle is off (TCP_NODELAY): our Finished and the EHLO after it are two small writes, and
+/// with Nagle the second waits for the server's delayed ACK (~40 ms) — time a timeline would
+/// show as the server's latency. Timings must be the server's, not ours.
+pub async fn connect(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(io_failure)?;
+    socket.set_nodelay(true).map_err(io_failure)?;
+    if let Some(src) = plan.source {
+        socket
+            .bind(SocketAddr::new(src, 0))
+            .map_err(|e| Failure::Config {
+                detail: format!("cannot bind --source {src}: {e}"),
+            })?;
+    }
+    match timeout(plan.timeouts.connect, socket.connect(addr)).await {
+        Err(_) => Err(Failure::ConnectTimeout),
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(match e.kind() {
+            io::ErrorKind::ConnectionRefused => Failure::ConnectRefused,
+            io::ErrorKind::TimedOut => Failure::ConnectTimeout,
+            _ => Failure::Unreachable {
+                detail: e.to_string(),
+            },
+        }),
+    }
+}
+
+fn io_failure(e: io::Error) -> Failure {
+    Failure::Io {
+        detail: e.to_string(),
+    }
+}
