@@ -8,7 +8,7 @@ use common::postfix::Postfix;
 use common::{fixture, plan_for, run, tlsdive};
 use serde_json::Value;
 use tlsdive::lab::{SERVER_NAME, Scenario};
-use tlsdive::plan::{Plan, TlsVersion};
+use tlsdive::plan::{ClientIdentity, Plan, TlsVersion};
 use tlsdive::session::{Attempt, TimelineRow};
 use tlsdive::wire::{Dir, MessageInfo};
 
@@ -201,6 +201,63 @@ async fn lab_client_cert_refusal_matches_real_postfix() {
             "the lab's imitation differs from Postfix ({version:?})"
         );
     }
+}
+
+/// A client certificate no configured CA issued (self-signed), PEM files in a fresh directory.
+fn rogue_client_identity() -> (tempfile::TempDir, ClientIdentity) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["rogue.client.test".into()]).unwrap();
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params
+        .self_signed(&key)
+        .expect("self-signed client certificate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, k) = (dir.path().join("rogue.pem"), dir.path().join("rogue.key"));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    let id = ClientIdentity::from_files(&c, &k).expect("client identity");
+    (dir, id)
+}
+
+/// With a certificate it does not trust, Postfix still completes the handshake (its verify
+/// callback lets OpenSSL go on) and refuses afterwards in its own words; the lab does the
+/// same. The cause stays `post-tls-failure`: we did send a certificate.
+#[tokio::test]
+async fn untrusted_client_certificate_is_refused_after_the_handshake_by_postfix_and_lab() {
+    let pf = Postfix::start(REQUIRE_CLIENT_CERT).await;
+    let (_dir, rogue) = rogue_client_identity();
+    for version in [None, Some(TlsVersion::Tls12)] {
+        let mut plan = plan_for(pf.addr, false);
+        plan.ehlo = EHLO.into();
+        plan.tls.client = Some(rogue.clone());
+        with_version(version)(&mut plan);
+        let (r, _) = run(plan).await;
+        let (l, _) = common::probe(Scenario::ClientCertAfterHandshake, |p| {
+            p.ehlo = EHLO.into();
+            p.tls.client = Some(rogue.clone());
+            with_version(version)(p);
+        })
+        .await;
+        let (real, lab) = (Refusal::of(&r), Refusal::of(&l));
+        assert_eq!(real.cause, "post-tls-failure", "{real:?}\n{}", pf.logs());
+        assert_eq!(real.asked_and_we_sent, Some(true), "{real:?}");
+        assert!(
+            real.over_tls.iter().any(|(_, line)| line
+                == &format!("421 4.7.1 {SERVER_NAME} Error: Client certificate not trusted")),
+            "{real:?}"
+        );
+        assert_eq!(
+            lab, real,
+            "the lab's imitation differs from Postfix ({version:?})"
+        );
+    }
+    assert!(
+        pf.logs().contains(
+            "NOQUEUE: abort: TLS from localhost[127.0.0.1]: Client certificate not trusted"
+        ),
+        "{}",
+        pf.logs()
+    );
 }
 
 /// `smtpd_tls_protocols = >=TLSv1.3`: a TLS 1.2 hello gets protocol_version, and the scan

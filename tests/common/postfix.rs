@@ -13,8 +13,11 @@ use super::fixture;
 
 /// Where Debian's package puts the binaries (also `command_directory` in main.cf).
 const POSTFIX: &str = "/usr/sbin/postfix";
-/// How long the master gets to start listening.
-const READY: Duration = Duration::from_secs(10);
+/// How long the master gets to start listening: `postfix-script` runs its integrity checks
+/// first, which takes seconds when several instances start at once on a busy machine.
+const READY: Duration = Duration::from_secs(30);
+/// How long `postfix stop` may take (it waits up to 5 s for the master itself).
+const STOP: Duration = Duration::from_secs(10);
 
 /// A running Postfix master with one smtpd listener on 127.0.0.1.
 pub struct Postfix {
@@ -64,9 +67,20 @@ impl Postfix {
 
         let port = free_port();
         let config = root.join("config");
-        let mut main = base_main_cf(root, &cert, &key, &ca);
-        for (name, value) in settings {
+        let mut main = String::new();
+        let base = base_main_cf(root, &cert, &key, &ca);
+        for (name, value) in &base {
+            // Replaced, not repeated: Postfix warns about every repeated parameter.
+            let value = settings
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(value.as_str(), |(_, v)| *v);
             writeln!(main, "{name} = {value}").unwrap();
+        }
+        for (name, value) in settings {
+            if !base.iter().any(|(n, _)| n == name) {
+                writeln!(main, "{name} = {value}").unwrap();
+            }
         }
         std::fs::write(config.join("main.cf"), main).expect("write main.cf");
         std::fs::write(config.join("master.cf"), master_cf(port)).expect("write master.cf");
@@ -132,50 +146,88 @@ impl Postfix {
 
 impl Drop for Postfix {
     fn drop(&mut self) {
-        // `postfix stop` signals the master (which ends its children) and waits for it.
+        // `postfix stop` signals the master, which ends its children, and waits for it.
         let stopped = Command::new(POSTFIX)
             .arg("-c")
             .arg(&self.config)
             .arg("stop")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
+            .spawn()
+            .is_ok_and(|mut stop| {
+                let exited = exits_within(&mut stop, STOP);
+                if !exited {
+                    let _ = stop.kill();
+                }
+                stop.wait().is_ok_and(|s| exited && s.success())
+            });
         if !stopped {
+            // Say the test failed while Postfix was still starting: neither the script nor
+            // a master of this instance (in a session of its own) may outlive the test.
             let _ = self.child.kill();
+            self.kill_master();
         }
         let _ = self.child.wait();
     }
 }
 
-fn base_main_cf(root: &Path, cert: &Path, key: &Path, ca: &Path) -> String {
-    let d = root.display();
-    format!(
-        "compatibility_level = 3.6
-queue_directory = {d}/queue
-data_directory = {d}/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-meta_directory = /etc/postfix
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-myhostname = {host}
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-maillog_file = {d}/maillog
-maillog_file_prefixes = {parent}
-smtpd_tls_cert_file = {cert}
-smtpd_tls_key_file = {key}
-smtpd_tls_CAfile = {ca}
-smtpd_tls_security_level = may
-",
-        host = tlsdive::lab::SERVER_NAME,
-        parent = root.parent().unwrap_or(root).display(),
-        cert = cert.display(),
-        key = key.display(),
-        ca = ca.display(),
-    )
+impl Postfix {
+    /// SIGKILL to the pid in this instance's `master.pid`, if that process is a master.
+    fn kill_master(&self) {
+        let pid_file = self.dir.path().join("queue/pid/master.pid");
+        let Some(pid) = std::fs::read_to_string(pid_file)
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok())
+            .filter(|p| *p > 1)
+        else {
+            return;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains("postfix/sbin/master") {
+            // A plain positive pid: never a process group.
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Wait for `child` to exit, at most `limit`.
+fn exits_within(child: &mut Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn base_main_cf(root: &Path, cert: &Path, key: &Path, ca: &Path) -> Vec<(&'static str, String)> {
+    let d = |p: &Path| p.display().to_string();
+    vec![
+        ("compatibility_level", "3.6".into()),
+        ("queue_directory", d(&root.join("queue"))),
+        ("data_directory", d(&root.join("data"))),
+        ("command_directory", "/usr/sbin".into()),
+        ("daemon_directory", "/usr/lib/postfix/sbin".into()),
+        ("meta_directory", "/etc/postfix".into()),
+        ("shlib_directory", "/usr/lib/postfix".into()),
+        ("mail_owner", "postfix".into()),
+        ("myhostname", tlsdive::lab::SERVER_NAME.into()),
+        ("mydestination", String::new()),
+        ("inet_interfaces", "127.0.0.1".into()),
+        ("inet_protocols", "ipv4".into()),
+        ("maillog_file", d(&root.join("maillog"))),
+        // Postfix writes its log only under a listed prefix.
+        ("maillog_file_prefixes", d(root.parent().unwrap_or(root))),
+        ("smtpd_tls_cert_file", d(cert)),
+        ("smtpd_tls_key_file", d(key)),
+        ("smtpd_tls_CAfile", d(ca)),
+        ("smtpd_tls_security_level", "may".into()),
+    ]
 }
 
 /// One smtpd on `port`, and the internal services Postfix needs, none chrooted (the
