@@ -85,3 +85,30 @@ pub(crate) fn refusal(
             .map(|_| smtp::CLIENT_CERT_NOT_TRUSTED),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::{Pki, Scenario};
+
+    #[test]
+    fn refusal_is_postfixs_reply_for_none_and_for_an_untrusted_certificate() {
+        let pki = Pki::generate().unwrap();
+        let check = crate::lab::tls::client_check(Scenario::ClientCertAfterHandshake, &pki)
+            .unwrap()
+            .expect("the scenario judges client certificates");
+        assert_eq!(refusal(check.as_ref(), None), Some(smtp::NO_CLIENT_CERT));
+        assert_eq!(
+            refusal(check.as_ref(), Some(&[])),
+            Some(smtp::NO_CLIENT_CERT)
+        );
+        let trusted = [pki.client.cert.clone()];
+        assert_eq!(refusal(check.as_ref(), Some(&trusted)), None);
+        // Self-signed: no path to the lab root.
+        let untrusted = [pki.self_signed.cert.clone()];
+        assert_eq!(
+            refusal(check.as_ref(), Some(&untrusted)),
+            Some(smtp::CLIENT_CERT_NOT_TRUSTED)
+        );
+    }
+}
