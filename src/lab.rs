@@ -18,6 +18,7 @@
 //! `signed_dns` (a DNS server, unsigned or with a signed private root), `sts_server`
 //! (MTA-STS policies over HTTPS), `policy_lab` (the routing-policy scenarios on top).
 
+mod ccert;
 pub mod dns;
 mod faults;
 mod fragment;
@@ -142,6 +143,7 @@ pub async fn start(
         scenario,
         acceptor,
         alternate: tls::alternate(scenario, pki)?,
+        client_check: tls::client_check(scenario, pki)?,
         active: std::sync::atomic::AtomicUsize::new(0),
         accepted: std::sync::atomic::AtomicUsize::new(0),
     });

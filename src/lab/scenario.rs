@@ -65,7 +65,9 @@ pub enum Scenario {
     /// Banner is `554 5.7.1` (a permanent refusal of this client), then the server closes.
     Banner554,
     /// Postfix with `smtpd_tls_req_ccert = yes`: asks for a client certificate, lets the
-    /// handshake finish without one, then answers the EHLO over TLS with `421 4.7.1`.
+    /// handshake finish with any certificate or none, then answers the first command over
+    /// TLS with `421 4.7.1` unless the certificate is from the lab root (checked against a
+    /// real Postfix in tests/postfix_real.rs).
     ClientCertAfterHandshake,
     /// Answers every ClientHello, of any version, with a fatal `protocol_version` alert.
     RefusesEveryVersion,
@@ -232,7 +234,7 @@ impl Scenario {
             }
             Scenario::Banner554 => "greets with 554 5.7.1 (this client is refused) and closes",
             Scenario::ClientCertAfterHandshake => {
-                "asks for a client certificate, finishes the handshake without one, then says 421 (Postfix smtpd_tls_req_ccert)"
+                "asks for a client certificate, finishes the handshake with any or none, then says 421 unless it trusts it (Postfix smtpd_tls_req_ccert)"
             }
             Scenario::RefusesEveryVersion => {
                 "answers every ClientHello, SSL 3.0 to TLS 1.3, with a fatal protocol_version alert"

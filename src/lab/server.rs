@@ -6,13 +6,16 @@
 //! A connection's errors end that connection only; nothing is printed.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::server::danger::ClientCertVerifier;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::ccert;
 use super::fragment::OneByteRecords;
 use super::smtp::{self, SmtpConn};
 use super::{LabError, Scenario};
@@ -49,6 +52,8 @@ pub(crate) struct Ctx {
     pub acceptor: Option<TlsAcceptor>,
     /// The other backend's acceptor, for scenarios whose connections alternate servers.
     pub alternate: Option<TlsAcceptor>,
+    /// Judges the client's certificate after the handshake (Postfix's `smtpd_tls_req_ccert`).
+    pub client_check: Option<Arc<dyn ClientCertVerifier>>,
     /// Connections being served now (the rate-limited scenario refuses a second one).
     pub active: std::sync::atomic::AtomicUsize,
     /// Connections accepted so far (refuse-every-second answers the even ones 421).
@@ -123,6 +128,7 @@ pub(crate) async fn handle(stream: TcpStream, ctx: &Ctx) -> Result<(), LabError>
                 scenario: ctx.scenario,
                 acceptor: Some(alt.clone()),
                 alternate: None,
+                client_check: None,
                 active: std::sync::atomic::AtomicUsize::new(0),
                 accepted: std::sync::atomic::AtomicUsize::new(0),
             };
@@ -255,13 +261,15 @@ async fn serve_tls<IO: AsyncRead + AsyncWrite + Unpin>(
         faults::finish(tls).await;
         return Ok(());
     }
-    if ctx.scenario == Scenario::ClientCertAfterHandshake
-        && tls.get_ref().1.peer_certificates().is_none()
-    {
-        // Postfix reads the next command, then refuses it and closes.
+    let refusal = ctx
+        .client_check
+        .as_ref()
+        .and_then(|check| ccert::refusal(check.as_ref(), tls.get_ref().1.peer_certificates()));
+    if let Some(refusal) = refusal {
+        // Postfix sends nothing until the next command, refuses it, and closes.
         let mut conn = SmtpConn::new(tls);
         if conn.read_command().await?.is_some() {
-            conn.send(smtp::NO_CLIENT_CERT).await?;
+            conn.send(refusal).await?;
         }
         faults::finish(conn.into_stream()).await;
         return Ok(());

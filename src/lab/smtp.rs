@@ -160,6 +160,10 @@ pub const BANNER_554: &[u8] =
 /// without a client certificate.
 pub const NO_CLIENT_CERT: &[u8] =
     b"421 4.7.1 mx.lab.tlsdive.test Error: No client certificate presented\r\n";
+/// What Postfix with `smtpd_tls_req_ccert = yes` says to a command after a handshake in
+/// which the client presented a certificate that does not verify against its CAs.
+pub const CLIENT_CERT_NOT_TRUSTED: &[u8] =
+    b"421 4.7.1 mx.lab.tlsdive.test Error: Client certificate not trusted\r\n";
 /// What a rate-limiting MTA says to a second concurrent connection from the same client.
 pub const BANNER_421_BUSY: &[u8] =
     b"421 4.7.0 Too many concurrent connections from your address, try again later\r\n";

@@ -7,9 +7,11 @@
 use std::sync::Arc;
 
 use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
 use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 use rustls_pki_types::CertificateDer;
 
+use super::ccert::AskAnyCertificate;
 use super::pki::{LeafKey, Pki};
 use super::{LabError, Scenario};
 
@@ -99,23 +101,35 @@ pub(crate) fn acceptor(
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
-    let builder = if matches!(
-        scenario,
-        S::ClientCertRequired | S::ClientCertAfterHandshake
-    ) {
-        let mut roots = RootCertStore::empty();
-        roots.add(pki.root.clone())?;
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
-        // Postfix asks, accepts a handshake without one, and refuses afterwards.
-        let verifier = if scenario == S::ClientCertAfterHandshake {
-            verifier.allow_unauthenticated().build()?
-        } else {
-            verifier.build()?
-        };
-        builder.with_client_cert_verifier(verifier)
+    let builder = if let Some(strict) = client_check(scenario, pki)? {
+        // Postfix asks, lets any handshake finish, and judges the certificate afterwards.
+        builder.with_client_cert_verifier(Arc::new(AskAnyCertificate::new(strict)))
+    } else if scenario == S::ClientCertRequired {
+        builder.with_client_cert_verifier(lab_root_verifier(pki)?)
     } else {
         builder.with_no_client_auth()
     };
     let config = builder.with_single_cert(chain, leaf.key())?;
     Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+}
+
+/// For `client-cert-after-handshake`: what judges the client's certificate once the
+/// handshake is done (see [`super::ccert::refusal`]).
+pub(crate) fn client_check(
+    scenario: Scenario,
+    pki: &Pki,
+) -> Result<Option<Arc<dyn ClientCertVerifier>>, LabError> {
+    if scenario == Scenario::ClientCertAfterHandshake {
+        Ok(Some(lab_root_verifier(pki)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Requires a client certificate issued by the lab root.
+fn lab_root_verifier(pki: &Pki) -> Result<Arc<dyn ClientCertVerifier>, LabError> {
+    let mut roots = RootCertStore::empty();
+    roots.add(pki.root.clone())?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?)
 }

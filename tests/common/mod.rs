@@ -98,3 +98,4 @@ pub mod openssl;
 pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
     diagnose::diagnose(a).cause
 }
+pub mod postfix;
