@@ -473,6 +473,20 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
             client_cert_evidence(a, exchange),
             client_cert_steps(),
         ),
+        // Postfix completes the handshake with a certificate it does not trust and refuses
+        // afterwards ("421 4.7.1 ... Client certificate not trusted"): the refusal is the
+        // fact, the certificate the likely reason, and checking it a step not yet taken.
+        _ if a.client_cert_requested == Some(true) => mk(
+            Cause::PostTlsFailure,
+            format!(
+                "TLS worked with the client certificate from --cert, but the server then answered {code} over TLS: {last}"
+            ),
+            client_cert_evidence(a, exchange),
+            vec![step(
+                "a server that requires client certificates refuses this way when it does not accept the one sent: check that it is valid and issued by a CA the server named in its CertificateRequest (or use another: --cert FILE --key FILE)",
+                None,
+            )],
+        ),
         _ => mk(
             Cause::PostTlsFailure,
             format!("TLS worked, but the server answered {code} over TLS: {last}"),
@@ -494,10 +508,15 @@ fn client_cert_evidence(a: &Attempt, mut rest: Vec<String>) -> Vec<String> {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::ClientCertRequested { issuers, .. } => Some(format!(
-                "+{} the server asked for a client certificate ({issuers} acceptable issuer name{}); we had none to send",
+            EventKind::ClientCertRequested { issuers, offered } => Some(format!(
+                "+{} the server asked for a client certificate ({issuers} acceptable issuer name{}); {}",
                 evidence::ms(e.at_us),
-                if *issuers == 1 { "" } else { "s" }
+                if *issuers == 1 { "" } else { "s" },
+                if *offered {
+                    "we sent the one from --cert"
+                } else {
+                    "we had none to send"
+                }
             )),
             _ => None,
         })

@@ -231,7 +231,21 @@ async fn untrusted_client_certificate_is_refused_after_the_handshake_by_postfix_
         plan.ehlo = EHLO.into();
         plan.tls.client = Some(rogue.clone());
         with_version(version)(&mut plan);
-        let (r, _) = run(plan).await;
+        let (r, d) = run(plan).await;
+        // The refusal is the fact; the certificate is the step to check, and it is named.
+        assert!(
+            d.summary
+                .starts_with("TLS worked with the client certificate from --cert"),
+            "{}",
+            d.summary
+        );
+        assert!(
+            d.next_steps
+                .iter()
+                .any(|s| s.text.contains("does not accept the one sent")),
+            "{:?}",
+            d.next_steps
+        );
         let (l, _) = common::probe(Scenario::ClientCertAfterHandshake, |p| {
             p.ehlo = EHLO.into();
             p.tls.client = Some(rogue.clone());
