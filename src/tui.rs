@@ -332,7 +332,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
                 };
             }
             let size = guard.terminal.size()?;
-            ui.app.page = render::page_rows(size.into());
+            let header_rows = render::header::height(ui.app.attempt(&ui.session));
+            ui.app.page = render::page_rows_with(size.into(), header_rows);
             ui.app.area = size.into();
             ui.sync();
             guard.terminal.draw(|f| ui.draw(f))?;

@@ -131,7 +131,18 @@ pub fn areas_with(area: Rect, header_rows: u16) -> Areas {
 
 /// Rows a page key moves in the focused list, for a terminal of `area`.
 pub fn page_rows(area: Rect) -> usize {
-    usize::from(areas(area).transcript.height.saturating_sub(3)).max(1)
+    page_rows_with(area, 3)
+}
+
+/// [`page_rows`] under a header of `header_rows` (a domain's MX line makes it four).
+pub fn page_rows_with(area: Rect, header_rows: u16) -> usize {
+    usize::from(
+        areas_with(area, header_rows)
+            .transcript
+            .height
+            .saturating_sub(3),
+    )
+    .max(1)
 }
 
 /// Draw the whole screen; returns how far each wrapped panel can scroll.
@@ -200,4 +211,17 @@ pub fn clip(s: &str, max: usize) -> &str {
 pub fn window(top: usize, len: usize, height: usize) -> std::ops::Range<usize> {
     let top = top.min(len.saturating_sub(height));
     top..(top + height).min(len)
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    /// A page is what the transcript shows: the MX line of a domain's header takes a row.
+    #[test]
+    fn a_fourth_header_row_makes_the_page_one_row_shorter() {
+        let area = Rect::new(0, 0, 120, 36);
+        assert_eq!(page_rows_with(area, 3), page_rows(area));
+        assert_eq!(page_rows_with(area, 4) + 1, page_rows(area));
+    }
 }
