@@ -59,6 +59,9 @@ pub struct Options {
     /// `--repeat N --interval D`: `R` repeats N times, D apart, and the first plan starts
     /// repeating at once.
     pub repeat: Option<(u32, Duration)>,
+    /// Where quitting leads when it does not end tlsdive ("the triage table"): the words
+    /// the quit prompt uses.
+    pub quit_to: Option<String>,
 }
 
 /// Session, view state and derived rows: everything the screen shows, without a terminal.
@@ -294,6 +297,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
         app.start_demo(d.scenarios());
     }
     app.saved.on_exit = opts.record_on_exit;
+    app.quit_to = opts.quit_to.clone();
     app.color = theme::Theme::color_from_env();
     if let Some((n, interval)) = opts.repeat {
         app.repeat_count = n;

@@ -25,6 +25,7 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         demo: None,
         record_on_exit: args.opts.record.is_some(),
         repeat: args.repeat.repeat.map(|n| (n, args.repeat.interval)),
+        quit_to: None,
     })
     .await?;
     let session = &ended.session;
@@ -57,6 +58,7 @@ pub async fn replay(session: Session) -> anyhow::Result<ExitCode> {
         demo: None,
         record_on_exit: false,
         repeat: None,
+        quit_to: None,
     })
     .await?;
     Ok(ended.exit_code())
@@ -80,6 +82,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         demo: Some(demo),
         record_on_exit: false,
         repeat: None,
+        quit_to: None,
     })
     .await?;
     Ok(ended.exit_code())

@@ -352,8 +352,9 @@ async fn triage_table_opens_a_destination_and_returns() {
     tmux.wait_for("its attempt to finish", |s| s.contains("ok in"))
         .await;
     tmux.keys("q");
+    // The question says where q leads from a drill-down: back to the table, not out.
     tmux.wait_for("the question before leaving", |s| {
-        s.contains("q again quits")
+        s.contains("q again returns to the triage table")
     })
     .await;
     tmux.keys("q");

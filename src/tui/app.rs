@@ -183,6 +183,8 @@ pub struct App {
     pub picker: Option<Picker>,
     pub editor: Option<Editor>,
     pub status: String,
+    /// Where quitting leads when it does not end tlsdive (the quit prompt's words).
+    pub quit_to: Option<String>,
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
     /// The investigation running now (`I`), if any.
@@ -246,6 +248,7 @@ impl App {
             editor: None,
             status: String::new(),
             scanning: None,
+            quit_to: None,
             investigation: None,
             sweep: None,
             step_mode: false,

@@ -77,7 +77,11 @@ pub fn execute(
                     1 => "1 attempt is".to_string(),
                     n => format!("{n} attempts are"),
                 };
-                app.status = format!("{what} not exported: q again quits, x exports them");
+                let verb = app
+                    .quit_to
+                    .as_ref()
+                    .map_or_else(|| "quits".to_string(), |to| format!("returns to {to}"));
+                app.status = format!("{what} not exported: q again {verb}, x exports them");
                 return None;
             }
             app.quit = true;

@@ -64,6 +64,7 @@ pub async fn run(mut rx: UnboundedReceiver<Msg>, template: Plan) -> anyhow::Resu
             demo: None,
             record_on_exit: false,
             repeat: None,
+            quit_to: Some("the triage table".into()),
         })
         .await?;
         if ended.signal.is_some() {
