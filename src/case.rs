@@ -240,18 +240,18 @@ fn conclusive(cause: Cause) -> bool {
 fn intermittent(session: &Session) -> Option<(Cause, String, bool)> {
     let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
     let plan = latest.plan.as_ref()?;
-    let same: Vec<crate::session::Attempt> = session
+    let same: Vec<&crate::session::Attempt> = session
         .attempts
         .iter()
         .filter(|a| !a.is_running() && a.plan.as_ref() == Some(plan))
-        .cloned()
         .collect();
     if same.len() < 2 {
         return None;
     }
-    let r = crate::repeat::summarize(&same);
+    // By reference: the case is drawn again at every event, and attempts carry their bytes.
+    let r = crate::repeat::summarize_refs(same);
     // Two runs of one plan disagreeing is already a second observation: confirmed.
-    (r.conclusion.cause == Cause::Intermittent.code()).then_some((
+    (r.conclusion.cause == Cause::Intermittent).then_some((
         Cause::Intermittent,
         r.conclusion.summary,
         true,

@@ -13,7 +13,12 @@ use tlsdive::session::Session;
 
 async fn investigate(s: Scenario) -> (Session, Case) {
     let srv = server(s).await;
-    let mut plan = plan_for(srv.addr, false);
+    investigate_at(srv.addr).await
+}
+
+/// `--investigate` against `addr`, its events folded into a session.
+async fn investigate_at(addr: std::net::SocketAddr) -> (Session, Case) {
+    let mut plan = plan_for(addr, false);
     // A silent server costs one timeout per experiment: keep it short.
     plan.timeouts.reply = Duration::from_millis(800);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -203,16 +208,7 @@ async fn a_tls10_only_openssl_server_is_a_confirmed_no_shared_version() {
     let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let mut plan = plan_for(front.addr, false);
-    plan.timeouts.reply = Duration::from_millis(800);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
-    let mut session = Session::new();
-    while let Some(ev) = rx.recv().await {
-        session.apply(&ev);
-    }
-    run.await.expect("investigation");
-    let c = Case::of(&session).expect("a case");
+    let (session, c) = investigate_at(front.addr).await;
     assert_eq!(c.cause, Cause::NoSharedVersion, "{}", c.summary);
     assert!(c.confirmed, "the scan backs it: {}", c.summary);
     assert!(c.summary.contains("TLSv1.0"), "{}", c.summary);

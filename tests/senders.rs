@@ -155,10 +155,8 @@ async fn postfix_matches_openssl_3_0_with_postfix_defaults() {
 
 #[tokio::test]
 async fn exim_matches_gnutls_normal() {
-    let Some(version) = tool_version("gnutls-cli", "--version") else {
-        eprintln!("skipped: gnutls-cli is not installed");
-        return;
-    };
+    // `.ci/run` installs gnutls-bin: missing, the comparison fails rather than passes.
+    let version = tool_version("gnutls-cli", "--version").expect("gnutls-cli (gnutls-bin)");
     if !version.contains(" 3.7.") {
         eprintln!("skipped: the exim profile is GnuTLS 3.7's hello, this is {version}");
         return;

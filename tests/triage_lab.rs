@@ -53,21 +53,7 @@ fn input(l: &Lab) -> String {
 }
 
 fn config(concurrency: usize) -> run::Config {
-    let mut template = tlsdive::lab::plan_for(
-        Scenario::Healthy,
-        "127.0.0.1:25".parse().unwrap(),
-        &fixture().pki.ca_pem(),
-    );
-    template.ehlo = "probe.tlsdive.test".into();
-    template.timeouts.connect = Duration::from_secs(5);
-    template.timeouts.reply = Duration::from_secs(5);
-    run::Config {
-        template,
-        concurrency,
-        backoff: Duration::from_millis(1),
-        retries_on_421: 2,
-        shard: None,
-    }
+    common::triage_config(concurrency, Duration::from_secs(5), 2)
 }
 
 async fn triage(text: String, cfg: &run::Config) -> (BTreeMap<String, Row>, run::Stats) {

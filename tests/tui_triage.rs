@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{fixture, server};
+use common::server;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tlsdive::lab::Scenario;
@@ -21,22 +21,8 @@ const W: u16 = 140;
 const H: u16 = 22;
 
 fn config() -> run::Config {
-    let mut template = tlsdive::lab::plan_for(
-        Scenario::Healthy,
-        "127.0.0.1:25".parse().unwrap(),
-        &fixture().pki.ca_pem(),
-    );
-    template.ehlo = "probe.tlsdive.test".into();
-    template.timeouts.connect = Duration::from_secs(5);
     // The silent server is released by the test, not by a timeout.
-    template.timeouts.reply = Duration::from_secs(60);
-    run::Config {
-        template,
-        concurrency: 1,
-        backoff: Duration::from_millis(1),
-        retries_on_421: 0,
-        shard: None,
-    }
+    common::triage_config(1, Duration::from_secs(60), 0)
 }
 
 fn draw(t: &Table) -> String {

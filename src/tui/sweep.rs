@@ -148,7 +148,7 @@ fn done_words(sweep: &Sweep, session: &Session) -> String {
     let rows = sweep.rows(session);
     let failing: Vec<String> = rows
         .iter()
-        .filter(|r| !(r.ok && r.cause == "ok"))
+        .filter(|r| !(r.ok && r.cause == crate::diagnose::Cause::Ok))
         .map(|r| format!("{} {}", r.address, r.cause))
         .collect();
     let pairs = crate::units::plural(rows.len() as u64, "pair");

@@ -99,3 +99,27 @@ pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
     diagnose::diagnose(a).cause
 }
 pub mod postfix;
+
+/// A triage run's settings aimed at the lab's healthy scenario (its CA, a 5 s connect);
+/// `reply` bounds each reply, `retries_on_421` the tries after a 421.
+pub fn triage_config(
+    concurrency: usize,
+    reply: Duration,
+    retries_on_421: u32,
+) -> tlsdive::triage::run::Config {
+    let mut template = lab::plan_for(
+        Scenario::Healthy,
+        "127.0.0.1:25".parse().unwrap(),
+        &fixture().pki.ca_pem(),
+    );
+    template.ehlo = "probe.tlsdive.test".into();
+    template.timeouts.connect = Duration::from_secs(5);
+    template.timeouts.reply = reply;
+    tlsdive::triage::run::Config {
+        template,
+        concurrency,
+        backoff: Duration::from_millis(1),
+        retries_on_421,
+        shard: None,
+    }
+}
