@@ -60,19 +60,16 @@ pub fn report(a: &Attempt) -> String {
 /// recording is untrusted input), no unsafe character reaches the text: it is rendered from
 /// the neutralized attempt, and the finished text is checked once more.
 pub fn report_with(a: &Attempt, p: Paint) -> String {
-    // The policy section reads certificates and policy text as received (line breaks are the
-    // policy's syntax); `neutralize_report` below still escapes whatever it prints.
-    let policy = crate::report::policy::text(a);
-    // So is the diagnosis: DANE matches the certificates as received (PEM line breaks).
-    let received = a;
+    // Neutralizing keeps the line breaks that are syntax (PEM, the MTA-STS policy), so the
+    // policy section and the diagnosis judge this copy as they would the original.
     let a = &crate::session::neutralize::neutralize_attempt(a);
     let mut out = String::new();
     header(&mut out, a);
     transcript(&mut out, a, p);
     timeline(&mut out, a, p);
     certificates(&mut out, a, p);
-    out.push_str(&policy);
-    diagnosis(&mut out, received, p);
+    out.push_str(&crate::report::policy::text(a));
+    diagnosis(&mut out, a, p);
     neutralize_report(&out, p)
 }
 
