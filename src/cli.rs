@@ -9,10 +9,13 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::plan::{ClientIdentity, Family, Plan, Sni, TlsMode, TlsVersion, Trust, check};
 
+pub mod generate;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tlsdive",
     version,
+    long_version = generate::long_version(),
     about = "Watch an SMTP STARTTLS negotiation step by step and name why it fails",
     args_conflicts_with_subcommands = true
 )]
@@ -66,6 +69,17 @@ pub enum Command {
     /// Probe many destinations, or every destination an MTA log complains about (Postfix
     /// smtp, Exim mainlog), once each, and group them by cause.
     Triage(Box<TriageArgs>),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (roff) generated from these options into DIR.
+    #[command(hide = true)]
+    Manpage {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// `tlsdive triage [FILE|-]` and `tlsdive triage --merge FILES...`.

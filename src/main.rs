@@ -67,6 +67,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
         Some(Command::Triage(args)) => triage_cmd::run(&args).await,
+        Some(Command::Completions { shell }) => {
+            // Generated into memory first: clap_complete panics on a failed write (`| head`).
+            let mut script = Vec::new();
+            tlsdive::cli::generate::completions(shell, &mut script);
+            std::io::stdout().lock().write_all(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Manpage { dir }) => {
+            let written = match tlsdive::cli::generate::man_pages(&dir) {
+                Ok(w) => w,
+                Err(e) => {
+                    let dir = sanitize::neutralize(&dir.display().to_string()).into_owned();
+                    eprintln!("tlsdive: cannot write the man pages into {dir}: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            for path in written {
+                println!("{}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Demo(_)) if !interactive_terminal() => {
             eprintln!(
                 "tlsdive: demo needs a terminal; without one, try `tlsdive lab --probe close-after-client-hello`"
