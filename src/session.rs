@@ -22,7 +22,14 @@ impl Session {
     /// Fold one event in. Events of an attempt we have not seen start it (a recording may
     /// begin mid-way); events of older attempts still land on them.
     pub fn apply(&mut self, ev: &ProbeEvent) {
-        let idx = match self.attempts.iter().position(|a| a.id == ev.attempt) {
+        // From the back: events almost always belong to the latest attempt, and a replay of
+        // tens of thousands of attempts must not scan them all for every event.
+        let found = match self.attempts.last() {
+            Some(last) if last.id == ev.attempt => Some(self.attempts.len() - 1),
+            Some(last) if last.id < ev.attempt => None,
+            _ => self.attempts.iter().rposition(|a| a.id == ev.attempt),
+        };
+        let idx = match found {
             Some(i) => i,
             None => {
                 let plan = match &ev.kind {
