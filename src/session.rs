@@ -24,12 +24,9 @@ impl Session {
     pub fn apply(&mut self, ev: &ProbeEvent) {
         // From the back: events almost always belong to the latest attempt, and a replay of
         // tens of thousands of attempts must not scan them all for every event.
-        let found = match self.attempts.last() {
-            Some(last) if last.id == ev.attempt => Some(self.attempts.len() - 1),
-            Some(last) if last.id < ev.attempt => None,
-            _ => self.attempts.iter().rposition(|a| a.id == ev.attempt),
-        };
-        let idx = match found {
+        // (Ids of concurrent attempts may arrive in any order: a higher id than the last
+        // one's is no proof that the attempt is new.)
+        let idx = match self.attempts.iter().rposition(|a| a.id == ev.attempt) {
             Some(i) => i,
             None => {
                 let plan = match &ev.kind {

@@ -429,7 +429,7 @@ impl Attempt {
     /// ones), so decryption notes still find their record. A flood of warning alerts or
     /// empty records is then one row and one event, not thousands.
     fn fold_record(&mut self, dir: Dir, record: &RecordInfo, at_us: u64) -> bool {
-        if record.encrypted && record.length > 0 || record.decrypted.is_some() {
+        if (record.encrypted && record.length > 0) || record.decrypted.is_some() {
             return false;
         }
         let Some(TimelineRow::Record {
