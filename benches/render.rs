@@ -55,6 +55,7 @@ fn big_session() -> Session {
                 length: 1_000 + i as usize,
             }],
             decrypted: None,
+            repeated: 0,
         };
         let dir = if i % 2 == 0 { Dir::Client } else { Dir::Server };
         s.apply(&ev(1_000_000 + i, EventKind::TlsRecord { dir, record }));

@@ -34,13 +34,7 @@ fn main() {
         template.ehlo = "bench.tlsdive.test".into();
         template.timeouts.reply = Duration::from_secs(10);
         for concurrency in [1, 8, 64] {
-            let cfg = run::Config {
-                template: template.clone(),
-                concurrency,
-                backoff: Duration::from_millis(10),
-                retries_on_421: 0,
-                shard: None,
-            };
+            let cfg = run::Config::new(template.clone(), concurrency, Duration::from_millis(10), 0);
             let start = Instant::now();
             let mut ok = 0usize;
             let mut total = 0usize;

@@ -123,6 +123,17 @@ pub struct TriageArgs {
     /// Tries again after a 421 greeting, at most.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub retries_on_421: u32,
+    /// Probe only destinations this pattern admits (repeatable): a name, *.domain (names
+    /// under it), an address or a network (127.0.0.0/8). Log lines name addresses that are
+    /// connected to directly, without --resolver: this keeps a triage on a lab.
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Vec<crate::triage::only::Pattern>,
+    /// Probe this port instead of the one each line names (e.g. a lab on 2525).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// Connect nowhere: print what would be probed, where and why.
+    #[arg(long, conflicts_with = "merge")]
+    pub dry_run: bool,
 }
 
 impl TriageArgs {

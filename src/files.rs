@@ -2,6 +2,8 @@
 //! size cap, so `/dev/zero` or a mistaken 2 GB file is a clear usage error instead of a process
 //! that eats memory, and with error words a person can act on.
 
+pub mod lines;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

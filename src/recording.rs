@@ -7,7 +7,8 @@
 //! dropped with a note, and anything else that is not an event is an error naming the line.
 
 use std::fs::File;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
+
 use std::path::Path;
 
 use crate::event::{EventKind, ProbeEvent};
@@ -19,6 +20,9 @@ use crate::session::Session;
 pub const MAX_LINE: usize = 1 << 20;
 /// The most read back from one recording: hundreds of attempts.
 pub const MAX_FILE: u64 = 32 << 20;
+/// Attempts replayed from one recording (a repeat runs at most 1,000); the events of later
+/// attempts are counted and left out, so a file of tiny attempts replays fast and small.
+pub const MAX_ATTEMPTS: usize = 2000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
@@ -144,21 +148,17 @@ pub fn load_from<R: BufRead>(r: R, name: &str, limits: Limits) -> Result<Loaded,
     let mut cut = None;
     let mut buf = Vec::new();
     let mut total = 0u64;
+    let mut left_out = 0u64;
+    let mut max_id = 0u32;
     for line in 1.. {
-        buf.clear();
-        let max = u64::try_from(limits.line)
-            .unwrap_or(u64::MAX)
-            .saturating_add(1);
-        let n = (&mut input)
-            .take(max)
-            .read_until(b'\n', &mut buf)
-            .map_err(|error| RecordingError::Read {
-                path: name.to_string(),
-                error,
+        let read =
+            crate::files::lines::next(&mut input, limits.line, &mut buf).map_err(|error| {
+                RecordingError::Read {
+                    path: name.to_string(),
+                    error,
+                }
             })?;
-        if n == 0 {
-            break;
-        }
+        let n = read.bytes_read(&buf);
         total += n as u64;
         if total > limits.file {
             return Err(RecordingError::TooLarge {
@@ -166,14 +166,17 @@ pub fn load_from<R: BufRead>(r: R, name: &str, limits: Limits) -> Result<Loaded,
                 limit: limits.file,
             });
         }
-        let whole = buf.last() == Some(&b'\n');
-        if !whole && buf.len() > limits.line {
-            return Err(RecordingError::LineTooLong {
-                path: name.to_string(),
-                line,
-                limit: limits.line,
-            });
-        }
+        let whole = match read {
+            crate::files::lines::Line::End => break,
+            crate::files::lines::Line::TooLong => {
+                return Err(RecordingError::LineTooLong {
+                    path: name.to_string(),
+                    line,
+                    limit: limits.line,
+                });
+            }
+            crate::files::lines::Line::Whole { newline } => newline,
+        };
         if buf.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
@@ -192,12 +195,33 @@ pub fn load_from<R: BufRead>(r: R, name: &str, limits: Limits) -> Result<Loaded,
                 });
             }
         };
+        if session.attempts.len() >= MAX_ATTEMPTS {
+            let known = session.latest().is_some_and(|l| l.id == ev.attempt)
+                || (ev.attempt <= max_id && session.attempt(ev.attempt).is_some());
+            if !known {
+                left_out = left_out.saturating_add(1);
+                continue;
+            }
+        }
+        max_id = max_id.max(ev.attempt);
         last = Some((ev.attempt, ev.at_us));
         session.apply(&ev);
     }
     let Some((attempt, at_us)) = last else {
         return Err(RecordingError::Empty(name.to_string()));
     };
+    if left_out > 0 {
+        session.apply(&ProbeEvent {
+            attempt,
+            at_us,
+            kind: EventKind::Note {
+                text: format!(
+                    "recording {name} holds more than {MAX_ATTEMPTS} attempts: {} events of later attempts were not replayed",
+                    crate::units::thousands(left_out)
+                ),
+            },
+        });
+    }
     if let Some(c) = cut {
         session.apply(&ProbeEvent {
             attempt,

@@ -7,6 +7,7 @@
 //! address), and a conclusion in words (`intermittent` when the same plan sometimes works).
 //! Causes are the typed `Cause` of `diagnose::diagnose`.
 
+pub mod keep;
 pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet};

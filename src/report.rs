@@ -1,6 +1,7 @@
 //! Reports of an attempt: readable text and the stable JSON of DESIGN.md. Both are rendered
 //! from the `Session` model, so a live run and a replayed recording print the same thing.
 
+pub mod caps;
 pub mod case;
 pub mod json;
 pub mod pem;

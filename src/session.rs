@@ -22,7 +22,11 @@ impl Session {
     /// Fold one event in. Events of an attempt we have not seen start it (a recording may
     /// begin mid-way); events of older attempts still land on them.
     pub fn apply(&mut self, ev: &ProbeEvent) {
-        let idx = match self.attempts.iter().position(|a| a.id == ev.attempt) {
+        // From the back: events almost always belong to the latest attempt, and a replay of
+        // tens of thousands of attempts must not scan them all for every event.
+        // (Ids of concurrent attempts may arrive in any order: a higher id than the last
+        // one's is no proof that the attempt is new.)
+        let idx = match self.attempts.iter().rposition(|a| a.id == ev.attempt) {
             Some(i) => i,
             None => {
                 let plan = match &ev.kind {

@@ -12,6 +12,7 @@
 //! bounded runner), `summary` (grouping, text, merge of JSONL outputs).
 
 pub mod log;
+pub mod only;
 pub mod run;
 pub mod shard;
 pub mod summary;
@@ -74,6 +75,21 @@ impl Destination {
         }
     }
 
+    /// The same destination on `port` (`--port`): the logged or typed port is replaced.
+    pub fn with_port(self, port: u16) -> Destination {
+        match self.address {
+            Some(a) => Destination::relay(self.relay_host, SocketAddr::new(a.ip(), port)),
+            None => {
+                let key = match &self.target {
+                    Target::Domain(n) if port == 25 => n.clone(),
+                    Target::Domain(n) | Target::Host(n) => format!("{n}:{port}"),
+                    Target::Ip(ip) => SocketAddr::new(*ip, port).to_string(),
+                };
+                Destination { key, port, ..self }
+            }
+        }
+    }
+
     /// The plan for this destination: `template`'s settings (trust, timeouts, EHLO, ...)
     /// with this target, port and pinned address.
     pub fn plan(&self, template: &Plan) -> Plan {
@@ -101,7 +117,12 @@ pub struct Row {
     pub summary: String,
     /// MTA log lines that named this destination (0 for a typed target).
     pub log_lines: u64,
+    /// A sample of the recipient domains the log lines named (at most
+    /// [`run::MAX_DOMAINS`], the first seen, sorted).
     pub recipient_domains: Vec<String>,
+    /// The log lines named more recipient domains than the sample holds.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recipient_domains_more: bool,
     /// The MTA's own error text (the first one seen), when the destination came from a log.
     pub mta_error: Option<String>,
     /// Probes answered 421 before this one, each followed by a back-off.

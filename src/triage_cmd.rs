@@ -27,13 +27,16 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let cfg = triage::run::Config {
+    let mut cfg = triage::run::Config::new(
         template,
-        concurrency: usize::from(args.concurrency),
-        backoff: args.backoff,
-        retries_on_421: args.retries_on_421,
-        shard: args.shard,
-    };
+        usize::from(args.concurrency),
+        args.backoff,
+        args.retries_on_421,
+    );
+    cfg.shard = args.shard;
+    cfg.only = args.only.clone();
+    cfg.port = args.port;
+    cfg.dry_run = args.dry_run;
     let from_file = args.inputs.first().is_some_and(|p| p.as_os_str() != "-");
     let input: Box<dyn tokio::io::AsyncBufRead + Unpin + Send> = match args.inputs.first() {
         Some(p) if p.as_os_str() != "-" => {
@@ -47,6 +50,7 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     // The table needs the terminal for keys: not when the items are typed into it.
     let live = std::io::stdout().is_terminal()
         && !args.jsonl
+        && !args.dry_run
         && (from_file || !std::io::stdin().is_terminal());
     if live {
         return run_live(input, cfg).await;
@@ -70,6 +74,11 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     .await;
     if let Some(e) = failed_write {
         return Err(e);
+    }
+    if args.dry_run && !jsonl {
+        print_dry_run(&rows)?;
+        report_stats(&stats);
+        return Ok(ExitCode::SUCCESS);
     }
     if !jsonl {
         print_summary(&rows)?;
@@ -145,6 +154,22 @@ fn print_jsonl(row: &Row) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--dry-run`: each destination, where its probe would go and why.
+fn print_dry_run(rows: &[Row]) -> anyhow::Result<()> {
+    let mut text = format!(
+        "--dry-run: {} would be probed (no connection was made)\n",
+        tlsdive::report::units::plural(rows.len() as u64, "destination")
+    );
+    let mut sorted: Vec<&Row> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.destination.cmp(&b.destination));
+    for r in sorted {
+        text.push_str(&format!("  {}: {}\n", r.destination, r.summary));
+    }
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", sanitize::neutralize_lines(&text))?;
+    Ok(())
+}
+
 fn print_summary(rows: &[Row]) -> anyhow::Result<()> {
     let text = triage::summary::text(rows);
     let mut out = std::io::stdout().lock();
@@ -165,6 +190,18 @@ fn report_stats(s: &triage::run::Stats) {
             s.garbage, s.lines
         );
     }
+    if s.not_allowed > 0 {
+        let first = s
+            .first_not_allowed
+            .as_ref()
+            .map(|(n, d)| format!(" (first: {} on line {n})", sanitize::neutralize(d)))
+            .unwrap_or_default();
+        eprintln!(
+            "tlsdive: {} left out: no --only pattern admits {}{first}",
+            tlsdive::report::units::plural(s.not_allowed, "destination"),
+            if s.not_allowed == 1 { "it" } else { "them" },
+        );
+    }
     if s.other_shards > 0 {
         eprintln!(
             "tlsdive: {} destinations left to other shards",
@@ -172,6 +209,10 @@ fn report_stats(s: &triage::run::Stats) {
         );
     }
 }
+
+/// A `--jsonl` row is a few KiB (its recipient domains are a bounded sample): a longer
+/// line is not one.
+const MAX_MERGE_LINE: usize = 64 * 1024;
 
 /// `--merge`: the grouped summary of JSONL outputs; lines that are not rows are counted.
 fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
@@ -181,18 +222,33 @@ fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     let mut bad = 0u64;
+    let mut buf = Vec::new();
     for path in &args.inputs {
-        use std::io::BufRead;
+        use tlsdive::files::lines::{self, Line};
         let file =
             std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        for line in std::io::BufReader::new(file).lines() {
-            let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-            if line.trim().is_empty() {
+        let mut input = std::io::BufReader::new(file);
+        for n in 1u64.. {
+            let read = lines::next(&mut input, MAX_MERGE_LINE, &mut buf)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            match read {
+                Line::End => break,
+                Line::Whole { .. } => {}
+                Line::TooLong => {
+                    eprintln!(
+                        "tlsdive: {} line {n}: longer than {} KiB; not a triage --jsonl output",
+                        sanitize::neutralize(&path.display().to_string()),
+                        MAX_MERGE_LINE / 1024
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            if buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_str::<Row>(&line) {
+            match serde_json::from_slice::<Row>(&buf) {
                 Ok(r) => rows.push(r),
-                Err(_) => bad += 1,
+                Err(_) => bad = bad.saturating_add(1),
             }
         }
     }

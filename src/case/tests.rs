@@ -28,6 +28,7 @@ fn hello(size: usize, pq: bool) -> EventKind {
                 size,
             })],
             decrypted: None,
+            repeated: 0,
         },
     }
 }
@@ -139,6 +140,7 @@ fn a_large_hello_dropped_and_a_small_one_served_is_hello_size_intolerance() {
                 encrypted: false,
                 messages: vec![],
                 decrypted: None,
+                repeated: 0,
             },
         },
     ];

@@ -31,6 +31,7 @@ fn record(dir: Dir, m: MessageInfo) -> EventKind {
             encrypted: false,
             messages: vec![m],
             decrypted: None,
+            repeated: 0,
         },
     }
 }

@@ -22,11 +22,19 @@ pub async fn run(
     let mut session = Session::new();
     let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(1)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut keeper = crate::repeat::keep::Keeper::new();
     for id in 1..=n.min(MAX_ATTEMPTS) {
         ticks.tick().await;
+        let mut attempt = Session::new();
         for mut ev in crate::engine::probe(plan.clone()).await {
             ev.attempt = id;
-            session.apply(&ev);
+            attempt.apply(&ev);
+        }
+        // An attempt like an earlier one is kept slim: 1,000 runs stay small.
+        if let Some(a) = attempt.attempt(id) {
+            for ev in keeper.keep(a) {
+                session.apply(&ev);
+            }
         }
         if let Some(a) = session.attempt(id) {
             after(a);

@@ -25,10 +25,12 @@ pub const LATE: Duration = Duration::from_millis(30);
 /// Upper bound on how long any of these holds a connection.
 const HOLD: Duration = Duration::from_secs(600);
 
+/// Records the flooding scenarios send at once: more than the engine keeps per attempt.
+pub const FLOOD: usize = 3000;
 /// A warning `unrecognized_name` alert (TLS 1.2 record version).
-const WARNING_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x70];
+pub const WARNING_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x70];
 /// An empty application_data record.
-const EMPTY_RECORD: [u8; 5] = [0x17, 0x03, 0x03, 0x00, 0x00];
+pub const EMPTY_RECORD: [u8; 5] = [0x17, 0x03, 0x03, 0x00, 0x00];
 
 /// Write `bytes` one at a time, `every` apart, until done, the client leaves, or [`HOLD`].
 async fn dribble<S: AsyncWrite + Unpin>(
@@ -86,6 +88,11 @@ pub async fn empty_records<S: AsyncWrite + Unpin>(stream: &mut S) -> Result<(), 
 /// `warning-alerts`: a warning alert every [`DRIBBLE`], forever.
 pub async fn warning_alerts<S: AsyncWrite + Unpin>(stream: &mut S) -> Result<(), LabError> {
     repeat(stream, &WARNING_ALERT, DRIBBLE).await
+}
+
+/// `alert-flood`, `empty-record-flood`: [`FLOOD`] copies of `record` in one write.
+pub async fn flood<S: AsyncWrite + Unpin>(stream: &mut S, record: &[u8]) -> Result<(), LabError> {
+    write_timed(stream, &record.repeat(FLOOD)).await
 }
 
 /// `alert-then-dribble`: a fatal alert, then a byte every [`DRIBBLE_AFTER_ALERT`].

@@ -98,6 +98,12 @@ pub enum Scenario {
     /// A load balancer with one bad backend: every third connection (the 3rd, 6th, ...)
     /// gets the expired certificate, the others the healthy chain.
     EveryThirdExpired,
+    /// Answers the ClientHello with [`super::hostile::FLOOD`] warning alerts at once, then
+    /// closes: a client that keeps every record keeps thousands per attempt.
+    AlertFlood,
+    /// Answers the ClientHello with [`super::hostile::FLOOD`] empty records at once, then
+    /// closes.
+    EmptyRecordFlood,
 }
 
 impl Scenario {
@@ -145,6 +151,8 @@ impl Scenario {
         Scenario::RefuseEverySecond,
         Scenario::DropsLargeHello,
         Scenario::EveryThirdExpired,
+        Scenario::AlertFlood,
+        Scenario::EmptyRecordFlood,
     ];
 
     /// Stable kebab-case name, e.g. `close-after-client-hello`.
@@ -192,6 +200,8 @@ impl Scenario {
             Scenario::RefuseEverySecond => "refuse-every-second",
             Scenario::DropsLargeHello => "drops-large-hello",
             Scenario::EveryThirdExpired => "every-third-expired",
+            Scenario::AlertFlood => "alert-flood",
+            Scenario::EmptyRecordFlood => "empty-record-flood",
         }
     }
 
@@ -256,6 +266,12 @@ impl Scenario {
                 "fatal alert, then a byte every 200 ms (never silent for 300 ms)"
             }
             Scenario::AlertThenFlood => "fatal alert, then bytes as fast as the client reads them",
+            Scenario::AlertFlood => {
+                "answers the ClientHello with 3,000 warning alerts, then closes"
+            }
+            Scenario::EmptyRecordFlood => {
+                "answers the ClientHello with 3,000 empty records, then closes"
+            }
             Scenario::OneByteFragments => {
                 "TLS 1.2 with every handshake record split into 1-byte records"
             }
@@ -310,7 +326,10 @@ impl Scenario {
             Scenario::DribbledBanner => "banner-timeout",
             Scenario::DribbledRecord | Scenario::WarningAlerts => "handshake-timeout",
             // rustls refuses an empty record before the handshake at once.
-            Scenario::EmptyRecords => "tls-protocol-error",
+            // rustls gives up after a few warning alerts in a row.
+            Scenario::EmptyRecords | Scenario::EmptyRecordFlood | Scenario::AlertFlood => {
+                "tls-protocol-error"
+            }
             Scenario::AlertThenDribble | Scenario::AlertThenFlood => "tls-alert",
             Scenario::OneByteFragments => "tls-protocol-error",
             Scenario::LatePlaintext => "not-tls",

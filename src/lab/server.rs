@@ -87,6 +87,8 @@ impl Ctx {
                     | S::WarningAlerts
                     | S::AlertThenDribble
                     | S::AlertThenFlood
+                    | S::AlertFlood
+                    | S::EmptyRecordFlood
                     | S::LatePlaintext
             )
     }
@@ -196,9 +198,19 @@ async fn after_starttls(mut stream: TcpStream, ctx: &Ctx) -> Result<(), LabError
         | S::EmptyRecords
         | S::WarningAlerts
         | S::AlertThenDribble
-        | S::AlertThenFlood => {
+        | S::AlertThenFlood
+        | S::AlertFlood
+        | S::EmptyRecordFlood => {
             faults::read_record(&mut stream).await?;
             match ctx.scenario {
+                S::AlertFlood => {
+                    hostile::flood(&mut stream, &hostile::WARNING_ALERT).await?;
+                    faults::finish(stream).await;
+                }
+                S::EmptyRecordFlood => {
+                    hostile::flood(&mut stream, &hostile::EMPTY_RECORD).await?;
+                    faults::finish(stream).await;
+                }
                 S::DribbledRecord => hostile::dribbled_record(&mut stream).await?,
                 S::EmptyRecords => hostile::empty_records(&mut stream).await?,
                 S::WarningAlerts => hostile::warning_alerts(&mut stream).await?,

@@ -87,6 +87,8 @@ pub(crate) fn acceptor(
         | S::WarningAlerts
         | S::AlertThenDribble
         | S::AlertThenFlood
+        | S::AlertFlood
+        | S::EmptyRecordFlood
         | S::LatePlaintext => return Ok(None),
     };
     let mut chain: Vec<CertificateDer<'static>> = vec![leaf.cert.clone()];

@@ -29,7 +29,7 @@ pub fn report(a: &Attempt) -> Value {
         "input": plan.map(|p| p.target.display_name()),
         "kind": plan.map(|p| serde_json::to_value(&p.target).unwrap_or(Value::Null)),
         "port": plan.map(|p| p.port),
-        "mx": a.resolution.mx.as_ref().map(|(domain, hosts)| json!({"domain": domain, "hosts": hosts})),
+        "mx": a.resolution.mx.as_ref().map(|(domain, hosts)| crate::report::policy::mx_json(domain, hosts)),
         "implicit_mx": a.resolution.implicit_mx,
         "addresses": a.resolution.addresses,
         "tried": a.tried.iter().map(|(addr, host)| json!({"address": addr.to_string(), "host": host})).collect::<Vec<_>>(),
@@ -69,6 +69,7 @@ pub fn report(a: &Attempt) -> Value {
                 "decrypted": record.decrypted,
                 "messages": record.messages.iter().map(message_words).collect::<Vec<_>>(),
                 "decoded": record.messages,
+                "repeated": record.repeated,
             }),
             TimelineRow::Ended { at_us, how } => json!({
                 "at_ms": ms(*at_us),

@@ -6,6 +6,8 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::diagnose::policy::{Assessment, assess};
+use crate::event::MxHost;
+use crate::report::caps;
 use crate::session::Attempt;
 
 /// The `policy` object, `null` when no policy lookup was made.
@@ -17,9 +19,14 @@ pub fn json(a: &Attempt) -> Value {
         .policy
         .dnssec
         .iter()
+        .take(caps::JSON_ROWS)
         .map(|d| json!({"name": d.name, "type": d.rtype, "dnssec": d.dnssec, "detail": d.detail}))
         .collect();
-    let hosts = a.resolution.mx.as_ref().map(|(_, h)| h.clone());
+    let hosts: Option<Vec<&MxHost>> = a
+        .resolution
+        .mx
+        .as_ref()
+        .map(|(_, h)| h.iter().take(caps::JSON_ROWS).collect());
     let records: Vec<Value> = s
         .dane
         .check
@@ -27,12 +34,13 @@ pub fn json(a: &Attempt) -> Value {
         .map(|c| {
             c.records
                 .iter()
+                .take(caps::JSON_ROWS)
                 .map(|m| {
                     json!({
                         "usage": m.record.usage,
                         "selector": m.record.selector,
                         "matching_type": m.record.matching_type,
-                        "data": m.record.data,
+                        "data": caps::value(&m.record.data, caps::JSON_VALUE),
                         "matched": m.matched.is_some() && m.note.is_none(),
                         "certificate": m.matched,
                         "note": m.note,
@@ -41,7 +49,7 @@ pub fn json(a: &Attempt) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    json!({
+    let mut v = json!({
         "mx": {"hosts": hosts, "dnssec": mx},
         "dane": {
             "status": s.dane.verdict.code(),
@@ -61,9 +69,57 @@ pub fn json(a: &Attempt) -> Value {
             "url": a.policy.sts_policy.as_ref().map(|f| f.url.clone()),
             "summary": s.sts.summary,
         },
-        "tls_rpt": {"rua": s.rua, "summary": s.rua_summary},
+        "tls_rpt": {
+            "rua": s.rua.iter().take(caps::JSON_ROWS).map(|r| caps::value(r, caps::JSON_VALUE)).collect::<Vec<_>>(),
+            "summary": caps::value(&s.rua_summary, caps::JSON_VALUE),
+        },
         "senders": s.senders,
-    })
+    });
+    let all_hosts = a.resolution.mx.as_ref().map_or(0, |(_, h)| h.len());
+    let all_records = s.dane.check.as_ref().map_or(0, |c| c.records.len());
+    more_sibling(
+        &mut v["mx"],
+        "hosts_more",
+        all_hosts,
+        all_hosts.min(caps::JSON_ROWS),
+    );
+    let dnssec = a.policy.dnssec.len();
+    more_sibling(
+        &mut v["mx"],
+        "dnssec_more",
+        dnssec,
+        dnssec.min(caps::JSON_ROWS),
+    );
+    more_sibling(
+        &mut v["dane"],
+        "records_more",
+        all_records,
+        all_records.min(caps::JSON_ROWS),
+    );
+    more_sibling(
+        &mut v["tls_rpt"],
+        "rua_more",
+        s.rua.len(),
+        s.rua.len().min(caps::JSON_ROWS),
+    );
+    v
+}
+
+/// The `mx` object of the JSON report: at most [`caps::JSON_ROWS`] hosts, and how many more.
+pub fn mx_json(domain: &str, hosts: &[MxHost]) -> Value {
+    let shown: Vec<&MxHost> = hosts.iter().take(caps::JSON_ROWS).collect();
+    let mut v = json!({"domain": domain, "hosts": shown});
+    more_sibling(&mut v, "hosts_more", hosts.len(), shown.len());
+    v
+}
+
+/// `name: N` beside a list cut at `shown` of `total` (absent when nothing was left out).
+fn more_sibling(v: &mut Value, name: &str, total: usize, shown: usize) {
+    if total > shown
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert(name.into(), json!(total - shown));
+    }
 }
 
 /// The text section; empty when no policy lookup was made.
@@ -72,7 +128,7 @@ pub fn text(a: &Attempt) -> String {
         return String::new();
     };
     let mut out = String::from("\nrouting policy\n");
-    for d in &a.policy.dnssec {
+    for d in a.policy.dnssec.iter().take(caps::ROWS) {
         let _ = writeln!(
             out,
             "  {:<5} {:<30} dnssec {}{}",
@@ -81,9 +137,12 @@ pub fn text(a: &Attempt) -> String {
             d.dnssec.name(),
             d.detail
                 .as_ref()
-                .map(|x| format!(" ({x})"))
+                .map(|x| format!(" ({})", caps::value(x, caps::VALUE)))
                 .unwrap_or_default()
         );
+    }
+    if let Some(more) = caps::more(a.policy.dnssec.len(), caps::ROWS) {
+        let _ = writeln!(out, "  {more} DNS answers");
     }
     dane(&mut out, &s);
     let _ = writeln!(
@@ -92,7 +151,11 @@ pub fn text(a: &Attempt) -> String {
         s.sts.verdict.code(),
         s.sts.summary
     );
-    let _ = writeln!(out, "  TLS-RPT: {}", s.rua_summary);
+    let _ = writeln!(
+        out,
+        "  TLS-RPT: {}",
+        caps::value(&s.rua_summary, caps::VALUE)
+    );
     let _ = writeln!(out, "\nwould a sender deliver?");
     for r in &s.senders {
         let word = match r.delivers {
@@ -115,13 +178,21 @@ fn dane(out: &mut String, s: &Assessment) {
     let Some(c) = &s.dane.check else {
         return;
     };
-    for m in &c.records {
+    for m in c.records.iter().take(caps::ROWS) {
         let what = match (m.matched, &m.note) {
             (Some(i), None) => format!("matches certificate #{i}"),
             (_, Some(n)) => n.clone(),
             (None, None) => "matches nothing sent".into(),
         };
-        let _ = writeln!(out, "    TLSA {}  {what}", m.record.presentation());
+        let _ = writeln!(
+            out,
+            "    TLSA {}  {}",
+            caps::value(&m.record.presentation(), caps::VALUE),
+            caps::value(&what, caps::VALUE)
+        );
+    }
+    if let Some(more) = caps::more(c.records.len(), caps::ROWS) {
+        let _ = writeln!(out, "    {more} TLSA records");
     }
     if c.records.iter().any(|m| m.matched.is_none()) {
         for d in &c.certificates {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::diagnose::evidence::{bytes, message_words};
 use crate::diagnose::{self};
+use crate::report::caps;
 use crate::report::units::human_micros as ms;
 use crate::session::{Attempt, TimelineRow};
 use crate::wire::{Dir, MessageInfo};
@@ -114,7 +115,7 @@ fn header(out: &mut String, a: &Attempt) {
     let _ = writeln!(out, "  plan: {}", plan.tls_summary());
     if let Some((domain, hosts)) = &a.resolution.mx {
         let _ = writeln!(out, "  MX of {domain}:");
-        for h in hosts {
+        for h in hosts.iter().take(caps::ROWS) {
             let addrs: Vec<String> = h.addresses.iter().map(|a| a.to_string()).collect();
             let _ = writeln!(
                 out,
@@ -124,9 +125,12 @@ fn header(out: &mut String, a: &Attempt) {
                 addrs.join(" "),
                 h.error
                     .as_ref()
-                    .map(|e| format!(" ({e})"))
+                    .map(|e| format!(" ({})", caps::value(e, caps::VALUE)))
                     .unwrap_or_default()
             );
+        }
+        if let Some(more) = caps::more(hosts.len(), caps::ROWS) {
+            let _ = writeln!(out, "    {more} MX hosts");
         }
     }
     if let Some(d) = &a.resolution.implicit_mx {
@@ -178,6 +182,15 @@ fn transcript(out: &mut String, a: &Attempt, p: Paint) {
     }
 }
 
+/// The line under a row that stands for a run of identical records.
+pub fn folded_words(repeated: u32) -> String {
+    format!(
+        "… and {} more identical record{} right after it",
+        crate::units::thousands(u64::from(repeated)),
+        if repeated == 1 { "" } else { "s" }
+    )
+}
+
 fn timeline(out: &mut String, a: &Attempt, p: Paint) {
     if a.timeline.is_empty() {
         return;
@@ -218,6 +231,9 @@ fn timeline(out: &mut String, a: &Attempt, p: Paint) {
                     crate::diagnose::evidence::decrypted_label(record),
                     what
                 );
+                if record.repeated > 0 {
+                    let _ = writeln!(out, "{:>24} {}", "", folded_words(record.repeated));
+                }
                 for m in &record.messages {
                     hello_details(out, m);
                 }

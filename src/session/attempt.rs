@@ -11,6 +11,30 @@ use crate::plan::Plan;
 use crate::profile::kind::ScanKind;
 use crate::wire::{Dir, MessageInfo, RecordInfo};
 
+/// The longest SMTP line kept, in characters: the engine keeps 2,048 bytes of a line
+/// (`net::smtp::MAX_LINE`), each at most four characters once escaped.
+pub const MAX_LINE_CHARS: usize = 4 * 2048;
+/// SMTP lines kept per attempt: a few replies of at most 500 lines each.
+pub const MAX_TRANSCRIPT: usize = 4000;
+/// Notes kept per attempt.
+pub const MAX_NOTES: usize = 200;
+
+/// What [`Attempt::recap`] makes of an event.
+enum Recap {
+    Keep,
+    Cut(ProbeEvent),
+    Drop,
+}
+
+/// `line` cut to [`MAX_LINE_CHARS`] bytes (at a character boundary), marked as cut.
+fn cut(line: &str) -> String {
+    let mut end = MAX_LINE_CHARS;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes]", &line[..end], line.len() - end)
+}
+
 /// One SMTP line in the transcript.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TranscriptLine {
@@ -173,12 +197,27 @@ impl Attempt {
     }
 
     pub fn apply(&mut self, ev: &ProbeEvent) {
+        // A recording is untrusted: the caps of live capture apply again here.
+        let capped;
+        let ev = match self.recap(ev) {
+            Recap::Keep => ev,
+            Recap::Cut(c) => {
+                capped = c;
+                &capped
+            }
+            Recap::Drop => return,
+        };
         if let EventKind::ScanProgressed { scan, progress } = &ev.kind {
             // Progress is state of the moment: not kept with the events, so recordings and
             // exports hold what was found, not every step of finding it.
             if let Some(r) = self.scan_running.as_mut().filter(|r| r.scan == *scan) {
                 r.progress = Some(progress.clone());
             }
+            return;
+        }
+        if let EventKind::TlsRecord { dir, record } = &ev.kind
+            && self.fold_record(*dir, record, ev.at_us)
+        {
             return;
         }
         self.events.push(ev.clone());
@@ -254,6 +293,8 @@ impl Attempt {
                 content_type,
                 messages,
             } => {
+                // The index counts every record of that direction, folded ones included.
+                let mut first = 0usize;
                 let row = self
                     .timeline
                     .iter_mut()
@@ -261,9 +302,15 @@ impl Attempt {
                         TimelineRow::Record { dir: d, record, .. } if d == dir => Some(record),
                         _ => None,
                     })
-                    .nth(*record);
-                // A recording edited by hand may point nowhere: nothing to annotate then.
-                if let Some(row) = row {
+                    .find(|r| {
+                        let n = 1 + r.repeated as usize;
+                        let hit = (first..first + n).contains(record);
+                        first += n;
+                        hit
+                    });
+                // A recording edited by hand may point nowhere, or into a folded run (never
+                // a decryptable record): nothing to annotate then.
+                if let Some(row) = row.filter(|r| r.repeated == 0) {
                     row.decrypted = Some(content_type.clone());
                     row.messages = messages.clone();
                 }
@@ -337,6 +384,88 @@ impl Attempt {
             }
             EventKind::TlsRptFound { lookup } => self.policy.tls_rpt = Some(lookup.clone()),
         }
+    }
+
+    /// What the caps of live capture make of `ev` (the engine never exceeds them; a
+    /// recording made or edited by hand may): an SMTP line is cut at [`MAX_LINE_CHARS`], a
+    /// transcript stops at [`MAX_TRANSCRIPT`] lines, a timeline at `MAX_RECORDS` records.
+    fn recap(&self, ev: &ProbeEvent) -> Recap {
+        match &ev.kind {
+            EventKind::SmtpSent { .. } | EventKind::SmtpReceived { .. }
+                if self.transcript.len() >= MAX_TRANSCRIPT =>
+            {
+                Recap::Drop
+            }
+            EventKind::SmtpSent { line, tls } if line.len() > MAX_LINE_CHARS => {
+                Recap::Cut(ProbeEvent {
+                    kind: EventKind::SmtpSent {
+                        line: cut(line),
+                        tls: *tls,
+                    },
+                    ..ev.clone()
+                })
+            }
+            EventKind::SmtpReceived { line, tls, .. } if line.len() > MAX_LINE_CHARS => {
+                Recap::Cut(ProbeEvent {
+                    kind: EventKind::SmtpReceived {
+                        line: cut(line),
+                        tls: *tls,
+                        truncated: true,
+                    },
+                    ..ev.clone()
+                })
+            }
+            EventKind::TlsRecord { .. } if self.timeline.len() >= crate::wire::MAX_RECORDS => {
+                Recap::Drop
+            }
+            EventKind::Note { .. } if self.notes.len() >= MAX_NOTES => Recap::Drop,
+            _ => Recap::Keep,
+        }
+    }
+
+    /// Fold a record identical to the one just before it (same direction, only raw-byte
+    /// events between them) into that one: its event and timeline row count it. Only
+    /// records that can never be decrypted later are folded (plaintext ones and empty
+    /// ones), so decryption notes still find their record. A flood of warning alerts or
+    /// empty records is then one row and one event, not thousands.
+    fn fold_record(&mut self, dir: Dir, record: &RecordInfo, at_us: u64) -> bool {
+        if (record.encrypted && record.length > 0) || record.decrypted.is_some() {
+            return false;
+        }
+        let Some(TimelineRow::Record {
+            dir: last_dir,
+            record: last,
+            ..
+        }) = self.timeline.last_mut()
+        else {
+            return false;
+        };
+        let same = *last_dir == dir
+            && last.decrypted.is_none()
+            && last.content_type == record.content_type
+            && last.version == record.version
+            && last.length == record.length
+            && last.encrypted == record.encrypted
+            && last.messages == record.messages;
+        if !same {
+            return false;
+        }
+        let Some(ProbeEvent {
+            kind: EventKind::TlsRecord { record: stored, .. },
+            ..
+        }) = self
+            .events
+            .iter_mut()
+            .rev()
+            .find(|e| !matches!(e.kind, EventKind::TcpData { .. }))
+        else {
+            return false;
+        };
+        let n = 1 + record.repeated;
+        last.repeated = last.repeated.saturating_add(n);
+        stored.repeated = stored.repeated.saturating_add(n);
+        self.last_us = self.last_us.max(at_us);
+        true
     }
 
     fn end_scan(&mut self, scan: u32) {

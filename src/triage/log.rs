@@ -45,6 +45,7 @@ pub fn parse(line: &str) -> Line {
     }
     if !t.contains(char::is_whitespace)
         && let Some(d) = Destination::from_target(t)
+        && plausible(&d)
     {
         return Line::Item(Item {
             destination: d,
@@ -54,6 +55,22 @@ pub fn parse(line: &str) -> Line {
         });
     }
     Line::Garbage
+}
+
+/// Whether a typed destination could be a mail host: an address, `localhost`, or a name of
+/// two labels or more whose last label is not all digits. Random bytes and hex dumps give
+/// tokens like `17` or `2c`: they are garbage, not domains to look up.
+fn plausible(d: &Destination) -> bool {
+    match &d.target {
+        crate::plan::Target::Ip(_) => true,
+        crate::plan::Target::Domain(n) | crate::plan::Target::Host(n) => {
+            let n = n.trim_end_matches('.');
+            n.eq_ignore_ascii_case("localhost")
+                || n.rsplit_once('.').is_some_and(|(_, last)| {
+                    !last.is_empty() && !last.bytes().all(|b| b.is_ascii_digit())
+                })
+        }
+    }
 }
 
 /// Postfix `smtp` client lines (`postfix/smtp[PID]:`, `postfix-out/smtp[PID]:`, ...).

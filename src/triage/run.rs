@@ -15,10 +15,11 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::io::AsyncBufRead;
 use tokio::task::JoinSet;
 
 use super::log::{self, Line as Parsed};
+use super::only::{self, Pattern};
 use super::shard::Shard;
 use super::{Destination, Row};
 use crate::plan::Plan;
@@ -26,8 +27,10 @@ use crate::session::{Attempt, Session};
 
 /// Input lines are cut at this many bytes (the rest of the line is garbage).
 pub const MAX_LINE: usize = 8 * 1024;
-/// Recipient domains kept per destination.
-pub const MAX_DOMAINS: usize = 100;
+/// Recipient domains kept per destination: a sample (the first seen), so a destination's
+/// state stays small however many domains its log lines name (`recipient_domains_more`
+/// says there were more).
+pub const MAX_DOMAINS: usize = 10;
 
 /// How a triage runs.
 #[derive(Debug, Clone)]
@@ -38,7 +41,32 @@ pub struct Config {
     pub backoff: Duration,
     pub retries_on_421: u32,
     pub shard: Option<Shard>,
+    /// `--only`: destinations no pattern admits are left out (empty: all are probed).
+    pub only: Vec<Pattern>,
+    /// `--port`: probe this port instead of the one each line names.
+    pub port: Option<u16>,
+    /// `--dry-run`: no connection; each row says what would be probed and why.
+    pub dry_run: bool,
 }
+
+impl Config {
+    /// A triage of `template` with no shard, no allow-list and no dry run.
+    pub fn new(template: Plan, concurrency: usize, backoff: Duration, retries: u32) -> Config {
+        Config {
+            template,
+            concurrency,
+            backoff,
+            retries_on_421: retries,
+            shard: None,
+            only: Vec::new(),
+            port: None,
+            dry_run: false,
+        }
+    }
+}
+
+/// What `--dry-run` rows carry as their cause.
+pub const DRY_RUN: &str = "not-probed";
 
 /// What the input held besides destinations.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,12 +80,18 @@ pub struct Stats {
     pub skipped: u64,
     /// Destinations left to other shards.
     pub other_shards: u64,
+    /// Destinations `--only` left out: (count, first line number and destination).
+    pub not_allowed: u64,
+    pub first_not_allowed: Option<(u64, String)>,
 }
 
 struct Entry {
     destination: Destination,
+    /// The input line that first named it.
+    first_line: u64,
     log_lines: u64,
     domains: BTreeSet<String>,
+    more_domains: bool,
     mta_error: Option<String>,
     done: Option<Outcome>,
 }
@@ -72,12 +106,16 @@ struct Outcome {
 impl Entry {
     fn add(&mut self, item: &log::Item) {
         if item.from_log {
-            self.log_lines += 1;
+            self.log_lines = self.log_lines.saturating_add(1);
         }
         if let Some(d) = &item.recipient_domain
-            && self.domains.len() < MAX_DOMAINS
+            && !self.domains.contains(d)
         {
-            self.domains.insert(d.clone());
+            if self.domains.len() < MAX_DOMAINS {
+                self.domains.insert(d.clone());
+            } else {
+                self.more_domains = true;
+            }
         }
         if self.mta_error.is_none() {
             self.mta_error.clone_from(&item.mta_error);
@@ -105,6 +143,7 @@ impl Entry {
             summary: o.summary,
             log_lines: self.log_lines,
             recipient_domains: self.domains.into_iter().collect(),
+            recipient_domains_more: self.more_domains,
             mta_error: self.mta_error,
             retries_after_421: o.retries,
         }
@@ -175,7 +214,18 @@ where
             if let Some(e) = entries.get(&key) {
                 let plan = e.destination.plan(&cfg.template);
                 let (backoff, retries) = (cfg.backoff, cfg.retries_on_421);
-                let handle = tasks.spawn(probe(plan, backoff, retries));
+                let handle = if cfg.dry_run {
+                    let why = would_probe(&e.destination, e.first_line, &plan);
+                    tasks.spawn(async move {
+                        Outcome {
+                            cause: DRY_RUN.into(),
+                            summary: why,
+                            retries: 0,
+                        }
+                    })
+                } else {
+                    tasks.spawn(probe(plan, backoff, retries))
+                };
                 observe(Update::Probing { key: key.clone() });
                 running.insert(handle.id(), key);
             }
@@ -253,7 +303,7 @@ fn take_line(
     observe: &mut impl FnMut(Update),
 ) {
     let Line { n, text, too_long } = line;
-    stats.lines += 1;
+    stats.lines = stats.lines.saturating_add(1);
     let parsed = if too_long {
         Parsed::Garbage
     } else {
@@ -274,6 +324,10 @@ fn take_line(
             return;
         }
     };
+    let mut item = item;
+    if let Some(port) = cfg.port {
+        item.destination = item.destination.with_port(port);
+    }
     let key = item.destination.key.clone();
     if let Some(e) = entries.get_mut(&key) {
         e.add(&item);
@@ -287,11 +341,21 @@ fn take_line(
         stats.other_shards += 1;
         return;
     }
+    if !only::admits(&cfg.only, &item.destination) {
+        // Not remembered: a later line naming it again counts again.
+        stats.not_allowed = stats.not_allowed.saturating_add(1);
+        if stats.first_not_allowed.is_none() {
+            stats.first_not_allowed = Some((n, key));
+        }
+        return;
+    }
     stats.destinations += 1;
     let mut e = Entry {
         destination: item.destination.clone(),
+        first_line: n,
         log_lines: 0,
         domains: BTreeSet::new(),
+        more_domains: false,
         mta_error: None,
         done: None,
     };
@@ -309,39 +373,56 @@ async fn read_lines<R: AsyncBufRead + Unpin>(
     mut input: R,
     tx: tokio::sync::mpsc::Sender<(u64, String, bool)>,
 ) {
+    use crate::files::lines::{self, Line};
     let mut n = 0u64;
+    let mut buf = Vec::new();
     loop {
-        let mut line = Vec::new();
-        let mut too_long = false;
-        loop {
-            let buf = match input.fill_buf().await {
-                Ok(b) => b,
-                Err(_) => return,
-            };
-            if buf.is_empty() {
-                if line.is_empty() && !too_long {
+        let too_long = match lines::next_async(&mut input, MAX_LINE, &mut buf).await {
+            Ok(Line::End) | Err(_) => return,
+            Ok(Line::Whole { .. }) => false,
+            Ok(Line::TooLong) => {
+                if lines::skip_rest_async(&mut input).await.is_err() {
                     return;
                 }
-                break;
+                true
             }
-            let (chunk, used, end) = match buf.iter().position(|&b| b == b'\n') {
-                Some(i) => (&buf[..i], i + 1, true),
-                None => (buf, buf.len(), false),
-            };
-            let room = MAX_LINE.saturating_sub(line.len());
-            too_long |= chunk.len() > room;
-            line.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            input.consume(used);
-            if end {
-                break;
-            }
-        }
-        n += 1;
-        let text = String::from_utf8_lossy(&line).into_owned();
+        };
+        n = n.saturating_add(1);
+        let text = String::from_utf8_lossy(&buf).into_owned();
         if tx.send((n, text, too_long)).await.is_err() {
             return;
         }
     }
+}
+
+/// What a dry run says of a destination: where the probe would connect, and why.
+fn would_probe(d: &Destination, line: u64, plan: &Plan) -> String {
+    let mode = match plan.mode {
+        crate::plan::TlsMode::Implicit => "implicit TLS",
+        crate::plan::TlsMode::Starttls => "STARTTLS",
+    };
+    let resolver = match plan.resolver {
+        Some(r) => format!("asking {r}"),
+        None => "asking the system's resolver".into(),
+    };
+    let how = match (&d.address, &d.target) {
+        (Some(a), _) => match &d.relay_host {
+            Some(h) => format!("connect to {a} ({mode}), the address the MTA logged for {h}"),
+            None => format!("connect to {a} ({mode}), the address the line names"),
+        },
+        (None, crate::plan::Target::Domain(n)) => format!(
+            "look up the MX of {n} ({resolver}) and connect to its best host on port {} ({mode})",
+            d.port
+        ),
+        (None, crate::plan::Target::Host(n)) => {
+            format!(
+                "resolve {n} ({resolver}) and connect on port {} ({mode})",
+                d.port
+            )
+        }
+        (None, crate::plan::Target::Ip(ip)) => format!("connect to {ip} port {} ({mode})", d.port),
+    };
+    format!("would {how}; first named on line {line}")
 }
 
 /// Probe one destination, again after a back-off while it answers 421.

@@ -7,22 +7,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Row;
+use super::run::MAX_DOMAINS;
 
 /// Destinations listed by name per group before "and N more".
 const LISTED: usize = 50;
 
-/// `1204` → `1,204`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::thousands;
 
 /// Causes with their rows: `ok` first, then by count (largest first), then by name.
 fn groups(rows: &[Row]) -> Vec<(&str, Vec<&Row>)> {
@@ -52,7 +42,7 @@ pub fn headline(rows: &[Row]) -> String {
             format!("{} {cause}", thousands(rs.len() as u64))
         })
         .collect();
-    let lines: u64 = rows.iter().map(|r| r.log_lines).sum();
+    let lines = rows.iter().fold(0u64, |n, r| n.saturating_add(r.log_lines));
     let mut s = format!(
         "{} destination{}",
         thousands(rows.len() as u64),
@@ -114,7 +104,12 @@ fn row(out: &mut String, r: &Row) {
         facts.push(crate::report::units::plural(r.log_lines, "log line"));
     }
     if !r.recipient_domains.is_empty() {
-        facts.push(format!("to {}", r.recipient_domains.join(", ")));
+        let more = if r.recipient_domains_more {
+            " and other domains"
+        } else {
+            ""
+        };
+        facts.push(format!("to {}{more}", r.recipient_domains.join(", ")));
     }
     if r.retries_after_421 > 0 {
         facts.push(format!("421 {} time(s) first", r.retries_after_421));
@@ -135,13 +130,14 @@ fn row(out: &mut String, r: &Row) {
 /// inputs) keeps its first verdict and adds up its log lines and recipient domains.
 pub fn merge(rows: impl IntoIterator<Item = Row>) -> Vec<Row> {
     let mut by: BTreeMap<String, Row> = BTreeMap::new();
-    for r in rows {
+    for mut r in rows {
+        bound_domains(&mut r);
         match by.get_mut(&r.destination) {
             Some(have) => {
-                have.log_lines += r.log_lines;
+                have.log_lines = have.log_lines.saturating_add(r.log_lines);
+                have.recipient_domains_more |= r.recipient_domains_more;
                 have.recipient_domains.extend(r.recipient_domains);
-                have.recipient_domains.sort();
-                have.recipient_domains.dedup();
+                bound_domains(have);
                 if have.mta_error.is_none() {
                     have.mta_error = r.mta_error;
                 }
@@ -152,6 +148,18 @@ pub fn merge(rows: impl IntoIterator<Item = Row>) -> Vec<Row> {
         }
     }
     by.into_values().collect()
+}
+
+/// A row's recipient domains as a sorted sample of at most [`MAX_DOMAINS`] (a row read back
+/// from a file may hold any number).
+fn bound_domains(r: &mut Row) {
+    let d = &mut r.recipient_domains;
+    d.sort();
+    d.dedup();
+    if d.len() > MAX_DOMAINS {
+        d.truncate(MAX_DOMAINS);
+        r.recipient_domains_more = true;
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +174,7 @@ mod tests {
             summary: format!("{cause} summary"),
             log_lines: lines,
             recipient_domains: vec![],
+            recipient_domains_more: false,
             mta_error: mta.map(String::from),
             retries_after_421: 0,
         }
@@ -212,5 +221,24 @@ mod tests {
         assert_eq!(m[0].cause, "ok");
         assert_eq!(m[0].recipient_domains, ["a.example", "b.example"]);
         assert_eq!(m[0].mta_error.as_deref(), Some("e"));
+    }
+
+    /// Counts saturate instead of wrapping, and a merged sample of domains stays bounded.
+    #[test]
+    fn merge_saturates_and_bounds_the_domain_sample() {
+        let mut a = row("x", "tls-alert", u64::MAX, None);
+        a.recipient_domains = (0..500).map(|i| format!("d{i}.example")).collect();
+        let b = row("x", "ok", 5, None);
+        let m = merge([a, b]);
+        assert_eq!(m[0].cause, "tls-alert");
+        assert_eq!(m[0].log_lines, u64::MAX);
+        assert_eq!(m[0].recipient_domains.len(), MAX_DOMAINS);
+        assert!(m[0].recipient_domains_more);
+        assert!(
+            headline(&m).contains("(covers 18,446,744,073,709,551,615 MTA log lines)"),
+            "{}",
+            headline(&m)
+        );
+        assert!(text(&m).contains(" and other domains]"), "{}", text(&m));
     }
 }

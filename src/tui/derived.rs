@@ -94,6 +94,8 @@ pub struct Derived {
     /// leaves out steps other attempts already answered).
     diag_key: Option<(u32, usize, usize, usize)>,
     pub diagnosis: Option<Diagnosis>,
+    /// Finished attempts, attempts, scans and connections tried: what the case depends on.
+    case_key: Option<(usize, usize, usize, usize)>,
     /// The conclusion over the whole session, once it holds more than one observation.
     pub case: Option<crate::case::Case>,
     /// `I` would run an experiment: the case is not confirmed and something cheap is left.
@@ -104,6 +106,8 @@ pub struct Derived {
     repeat_key: Option<(Option<u32>, usize, bool)>,
     /// What the repeat's finished attempts say together (`R`, `U`).
     pub repeat: Option<crate::repeat::Repeat>,
+    /// The facts of each finished attempt of the repeat, by id.
+    repeat_seen: std::collections::HashMap<u32, crate::repeat::Observed>,
 }
 
 impl Derived {
@@ -115,9 +119,13 @@ impl Derived {
     pub fn sync(&mut self, app: &App, session: &Session) {
         self.sync_repeat(app, session);
         let Some(a) = app.attempt(session) else {
-            let repeat = (self.repeat_key, self.repeat.take());
+            let repeat = (
+                self.repeat_key,
+                self.repeat.take(),
+                std::mem::take(&mut self.repeat_seen),
+            );
             *self = Derived::default();
-            (self.repeat_key, self.repeat) = repeat;
+            (self.repeat_key, self.repeat, self.repeat_seen) = repeat;
             return;
         };
         let key = (a.id, app.unfold);
@@ -175,6 +183,18 @@ impl Derived {
         if self.diag_key != Some(dkey) {
             self.diag_key = Some(dkey);
             self.diagnosis = Some(diagnose::diagnose_in(session, a));
+        }
+        // The case judges every finished attempt: recomputed when one finishes, starts or
+        // connects, or a scan ends — not at every event of the running one (a repeat of 1,000
+        // attempts made that 100 % CPU).
+        let ckey = (
+            session.attempts.iter().filter(|b| !b.is_running()).count(),
+            session.attempts.len(),
+            session.attempts.iter().map(|b| b.scans.len()).sum(),
+            session.attempts.iter().map(|b| b.tried.len()).sum(),
+        );
+        if self.case_key != Some(ckey) {
+            self.case_key = Some(ckey);
             let observations = session.attempts.iter().filter(|b| !b.is_running()).count()
                 + session
                     .attempts
@@ -197,6 +217,7 @@ impl Derived {
         let Some(r) = &app.repeat else {
             self.repeat_key = None;
             self.repeat = None;
+            self.repeat_seen.clear();
             return;
         };
         let last_done = r
@@ -206,8 +227,20 @@ impl Derived {
             .is_some_and(|a| !a.is_running());
         let key = (r.ids.first().copied(), r.ids.len(), last_done);
         if self.repeat_key != Some(key) {
+            if self.repeat_key.map(|k| k.0) != Some(key.0) {
+                self.repeat_seen.clear();
+            }
             self.repeat_key = Some(key);
-            self.repeat = Some(crate::repeat::summarize_refs(r.attempts(session)));
+            // Each finished attempt is judged once, not again at every later one.
+            let mut seen = Vec::new();
+            for a in r.attempts(session).filter(|a| !a.is_running()) {
+                let o = self
+                    .repeat_seen
+                    .entry(a.id)
+                    .or_insert_with(|| crate::repeat::Observed::of(a));
+                seen.push(o.clone());
+            }
+            self.repeat = Some(crate::repeat::summarize_observed(&seen));
         }
     }
 }

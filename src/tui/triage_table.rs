@@ -186,6 +186,7 @@ impl Table {
                 summary: summary.clone(),
                 log_lines: r.seen.log_lines,
                 recipient_domains: Vec::new(),
+                recipient_domains_more: false,
                 mta_error: r.seen.mta_error.clone(),
                 retries_after_421: 0,
             });

@@ -35,6 +35,14 @@ pub struct RecordInfo {
     /// are then what was inside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decrypted: Option<String>,
+    /// How many identical records came right after this one and were folded into it (a
+    /// server flooding warning alerts or empty records shows as one row with a count).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeated: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One decoded message.

@@ -80,6 +80,7 @@ impl Tracker {
                     encrypted: false,
                     messages: vec![MessageInfo::Malformed { reason }],
                     decrypted: None,
+                    repeated: 0,
                 },
             })
             .collect()
@@ -183,6 +184,7 @@ impl Tracker {
             encrypted,
             messages,
             decrypted: None,
+            repeated: 0,
         }
     }
 

@@ -115,11 +115,10 @@ pub fn triage_config(
     template.ehlo = "probe.tlsdive.test".into();
     template.timeouts.connect = Duration::from_secs(5);
     template.timeouts.reply = reply;
-    tlsdive::triage::run::Config {
+    tlsdive::triage::run::Config::new(
         template,
         concurrency,
-        backoff: Duration::from_millis(1),
+        Duration::from_millis(1),
         retries_on_421,
-        shard: None,
-    }
+    )
 }

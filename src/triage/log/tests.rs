@@ -163,3 +163,30 @@ fn hostile_text_is_capped_and_kept_as_text() {
     assert_eq!(i.destination.relay_host, None);
     assert_eq!(i.destination.key, "[192.0.2.7]:25");
 }
+
+/// Random bytes and hex dumps give tokens like `17` or `2c`: before, each became a
+/// "destination" with an MX lookup; now they are garbage.
+#[test]
+fn bare_number_and_hex_tokens_are_not_domains() {
+    for t in [
+        "17",
+        "2c",
+        "deadbeef",
+        "x",
+        "1.2.3",
+        "mx.example.123",
+        "[2c]:25",
+        "2c:25",
+    ] {
+        assert_eq!(parse(t), Line::Garbage, "{t}");
+    }
+    for t in [
+        "localhost",
+        "[localhost]:2525",
+        "mx.example.com",
+        "example.cafe",
+        "127.0.0.1",
+    ] {
+        assert!(matches!(parse(t), Line::Item(_)), "{t}");
+    }
+}

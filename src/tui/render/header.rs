@@ -51,8 +51,10 @@ pub fn route(a: &Attempt) -> Option<String> {
             Some(s) => format!("MX dnssec {s}: "),
             None => "MX: ".to_string(),
         };
-        let hosts: Vec<String> = hosts
+        let all = hosts.len();
+        let mut hosts: Vec<String> = hosts
             .iter()
+            .take(crate::report::caps::ROWS)
             .map(|h| {
                 format!(
                     "{} {} {}{}",
@@ -63,6 +65,7 @@ pub fn route(a: &Attempt) -> Option<String> {
                 )
             })
             .collect();
+        hosts.extend(crate::report::caps::more(all, crate::report::caps::ROWS));
         let list = if hosts.is_empty() {
             "none".to_string()
         } else {

@@ -29,7 +29,7 @@ fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {
             Span::raw(safe_owned(domain)),
             Span::styled(format!("  dnssec {}", state(a, domain, "MX")), t.dim()),
         ]));
-        for h in hosts {
+        for h in hosts.iter().take(crate::report::caps::ROWS) {
             let addrs: Vec<String> = h.addresses.iter().map(|ip| ip.to_string()).collect();
             out.push(Line::raw(safe_owned(&format!(
                 "  {:>5} {}  A {}  AAAA {}  [{}]",
@@ -43,6 +43,9 @@ fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {
                     addrs.join(", ")
                 }
             ))));
+        }
+        if let Some(more) = crate::report::caps::more(hosts.len(), crate::report::caps::ROWS) {
+            out.push(Line::styled(format!("  {more} MX hosts"), t.dim()));
         }
     } else if let Some(domain) = &a.resolution.implicit_mx {
         out.push(Line::raw(safe_owned(&format!(

@@ -130,6 +130,16 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
 
 /// Words for one row (used by the timeline, the comparison and the export).
 pub fn row_words(row: &TimelineRow) -> String {
+    let words = row_words_once(row);
+    match row {
+        TimelineRow::Record { record, .. } if record.repeated > 0 => {
+            format!("{words} ×{}", u64::from(record.repeated) + 1)
+        }
+        _ => words,
+    }
+}
+
+fn row_words_once(row: &TimelineRow) -> String {
     match row {
         TimelineRow::Record { record, .. } if record.messages.is_empty() => {
             format!("{} record", record.content_type)
