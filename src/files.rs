@@ -129,8 +129,7 @@ pub fn open_output(
 /// The words for a failed open of an output file.
 fn output_words(path: &Path, e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::NotFound => match path.parent().filter(|p| !p.as_os_str().is_empty())
-        {
+        std::io::ErrorKind::NotFound => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(dir) => format!("the directory {} does not exist", dir.display()),
             None => "no such file".into(),
         },

@@ -41,7 +41,11 @@ async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     // Bounded: a probe that connected to the witness would wait for a banner; 3 s is plenty
     // for a usage error, and the test then fails on `connected()` anyway.
-    cmd.arg("--timeout").arg("3s").output().await.expect("run tlsdive")
+    cmd.arg("--timeout")
+        .arg("3s")
+        .output()
+        .await
+        .expect("run tlsdive")
 }
 
 fn stderr(o: &Output) -> String {
@@ -196,7 +200,11 @@ async fn the_pcap_is_written_when_a_signal_stops_the_probe() {
         let smtp = tshark(&pcap, port, "smtp");
         assert!(smtp.contains("C: STARTTLS"), "{signal}: {smtp}");
         let hello = tshark(&pcap, port, "tls.handshake.type == 1");
-        assert_eq!(hello.lines().count(), 1, "{signal}: one ClientHello: {hello}");
+        assert_eq!(
+            hello.lines().count(),
+            1,
+            "{signal}: one ClientHello: {hello}"
+        );
         // The recording is kept as before.
         assert!(tlsdive::recording::read(&rec).is_ok());
     }

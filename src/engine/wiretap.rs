@@ -174,7 +174,9 @@ mod tests {
         let mut wire = Wire::new(client, Emitter::new(1, tx));
         let mut buf = [0u8; 64];
         for round in 0..3 {
-            SockRef::from(wire.get_ref()).set_tcp_quickack(false).unwrap();
+            SockRef::from(wire.get_ref())
+                .set_tcp_quickack(false)
+                .unwrap();
             assert!(!SockRef::from(wire.get_ref()).tcp_quickack().unwrap());
             server.write_all(b"250 ok\r\n").await.unwrap();
             let n = wire.read(&mut buf).await.unwrap();

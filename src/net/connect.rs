@@ -1,6 +1,6 @@
 //! Opening the TCP connection to a mail server, the one way the probe engine and the scanner
-//! both do it: optional source address, connect timeout, Nagle off, and failures in the words
-//! the diagnosis knows.
+//! both do it: optional source address, connect timeout, Nagle off, failures in the words the
+//! diagnosis knows; and `AckNow`, so our delayed ACKs never pass for server latency.
 
 use std::io;
 use std::net::SocketAddr;

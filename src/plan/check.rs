@@ -222,7 +222,9 @@ mod tests {
         let e = ehlo(&long).unwrap_err().to_string();
         assert!(e.len() < 300, "{} characters: {e}", e.len());
         assert!(e.contains("… [4936 more bytes]"), "{e}");
-        let e = wire_text("--sni", &format!("{long}\x1b")).unwrap_err().to_string();
+        let e = wire_text("--sni", &format!("{long}\x1b"))
+            .unwrap_err()
+            .to_string();
         assert!(e.len() < 300 && e.contains("more bytes]"), "{e}");
     }
 

@@ -203,11 +203,12 @@ fn field(line: &str) -> Result<(&str, &str), &'static str> {
     if line.is_empty() {
         return Err("an empty line");
     }
-    let (name, rest) = line
-        .split_once(':')
-        .ok_or("no `:` after a field name")?;
+    let (name, rest) = line.split_once(':').ok_or("no `:` after a field name")?;
     // sts-policy-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
-    let first_ok = name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+    let first_ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric());
     let rest_ok = name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
@@ -333,7 +334,10 @@ mod tests {
             e("mode: enforce\nmx: a\nmax_age: 1\n"),
             PolicyError::NoVersion
         );
-        assert_eq!(e("version: STSv1\nmx: a\nmax_age: 1\n"), PolicyError::NoMode);
+        assert_eq!(
+            e("version: STSv1\nmx: a\nmax_age: 1\n"),
+            PolicyError::NoMode
+        );
         assert_eq!(e("version: STSv1\nmode: none\n"), PolicyError::NoMaxAge);
         assert_eq!(
             e("version: STSv1\nmode: enforce\nmax_age: 1\n"),
@@ -437,7 +441,10 @@ mod tests {
             r#"the record "v=STSv1; id=\e]0;pwned\x07" is invalid: id must be 1 to 32 letters and digits"#
         );
         let e = parse_policy("version: STSv1\nmode: \\e]0;x\nmx: a\nmax_age: 1\n").unwrap_err();
-        assert!(e.to_string().starts_with(r#"line 2: mode "\e]0;x" is not"#), "{e}");
+        assert!(
+            e.to_string().starts_with(r#"line 2: mode "\e]0;x" is not"#),
+            "{e}"
+        );
         // Raw control bytes (a caller that did not escape) are escaped here, once.
         let e = parse_record(&txt(&["v=STSv1; id=\x1b]0;x"])).unwrap_err();
         assert!(e.to_string().contains(r"id=\e]0;x"), "{e}");
