@@ -533,15 +533,15 @@ mod tests {
     /// An output file a mode would not write is refused, never silently ignored.
     #[test]
     fn output_files_a_mode_would_not_write_are_refused() {
-        let cases: [&[&str]; 4] = [
-            &["probe", "example.com", "--all", "--record", "x.jsonl"],
-            &["probe", "example.com", "--all", "--pcap", "x.pcapng"],
-            &["probe", "example.com", "--repeat", "2", "--pcap", "x.pcapng"],
-            &["probe", "example.com", "--repeat", "2", "--record", "x.jsonl"],
-        ];
-        for argv in cases {
-            let e = args(argv).unwrap_err();
-            assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict, "{argv:?}");
+        for line in [
+            "probe example.com --all --record x.jsonl",
+            "probe example.com --all --pcap x.pcapng",
+            "probe example.com --repeat 2 --pcap x.pcapng",
+            "probe example.com --repeat 2 --record x.jsonl",
+        ] {
+            let argv: Vec<&str> = line.split(' ').collect();
+            let kind = args(&argv).unwrap_err().kind();
+            assert_eq!(kind, clap::error::ErrorKind::ArgumentConflict, "{line}");
         }
     }
 

@@ -172,6 +172,9 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         let keys = engine.as_ref().and_then(|e| e.key_log(a.id));
         write_pcap(path, file, a, keys.as_deref())?;
     }
+    if let Some(e) = ended.record_failed {
+        return Err(e.into());
+    }
     if let Some(signal) = ended.signal {
         eprintln!(
             "tlsdive: stopped by {} before the probe ended",
@@ -261,7 +264,11 @@ pub async fn probe_with(
     investigate: bool,
 ) -> anyhow::Result<Session> {
     let rec = record.map(recording::Recorder::create).transpose()?;
-    Ok(run_probe(plan, rec, investigate).await?.session)
+    let ended = run_probe(plan, rec, investigate).await?;
+    match ended.record_failed {
+        Some(e) => Err(e.into()),
+        None => Ok(ended.session),
+    }
 }
 
 /// `--show-certs`: each attempt's chain as sent, in PEM.
@@ -318,6 +325,8 @@ struct Ended {
     engine: Option<EngineHandle>,
     /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped it, if one did.
     signal: Option<i32>,
+    /// The recording could not be written (a full disk): the probe stopped there.
+    record_failed: Option<files::OutputError>,
 }
 
 /// Run the attempt (and with `investigate` the case's experiments after it), folding events
@@ -343,6 +352,7 @@ async fn run_probe(
         Some(engine)
     };
     let mut session = Session::new();
+    let mut record_failed = None;
     let signal = loop {
         let ev = tokio::select! {
             ev = rx.recv() => ev,
@@ -352,8 +362,9 @@ async fn run_probe(
         };
         let Some(ev) = ev else { break None };
         // Each event reaches the file as it happens: a signal loses nothing seen so far.
-        if let Some(r) = rec.as_mut() {
-            r.record(&ev)?;
+        if let Some(Err(e)) = rec.as_mut().map(|r| r.record(&ev)) {
+            record_failed = Some(e);
+            break None;
         }
         session.apply(&ev);
         if !investigate && matches!(ev.kind, EventKind::AttemptFinished { .. }) {
@@ -364,6 +375,7 @@ async fn run_probe(
         session,
         engine,
         signal,
+        record_failed,
     })
 }
 
