@@ -331,7 +331,8 @@ pub struct ProbeArgs {
     pub repeat: RepeatArgs,
     /// For a mail domain: probe every MX × address (A and AAAA) once, in preference order,
     /// a few at a time; one row each (a JSON array with --json).
-    #[arg(long, conflicts_with_all = ["repeat", "investigate"])]
+    /// Not with --record or --pcap, which keep one probe.
+    #[arg(long, conflicts_with_all = ["repeat", "investigate", "record", "pcap"])]
     pub all: bool,
     /// Write the attempt's TCP connection to FILE as pcapng, with its TLS secrets in a
     /// Decryption Secrets Block: Wireshark and tshark open it decrypted.
@@ -551,6 +552,21 @@ mod tests {
         match args(argv).unwrap().command {
             Some(Command::Probe(p)) => p.plan().unwrap(),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// An output file a mode would not write is refused, never silently ignored.
+    #[test]
+    fn output_files_a_mode_would_not_write_are_refused() {
+        for line in [
+            "probe example.com --all --record x.jsonl",
+            "probe example.com --all --pcap x.pcapng",
+            "probe example.com --repeat 2 --pcap x.pcapng",
+            "probe example.com --repeat 2 --record x.jsonl",
+        ] {
+            let argv: Vec<&str> = line.split(' ').collect();
+            let kind = args(&argv).unwrap_err().kind();
+            assert_eq!(kind, clap::error::ErrorKind::ArgumentConflict, "{line}");
         }
     }
 

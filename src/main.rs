@@ -4,7 +4,6 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 use tlsdive::cli::{Cli, Command, ProbeArgs, ScanArgs};
@@ -13,7 +12,7 @@ use tlsdive::engine::EngineHandle;
 use tlsdive::event::EventKind;
 use tlsdive::plan::Plan;
 use tlsdive::session::Session;
-use tlsdive::{diagnose, recording, report, sanitize};
+use tlsdive::{diagnose, files, recording, report, sanitize};
 
 mod lab_cmd;
 mod repeat_cmd;
@@ -39,6 +38,11 @@ fn main() -> ExitCode {
         // `tlsdive ... | head`: the reader has what it wanted; like other Unix tools, stop
         // quietly.
         Err(e) if stdout_closed(&e) => ExitCode::SUCCESS,
+        // An output file the user named cannot be written (a full disk, ...): a usage error.
+        Err(e) if e.is::<files::OutputError>() => {
+            eprintln!("tlsdive: {}", sanitize::neutralize(&e.to_string()));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("tlsdive: {}", sanitize::neutralize(&format!("{e:#}")));
             ExitCode::from(3)
@@ -159,19 +163,53 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         }
         return repeat_cmd::run(plan, n, args.repeat.interval, args.opts.json).await;
     }
-    let (session, engine) =
-        run_probe(plan, args.opts.record.as_deref(), args.opts.investigate).await?;
-    print_report(&session, args.opts.json)?;
-    if args.show_certs {
-        show_certs(&session)?;
-    }
-    if let (Some(path), Some(a)) = (&args.pcap, session.latest()) {
+    // Every output file is opened (and its path judged) before anything connects.
+    let opened = (|| {
+        let rec = args
+            .opts
+            .record
+            .as_deref()
+            .map(recording::Recorder::create)
+            .transpose()?;
+        let pcap = args
+            .pcap
+            .as_deref()
+            .map(|p| files::open_output("--pcap", p, files::Output::Replace, true).map(|f| (p, f)))
+            .transpose()?;
+        Ok::<_, files::OutputError>((rec, pcap))
+    })();
+    let (rec, pcap) = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("tlsdive: {}", sanitize::neutralize(&e.to_string()));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let ended = run_probe(plan, rec, args.opts.investigate).await?;
+    let (session, engine) = (&ended.session, &ended.engine);
+    // The capture matters most when the server hung and the user gave up: written on a
+    // signal too, with whatever was seen, before anything else can fail.
+    if let (Some((path, file)), Some(a)) = (pcap, session.latest()) {
         let keys = engine.as_ref().and_then(|e| e.key_log(a.id));
-        write_pcap(path, a, keys.as_deref())?;
+        write_pcap(path, file, a, keys.as_deref())?;
+    }
+    if let Some(e) = ended.record_failed {
+        return Err(e.into());
+    }
+    if let Some(signal) = ended.signal {
+        eprintln!(
+            "tlsdive: stopped by {} before the probe ended",
+            signal_name(signal)
+        );
+        return Ok(ExitCode::from(128 + signal as u8));
+    }
+    print_report(session, args.opts.json)?;
+    if args.show_certs {
+        show_certs(session)?;
     }
     if args.opts.investigate {
         // The conclusion over every experiment decides, not the last experiment alone.
-        return Ok(match tlsdive::case::Case::of(&session).map(|c| c.cause) {
+        return Ok(match tlsdive::case::Case::of(session).map(|c| c.cause) {
             Some(Cause::Ok) => ExitCode::SUCCESS,
             Some(_) => ExitCode::from(1),
             None => ExitCode::from(3),
@@ -246,7 +284,12 @@ pub async fn probe_with(
     record: Option<&std::path::Path>,
     investigate: bool,
 ) -> anyhow::Result<Session> {
-    Ok(run_probe(plan, record, investigate).await?.0)
+    let rec = record.map(recording::Recorder::create).transpose()?;
+    let ended = run_probe(plan, rec, investigate).await?;
+    match ended.record_failed {
+        Some(e) => Err(e.into()),
+        None => Ok(ended.session),
+    }
 }
 
 /// `--show-certs`: each attempt's chain as sent, in PEM.
@@ -264,37 +307,60 @@ fn show_certs(session: &Session) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--pcap FILE`: the attempt's connection, with its secrets when the engine has them.
+/// `--pcap FILE`: the attempt's connection, with its secrets when the engine has them, into
+/// the file opened before the probe. An attempt that never connected has no connection to
+/// write: that is said, and the empty file removed.
 fn write_pcap(
     path: &std::path::Path,
+    mut file: std::fs::File,
     a: &tlsdive::session::Attempt,
     keys: Option<&str>,
 ) -> anyhow::Result<()> {
-    let bytes = tlsdive::pcap::pcapng(a, keys)?;
-    std::fs::write(path, bytes)
-        .with_context(|| format!("cannot write --pcap {}", path.display()))?;
+    let bytes = match tlsdive::pcap::pcapng(a, keys) {
+        Ok(b) => b,
+        Err(e) => {
+            drop(file);
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                let _ = std::fs::remove_file(path);
+            }
+            eprintln!("tlsdive: no --pcap written: {e}");
+            return Ok(());
+        }
+    };
+    file.write_all(&bytes)
+        .and_then(|()| file.flush())
+        .map_err(|e| files::OutputError::write("--pcap", path, &e))?;
     if keys.is_none() {
         eprintln!(
             "tlsdive: {} holds no TLS secrets (no TLS handshake got that far): its TLS stays encrypted",
-            path.display()
+            sanitize::neutralize(&path.display().to_string())
         );
     }
     Ok(())
 }
 
-/// [`probe_with`], also giving back the engine handle (it holds the attempts' TLS secrets).
+/// How a probe's event loop ended.
+struct Ended {
+    session: Session,
+    /// The engine handle (it holds the attempts' TLS secrets).
+    engine: Option<EngineHandle>,
+    /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped it, if one did.
+    signal: Option<i32>,
+    /// The recording could not be written (a full disk): the probe stopped there.
+    record_failed: Option<files::OutputError>,
+}
+
+/// Run the attempt (and with `investigate` the case's experiments after it), folding events
+/// into a session and the recording, until it ends or a signal arrives.
 async fn run_probe(
     plan: Plan,
-    record: Option<&std::path::Path>,
+    mut rec: Option<recording::Recorder>,
     investigate: bool,
-) -> anyhow::Result<(Session, Option<EngineHandle>)> {
-    let mut rec = match record {
-        Some(path) => Some(
-            recording::Recorder::create(path)
-                .with_context(|| format!("cannot write --record {}", path.display()))?,
-        ),
-        None => None,
-    };
+) -> anyhow::Result<Ended> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // The handle must outlive the loop (dropping it cancels the attempt); with
     // `--investigate` the channel closes when the investigation, holding the only sender, ends.
@@ -307,17 +373,40 @@ async fn run_probe(
         Some(engine)
     };
     let mut session = Session::new();
-    while let Some(ev) = rx.recv().await {
+    let mut record_failed = None;
+    let signal = loop {
+        let ev = tokio::select! {
+            ev = rx.recv() => ev,
+            _ = int.recv() => break Some(libc::SIGINT),
+            _ = term.recv() => break Some(libc::SIGTERM),
+            _ = hup.recv() => break Some(libc::SIGHUP),
+        };
+        let Some(ev) = ev else { break None };
         // Each event reaches the file as it happens: a signal loses nothing seen so far.
-        if let Some(r) = rec.as_mut() {
-            r.record(&ev).context("cannot write the recording")?;
+        if let Some(Err(e)) = rec.as_mut().map(|r| r.record(&ev)) {
+            record_failed = Some(e);
+            break None;
         }
         session.apply(&ev);
         if !investigate && matches!(ev.kind, EventKind::AttemptFinished { .. }) {
-            break;
+            break None;
         }
+    };
+    Ok(Ended {
+        session,
+        engine,
+        signal,
+        record_failed,
+    })
+}
+
+fn signal_name(n: i32) -> &'static str {
+    match n {
+        libc::SIGINT => "SIGINT (Ctrl-C)",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        _ => "a signal",
     }
-    Ok((session, engine))
 }
 
 fn print_report(session: &Session, json: bool) -> anyhow::Result<()> {

@@ -6,4 +6,4 @@ mod connect;
 pub mod resolve;
 pub mod smtp;
 
-pub use connect::connect;
+pub use connect::{AckNow, connect};

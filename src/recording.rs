@@ -101,22 +101,32 @@ pub fn write_event<W: Write>(w: &mut W, ev: &ProbeEvent) -> std::io::Result<()> 
 #[derive(Debug)]
 pub struct Recorder {
     file: File,
+    path: std::path::PathBuf,
     line: Vec<u8>,
 }
 
 impl Recorder {
-    pub fn create(path: &Path) -> std::io::Result<Recorder> {
+    /// Open `--record FILE` (see `files::open_output`), before any connection.
+    pub fn create(path: &Path) -> Result<Recorder, crate::files::OutputError> {
         Ok(Recorder {
-            file: File::create(path)?,
+            file: crate::files::open_output(
+                "--record",
+                path,
+                crate::files::Output::Replace,
+                false,
+            )?,
+            path: path.to_path_buf(),
             line: Vec::new(),
         })
     }
 
-    /// Write `ev` as one line in one `write` call, so a kill leaves whole lines.
-    pub fn record(&mut self, ev: &ProbeEvent) -> std::io::Result<()> {
+    /// Write `ev` as one line in one `write` call, so a kill leaves whole lines. A failed
+    /// write (a full disk, `/dev/full`) is named with the file.
+    pub fn record(&mut self, ev: &ProbeEvent) -> Result<(), crate::files::OutputError> {
         self.line.clear();
-        write_event(&mut self.line, ev)?;
-        self.file.write_all(&self.line)
+        let werr = |e: &std::io::Error| crate::files::OutputError::write("--record", &self.path, e);
+        write_event(&mut self.line, ev).map_err(|e| werr(&e))?;
+        self.file.write_all(&self.line).map_err(|e| werr(&e))
     }
 }
 

@@ -18,6 +18,18 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // Opened (and its path judged) before the terminal is touched; written on the way out.
+    let rec = match args.opts.record.as_deref().map(|p| {
+        tlsdive::files::open_output("--record", p, tlsdive::files::Output::Replace, false)
+            .map(|f| (p, f))
+    }) {
+        None => None,
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let ended = tui::run(Options {
         plan: Some(plan),
         session: Session::new(),
@@ -29,15 +41,13 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     })
     .await?;
     let session = &ended.session;
-    if let Some(path) = &args.opts.record {
-        let mut w = std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write --record {}", path.display()))?,
-        );
+    if let Some((path, file)) = rec {
+        let werr = |e: std::io::Error| tlsdive::files::OutputError::write("--record", path, &e);
+        let mut w = std::io::BufWriter::new(file);
         for ev in session.events() {
-            tlsdive::recording::write_event(&mut w, ev).context("cannot write the recording")?;
+            tlsdive::recording::write_event(&mut w, ev).map_err(werr)?;
         }
-        w.flush().context("cannot write the recording")?;
+        w.flush().map_err(werr)?;
         eprintln!(
             "tlsdive: {} recorded in {}",
             match session.attempts.len() {

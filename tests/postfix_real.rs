@@ -100,9 +100,8 @@ async fn postfix_requiring_a_client_certificate_is_named_and_quoted() {
         "summary quotes Postfix: {summary}"
     );
     assert!(
-        pf.logs().contains(
-            "NOQUEUE: abort: TLS from localhost[127.0.0.1]: No client certificate presented"
-        ),
+        pf.logged("NOQUEUE: abort: TLS from localhost[127.0.0.1]: No client certificate presented")
+            .await,
         "Postfix logged why:\n{}",
         pf.logs()
     );
@@ -266,9 +265,8 @@ async fn untrusted_client_certificate_is_refused_after_the_handshake_by_postfix_
         );
     }
     assert!(
-        pf.logs().contains(
-            "NOQUEUE: abort: TLS from localhost[127.0.0.1]: Client certificate not trusted"
-        ),
+        pf.logged("NOQUEUE: abort: TLS from localhost[127.0.0.1]: Client certificate not trusted")
+            .await,
         "{}",
         pf.logs()
     );

@@ -32,6 +32,8 @@ pub enum TlsConfigError {
         detail: String,
     },
     #[error("{0}")]
+    Output(#[from] crate::files::OutputError),
+    #[error("{0}")]
     Invalid(String),
 }
 
@@ -80,8 +82,8 @@ pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {
 pub fn check(opts: &TlsOptions) -> Result<(), TlsConfigError> {
     let provider = provider(opts)?;
     certified_key(opts, &provider)?;
-    if let Some(path) = &opts.keylog {
-        KeyLogTo::open(path)?;
+    if let Some((what, path)) = key_log_path(opts) {
+        KeyLogTo::open(what, &path)?;
     }
     Ok(())
 }
@@ -123,14 +125,13 @@ pub fn client_config(
     let mut config = builder.with_client_cert_resolver(resolver);
     config.enable_sni = !matches!(opts.sni, crate::plan::Sni::Off);
     config.resumption = rustls::client::Resumption::disabled();
-    let also: Option<Arc<dyn rustls::KeyLog>> = if let Some(path) = &opts.keylog {
-        let mut log = KeyLogTo::open(path)?;
-        log.emitter = Some(Mutex::new(emitter.clone()));
-        Some(Arc::new(log))
-    } else if std::env::var_os("SSLKEYLOGFILE").is_some() {
-        Some(Arc::new(rustls::KeyLogFile::new()))
-    } else {
-        None
+    let also: Option<Arc<dyn rustls::KeyLog>> = match key_log_path(opts) {
+        Some((what, path)) => {
+            let mut log = KeyLogTo::open(what, &path)?;
+            log.emitter = Some(Mutex::new(emitter.clone()));
+            Some(Arc::new(log))
+        }
+        None => None,
     };
     config.key_log = Arc::new(KeyLogs {
         keep: secrets.clone(),
@@ -224,31 +225,38 @@ impl ResolvesClientCert for ClientCertResolver {
     }
 }
 
-/// `--keylog FILE`: NSS key log lines appended to FILE. A failed write is reported once as a
-/// note (a full disk must not leave the engineer thinking the secrets are there).
+/// Where the secrets go besides memory: `--keylog FILE`, else SSLKEYLOGFILE (set and not
+/// empty), which is written the same way (rustls' own `KeyLogFile` fails silently).
+fn key_log_path(opts: &TlsOptions) -> Option<(&'static str, std::path::PathBuf)> {
+    match &opts.keylog {
+        Some(p) => Some(("--keylog", p.clone())),
+        None => std::env::var_os("SSLKEYLOGFILE")
+            .filter(|v| !v.is_empty())
+            .map(|v| ("SSLKEYLOGFILE", v.into())),
+    }
+}
+
+/// `--keylog FILE` or SSLKEYLOGFILE: NSS key log lines appended to FILE. A failed write is
+/// reported once as a note (a full disk must not leave the engineer thinking the secrets are
+/// there).
 #[derive(Debug)]
 struct KeyLogTo {
+    what: &'static str,
     file: Mutex<fs::File>,
     emitter: Option<Mutex<Emitter>>,
     warned: std::sync::atomic::AtomicBool,
 }
 
 impl KeyLogTo {
-    fn open(path: &Path) -> Result<KeyLogTo, TlsConfigError> {
-        fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
+    fn open(what: &'static str, path: &Path) -> Result<KeyLogTo, TlsConfigError> {
+        crate::files::open_output(what, path, crate::files::Output::Append, true)
             .map(|f| KeyLogTo {
+                what,
                 file: Mutex::new(f),
                 emitter: None,
                 warned: Default::default(),
             })
-            .map_err(|e| TlsConfigError::Write {
-                what: "--keylog",
-                path: path.to_path_buf(),
-                detail: io_words(&e),
-            })
+            .map_err(TlsConfigError::Output)
     }
 }
 
@@ -265,7 +273,11 @@ impl rustls::KeyLog for KeyLogTo {
             && let Some(Ok(em)) = self.emitter.as_ref().map(|m| m.lock())
         {
             em.emit(EventKind::Note {
-                text: format!("could not write the key log (--keylog): {}", io_words(&e)),
+                text: format!(
+                    "could not write the key log ({}): {}",
+                    self.what,
+                    io_words(&e)
+                ),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! A pass-through stream right on the TCP socket that reports every byte read or written
 //! (`TcpData`), SMTP and TLS alike, so a pcapng of the connection can be rebuilt from the
-//! events alone. Bounded: after `MAX_TCP_BYTES` it says so once and reports no more.
+//! events alone. Bounded: after `MAX_TCP_BYTES` it says so once and reports no more. After
+//! each read it sends our ACK at once (`AckNow`), so the server never waits for it.
 
 use std::io;
 use std::pin::Pin;
@@ -10,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::engine::Emitter;
 use crate::event::{EventKind, MAX_TCP_BYTES};
+use crate::net::AckNow;
 use crate::wire::Dir;
 
 pub struct Wire<S> {
@@ -52,7 +54,7 @@ impl<S> Wire<S> {
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Wire<S> {
+impl<S: AsyncRead + AckNow + Unpin> AsyncRead for Wire<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -62,6 +64,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Wire<S> {
         let this = &mut *self;
         let result = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &result {
+            if buf.filled().len() > before {
+                this.inner.ack_now();
+            }
             this.report(Dir::Server, &buf.filled()[before..]);
         }
         result
@@ -146,5 +151,43 @@ mod tests {
         assert_eq!(sent, b"EHLO x\r\n");
         assert_eq!(got + sent.len(), MAX_TCP_BYTES);
         assert_eq!(notes, 1);
+    }
+
+    /// After each read the socket is out of delayed-ACK ("pingpong") mode, so the ACK for
+    /// what we read leaves at once: the server's next segment never waits on our delayed ACK
+    /// behind its Nagle (see `net::connect::AckNow`). The peer is a plain loopback socket.
+    /// The test forces the mode the kernel enters on its own in a dialogue (TCP_QUICKACK 0),
+    /// then reads; without the re-arm the socket stays in it (unless the 40 ms delayed-ACK
+    /// timer fires first and leaves it, which would make this pass without the fix, never
+    /// fail with it).
+    #[tokio::test]
+    async fn every_read_leaves_delayed_ack_mode() {
+        use socket2::SockRef;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (client, server) = tokio::join!(tokio::net::TcpStream::connect(addr), async {
+            listener.accept().await.unwrap().0
+        });
+        let client = client.unwrap();
+        let mut server = server;
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut wire = Wire::new(client, Emitter::new(1, tx));
+        let mut buf = [0u8; 64];
+        for round in 0..3 {
+            SockRef::from(wire.get_ref())
+                .set_tcp_quickack(false)
+                .unwrap();
+            assert!(!SockRef::from(wire.get_ref()).tcp_quickack().unwrap());
+            server.write_all(b"250 ok\r\n").await.unwrap();
+            let n = wire.read(&mut buf).await.unwrap();
+            assert!(n > 0);
+            assert!(
+                SockRef::from(wire.get_ref()).tcp_quickack().unwrap(),
+                "round {round}: still in delayed-ACK mode after a read"
+            );
+            wire.write_all(b"NOOP\r\n").await.unwrap();
+            let mut got = [0u8; 6];
+            server.read_exact(&mut got).await.unwrap();
+        }
     }
 }

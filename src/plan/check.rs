@@ -35,6 +35,15 @@ pub enum CheckError {
     ClientKeyMissing { from: String },
 }
 
+/// The longest part of a refused value quoted back: a 5,000-character EHLO name is named by
+/// its start and its length, not echoed whole.
+const SHOWN: usize = 64;
+
+/// A refused value as quoted in the error: escaped and cut.
+fn shown(value: &str) -> String {
+    sanitize::cap(&sanitize::escape_str(value), SHOWN)
+}
+
 /// Refuse control characters (C0, DEL, C1) and the invisible or reordering ones in a value
 /// that is sent to the server or shown as typed.
 pub fn wire_text(what: &'static str, value: &str) -> Result<(), CheckError> {
@@ -44,7 +53,7 @@ pub fn wire_text(what: &'static str, value: &str) -> Result<(), CheckError> {
     if bad {
         Err(CheckError::ControlChar {
             what,
-            shown: sanitize::escape_str(value),
+            shown: shown(value),
         })
     } else {
         Ok(())
@@ -74,7 +83,7 @@ pub fn host_name(what: &'static str, value: &str) -> Result<String, CheckError> 
     } else {
         Err(CheckError::NotHostName {
             what,
-            shown: sanitize::escape_str(n),
+            shown: shown(n),
         })
     }
 }
@@ -96,7 +105,7 @@ pub fn ehlo(value: &str) -> Result<String, CheckError> {
             Ok(_) => Ok(e.to_string()),
             Err(_) => Err(CheckError::NotEhlo {
                 what: WHAT,
-                shown: sanitize::escape_str(e),
+                shown: shown(e),
             }),
         };
     }
@@ -104,7 +113,7 @@ pub fn ehlo(value: &str) -> Result<String, CheckError> {
         .map(|_| e.to_string())
         .map_err(|_| CheckError::NotEhlo {
             what: WHAT,
-            shown: sanitize::escape_str(e),
+            shown: shown(e),
         })
 }
 
@@ -204,6 +213,19 @@ mod tests {
             check(&p).unwrap_err().to_string(),
             "SNI is empty: give a name, or use --no-sni to send none"
         );
+    }
+
+    /// A long refused value is quoted by its start and the count of the rest, not echoed.
+    #[test]
+    fn a_long_refused_value_is_cut() {
+        let long = "a_".repeat(2_500);
+        let e = ehlo(&long).unwrap_err().to_string();
+        assert!(e.len() < 300, "{} characters: {e}", e.len());
+        assert!(e.contains("… [4936 more bytes]"), "{e}");
+        let e = wire_text("--sni", &format!("{long}\x1b"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 300 && e.contains("more bytes]"), "{e}");
     }
 
     #[test]

@@ -47,7 +47,8 @@ pub fn parse(txts: &[String]) -> Result<RptRecord, RptError> {
                 v.split(',')
                     .map(str::trim)
                     .filter(|u| u.starts_with("mailto:") || u.starts_with("https:"))
-                    .map(crate::sanitize::escape_str),
+                    // The record was escaped at capture; neutralize adds no second layer.
+                    .map(|u| crate::sanitize::neutralize(u).into_owned()),
             );
         }
     }
@@ -92,5 +93,15 @@ mod tests {
             ]),
             Err(RptError::Several(2))
         );
+    }
+
+    /// The TXT record was escaped at capture (ESC is `\e`): the destination keeps that one
+    /// layer instead of gaining a second (`\\e`).
+    #[test]
+    fn text_escaped_at_capture_is_kept_once() {
+        let r = parse(&[r"v=TLSRPTv1; rua=mailto:a@b\e[31mx".to_string()]).unwrap();
+        assert_eq!(r.rua, [r"mailto:a@b\e[31mx"]);
+        let r = parse(&["v=TLSRPTv1; rua=mailto:a@b\x1b[31mx".to_string()]).unwrap();
+        assert_eq!(r.rua, [r"mailto:a@b\e[31mx"]);
     }
 }

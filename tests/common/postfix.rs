@@ -16,6 +16,8 @@ const POSTFIX: &str = "/usr/sbin/postfix";
 /// How long the master gets to start listening: `postfix-script` runs its integrity checks
 /// first, which takes seconds when several instances start at once on a busy machine.
 const READY: Duration = Duration::from_secs(30);
+/// How long a log line may take to reach the maillog after the dialogue that caused it.
+const LOGGED: Duration = Duration::from_secs(10);
 /// How long `postfix stop` may take (it waits up to 5 s for the master itself).
 const STOP: Duration = Duration::from_secs(10);
 
@@ -136,6 +138,21 @@ impl Postfix {
             read("start-fg.out"),
             read("maillog")
         )
+    }
+
+    /// Whether the maillog holds `line`, waiting (bounded) for it: Postfix's postlogd writes
+    /// the log after the client has its answer, and a fast probe can read it first.
+    pub async fn logged(&self, line: &str) -> bool {
+        let deadline = Instant::now() + LOGGED;
+        loop {
+            if self.logs().contains(line) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The lab CA file (the trust anchor for the server certificate).
