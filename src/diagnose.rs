@@ -451,7 +451,12 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
         ),
         Phase::Starttls => mk(
             Cause::StarttlsRejected,
-            format!("the server offered STARTTLS but refused it with {code}: {last}"),
+            // The reply carries its code: quote it once.
+            if last.starts_with(&code.to_string()) {
+                format!("the server offered STARTTLS but refused it: {last}")
+            } else {
+                format!("the server offered STARTTLS but refused it with {code}: {last}")
+            },
             exchange,
             vec![step(
                 "a 454 means a server-side TLS problem (missing key or certificate file, broken TLS library): tell the server's admins",
