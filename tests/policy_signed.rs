@@ -567,7 +567,12 @@ async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
         "{}",
         s.sts.summary
     );
-    assert_eq!(s.dane.verdict, PolicyVerdict::DaneNone, "{}", s.dane.summary);
+    assert_eq!(
+        s.dane.verdict,
+        PolicyVerdict::DaneNone,
+        "{}",
+        s.dane.summary
+    );
 }
 
 #[tokio::test]
@@ -803,7 +808,11 @@ async fn judged(lab: &Lab, label: &str) -> (Attempt, tlsdive::diagnose::Diagnosi
     let mut plan = lab.plan(label);
     plan.tls.verify = false;
     let b = common::run(plan).await.0;
-    assert_eq!(rows(&a), rows(&b), "{label}: the sender table follows --no-verify");
+    assert_eq!(
+        rows(&a),
+        rows(&b),
+        "{label}: the sender table follows --no-verify"
+    );
     let (da, db) = (
         tlsdive::diagnose::diagnose(&a),
         tlsdive::diagnose::diagnose(&b),
@@ -905,8 +914,18 @@ async fn a_bogus_tlsa_rrset_is_dnssec_bogus_for_dane_senders_only() {
     let lab = lab().await;
     let (a, d, t) = judged(&lab, "dane-bogus").await;
     assert_eq!(state(&a, "MX"), Dnssec::Secure, "{:?}", a.policy.dnssec);
-    assert_eq!(a.policy.tlsa[0].dnssec, Dnssec::Bogus, "{:?}", a.policy.tlsa);
-    assert_eq!((d.ok, d.cause.code()), (false, "dnssec-bogus"), "{}", d.summary);
+    assert_eq!(
+        a.policy.tlsa[0].dnssec,
+        Dnssec::Bogus,
+        "{:?}",
+        a.policy.tlsa
+    );
+    assert_eq!(
+        (d.ok, d.cause.code()),
+        (false, "dnssec-bogus"),
+        "{}",
+        d.summary
+    );
     assert!(d.summary.contains("TLSA RRset"), "{}", d.summary);
     // The certificate names mx.lab.tlsdive.test, not this MX host: a PKIX sender refuses.
     assert_eq!(
@@ -925,7 +944,12 @@ async fn a_bogus_tlsa_rrset_is_dnssec_bogus_for_dane_senders_only() {
 async fn a_bogus_mx_rrset_leaves_validating_senders_without_a_server() {
     let lab = lab().await;
     let (a, d, t) = judged(&lab, "bogus").await;
-    assert_eq!((d.ok, d.cause.code()), (false, "dnssec-bogus"), "{}", d.summary);
+    assert_eq!(
+        (d.ok, d.cause.code()),
+        (false, "dnssec-bogus"),
+        "{}",
+        d.summary
+    );
     // Not an unconditional "yes": it depends on whether the sender's resolver validates.
     assert_eq!(
         t,
@@ -949,9 +973,23 @@ async fn mta_sts_testing_with_a_mismatching_mx_delivers_and_reports() {
     let lab = lab().await;
     let (a, d, t) = judged(&lab, "sts-testing").await;
     let s = assess(&a).unwrap();
-    assert_eq!(s.sts.verdict, PolicyVerdict::StsTesting, "{}", s.sts.summary);
-    assert!(s.sts.summary.contains("matches none of"), "{}", s.sts.summary);
-    assert_eq!(s.dane.verdict, PolicyVerdict::DaneNone, "{}", s.dane.summary);
+    assert_eq!(
+        s.sts.verdict,
+        PolicyVerdict::StsTesting,
+        "{}",
+        s.sts.summary
+    );
+    assert!(
+        s.sts.summary.contains("matches none of"),
+        "{}",
+        s.sts.summary
+    );
+    assert_eq!(
+        s.dane.verdict,
+        PolicyVerdict::DaneNone,
+        "{}",
+        s.dane.summary
+    );
     assert_eq!((d.ok, d.cause.code()), (true, "ok"), "{}", d.summary);
     assert_eq!(
         t,

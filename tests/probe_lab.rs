@@ -420,3 +420,26 @@ async fn engine_and_scanner_sockets_have_nagle_off() {
         .expect("scanner dialogue");
     assert!(tcp.nodelay().unwrap(), "the scanner's socket has Nagle on");
 }
+
+/// An IP target sends no SNI (RFC 6066 §3): checked against another name, the verdict says
+/// no SNI was sent, never that the IP was.
+#[tokio::test]
+async fn an_ip_target_is_never_reported_as_sni_sent() {
+    let (a, d) = probe(Scenario::Healthy, |p| {
+        p.tls.verify_name = Some("wrong.example.net".into())
+    })
+    .await;
+    let hello_sni = a
+        .records()
+        .flat_map(|(_, _, r)| r.messages.iter())
+        .find_map(|m| match m {
+            tlsdive::wire::MessageInfo::ClientHello(ch) => Some(ch.sni.clone()),
+            _ => None,
+        })
+        .expect("a ClientHello");
+    assert_eq!(hello_sni, None, "an IP address went out as SNI");
+    let detail = &a.verdict.as_ref().unwrap().detail;
+    assert!(!detail.contains("SNI sent: 127.0.0.1"), "{detail}");
+    assert!(detail.contains("(no SNI sent)"), "{detail}");
+    assert!(!d.summary.contains("SNI sent: 127.0.0.1"), "{}", d.summary);
+}

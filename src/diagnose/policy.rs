@@ -148,7 +148,11 @@ pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
     } else {
         ""
     };
-    let defect = a.verdict.as_ref().filter(|v| !v.ok).map(|v| v.detail.clone());
+    let defect = a
+        .verdict
+        .as_ref()
+        .filter(|v| !v.ok)
+        .map(|v| v.detail.clone());
     let sts_fails = matches!(
         s.sts.verdict,
         PolicyVerdict::StsMxMismatch | PolicyVerdict::StsCertInvalid
@@ -586,7 +590,10 @@ fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
     let verdict = a.verdict.as_ref();
     let (mand_delivers, mand_why) = match verdict {
         Some(v) if v.ok && tls_works => (Some(true), "TLS with a verified certificate".into()),
-        Some(v) if v.ok => (Some(false), format!("the certificate verifies, but {opp_why}")),
+        Some(v) if v.ok => (
+            Some(false),
+            format!("the certificate verifies, but {opp_why}"),
+        ),
         Some(v) => (
             Some(false),
             format!("it verifies name and chain and refuses: {}", v.detail),
@@ -618,10 +625,9 @@ fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
         PolicyVerdict::DaneMismatch | PolicyVerdict::DnssecBogus => {
             (Some(false), dane.summary.clone())
         }
-        PolicyVerdict::DnssecIndeterminate => (
-            None,
-            format!("could not be judged: {}", dane.summary),
-        ),
+        PolicyVerdict::DnssecIndeterminate => {
+            (None, format!("could not be judged: {}", dane.summary))
+        }
         _ => (
             opp_delivers,
             format!("no usable DANE policy ({}): {}", dane.summary, opp_why),

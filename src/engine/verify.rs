@@ -47,7 +47,10 @@ impl CapturingVerifier {
 
     /// The verification error, when the chain was seen and did not verify.
     pub fn failure(&self) -> Option<Error> {
-        self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 

@@ -179,7 +179,8 @@ pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
 
 const STS_OK: &str =
     "version: STSv1\r\nmode: enforce\r\nmx: mx.lab.tlsdive.test\r\nmax_age: 86400\r\n";
-const STS_TESTING: &str = "version: STSv1\r\nmode: testing\r\nmx: *.other.test\r\nmax_age: 86400\r\n";
+const STS_TESTING: &str =
+    "version: STSv1\r\nmode: testing\r\nmx: *.other.test\r\nmax_age: 86400\r\n";
 const STS_OTHER: &str = "version: STSv1\r\nmode: enforce\r\nmx: *.other.test\r\nmx: mail.example.net\r\nmax_age: 86400\r\n";
 
 fn policies() -> HashMap<String, Answer> {
@@ -267,7 +268,12 @@ pub fn tree(pki: &Pki, ports: Ports) -> Tree {
     t.add(&domain("null-mx"), RData::MX(MX::new(0, dns::name("."))));
     t.add(&domain("no-mx"), local());
     t.add(&owner(&domain("no-mx")), tlsa(3, &leaf));
-    for label in ["sts-enforce", "sts-mismatch", "sts-testing", "sts-unavailable"] {
+    for label in [
+        "sts-enforce",
+        "sts-mismatch",
+        "sts-testing",
+        "sts-unavailable",
+    ] {
         let d = domain(label);
         mx_to(&mut t, label, SERVER_NAME);
         t.add(&format!("mta-sts.{d}"), local());
