@@ -98,7 +98,7 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         return Some((
             Cause::HelloSizeIntolerant,
             format!(
-                "a {}-byte ClientHello{} is dropped ({}), a {}-byte one is answered ({}): something on the path or the server cannot take a hello over about 1,200 bytes, as senders with a post-quantum key share (X25519MLKEM768) send. Senders that offer it fail here; the fix is on the server side (or the middlebox in front of it)",
+                "a {}-byte ClientHello{} is dropped ({}), a {}-byte one is answered ({}): something on the path or the server cannot take the larger hello (only these sizes were tried: the limit lies between them), and senders with a post-quantum key share (X25519MLKEM768) send hellos that large. Senders that offer it fail here; the fix is on the server side (or the middlebox in front of it)",
                 diagnose::evidence::bytes(big.hello_size.unwrap_or(0)),
                 if big.post_quantum {
                     " with a post-quantum key share"
@@ -262,7 +262,7 @@ fn intermittent(session: &Session) -> Option<(Cause, String, bool)> {
 fn final_steps(cause: Cause) -> Vec<NextStep> {
     let text = match cause {
         Cause::HelloSizeIntolerant => {
-            "ask the server's admins to check the firewall or load balancer in front of port 25 (TCP MSS, SMTP/TLS inspection) and to accept ClientHellos over 1,200 bytes; until then senders can disable the post-quantum group"
+            "ask the server's admins to check the firewall or load balancer in front of port 25 (TCP MSS, SMTP/TLS inspection) and to accept ClientHellos as large as the one that was dropped; until then senders can disable the post-quantum group"
         }
         Cause::ServerDropsEveryHello => {
             "check the server's TLS configuration and logs (certificate/key files readable? TLS library errors at each connection?)"

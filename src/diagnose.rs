@@ -69,15 +69,10 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     // A step that would run the very same plan again tells nothing new (TLS 1.2 only after
     // a TLS 1.2-only attempt), unless the step is "the same plan" on purpose.
     d.next_steps.retain(|s| !is_noop(a, s));
-    // A handshake that works can still be refused by a DANE or MTA-STS sender.
-    if d.ok
-        && let Some(v) = crate::diagnose::policy::decisive(a)
-    {
-        d.cause = v.cause();
-        if let Some(why) = crate::diagnose::policy::decisive_summary(a) {
-            d.summary = format!("{why} (the handshake itself works)");
-        }
-    }
+    // The strictest policy the domain publishes decides the headline, not our own client.
+    crate::diagnose::policy::headline(a, &mut d);
+    // The headline's words agree with its cause: "OK" is only ever said of `ok`.
+    d.ok = d.ok && d.cause == Cause::Ok;
     d
 }
 
@@ -123,17 +118,15 @@ fn success(a: &Attempt, facts: &Facts) -> Diagnosis {
     let mut evidence = vec![facts.negotiated_line()];
     evidence.extend(facts.verdict_line());
     evidence.push(facts.caps_change());
-    // With verification off the handshake completes; the certificate may still be bad.
+    // With verification off the handshake completes; the certificate may still be bad, and
+    // the headline is the one strict verification gives (it never depends on the switch).
     if let Some(v) = a.verdict.as_ref().filter(|v| !v.ok) {
         let (cause, _) = cert_cause(v.problem.as_ref());
         return Diagnosis {
-            ok: true,
-            phase: Phase::Certificate,
+            ok: false,
+            phase: Phase::TlsHandshake,
             cause,
-            summary: format!(
-                "negotiated {what}, but only because verification is off: {}",
-                v.detail
-            ),
+            summary: format!("certificate verification failed: {}", v.detail),
             evidence,
             next_steps: cert_steps(a, v.problem.as_ref()),
         };
@@ -458,7 +451,12 @@ fn bad_reply(a: &Attempt, facts: &Facts, code: u16, phase: Phase, mk: Mk) -> Dia
         ),
         Phase::Starttls => mk(
             Cause::StarttlsRejected,
-            format!("the server offered STARTTLS but refused it with {code}: {last}"),
+            // The reply carries its code: quote it once.
+            if last.starts_with(&code.to_string()) {
+                format!("the server offered STARTTLS but refused it: {last}")
+            } else {
+                format!("the server offered STARTTLS but refused it with {code}: {last}")
+            },
             exchange,
             vec![step(
                 "a 454 means a server-side TLS problem (missing key or certificate file, broken TLS library): tell the server's admins",
@@ -761,7 +759,9 @@ fn cert_steps(a: &Attempt, p: Option<&CertProblem>) -> Vec<NextStep> {
         Some(CertProblem::Expired { .. }) => v.push(step("renew the certificate on the server (check the renewal job and that the service was reloaded)", None)),
         _ => {}
     }
-    if verify_on {
+    // Since tlsdive goes on past a failed verification by itself, the step is for older
+    // recordings only.
+    if verify_on && a.negotiated.is_none() && a.past_failed_verification.is_none() {
         v.push(step("retry without verification to complete the handshake and see the rest (opportunistic senders do this)", Some(Retry::NoVerify)));
     }
     v

@@ -348,6 +348,13 @@ pub enum EventKind {
     TlsEstablished {
         negotiated: Negotiated,
     },
+    /// Our strict verification failed and the handshake was completed past it, to see what an
+    /// opportunistic sender (which does not verify) gets. `failure`: how the TLS dialogue
+    /// after the handshake ended (`None`: through EHLO to QUIT). The attempt itself still
+    /// fails on the certificate: this fact is for the senders that do not verify.
+    PastFailedVerification {
+        failure: Option<Failure>,
+    },
     ConnectionEnded {
         how: ConnectionEnd,
     },

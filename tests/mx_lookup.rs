@@ -77,6 +77,9 @@ fn plan(domain: &str, dns: SocketAddr, port: u16) -> Plan {
     p.port = port;
     p.family = tlsdive::plan::Family::V4;
     p.tls.trust = tlsdive::plan::Trust::from_pem("the lab CA", &fixture().pki.ca_pem());
+    // This DNS signs nothing and has no root: a DANE verdict could not be judged here (never
+    // "ok"), and these tests are about the MX walk, not DANE.
+    p.policy.skip = true;
     p
 }
 

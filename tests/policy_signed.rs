@@ -93,9 +93,10 @@ async fn dane_ee_3_1_1_in_a_signed_zone_is_secure_and_valid() {
     );
     assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(0)]));
     // DANE-EE ignores names: a DANE sender delivers although the certificate does not name
-    // this MX host, which a verifying sender refuses.
+    // this MX host, which a verifying sender refuses; the headline follows DANE.
     assert_eq!(sender(&a, "DANE"), Some(true));
-    assert_eq!(common::run_cause(&a), "cert-name-mismatch");
+    assert_eq!(sender(&a, "mandatory-verified"), Some(false));
+    assert_eq!(common::run_cause(&a), "ok");
 }
 
 #[tokio::test]
@@ -247,7 +248,7 @@ async fn mta_sts_record_with_a_404_policy_is_unavailable_and_not_decisive() {
 async fn another_trust_anchor_proves_nothing() {
     let lab = lab().await;
     // A root key of another run of the lab: the chain does not lead to it.
-    let other = tlsdive::lab::policy_lab::tree(&fixture().pki, 25, 25)
+    let other = tlsdive::lab::policy_lab::tree(&fixture().pki, lab.policy.ports)
         .sign()
         .unwrap()
         .anchor;
@@ -539,7 +540,8 @@ async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
         "{live_text}"
     );
     assert!(
-        live_lines.iter().any(|l| l.starts_with("DANE: valid")),
+        // The sts-* domains' MX is served on a port without TLSA records: MTA-STS alone.
+        live_lines.iter().any(|l| l.starts_with("DANE: none")),
         "{live_text}"
     );
 
@@ -551,7 +553,7 @@ async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
     let replay = common::tlsdive(&["replay", rec.to_str().unwrap(), "--json"]).await;
     let v: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("JSON report");
     assert_eq!(v["policy"]["mta_sts"]["status"], "enforce-ok", "{v}");
-    assert_eq!(v["policy"]["dane"]["status"], "valid", "{v}");
+    assert_eq!(v["policy"]["dane"]["status"], "none", "{v}");
     assert_eq!(v["outcome"]["cause"], "ok", "{v}");
 
     // The TUI replays the same neutralized session: its policy view judges alike.
@@ -567,7 +569,7 @@ async fn a_replayed_recording_keeps_the_mta_sts_and_dane_verdicts() {
     );
     assert_eq!(
         s.dane.verdict,
-        PolicyVerdict::DaneValid,
+        PolicyVerdict::DaneNone,
         "{}",
         s.dane.summary
     );
@@ -781,4 +783,241 @@ async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
     ] {
         assert!(view.contains(want), "{want:?} missing:\n{view}");
     }
+}
+
+/// One row of the sender table: the kind of sender and whether it delivers.
+type Row = (String, Option<bool>);
+
+fn rows(a: &Attempt) -> Vec<(String, Option<bool>, String)> {
+    assess(a)
+        .expect("policy looked up")
+        .senders
+        .iter()
+        .map(|r| (r.policy.to_string(), r.delivers, r.why.clone()))
+        .collect()
+}
+
+fn table(rows: [(&str, Option<bool>); 4]) -> Vec<Row> {
+    rows.iter().map(|(p, d)| (p.to_string(), *d)).collect()
+}
+
+/// Probe `label` with strict verification and with `--no-verify`: the sender table (word for
+/// word) and the headline must be the same, whatever tlsdive's own switch says.
+async fn judged(lab: &Lab, label: &str) -> (Attempt, tlsdive::diagnose::Diagnosis, Vec<Row>) {
+    let a = lab.probe(label).await;
+    let mut plan = lab.plan(label);
+    plan.tls.verify = false;
+    let b = common::run(plan).await.0;
+    assert_eq!(
+        rows(&a),
+        rows(&b),
+        "{label}: the sender table follows --no-verify"
+    );
+    let (da, db) = (
+        tlsdive::diagnose::diagnose(&a),
+        tlsdive::diagnose::diagnose(&b),
+    );
+    assert_eq!(
+        (da.ok, da.cause, &da.summary),
+        (db.ok, db.cause, &db.summary),
+        "{label}: the headline follows --no-verify"
+    );
+    let table = rows(&a).into_iter().map(|(p, d, _)| (p, d)).collect();
+    (a, da, table)
+}
+
+/// The real binary's exit code for `label`, strict and with `--no-verify` (they must agree),
+/// and its text report.
+async fn exit_code(lab: &Lab, label: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let args = cli_args(lab, label, dir.path());
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let strict = common::tlsdive(&words).await;
+    let mut lax = words.clone();
+    lax.push("--no-verify");
+    let lax = common::tlsdive(&lax).await;
+    let text = String::from_utf8_lossy(&strict.stdout).into_owned();
+    assert_eq!(
+        strict.status.code(),
+        lax.status.code(),
+        "{label}: the exit code follows --no-verify\n{text}"
+    );
+    (strict.status.code().unwrap_or(-1), text)
+}
+
+#[tokio::test]
+async fn dane_valid_over_a_wrong_name_certificate_is_ok_for_dane_senders() {
+    let lab = lab().await;
+    let (a, d, t) = judged(&lab, "dane-ee").await;
+    assert_eq!(dane_of(&a).0, PolicyVerdict::DaneValid);
+    assert_eq!((d.ok, d.cause.code()), (true, "ok"), "{}", d.summary);
+    // The certificate's defect is still said, with whom it hurts.
+    assert!(d.summary.contains("name mismatch"), "{}", d.summary);
+    assert!(d.summary.contains("mandatory PKIX"), "{}", d.summary);
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", Some(true)),
+            ("mandatory-verified", Some(false)),
+            ("DANE", Some(true)),
+            ("MTA-STS", Some(true)),
+        ])
+    );
+    let (code, text) = exit_code(&lab, "dane-ee").await;
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("the handshake was completed past the failed verification to see what an opportunistic sender gets"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn dane_valid_over_an_expired_certificate_is_ok_for_dane_senders() {
+    let lab = lab().await;
+    let (a, d, t) = judged(&lab, "dane-expired").await;
+    assert_eq!(dane_of(&a).0, PolicyVerdict::DaneValid);
+    assert_eq!((d.ok, d.cause.code()), (true, "ok"), "{}", d.summary);
+    assert!(d.summary.contains("expired"), "{}", d.summary);
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", Some(true)),
+            ("mandatory-verified", Some(false)),
+            ("DANE", Some(true)),
+            ("MTA-STS", Some(true)),
+        ])
+    );
+    assert_eq!(exit_code(&lab, "dane-expired").await.0, 0);
+}
+
+#[tokio::test]
+async fn a_stale_tlsa_is_the_dane_mismatch_headline_for_every_switch() {
+    let lab = lab().await;
+    let (_, d, t) = judged(&lab, "dane-mismatch").await;
+    assert_eq!((d.ok, d.cause.code()), (false, "dane-mismatch"));
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", Some(true)),
+            ("mandatory-verified", Some(true)),
+            ("DANE", Some(false)),
+            ("MTA-STS", Some(true)),
+        ])
+    );
+    let (code, text) = exit_code(&lab, "dane-mismatch").await;
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("[dane-mismatch]"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bogus_tlsa_rrset_is_dnssec_bogus_for_dane_senders_only() {
+    let lab = lab().await;
+    let (a, d, t) = judged(&lab, "dane-bogus").await;
+    assert_eq!(state(&a, "MX"), Dnssec::Secure, "{:?}", a.policy.dnssec);
+    assert_eq!(
+        a.policy.tlsa[0].dnssec,
+        Dnssec::Bogus,
+        "{:?}",
+        a.policy.tlsa
+    );
+    assert_eq!(
+        (d.ok, d.cause.code()),
+        (false, "dnssec-bogus"),
+        "{}",
+        d.summary
+    );
+    assert!(d.summary.contains("TLSA RRset"), "{}", d.summary);
+    // The certificate names mx.lab.tlsdive.test, not this MX host: a PKIX sender refuses.
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", Some(true)),
+            ("mandatory-verified", Some(false)),
+            ("DANE", Some(false)),
+            ("MTA-STS", Some(true)),
+        ])
+    );
+    assert_eq!(exit_code(&lab, "dane-bogus").await.0, 1);
+}
+
+#[tokio::test]
+async fn a_bogus_mx_rrset_leaves_validating_senders_without_a_server() {
+    let lab = lab().await;
+    let (a, d, t) = judged(&lab, "bogus").await;
+    assert_eq!(
+        (d.ok, d.cause.code()),
+        (false, "dnssec-bogus"),
+        "{}",
+        d.summary
+    );
+    // Not an unconditional "yes": it depends on whether the sender's resolver validates.
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", None),
+            ("mandatory-verified", None),
+            ("DANE", Some(false)),
+            ("MTA-STS", None),
+        ])
+    );
+    let opportunistic = &rows(&a)[0].2;
+    assert!(
+        opportunistic.contains("validating resolver") && opportunistic.contains("MX RRset"),
+        "{opportunistic}"
+    );
+    assert_eq!(exit_code(&lab, "bogus").await.0, 1);
+}
+
+#[tokio::test]
+async fn mta_sts_testing_with_a_mismatching_mx_delivers_and_reports() {
+    let lab = lab().await;
+    let (a, d, t) = judged(&lab, "sts-testing").await;
+    let s = assess(&a).unwrap();
+    assert_eq!(
+        s.sts.verdict,
+        PolicyVerdict::StsTesting,
+        "{}",
+        s.sts.summary
+    );
+    assert!(
+        s.sts.summary.contains("matches none of"),
+        "{}",
+        s.sts.summary
+    );
+    assert_eq!(
+        s.dane.verdict,
+        PolicyVerdict::DaneNone,
+        "{}",
+        s.dane.summary
+    );
+    assert_eq!((d.ok, d.cause.code()), (true, "ok"), "{}", d.summary);
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", Some(true)),
+            ("mandatory-verified", Some(true)),
+            ("DANE", Some(true)),
+            ("MTA-STS", Some(true)),
+        ])
+    );
+    assert_eq!(exit_code(&lab, "sts-testing").await.0, 0);
+}
+
+#[tokio::test]
+async fn mta_sts_enforce_mismatch_headline_agrees_with_its_words_and_exit_code() {
+    let lab = lab().await;
+    let (_, d, t) = judged(&lab, "sts-mismatch").await;
+    assert_eq!((d.ok, d.cause.code()), (false, "mta-sts-mx-mismatch"));
+    assert_eq!(
+        t,
+        table([
+            ("opportunistic", Some(true)),
+            ("mandatory-verified", Some(true)),
+            ("DANE", Some(true)),
+            ("MTA-STS", Some(false)),
+        ])
+    );
+    let (code, text) = exit_code(&lab, "sts-mismatch").await;
+    assert_eq!(code, 1, "{text}");
+    assert!(!text.contains("OK [mta-sts-mx-mismatch]"), "{text}");
 }

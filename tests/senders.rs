@@ -196,8 +196,7 @@ fn rustls_hello() -> Vec<u8> {
     let name = rustls_pki_types::ServerName::try_from("mx.example.net").unwrap();
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let verifier =
-        CapturingVerifier::new(roots, provider, true, name.clone(), true, emitter.clone());
+    let verifier = CapturingVerifier::new(roots, provider, name.clone(), true, emitter.clone());
     let config = tls::client_config(
         &opts,
         Arc::new(verifier.unwrap()),

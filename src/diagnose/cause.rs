@@ -78,6 +78,7 @@ causes! {
     DaneMismatch => "dane-mismatch",
     DaneUnusable => "dane-unusable",
     DnssecBogus => "dnssec-bogus",
+    DnssecIndeterminate => "dnssec-indeterminate",
     MtaStsMxMismatch => "mta-sts-mx-mismatch",
     MtaStsPolicyUnavailable => "mta-sts-policy-unavailable",
     MtaStsCertInvalid => "mta-sts-cert-invalid",

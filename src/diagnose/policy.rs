@@ -128,30 +128,92 @@ pub fn assess(a: &Attempt) -> Option<Assessment> {
     })
 }
 
-/// The policy verdict that decides delivery for a policy-following sender although the
-/// handshake itself worked — the hook `diagnose` calls to make it the outcome's cause.
-pub fn decisive(a: &Attempt) -> Option<PolicyVerdict> {
-    let s = assess(a)?;
-    [s.dane.verdict, s.sts.verdict].into_iter().find(|v| {
-        matches!(
-            v,
-            PolicyVerdict::DaneMismatch
-                | PolicyVerdict::DnssecBogus
-                | PolicyVerdict::StsMxMismatch
-                | PolicyVerdict::StsCertInvalid
-        )
-    })
-}
-
-/// The words that go with a decisive verdict.
-pub fn decisive_summary(a: &Attempt) -> Option<String> {
-    let s = assess(a)?;
-    let v = decisive(a)?;
-    Some(if v == s.dane.verdict {
-        s.dane.summary
+/// Put the headline where the strictest policy the domain publishes puts it (DESIGN.md, "Judge
+/// like the sender"): DANE when a secure usable TLSA RRset exists, else MTA-STS enforce, else
+/// the certificate's own defects, which `d` already holds. A failure that hurts every sender
+/// (no connection, no shared cipher, ...) stays the headline; a certificate defect that only
+/// verifying senders mind is still told, with whom it hurts.
+pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
+    use crate::diagnose::Cause;
+    let Some(s) = assess(a) else {
+        return;
+    };
+    let cert_only = d.cause.is_certificate();
+    if !(d.ok || cert_only) {
+        return;
+    }
+    let works = reach(a) == Reach::Tls;
+    let handshake = if works {
+        " (the handshake itself works)"
     } else {
-        s.sts.summary
-    })
+        ""
+    };
+    let defect = a
+        .verdict
+        .as_ref()
+        .filter(|v| !v.ok)
+        .map(|v| v.detail.clone());
+    let sts_fails = matches!(
+        s.sts.verdict,
+        PolicyVerdict::StsMxMismatch | PolicyVerdict::StsCertInvalid
+    );
+    let set = |d: &mut crate::diagnose::Diagnosis, cause: Cause, summary: String| {
+        d.ok = cause == Cause::Ok;
+        d.cause = cause;
+        d.summary = summary;
+    };
+    match s.dane.verdict {
+        PolicyVerdict::DnssecBogus | PolicyVerdict::DaneMismatch => {
+            set(
+                d,
+                s.dane.verdict.cause(),
+                format!("{}{handshake}", s.dane.summary),
+            );
+        }
+        PolicyVerdict::DaneValid if works => {
+            let mut summary = format!(
+                "a DANE sender delivers: {} (DANE-EE ignores names and dates, RFC 7672 §3.1.1)",
+                s.dane.summary
+            );
+            if let Some(defect) = &defect {
+                summary.push_str(&format!(
+                    "; the certificate's own defect still hurts senders that verify it instead \
+                     (mandatory PKIX, MTA-STS): {defect}"
+                ));
+            }
+            if sts_fails {
+                summary.push_str(&format!(
+                    "; MTA-STS enforce senders that do not do DANE defer: {}",
+                    s.sts.summary
+                ));
+            }
+            set(d, Cause::Ok, summary);
+            d.phase = crate::event::Phase::Done;
+        }
+        // Never "ok" on a DANE verdict nobody could judge; a known certificate defect stays
+        // the headline, with the DANE question beside it.
+        PolicyVerdict::DnssecIndeterminate if !cert_only => {
+            let was = d.summary.clone();
+            set(
+                d,
+                Cause::DnssecIndeterminate,
+                format!(
+                    "the DANE verdict could not be judged ({}); {was}",
+                    s.dane.summary
+                ),
+            );
+        }
+        PolicyVerdict::DnssecIndeterminate => {
+            d.summary
+                .push_str(&format!("; DANE could not be judged: {}", s.dane.summary));
+        }
+        _ if sts_fails => set(
+            d,
+            s.sts.verdict.cause(),
+            format!("{}{handshake}", s.sts.summary),
+        ),
+        _ => {}
+    }
 }
 
 fn probed_host(a: &Attempt) -> Option<String> {
@@ -192,8 +254,14 @@ fn dane(a: &Attempt) -> Dane {
         check: None,
         summary: String::new(),
     };
-    let (Some(host), Some(l)) = (host, lookup) else {
-        out.summary = "no TLSA lookup for the probed host".into();
+    let Some(host) = host else {
+        out.summary = "no TLSA lookup: no MX host was probed".into();
+        return out;
+    };
+    // Policy lookups ran but this host's TLSA answer never came: that is not "no DANE".
+    let Some(l) = lookup else {
+        out.verdict = PolicyVerdict::DnssecIndeterminate;
+        out.summary = format!("the TLSA lookup of {host} did not finish");
         return out;
     };
     let chain = chain_der(a);
@@ -324,7 +392,7 @@ fn sts(a: &Attempt) -> Sts {
     let Some(rec) = &a.policy.sts_record else {
         out.summary = match a.plan.as_ref().map(|p| &p.target) {
             Some(crate::plan::Target::Host(_)) => {
-                "not looked up: MTA-STS is a recipient domain's policy, and a [host] target names                  no domain"
+                "not looked up: MTA-STS is a recipient domain's policy, and a [host] target names no domain"
                     .into()
             }
             _ => "not looked up".into(),
@@ -410,19 +478,24 @@ fn sts(a: &Attempt) -> Sts {
     out
 }
 
-/// The handshake completed, or failed only on the WebPKI verification a DANE sender replaces.
-fn tls_reached(a: &Attempt) -> bool {
-    a.negotiated.is_some()
-        || matches!(
-            a.failure(),
-            Some(Failure::Tls {
-                failure: crate::event::TlsFailure::Certificate,
-                ..
-            })
-        )
+/// What a sender that does not verify gets from the server: the same dialogue as ours, but
+/// going on past a certificate that does not verify.
+#[derive(Debug, Clone, PartialEq)]
+enum Reach {
+    /// The SMTP session fails before STARTTLS could help or hurt.
+    NoSmtp,
+    /// TLS completes and the dialogue over it works (EHLO to QUIT).
+    Tls,
+    /// TLS completes, then the server ends the session: the words say how.
+    TlsThenFails(String),
+    /// TLS cannot be established: a sender that does not insist falls back to plaintext.
+    NoTls,
+    /// The handshake was stopped at our verification (a recording made before tlsdive went
+    /// on past it): whether the rest works is not known.
+    Unknown,
 }
 
-fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
+fn reach(a: &Attempt) -> Reach {
     let failure = a.failure();
     let smtp_ok = !matches!(
         failure,
@@ -437,85 +510,162 @@ fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
                 | Failure::Cancelled
         )
     ) && a.finished.is_some();
-    let tls_ok = a.negotiated.is_some();
-    let verified = a.verdict.as_ref().is_some_and(|v| v.ok);
+    if !smtp_ok {
+        return Reach::NoSmtp;
+    }
+    let cert_failure = matches!(
+        failure,
+        Some(Failure::Tls {
+            failure: crate::event::TlsFailure::Certificate,
+            ..
+        })
+    );
+    let after = match (&a.past_failed_verification, cert_failure) {
+        (Some(after), _) => after.as_ref(),
+        (None, true) => return Reach::Unknown,
+        (None, false) => failure,
+    };
+    match after {
+        None if a.negotiated.is_some() => Reach::Tls,
+        None => Reach::NoTls,
+        Some(f) if a.negotiated.is_some() => Reach::TlsThenFails(after_tls_words(f)),
+        Some(_) => Reach::NoTls,
+    }
+}
+
+fn after_tls_words(f: &Failure) -> String {
+    match f {
+        Failure::BadReply { code } => format!("the server answers {code} over TLS"),
+        Failure::PeerClosed => "the server closes the connection after the handshake".into(),
+        Failure::PeerReset => "the server resets the connection after the handshake".into(),
+        Failure::Timeout => "the server stops answering after the handshake".into(),
+        Failure::Tls { error, .. } => format!("the TLS session fails after the handshake: {error}"),
+        _ => "the session fails after the handshake".into(),
+    }
+}
+
+/// The first RRset on the way to the MX host's address that is DNSSEC-bogus: a sender behind
+/// a validating resolver gets SERVFAIL there and cannot even find the server.
+fn bogus_route(a: &Attempt) -> Option<String> {
+    let host = probed_host(a)?;
+    let domain = a
+        .resolution
+        .mx
+        .as_ref()
+        .map(|(d, _)| crate::policy::norm(d));
+    let mx = domain
+        .as_deref()
+        .filter(|d| state_of(a, d, "MX") == Some(Dnssec::Bogus))
+        .map(|d| format!("the MX RRset of {d}"));
+    mx.or_else(|| {
+        ["A", "AAAA"]
+            .into_iter()
+            .find(|t| state_of(a, &host, t) == Some(Dnssec::Bogus))
+            .map(|t| format!("the {t} RRset of {host}"))
+    })
+}
+
+fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
+    let reach = reach(a);
     let row = |policy, delivers, why: String| SenderRow {
         policy,
         delivers,
         why,
     };
-    let opportunistic = if !smtp_ok {
-        row(
-            "opportunistic",
-            Some(false),
-            "the SMTP session itself fails".into(),
-        )
-    } else if tls_ok {
-        row("opportunistic", Some(true), "over TLS".into())
-    } else {
-        row(
-            "opportunistic",
+    // What every sender that does not authenticate gets once it has found the server.
+    let (opp_delivers, opp_why): (Option<bool>, String) = match &reach {
+        Reach::NoSmtp => (Some(false), "the SMTP session itself fails".into()),
+        Reach::Tls => (Some(true), "over TLS (it does not verify the certificate)".into()),
+        Reach::TlsThenFails(w) => (Some(false), format!("TLS completes, but {w}")),
+        Reach::NoTls => (
             Some(true),
             "in plaintext: TLS fails, and an opportunistic sender falls back".into(),
-        )
+        ),
+        Reach::Unknown => (
+            None,
+            "not known: the handshake was stopped at our failed verification (a recording from before tlsdive went on past it)".into(),
+        ),
     };
-    let mandatory = if tls_ok && verified {
-        row(
-            "mandatory-verified",
-            Some(true),
-            "TLS with a verified certificate".into(),
-        )
-    } else if let Some(v) = a.verdict.as_ref().filter(|v| !v.ok) {
-        row("mandatory-verified", Some(false), v.detail.clone())
-    } else {
-        row(
-            "mandatory-verified",
+    let tls_works = reach == Reach::Tls;
+    let verdict = a.verdict.as_ref();
+    let (mand_delivers, mand_why) = match verdict {
+        Some(v) if v.ok && tls_works => (Some(true), "TLS with a verified certificate".into()),
+        Some(v) if v.ok => (
             Some(false),
-            "TLS is not established".into(),
-        )
+            format!("the certificate verifies, but {opp_why}"),
+        ),
+        Some(v) => (
+            Some(false),
+            format!("it verifies name and chain and refuses: {}", v.detail),
+        ),
+        None => (Some(false), "TLS is not established".to_string()),
     };
-    let dane_row = match dane.verdict {
-        PolicyVerdict::DaneValid if tls_reached(a) => row("DANE", Some(true), dane.summary.clone()),
-        PolicyVerdict::DaneUnusable if tls_reached(a) => row(
-            "DANE",
+    let (dane_delivers, dane_why) = match dane.verdict {
+        PolicyVerdict::DaneValid if tls_works => (
+            Some(true),
+            format!(
+                "{} (DANE-EE ignores names and dates, RFC 7672 §3.1.1)",
+                dane.summary
+            ),
+        ),
+        PolicyVerdict::DaneUnusable if tls_works => (
             Some(true),
             "TLS is mandatory, the certificate unchecked (only unusable records)".into(),
         ),
         PolicyVerdict::DaneValid | PolicyVerdict::DaneUnusable | PolicyVerdict::DaneUnchecked => {
-            row(
-                "DANE",
-                Some(false),
-                "TLS is mandatory and is not established".into(),
-            )
+            match &reach {
+                Reach::Unknown => (None, opp_why.clone()),
+                Reach::TlsThenFails(w) => (Some(false), format!("TLS completes, but {w}")),
+                _ => (
+                    Some(false),
+                    "TLS is mandatory and is not established".to_string(),
+                ),
+            }
         }
         PolicyVerdict::DaneMismatch | PolicyVerdict::DnssecBogus => {
-            row("DANE", Some(false), dane.summary.clone())
+            (Some(false), dane.summary.clone())
         }
-        PolicyVerdict::DnssecIndeterminate => row("DANE", None, dane.summary.clone()),
-        _ => row(
-            "DANE",
-            opportunistic.delivers,
+        PolicyVerdict::DnssecIndeterminate => {
+            (None, format!("could not be judged: {}", dane.summary))
+        }
+        _ => (
+            opp_delivers,
+            format!("no usable DANE policy ({}): {}", dane.summary, opp_why),
+        ),
+    };
+    let (sts_delivers, sts_why) = match sts.verdict {
+        PolicyVerdict::StsEnforceOk if tls_works => (Some(true), sts.summary.clone()),
+        PolicyVerdict::StsEnforceOk => match &reach {
+            Reach::Unknown => (None, opp_why.clone()),
+            _ => (
+                Some(false),
+                "enforce mode needs TLS, and TLS is not established".to_string(),
+            ),
+        },
+        PolicyVerdict::StsMxMismatch | PolicyVerdict::StsCertInvalid => {
+            (Some(false), sts.summary.clone())
+        }
+        _ => (opp_delivers, format!("{}: {}", sts.summary, opp_why)),
+    };
+    // Behind a validating resolver a bogus MX or address RRset is SERVFAIL: those senders
+    // never find the server. The DANE row says so itself (dnssec-bogus).
+    let route = bogus_route(a);
+    let found = |delivers: Option<bool>, why: String| match (&route, delivers) {
+        (Some(what), Some(true)) => (
+            None,
             format!(
-                "no usable DANE policy ({}): {}",
-                dane.summary, opportunistic.why
+                "only behind a resolver that does not validate DNSSEC: {what} is DNSSEC-bogus, so a validating resolver answers SERVFAIL and the sender defers; without validation: {why}"
             ),
         ),
+        _ => (delivers, why),
     };
-    let sts_row = match sts.verdict {
-        PolicyVerdict::StsEnforceOk if tls_ok => row("MTA-STS", Some(true), sts.summary.clone()),
-        PolicyVerdict::StsEnforceOk => row(
-            "MTA-STS",
-            Some(false),
-            "enforce mode needs TLS, and TLS is not established".into(),
-        ),
-        PolicyVerdict::StsMxMismatch | PolicyVerdict::StsCertInvalid => {
-            row("MTA-STS", Some(false), sts.summary.clone())
-        }
-        _ => row(
-            "MTA-STS",
-            opportunistic.delivers,
-            format!("{}: {}", sts.summary, opportunistic.why),
-        ),
-    };
-    vec![opportunistic, mandatory, dane_row, sts_row]
+    let (o, ow) = found(opp_delivers, opp_why.clone());
+    let (m, mw) = found(mand_delivers, mand_why);
+    let (s_, sw) = found(sts_delivers, sts_why);
+    vec![
+        row("opportunistic", o, ow),
+        row("mandatory-verified", m, mw),
+        row("DANE", dane_delivers, dane_why),
+        row("MTA-STS", s_, sw),
+    ]
 }

@@ -580,3 +580,115 @@ fn client_hello_words_name_key_shares_only_when_sent() {
     let tls13 = words(ScanVersion::Tls13, default_key_shares());
     assert!(tls13.contains("; key shares X25519 32 B"), "{tls13}");
 }
+
+/// A finished, working TLS dialogue with `mx.example.net`, its MX secure, plus `policy`.
+fn working_with_policy(policy: Vec<EventKind>) -> Attempt {
+    let mut kinds = vec![
+        EventKind::MxResolved {
+            domain: "example.net".into(),
+            hosts: vec![],
+        },
+        EventKind::ConnectStarted {
+            peer: "192.0.2.1:25".parse().unwrap(),
+            host: Some("mx.example.net".into()),
+        },
+        EventKind::DnssecChecked {
+            answer: crate::policy::DnsAnswer {
+                name: "example.net".into(),
+                rtype: "MX".into(),
+                dnssec: crate::policy::Dnssec::Secure,
+                detail: None,
+            },
+        },
+        EventKind::TlsEstablished {
+            negotiated: crate::event::Negotiated {
+                version: "TLSv1.3".into(),
+                cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+                group: Some("X25519".into()),
+                handshake_kind: "full".into(),
+                alpn: None,
+            },
+        },
+    ];
+    kinds.extend(policy);
+    kinds.push(finished_ok());
+    attempt(Plan::new(Target::Domain("example.net".into())), kinds)
+}
+
+fn finished_ok() -> EventKind {
+    EventKind::AttemptFinished {
+        failure: None,
+        phase: Phase::Done,
+    }
+}
+
+/// A DANE verdict nobody could judge is never "ok" (nor "none", nor a "yes" built on it).
+#[test]
+fn a_dane_lookup_that_could_not_be_judged_is_never_ok() {
+    let servfail = EventKind::TlsaFound {
+        lookup: crate::policy::TlsaLookup {
+            host: "mx.example.net".into(),
+            port: 25,
+            dnssec: crate::policy::Dnssec::Indeterminate,
+            records: vec![],
+            error: Some("SERVFAIL from the resolver".into()),
+            at_unix: 0,
+        },
+    };
+    for (a, words) in [
+        (working_with_policy(vec![servfail]), "SERVFAIL"),
+        // The policy lookups ran, but this host's TLSA answer never came.
+        (working_with_policy(vec![]), "did not finish"),
+    ] {
+        let d = diagnose(&a);
+        assert_eq!(
+            (d.ok, d.cause),
+            (false, Cause::DnssecIndeterminate),
+            "{d:?}"
+        );
+        assert!(d.summary.contains(words), "{}", d.summary);
+        let s = policy::assess(&a).unwrap();
+        assert_eq!(s.dane.verdict, policy::PolicyVerdict::DnssecIndeterminate);
+        let dane = s.senders.iter().find(|r| r.policy == "DANE").unwrap();
+        assert_eq!(dane.delivers, None, "{dane:?}");
+        assert!(dane.why.contains("could not be judged"), "{dane:?}");
+    }
+}
+
+/// An attempt recorded before tlsdive went on past a failed verification: what an
+/// opportunistic sender gets is not known, and nobody is told "yes" on it.
+#[test]
+fn a_handshake_stopped_at_our_verification_tells_no_opportunistic_yes() {
+    let a = attempt(
+        Plan::new(Target::Domain("example.net".into())),
+        vec![
+            EventKind::ConnectStarted {
+                peer: "192.0.2.1:25".parse().unwrap(),
+                host: Some("mx.example.net".into()),
+            },
+            EventKind::DnssecChecked {
+                answer: crate::policy::DnsAnswer {
+                    name: "example.net".into(),
+                    rtype: "MX".into(),
+                    dnssec: crate::policy::Dnssec::Insecure,
+                    detail: None,
+                },
+            },
+            EventKind::AttemptFinished {
+                failure: Some(Failure::Tls {
+                    error: "invalid peer certificate: Expired".into(),
+                    failure: crate::event::TlsFailure::Certificate,
+                }),
+                phase: Phase::TlsHandshake,
+            },
+        ],
+    );
+    let s = policy::assess(&a).unwrap();
+    let opp = &s.senders[0];
+    assert_eq!(
+        (opp.policy, opp.delivers),
+        ("opportunistic", None),
+        "{opp:?}"
+    );
+    assert!(!opp.why.contains("plaintext"), "{opp:?}");
+}

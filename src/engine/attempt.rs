@@ -50,10 +50,16 @@ pub async fn run(plan: Plan, em: Emitter, stepper: Arc<Stepper>) {
     if failure.is_none() {
         em.start_phase(Phase::Done);
     }
-    em.emit(EventKind::AttemptFinished {
-        failure,
-        phase: em.phase(),
-    });
+    // A certificate that did not verify fails where it was checked, in the handshake, even
+    // when the dialogue went on past it for the opportunistic sender's view.
+    let phase = match &failure {
+        Some(Failure::Tls {
+            failure: TlsFailure::Certificate,
+            ..
+        }) => Phase::TlsHandshake,
+        _ => em.phase(),
+    };
+    em.emit(EventKind::AttemptFinished { failure, phase });
 }
 
 async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Failure> {
@@ -164,25 +170,60 @@ async fn conversation(
                 return Err(Failure::PlaintextInjection);
             }
             let at_220 = em.now_us();
-            let tls = handshake(conv.stream, plan, &cand, em, stepper, Some(at_220)).await?;
-            let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
-            conv.ehlo(plan, stepper).await?;
-            conv.quit().await;
-            close(conv.stream).await;
+            let (tls, past) =
+                handshake(conv.stream, plan, &cand, em, stepper, Some(at_220)).await?;
+            let after = async {
+                let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
+                conv.ehlo(plan, stepper).await?;
+                conv.quit().await;
+                close(conv.stream).await;
+                Ok(())
+            };
+            past_verification(em, past, after.await)
         }
         TlsMode::Implicit => {
-            let tls = handshake(tcp, plan, &cand, em, stepper, None).await?;
-            let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
-            em.emit(EventKind::Note {
-                text: "implicit TLS: the banner comes over TLS".into(),
-            });
-            conv.expect(220, "banner").await?;
-            conv.ehlo(plan, stepper).await?;
-            conv.quit().await;
-            close(conv.stream).await;
+            let (tls, past) = handshake(tcp, plan, &cand, em, stepper, None).await?;
+            let after = async {
+                let mut conv = Conversation::new(tls, em, plan.timeouts.reply, true);
+                em.emit(EventKind::Note {
+                    text: "implicit TLS: the banner comes over TLS".into(),
+                });
+                conv.expect(220, "banner").await?;
+                conv.ehlo(plan, stepper).await?;
+                conv.quit().await;
+                close(conv.stream).await;
+                Ok(())
+            };
+            past_verification(em, past, after.await)
         }
     }
-    Ok(())
+}
+
+/// The end of a TLS dialogue. When it went on past our failed strict verification (`past`:
+/// that failure), how it went is reported for the senders that do not verify, and the
+/// attempt fails on the certificate, as a verifying sender does.
+fn past_verification(
+    em: &Emitter,
+    past: Option<Failure>,
+    after: Result<(), Failure>,
+) -> Result<(), Failure> {
+    match past {
+        None => after,
+        Some(cert) => {
+            em.emit(EventKind::PastFailedVerification {
+                failure: after.err(),
+            });
+            Err(cert)
+        }
+    }
+}
+
+/// The failure of a strict attempt whose certificate did not verify.
+fn certificate_failure(e: &rustls::Error) -> Failure {
+    Failure::Tls {
+        error: sanitize::escape_str(&e.to_string()),
+        failure: TlsFailure::Certificate,
+    }
 }
 
 async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Failure> {
@@ -312,7 +353,7 @@ async fn handshake(
     em: &Emitter,
     stepper: &Stepper,
     at_220: Option<u64>,
-) -> Result<Tls, Failure> {
+) -> Result<(Tls, Option<Failure>), Failure> {
     let config_err = |detail: String| Failure::Config { detail };
     let roots = tls::roots(&plan.tls).map_err(|e| config_err(e.to_string()))?;
     let provider = Arc::new(tls::provider(&plan.tls).map_err(|e| config_err(e.to_string()))?);
@@ -321,7 +362,6 @@ async fn handshake(
         CapturingVerifier::new(
             roots,
             provider,
-            plan.tls.verify,
             verify_name,
             !matches!(plan.tls.sni, Sni::Off),
             em.clone(),
@@ -329,7 +369,7 @@ async fn handshake(
         .map_err(config_err)?,
     );
     let secrets = em.secrets().clone();
-    let config = tls::client_config(&plan.tls, verifier, em, &secrets)
+    let config = tls::client_config(&plan.tls, verifier.clone(), em, &secrets)
         .map_err(|e| config_err(e.to_string()))?;
     em.start_phase(Phase::TlsHandshake);
     stepper.gate("ClientHello", em, Some(tcp.get_ref())).await;
@@ -386,8 +426,18 @@ async fn handshake(
                 alpn: conn.alpn_protocol().map(sanitize::escape_bytes),
             };
             em.emit(EventKind::TlsEstablished { negotiated });
+            // Strict verification failed, yet the handshake went on: say so where it happened.
+            let past = verifier
+                .failure()
+                .filter(|_| plan.tls.verify)
+                .map(|e| certificate_failure(&e));
+            if past.is_some() {
+                em.emit(EventKind::Note {
+                    text: "the certificate did not verify; the handshake was completed past the failed verification to see what an opportunistic sender gets".into(),
+                });
+            }
             em.start_phase(Phase::PostTls);
-            Ok(stream)
+            Ok((stream, past))
         }
         Err((err, mut tap)) => {
             let failure = match stream_failure(&err) {
@@ -413,7 +463,18 @@ async fn handshake(
                 drain(&mut tap, limit, em).await;
             }
             tap.closed_by_us();
-            Err(failure)
+            // Past a failed strict verification the handshake failed for another reason:
+            // that is what an opportunistic sender gets; a verifying one stops at the
+            // certificate.
+            match verifier.failure().filter(|_| plan.tls.verify) {
+                Some(e) if !we_refused => {
+                    em.emit(EventKind::PastFailedVerification {
+                        failure: Some(failure),
+                    });
+                    Err(certificate_failure(&e))
+                }
+                _ => Err(failure),
+            }
         }
     }
 }

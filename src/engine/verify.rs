@@ -1,8 +1,8 @@
 //! A certificate verifier that always captures the chain and reports its verdict separately,
-//! so an invalid certificate is shown, not hidden; with `--no-verify` it lets the handshake
-//! go on and the verdict still says what was wrong.
+//! so an invalid certificate is shown, not hidden. It always lets the handshake go on (to see
+//! what an opportunistic sender gets) and keeps the failure for the engine to act on.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -17,7 +17,8 @@ use crate::event::EventKind;
 #[derive(Debug)]
 pub struct CapturingVerifier {
     inner: Arc<WebPkiServerVerifier>,
-    strict: bool,
+    /// Why the chain did not verify, once it was seen (the handshake went on anyway).
+    failed: Mutex<Option<Error>>,
     /// The name a sender would check; rustls hands us the SNI, which may differ.
     verify_name: ServerName<'static>,
     sni_sent: bool,
@@ -28,7 +29,6 @@ impl CapturingVerifier {
     pub fn new(
         roots: RootCertStore,
         provider: Arc<CryptoProvider>,
-        strict: bool,
         verify_name: ServerName<'static>,
         sni_sent: bool,
         emitter: Emitter,
@@ -38,11 +38,19 @@ impl CapturingVerifier {
             .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
         Ok(CapturingVerifier {
             inner,
-            strict,
+            failed: Mutex::new(None),
             verify_name,
             sni_sent,
             emitter,
         })
+    }
+
+    /// The verification error, when the chain was seen and did not verify.
+    pub fn failure(&self) -> Option<Error> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -58,10 +66,17 @@ impl ServerCertVerifier for CapturingVerifier {
         let server_name = &self.verify_name;
         // Say which SNI was sent when it is not the name checked, so an SNI experiment reads
         // as what it is: another certificate, checked against the sender's name.
-        let sni_note = match (&self.sni_sent, sni.to_str()) {
-            (true, s) if s != server_name.to_str() => format!(" (SNI sent: {s})"),
-            (false, _) => " (no SNI sent)".to_string(),
-            _ => String::new(),
+        // An IP address is never sent as SNI (RFC 6066 §3): rustls leaves it out.
+        let sni_note = match (&self.sni_sent, sni) {
+            (true, ServerName::DnsName(s)) if s.as_ref() != server_name.to_str() => {
+                format!(" (SNI sent: {})", s.as_ref())
+            }
+            (true, ServerName::DnsName(_)) => String::new(),
+            // An IP checked against itself: nothing to point out.
+            (true, ServerName::IpAddress(_)) if matches!(server_name, ServerName::IpAddress(_)) => {
+                String::new()
+            }
+            _ => " (no SNI sent)".to_string(),
         };
         let chain: Vec<CertInfo> = std::iter::once(end_entity)
             .chain(intermediates)
@@ -90,10 +105,10 @@ impl ServerCertVerifier for CapturingVerifier {
         };
         self.emitter
             .emit(EventKind::CertificatesReceived { chain, verdict });
-        match result {
-            Err(e) if self.strict => Err(e),
-            _ => Ok(ServerCertVerified::assertion()),
+        if let Err(e) = result {
+            *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(

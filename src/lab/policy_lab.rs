@@ -38,6 +38,14 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "TLSA of the key before a rotation: dane-mismatch",
     ),
     (
+        "dane-expired",
+        "TLSA 3 1 1 of an expired certificate's key: DANE valid, names and dates ignored",
+    ),
+    (
+        "dane-bogus",
+        "a secure MX, but the TLSA RRset's zone signatures expired: dnssec-bogus",
+    ),
+    (
         "dane-unusable",
         "only PKIX-TA/PKIX-EE records (0/1): dane-unusable",
     ),
@@ -55,6 +63,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     (
         "sts-mismatch",
         "MTA-STS enforce without the MX: mta-sts-mx-mismatch",
+    ),
+    (
+        "sts-testing",
+        "MTA-STS testing without the MX: senders deliver and report",
     ),
     (
         "sts-unavailable",
@@ -83,16 +95,33 @@ pub struct PolicyLab {
     /// The port of `dane-mismatch`: the same host, so the certificate names it, on a port of
     /// its own, so its TLSA owner (`_PORT._tcp.HOST`) holds the stale record alone.
     pub mismatch_port: u16,
+    /// Where the other single-purpose servers listen.
+    pub ports: Ports,
     _servers: Vec<LabServer>,
+}
+
+/// The ports of the servers that share the host the certificate names, each with TLSA owners
+/// (`_PORT._tcp.HOST`) of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    /// The healthy server with the DANE-TA record.
+    pub main: u16,
+    /// The healthy server whose TLSA record is stale (`dane-mismatch`).
+    pub mismatch: u16,
+    /// A server with an expired certificate, matched by a TLSA 3 1 1 (`dane-expired`).
+    pub expired: u16,
+    /// A healthy server without any TLSA record (the `sts-*` domains: MTA-STS alone).
+    pub sts: u16,
 }
 
 impl PolicyLab {
     /// The SMTP port to probe scenario `label` on.
     pub fn port_for(&self, label: &str) -> u16 {
-        if label == "dane-mismatch" {
-            self.mismatch_port
-        } else {
-            self.port
+        match label {
+            "dane-mismatch" => self.ports.mismatch,
+            "dane-expired" => self.ports.expired,
+            l if l.starts_with("sts-") => self.ports.sts,
+            _ => self.ports.main,
         }
     }
 }
@@ -110,7 +139,20 @@ pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
     )
     .await?;
     let mismatch_port = mismatch.addr.port();
-    let mut servers = vec![mismatch];
+    let local = || -> Result<SocketAddr, LabError> {
+        "127.0.0.1:0"
+            .parse()
+            .map_err(|_| LabError::Dnssec("bad bind address".into()))
+    };
+    let expired = super::start(Scenario::ExpiredCert, pki, local()?).await?;
+    let sts_smtp = super::start(Scenario::Healthy, pki, local()?).await?;
+    let ports = Ports {
+        main: port,
+        mismatch: mismatch_port,
+        expired: expired.addr.port(),
+        sts: sts_smtp.addr.port(),
+    };
+    let mut servers = vec![mismatch, expired, sts_smtp];
     if let Ok(s) = super::start(
         Scenario::Healthy,
         pki,
@@ -121,7 +163,7 @@ pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
         servers.push(s);
     }
     let sts = sts_server::serve(policies()).await?;
-    let signed = tree(pki, port, mismatch_port).sign()?;
+    let signed = tree(pki, ports).sign()?;
     let anchor = signed.anchor.clone();
     let dns = dns::serve_signed(signed).await?;
     Ok(PolicyLab {
@@ -130,12 +172,15 @@ pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
         anchor,
         port,
         mismatch_port,
+        ports,
         _servers: servers,
     })
 }
 
 const STS_OK: &str =
     "version: STSv1\r\nmode: enforce\r\nmx: mx.lab.tlsdive.test\r\nmax_age: 86400\r\n";
+const STS_TESTING: &str =
+    "version: STSv1\r\nmode: testing\r\nmx: *.other.test\r\nmax_age: 86400\r\n";
 const STS_OTHER: &str = "version: STSv1\r\nmode: enforce\r\nmx: *.other.test\r\nmx: mail.example.net\r\nmax_age: 86400\r\n";
 
 fn policies() -> HashMap<String, Answer> {
@@ -149,6 +194,10 @@ fn policies() -> HashMap<String, Answer> {
         Answer::policy(STS_OTHER),
     );
     m.insert(
+        format!("mta-sts.{}", domain("sts-testing")),
+        Answer::policy(STS_TESTING),
+    );
+    m.insert(
         format!("mta-sts.{}", domain("sts-unavailable")),
         Answer {
             status: 404,
@@ -160,12 +209,16 @@ fn policies() -> HashMap<String, Answer> {
 }
 
 /// The zones, unsigned yet: root -> lab.tlsdive.test (signed), with
-/// unsigned.lab.tlsdive.test (no DS) and bogus.lab.tlsdive.test (expired signatures).
-pub fn tree(pki: &Pki, port: u16, mismatch_port: u16) -> Tree {
+/// unsigned.lab.tlsdive.test (no DS), bogus.lab.tlsdive.test (expired signatures) and the
+/// zone of dane-bogus's TLSA owner (expired signatures under a secure MX host).
+pub fn tree(pki: &Pki, ports: Ports) -> Tree {
+    let (port, mismatch_port) = (ports.main, ports.mismatch);
+    let bogus_host = format!("mx.{}", domain("dane-bogus"));
     let mut t = Tree::new();
     t.zone(LAB_DOMAIN, Signing::Signed)
         .zone(&domain("unsigned"), Signing::Unsigned)
-        .zone(&domain("bogus"), Signing::Expired);
+        .zone(&domain("bogus"), Signing::Expired)
+        .zone(&format!("_tcp.{bogus_host}"), Signing::Expired);
     let leaf = spki_sha256(&pki.server.cert);
     let ca = spki_sha256(&pki.intermediate);
     let stale = spki_sha256(&pki.untrusted.cert);
@@ -188,6 +241,16 @@ pub fn tree(pki: &Pki, port: u16, mismatch_port: u16) -> Tree {
         &format!("_{mismatch_port}._tcp.{SERVER_NAME}"),
         tlsa(3, &stale),
     );
+    // DANE-EE over an expired certificate: names and dates are not checked (RFC 7672 §3.1.1).
+    mx_to(&mut t, "dane-expired", SERVER_NAME);
+    t.add(
+        &format!("_{}._tcp.{SERVER_NAME}", ports.expired),
+        tlsa(3, &spki_sha256(&pki.expired.cert)),
+    );
+    // A secure MX and address, but the TLSA RRset sits in a zone nobody re-signed.
+    mx_to(&mut t, "dane-bogus", &bogus_host);
+    t.add(&bogus_host, local());
+    t.add(&owner(&bogus_host), tlsa(3, &leaf));
     // The bogus zone's own MX RRset fails validation; its host is a secure one.
     mx_to(&mut t, "bogus", SERVER_NAME);
     for (label, records) in [
@@ -205,7 +268,12 @@ pub fn tree(pki: &Pki, port: u16, mismatch_port: u16) -> Tree {
     t.add(&domain("null-mx"), RData::MX(MX::new(0, dns::name("."))));
     t.add(&domain("no-mx"), local());
     t.add(&owner(&domain("no-mx")), tlsa(3, &leaf));
-    for label in ["sts-enforce", "sts-mismatch", "sts-unavailable"] {
+    for label in [
+        "sts-enforce",
+        "sts-mismatch",
+        "sts-testing",
+        "sts-unavailable",
+    ] {
         let d = domain(label);
         mx_to(&mut t, label, SERVER_NAME);
         t.add(&format!("mta-sts.{d}"), local());

@@ -116,6 +116,10 @@ pub struct Attempt {
     pub certificates: Vec<CertInfo>,
     pub verdict: Option<CertVerdict>,
     pub negotiated: Option<Negotiated>,
+    /// Set when the handshake was completed past our failed strict verification: how the
+    /// TLS dialogue went on from there (`None`: it worked), i.e. what an opportunistic
+    /// sender gets.
+    pub past_failed_verification: Option<Option<Failure>>,
     pub injected: Option<(usize, String)>,
     pub reply_cut: Option<(usize, usize)>,
     /// Limits of ours that ended a wait (deadlines, the bounded drain), with their time.
@@ -185,6 +189,7 @@ impl Attempt {
             late_reply: None,
             notes: Vec::new(),
             client_cert_requested: None,
+            past_failed_verification: None,
             ended: None,
             paused: None,
             finished: None,
@@ -320,6 +325,9 @@ impl Attempt {
                 self.verdict = Some(verdict.clone());
             }
             EventKind::TlsEstablished { negotiated } => self.negotiated = Some(negotiated.clone()),
+            EventKind::PastFailedVerification { failure } => {
+                self.past_failed_verification = Some(failure.clone())
+            }
             EventKind::ConnectionEnded { how } => {
                 if self.ended.is_none() {
                     self.ended = Some((*how, at));
