@@ -452,3 +452,104 @@ fn no_addresses(host: &str, f: Family) -> ResolveError {
         mx: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures_util::StreamExt;
+    use tokio::time::{Instant, sleep};
+
+    use super::*;
+
+    /// A lookup that answers 192.0.2.1 after `delay`, or never (`None`), counting how many
+    /// run at once.
+    async fn fake(
+        delay: Option<Duration>,
+        running: &AtomicUsize,
+        most: &AtomicUsize,
+    ) -> Vec<IpAddr> {
+        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+        most.fetch_max(now, Ordering::SeqCst);
+        match delay {
+            Some(d) => sleep(d).await,
+            None => std::future::pending::<()>().await,
+        }
+        running.fetch_sub(1, Ordering::SeqCst);
+        vec!["192.0.2.1".parse().unwrap()]
+    }
+
+    fn hosts(n: usize) -> Vec<(u16, String)> {
+        (1..=n)
+            .map(|i| (u16::try_from(i).unwrap(), format!("mx{i}.example.net")))
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_best_host_is_handed_over_when_it_answers_not_after_silent_backups() {
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let limit = Duration::from_secs(20);
+        let start = Instant::now();
+        let walk = ordered(hosts(4), limit, |h: String| {
+            let delay = (h == "mx1.example.net").then(|| Duration::from_millis(400));
+            let (running, most) = (&running, &most);
+            async move { Ok(fake(delay, running, most).await) }
+        });
+        let mut walk = std::pin::pin!(walk);
+        let best = walk.next().await.unwrap();
+        assert_eq!(best.exchange, "mx1.example.net");
+        assert_eq!(best.addresses.len(), 1);
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+        // The silent backups are each cut at the deadline and say so.
+        let rest: Vec<MxHost> = walk.collect().await;
+        assert_eq!(rest.len(), 3);
+        for h in &rest {
+            assert!(h.addresses.is_empty());
+            assert_eq!(h.error.as_deref(), Some("no DNS answer within 20 s"));
+        }
+        assert_eq!(start.elapsed(), limit);
+        assert_eq!(most.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fifty_slow_hosts_are_resolved_five_at_a_time_in_order() {
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let start = Instant::now();
+        let walk = ordered(hosts(50), Duration::from_secs(2), |_| {
+            let (running, most) = (&running, &most);
+            async move { Ok(fake(Some(Duration::from_millis(400)), running, most).await) }
+        });
+        let mut walk = std::pin::pin!(walk);
+        assert_eq!(walk.next().await.unwrap().exchange, "mx1.example.net");
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+        let rest: Vec<String> = walk.map(|h| h.exchange).collect().await;
+        assert_eq!(rest.len(), 49);
+        assert_eq!(rest[0], "mx2.example.net");
+        assert_eq!(rest[48], "mx50.example.net");
+        assert_eq!(most.load(Ordering::SeqCst), HOSTS_AT_ONCE);
+        // 50 hosts, 5 at a time, 0.4 s each: 4 s, never one deadline for all.
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn every_failed_host_is_a_dns_failure_and_empty_hosts_are_no_addresses() {
+        let host = |e: Option<&str>| MxHost {
+            preference: 10,
+            exchange: "mx.example.net".into(),
+            addresses: vec![],
+            error: e.map(str::to_string),
+        };
+        assert!(matches!(
+            unresolved(
+                "example.net",
+                &[host(Some("no DNS answer within 2 s"))],
+                Family::Any
+            ),
+            ResolveError::Dns { .. }
+        ));
+        assert!(matches!(
+            unresolved("example.net", &[host(None), host(Some("x"))], Family::Any),
+            ResolveError::NoAddresses { mx: true, .. }
+        ));
+    }
+}
