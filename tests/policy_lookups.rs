@@ -149,6 +149,40 @@ async fn a_dead_backup_mx_does_not_hide_the_primarys_dane_mismatch() {
 }
 
 #[tokio::test]
+async fn an_unanswered_address_lookup_of_the_probed_host_is_not_judged_and_no_yes() {
+    // Secure TLSA records, but the host's AAAA query is never answered: whether the records
+    // count cannot be told, so DANE is not judged either way.
+    let lab = lab().await;
+    let a = lab.probe("silent-aaaa").await;
+    let host = format!("mx.{}", policy_lab::domain("silent-aaaa"));
+    assert_eq!(a.host(), Some(host.as_str()));
+    let aaaa = a
+        .policy
+        .dnssec
+        .iter()
+        .find(|d| d.name == host && d.rtype == "AAAA")
+        .expect("the AAAA lookup is reported");
+    assert_eq!(
+        aaaa.dnssec,
+        tlsdive::policy::Dnssec::Indeterminate,
+        "{aaaa:?}"
+    );
+    let s = assess(&a).unwrap();
+    assert_eq!(
+        s.dane.verdict,
+        PolicyVerdict::DnssecIndeterminate,
+        "{}",
+        s.dane.summary
+    );
+    assert!(
+        s.dane.summary.contains("could not be judged"),
+        "{}",
+        s.dane.summary
+    );
+    assert_eq!(sender(&a, "DANE"), None);
+}
+
+#[tokio::test]
 async fn the_ninth_mx_probed_gets_its_tlsa_lookup_and_judgement() {
     let lab = lab().await;
     let a = lab.probe("ninth-mx").await;

@@ -1,8 +1,9 @@
 //! Routing-policy lookups, run beside the SMTP dialogue: for a domain the DNSSEC state of
 //! the MX RRset and of each exchange's addresses, each exchange's TLSA RRset, the MTA-STS
 //! record and policy, the TLS-RPT record; for a `[host]` the host's addresses and TLSA RRset
-//! (Postfix does DANE for such nexthops). Each result is an event; judging them is
-//! `diagnose::policy`, pure.
+//! (Postfix does DANE for such nexthops). Each result is an event, sent as soon as it is
+//! known; each lookup has its own deadline and an unanswered one is reported as such.
+//! Judging them is `diagnose::policy`, pure.
 
 pub mod dns;
 pub mod fetch;
@@ -176,7 +177,9 @@ async fn mx_hosts(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String> {
     let mut hosts: Vec<String> = hosts.into_iter().map(|(_, h)| h).collect();
     let mut seen = HashSet::new();
     hosts.retain(|h| seen.insert(h.clone()));
-    if hosts.is_empty() && records.is_empty() {
+    // The implicit MX only when the domain provably has no MX records: an unanswered MX
+    // lookup lists nothing (the probed host is still looked up when it is connected to).
+    if hosts.is_empty() && records.is_empty() && mx.error.is_none() {
         hosts.push(crate::policy::norm(domain));
     }
     hosts.truncate(MAX_MX_HOSTS);

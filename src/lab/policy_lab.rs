@@ -81,6 +81,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "many-mx",
         "50 MX hosts, each one's addresses answered after 0.4 s",
     ),
+    (
+        "silent-aaaa",
+        "TLSA 3 1 1 of the served key, but the MX host's AAAA query is never answered",
+    ),
     ("no-address", "an MX host without A or AAAA records: no-mx"),
     ("dns-timeout", "the MX query is never answered: dns-failed"),
     ("malformed", "the MX reply does not parse: dns-failed"),
@@ -270,7 +274,12 @@ pub fn script() -> Script {
         Hostile::Silent,
     )
     .on(&domain("dns-timeout"), None, Hostile::Silent)
-    .on(&domain("malformed"), None, Hostile::Malformed);
+    .on(&domain("malformed"), None, Hostile::Malformed)
+    .on(
+        &format!("mx.{}", domain("silent-aaaa")),
+        Some(RecordType::AAAA),
+        Hostile::Silent,
+    );
     s
 }
 
@@ -323,6 +332,20 @@ fn hostile_mx(t: &mut Tree, pki: &Pki, port: u16) {
         );
         t.add(&host, local());
     }
+    let host = format!("mx.{}", domain("silent-aaaa"));
+    mx_to(&mut *t, "silent-aaaa", &host);
+    t.add(&host, local());
+    // In the zone (so no NSEC record proves it absent), never answered.
+    t.add(&host, RData::AAAA(AAAA(Ipv6Addr::LOCALHOST)));
+    t.add(
+        &format!("_{port}._tcp.{host}"),
+        RData::TLSA(TLSA::new(
+            CertUsage::from(3),
+            Selector::from(1),
+            Matching::from(1),
+            leaf.clone(),
+        )),
+    );
     let bare = format!("bare.{}", domain("no-address"));
     mx_to(&mut *t, "no-address", &bare);
     t.add(&bare, txt("an MX host without addresses"));

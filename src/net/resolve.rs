@@ -140,7 +140,11 @@ pub async fn route(plan: &Plan) -> Result<Route, ResolveError> {
     }
 }
 
-/// `work` within [`lookup_deadline`], an unanswered lookup a DNS failure that says so.
+/// What a lookup made of several bounded queries may take beyond [`lookup_deadline`].
+const BACKSTOP: Duration = Duration::from_secs(1);
+
+/// `work` within [`lookup_deadline`] (and [`BACKSTOP`], so the queries inside time out first),
+/// an unanswered lookup a DNS failure that says so.
 async fn bounded<T>(
     plan: &Plan,
     name: &str,
@@ -190,7 +194,7 @@ async fn route_domain(plan: &Plan, domain: &str) -> Result<Route, ResolveError> 
     };
     let mut records = bounded(plan, domain, lookup).await?;
     if records.is_empty() {
-        let found = bounded(plan, domain, lookup_with(&resolver, domain)).await?;
+        let found = bounded(plan, domain, lookup_with(plan, &resolver, domain)).await?;
         let addresses = filter(plan.family, found);
         if addresses.is_empty() {
             return Err(ResolveError::NoAddresses {
@@ -247,13 +251,19 @@ pub fn walk(
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let resolver = resolver(plan).map(Arc::new).map_err(|e| e.to_string());
     let family = plan.family;
-    let limit = lookup_deadline(plan);
+    let plan = plan.clone();
+    // Each A and AAAA query has the lookup deadline; this only guards against a stuck one.
+    let limit = lookup_deadline(&plan) + BACKSTOP;
     tokio::spawn(async move {
         let lookup = |host: String| {
             let resolver = resolver.clone();
+            let plan = &plan;
             async move {
                 match resolver {
-                    Ok(r) => lookup_with(&r, &host).await.map_err(|e| e.to_string()),
+                    Ok(r) => lookup_with(plan, &r, &host).await.map_err(|e| match e {
+                        ResolveError::Dns { detail, .. } => detail,
+                        other => other.to_string(),
+                    }),
                     Err(e) => Err(e),
                 }
             }
@@ -347,7 +357,7 @@ pub fn unresolved(domain: &str, hosts: &[MxHost], family: Family) -> ResolveErro
 /// with it, through that DNS server.
 async fn lookup_host(plan: &Plan, host: &str) -> Result<Vec<IpAddr>, ResolveError> {
     if plan.resolver.is_some() {
-        return lookup_with(&resolver(plan)?, host).await;
+        return lookup_with(plan, &resolver(plan)?, host).await;
     }
     let dns = |e: std::io::Error| ResolveError::Dns {
         name: host.to_string(),
@@ -365,13 +375,49 @@ async fn lookup_host(plan: &Plan, host: &str) -> Result<Vec<IpAddr>, ResolveErro
     Ok(ips)
 }
 
-async fn lookup_with(resolver: &TokioResolver, host: &str) -> Result<Vec<IpAddr>, ResolveError> {
-    match resolver.lookup_ip(fqdn(host).as_str()).await {
-        Ok(l) => Ok(l.iter().collect()),
-        Err(e) if e.is_no_records_found() => Ok(Vec::new()),
-        Err(e) => Err(ResolveError::Dns {
+/// The addresses of `host` in the plan's family: A and AAAA asked separately, each within
+/// [`lookup_deadline`], so a silent AAAA does not hide the A records (nor the other way);
+/// a failure only when no address came and one of them failed.
+async fn lookup_with(
+    plan: &Plan,
+    resolver: &TokioResolver,
+    host: &str,
+) -> Result<Vec<IpAddr>, ResolveError> {
+    let limit = lookup_deadline(plan);
+    let name = fqdn(host);
+    let one = |rtype: RecordType| {
+        let name = name.as_str();
+        async move {
+            match tokio::time::timeout(limit, resolver.lookup(name, rtype)).await {
+                Err(_) => Err(unanswered(limit)),
+                Ok(Ok(l)) => Ok(l
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::A(a) => Some(IpAddr::V4(a.0)),
+                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()),
+                Ok(Err(e)) if e.is_no_records_found() => Ok(Vec::new()),
+                Ok(Err(e)) => Err(e.to_string()),
+            }
+        }
+    };
+    let (v4, v6) = match plan.family {
+        Family::V4 => (one(RecordType::A).await, Ok(Vec::new())),
+        Family::V6 => (Ok(Vec::new()), one(RecordType::AAAA).await),
+        Family::Any => tokio::join!(one(RecordType::A), one(RecordType::AAAA)),
+    };
+    match (v4, v6) {
+        (Ok(mut a), Ok(b)) => {
+            a.extend(b);
+            Ok(a)
+        }
+        (Ok(a), Err(_)) | (Err(_), Ok(a)) if !a.is_empty() => Ok(a),
+        (Err(e), _) | (_, Err(e)) => Err(ResolveError::Dns {
             name: host.to_string(),
-            detail: e.to_string(),
+            detail: e,
         }),
     }
 }
