@@ -140,6 +140,77 @@ fn rows_where(session: &Session, first: u32, ours: impl Fn(&Attempt) -> bool) ->
     rows
 }
 
+/// The sweep's one row when the domain probe ended before any connection (the MX lookup
+/// failed or timed out, a null MX, MX hosts without addresses): the same fields as [`Row`],
+/// with no address, the cause saying why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unreached {
+    pub attempt: u32,
+    pub preference: Option<u16>,
+    /// The domain (no MX host was reached).
+    pub mx: String,
+    /// Always null: no address was reached.
+    pub address: Option<SocketAddr>,
+    pub mx_dnssec: Option<Dnssec>,
+    pub address_dnssec: Option<Dnssec>,
+    pub ok: bool,
+    pub cause: crate::diagnose::Cause,
+    pub summary: String,
+    pub tls: Option<String>,
+    /// What resolution found (each MX host and why it has no address), for the text.
+    #[serde(skip)]
+    pub evidence: Vec<String>,
+}
+
+/// The domain probe `first` if it finished without trying any address.
+pub fn unreached(session: &Session, first: u32) -> Option<Unreached> {
+    let head = session.attempt(first)?;
+    if !head.tried.is_empty() || head.finished.is_none() {
+        return None;
+    }
+    let domain = match head.plan.as_ref().map(|p| &p.target) {
+        Some(crate::plan::Target::Domain(d)) => d.clone(),
+        _ => head
+            .resolution
+            .mx
+            .as_ref()
+            .map(|(d, _)| d.clone())
+            .unwrap_or_default(),
+    };
+    let mx_dnssec = head
+        .policy
+        .dnssec
+        .iter()
+        .find(|d| d.name == crate::policy::norm(&domain) && d.rtype == "MX")
+        .map(|d| d.dnssec);
+    let d = crate::diagnose::diagnose(head);
+    Some(Unreached {
+        attempt: head.id,
+        preference: None,
+        mx: domain,
+        address: None,
+        mx_dnssec,
+        address_dnssec: None,
+        ok: false,
+        cause: d.cause,
+        summary: d.summary,
+        tls: None,
+        evidence: d.evidence,
+    })
+}
+
+/// The sweep that reached no address, in words.
+pub fn unreached_text(u: &Unreached) -> String {
+    let mut out = format!(
+        "sweep of {}: no MX host or address to probe [{}]: {}\n",
+        u.mx, u.cause, u.summary
+    );
+    for e in &u.evidence {
+        out.push_str(&format!("  {e}\n"));
+    }
+    out
+}
+
 /// The sweep as a table, one row per MX × address.
 pub fn text(rows: &[Row], domain: &str) -> String {
     let name = |s: Option<Dnssec>| s.map(|s| s.name()).unwrap_or("-");

@@ -1,5 +1,6 @@
 //! `tlsdive probe DOMAIN --all`: run the sweep, then print one row per MX × address (text)
-//! or a JSON array of the rows; exit 0 only when every address works.
+//! or a JSON array of the rows (one row without an address when resolution failed, naming
+//! the cause); exit 0 only when every address works.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +25,25 @@ pub async fn run(plan: Plan, json: bool) -> anyhow::Result<ExitCode> {
     task.await?;
     let rows = sweep::rows(&session, 1);
     let mut out = std::io::stdout().lock();
+    // Resolution failed before any connection: one row saying why, not an empty table.
+    if rows.is_empty()
+        && let Some(u) = sweep::unreached(&session, 1)
+    {
+        if json {
+            let mut v = serde_json::to_value([&u])?;
+            tlsdive::sanitize::neutralize_json(&mut v);
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        } else {
+            let text = sweep::unreached_text(&u);
+            write!(out, "{}", tlsdive::sanitize::neutralize_lines(&text))?;
+        }
+        return Ok(if u.cause == tlsdive::diagnose::Cause::InternalError {
+            ExitCode::from(3)
+        } else {
+            ExitCode::from(1)
+        });
+    }
     if json {
         let mut v = serde_json::to_value(&rows)?;
         tlsdive::sanitize::neutralize_json(&mut v);

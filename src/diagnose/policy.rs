@@ -255,13 +255,13 @@ fn dane(a: &Attempt) -> Dane {
         summary: String::new(),
     };
     let Some(host) = host else {
-        out.summary = "no TLSA lookup: no MX host was probed".into();
+        out.summary = "no host was probed".into();
         return out;
     };
-    // Policy lookups ran but this host's TLSA answer never came: that is not "no DANE".
     let Some(l) = lookup else {
+        // The lookups ran but this host's TLSA answer never came: not judged, never "none".
         out.verdict = PolicyVerdict::DnssecIndeterminate;
-        out.summary = format!("the TLSA lookup of {host} did not finish");
+        out.summary = format!("the TLSA lookup of {host} did not finish: DANE could not be judged");
         return out;
     };
     let chain = chain_der(a);
@@ -306,6 +306,18 @@ fn dane(a: &Attempt) -> Dane {
     }
     if l.records.is_empty() {
         out.summary = format!("{name} has no TLSA records");
+        return out;
+    }
+    // A step proven insecure makes DANE not apply; one that could not be judged (a lookup
+    // that failed or never finished) leaves it open, and no verdict is built on it.
+    if let Some((what, _)) = route.iter().find(|(_, s)| *s == Dnssec::Indeterminate)
+        && !route.iter().any(|(_, s)| *s == Dnssec::Insecure)
+    {
+        out.verdict = PolicyVerdict::DnssecIndeterminate;
+        out.summary = format!(
+            "{what} could not be judged (its lookup failed or did not finish): DANE could not \
+             be judged"
+        );
         return out;
     }
     if let Some((what, s)) = route.iter().find(|(_, s)| *s != Dnssec::Secure) {

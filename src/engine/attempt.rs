@@ -13,21 +13,22 @@ use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::engine::resolve::{self, Candidate, Found, ResolveError};
+use crate::engine::resolve::{self, Candidate, Found, ResolveError, Route};
 use crate::engine::smtp::{self, Reply, ReplyError, ReplyReader};
 use crate::engine::tap::{Flight, FlightState, Tap};
 use crate::engine::verify::CapturingVerifier;
 use crate::engine::wiretap::Wire;
 use crate::engine::{Emitter, Stepper, tls, tls_failure};
 use crate::event::{
-    ATTEMPT_TIMEOUTS, ConnectionEnd, EventKind, Failure, Limit, LimitHit, Negotiated, Phase,
-    TlsFailure,
+    ATTEMPT_TIMEOUTS, ConnectionEnd, EventKind, Failure, Limit, LimitHit, MxHost, Negotiated,
+    Phase, TlsFailure,
 };
 use crate::plan::{Plan, Sni, TlsMode};
 use crate::sanitize;
 
-/// How many addresses we try when connections fail, like an MTA walking its MX list.
-const MAX_CANDIDATES: usize = 4;
+/// How many addresses we try when connections fail, like an MTA walking its MX list
+/// (Postfix's `smtp_mx_address_limit` is 5).
+const MAX_CANDIDATES: usize = 5;
 
 /// After a failed handshake we read the server's last words (its alert, its FIN) so the
 /// timeline shows how the connection really ended: until it is silent for this long...
@@ -68,27 +69,113 @@ async fn dialogue(plan: &Plan, em: &Emitter, stepper: &Stepper) -> Result<(), Fa
     crate::plan::check::check(plan).map_err(|e| Failure::Config {
         detail: e.to_string(),
     })?;
-    let candidates = resolve_target(plan, em).await?;
+    let route = resolve::route(plan).await.map_err(resolve_failure)?;
+    // The host being connected to, for the policy lookups: its TLSA is asked at once, not
+    // after every other MX host's lookups.
+    let (probed, probed_rx) = tokio::sync::watch::channel(None);
+    let work = converse(plan, em, stepper, route, probed);
     if crate::engine::policy::applies(plan) {
         // The policy lookups run beside the dialogue, so they never delay the handshake.
-        let (result, ()) = tokio::join!(
-            converse(plan, em, stepper, &candidates),
-            crate::engine::policy::lookup(plan, em)
-        );
+        let (result, ()) = tokio::join!(work, crate::engine::policy::lookup(plan, em, probed_rx));
         return result;
     }
-    converse(plan, em, stepper, &candidates).await
+    work.await
 }
+
+/// Who the attempt is connecting to, for the policy lookups (`None` before the first try).
+type Probed = tokio::sync::watch::Sender<Option<String>>;
 
 async fn converse(
     plan: &Plan,
     em: &Emitter,
     stepper: &Stepper,
-    candidates: &[Candidate],
+    route: Route,
+    probed: Probed,
 ) -> Result<(), Failure> {
-    em.start_phase(Phase::Connect);
-    let (tcp, cand) = connect_any(plan, em, candidates).await?;
-    within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand)).await
+    let (domain, hosts, more) = match route {
+        Route::Ready(found, candidates) => {
+            emit_found(em, found);
+            em.start_phase(Phase::Connect);
+            let (tcp, cand) = connect_any(plan, em, &candidates, &probed).await?;
+            drop(probed);
+            return within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand))
+                .await;
+        }
+        Route::Mx {
+            domain,
+            hosts,
+            more,
+        } => (domain, hosts, more),
+    };
+    if more > 0 {
+        em.emit(EventKind::Note {
+            text: format!(
+                "{domain} lists {more} more MX hosts than the {} tlsdive resolves; those are \
+                 left out",
+                resolve::MAX_MX_HOSTS
+            ),
+        });
+    }
+    // Connect to the best host as soon as it (and every better one) is resolved; the others
+    // are still being resolved meanwhile, each within its own deadline.
+    let mut walk = resolve::walk(plan, hosts);
+    let mut listed: Vec<MxHost> = Vec::new();
+    let mut tries = 0;
+    let mut last = None;
+    let mut connected = None;
+    'hosts: while let Some(h) = walk.recv().await {
+        let candidates = resolve::mx_candidates(std::slice::from_ref(&h), plan.port);
+        listed.push(h);
+        for cand in candidates {
+            if tries == MAX_CANDIDATES {
+                break 'hosts;
+            }
+            if tries == 0 {
+                em.start_phase(Phase::Connect);
+            }
+            tries += 1;
+            match connect_one(plan, em, &cand, &probed).await {
+                Ok(tcp) => {
+                    connected = Some((tcp, cand));
+                    break 'hosts;
+                }
+                Err(f @ Failure::Config { .. }) => {
+                    last = Some(f);
+                    break 'hosts;
+                }
+                Err(f) => last = Some(f),
+            }
+        }
+    }
+    drop(probed);
+    let Some((tcp, cand)) = connected else {
+        while let Some(h) = walk.recv().await {
+            listed.push(h);
+        }
+        let failure = match last {
+            Some(f) => f,
+            None => resolve_failure(resolve::unresolved(&domain, &listed, plan.family)),
+        };
+        em.emit(EventKind::MxResolved {
+            domain,
+            hosts: listed,
+        });
+        return Err(failure);
+    };
+    let rest = async {
+        while let Some(h) = walk.recv().await {
+            listed.push(h);
+        }
+        em.emit(EventKind::MxResolved {
+            domain: domain.clone(),
+            hosts: std::mem::take(&mut listed),
+        });
+    };
+    let (result, ()) = tokio::join!(
+        within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand)),
+        rest
+    );
+    result
 }
 
 /// Run `work` (everything after the TCP connection) within the whole-attempt deadline:
@@ -226,19 +313,8 @@ fn certificate_failure(e: &rustls::Error) -> Failure {
     }
 }
 
-async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Failure> {
-    // getaddrinfo has no timeout of its own: bound the whole resolution.
-    let limit = plan.timeouts.connect.max(std::time::Duration::from_secs(1)) * 2;
-    let resolved =
-        timeout(limit, resolve::resolve(plan))
-            .await
-            .map_err(|_| Failure::DnsFailed {
-                detail: format!(
-                    "DNS lookup failed: no DNS answer within {} s",
-                    limit.as_secs()
-                ),
-            })?;
-    let (found, candidates) = resolved.map_err(|e| match e {
+fn resolve_failure(e: ResolveError) -> Failure {
+    match e {
         ResolveError::Dns { .. } => Failure::DnsFailed {
             detail: sanitize::escape_str(&e.to_string()),
         },
@@ -252,7 +328,10 @@ async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Fai
             null_mx: true,
             no_mx: true,
         },
-    })?;
+    }
+}
+
+fn emit_found(em: &Emitter, found: Found) {
     match found {
         Found::Mx { domain, hosts } => em.emit(EventKind::MxResolved { domain, hosts }),
         Found::ImplicitMx { domain, addresses } => {
@@ -261,46 +340,61 @@ async fn resolve_target(plan: &Plan, em: &Emitter) -> Result<Vec<Candidate>, Fai
         Found::Host { host, addresses } => em.emit(EventKind::HostResolved { host, addresses }),
         Found::Pinned | Found::Ip => {}
     }
-    Ok(candidates)
 }
 
 async fn connect_any(
     plan: &Plan,
     em: &Emitter,
     candidates: &[Candidate],
+    probed: &Probed,
 ) -> Result<(TcpStream, Candidate), Failure> {
     let mut last = Failure::ConnectRefused;
     for cand in candidates.iter().take(MAX_CANDIDATES) {
-        em.emit(EventKind::ConnectStarted {
-            peer: cand.addr,
-            host: cand.host.clone(),
-        });
-        match connect(plan, cand.addr).await {
-            Ok(tcp) => {
-                if let (Ok(local), Ok(peer)) = (tcp.local_addr(), tcp.peer_addr()) {
-                    let unix_us = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .ok()
-                        .and_then(|d| u64::try_from(d.as_micros()).ok());
-                    em.emit(EventKind::Connected {
-                        local,
-                        peer,
-                        unix_us,
-                    });
-                }
-                return Ok((tcp, cand.clone()));
-            }
+        match connect_one(plan, em, cand, probed).await {
+            Ok(tcp) => return Ok((tcp, cand.clone())),
             // A local problem (the source address) fails every candidate alike.
             Err(f @ Failure::Config { .. }) => return Err(f),
-            Err(f) => {
-                em.emit(EventKind::Note {
-                    text: format!("connection to {} failed: {}", cand.addr, describe(&f)),
-                });
-                last = f;
-            }
+            Err(f) => last = f,
         }
     }
     Err(last)
+}
+
+/// One TCP connection to `cand`, reported; a failure is noted and returned.
+async fn connect_one(
+    plan: &Plan,
+    em: &Emitter,
+    cand: &Candidate,
+    probed: &Probed,
+) -> Result<TcpStream, Failure> {
+    em.emit(EventKind::ConnectStarted {
+        peer: cand.addr,
+        host: cand.host.clone(),
+    });
+    probed.send_replace(cand.host.clone());
+    match connect(plan, cand.addr).await {
+        Ok(tcp) => {
+            if let (Ok(local), Ok(peer)) = (tcp.local_addr(), tcp.peer_addr()) {
+                let unix_us = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()
+                    .and_then(|d| u64::try_from(d.as_micros()).ok());
+                em.emit(EventKind::Connected {
+                    local,
+                    peer,
+                    unix_us,
+                });
+            }
+            Ok(tcp)
+        }
+        Err(f @ Failure::Config { .. }) => Err(f),
+        Err(f) => {
+            em.emit(EventKind::Note {
+                text: format!("connection to {} failed: {}", cand.addr, describe(&f)),
+            });
+            Err(f)
+        }
+    }
 }
 
 pub use crate::net::connect;

@@ -1,27 +1,32 @@
 //! Routing-policy lookups, run beside the SMTP dialogue: for a domain the DNSSEC state of
 //! the MX RRset and of each exchange's addresses, each exchange's TLSA RRset, the MTA-STS
 //! record and policy, the TLS-RPT record; for a `[host]` the host's addresses and TLSA RRset
-//! (Postfix does DANE for such nexthops). Each result is an event; judging them is
-//! `diagnose::policy`, pure.
+//! (Postfix does DANE for such nexthops). Each result is an event, sent as soon as it is
+//! known; each lookup has its own deadline and an unanswered one is reported as such.
+//! Judging them is `diagnose::policy`, pure.
 
 pub mod dns;
 pub mod fetch;
 
-use std::time::{Duration, SystemTime};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::SystemTime;
 
-use futures_util::future::join_all;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use hickory_resolver::proto::rr::{RData, RecordType};
+use tokio::sync::watch;
 
 use crate::engine::Emitter;
+use crate::engine::resolve::{MAX_MX_HOSTS, lookup_deadline, unanswered};
 use crate::event::EventKind;
 use crate::plan::{Plan, Target};
-use crate::policy::{DnsAnswer, TlsaLookup, TxtLookup, tlsa::TlsaRecord};
+use crate::policy::{DnsAnswer, Dnssec, TlsaLookup, TxtLookup, tlsa::TlsaRecord};
 use crate::sanitize::escape_str;
 
-/// How long the policy lookups may take in all; the dialogue does not wait longer for them.
-const LIMIT: Duration = Duration::from_secs(20);
-/// At most this many MX hosts get their TLSA and address lookups.
-const MAX_HOSTS: usize = 8;
+/// MX hosts whose A, AAAA and TLSA lookups run at once (three queries each); the probed host
+/// does not queue behind them.
+const HOSTS_AT_ONCE: usize = 4;
 
 /// Whether `plan` gets policy lookups: domain and host targets, unless skipped or pinned.
 /// `localhost` names never reach DNS (RFC 6761 §6.3), so they have no TLSA to look up.
@@ -37,45 +42,98 @@ pub fn applies(plan: &Plan) -> bool {
     target && !plan.policy.skip && plan.address.is_none()
 }
 
-/// Run every policy lookup for the plan's target and report each as an event.
-pub async fn lookup(plan: &Plan, em: &Emitter) {
-    let work = async {
-        match &plan.target {
-            Target::Domain(domain) => lookup_all(plan, em, domain).await,
-            Target::Host(host) => lookup_host(plan, em, &crate::policy::norm(host)).await,
-            Target::Ip(_) => {}
+/// Run every policy lookup for the plan's target and report each as an event as soon as it
+/// is known. Each lookup has its own deadline ([`lookup_deadline`]); one that runs out is
+/// reported as unanswered (DNSSEC indeterminate), never left out. `probed` names the host the
+/// attempt connects to: its lookups start at once, whatever its place in the MX list.
+pub async fn lookup(plan: &Plan, em: &Emitter, probed: watch::Receiver<Option<String>>) {
+    match &plan.target {
+        Target::Domain(domain) => lookup_all(plan, em, domain, probed).await,
+        Target::Host(host) => host_lookups(plan, em, &crate::policy::norm(host)).await,
+        Target::Ip(_) => {}
+    }
+}
+
+async fn lookup_all(
+    plan: &Plan,
+    em: &Emitter,
+    domain: &str,
+    probed: watch::Receiver<Option<String>>,
+) {
+    let rpt = async {
+        let lookup = txt(plan, &format!("_smtp._tls.{domain}")).await;
+        em.emit(EventKind::TlsRptFound { lookup });
+    };
+    tokio::join!(
+        routing(plan, em, domain, probed),
+        mta_sts(plan, em, domain),
+        rpt
+    );
+}
+
+/// The MX RRset's DNSSEC state, then each exchange's A, AAAA and TLSA lookups
+/// ([`HOSTS_AT_ONCE`] hosts at a time, in preference order), and the probed host's at once.
+async fn routing(
+    plan: &Plan,
+    em: &Emitter,
+    domain: &str,
+    mut probed: watch::Receiver<Option<String>>,
+) {
+    let started: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    // True the first time a host is claimed: each host's lookups run once.
+    let claim = |h: &str| {
+        started
+            .lock()
+            .map(|mut s| s.insert(h.to_string()))
+            .unwrap_or(false)
+    };
+    let queue = async {
+        let hosts = mx_hosts(plan, em, domain).await;
+        futures_util::stream::iter(hosts)
+            .filter(|h| std::future::ready(claim(h)))
+            .map(|h| async move { host_lookups(plan, em, &h).await })
+            .buffer_unordered(HOSTS_AT_ONCE)
+            .collect::<()>()
+            .await
+    };
+    let jump = async {
+        let mut running = FuturesUnordered::new();
+        let mut open = true;
+        let take = |probed: &mut watch::Receiver<Option<String>>,
+                    running: &mut FuturesUnordered<_>| {
+            let host = probed.borrow_and_update().clone();
+            if let Some(h) = host.map(|h| crate::policy::norm(&h)).filter(|h| claim(h)) {
+                running.push(async move { host_lookups(plan, em, &h).await });
+            }
+        };
+        take(&mut probed, &mut running);
+        loop {
+            tokio::select! {
+                changed = probed.changed(), if open => match changed {
+                    Ok(()) => take(&mut probed, &mut running),
+                    // The attempt connected (or gave up): no other host will be probed.
+                    Err(_) => open = false,
+                },
+                Some(()) = running.next(), if !running.is_empty() => {}
+                else => break,
+            }
         }
     };
-    if tokio::time::timeout(LIMIT, work).await.is_err() {
-        em.emit(EventKind::Note {
-            text: format!("policy lookups gave up after {} s", LIMIT.as_secs()),
-        });
-    }
+    tokio::join!(queue, jump);
 }
 
-async fn lookup_all(plan: &Plan, em: &Emitter, domain: &str) {
-    let routing = mx_and_addresses(plan, em, domain);
-    let sts = mta_sts(plan, em, domain);
-    let rpt_name = format!("_smtp._tls.{domain}");
-    let rpt = txt(plan, &rpt_name);
-    let (hosts, (), rpt) = tokio::join!(routing, sts, rpt);
-    em.emit(EventKind::TlsRptFound { lookup: rpt });
+/// A host's A, AAAA and TLSA lookups, each reported when it is done. For a `[host]` nexthop
+/// (no MX) its own A/AAAA states decide whether its TLSA records count (RFC 7672 §2.2.2).
+async fn host_lookups(plan: &Plan, em: &Emitter, host: &str) {
     let at_unix = now_unix();
-    let lookups = hosts
-        .iter()
-        .map(|h| tlsa(plan, h, at_unix))
-        .collect::<Vec<_>>();
-    for l in join_all(lookups).await {
-        em.emit(EventKind::TlsaFound { lookup: l });
-    }
-}
-
-/// A `[host]` nexthop: no MX, so its own A/AAAA states decide whether its TLSA records count
-/// (RFC 7672 §2.2.2); MTA-STS and TLS-RPT belong to a recipient domain and are not asked.
-async fn lookup_host(plan: &Plan, em: &Emitter, host: &str) {
-    let hosts = [host.to_string()];
-    let ((), l) = tokio::join!(addresses(plan, em, &hosts), tlsa(plan, host, now_unix()));
-    em.emit(EventKind::TlsaFound { lookup: l });
+    tokio::join!(
+        address(plan, em, host, RecordType::A),
+        address(plan, em, host, RecordType::AAAA),
+        async {
+            let lookup = tlsa(plan, host, at_unix).await;
+            em.emit(EventKind::TlsaFound { lookup });
+        }
+    );
 }
 
 fn now_unix() -> u64 {
@@ -85,20 +143,27 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-/// The MX RRset's DNSSEC state and each exchange's A/AAAA states; returns the exchanges
-/// (or the domain itself for an implicit MX).
-async fn mx_and_addresses(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String> {
-    let mx = dns::query(plan, domain, RecordType::MX).await;
-    emit_answer(em, domain, "MX", &mx);
-    // An MX RRset that failed validation is still the route a non-DANE sender takes: list it
-    // unvalidated so its hosts' addresses and TLSA records are still looked at.
-    let records = if mx.records.is_empty() && mx.error.is_some() {
-        dns::query_plain(plan, domain, RecordType::MX)
-            .await
-            .unwrap_or_default()
-    } else {
-        mx.records.clone()
+/// The MX RRset's DNSSEC state; returns the exchanges, best first (or the domain itself
+/// for an implicit MX), at most as many as the connection resolves.
+async fn mx_hosts(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String> {
+    let limit = lookup_deadline(plan);
+    let lookup = async {
+        let mx = dns::query(plan, domain, RecordType::MX).await;
+        // An MX RRset that failed validation is still the route a non-DANE sender takes: list
+        // it unvalidated so its hosts' addresses and TLSA records are still looked at.
+        let records = if mx.records.is_empty() && mx.error.is_some() {
+            dns::query_plain(plan, domain, RecordType::MX)
+                .await
+                .unwrap_or_default()
+        } else {
+            mx.records.clone()
+        };
+        (mx, records)
     };
+    let (mx, records) = tokio::time::timeout(limit, lookup)
+        .await
+        .unwrap_or_else(|_| (unanswered_answer(limit), vec![]));
+    emit_answer(em, domain, "MX", &mx);
     let mut hosts: Vec<(u16, String)> = records
         .iter()
         .filter_map(|r| match r {
@@ -110,26 +175,46 @@ async fn mx_and_addresses(plan: &Plan, em: &Emitter, domain: &str) -> Vec<String
         .collect();
     hosts.sort();
     let mut hosts: Vec<String> = hosts.into_iter().map(|(_, h)| h).collect();
-    hosts.dedup();
-    if hosts.is_empty() && records.is_empty() {
+    let mut seen = HashSet::new();
+    hosts.retain(|h| seen.insert(h.clone()));
+    // The implicit MX only when the domain provably has no MX records: an unanswered MX
+    // lookup lists nothing (the probed host is still looked up when it is connected to).
+    if hosts.is_empty() && records.is_empty() && mx.error.is_none() {
         hosts.push(crate::policy::norm(domain));
     }
-    hosts.truncate(MAX_HOSTS);
-    addresses(plan, em, &hosts).await;
+    hosts.truncate(MAX_MX_HOSTS);
     hosts
 }
 
-/// The A and AAAA DNSSEC states of each of `hosts`.
-async fn addresses(plan: &Plan, em: &Emitter, hosts: &[String]) {
-    let per_host = hosts.iter().map(|h| async move {
-        let a = dns::query(plan, h, RecordType::A).await;
-        let aaaa = dns::query(plan, h, RecordType::AAAA).await;
-        (h.clone(), a, aaaa)
-    });
-    for (h, a, aaaa) in join_all(per_host).await {
-        emit_answer(em, &h, "A", &a);
-        emit_answer(em, &h, "AAAA", &aaaa);
+/// One A or AAAA RRset's DNSSEC state, reported.
+async fn address(plan: &Plan, em: &Emitter, host: &str, rtype: RecordType) {
+    let a = query(plan, host, rtype).await;
+    emit_answer(em, host, &rtype.to_string(), &a);
+}
+
+/// [`dns::query`] within the lookup deadline; an unanswered one is indeterminate and says so.
+async fn query(plan: &Plan, name: &str, rtype: RecordType) -> dns::Answer {
+    let limit = lookup_deadline(plan);
+    tokio::time::timeout(limit, dns::query(plan, name, rtype))
+        .await
+        .unwrap_or_else(|_| unanswered_answer(limit))
+}
+
+fn unanswered_answer(limit: std::time::Duration) -> dns::Answer {
+    dns::Answer {
+        records: vec![],
+        dnssec: Dnssec::Indeterminate,
+        error: Some(unanswered(limit)),
+        detail: None,
     }
+}
+
+/// [`dns::query_plain`] within the lookup deadline.
+async fn plain(plan: &Plan, name: &str, rtype: RecordType) -> Result<Vec<RData>, String> {
+    let limit = lookup_deadline(plan);
+    tokio::time::timeout(limit, dns::query_plain(plan, name, rtype))
+        .await
+        .unwrap_or_else(|_| Err(unanswered(limit)))
 }
 
 fn emit_answer(em: &Emitter, name: &str, rtype: &str, a: &dns::Answer) {
@@ -143,12 +228,31 @@ fn emit_answer(em: &Emitter, name: &str, rtype: &str, a: &dns::Answer) {
     });
 }
 
+/// The TLSA RRset of `host`, its fallback included, within one lookup deadline: an
+/// unanswered lookup is indeterminate ("could not be judged"), never "no records".
 async fn tlsa(plan: &Plan, host: &str, at_unix: u64) -> TlsaLookup {
     let name = format!("_{}._tcp.{host}", plan.port);
-    let a = dns::query(plan, &name, RecordType::TLSA).await;
+    let limit = lookup_deadline(plan);
+    let (dnssec, records, error) = match tokio::time::timeout(limit, tlsa_rrset(plan, &name)).await
+    {
+        Ok((a, records)) => (a.dnssec, records, words(&a)),
+        Err(_) => (Dnssec::Indeterminate, vec![], Some(unanswered(limit))),
+    };
+    TlsaLookup {
+        host: host.to_string(),
+        port: plan.port,
+        dnssec,
+        records,
+        error,
+        at_unix,
+    }
+}
+
+async fn tlsa_rrset(plan: &Plan, name: &str) -> (dns::Answer, Vec<TlsaRecord>) {
+    let a = dns::query(plan, name, RecordType::TLSA).await;
     // Records that could not be validated are still shown (and matched), marked as such.
     let found = if a.records.is_empty() && a.error.is_some() {
-        dns::query_plain(plan, &name, RecordType::TLSA)
+        dns::query_plain(plan, name, RecordType::TLSA)
             .await
             .unwrap_or_default()
     } else {
@@ -166,14 +270,7 @@ async fn tlsa(plan: &Plan, host: &str, at_unix: u64) -> TlsaLookup {
             _ => None,
         })
         .collect();
-    TlsaLookup {
-        host: host.to_string(),
-        port: plan.port,
-        dnssec: a.dnssec,
-        records,
-        error: words(&a),
-        at_unix,
-    }
+    (a, records)
 }
 
 async fn mta_sts(plan: &Plan, em: &Emitter, domain: &str) {
@@ -188,7 +285,7 @@ async fn mta_sts(plan: &Plan, em: &Emitter, domain: &str) {
 }
 
 async fn txt(plan: &Plan, name: &str) -> TxtLookup {
-    match dns::query_plain(plan, name, RecordType::TXT).await {
+    match plain(plan, name, RecordType::TXT).await {
         Ok(records) => TxtLookup {
             name: name.to_string(),
             txt: records

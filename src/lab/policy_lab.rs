@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
-use hickory_resolver::proto::rr::RData;
 use hickory_resolver::proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
 use hickory_resolver::proto::rr::rdata::{A, AAAA, MX, TLSA, TXT};
+use hickory_resolver::proto::rr::{RData, RecordType};
 
-use super::dns::{self, DnsServer};
+use super::dns::{self, DnsServer, Hostile, Script};
 use super::signed_dns::{Signing, Tree};
 use super::sts_server::{self, Answer, StsServer};
 use super::{LabError, LabServer, Pki, SERVER_NAME, Scenario};
@@ -76,7 +77,34 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "all",
         "2 MX, 4 addresses, the second MX dead: for probe --all",
     ),
+    (
+        "dead-backup",
+        "dane-mismatch's stale TLSA, and a backup MX whose A/AAAA queries are never answered",
+    ),
+    (
+        "ninth-mx",
+        "MX 1-8 do not exist, MX 9 has TLSA 3 1 1 of the served key: DANE valid on MX 9",
+    ),
+    (
+        "silent-backups",
+        "a working MX and three backups whose queries are never answered",
+    ),
+    (
+        "many-mx",
+        "50 MX hosts, each one's addresses answered after 0.4 s",
+    ),
+    (
+        "silent-aaaa",
+        "TLSA 3 1 1 of the served key, but the MX host's AAAA query is never answered",
+    ),
+    ("no-address", "an MX host without A or AAAA records: no-mx"),
+    ("dns-timeout", "the MX query is never answered: dns-failed"),
+    ("malformed", "the MX reply does not parse: dns-failed"),
 ];
+
+/// How many MX hosts `many-mx` lists, and how late each one's addresses come.
+pub const MANY_MX: usize = 50;
+pub const MANY_MX_DELAY: Duration = Duration::from_millis(400);
 
 /// The domain of scenario `label`.
 pub fn domain(label: &str) -> String {
@@ -118,7 +146,7 @@ impl PolicyLab {
     /// The SMTP port to probe scenario `label` on.
     pub fn port_for(&self, label: &str) -> u16 {
         match label {
-            "dane-mismatch" => self.ports.mismatch,
+            "dane-mismatch" | "dead-backup" => self.ports.mismatch,
             "dane-expired" => self.ports.expired,
             l if l.starts_with("sts-") => self.ports.sts,
             _ => self.ports.main,
@@ -165,7 +193,7 @@ pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
     let sts = sts_server::serve(policies()).await?;
     let signed = tree(pki, ports).sign()?;
     let anchor = signed.anchor.clone();
-    let dns = dns::serve_signed(signed).await?;
+    let dns = dns::serve_scripted(signed, script()).await?;
     Ok(PolicyLab {
         dns,
         sts,
@@ -293,7 +321,104 @@ pub fn tree(pki: &Pki, ports: Ports) -> Tree {
     t.add(SERVER_NAME, RData::A(A(SECOND_ADDRESS)));
     t.add(&mx2, RData::A(A(DEAD_ADDRESS)));
     t.add(&mx2, RData::AAAA(AAAA(Ipv6Addr::LOCALHOST)));
+    hostile_mx(&mut t, pki, port);
     t
+}
+
+/// The hostile DNS behaviours of the scenarios that need them.
+pub fn script() -> Script {
+    let mut s = Script::new();
+    for rtype in [RecordType::A, RecordType::AAAA] {
+        s.on(&dead_backup(), Some(rtype), Hostile::Silent);
+        s.on(
+            &format!("*.{}", domain("many-mx")),
+            Some(rtype),
+            Hostile::Slow(MANY_MX_DELAY),
+        );
+    }
+    s.on(
+        &format!("*.{}", domain("silent-backups")),
+        None,
+        Hostile::Silent,
+    )
+    .on(&domain("dns-timeout"), None, Hostile::Silent)
+    .on(&domain("malformed"), None, Hostile::Malformed)
+    .on(
+        &format!("mx.{}", domain("silent-aaaa")),
+        Some(RecordType::AAAA),
+        Hostile::Silent,
+    );
+    s
+}
+
+/// The backup MX of `dead-backup`, whose address queries are never answered.
+pub fn dead_backup() -> String {
+    format!("backup.{}", domain("dead-backup"))
+}
+
+/// The hosts of the hostile MX scenarios.
+fn hostile_mx(t: &mut Tree, pki: &Pki, port: u16) {
+    let local = || RData::A(A(Ipv4Addr::LOCALHOST));
+    let leaf = spki_sha256(&pki.server.cert);
+    mx_to(&mut *t, "dead-backup", SERVER_NAME);
+    t.add(
+        &domain("dead-backup"),
+        RData::MX(MX::new(20, dns::name(&dead_backup()))),
+    );
+    t.add(&dead_backup(), local());
+    for i in 1..=9u16 {
+        let host = format!("mx{i}.{}", domain("ninth-mx"));
+        t.add(&domain("ninth-mx"), RData::MX(MX::new(i, dns::name(&host))));
+        if i == 9 {
+            t.add(&host, local());
+            t.add(
+                &format!("_{port}._tcp.{host}"),
+                RData::TLSA(TLSA::new(
+                    CertUsage::from(3),
+                    Selector::from(1),
+                    Matching::from(1),
+                    leaf.clone(),
+                )),
+            );
+        }
+    }
+    mx_to(&mut *t, "silent-backups", SERVER_NAME);
+    for i in 2..=4u16 {
+        let host = format!("b{i}.{}", domain("silent-backups"));
+        t.add(
+            &domain("silent-backups"),
+            RData::MX(MX::new(10 * i, dns::name(&host))),
+        );
+        t.add(&host, local());
+    }
+    for i in 1..=MANY_MX {
+        let host = format!("mx{i:02}.{}", domain("many-mx"));
+        let pref = u16::try_from(i).unwrap_or(u16::MAX);
+        t.add(
+            &domain("many-mx"),
+            RData::MX(MX::new(pref, dns::name(&host))),
+        );
+        t.add(&host, local());
+    }
+    let host = format!("mx.{}", domain("silent-aaaa"));
+    mx_to(&mut *t, "silent-aaaa", &host);
+    t.add(&host, local());
+    // In the zone (so no NSEC record proves it absent), never answered.
+    t.add(&host, RData::AAAA(AAAA(Ipv6Addr::LOCALHOST)));
+    t.add(
+        &format!("_{port}._tcp.{host}"),
+        RData::TLSA(TLSA::new(
+            CertUsage::from(3),
+            Selector::from(1),
+            Matching::from(1),
+            leaf.clone(),
+        )),
+    );
+    let bare = format!("bare.{}", domain("no-address"));
+    mx_to(&mut *t, "no-address", &bare);
+    t.add(&bare, txt("an MX host without addresses"));
+    t.add(&domain("dns-timeout"), local());
+    t.add(&domain("malformed"), local());
 }
 
 fn mx_to(t: &mut Tree, label: &str, host: &str) {
