@@ -322,7 +322,13 @@ fn captured_profiles_are_the_compared_ones() {
         .collect();
     assert_eq!(
         captured,
-        ["postfix", "postfix-secure", "postfix-dane", "exim", "rustls"]
+        [
+            "postfix",
+            "postfix-secure",
+            "postfix-dane",
+            "exim",
+            "rustls"
+        ]
     );
 }
 
@@ -383,7 +389,13 @@ fn accepted(p: &tlsdive::scan::Profile) -> Vec<&str> {
         .collect()
 }
 
-async fn senders_behind_front(args: &[&str]) -> tlsdive::scan::Profile {
+async fn senders_behind_front(
+    args: &[&str],
+) -> (
+    tlsdive::scan::Profile,
+    common::openssl::SServer,
+    tlsdive::lab::FrontServer,
+) {
     let backend = common::openssl::s_server(args).await;
     let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
         .await
@@ -391,38 +403,90 @@ async fn senders_behind_front(args: &[&str]) -> tlsdive::scan::Profile {
     let plan = tlsdive::scan::ScanPlan::new(common::plan_for(front.addr, false));
     let p = senders::run_senders(&plan, &senders::builtin(), |_| {}).await;
     assert_eq!(u64::from(p.connections), front.connections(), "{p:#?}");
-    assert_eq!(p.senders.len(), 6, "{p:#?}");
-    p
+    assert_eq!(p.senders.len(), 8, "{p:#?}");
+    (p, backend, front)
 }
 
+/// Whether the real posttls-finger at `level` finishes a TLS handshake with `addr`.
+async fn posttls_finger_gets_through(level: &'static str, addr: std::net::SocketAddr) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.cf"),
+        format!("smtp_tls_security_level = {level}\n"),
+    )
+    .unwrap();
+    let out = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        tokio::process::Command::new("posttls-finger")
+            .env("MAIL_CONFIG", dir.path())
+            // -T: the front's backend speaks no SMTP after TLS; the EHLO wait ends in 5 s.
+            .args(["-c", "-T", "5", "-l", level])
+            .arg(format!("[{}]:{}", addr.ip(), addr.port()))
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("posttls-finger ends")
+    .expect("posttls-finger runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// TLS 1.0 with a signed (ECDHE) key exchange: Postfix at `may` (OpenSSL level 0) and Exim
+/// (GnuTLS NORMAL) get through, Postfix at `secure` fails on the MD5+SHA-1 signature — as
+/// the real posttls-finger at each level does against the same server.
 #[tokio::test]
-async fn tls10_only_server_takes_openssl_and_gnutls_senders_only() {
-    let spec = "AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0";
-    let p = senders_behind_front(&["-tls1", "-cipher", spec]).await;
-    assert_eq!(accepted(&p), ["postfix", "postfix-pq", "exim"], "{p:#?}");
+async fn tls10_only_server_takes_postfix_may_and_exim_not_postfix_secure() {
+    let spec = "ECDHE-RSA-AES128-SHA:@SECLEVEL=0";
+    let (p, _backend, front) = senders_behind_front(&["-tls1", "-cipher", spec]).await;
+    assert_eq!(accepted(&p), ["postfix", "exim"], "{p:#?}");
     let postfix = by_name(&p, "postfix");
     assert_eq!(postfix.version.as_deref(), Some("TLSv1.0"));
-    assert!(postfix.cipher_suite.is_some());
+    for name in ["postfix-secure", "postfix-dane", "openssl35-pq"] {
+        let s = by_name(&p, name);
+        assert!(
+            s.answer.starts_with("ServerHello TLSv1.0")
+                && s.blocked
+                    .as_deref()
+                    .is_some_and(|b| b.contains("MD5+SHA-1")),
+            "{name}: {s:?}"
+        );
+    }
     for name in ["exchange-online", "gmail", "rustls"] {
         let s = by_name(&p, name);
         assert!(s.answer.starts_with("alert "), "{name}: {s:?}");
     }
     assert!(
-        p.verdict.starts_with(
-            "postfix, postfix-pq, exim get through; exchange-online, gmail, rustls cannot"
-        ),
+        p.verdict.starts_with("postfix, exim get through; postfix-secure, postfix-dane, openssl35-pq, exchange-online, gmail, rustls cannot"),
         "{}",
         p.verdict
     );
+    if postfix_as_captured().is_ok() {
+        let may = posttls_finger_gets_through("may", front.addr).await;
+        assert!(may.contains("TLS connection established"), "{may}");
+        let secure = posttls_finger_gets_through("secure", front.addr).await;
+        assert!(!secure.contains("TLS connection established"), "{secure}");
+        assert!(secure.contains("legacy sigalg"), "{secure}");
+    }
 }
 
 #[tokio::test]
 async fn rsa_key_exchange_only_server_refuses_exchange_online_and_rustls() {
     let spec = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA";
-    let p = senders_behind_front(&["-no_tls1_3", "-cipher", spec]).await;
+    let (p, _backend, _front) = senders_behind_front(&["-no_tls1_3", "-cipher", spec]).await;
     assert_eq!(
         accepted(&p),
-        ["postfix", "postfix-pq", "exim", "gmail"],
+        [
+            "postfix",
+            "postfix-secure",
+            "postfix-dane",
+            "openssl35-pq",
+            "exim",
+            "gmail"
+        ],
         "{p:#?}"
     );
     let postfix = by_name(&p, "postfix");
@@ -449,7 +513,7 @@ async fn a_path_dropping_large_hellos_stops_the_post_quantum_senders() {
     assert!(postfix.accepted, "{postfix:?}");
     assert_eq!(postfix.version.as_deref(), Some("TLSv1.3"));
     assert!(postfix.hello_bytes < tlsdive::lab::LARGE_HELLO);
-    for name in ["postfix-pq", "rustls"] {
+    for name in ["openssl35-pq", "rustls"] {
         let s = by_name(&p, name);
         assert!(!s.accepted, "{name}: {s:?}");
         assert_eq!(s.answer, "timeout", "{name}");
@@ -457,7 +521,14 @@ async fn a_path_dropping_large_hellos_stops_the_post_quantum_senders() {
     }
     assert_eq!(
         accepted(&p),
-        ["postfix", "exim", "exchange-online", "gmail"],
+        [
+            "postfix",
+            "postfix-secure",
+            "postfix-dane",
+            "exim",
+            "exchange-online",
+            "gmail"
+        ],
         "{p:#?}"
     );
 }

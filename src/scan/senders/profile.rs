@@ -79,18 +79,7 @@ pub struct SenderProfile {
     pub compress_certificate: Vec<u16>,
 }
 
-/// How a sender checks the server's certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verify {
-    /// Opportunistic: encrypts with any certificate (Postfix `may`, most of the internet).
-    #[default]
-    None,
-    /// Mandatory PKIX: the name and a chain to a trusted CA (Postfix `secure`/`verify`).
-    Pkix,
-    /// DANE: the TLSA records, when the domain publishes usable ones (RFC 7672).
-    Dane,
-}
+pub use crate::profile::sender::Verify;
 
 fn yes() -> bool {
     true
