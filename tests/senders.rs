@@ -158,11 +158,14 @@ async fn capture(
     wire
 }
 
+/// Key shares as (group, public value).
+type Shares = Vec<(u16, Vec<u8>)>;
+
 /// What differs by nature between two hellos of one sender, taken from the capture so the
 /// rest can be compared byte for byte: the 32-byte random, the session id's value (its
 /// length is compared) and each key share's public value (its group and length are
 /// compared). Nothing else is masked: padding, order and every extension body count.
-fn natural_parts(msg: &[u8]) -> ([u8; 32], Vec<u8>, Vec<(u16, Vec<u8>)>) {
+fn natural_parts(msg: &[u8]) -> ([u8; 32], Vec<u8>, Shares) {
     let random: [u8; 32] = msg[6..38].try_into().unwrap();
     let sid = msg[39..39 + usize::from(msg[38])].to_vec();
     let fields = Fields::parse(msg).unwrap();
