@@ -433,7 +433,7 @@ async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
         panic!("one scan: {:?}", a.scans)
     };
     assert_eq!(scan.kind, ScanKind::Senders);
-    assert_eq!(scan.profile.senders.len(), 6, "{:#?}", scan.profile);
+    assert_eq!(scan.profile.senders.len(), 8, "{:#?}", scan.profile);
     u.key(Key::Char('P'));
     let view = draw_sized(&mut u, 60);
     assert!(
@@ -442,7 +442,9 @@ async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
     );
     for name in [
         "postfix",
-        "postfix-pq",
+        "postfix-secure",
+        "postfix-dane",
+        "openssl35-pq",
         "exim",
         "exchange-online",
         "gmail",

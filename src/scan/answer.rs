@@ -380,6 +380,38 @@ mod tests {
         );
     }
 
+    /// Issue 17 item 13: a ServerHello followed by a garbage Certificate is no success for a
+    /// sender; the flight reader says so, and the TLS 1.2 key exchange's signature is read.
+    #[test]
+    fn a_garbage_certificate_after_the_hello_breaks_the_flight() {
+        let sh = record(22, &server_hello(0x0303, 0xc02f, &[]));
+        let garbage = record(22, &[11, 0, 0, 4, 0xff, 0xff, 0xff, 0xff]);
+        let mut r = AnswerReader::flight();
+        assert_eq!(r.push(&sh), None, "a flight is read past the ServerHello");
+        let got = r.push(&garbage);
+        assert!(
+            matches!(&got, Some(Answer::BrokenFlight { hello, why }) if hello.suite == 0xc02f && why.contains("Certificate")),
+            "{got:?}"
+        );
+        let p = crate::scan::senders::profile::builtin_named("postfix").unwrap();
+        let j = crate::scan::senders::judge::judge(&p, &got.unwrap(), 517);
+        assert!(!j.accepted && j.blocked.is_some(), "{j:?}");
+        // A whole flight: certificate, ECDHE key exchange signed rsa_pss_rsae_sha256, request, done.
+        let mut r = AnswerReader::flight();
+        let cert = record(22, &[11, 0, 0, 3, 0, 0, 0]);
+        let ske = record(22, &[12, 0, 0, 10, 3, 0, 0x1d, 1, 7, 0x08, 0x04, 0, 1, 9]);
+        let req = record(22, &[13, 0, 0, 8, 1, 1, 0, 2, 8, 4, 0, 0]);
+        let done = record(22, &[14, 0, 0, 0]);
+        for part in [&sh, &cert, &ske, &req] {
+            assert_eq!(r.push(part), None);
+        }
+        let got = r.push(&done);
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.kx_signature == Some(0x0804) && c.group == Some(0x1d) && c.cert_request),
+            "{got:?}"
+        );
+    }
+
     #[test]
     fn tls12_group_comes_from_the_server_key_exchange() {
         let mut r = AnswerReader::new(true);
