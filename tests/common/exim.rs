@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The unpacked exim4 binary: `$TLSDIVE_EXIM`, else `target/exim/root/usr/sbin/exim4`.
+/// The unpacked exim4 binary: `$TLSDIVE_EXIM`, else `target/exim/pkg/usr/sbin/exim4`.
 pub fn binary() -> PathBuf {
     if let Some(p) = std::env::var_os("TLSDIVE_EXIM") {
         return PathBuf::from(p);
@@ -17,7 +17,7 @@ pub fn binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("exim/root/usr/sbin/exim4")
+    target.join("exim/pkg/usr/sbin/exim4")
 }
 
 /// A running Exim daemon on 127.0.0.1.
