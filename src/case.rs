@@ -56,9 +56,13 @@ impl Case {
         let connections = connections(session);
         let (cause, summary, confirmed) = conclude(&obs, session)
             .unwrap_or_else(|| (last.cause, last.summary.clone(), confirmed_alone(&obs)));
-        // `diagnose_in` already leaves out steps the session has answered.
+        // `diagnose_in` already leaves out steps the session has answered; a scan that
+        // decided which parameter is not shared answers the retries too.
+        let decided = scan_decided(last, &scans_of(session)).filter(|d| d.0 == cause);
         let next_steps = if conclusive(cause) {
             final_steps(cause)
+        } else if let Some((_, _, steps)) = decided {
+            steps
         } else {
             diagnose::diagnose_in(session, latest).next_steps
         };
@@ -73,13 +77,17 @@ impl Case {
     }
 }
 
-/// The conclusions that need several observations, strongest first.
-fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bool)> {
-    let scans: Vec<&crate::profile::Profile> = session
+fn scans_of(session: &Session) -> Vec<&crate::profile::Profile> {
+    session
         .attempts
         .iter()
         .flat_map(|a| a.scans.iter().map(|s| &s.profile))
-        .collect();
+        .collect()
+}
+
+/// The conclusions that need several observations, strongest first.
+fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bool)> {
+    let scans = scans_of(session);
     // The same plan sometimes works: nothing the client varies explains that.
     if let Some(found) = intermittent(session) {
         return Some(found);
@@ -177,42 +185,103 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
             true,
         ));
     }
-    // A one-attempt cause a scan backs: no shared version/cipher with what the server accepts.
+    // A one-attempt cause a scan decides: which of version, suite or group is not shared.
     let last = obs.last()?;
-    if matches!(last.cause, Cause::NoSharedVersion | Cause::NoSharedCipher)
-        && let Some(p) = scans.iter().find(|p| p.versions.iter().any(|v| v.accepted))
-    {
-        let accepted: Vec<String> = p
-            .versions
-            .iter()
-            .filter(|v| v.accepted)
-            .map(|v| {
-                // Only a complete suite scan can say how many suites there are.
-                if v.complete {
-                    format!(
-                        "{} ({} suite{})",
-                        v.version,
-                        v.cipher_suites.len(),
-                        if v.cipher_suites.len() == 1 { "" } else { "s" }
-                    )
-                } else {
-                    v.version.clone()
-                }
-            })
-            .collect();
-        if !p.overlap.negotiable {
-            return Some((
-                last.cause,
-                format!(
-                    "{}; the scan confirms it: the server accepts only {} — nothing a TLS 1.2+ sender offers",
-                    last.summary,
-                    accepted.join(", ")
-                ),
-                true,
-            ));
-        }
+    scan_decided(last, &scans).map(|(cause, summary, _)| (cause, summary, true))
+}
+
+/// `no-shared-version`/`-cipher`/`-parameters` and a scan that saw what the server accepts:
+/// the cause the scan shows, its words, and the steps it leaves open (none of the retries it
+/// already answered).
+fn scan_decided(
+    last: &Observation,
+    scans: &[&crate::profile::Profile],
+) -> Option<(Cause, String, Vec<NextStep>)> {
+    if !matches!(
+        last.cause,
+        Cause::NoSharedVersion | Cause::NoSharedCipher | Cause::NoSharedParameters
+    ) {
+        return None;
     }
-    None
+    let p = scans
+        .iter()
+        .find(|p| p.versions.iter().any(|v| v.accepted))?;
+    if p.overlap.negotiable {
+        return None;
+    }
+    let accepted: Vec<&crate::profile::VersionResult> =
+        p.versions.iter().filter(|v| v.accepted).collect();
+    let listed: Vec<String> = accepted
+        .iter()
+        .map(|v| {
+            // Only a complete suite scan can say how many suites there are.
+            if v.complete {
+                format!(
+                    "{} ({} suite{})",
+                    v.version,
+                    v.cipher_suites.len(),
+                    if v.cipher_suites.len() == 1 { "" } else { "s" }
+                )
+            } else {
+                v.version.clone()
+            }
+        })
+        .collect();
+    let modern: Vec<&&crate::profile::VersionResult> = accepted
+        .iter()
+        .filter(|v| matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3"))
+        .collect();
+    let static_rsa = !modern.is_empty()
+        && modern.iter().all(|v| {
+            !v.cipher_suites.is_empty() && v.cipher_suites.iter().all(|s| s.starts_with("TLS_RSA_"))
+        });
+    let (cause, found, fix) = if modern.is_empty() {
+        (
+            Cause::NoSharedVersion,
+            format!(
+                "the server accepts only {} — no TLS 1.2+ sender can negotiate",
+                listed.join(", ")
+            ),
+            "ask the server's admins to enable TLS 1.2 (and 1.3): senders limited to TLS 1.2+ (rustls, Exchange Online, Gmail) cannot deliver until then",
+        )
+    } else if static_rsa {
+        let complete = modern.iter().all(|v| v.complete);
+        (
+            Cause::NoSharedCipher,
+            format!(
+                "the server accepts {} with RSA key exchange only{} (no ECDHE or DHE): the version is not the problem, the key exchange is — senders that require forward secrecy (rustls, Exchange Online) refuse it",
+                listed.join(", "),
+                if complete {
+                    ""
+                } else {
+                    " in every suite seen (not every suite was probed)"
+                }
+            ),
+            "ask the server's admins to enable ECDHE key exchange (e.g. ECDHE-RSA-AES128-GCM-SHA256); retrying with other versions will not help",
+        )
+    } else {
+        (
+            Cause::NoSharedCipher,
+            format!(
+                "the server accepts only {} — nothing a TLS 1.2+ sender offers",
+                listed.join(", ")
+            ),
+            "ask the server's admins to enable ECDHE with AES-GCM or ChaCha20 suites",
+        )
+    };
+    let summary = if cause == last.cause {
+        format!("{}; the scan confirms it: {found}", last.summary)
+    } else {
+        format!("the scan decides it ({} first): {found}", last.cause)
+    };
+    Some((
+        cause,
+        summary,
+        vec![NextStep {
+            text: fix.into(),
+            retry: None,
+        }],
+    ))
 }
 
 /// A one-attempt conclusion is confirmed when another attempt with the same plan saw the same.

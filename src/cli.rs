@@ -243,9 +243,10 @@ pub struct ScanArgs {
     /// Scan only this version (repeatable): ssl3, 1.0, 1.1, 1.2, 1.3.
     #[arg(long = "tls-version", value_name = "VERSION", value_parser = parse_scan_version)]
     pub versions: Vec<crate::scan::ScanVersion>,
-    /// Timeout per SMTP reply and for each TLS answer.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    /// Timeout per SMTP reply and for each TLS answer [default: 10s; with --senders 30s, as a
+    /// probe: a sending MTA waits minutes for a banner, so a slow one is no refusal].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// Most connections open at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_connections: u16,
@@ -255,8 +256,14 @@ pub struct ScanArgs {
     /// Print the profile as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Instead of mapping the server, send the default ClientHello of each real sending MTA
-    /// (postfix, postfix-pq, exim, exchange-online, gmail, rustls) and say which get through.
+    /// Instead of mapping the server, send the ClientHello of each real sending MTA and say
+    /// which get through, judged by that sender's TLS library and certificate policy (one
+    /// probe handshake beside the hellos shows what comes after them). Profiles: postfix
+    /// (Postfix 3.7 at may, OpenSSL 3.0 level 0; captured), postfix-secure and postfix-dane
+    /// (Postfix 3.7 at secure/dane, level 1; captured), openssl35-pq (OpenSSL 3.5 default
+    /// groups with an ML-KEM share; built from published lists), exim (Exim on GnuTLS 3.7
+    /// NORMAL; captured), exchange-online and gmail (built from published lists), rustls
+    /// (tlsdive's own; captured). Each profile's sources: assets/senders/*.toml.
     #[arg(long)]
     pub senders: bool,
     /// With --senders: also send this profile (a TOML file like assets/senders/*.toml);
@@ -274,7 +281,12 @@ impl ScanArgs {
     /// The scan these arguments describe.
     pub fn scan_plan(&self) -> Result<crate::scan::ScanPlan, PlanError> {
         let mut plan = self.to.base_plan(&self.target)?;
-        plan.timeouts.reply = self.timeout;
+        let senders = self.senders || !self.sender_files.is_empty();
+        plan.timeouts.reply = self.timeout.unwrap_or(if senders {
+            Plan::new(plan.target.clone()).timeouts.reply
+        } else {
+            Duration::from_secs(10)
+        });
         let mut scan = crate::scan::ScanPlan::new(plan);
         if !self.versions.is_empty() {
             let mut v = self.versions.clone();

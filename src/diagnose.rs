@@ -557,13 +557,58 @@ fn tls_failure(
         let restricted_groups = plan.is_some_and(|p| !p.tls.groups.is_empty());
         let asked_cert = a.client_cert_requested == Some(false);
         let (cause, summary, steps): (Cause, String, Vec<NextStep>) = match A::from(*description) {
-            A::CertificateRequired => (Cause::ClientCertRequired, "the server requires a client certificate and we sent none".into(), client_cert_steps()),
-            A::HandshakeFailure | A::BadCertificate if asked_cert => (Cause::ClientCertRequired, format!("the server asked for a client certificate, we had none, and it ended the handshake with {alert}"), client_cert_steps()),
-            A::ProtocolVersion => (Cause::NoSharedVersion, format!("the server refused every TLS version we offered ({}) with a protocol_version alert", facts.offered_versions()), version_steps(plan)),
-            A::InsufficientSecurity => (Cause::NoSharedCipher, "the server found none of our cipher suites strong enough (insufficient_security)".into(), suite_steps()),
-            A::HandshakeFailure if !server_hello && restricted_groups && !restricted_suites => (Cause::NoSharedGroup, format!("the server refused our ClientHello (handshake_failure): none of our key-exchange groups ({}) is acceptable to it", facts.offered_groups()), group_steps()),
-            A::HandshakeFailure if !server_hello => (Cause::NoSharedCipher, "the server refused our ClientHello with handshake_failure before choosing anything: it found no cipher suite (or group) it shares with us".into(), suite_steps()),
-            _ => (Cause::TlsAlert, format!("the server ended the handshake with a fatal {alert} alert"), vec![step("scan what the server accepts (tlsdive scan)", Some(Retry::Scan))]),
+            A::CertificateRequired => (
+                Cause::ClientCertRequired,
+                "the server requires a client certificate and we sent none".into(),
+                client_cert_steps(),
+            ),
+            A::HandshakeFailure | A::BadCertificate if asked_cert => (
+                Cause::ClientCertRequired,
+                format!(
+                    "the server asked for a client certificate, we had none, and it ended the handshake with {alert}"
+                ),
+                client_cert_steps(),
+            ),
+            A::ProtocolVersion => (
+                Cause::NoSharedVersion,
+                format!(
+                    "the server refused every TLS version we offered ({}) with a protocol_version alert",
+                    facts.offered_versions()
+                ),
+                version_steps(plan),
+            ),
+            A::InsufficientSecurity => (
+                Cause::NoSharedCipher,
+                "the server found none of our cipher suites strong enough (insufficient_security)"
+                    .into(),
+                suite_steps(),
+            ),
+            A::HandshakeFailure if !server_hello && restricted_groups && !restricted_suites => (
+                Cause::NoSharedGroup,
+                format!(
+                    "the server refused our ClientHello (handshake_failure): none of our key-exchange groups ({}) is acceptable to it",
+                    facts.offered_groups()
+                ),
+                group_steps(),
+            ),
+            // GnuTLS answers a version mismatch with handshake_failure too (OpenSSL with
+            // protocol_version): which parameter it is, a scan or a retry decides.
+            A::HandshakeFailure if !server_hello => (
+                Cause::NoSharedParameters,
+                format!(
+                    "the server refused our ClientHello with handshake_failure before choosing anything: no version, cipher suite or group in common (we offered {}); which one, a scan of what it accepts tells",
+                    facts.offered_versions()
+                ),
+                parameter_steps(),
+            ),
+            _ => (
+                Cause::TlsAlert,
+                format!("the server ended the handshake with a fatal {alert} alert"),
+                vec![step(
+                    "scan what the server accepts (tlsdive scan)",
+                    Some(Retry::Scan),
+                )],
+            ),
         };
         return mk(cause, summary, evidence, steps);
     }
@@ -702,6 +747,21 @@ fn version_steps(plan: Option<&Plan>) -> Vec<NextStep> {
     }
     v.push(step("scan which versions the server accepts (it may speak only TLS 1.0/1.1, which modern senders refuse)", Some(Retry::Scan)));
     v
+}
+
+/// `no-shared-parameters`: the versions first (the commonest mismatch, and GnuTLS's
+/// handshake_failure hides it), which also shows the suites seen per version.
+fn parameter_steps() -> Vec<NextStep> {
+    vec![
+        step(
+            "scan which versions and suites the server accepts (a TLS 1.0-only server, RSA key exchange only, or no common group all end this way)",
+            Some(Retry::Scan),
+        ),
+        step(
+            "retry with TLS 1.2 only (some servers mis-handle TLS 1.3)",
+            Some(Retry::Tls12Only),
+        ),
+    ]
 }
 
 fn suite_steps() -> Vec<NextStep> {

@@ -245,7 +245,20 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let profile = if senders.is_empty() {
         tlsdive::scan::scan(&plan, show).await
     } else {
-        tlsdive::scan::senders::run_senders(&plan, &senders, show).await
+        // One probe handshake beside the hellos shows what comes after them (a client
+        // certificate required, a refusal, the certificate): past a failed verification, so
+        // an opportunistic sender's view is seen too (the verdict is still captured).
+        let mut probe_plan = plan.plan.clone();
+        probe_plan.tls.verify = false;
+        let (mut profile, session) = tokio::join!(
+            tlsdive::scan::senders::run_senders(&plan, &senders, show),
+            probe(probe_plan, None)
+        );
+        if let Some(a) = session.as_ref().ok().and_then(|s| s.latest()) {
+            tlsdive::scan::senders::judge::fold_attempt(&mut profile, a);
+            profile.connections = profile.connections.saturating_add(1);
+        }
+        profile
     };
     if tty {
         eprint!("\r\x1b[2K");

@@ -323,7 +323,9 @@ async fn every_sender_profile_gets_through_to_healthy_postfix() {
     let names: Vec<&str> = senders.iter().filter_map(|p| p["name"].as_str()).collect();
     for name in [
         "postfix",
-        "postfix-pq",
+        "postfix-secure",
+        "postfix-dane",
+        "openssl35-pq",
         "exim",
         "exchange-online",
         "gmail",
@@ -332,7 +334,30 @@ async fn every_sender_profile_gets_through_to_healthy_postfix() {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
     for p in senders {
-        assert_eq!(p["accepted"], true, "{p:#}\n{}", pf.logs());
         assert_eq!(p["version"], "TLSv1.3", "{p:#}");
+        // The scan trusts no CA for this lab Postfix: verifying senders abort, the others
+        // (no TLSA here, so DANE falls back to opportunistic) deliver.
+        if p["verify"] == "pkix" {
+            assert_eq!(p["accepted"], false, "{p:#}");
+            let why = p["blocked"].as_str().unwrap_or_default();
+            assert!(why.contains("verifies the certificate"), "{p:#}");
+        } else {
+            assert_eq!(p["accepted"], true, "{p:#}\n{}", pf.logs());
+        }
+    }
+}
+
+/// `smtpd_tls_req_ccert = yes`: every hello is answered, yet Postfix answers 421 after the
+/// handshake to a sender without a client certificate: no sender gets through.
+#[tokio::test]
+async fn no_sender_gets_through_to_postfix_requiring_a_client_certificate() {
+    let pf = Postfix::start(REQUIRE_CLIENT_CERT).await;
+    let s = scan_json(&pf, &["--senders"]).await;
+    let senders = s["senders"].as_array().expect("senders");
+    assert_eq!(senders.len(), 8, "{s:#}");
+    for p in senders {
+        assert_eq!(p["accepted"], false, "{p:#}");
+        let why = p["blocked"].as_str().unwrap_or_default();
+        assert!(why.contains("client certificate"), "{p:#}");
     }
 }

@@ -124,20 +124,17 @@ fn the_scan_key_runs_the_focused_part_for_each_cause() {
             ScanKind::Versions,
         ),
         (
+            // A bare handshake_failure: the versions scan decides which parameter.
             failed(alert("handshake_failure"), |_| {}),
-            "no-shared-cipher",
-            ScanKind::Suites {
-                versions: vec![ScanVersion::Tls12, ScanVersion::Tls13],
-            },
+            "no-shared-parameters",
+            ScanKind::Versions,
         ),
         (
             failed(alert("handshake_failure"), |p| {
                 p.tls.versions = vec![TlsVersion::Tls12]
             }),
-            "no-shared-cipher",
-            ScanKind::Suites {
-                versions: vec![ScanVersion::Tls12],
-            },
+            "no-shared-parameters",
+            ScanKind::Versions,
         ),
         (
             failed(alert("handshake_failure"), |p| {
@@ -433,7 +430,7 @@ async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
         panic!("one scan: {:?}", a.scans)
     };
     assert_eq!(scan.kind, ScanKind::Senders);
-    assert_eq!(scan.profile.senders.len(), 6, "{:#?}", scan.profile);
+    assert_eq!(scan.profile.senders.len(), 8, "{:#?}", scan.profile);
     u.key(Key::Char('P'));
     let view = draw_sized(&mut u, 60);
     assert!(
@@ -442,7 +439,9 @@ async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
     );
     for name in [
         "postfix",
-        "postfix-pq",
+        "postfix-secure",
+        "postfix-dane",
+        "openssl35-pq",
         "exim",
         "exchange-online",
         "gmail",

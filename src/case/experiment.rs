@@ -53,6 +53,7 @@ pub fn next_experiment(session: &Session) -> Option<Experiment> {
                 Cause::NoSharedVersion
                     | Cause::NoSharedCipher
                     | Cause::NoSharedGroup
+                    | Cause::NoSharedParameters
                     | Cause::TlsAlert
             ) =>
         {

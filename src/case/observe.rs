@@ -58,6 +58,7 @@ impl Observation {
                     Cause::NoSharedVersion
                         | Cause::NoSharedCipher
                         | Cause::NoSharedGroup
+                        | Cause::NoSharedParameters
                         | Cause::TlsAlert
                         | Cause::ClientCertRequired
                 ) || c.is_certificate()) =>

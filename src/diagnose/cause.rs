@@ -56,6 +56,7 @@ causes! {
     NoSharedVersion => "no-shared-version",
     NoSharedCipher => "no-shared-cipher",
     NoSharedGroup => "no-shared-group",
+    NoSharedParameters => "no-shared-parameters",
     ClientCertRequired => "client-cert-required",
     CertExpired => "cert-expired",
     CertNotYetValid => "cert-not-yet-valid",

@@ -25,4 +25,30 @@ pub struct SenderResult {
     /// paths react to.
     #[serde(default)]
     pub hello_bytes: usize,
+    /// Why this sender does not get through although the server answered its hello: its
+    /// library's rules (version, suite, signature, security level) or what the session saw
+    /// after the hello (a client certificate required, a refusal, a broken flight, the
+    /// certificate against this sender's verification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    /// How this sender checks the certificate.
+    #[serde(default)]
+    pub verify: Verify,
+    /// Whether the profile's hello was compared byte for byte with a capture of the real
+    /// sender; when not, it is built from published lists and the report says so.
+    #[serde(default)]
+    pub captured: bool,
+}
+
+/// How a sender checks the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verify {
+    /// Opportunistic: encrypts with any certificate (Postfix `may`, most of the internet).
+    #[default]
+    None,
+    /// Mandatory PKIX: the name and a chain to a trusted CA (Postfix `secure`/`verify`).
+    Pkix,
+    /// DANE: the TLSA records, when the domain publishes usable ones (RFC 7672).
+    Dane,
 }

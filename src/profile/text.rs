@@ -124,6 +124,21 @@ pub fn senders_table(senders: &[super::sender::SenderResult]) -> String {
             "  {:<width$} {yes}  {chosen}  ({} byte hello)",
             s.name, s.hello_bytes
         );
+        if let Some(why) = &s.blocked {
+            let _ = writeln!(out, "  {:<width$}      {why}", "");
+        }
+    }
+    let built: Vec<&str> = senders
+        .iter()
+        .filter(|s| !s.captured)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !built.is_empty() {
+        let _ = writeln!(
+            out,
+            "  (not compared with a capture of the real sender, built from published lists: {})",
+            built.join(", ")
+        );
     }
     out
 }

@@ -33,6 +33,10 @@ fn main_verdict(
         if let Some(why) = stopped {
             return format!("scan stopped: {why}");
         }
+        if versions.is_empty() {
+            // A senders-only run (`E`, `--senders`) asks no version: nothing to say here.
+            return "no TLS version was scanned".into();
+        }
         let answers: Vec<String> = versions
             .iter()
             .map(|v| format!("{}: {}", v.version, v.answer))
@@ -78,6 +82,13 @@ fn main_verdict(
                 let g = groups.iter().find(|g| g.version == v.version);
                 let list = g.map(|g| g.groups.join(", ")).unwrap_or_default();
                 format!("{} only with groups {list}", words(&v.version))
+            } else if !v.complete {
+                // Only the suites seen in passing: "only with CBC" would be a guess.
+                format!(
+                    "{} (not every suite probed; seen: {})",
+                    words(&v.version),
+                    describe_suites(&v.cipher_suites)
+                )
             } else {
                 format!(
                     "{} only with {}",
@@ -225,6 +236,15 @@ mod tests {
         assert_eq!(
             verdict(Some("STARTTLS is not offered"), &[], &[], &o),
             "scan stopped: STARTTLS is not offered"
+        );
+        assert_eq!(verdict(None, &[], &[], &o), "no TLS version was scanned");
+        let mut partial = rsa12.clone();
+        partial[0].complete = false;
+        let o = super::super::overlap(&partial, &[]);
+        let s = verdict(None, &partial, &[], &o);
+        assert!(
+            s.starts_with("server accepts TLS 1.2 (not every suite probed; seen: GCM and CBC suites (RSA key exchange))"),
+            "{s}"
         );
     }
 }

@@ -30,7 +30,19 @@ pub struct Chosen {
     /// TLS 1.2 and older with `want_kx` and a DHE suite: the size of the server's prime.
     #[serde(default)]
     pub dh_bits: Option<u16>,
+    /// A whole TLS 1.2-or-older flight was read ([`AnswerReader::flight`]): the signature
+    /// algorithm of the ServerKeyExchange (TLS 1.2), `LEGACY_SIGNATURE` for a signed key
+    /// exchange before TLS 1.2 (MD5+SHA-1 or SHA-1), none for RSA or anonymous key exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kx_signature: Option<u16>,
+    /// A whole flight was read and it held a CertificateRequest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cert_request: bool,
 }
+
+/// [`Chosen::kx_signature`] of a TLS 1.0/1.1 signed key exchange: no algorithm on the wire,
+/// MD5+SHA-1 (RSA) or SHA-1 (ECDSA) by definition.
+pub const LEGACY_SIGNATURE: u16 = 0xffff;
 
 /// The server's answer to one ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +61,12 @@ pub enum Answer {
     NotTls(String),
     /// TLS records that make no sense as an answer to a ClientHello.
     Malformed(String),
+    /// A ServerHello, then a flight no client can finish ([`AnswerReader::flight`]): a
+    /// garbage certificate, an alert, or the end of the stream before ServerHelloDone.
+    BrokenFlight {
+        hello: Chosen,
+        why: String,
+    },
 }
 
 impl Answer {
@@ -85,6 +103,9 @@ impl Answer {
             Answer::Timeout => "timeout".into(),
             Answer::NotTls(why) => why.clone(),
             Answer::Malformed(why) => format!("malformed answer: {why}"),
+            Answer::BrokenFlight { hello, why } => {
+                format!("{}, then {why}", Answer::Hello(*hello).describe())
+            }
         }
     }
 }
@@ -95,6 +116,8 @@ pub struct AnswerReader {
     records: RecordBuffer,
     handshake: HandshakeBuffer,
     want_kx: bool,
+    /// Read a TLS 1.2-or-older answer to its ServerHelloDone (sender profiles).
+    flight: bool,
     hello: Option<Chosen>,
     seen: usize,
 }
@@ -108,13 +131,37 @@ impl AnswerReader {
         }
     }
 
+    /// Reads a TLS 1.2-or-older answer to its ServerHelloDone, as the sender's library would,
+    /// so a broken certificate, the key exchange's signature algorithm and a certificate
+    /// request are known (TLS 1.3 hides them: its answer ends at the ServerHello).
+    pub fn flight() -> Self {
+        AnswerReader {
+            want_kx: true,
+            flight: true,
+            ..Self::default()
+        }
+    }
+
+    /// The flight so far ended in `why`: a broken flight once a ServerHello was read.
+    fn broken(&self, why: String, otherwise: Answer) -> Answer {
+        match self.hello {
+            Some(hello) if self.flight => Answer::BrokenFlight { hello, why },
+            _ => self.or_hello(otherwise),
+        }
+    }
+
     /// Feeds received bytes; `Some` once the answer is known.
     pub fn push(&mut self, bytes: &[u8]) -> Option<Answer> {
         self.seen = self.seen.saturating_add(bytes.len());
         for framed in self.records.push(bytes) {
             let record = match framed {
                 Framed::Record(r) => r,
-                Framed::NotTls { reason, .. } => return Some(Answer::NotTls(reason)),
+                Framed::NotTls { reason, .. } => {
+                    return Some(self.broken(
+                        format!("bytes that are not TLS ({reason})"),
+                        Answer::NotTls(reason),
+                    ));
+                }
             };
             let found = match record.content_type {
                 21 => self.alert(&record.payload),
@@ -128,15 +175,15 @@ impl AnswerReader {
             }
         }
         (self.seen > MAX_BYTES).then(|| {
-            self.or_hello(Answer::Malformed(format!(
-                "more than {MAX_BYTES} bytes without a ServerHello"
-            )))
+            let why = format!("more than {MAX_BYTES} bytes without a ServerHello");
+            self.broken(why.clone(), Answer::Malformed(why))
         })
     }
 
     /// The answer when the stream ends (FIN, RST, timeout) before `push` gave one.
     pub fn finish(&self, end: Answer) -> Answer {
-        self.or_hello(end)
+        let why = format!("{} before ServerHelloDone", end.describe());
+        self.broken(why, end)
     }
 
     fn or_hello(&self, other: Answer) -> Answer {
@@ -145,7 +192,10 @@ impl AnswerReader {
 
     fn alert(&self, payload: &[u8]) -> Option<Answer> {
         match *payload {
-            [level, description, ..] => Some(self.or_hello(Answer::Alert { level, description })),
+            [level, description, ..] => {
+                let alert = Answer::Alert { level, description };
+                Some(self.broken(alert.describe(), alert))
+            }
             _ => Some(self.or_hello(Answer::Malformed(format!(
                 "alert record of {} bytes",
                 payload.len()
@@ -157,7 +207,7 @@ impl AnswerReader {
         for msg in self.handshake.push(payload) {
             let msg = match msg {
                 Ok(m) => m,
-                Err(why) => return Some(self.or_hello(Answer::Malformed(why))),
+                Err(why) => return Some(self.broken(why.clone(), Answer::Malformed(why))),
             };
             let ctx = Context {
                 version: self.hello.map(|h| h.version),
@@ -171,10 +221,13 @@ impl AnswerReader {
                         group: sh.group,
                         retry: sh.retry,
                         dh_bits: None,
+                        kx_signature: None,
+                        cert_request: false,
                     };
                     let name = suite_name(sh.suite);
                     let kx = name.starts_with("TLS_ECDHE_") || name.starts_with("TLS_DHE_");
-                    if !self.want_kx || sh.retry || is_tls13(sh.version) || !kx {
+                    let whole = self.flight || kx;
+                    if !self.want_kx || sh.retry || is_tls13(sh.version) || !whole {
                         return Some(Answer::Hello(chosen));
                     }
                     self.hello = Some(chosen);
@@ -182,13 +235,27 @@ impl AnswerReader {
                 (Decoded::KeyExchange { group, info }, Some(hello)) => {
                     hello.group = group;
                     hello.dh_bits = dh_bits(&info);
-                    return Some(Answer::Hello(*hello));
+                    hello.kx_signature = kx_signature(&msg.body, hello);
+                    if !self.flight {
+                        return Some(Answer::Hello(*hello));
+                    }
                 }
-                (Decoded::Other(crate::wire::MessageInfo::ServerHelloDone), Some(_)) => {
-                    return Some(self.or_hello(Answer::Closed));
+                (
+                    Decoded::Other(crate::wire::MessageInfo::CertificateRequest { .. }),
+                    Some(hello),
+                ) => {
+                    hello.cert_request = true;
+                }
+                (Decoded::Other(crate::wire::MessageInfo::ServerHelloDone), Some(hello)) => {
+                    return Some(if self.flight {
+                        Answer::Hello(*hello)
+                    } else {
+                        self.or_hello(Answer::Closed)
+                    });
                 }
                 (Decoded::Other(crate::wire::MessageInfo::Malformed { reason }), _) => {
-                    return Some(self.or_hello(Answer::Malformed(reason)));
+                    let why = format!("a malformed {}: {reason}", handshake_name(msg.typ));
+                    return Some(self.broken(why, Answer::Malformed(reason)));
                 }
                 (_, None) => {
                     return Some(Answer::Malformed(format!(
@@ -201,6 +268,47 @@ impl AnswerReader {
         }
         None
     }
+}
+
+fn handshake_name(typ: u8) -> String {
+    match typ {
+        11 => "Certificate".into(),
+        12 => "ServerKeyExchange".into(),
+        13 => "CertificateRequest".into(),
+        t => format!("handshake message {t}"),
+    }
+}
+
+/// The signature algorithm of a signed ServerKeyExchange: TLS 1.2 names it after the
+/// parameters (RFC 5246 §7.4.3, RFC 8422 §5.4); before TLS 1.2 it is implied
+/// ([`LEGACY_SIGNATURE`]). Anonymous suites sign nothing.
+fn kx_signature(body: &[u8], hello: &Chosen) -> Option<u16> {
+    let name = suite_name(hello.suite);
+    if name.contains("_anon_") {
+        return None;
+    }
+    if hello.version < 0x0303 {
+        return Some(LEGACY_SIGNATURE);
+    }
+    // Skips a vector with a `len_bytes` length prefix starting at `at`.
+    let skip = |at: usize, len_bytes: usize| -> Option<usize> {
+        let head = body.get(at..at + len_bytes)?;
+        let len = head.iter().fold(0usize, |n, b| n << 8 | usize::from(*b));
+        let end = at + len_bytes + len;
+        (end <= body.len()).then_some(end)
+    };
+    let at = if name.starts_with("TLS_DHE_") {
+        let p = skip(0, 2)?;
+        let g = skip(p, 2)?;
+        skip(g, 2)? // p, g, Ys
+    } else {
+        if body.first() != Some(&3) {
+            return None; // explicit curves: no sender here accepts them
+        }
+        skip(3, 1)? // curve_type and named_curve, then the point
+    };
+    let alg = body.get(at..at + 2)?;
+    Some(u16::from_be_bytes([alg[0], alg[1]]))
 }
 
 /// The prime size from a finite-field ServerKeyExchange (`DHE-2048`).
@@ -250,6 +358,8 @@ mod tests {
                 group: None,
                 retry: false,
                 dh_bits: None,
+                kx_signature: None,
+                cert_request: false,
             }))
         );
         let sh13 = server_hello(0x0303, 0x1302, &[0, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0, 0x1d]);
@@ -267,6 +377,38 @@ mod tests {
         assert_eq!(
             AnswerReader::new(false).finish(Answer::Closed),
             Answer::Closed
+        );
+    }
+
+    /// Issue 17 item 13: a ServerHello followed by a garbage Certificate is no success for a
+    /// sender; the flight reader says so, and the TLS 1.2 key exchange's signature is read.
+    #[test]
+    fn a_garbage_certificate_after_the_hello_breaks_the_flight() {
+        let sh = record(22, &server_hello(0x0303, 0xc02f, &[]));
+        let garbage = record(22, &[11, 0, 0, 4, 0xff, 0xff, 0xff, 0xff]);
+        let mut r = AnswerReader::flight();
+        assert_eq!(r.push(&sh), None, "a flight is read past the ServerHello");
+        let got = r.push(&garbage);
+        assert!(
+            matches!(&got, Some(Answer::BrokenFlight { hello, why }) if hello.suite == 0xc02f && why.contains("Certificate")),
+            "{got:?}"
+        );
+        let p = crate::scan::senders::profile::builtin_named("postfix").unwrap();
+        let j = crate::scan::senders::judge::judge(&p, &got.unwrap(), 517);
+        assert!(!j.accepted && j.blocked.is_some(), "{j:?}");
+        // A whole flight: certificate, ECDHE key exchange signed rsa_pss_rsae_sha256, request, done.
+        let mut r = AnswerReader::flight();
+        let cert = record(22, &[11, 0, 0, 3, 0, 0, 0]);
+        let ske = record(22, &[12, 0, 0, 10, 3, 0, 0x1d, 1, 7, 0x08, 0x04, 0, 1, 9]);
+        let req = record(22, &[13, 0, 0, 8, 1, 1, 0, 2, 8, 4, 0, 0]);
+        let done = record(22, &[14, 0, 0, 0]);
+        for part in [&sh, &cert, &ske, &req] {
+            assert_eq!(r.push(part), None);
+        }
+        let got = r.push(&done);
+        assert!(
+            matches!(got, Some(Answer::Hello(c)) if c.kx_signature == Some(0x0804) && c.group == Some(0x1d) && c.cert_request),
+            "{got:?}"
         );
     }
 

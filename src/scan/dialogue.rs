@@ -44,8 +44,12 @@ pub async fn open(plan: &Plan, addr: SocketAddr) -> Result<TcpStream, Failure> {
 
 /// Write `hello` and read the answer within `wait` as a whole: a deadline from the write,
 /// so a server that dribbles bytes, empty records or warning alerts cannot stretch it.
-pub async fn exchange(mut tcp: TcpStream, hello: &[u8], want_kx: bool, wait: Duration) -> Answer {
-    let mut reader = AnswerReader::new(want_kx);
+pub async fn exchange(
+    mut tcp: TcpStream,
+    hello: &[u8],
+    mut reader: AnswerReader,
+    wait: Duration,
+) -> Answer {
     let deadline = tokio::time::Instant::now() + wait;
     match tokio::time::timeout_at(deadline, tcp.write_all(hello)).await {
         Err(_) => return Answer::Timeout,
@@ -80,7 +84,7 @@ pub async fn connection(
     let whole = wait.saturating_mul(crate::event::ATTEMPT_TIMEOUTS);
     let work = async {
         let tcp = open(plan, addr).await?;
-        Ok(exchange(tcp, hello, want_kx, wait).await)
+        Ok(exchange(tcp, hello, AnswerReader::new(want_kx), wait).await)
     };
     // The connect has its own timeout and is not the server's pace: it is outside.
     tokio::time::timeout(whole + plan.timeouts.connect, work)

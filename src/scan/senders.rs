@@ -6,10 +6,12 @@
 //!
 //! Files: `profile` (the data and its checks; the profiles themselves are
 //! `assets/senders/*.toml`), `build` (the bytes), `ja4` (fingerprint and field split),
-//! `run` (one connection per profile, and the verdict).
+//! `run` (one connection per profile, and the verdict), `judge` (each sender's library
+//! rules and the session's facts after the hello).
 
 pub mod build;
 pub mod ja4;
+pub mod judge;
 pub mod profile;
 pub mod run;
 

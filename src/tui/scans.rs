@@ -17,6 +17,7 @@ pub fn focused(cause: Option<Cause>, plan: &Plan) -> ScanKind {
     match cause {
         Some(
             Cause::NoSharedVersion
+            | Cause::NoSharedParameters
             | Cause::PeerClosedDuringHandshake
             | Cause::PeerResetDuringHandshake,
         ) => ScanKind::Versions,

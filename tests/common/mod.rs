@@ -92,6 +92,7 @@ pub async fn tlsdive(args: &[&str]) -> std::process::Output {
         .expect("run tlsdive")
 }
 
+pub mod exim;
 pub mod openssl;
 
 /// The cause diagnose names for `a`.

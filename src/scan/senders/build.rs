@@ -141,11 +141,16 @@ pub fn handshake_with(
         }
     }
     if profile.extensions.iter().any(|e| e == "padding") {
-        // BoringSSL's rule (RFC 7685): a hello whose body would be 256..=511 bytes is
-        // padded to 512, because some F5 stacks hang on that size.
-        let size = body.len() + 2 + ext.len();
-        if (256..512).contains(&size) {
-            let pad = 512usize.saturating_sub(size + 4).max(1);
+        // OpenSSL's rule (RFC 7685, as in ssl/statem/extensions_clnt.c; BoringSSL's is the
+        // same): a hello of 256..=511 bytes, its 4-byte handshake header included, is padded
+        // to 512, because some F5 stacks hang on that size; the extension carries at least
+        // one byte.
+        let so_far = 4 + body.len() + 2 + ext.len();
+        if (0x100..0x200).contains(&so_far) {
+            let pad = match 0x200 - so_far {
+                n if n > 4 => n - 4,
+                _ => 1,
+            };
             put_ext(&mut ext, 21, &vec![0; pad]);
         }
     }

@@ -23,6 +23,21 @@ pub struct SenderProfile {
     pub summary: String,
     /// Where every value comes from (captures, documented defaults, published lists).
     pub sources: Vec<String>,
+    /// Whether `tests/senders.rs` compares this hello byte for byte with a fresh capture of
+    /// the real sender's library; when not, the report says the profile is built from
+    /// published lists.
+    #[serde(default)]
+    pub captured: bool,
+    /// How this sender checks the certificate: `none` (opportunistic: any certificate),
+    /// `pkix` (name and chain to a trusted CA), `dane` (TLSA; without usable TLSA records
+    /// Postfix falls back to opportunistic).
+    #[serde(default)]
+    pub verify: Verify,
+    /// Whether the sender's library accepts SHA-1 server signatures (and TLS 1.0/1.1's
+    /// MD5+SHA-1 key-exchange signature): OpenSSL at security level 0 and GnuTLS NORMAL do,
+    /// OpenSSL at its default level 1 does not ("legacy sigalg disallowed").
+    #[serde(default = "yes")]
+    pub sha1_signatures: bool,
     /// The JA4 fingerprint of the hello (checked against the bytes by a test).
     #[serde(default)]
     pub ja4: Option<String>,
@@ -64,6 +79,11 @@ pub struct SenderProfile {
     pub compress_certificate: Vec<u16>,
 }
 
+pub use crate::profile::sender::Verify;
+
+fn yes() -> bool {
+    true
+}
 fn default_record_version() -> u16 {
     0x0301
 }
@@ -95,8 +115,16 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../assets/senders/postfix.toml"),
     ),
     (
-        "postfix-pq.toml",
-        include_str!("../../../assets/senders/postfix-pq.toml"),
+        "postfix-secure.toml",
+        include_str!("../../../assets/senders/postfix-secure.toml"),
+    ),
+    (
+        "postfix-dane.toml",
+        include_str!("../../../assets/senders/postfix-dane.toml"),
+    ),
+    (
+        "openssl35-pq.toml",
+        include_str!("../../../assets/senders/openssl35-pq.toml"),
     ),
     (
         "exim.toml",
@@ -263,7 +291,9 @@ mod tests {
             names,
             [
                 "postfix",
-                "postfix-pq",
+                "postfix-secure",
+                "postfix-dane",
+                "openssl35-pq",
                 "exim",
                 "exchange-online",
                 "gmail",

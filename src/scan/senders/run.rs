@@ -1,31 +1,34 @@
-//! Sending each profile's hello: one connection per profile, one at a time (a handful of
-//! connections; a mail server that rate-limits should not see a burst), through the
-//! scanner's SMTP dialogue and answer reader. A `421` is retried with the scan plan's
-//! back-off; any other SMTP-side failure stops the run, since every profile would fail the
-//! same way before its hello is even sent.
+//! Sending each profile's hello: one connection per profile, side by side within the scan
+//! plan's manners (at most `max_connections` at once, `delay` apart), through the scanner's
+//! SMTP dialogue and an answer reader that reads a TLS 1.2 flight to its end. A `421` is
+//! retried with the scan plan's back-off; any other SMTP-side failure is the run's `stopped`
+//! reason (every profile fails the same way before its hello is even sent).
 
 use std::net::IpAddr;
 use std::time::Instant;
 
 use super::SenderResult;
 use super::build;
+pub use super::judge::judge;
 use super::profile::SenderProfile;
 use crate::event::Failure;
 use crate::net::resolve;
 use crate::plan::Sni;
-use crate::scan::answer::Answer;
-use crate::scan::catalog::iana_suite;
+use crate::scan::answer::AnswerReader;
 use crate::scan::dialogue;
 use crate::scan::{Profile, Progress, ScanPlan};
-use crate::wire::names::{group_name, version_name};
 
 /// Sends every profile's hello to the plan's first address; the result is a [`Profile`]
-/// with `senders` filled (and no version scan), its verdict about the senders.
+/// with `senders` filled (and no version scan), its verdict about the senders. Profiles run
+/// side by side, at most `max_connections` at once and `delay` apart (a slow banner costs
+/// one wait, not one per profile; a rate-limiting server still sees no burst), and come back
+/// in profile order.
 pub async fn run_senders(
     plan: &ScanPlan,
     profiles: &[SenderProfile],
     mut progress: impl FnMut(Progress),
 ) -> Profile {
+    use futures_util::StreamExt;
     let started = Instant::now();
     let mut out = Profile::empty(&plan.plan);
     let total = u32::try_from(profiles.len()).unwrap_or(u32::MAX);
@@ -39,19 +42,39 @@ pub async fn run_senders(
                     Sni::Name(n) => Some(n.clone()),
                     Sni::Auto => cand.host.filter(|h| h.parse::<IpAddr>().is_err()),
                 };
+                let first = tokio::time::Instant::now();
+                // Collected first: a lazy map of borrowing closures is not `Send` enough for
+                // the engine's spawned scan task.
+                let mut jobs = Vec::with_capacity(profiles.len());
                 for (i, p) in profiles.iter().enumerate() {
-                    progress(Progress {
-                        connections: out.connections,
-                        steps_done: u32::try_from(i).unwrap_or(u32::MAX),
-                        steps_total: total,
-                        step: p.name.clone(),
+                    let sni = sni.clone().filter(|_| p.sends_sni());
+                    let gap = plan
+                        .delay
+                        .saturating_mul(u32::try_from(i).unwrap_or(u32::MAX));
+                    let addr = cand.addr;
+                    jobs.push(async move {
+                        tokio::time::sleep_until(first + gap).await;
+                        send_one(plan, addr, p, sni.as_deref()).await
                     });
-                    let sni = sni.as_deref().filter(|_| p.sends_sni());
-                    match send_one(plan, cand.addr, p, sni, &mut out.connections).await {
-                        Ok(r) => out.senders.push(r),
+                }
+                let mut results =
+                    futures_util::stream::iter(jobs).buffered(plan.max_connections.max(1));
+                let mut done = 0u32;
+                while let Some((connections, result)) = results.next().await {
+                    out.connections = out.connections.saturating_add(connections);
+                    done += 1;
+                    match result {
+                        Ok(r) => {
+                            progress(Progress {
+                                connections: out.connections,
+                                steps_done: done,
+                                steps_total: total,
+                                step: r.name.clone(),
+                            });
+                            out.senders.push(r);
+                        }
                         Err(why) => {
-                            out.stopped = Some(why);
-                            break;
+                            out.stopped.get_or_insert(why);
                         }
                     }
                 }
@@ -69,61 +92,37 @@ pub async fn run_senders(
     out
 }
 
-/// One profile's hello on a fresh connection; `Err` with words when the SMTP side failed.
+/// One profile's hello on a fresh connection: the connections made, and the result or, when
+/// the SMTP side failed, why in words.
 async fn send_one(
     plan: &ScanPlan,
     addr: std::net::SocketAddr,
     p: &SenderProfile,
     sni: Option<&str>,
-    connections: &mut u32,
-) -> Result<SenderResult, String> {
+) -> (u32, Result<SenderResult, String>) {
     let bytes = build::hello(p, sni);
     let mut backoff = plan.backoff;
+    let mut connections = 0u32;
     for attempt in 0..=plan.retries_421 {
-        *connections = connections.saturating_add(1);
+        connections += 1;
         match dialogue::open(&plan.plan, addr).await {
             Ok(tcp) => {
-                let answer = dialogue::exchange(tcp, &bytes, true, plan.plan.timeouts.reply).await;
-                return Ok(judge(p, &answer, bytes.len()));
+                let reader = AnswerReader::flight();
+                let answer =
+                    dialogue::exchange(tcp, &bytes, reader, plan.plan.timeouts.reply).await;
+                return (connections, Ok(judge(p, &answer, bytes.len())));
             }
             Err(Failure::BadReply { code: 421 }) if attempt < plan.retries_421 => {
                 tokio::time::sleep(backoff).await;
                 backoff = backoff.saturating_mul(2);
             }
-            Err(f) => return Err(dialogue::describe(&f)),
+            Err(f) => return (connections, Err(dialogue::describe(&f))),
         }
     }
-    Err(dialogue::describe(&Failure::BadReply { code: 421 }))
-}
-
-/// What the answer means for this sender.
-pub fn judge(p: &SenderProfile, answer: &Answer, hello_bytes: usize) -> SenderResult {
-    let mut r = SenderResult {
-        name: p.name.clone(),
-        accepted: false,
-        version: None,
-        cipher_suite: None,
-        group: None,
-        answer: answer.describe(),
-        hello_bytes,
-    };
-    if let Answer::Hello(c) = answer {
-        r.version = Some(version_name(c.version));
-        r.cipher_suite = Some(iana_suite(c.suite));
-        r.group = c.group.map(group_name);
-        let suite_ok = p.cipher_suites.contains(&c.suite);
-        r.accepted = if c.retry {
-            // The sender would send a second hello with a share for that group.
-            suite_ok && c.group.is_some_and(|g| p.groups.contains(&g))
-        } else {
-            suite_ok && p.offers_version(c.version)
-        };
-        if !r.accepted {
-            r.answer
-                .push_str(" (not what this sender offered: it would abort)");
-        }
-    }
-    r
+    (
+        connections,
+        Err(dialogue::describe(&Failure::BadReply { code: 421 })),
+    )
 }
 
 /// One line over all senders: who gets through and who does not, and how they fail.
@@ -145,7 +144,7 @@ pub fn verdict(results: &[SenderResult], stopped: Option<&str>) -> String {
     let refusals: Vec<String> = results
         .iter()
         .filter(|r| !r.accepted)
-        .map(|r| format!("{}: {}", r.name, r.answer))
+        .map(|r| format!("{}: {}", r.name, r.blocked.as_deref().unwrap_or(&r.answer)))
         .collect();
     let mut out = if no.is_empty() {
         format!("every sender profile gets through ({})", yes.join(", "))
