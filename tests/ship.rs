@@ -56,7 +56,11 @@ fn the_man_pages_cover_every_command() {
     let out = tlsdive(&["manpage", dir.path().to_str().expect("utf-8 path")]);
     assert!(out.status.success(), "{out:?}");
     let main = std::fs::read_to_string(dir.path().join("tlsdive.1")).expect("tlsdive.1");
-    assert!(main.starts_with(".ie"), "roff: {}", &main[..80.min(main.len())]);
+    assert!(
+        main.starts_with(".ie"),
+        "roff: {}",
+        &main[..80.min(main.len())]
+    );
     assert!(main.contains(".SH SUBCOMMANDS"), "{main}");
     let cmds = commands();
     assert!(cmds.len() >= 7, "{cmds:?}");
@@ -67,7 +71,10 @@ fn the_man_pages_cover_every_command() {
         );
         let page = std::fs::read_to_string(dir.path().join(format!("tlsdive-{cmd}.1")))
             .unwrap_or_else(|e| panic!("tlsdive-{cmd}.1: {e}"));
-        assert!(page.contains(".SH OPTIONS"), "tlsdive-{cmd}.1 has no options");
+        assert!(
+            page.contains(".SH OPTIONS"),
+            "tlsdive-{cmd}.1 has no options"
+        );
     }
     // The hidden generator itself is not documented as a user command.
     assert!(!main.contains("manpage"), "{main}");
@@ -82,10 +89,17 @@ fn completions_know_every_command() {
         for cmd in commands() {
             assert!(script.contains(&cmd), "{shell} completion misses {cmd}");
         }
-        assert!(script.contains("starttls") || script.contains("ca-file"), "{shell}");
+        assert!(
+            script.contains("starttls") || script.contains("ca-file"),
+            "{shell}"
+        );
     }
     let out = tlsdive(&["completions", "tcsh"]);
-    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
 }
 
 #[test]
