@@ -542,3 +542,39 @@ mod record {
         std::fs::write(asset("profile-tls10.json"), json).unwrap();
     }
 }
+
+/// The senders key against a server that requires a client certificate: each sender gets
+/// past its hello, but the attempt the scan was run for shows the server then demands a
+/// certificate no sender sends, so the view says no for every one of them and why, as
+/// `scan --senders` does (it said yes for every sender before the fold).
+#[tokio::test]
+async fn the_senders_key_judges_senders_by_the_attempts_client_certificate_request() {
+    let srv = common::server(Scenario::ClientCertRequired).await;
+    let mut session = Session::new();
+    for ev in tlsdive::engine::probe(common::plan_for(srv.addr, false)).await {
+        session.apply(&ev);
+    }
+    let mut u = ui_for(session);
+    assert_eq!(cause(&mut u), "client-cert-required");
+    let j = job(u.key(Key::Char('E')));
+    assert_eq!(j.kind, ScanKind::Senders);
+    run_through_engine(&mut u, j).await;
+    u.key(Key::Char('P'));
+    let view = draw_sized(&mut u, 60);
+    for name in ["postfix", "exim", "rustls"] {
+        let row = view
+            .lines()
+            .find(|l| l.contains(&format!("  {name:<16}")))
+            .unwrap_or_else(|| panic!("{name}: {view}"));
+        assert!(
+            row.contains(&format!(
+                "  {name:<16}no   the server requires a client certificate"
+            )),
+            "{row}\n{view}"
+        );
+    }
+    assert!(
+        !view.lines().any(|l| l.contains("yes  TLSv1")),
+        "no sender gets through: {view}"
+    );
+}

@@ -50,7 +50,18 @@ pub struct ScanView {
 impl ScanView {
     fn of(session: &Session, a: &Attempt) -> Option<ScanView> {
         let (from, records) = scans::for_attempt(session, a)?;
-        let merged = crate::profile::merge::merge(records);
+        let mut merged = crate::profile::merge::merge(records);
+        // As `scan --senders` does with its probe: a sender that got past its hello is judged
+        // against what the finished attempt the scan was run for showed after the handshake
+        // (a client certificate required, a refusal, the certificate against its policy).
+        if let Some(p) = merged.as_mut().filter(|p| !p.senders.is_empty())
+            && let Some(owner) = session
+                .attempts
+                .iter()
+                .find(|b| b.id == from && b.finished.is_some())
+        {
+            crate::scan::senders::judge::fold_attempt(p, owner);
+        }
         let legacy: Vec<ScanRecord> = records
             .iter()
             .filter(|r| r.kind.is_legacy())

@@ -263,7 +263,7 @@ fn sender_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
                     .unwrap_or_default();
                 format!("{ver} {suite}{group}")
             }
-            _ => s.answer.clone(),
+            _ => s.blocked.clone().unwrap_or_else(|| s.answer.clone()),
         };
         out.push(Line::from(vec![
             Span::raw(format!("  {:<16}", safe_owned(&s.name))),
