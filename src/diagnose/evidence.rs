@@ -20,17 +20,9 @@ fn arrow(d: Dir) -> &'static str {
     }
 }
 
-/// Thousands separators for byte counts.
+/// Thousands separators for byte counts (`units::thousands`, for `usize` counts).
 pub fn bytes(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::units::thousands(n as u64)
 }
 
 /// An alert other than a plain close_notify (which a decrypted TLS 1.3 session ends with):
