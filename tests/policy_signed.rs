@@ -361,7 +361,7 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
     }
     task.await.unwrap();
     let rows = tlsdive::sweep::rows(&session, 1);
-    let port = lab.policy.port;
+    let port = lab.policy.ports.main;
     let addrs: Vec<String> = rows.iter().map(|r| r.address.to_string()).collect();
     assert_eq!(rows.len(), 4, "{rows:#?}");
     let mut unique = addrs.clone();
@@ -725,7 +725,7 @@ async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
         .collect();
     assert!(rows.is_sorted_by_key(|r| r.0), "preference order: {rows:?}");
     rows.sort();
-    let port = lab.policy.port;
+    let port = lab.policy.ports.main;
     let mx2 = format!("mx2.{}", policy_lab::domain("all"));
     let ipv6_cause = rows
         .iter()

@@ -79,15 +79,20 @@ pub fn skip_rest<R: BufRead>(r: &mut R) -> std::io::Result<u64> {
         if chunk.is_empty() {
             return Ok(dropped);
         }
-        let (used, end) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
+        let (used, end) = skip_step(chunk);
         r.consume(used);
         dropped = dropped.saturating_add(used as u64);
         if end {
             return Ok(dropped);
         }
+    }
+}
+
+/// How much of `chunk` the rest of a too-long line takes, and whether its `\n` was in it.
+fn skip_step(chunk: &[u8]) -> (usize, bool) {
+    match chunk.iter().position(|&b| b == b'\n') {
+        Some(i) => (i + 1, true),
+        None => (chunk.len(), false),
     }
 }
 
@@ -116,10 +121,7 @@ pub async fn skip_rest_async<R: AsyncBufRead + Unpin>(r: &mut R) -> std::io::Res
         if chunk.is_empty() {
             return Ok(dropped);
         }
-        let (used, end) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
+        let (used, end) = skip_step(chunk);
         r.consume(used);
         dropped = dropped.saturating_add(used as u64);
         if end {

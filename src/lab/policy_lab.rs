@@ -118,11 +118,6 @@ pub struct PolicyLab {
     pub sts: StsServer,
     /// The root's DNSKEY in zone-file format, for `--trust-anchor`.
     pub anchor: String,
-    /// The SMTP port the MX hosts are served on (the TLSA owners name it).
-    pub port: u16,
-    /// The port of `dane-mismatch`: the same host, so the certificate names it, on a port of
-    /// its own, so its TLSA owner (`_PORT._tcp.HOST`) holds the stale record alone.
-    pub mismatch_port: u16,
     /// Where the other single-purpose servers listen.
     pub ports: Ports,
     _servers: Vec<LabServer>,
@@ -198,8 +193,6 @@ pub async fn start(pki: &Arc<Pki>, port: u16) -> Result<PolicyLab, LabError> {
         dns,
         sts,
         anchor,
-        port,
-        mismatch_port,
         ports,
         _servers: servers,
     })
