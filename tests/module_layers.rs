@@ -1,7 +1,7 @@
-//! The crate's top-level modules form layers: no module reaches, through `crate::` paths,
-//! back to a module that reaches it (DESIGN.md: plan → engine → events → attempt → front
-//! ends; pure parts below the I/O). Test modules (`tests.rs`, `#[cfg(test)] mod tests`) are
-//! left out: a test may use anything.
+//! The crate's top-level modules form the layers DESIGN.md declares: a module names (through
+//! `crate::` paths) only modules of its own layer or below, and no two modules reach each
+//! other. Test modules (`tests.rs`, `#[cfg(test)] mod tests`) are left out: a test may use
+//! anything.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,6 +15,44 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// The first path segment after each `crate::`, and each item's first segment in a
+/// grouped `crate::{a::x, b}` import.
+fn named_modules(code: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + 7..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Items at depth 1 of the group, split on commas.
+            let mut depth = 1;
+            let mut start = 0;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 1 => {
+                        out.push(ident(&group[start..j]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 1 => {
+                        out.push(ident(&group[start..j]));
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push(ident(rest));
+        }
+    }
+    out
 }
 
 /// Module name → the other top-level modules its non-test code names as `crate::x`.
@@ -41,11 +79,7 @@ fn edges(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         for f in files.iter().filter(|f| !f.ends_with("tests.rs")) {
             let text = std::fs::read_to_string(f).expect("read source");
             let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
-            for (i, _) in code.match_indices("crate::") {
-                let name: String = code[i + 7..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                    .collect();
+            for name in named_modules(code) {
                 if &name != m && modules.contains(&name) {
                     deps.insert(name);
                 }
@@ -76,6 +110,76 @@ fn path(
         }
     }
     None
+}
+
+/// DESIGN.md's layers, bottom to top. The binary's own modules (`main` and the `*_cmd`
+/// files beside it) are the top.
+const LAYERS: &[&[&str]] = &[
+    &["sanitize", "units", "files"],
+    &["wire", "cert", "policy"],
+    &["plan"],
+    &["profile", "target", "lab"],
+    &["event"],
+    &["net", "session"],
+    &["diagnose", "scan", "recording", "pcap"],
+    &["case", "repeat", "sweep"],
+    &["runs"],
+    &["engine"],
+    &["report", "triage"],
+    &["cli", "tui"],
+    &["lab_cmd", "repeat_cmd", "sweep_cmd", "triage_cmd", "tui_cmd"],
+];
+
+fn layer_of(m: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&m))
+}
+
+/// Every use that points up: "lower -> higher".
+fn upward(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let mut up = Vec::new();
+    for (m, deps) in g {
+        for d in deps {
+            if let (Some(lm), Some(ld)) = (layer_of(m), layer_of(d))
+                && ld > lm
+            {
+                up.push(format!("{m} (layer {lm}) uses {d} (layer {ld})"));
+            }
+        }
+    }
+    up
+}
+
+#[test]
+fn every_module_is_in_a_declared_layer() {
+    let g = edges(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let undeclared: Vec<&String> = g.keys().filter(|m| layer_of(m).is_none()).collect();
+    assert!(
+        undeclared.is_empty(),
+        "modules missing from LAYERS (declare them as DESIGN.md does): {undeclared:?}"
+    );
+}
+
+#[test]
+fn arrows_only_point_down() {
+    let g = edges(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let up = upward(&g);
+    assert!(up.is_empty(), "a lower layer uses a higher one:\n{}", up.join("\n"));
+}
+
+#[test]
+fn grouped_imports_are_seen() {
+    assert_eq!(
+        named_modules("use crate::{engine::EngineHandle, wire::{a, b}, tui};"),
+        vec!["engine", "wire", "tui"]
+    );
+}
+
+#[test]
+fn the_check_sees_an_upward_arrow() {
+    let mut g = BTreeMap::new();
+    g.insert("wire".to_string(), BTreeSet::from(["engine".to_string()]));
+    g.insert("engine".to_string(), BTreeSet::from(["wire".to_string()]));
+    assert_eq!(upward(&g), vec!["wire (layer 1) uses engine (layer 9)".to_string()]);
 }
 
 #[test]
