@@ -71,7 +71,13 @@ pub fn neutralize_lines(s: &str) -> String {
     s.split('\n').map(neutralize).collect::<Vec<_>>().join("\n")
 }
 
-/// Neutralize every string of a JSON value, object keys included.
+/// Fields whose line breaks are their syntax: a string under one of these keys keeps its
+/// real line breaks in JSON (`jq -r .certificates[0].pem | openssl x509` works), each line
+/// neutralized. Everywhere else a line break is escaped: a hostile one-line field cannot
+/// fake a second line in `jq -r` output.
+pub const MULTILINE_KEYS: &[&str] = &["pem"];
+
+/// Neutralize every string of a JSON value, object keys included (see [`MULTILINE_KEYS`]).
 pub fn neutralize_json(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
@@ -88,7 +94,16 @@ pub fn neutralize_json(v: &mut serde_json::Value) {
                     map.insert(neutralize(&k).into_owned(), val);
                 }
             }
-            map.values_mut().for_each(neutralize_json);
+            for (k, val) in map.iter_mut() {
+                match val {
+                    Value::String(s) if MULTILINE_KEYS.contains(&k.as_str()) => {
+                        if s.chars().any(|c| c != '\n' && is_unsafe(c)) {
+                            *s = neutralize_lines(s);
+                        }
+                    }
+                    _ => neutralize_json(val),
+                }
+            }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
@@ -183,6 +198,16 @@ mod tests {
             v,
             serde_json::json!({"a": ["\\e]0;t\\x07", {"k\\u{202e}": "\\u{0085}"}], "n": 1})
         );
+    }
+
+    #[test]
+    fn neutralize_json_keeps_the_line_breaks_of_a_pem_only() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let mut v = serde_json::json!({"pem": pem, "line": "a\nb", "x": {"pem": "a\x1b\nb"}});
+        neutralize_json(&mut v);
+        assert_eq!(v["pem"], pem);
+        assert_eq!(v["line"], "a\\x0ab");
+        assert_eq!(v["x"]["pem"], "a\\e\nb");
     }
 
     #[test]

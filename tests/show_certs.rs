@@ -123,3 +123,32 @@ async fn show_certs_without_a_chain_says_so() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `jq -r '.certificates[0].pem' | openssl x509` works: the JSON string holds real line
+/// breaks (JSON escapes them), not the terminal's `\x0a`, and it is the certificate the
+/// server sent.
+#[tokio::test]
+async fn json_pem_is_pem() {
+    let srv = server(Scenario::ExpiredCert).await;
+    let out = tlsdive(&[
+        "probe",
+        &srv.addr.to_string(),
+        "--ca-file",
+        fixture().ca.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let certs = v["certificates"].as_array().expect("certificates");
+    assert!(!certs.is_empty(), "{v}");
+    let ours: Vec<String> = certs
+        .iter()
+        .map(|c| fingerprint(c["pem"].as_str().expect("pem string")))
+        .collect();
+    let theirs: Vec<String> = openssl_chain(srv.addr)
+        .await
+        .iter()
+        .map(|p| fingerprint(p))
+        .collect();
+    assert_eq!(ours, theirs);
+}
