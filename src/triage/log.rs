@@ -17,11 +17,55 @@ pub const MAX_ERROR: usize = 300;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line {
     Item(Item),
-    /// Blank, a `#` comment, or an MTA line with nothing to probe (a delivery, a retry
-    /// note, a TLS warning that names no host).
-    Skipped,
+    /// Read, and nothing to probe in it: why.
+    Skipped(Skip),
     /// Neither a target nor a known log format.
     Garbage,
+}
+
+/// Why a line was read and left out: every input line is used, skipped for one of these
+/// reasons, or unreadable, and the summary counts each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Skip {
+    Blank,
+    Comment,
+    /// A delivery (`status=sent`, Exim `=>`, `->`, `*>`) or an arrival (`<=`).
+    Delivered,
+    /// Another daemon of the MTA (Postfix smtpd, qmgr, cleanup, ...).
+    OtherDaemon,
+    /// A line of the MTA's SMTP client that reports no failure.
+    NoFailure,
+    /// A failure that names neither a host nor a recipient domain to probe.
+    NoDestination,
+}
+
+impl Skip {
+    pub const ALL: [Skip; 6] = [
+        Skip::Blank,
+        Skip::Comment,
+        Skip::Delivered,
+        Skip::OtherDaemon,
+        Skip::NoFailure,
+        Skip::NoDestination,
+    ];
+
+    /// Words for the summary: "12 lines skipped: 10 deliveries, 2 other daemons".
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Skip::Blank => ("blank line", "blank lines"),
+            Skip::Comment => ("comment", "comments"),
+            Skip::Delivered => ("delivery", "deliveries"),
+            Skip::OtherDaemon => ("line of another MTA daemon", "lines of other MTA daemons"),
+            Skip::NoFailure => (
+                "SMTP client line with no failure",
+                "SMTP client lines with no failure",
+            ),
+            Skip::NoDestination => (
+                "failure naming no host or recipient domain",
+                "failures naming no host or recipient domain",
+            ),
+        }
+    }
 }
 
 /// A destination to probe, and what the log line said about it.
@@ -37,8 +81,11 @@ pub struct Item {
 /// Read one line.
 pub fn parse(line: &str) -> Line {
     let t = line.trim();
-    if t.is_empty() || t.starts_with('#') {
-        return Line::Skipped;
+    if t.is_empty() {
+        return Line::Skipped(Skip::Blank);
+    }
+    if t.starts_with('#') {
+        return Line::Skipped(Skip::Comment);
     }
     if let Some(l) = postfix(t).or_else(|| exim(t)) {
         return l;
@@ -78,7 +125,7 @@ fn postfix(t: &str) -> Option<Line> {
     let Some(at) = t.find("/smtp[").filter(|_| t.contains("postfix")) else {
         // Other Postfix daemons (smtpd, qmgr, cleanup, ...) in a whole maillog: known, idle.
         let daemon = t.contains("postfix") && t.contains("]: ");
-        return daemon.then_some(Line::Skipped);
+        return daemon.then_some(Line::Skipped(Skip::OtherDaemon));
     };
     let msg = t[at..].split_once("]: ").map(|(_, m)| m)?;
     // "4F3A21C0123: to=<...>" → drop the queue id.
@@ -87,14 +134,11 @@ fn postfix(t: &str) -> Option<Line> {
         _ => msg,
     };
     if body.contains("status=sent") {
-        return Some(Line::Skipped);
+        return Some(Line::Skipped(Skip::Delivered));
     }
     let relay = field(body, "relay=")
         .filter(|r| *r != "none")
         .and_then(bracketed);
-    let Some((host, addr)) = relay.or_else(|| find_bracketed(body, false)) else {
-        return Some(Line::Skipped);
-    };
     let failure = body.contains("status=deferred")
         || body.contains("status=bounced")
         || body.contains("status=expired")
@@ -105,11 +149,16 @@ fn postfix(t: &str) -> Option<Line> {
             "while performing the TLS handshake",
             "certificate verification failed",
             "TLS handshake failed",
+            // Stock connection failures: "connect to HOST[IP]:PORT: Connection refused",
+            // "... while receiving the initial server greeting", "conversation ... timed out".
+            "connect to ",
+            "lost connection with",
+            "conversation with",
         ]
         .iter()
         .any(|k| body.contains(k));
     if !failure {
-        return Some(Line::Skipped);
+        return Some(Line::Skipped(Skip::NoFailure));
     }
     let recipient = field(body, "to=<").and_then(|r| domain_of(r.trim_end_matches('>')));
     let error = match body.split_once("status=") {
@@ -119,7 +168,20 @@ fn postfix(t: &str) -> Option<Line> {
             .unwrap_or(s),
         None => body,
     };
-    Some(item(host, addr, recipient, error))
+    match relay.or_else(|| find_bracketed(body, false)) {
+        Some((host, addr)) => Some(item(host, addr, recipient, error)),
+        // `relay=none`: the MTA never connected (an MTA-STS or DANE policy refused every
+        // MX, a lookup failed): the recipient's domain is what to probe, from its MX up.
+        None => match recipient.as_deref().and_then(Destination::from_target) {
+            Some(destination) => Some(Line::Item(Item {
+                destination,
+                from_log: true,
+                recipient_domain: recipient,
+                mta_error: capped(error),
+            })),
+            None => Some(Line::Skipped(Skip::NoDestination)),
+        },
+    }
 }
 
 /// Exim mainlog lines: `YYYY-MM-DD HH:MM:SS [pid] msgid FLAG ...`.
@@ -141,7 +203,7 @@ fn exim(t: &str) -> Option<Line> {
         .position(|w| ["==", "**", "=>", "->", "*>", "<="].contains(w));
     let flag = flag_at.map(|i| words[i]);
     if matches!(flag, Some("=>" | "->" | "*>" | "<=")) {
-        return Some(Line::Skipped);
+        return Some(Line::Skipped(Skip::Delivered));
     }
     let from_h = t.find(" H=").map(|i| &t[i + 3..]);
     let tls_error = t.find("TLS error on connection to ");
@@ -151,7 +213,7 @@ fn exim(t: &str) -> Option<Line> {
         _ => None,
     };
     let Some((host, addr)) = found else {
-        return Some(Line::Skipped);
+        return Some(Line::Skipped(Skip::NoDestination));
     };
     let recipient = flag_at
         .and_then(|i| words.get(i + 1))
@@ -176,13 +238,17 @@ fn after_address(h: &str) -> Option<&str> {
 }
 
 fn item(host: Option<String>, addr: SocketAddr, recipient: Option<String>, error: &str) -> Line {
-    let error: String = error.trim().chars().take(MAX_ERROR).collect();
     Line::Item(Item {
         destination: Destination::relay(host, addr),
         from_log: true,
         recipient_domain: recipient,
-        mta_error: (!error.is_empty()).then_some(error),
+        mta_error: capped(error),
     })
+}
+
+fn capped(error: &str) -> Option<String> {
+    let error: String = error.trim().chars().take(MAX_ERROR).collect();
+    (!error.is_empty()).then_some(error)
 }
 
 /// The value of `name` up to the next `, ` (Postfix's field separator) or space.

@@ -311,7 +311,7 @@ fn take_line(
     };
     let item = match parsed {
         Parsed::Item(i) => i,
-        Parsed::Skipped => {
+        Parsed::Skipped(_) => {
             stats.skipped += 1;
             return;
         }

@@ -23,8 +23,8 @@ fn targets_in_every_form() {
         assert_eq!(i.destination.key, key, "{input}");
         assert!(!i.from_log);
     }
-    assert_eq!(parse(""), Line::Skipped);
-    assert_eq!(parse("# a comment"), Line::Skipped);
+    assert_eq!(parse(""), Line::Skipped(Skip::Blank));
+    assert_eq!(parse("# a comment"), Line::Skipped(Skip::Comment));
     assert_eq!(parse("hello world"), Line::Garbage);
     assert_eq!(parse("not a host!"), Line::Garbage);
     assert_eq!(parse("mx.example.com:99999"), Line::Garbage);
@@ -91,12 +91,53 @@ fn postfix_lines_with_nothing_to_probe() {
     let sent = "Mar  3 10:15:02 mail postfix/smtp[12345]: 4F3A21C0123: to=<alice@example.com>, \
                 relay=mx.example.com[192.0.2.7]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, \
                 status=sent (250 2.0.0 Ok: queued as 1234)";
-    assert_eq!(parse(sent), Line::Skipped);
+    assert_eq!(parse(sent), Line::Skipped(Skip::Delivered));
     let warning = "Mar  3 10:15:02 mail postfix/smtp[12345]: warning: TLS library problem: \
                    error:0A000086:SSL routines::certificate verify failed:ssl/statem/statem_clnt.c:2091:";
-    assert_eq!(parse(warning), Line::Skipped);
+    assert_eq!(parse(warning), Line::Skipped(Skip::NoFailure));
     let smtpd = "Mar  3 10:15:02 mail postfix/smtpd[1]: connect from unknown[192.0.2.1]";
-    assert_eq!(parse(smtpd), Line::Skipped);
+    assert_eq!(parse(smtpd), Line::Skipped(Skip::OtherDaemon));
+}
+
+/// Postfix lines that named a failure and were dropped before: a `relay=none` deferral (the
+/// MTA never connected: MTA-STS refused every MX) probes the recipient's domain; a stock
+/// "connect to HOST[IP]:PORT: Connection refused" line probes that address.
+#[test]
+fn postfix_failures_without_a_relay_or_a_status() {
+    let sts = item(
+        "Dec  1 09:00:01 mail postfix/smtp[2001]: 9A1B2C3D4E: to=<bob@sts.example.org>, \
+         relay=none, delay=0.2, delays=0.01/0/0.2/0, dsn=4.7.5, status=deferred (MX host \
+         mx.sts.example.org does not match any MX pattern in the MTA-STS policy)",
+    );
+    assert_eq!(sts.destination.key, "sts.example.org");
+    assert_eq!(sts.recipient_domain.as_deref(), Some("sts.example.org"));
+    assert!(sts.from_log);
+    assert!(sts.mta_error.unwrap().contains("MTA-STS policy"));
+
+    let refused = item(
+        "Dec  1 09:00:02 mail postfix/smtp[2002]: connect to mx.x.example[192.0.2.9]:2525: \
+         Connection refused",
+    );
+    assert_eq!(refused.destination.key, "[192.0.2.9]:2525");
+    assert_eq!(
+        refused.destination.relay_host.as_deref(),
+        Some("mx.x.example")
+    );
+    assert!(refused.mta_error.unwrap().ends_with("Connection refused"));
+
+    let greeting = item(
+        "Dec  1 09:00:03 mail postfix/smtp[2003]: 1B2C3D4E5F: lost connection with \
+         mx.y.example[198.51.100.2] while receiving the initial server greeting",
+    );
+    assert_eq!(greeting.destination.key, "[198.51.100.2]:25");
+
+    // A relay=none deferral with no recipient names nothing to probe: said so, not lost.
+    assert_eq!(
+        parse(
+            "Dec  1 09:00:04 mail postfix/smtp[2004]: 1C2D3E4F5A: relay=none, status=deferred (x)"
+        ),
+        Line::Skipped(Skip::NoDestination)
+    );
 }
 
 #[test]
@@ -140,10 +181,10 @@ fn exim_lines_with_nothing_to_probe() {
     let delivered = "2024-03-03 10:15:02 1rgXyZ-000ABC-12 => alice@example.com R=dnslookup \
                      T=remote_smtp H=mx.example.com [192.0.2.7] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 \
                      CV=yes C=\"250 2.0.0 Ok\"";
-    assert_eq!(parse(delivered), Line::Skipped);
+    assert_eq!(parse(delivered), Line::Skipped(Skip::Delivered));
     let retry = "2024-03-03 10:15:02 1rgXyZ-000ABC-12 == alice@example.com R=dnslookup \
                  T=remote_smtp defer (-53): retry time not reached for any host for 'example.com'";
-    assert_eq!(parse(retry), Line::Skipped);
+    assert_eq!(parse(retry), Line::Skipped(Skip::NoDestination));
 }
 
 #[test]
