@@ -1,4 +1,5 @@
-//! `x`: the whole session written to three files — the text report of every attempt, the
+//! `x`: the whole session written to three files — the text report of every attempt and the
+//! case over them (what the screen concludes, with its steps), the
 //! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`) — and
 //! the attempt in view as a pcapng (with its TLS secrets when this run made it) and its
 //! certificate chain as sent, in PEM (`<stem>.chain.pem`). Scans
@@ -17,7 +18,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::session::Session;
 
+/// Every attempt's text report, then the case over them all (as the screen shows it) once
+/// there is more than one observation.
 pub fn text(session: &Session) -> String {
+    let mut out = attempts_text(session);
+    let several =
+        session.attempts.len() > 1 || session.attempts.iter().any(|a| !a.scans.is_empty());
+    if several {
+        let case = crate::report::case::text(session, crate::report::text::Paint { on: false });
+        out.push_str(&crate::sanitize::neutralize_lines(&case));
+    }
+    out
+}
+
+fn attempts_text(session: &Session) -> String {
     session
         .attempts
         .iter()
