@@ -23,6 +23,7 @@ pub mod scan;
 pub mod session;
 pub mod sweep;
 pub mod target;
+pub mod tlsrpt;
 pub mod triage;
 pub mod tui;
 pub mod units;

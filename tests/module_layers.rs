@@ -116,7 +116,7 @@ fn path(
 /// files beside it) are the top.
 const LAYERS: &[&[&str]] = &[
     &["sanitize", "units", "files"],
-    &["wire", "cert", "policy"],
+    &["wire", "cert", "policy", "tlsrpt"],
     &["plan"],
     &["profile", "target", "lab"],
     &["event"],
