@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod limits;
 pub mod policy;
 pub mod retry;
+pub mod tlsrpt;
 
 use serde::Serialize;
 

@@ -1,0 +1,110 @@
+//! tlsdive's findings in TLS-RPT's vocabulary (RFC 8460 §4.3): the `result-type` a sending
+//! MTA would report for the failure a cause names, so a finding and a line of a TLS report
+//! can be compared and joined. One exhaustive match: a new cause must pick its type here.
+
+use super::cause::Cause;
+use crate::tlsrpt::ResultType;
+
+/// The result type a reporting sender would give this cause, or `None` where TLS-RPT has
+/// none: the session never reached TLS (DNS, TCP, SMTP refusals), nothing failed, or the
+/// cause is about the pattern over attempts rather than one session.
+pub fn result_type(cause: Cause) -> Option<ResultType> {
+    use Cause::*;
+    Some(match cause {
+        StarttlsNotOffered | StarttlsRejected => ResultType::StarttlsNotSupported,
+        CertNameMismatch => ResultType::CertificateHostMismatch,
+        CertExpired => ResultType::CertificateExpired,
+        CertUntrusted | CertSelfSigned | CertChainIncomplete => ResultType::CertificateNotTrusted,
+        // RFC 8460: "a general failure for a reason not matching a category above" — every
+        // handshake that ends without a session, and a certificate not valid yet.
+        CertNotYetValid
+        | NoSharedVersion
+        | NoSharedCipher
+        | NoSharedGroup
+        | NoSharedParameters
+        | TlsAlert
+        | PeerClosedDuringHandshake
+        | PeerResetDuringHandshake
+        | HandshakeTimeout
+        | TlsProtocolError
+        | NotTls
+        | ClientCertRequired
+        | HelloSizeIntolerant
+        | ServerDropsEveryHello
+        | ServerRefusesEveryVersion
+        | PlaintextInjection => ResultType::ValidationFailure,
+        // No TLSA record of the RRset matches the chain, or none is usable.
+        DaneMismatch | DaneUnusable => ResultType::TlsaInvalid,
+        // No validated answer from the resolver (bogus, or none in time).
+        DnssecBogus | DnssecIndeterminate => ResultType::DnssecInvalid,
+        MtaStsPolicyUnavailable => ResultType::StsPolicyFetchError,
+        MtaStsCertInvalid => ResultType::StsWebpkiInvalid,
+        // RFC 8460 has no type of its own for an MX outside the policy; senders report the
+        // session's validation as failed.
+        MtaStsMxMismatch => ResultType::ValidationFailure,
+        Ok | Running | Cancelled | DnsFailed | NoMx | ConnectRefused | ConnectTimeout
+        | Unreachable | BannerTimeout | NotSmtp | ServiceUnavailable | EhloRejected
+        | PostTlsFailure | Timeout | InternalError | ReplyTooLong | ConnectionClosed
+        | Intermittent => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cause_with_a_type_maps_to_its_rfc_spelling() {
+        let cases = [
+            (Cause::StarttlsNotOffered, "starttls-not-supported"),
+            (Cause::StarttlsRejected, "starttls-not-supported"),
+            (Cause::CertNameMismatch, "certificate-host-mismatch"),
+            (Cause::CertExpired, "certificate-expired"),
+            (Cause::CertUntrusted, "certificate-not-trusted"),
+            (Cause::CertSelfSigned, "certificate-not-trusted"),
+            (Cause::CertChainIncomplete, "certificate-not-trusted"),
+            (Cause::CertNotYetValid, "validation-failure"),
+            (Cause::NoSharedVersion, "validation-failure"),
+            (Cause::NoSharedCipher, "validation-failure"),
+            (Cause::NoSharedGroup, "validation-failure"),
+            (Cause::NoSharedParameters, "validation-failure"),
+            (Cause::TlsAlert, "validation-failure"),
+            (Cause::PeerClosedDuringHandshake, "validation-failure"),
+            (Cause::PeerResetDuringHandshake, "validation-failure"),
+            (Cause::HandshakeTimeout, "validation-failure"),
+            (Cause::TlsProtocolError, "validation-failure"),
+            (Cause::NotTls, "validation-failure"),
+            (Cause::ClientCertRequired, "validation-failure"),
+            (Cause::HelloSizeIntolerant, "validation-failure"),
+            (Cause::ServerDropsEveryHello, "validation-failure"),
+            (Cause::ServerRefusesEveryVersion, "validation-failure"),
+            (Cause::PlaintextInjection, "validation-failure"),
+            (Cause::DaneMismatch, "tlsa-invalid"),
+            (Cause::DaneUnusable, "tlsa-invalid"),
+            (Cause::DnssecBogus, "dnssec-invalid"),
+            (Cause::DnssecIndeterminate, "dnssec-invalid"),
+            (Cause::MtaStsPolicyUnavailable, "sts-policy-fetch-error"),
+            (Cause::MtaStsCertInvalid, "sts-webpki-invalid"),
+            (Cause::MtaStsMxMismatch, "validation-failure"),
+        ];
+        for (cause, code) in cases {
+            assert_eq!(
+                result_type(cause).as_ref().map(ResultType::code),
+                Some(code),
+                "{cause}"
+            );
+        }
+        // Every other cause has none, and each of them was decided, not forgotten.
+        let with: Vec<Cause> = cases.iter().map(|c| c.0).collect();
+        for c in Cause::ALL.iter().filter(|c| !with.contains(c)) {
+            assert_eq!(result_type(*c), None, "{c}");
+        }
+        assert!(
+            ResultType::KNOWN
+                .iter()
+                .filter(|r| **r != ResultType::DaneRequired && **r != ResultType::StsPolicyInvalid)
+                .all(|r| cases.iter().any(|(_, code)| *code == r.code())),
+            "every result type a probe can observe has a cause"
+        );
+    }
+}
