@@ -152,3 +152,41 @@ async fn json_pem_is_pem() {
         .collect();
     assert_eq!(ours, theirs);
 }
+
+/// A finding carries TLS-RPT's word for it, so it can be joined with a report line: an
+/// expired certificate is `certificate-expired`, a wrong name `certificate-host-mismatch`.
+#[tokio::test]
+async fn json_outcome_names_the_tlsrpt_result_type() {
+    for (scenario, want) in [
+        (Scenario::ExpiredCert, "certificate-expired"),
+        (Scenario::WrongNameCert, "certificate-host-mismatch"),
+    ] {
+        let srv = server(scenario).await;
+        let out = tlsdive(&[
+            "probe",
+            &srv.addr.to_string(),
+            "--ca-file",
+            fixture().ca.to_str().unwrap(),
+            "--json",
+        ])
+        .await;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(
+            v["outcome"]["tlsrpt_result_type"],
+            want,
+            "{}",
+            scenario.name()
+        );
+    }
+    let srv = server(Scenario::Healthy).await;
+    let out = tlsdive(&[
+        "probe",
+        &srv.addr.to_string(),
+        "--ca-file",
+        fixture().ca.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["outcome"]["tlsrpt_result_type"], serde_json::Value::Null);
+}
