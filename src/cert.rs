@@ -225,9 +225,42 @@ pub fn rfc3339(ts: i64) -> String {
     )
 }
 
+/// The Unix time of an RFC 3339 UTC time as [`rfc3339`] writes it (`2026-12-02T10:00:00Z`);
+/// `None` for anything else.
+pub fn unix_time(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days from the civil date (proleptic Gregorian), the inverse of `rfc3339`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_time_inverts_rfc3339() {
+        for ts in [0, 951_782_400, 1_764_676_800, 4_102_444_799, -86_400] {
+            assert_eq!(unix_time(&rfc3339(ts)), Some(ts), "{ts}");
+        }
+        assert_eq!(unix_time("2026-13-01T00:00:00Z"), None);
+        assert_eq!(unix_time("2026-12-01 00:00:00"), None);
+    }
 
     #[test]
     fn rfc3339_dates() {

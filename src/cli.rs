@@ -69,6 +69,10 @@ pub enum Command {
     /// Probe many destinations, or every destination an MTA log complains about (Postfix
     /// smtp, Exim mainlog), once each, and group them by cause.
     Triage(Box<TriageArgs>),
+    /// Serve tlsdive's verdicts to Prometheus, blackbox_exporter style:
+    /// /probe?target=DOMAIN|[host]|ip&module=NAME&port=N and /metrics. Probes only what
+    /// --allow or the configuration's allow-list names.
+    Exporter(ExporterArgs),
     /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -80,6 +84,22 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+}
+
+/// `tlsdive exporter`.
+#[derive(Debug, Args, Clone)]
+pub struct ExporterArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9309")]
+    pub listen: SocketAddr,
+    /// Modules (the plans scrapes name with module=) and the allow-list, in TOML.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A target the exporter may probe (repeatable): a name (mx.example.com), *.domain, an
+    /// address or a network (127.0.0.0/8). Every other target is refused with 403 before
+    /// any lookup or connection.
+    #[arg(long, value_name = "PATTERN")]
+    pub allow: Vec<String>,
 }
 
 /// `tlsdive triage [FILE|-]` and `tlsdive triage --merge FILES...`.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diagnose;
 pub mod engine;
 pub mod event;
+pub mod exporter;
 pub mod files;
 pub mod lab;
 pub mod net;

@@ -14,6 +14,7 @@ use tlsdive::plan::Plan;
 use tlsdive::session::Session;
 use tlsdive::{diagnose, files, recording, report, sanitize};
 
+mod exporter_cmd;
 mod lab_cmd;
 mod repeat_cmd;
 mod sweep_cmd;
@@ -71,6 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
         Some(Command::Triage(args)) => triage_cmd::run(&args).await,
+        Some(Command::Exporter(args)) => exporter_cmd::run(&args).await,
         Some(Command::Completions { shell }) => {
             // Generated into memory first: clap_complete panics on a failed write (`| head`).
             let mut script = Vec::new();

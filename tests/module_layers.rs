@@ -126,8 +126,9 @@ const LAYERS: &[&[&str]] = &[
     &["runs"],
     &["engine"],
     &["report", "triage"],
-    &["cli", "tui"],
+    &["cli", "tui", "exporter"],
     &[
+        "exporter_cmd",
         "lab_cmd",
         "repeat_cmd",
         "sweep_cmd",
