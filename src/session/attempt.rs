@@ -244,9 +244,24 @@ impl Attempt {
         // reference would be rebuilt with this attempt's id.
         let logged = match what {
             Some(what) if ev.attempt == self.id => Logged::Ref { at_us: at, what },
-            _ => Logged::Whole(ev.clone()),
+            _ => Logged::Whole(Box::new(ev.clone())),
         };
         self.log.push(logged);
+        if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
+            self.shrink();
+        }
+    }
+
+    /// A finished attempt grows little more (a scan, a late lookup): its lists give back the
+    /// room they kept for growth, which a 1,000-attempt session would hold 1,000 times.
+    fn shrink(&mut self) {
+        self.log.shrink_to_fit();
+        self.phases.shrink_to_fit();
+        self.tcp.data.shrink_to_fit();
+        self.transcript.shrink_to_fit();
+        self.timeline.shrink_to_fit();
+        self.notes.shrink_to_fit();
+        self.limits.shrink_to_fit();
     }
 
     /// Fold `ev`'s facts into the typed fields; where one of them now holds its payload,
@@ -589,10 +604,12 @@ impl Attempt {
                 what: Ref::Record { .. },
                 ..
             }) => {}
-            Some(Logged::Whole(ProbeEvent {
-                kind: EventKind::TlsRecord { record: stored, .. },
-                ..
-            })) => stored.repeated = stored.repeated.saturating_add(n),
+            Some(Logged::Whole(e)) => match &mut e.kind {
+                EventKind::TlsRecord { record: stored, .. } => {
+                    stored.repeated = stored.repeated.saturating_add(n)
+                }
+                _ => return false,
+            },
             _ => return false,
         }
         last.repeated = last.repeated.saturating_add(n);
@@ -620,11 +637,11 @@ impl Attempt {
             return;
         };
         if let Some(kind) = make(what) {
-            *entry = Logged::Whole(ProbeEvent {
+            *entry = Logged::Whole(Box::new(ProbeEvent {
                 attempt: self.id,
                 at_us: *at_us,
                 kind,
-            });
+            }));
         }
     }
 

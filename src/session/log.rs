@@ -11,8 +11,9 @@ use crate::wire::{Dir, MessageInfo};
 /// One logged event.
 #[derive(Debug, Clone)]
 pub(super) enum Logged {
-    /// Kept whole: small, or nothing in a typed field holds it.
-    Whole(ProbeEvent),
+    /// Kept whole: small, or nothing in a typed field holds it. Boxed, so the many
+    /// references are not each as large as the largest event.
+    Whole(Box<ProbeEvent>),
     /// Rebuilt from the attempt's typed fields (the event's attempt is the attempt's id).
     Ref { at_us: u64, what: Ref },
 }
