@@ -274,6 +274,52 @@ mod tests {
     use super::*;
     use tokio::io::AsyncWriteExt;
 
+    /// The one mapping: each way a reply can fail is the failure the diagnosis knows; read
+    /// errors go to the caller's own mapping.
+    #[test]
+    fn reply_errors_map_to_failures() {
+        let io = |e: std::io::Error| Failure::Io {
+            detail: format!("mapped: {e}"),
+        };
+        assert_eq!(ReplyError::Closed.failure(io), Failure::PeerClosed);
+        assert_eq!(ReplyError::Reset.failure(io), Failure::PeerReset);
+        assert_eq!(
+            ReplyError::TooLong {
+                lines: 501,
+                bytes: 9
+            }
+            .failure(io),
+            Failure::ReplyTooLong {
+                lines: 501,
+                bytes: 9
+            }
+        );
+        assert_eq!(
+            ReplyError::NotSmtp {
+                detail: "x".into(),
+                looks_like_tls: true
+            }
+            .failure(io),
+            Failure::NotSmtp {
+                detail: "x".into(),
+                looks_like_tls: true
+            }
+        );
+        let got = ReplyError::Io(std::io::Error::other("boom")).failure(io);
+        assert_eq!(
+            got,
+            Failure::Io {
+                detail: "mapped: boom".into()
+            }
+        );
+        assert_eq!(
+            io_failure(std::io::Error::other("boom")),
+            Failure::Io {
+                detail: "boom".into()
+            }
+        );
+    }
+
     async fn read_all(chunks: &[&[u8]]) -> (Vec<Result<Reply, String>>, Vec<Line>, Vec<u8>) {
         let (mut client, mut server) = tokio::io::duplex(1 << 20);
         let owned: Vec<Vec<u8>> = chunks.iter().map(|c| c.to_vec()).collect();
