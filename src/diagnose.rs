@@ -504,8 +504,7 @@ fn client_cert_refused(a: &Attempt) -> bool {
 
 fn client_cert_evidence(a: &Attempt, mut rest: Vec<String>) -> Vec<String> {
     let mut v: Vec<String> = a
-        .events
-        .iter()
+        .events()
         .filter_map(|e| match &e.kind {
             EventKind::ClientCertRequested { issuers, offered } => Some(format!(
                 "+{} the server asked for a client certificate ({issuers} acceptable issuer name{}); {}",

@@ -15,17 +15,14 @@ pub mod tap;
 pub mod tls;
 pub mod tls_failure;
 pub mod verify;
-pub mod wiretap;
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::net::TcpStream;
-
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::event::{ConnectionEnd, EventKind, Failure, Phase, ProbeEvent};
+use crate::event::{EventKind, Failure, Phase, ProbeEvent};
 use crate::plan::Plan;
 
 pub type EventSender = mpsc::UnboundedSender<ProbeEvent>;
@@ -154,9 +151,9 @@ impl Stepper {
     /// waits are dropped rather than saved for the next pause.
     ///
     /// The pause is the user's time, not the server's: the attempt's clock stops. With
-    /// `watch`, the plain TCP socket is watched meanwhile, so a FIN or RST that arrives
-    /// during the pause is reported when it arrived, not when we next read.
-    pub async fn gate(&self, before: &str, emitter: &Emitter, watch: Option<&TcpStream>) {
+    /// `watch`, the plain TCP socket under the tap is watched meanwhile, so a FIN or RST that
+    /// arrives during the pause is reported when it arrived, not when we next read.
+    pub async fn gate(&self, before: &str, emitter: &Emitter, watch: Option<&tap::Tap>) {
         if !self.enabled.load(Ordering::Relaxed) {
             return;
         }
@@ -167,13 +164,13 @@ impl Stepper {
             before: before.to_string(),
         });
         emitter.pause_begin();
-        if let Some(tcp) = watch {
+        if let Some(tap) = watch {
             let mut probe = [0u8; 1];
             tokio::select! {
                 _ = notified.as_mut() => {}
                 // peek leaves any data for the dialogue; 0 bytes is the server's FIN.
-                arrived = tcp.peek(&mut probe) => {
-                    report_arrival(arrived, emitter);
+                arrived = tap.get_ref().peek(&mut probe) => {
+                    report_arrival(arrived, emitter, tap.ending());
                     notified.as_mut().await;
                 }
             }
@@ -184,19 +181,15 @@ impl Stepper {
     }
 }
 
-/// Something arrived during a pause: a FIN or RST is reported now (on the stopped clock,
-/// i.e. when it arrived in the attempt's time); data stays unread for the dialogue.
-fn report_arrival(arrived: std::io::Result<usize>, emitter: &Emitter) {
+/// Something arrived during a pause: a FIN or RST is reported now through the tap's
+/// [`tap::Ending`] (on the stopped clock, i.e. when it arrived in the attempt's time); data
+/// stays unread for the dialogue.
+fn report_arrival(arrived: std::io::Result<usize>, emitter: &Emitter, ending: &tap::Ending) {
     match arrived {
-        Ok(0) => emitter.emit(EventKind::ConnectionEnded {
-            how: ConnectionEnd::Fin,
-        }),
-        Ok(_) => emitter.emit(EventKind::Note {
+        Ok(n) if n > 0 => emitter.emit(EventKind::Note {
             text: "the server sent something while we were paused (read at the next step)".into(),
         }),
-        Err(_) => emitter.emit(EventKind::ConnectionEnded {
-            how: ConnectionEnd::Rst,
-        }),
+        got => ending.after_read(got.as_ref().map(|n| *n)),
     }
 }
 

@@ -271,7 +271,7 @@ mod tests {
         let cut = loaded.cut.expect("cut noticed");
         assert_eq!(cut.line, whole);
         let a = loaded.session.latest().expect("attempt");
-        assert_eq!(a.events.len(), whole, "whole lines + the note");
+        assert_eq!(a.events().len(), whole, "whole lines + the note");
         let (_, note) = a.notes.last().expect("note");
         assert!(
             note.contains("was cut") && note.contains("rec.jsonl"),

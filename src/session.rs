@@ -3,6 +3,7 @@
 //! live. View state (scroll, focus, selection) belongs to the front ends, not here.
 
 pub mod attempt;
+pub mod log;
 pub mod neutralize;
 
 pub use attempt::{Attempt, PolicyFacts, TcpFlow, TimelineRow, TranscriptLine};
@@ -48,8 +49,14 @@ impl Session {
         self.attempts.last()
     }
 
-    /// Every event of every attempt, in attempt order (for recordings and export).
-    pub fn events(&self) -> impl Iterator<Item = &ProbeEvent> {
-        self.attempts.iter().flat_map(|a| a.events.iter())
+    /// Every event of every attempt, in attempt order (for recordings and export): borrowed
+    /// or rebuilt from the attempt's fields (see [`Attempt::events`]).
+    pub fn events(&self) -> impl Iterator<Item = std::borrow::Cow<'_, ProbeEvent>> {
+        self.attempts.iter().flat_map(|a| a.events())
+    }
+
+    /// How many events the session holds (nothing rebuilt).
+    pub fn event_count(&self) -> usize {
+        self.attempts.iter().map(|a| a.events().len()).sum()
     }
 }

@@ -45,7 +45,7 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         let werr = |e: std::io::Error| tlsdive::files::OutputError::write("--record", path, &e);
         let mut w = std::io::BufWriter::new(file);
         for ev in session.events() {
-            tlsdive::recording::write_event(&mut w, ev).map_err(werr)?;
+            tlsdive::recording::write_event(&mut w, &ev).map_err(werr)?;
         }
         w.flush().map_err(werr)?;
         eprintln!(

@@ -37,8 +37,7 @@ async fn tls10_only_exim_is_no_shared_parameters_then_no_shared_version() {
     let (a, d) = common::run(plan_for(exim.addr, false)).await;
     assert_eq!(d.cause, Cause::NoSharedParameters, "{}", d.summary);
     assert!(
-        a.events
-            .iter()
+        a.events()
             .any(|e| format!("{e:?}").contains("description: 40")),
         "GnuTLS answered with handshake_failure (40)"
     );

@@ -33,7 +33,7 @@ async fn the_text_export_carries_the_case() {
     // One attempt alone has no case section: it would repeat the diagnosis.
     let mut one = Session::new();
     for ev in session.events().filter(|e| e.attempt == 1) {
-        one.apply(ev);
+        one.apply(&ev);
     }
     assert!(!tlsdive::tui::export::text(&one).contains("Case: ["));
 }

@@ -68,7 +68,7 @@ async fn recorded(s: Scenario, dir: &std::path::Path) -> Vec<ProbeEvent> {
     .await;
     assert_eq!(out.status.code(), Some(1), "{}", s.name());
     let session = tlsdive::recording::read(&rec).expect("live recording");
-    session.events().cloned().collect()
+    session.events().map(|e| e.into_owned()).collect()
 }
 
 /// The real events of a wrong-name certificate, with hostile text wherever a string goes.

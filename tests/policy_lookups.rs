@@ -238,7 +238,7 @@ async fn fifty_slow_mx_hosts_do_not_make_a_dns_failure() {
     assert_eq!(hosts.len(), tlsdive::net::resolve::MAX_MX_HOSTS);
     assert!(hosts.iter().all(|h| !h.addresses.is_empty()), "{hosts:?}");
     assert!(
-        a.events.iter().any(|e| matches!(
+        a.events().any(|e| matches!(
             &e.kind,
             tlsdive::event::EventKind::Note { text } if text.contains("34 more MX hosts")
         )),

@@ -328,8 +328,7 @@ async fn plaintext_injection_is_reported_and_not_fed_to_tls() {
     assert!(n > 0);
     assert!(preview.contains("250-INJECTED"), "{preview}");
     assert!(
-        !a.events
-            .iter()
+        !a.events()
             .any(|e| matches!(e.kind, EventKind::TlsRecord { .. })),
         "no TLS after injection"
     );

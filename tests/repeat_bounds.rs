@@ -47,9 +47,9 @@ async fn check(s: Scenario) {
     );
     assert!(folded(&first.timeline) > 1000, "{s}: {:?}", first.timeline);
     assert!(
-        first.events.len() < 200,
+        first.events().len() < 200,
         "{s}: {} events",
-        first.events.len()
+        first.events().len()
     );
     assert!(
         !first.tcp.data.is_empty(),

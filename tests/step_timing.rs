@@ -50,6 +50,16 @@ async fn a_fin_during_a_pause_is_reported_when_it_arrived_and_the_pause_is_not_t
         .expect("the FIN is reported during the pause and the attempt ends");
     assert!(fin_while_paused);
     let a = session.attempts.last().expect("one attempt");
+    // The end is reported once, by whoever saw it first (here the watch during the pause),
+    // not again by the handshake that later read the same FIN.
+    let ends: Vec<ConnectionEnd> = a
+        .events()
+        .filter_map(|e| match e.kind {
+            EventKind::ConnectionEnded { how } => Some(how),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, vec![ConnectionEnd::Fin]);
     let d = diagnose::diagnose(a);
     assert_eq!(d.cause, "peer-closed-during-handshake", "{d:?}");
     assert!(

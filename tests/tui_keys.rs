@@ -144,7 +144,7 @@ fn escape_cancels_a_running_attempt() {
     let full = ui("step").session;
     let mut s = Session::new();
     for e in full.events().take(12) {
-        s.apply(e);
+        s.apply(&e);
     }
     let mut u = Ui::new(s, App::new());
     assert_eq!(u.key(Key::Esc), Some(Effect::Cancel));
@@ -257,7 +257,7 @@ fn the_wheel_scrolls_the_panel_under_the_pointer() {
 /// attempt id 2): something quitting would lose.
 fn with_new_attempt() -> Ui {
     let mut u = ui("healthy");
-    let events: Vec<_> = u.session.events().cloned().collect();
+    let events: Vec<_> = u.session.events().map(|e| e.into_owned()).collect();
     for mut e in events {
         e.attempt = 2;
         u.apply(&e);
@@ -395,7 +395,7 @@ fn y_copies_the_marked_certificate_as_pem() {
     let pem = tlsdive::cert::pem(b"not really DER, but base64 all the same");
     let mut s = Session::new();
     for e in ui("healthy").session.events() {
-        let mut e = e.clone();
+        let mut e = e.into_owned();
         if let EventKind::CertificatesReceived { chain, .. } = &mut e.kind {
             // #0 as in a recording from before PEMs were kept, #1 with one.
             chain[0].pem = String::new();

@@ -235,7 +235,7 @@ fn scans_are_refused_in_replay_and_while_the_attempt_runs() {
     let full = recording("step");
     let mut s = Session::new();
     for e in full.events().take(12) {
-        s.apply(e);
+        s.apply(&e);
     }
     let mut u = ui_for(s);
     assert_eq!(u.key(Key::Char('w')), None);
@@ -531,7 +531,7 @@ mod record {
         }
         let mut out = Vec::new();
         for ev in u.session.events() {
-            tlsdive::recording::write_event(&mut out, ev).unwrap();
+            tlsdive::recording::write_event(&mut out, &ev).unwrap();
         }
         std::fs::write(asset(&format!("{RECORDING}.jsonl")), out).unwrap();
         let full =

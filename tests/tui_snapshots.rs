@@ -166,7 +166,7 @@ fn pickers_and_editor() {
 #[test]
 fn running_attempt_paused_in_step_mode() {
     let full = recording("step");
-    let events: Vec<&ProbeEvent> = full.events().collect();
+    let events: Vec<ProbeEvent> = full.events().map(|e| e.into_owned()).collect();
     let paused = events
         .iter()
         .position(
@@ -343,7 +343,7 @@ fn hostile_recording_is_escaped_at_render() {
     let evil = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}exe.txt";
     let mut s = Session::new();
     for e in recording("healthy").events() {
-        let mut e = e.clone();
+        let mut e = e.into_owned();
         match &mut e.kind {
             EventKind::AttemptStarted { plan } => plan.ehlo = format!("probe{evil}"),
             EventKind::SmtpReceived { line, .. } => line.push_str(evil),
@@ -416,7 +416,7 @@ fn one_record_so_far() {
     let full = recording("healthy");
     let mut s = Session::new();
     for e in full.events() {
-        s.apply(e);
+        s.apply(&e);
         if matches!(e.kind, EventKind::TlsRecord { .. }) {
             break;
         }

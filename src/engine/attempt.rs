@@ -15,9 +15,8 @@ use tokio_rustls::client::TlsStream;
 
 use crate::engine::resolve::{self, Candidate, Found, ResolveError, Route};
 use crate::engine::smtp::{self, Reply, ReplyError, ReplyReader};
-use crate::engine::tap::{Flight, FlightState, Tap};
+use crate::engine::tap::{Ending, Flight, FlightState, Tap};
 use crate::engine::verify::CapturingVerifier;
-use crate::engine::wiretap::Wire;
 use crate::engine::{Emitter, Stepper, tls, tls_failure};
 use crate::event::{
     ATTEMPT_TIMEOUTS, ConnectionEnd, EventKind, Failure, Limit, LimitHit, MxHost, Negotiated,
@@ -38,9 +37,9 @@ const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// ... nor more bytes than this (a server may flood).
 const DRAIN_BYTES: u64 = 64 * 1024;
 
-/// The TCP socket with every byte reported (`TcpData`).
-type Tcp = Wire<TcpStream>;
-type Tls = TlsStream<Tap<Tcp>>;
+/// The TCP socket behind the tap: every byte reported (`TcpData`), TLS watched from STARTTLS on.
+type Tcp = Tap<TcpStream>;
+type Tls = TlsStream<Tcp>;
 
 /// Run `plan` to its end; always finishes with `AttemptFinished`.
 pub async fn run(plan: Plan, em: Emitter, stepper: Arc<Stepper>) {
@@ -98,8 +97,9 @@ async fn converse(
             em.start_phase(Phase::Connect);
             let (tcp, cand) = connect_any(plan, em, &candidates, &probed).await?;
             drop(probed);
-            return within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand))
-                .await;
+            let ending = Ending::new(em.clone());
+            let work = conversation(plan, em, stepper, Tap::new(tcp, ending.clone()), cand);
+            return within_attempt_deadline(plan, em, &ending, work).await;
         }
         Route::Mx {
             domain,
@@ -171,10 +171,9 @@ async fn converse(
             hosts: std::mem::take(&mut listed),
         });
     };
-    let (result, ()) = tokio::join!(
-        within_attempt_deadline(plan, em, conversation(plan, em, stepper, tcp, cand)),
-        rest
-    );
+    let ending = Ending::new(em.clone());
+    let work = conversation(plan, em, stepper, Tap::new(tcp, ending.clone()), cand);
+    let (result, ()) = tokio::join!(within_attempt_deadline(plan, em, &ending, work), rest);
     result
 }
 
@@ -185,6 +184,7 @@ async fn converse(
 async fn within_attempt_deadline(
     plan: &Plan,
     em: &Emitter,
+    ending: &Ending,
     work: impl std::future::Future<Output = Result<(), Failure>>,
 ) -> Result<(), Failure> {
     let limit = plan.timeouts.reply.saturating_mul(ATTEMPT_TIMEOUTS);
@@ -204,9 +204,7 @@ async fn within_attempt_deadline(
                     warning_alerts: 0,
                 },
             });
-            em.emit(EventKind::ConnectionEnded {
-                how: ConnectionEnd::Timeout,
-            });
+            ending.report(ConnectionEnd::Timeout);
             return Err(Failure::Timeout);
         };
         tokio::select! {
@@ -220,10 +218,9 @@ async fn conversation(
     plan: &Plan,
     em: &Emitter,
     stepper: &Stepper,
-    tcp: TcpStream,
+    tcp: Tcp,
     cand: Candidate,
 ) -> Result<(), Failure> {
-    let tcp = Wire::new(tcp, em.clone());
     match plan.mode {
         TlsMode::Starttls => {
             let mut conv = Conversation::new(tcp, em, plan.timeouts.reply, false);
@@ -236,9 +233,7 @@ async fn conversation(
                 return Err(Failure::StarttlsNotOffered);
             }
             em.start_phase(Phase::Starttls);
-            stepper
-                .gate("STARTTLS", em, Some(conv.stream.get_ref()))
-                .await;
+            stepper.gate("STARTTLS", em, Some(&conv.stream)).await;
             conv.send("STARTTLS").await?;
             let reply = conv.reply().await?;
             if reply.code != 220 {
@@ -251,9 +246,7 @@ async fn conversation(
                     bytes: bytes.len(),
                     preview: sanitize::cap(&sanitize::escape_bytes(bytes), 200),
                 });
-                em.emit(EventKind::ConnectionEnded {
-                    how: ConnectionEnd::ClosedByUs,
-                });
+                conv.stream.closed_by_us();
                 return Err(Failure::PlaintextInjection);
             }
             let at_220 = em.now_us();
@@ -410,12 +403,6 @@ fn describe(f: &Failure) -> String {
     }
 }
 
-fn io_failure(e: io::Error) -> Failure {
-    Failure::Io {
-        detail: e.to_string(),
-    }
-}
-
 /// The names of a handshake: the one sent as SNI (unless SNI is off) and the one the
 /// certificate is verified against. The second is what a sending MTA checks (the MX host or
 /// the `[host]`), or `--verify-name`; never silently the SNI under test.
@@ -466,13 +453,11 @@ async fn handshake(
     let config = tls::client_config(&plan.tls, verifier.clone(), em, &secrets)
         .map_err(|e| config_err(e.to_string()))?;
     em.start_phase(Phase::TlsHandshake);
-    stepper.gate("ClientHello", em, Some(tcp.get_ref())).await;
+    stepper.gate("ClientHello", em, Some(&tcp)).await;
     let flight = Flight::new();
-    let mut tap = Tap::new(tcp, em.clone(), flight.clone());
-    tap.decrypt_with(secrets);
-    if let Some(at) = at_220 {
-        tap.watch_for_smtp_reply(at);
-    }
+    let mut tap = tcp;
+    tap.watch_tls(flight.clone(), secrets, at_220);
+    let ending = tap.ending().clone();
     let mut connect = TlsConnector::from(Arc::new(config))
         .connect_with(name, tap, |_| {})
         .into_fallible();
@@ -480,14 +465,14 @@ async fn handshake(
     // One deadline per server flight, from our last write: bytes, empty records or warning
     // alerts dribbled by the server do not move it.
     let result = loop {
-        let deadline = tokio::time::Instant::from_std(flight.snapshot().started + limit);
+        let deadline = tokio::time::Instant::from_std(flight.with(|s| s.started) + limit);
         tokio::select! {
             r = &mut connect => break r,
             _ = tokio::time::sleep_until(deadline) => {
                 let now = flight.snapshot();
                 if now.started + limit <= std::time::Instant::now() {
                     em.emit(EventKind::LimitReached { hit: flight_hit(&now) });
-                    em.emit(EventKind::ConnectionEnded { how: ConnectionEnd::Timeout });
+                    ending.report(ConnectionEnd::Timeout);
                     return Err(Failure::Timeout);
                 }
             }
@@ -537,7 +522,7 @@ async fn handshake(
             let failure = match stream_failure(&err) {
                 // An I/O error the socket never raised is rustls' own read_tls refusing
                 // what the server sent: the server's doing, never our internal error.
-                Failure::Io { .. } if !flight.snapshot().socket_failed => Failure::Tls {
+                Failure::Io { .. } if !flight.with(|s| s.socket_failed) => Failure::Tls {
                     error: sanitize::escape_str(&err.to_string()),
                     failure: tls_failure::read_tls(&err),
                 },
@@ -593,7 +578,7 @@ fn flight_hit(f: &FlightState) -> LimitHit {
 
 /// Read what the server still sends after a failed handshake, bounded by silence, total
 /// time and bytes; say so when a bound other than silence ended it.
-async fn drain(tap: &mut Tap<Tcp>, limit: Duration, em: &Emitter) {
+async fn drain(tap: &mut Tcp, limit: Duration, em: &Emitter) {
     let began = std::time::Instant::now();
     let mut got: u64 = 0;
     let mut sink = [0u8; 4096];
@@ -644,32 +629,37 @@ fn stream_failure(err: &io::Error) -> Failure {
         io::ErrorKind::UnexpectedEof => Failure::PeerClosed,
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => Failure::PeerReset,
         io::ErrorKind::BrokenPipe => Failure::PeerReset,
-        _ => io_failure(io::Error::new(err.kind(), err.to_string())),
+        _ => smtp::io_failure(io::Error::new(err.kind(), err.to_string())),
     }
 }
 
-async fn close<S: AsyncWrite + Unpin>(mut stream: TlsStream<Tap<S>>)
-where
-    Tap<S>: AsyncRead,
-{
+async fn close(mut stream: Tls) {
     let _ = timeout(Duration::from_secs(1), stream.shutdown()).await;
     stream.get_mut().0.closed_by_us();
 }
 
-/// The plain TCP socket under a stream, watched during a step-mode pause.
-trait PlainTcp {
-    fn plain_tcp(&self) -> Option<&TcpStream>;
+/// The tap under a stream: the plain one is watched during a step-mode pause, and the tap's
+/// [`Ending`] is where a deadline reports the end.
+trait Tapped {
+    fn plain(&self) -> Option<&Tcp>;
+    fn tap(&self) -> &Tcp;
 }
 
-impl PlainTcp for Tcp {
-    fn plain_tcp(&self) -> Option<&TcpStream> {
-        Some(self.get_ref())
+impl Tapped for Tcp {
+    fn plain(&self) -> Option<&Tcp> {
+        Some(self)
+    }
+    fn tap(&self) -> &Tcp {
+        self
     }
 }
 
-impl PlainTcp for Tls {
-    fn plain_tcp(&self) -> Option<&TcpStream> {
+impl Tapped for Tls {
+    fn plain(&self) -> Option<&Tcp> {
         None
+    }
+    fn tap(&self) -> &Tcp {
+        self.get_ref().0
     }
 }
 
@@ -684,7 +674,7 @@ struct Conversation<'a, S> {
     last_command: Option<String>,
 }
 
-impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
+impl<'a, S: AsyncRead + AsyncWrite + Unpin + Tapped> Conversation<'a, S> {
     fn new(stream: S, em: &'a Emitter, timeout: Duration, tls: bool) -> Self {
         Conversation {
             stream,
@@ -705,7 +695,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
         match timeout(self.timeout, smtp::send_line(&mut self.stream, line)).await {
             Err(_) => Err(self.timed_out()),
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(self.ended(stream_failure(&e))),
+            // The tap has reported the reset, if that is what it was.
+            Ok(Err(e)) => Err(stream_failure(&e)),
         }
     }
 
@@ -744,45 +735,21 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
                 Err(self.timed_out())
             }
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(match e {
-                ReplyError::Closed => self.ended(Failure::PeerClosed),
-                ReplyError::Reset => self.ended(Failure::PeerReset),
-                ReplyError::NotSmtp {
-                    detail,
-                    looks_like_tls,
-                } => Failure::NotSmtp {
-                    detail,
-                    looks_like_tls,
-                },
-                ReplyError::TooLong { lines, bytes } => {
-                    self.em.emit(EventKind::SmtpReplyCut { lines, bytes });
-                    Failure::ReplyTooLong { lines, bytes }
+            // A FIN or RST has been reported by the tap, which saw it.
+            Ok(Err(e)) => {
+                if let ReplyError::TooLong { lines, bytes } = &e {
+                    self.em.emit(EventKind::SmtpReplyCut {
+                        lines: *lines,
+                        bytes: *bytes,
+                    });
                 }
-                ReplyError::Io(e) => self.ended(stream_failure(&e)),
-            }),
-        }
-    }
-
-    /// Note how the connection ended when the plain TCP side saw it (the tap reports it
-    /// itself once TLS is running).
-    fn ended(&self, f: Failure) -> Failure {
-        if !self.tls {
-            let how = match f {
-                Failure::PeerClosed => Some(ConnectionEnd::Fin),
-                Failure::PeerReset => Some(ConnectionEnd::Rst),
-                _ => None,
-            };
-            if let Some(how) = how {
-                self.em.emit(EventKind::ConnectionEnded { how });
+                Err(e.failure(|e| stream_failure(&e)))
             }
         }
-        f
     }
 
     fn timed_out(&self) -> Failure {
-        self.em.emit(EventKind::ConnectionEnded {
-            how: ConnectionEnd::Timeout,
-        });
+        self.stream.tap().ending().report(ConnectionEnd::Timeout);
         Failure::Timeout
     }
 
@@ -798,7 +765,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + PlainTcp> Conversation<'a, S> {
 
     /// EHLO, falling back to HELO for the record when EHLO is refused (RFC 5321 §4.1.4).
     async fn ehlo(&mut self, plan: &Plan, stepper: &Stepper) -> Result<Reply, Failure> {
-        stepper.gate("EHLO", self.em, self.stream.plain_tcp()).await;
+        stepper.gate("EHLO", self.em, self.stream.plain()).await;
         self.send(&format!("EHLO {}", plan.ehlo)).await?;
         let reply = self.reply().await?;
         if reply.code == 250 {

@@ -4,6 +4,7 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::event::Failure;
 use crate::sanitize;
 
 /// Longest line we keep; RFC 5321 §4.5.3.1.5 allows 512 octets, real servers send more.
@@ -67,6 +68,34 @@ pub enum ReplyError {
     TooLong { lines: usize, bytes: usize },
     #[error("read failed: {0}")]
     Io(std::io::Error),
+}
+
+impl ReplyError {
+    /// The attempt's failure when a reply could not be read: the one mapping the engine and
+    /// the scanner share. `io` maps a read error (the engine looks inside it for rustls' own
+    /// error; the scanner reads plain TCP and uses [`io_failure`]).
+    pub fn failure(self, io: impl FnOnce(std::io::Error) -> Failure) -> Failure {
+        match self {
+            ReplyError::Closed => Failure::PeerClosed,
+            ReplyError::Reset => Failure::PeerReset,
+            ReplyError::NotSmtp {
+                detail,
+                looks_like_tls,
+            } => Failure::NotSmtp {
+                detail,
+                looks_like_tls,
+            },
+            ReplyError::TooLong { lines, bytes } => Failure::ReplyTooLong { lines, bytes },
+            ReplyError::Io(e) => io(e),
+        }
+    }
+}
+
+/// An I/O error as a failure, in its own words.
+pub fn io_failure(e: std::io::Error) -> Failure {
+    Failure::Io {
+        detail: e.to_string(),
+    }
 }
 
 /// One received line, as the reader hands it to its observer.
@@ -244,6 +273,52 @@ pub async fn send_line<S: AsyncWrite + Unpin>(stream: &mut S, line: &str) -> std
 mod tests {
     use super::*;
     use tokio::io::AsyncWriteExt;
+
+    /// The one mapping: each way a reply can fail is the failure the diagnosis knows; read
+    /// errors go to the caller's own mapping.
+    #[test]
+    fn reply_errors_map_to_failures() {
+        let io = |e: std::io::Error| Failure::Io {
+            detail: format!("mapped: {e}"),
+        };
+        assert_eq!(ReplyError::Closed.failure(io), Failure::PeerClosed);
+        assert_eq!(ReplyError::Reset.failure(io), Failure::PeerReset);
+        assert_eq!(
+            ReplyError::TooLong {
+                lines: 501,
+                bytes: 9
+            }
+            .failure(io),
+            Failure::ReplyTooLong {
+                lines: 501,
+                bytes: 9
+            }
+        );
+        assert_eq!(
+            ReplyError::NotSmtp {
+                detail: "x".into(),
+                looks_like_tls: true
+            }
+            .failure(io),
+            Failure::NotSmtp {
+                detail: "x".into(),
+                looks_like_tls: true
+            }
+        );
+        let got = ReplyError::Io(std::io::Error::other("boom")).failure(io);
+        assert_eq!(
+            got,
+            Failure::Io {
+                detail: "mapped: boom".into()
+            }
+        );
+        assert_eq!(
+            io_failure(std::io::Error::other("boom")),
+            Failure::Io {
+                detail: "boom".into()
+            }
+        );
+    }
 
     async fn read_all(chunks: &[&[u8]]) -> (Vec<Result<Reply, String>>, Vec<Line>, Vec<u8>) {
         let (mut client, mut server) = tokio::io::duplex(1 << 20);

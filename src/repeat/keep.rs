@@ -28,7 +28,7 @@ impl Keeper {
         let facts = Observed::of(a);
         let Some(&(_, like)) = self.seen.iter().find(|(o, _)| *o == facts) else {
             self.seen.push((facts, a.id));
-            return a.events.clone();
+            return a.events().map(|e| e.into_owned()).collect();
         };
         let slim = slimmed(a, like);
         let mut check = Attempt::new(a.id, None);
@@ -38,7 +38,7 @@ impl Keeper {
         if Observed::of(&check) == facts {
             slim
         } else {
-            a.events.clone()
+            a.events().map(|e| e.into_owned()).collect()
         }
     }
 }
@@ -48,7 +48,7 @@ impl Keeper {
 fn slimmed(a: &Attempt, like: u32) -> Vec<ProbeEvent> {
     let mut out = Vec::new();
     let (mut records, mut dropped_records, mut dropped_bytes) = (0usize, 0u64, 0usize);
-    for ev in &a.events {
+    for ev in a.events() {
         match &ev.kind {
             EventKind::TcpData { bytes, .. } => {
                 dropped_bytes += bytes.len();
@@ -63,7 +63,7 @@ fn slimmed(a: &Attempt, like: u32) -> Vec<ProbeEvent> {
             }
             _ => {}
         }
-        out.push(ev.clone());
+        out.push(ev.into_owned());
     }
     let mut parts = Vec::new();
     if dropped_bytes > 0 {
@@ -76,7 +76,7 @@ fn slimmed(a: &Attempt, like: u32) -> Vec<ProbeEvent> {
         ));
     }
     if !parts.is_empty() {
-        let at_us = a.events.last().map_or(0, |e| e.at_us);
+        let at_us = a.events().last().map_or(0, |e| e.at_us);
         out.push(ProbeEvent {
             attempt: a.id,
             at_us,

@@ -16,7 +16,7 @@ use tokio::time::timeout;
 
 use super::answer::{Answer, AnswerReader};
 use crate::event::Failure;
-use crate::net::smtp::{self, ReplyError, ReplyReader};
+use crate::net::smtp::{self, ReplyReader};
 use crate::plan::{Plan, TlsMode};
 
 /// Connect and walk SMTP up to the point where TLS starts.
@@ -122,23 +122,7 @@ async fn expect(
     let reply = match timeout(wait, reader.read_reply(tcp, &mut |_| {})).await {
         Err(_) => return Err(Failure::Timeout),
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            return Err(match e {
-                ReplyError::Closed => Failure::PeerClosed,
-                ReplyError::Reset => Failure::PeerReset,
-                ReplyError::NotSmtp {
-                    detail,
-                    looks_like_tls,
-                } => Failure::NotSmtp {
-                    detail,
-                    looks_like_tls,
-                },
-                ReplyError::TooLong { lines, bytes } => Failure::ReplyTooLong { lines, bytes },
-                ReplyError::Io(e) => Failure::Io {
-                    detail: e.to_string(),
-                },
-            });
-        }
+        Ok(Err(e)) => return Err(e.failure(smtp::io_failure)),
     };
     if reply.code != code {
         if reply.code != 421 {

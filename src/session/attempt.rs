@@ -11,6 +11,8 @@ use crate::plan::Plan;
 use crate::profile::kind::ScanKind;
 use crate::wire::{Dir, MessageInfo, RecordInfo};
 
+use super::log::{Events, Logged, Ref, Undecrypted, at};
+
 /// The longest SMTP line kept, in characters: the engine keeps 2,048 bytes of a line
 /// (`net::smtp::MAX_LINE`), each at most four characters once escaped.
 pub const MAX_LINE_CHARS: usize = 4 * 2048;
@@ -33,6 +35,11 @@ fn cut(line: &str) -> String {
         end -= 1;
     }
     format!("{}… [{} more bytes]", &line[..end], line.len() - end)
+}
+
+/// The index of the last element of a field `len` long, as logged.
+fn at_last(len: usize) -> u32 {
+    at(len.saturating_sub(1))
 }
 
 /// One SMTP line in the transcript.
@@ -103,7 +110,9 @@ pub struct Resolution {
 pub struct Attempt {
     pub id: u32,
     pub plan: Option<Plan>,
-    pub events: Vec<ProbeEvent>,
+    /// Every event applied, in order; those whose payload a field below keeps are logged as
+    /// a reference to it (read them with [`Attempt::events`]).
+    log: Vec<Logged>,
     /// Phases in the order they started, with their start time.
     pub phases: Vec<(Phase, u64)>,
     pub resolution: Resolution,
@@ -172,7 +181,7 @@ impl Attempt {
         Attempt {
             id,
             plan,
-            events: Vec::new(),
+            log: Vec::new(),
             phases: Vec::new(),
             resolution: Resolution::default(),
             tried: Vec::new(),
@@ -225,15 +234,57 @@ impl Attempt {
         {
             return;
         }
-        self.events.push(ev.clone());
         let at = ev.at_us;
         self.last_us = self.last_us.max(at);
         if !matches!(ev.kind, EventKind::Paused { .. }) {
             self.paused = None;
         }
+        let what = self.fold_in(ev);
+        // An event of another attempt (applied to this one by hand) is kept whole: a
+        // reference would be rebuilt with this attempt's id.
+        let logged = match what {
+            Some(what) if ev.attempt == self.id => Logged::Ref { at_us: at, what },
+            _ => Logged::Whole(Box::new(ev.clone())),
+        };
+        self.log.push(logged);
+        if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
+            self.shrink();
+        }
+    }
+
+    /// A finished attempt grows little more (a scan, a late lookup): its lists give back the
+    /// room they kept for growth, which a 1,000-attempt session would hold 1,000 times.
+    fn shrink(&mut self) {
+        self.log.shrink_to_fit();
+        self.phases.shrink_to_fit();
+        self.tcp.data.shrink_to_fit();
+        self.transcript.shrink_to_fit();
+        self.timeline.shrink_to_fit();
+        self.notes.shrink_to_fit();
+        self.limits.shrink_to_fit();
+    }
+
+    /// Fold `ev`'s facts into the typed fields; where one of them now holds its payload,
+    /// say which (the log keeps that reference instead of a second copy).
+    fn fold_in(&mut self, ev: &ProbeEvent) -> Option<Ref> {
+        let at = ev.at_us;
         match &ev.kind {
-            EventKind::AttemptStarted { plan } => self.plan = Some((**plan).clone()),
-            EventKind::PhaseStarted { phase } => self.phases.push((*phase, at)),
+            EventKind::AttemptStarted { plan } => {
+                let old = self.plan.replace((**plan).clone());
+                self.materialize(
+                    |r| matches!(r, Ref::Plan),
+                    |_| {
+                        Some(EventKind::AttemptStarted {
+                            plan: Box::new(old?),
+                        })
+                    },
+                );
+                return Some(Ref::Plan);
+            }
+            EventKind::PhaseStarted { phase } => {
+                self.phases.push((*phase, at));
+                return Some(Ref::Phase(at_last(self.phases.len())));
+            }
             EventKind::MxResolved { domain, hosts } => {
                 self.resolution.mx = Some((domain.clone(), hosts.clone()))
             }
@@ -254,8 +305,11 @@ impl Attempt {
                 self.peer = Some(*peer);
                 self.tcp.connected = Some((at, *unix_us));
                 // The SYN left when this connection was started.
-                self.tcp.syn_us = self.events.iter().rev().find_map(|e| {
-                    matches!(e.kind, EventKind::ConnectStarted { .. }).then_some(e.at_us)
+                self.tcp.syn_us = self.log.iter().rev().find_map(|l| match l {
+                    Logged::Whole(e) => {
+                        matches!(e.kind, EventKind::ConnectStarted { .. }).then_some(e.at_us)
+                    }
+                    Logged::Ref { .. } => None,
                 });
             }
             EventKind::TcpData { dir, bytes } => {
@@ -263,66 +317,67 @@ impl Attempt {
                 if self.tcp.bytes + bytes.len() <= crate::event::MAX_TCP_BYTES {
                     self.tcp.bytes += bytes.len();
                     self.tcp.data.push((at, *dir, bytes.clone()));
+                    return Some(Ref::Tcp(at_last(self.tcp.data.len())));
                 }
             }
-            EventKind::SmtpSent { line, tls } => self.transcript.push(TranscriptLine {
-                at_us: at,
-                dir: Dir::Client,
-                line: line.clone(),
-                tls: *tls,
-                truncated: false,
-            }),
+            EventKind::SmtpSent { line, tls } => {
+                self.transcript.push(TranscriptLine {
+                    at_us: at,
+                    dir: Dir::Client,
+                    line: line.clone(),
+                    tls: *tls,
+                    truncated: false,
+                });
+                return Some(Ref::Line(at_last(self.transcript.len())));
+            }
             EventKind::SmtpReceived {
                 line,
                 tls,
                 truncated,
-            } => self.transcript.push(TranscriptLine {
-                at_us: at,
-                dir: Dir::Server,
-                line: line.clone(),
-                tls: *tls,
-                truncated: *truncated,
-            }),
+            } => {
+                self.transcript.push(TranscriptLine {
+                    at_us: at,
+                    dir: Dir::Server,
+                    line: line.clone(),
+                    tls: *tls,
+                    truncated: *truncated,
+                });
+                return Some(Ref::Line(at_last(self.transcript.len())));
+            }
             EventKind::SmtpReplyCut { lines, bytes } => self.reply_cut = Some((*lines, *bytes)),
             EventKind::PlaintextInjected { bytes, preview } => {
                 self.injected = Some((*bytes, preview.clone()))
             }
-            EventKind::TlsRecord { dir, record } => self.timeline.push(TimelineRow::Record {
-                at_us: at,
-                dir: *dir,
-                record: record.clone(),
-            }),
+            EventKind::TlsRecord { dir, record } => {
+                self.timeline.push(TimelineRow::Record {
+                    at_us: at,
+                    dir: *dir,
+                    record: record.clone(),
+                });
+                return Some(Ref::Record {
+                    row: at_last(self.timeline.len()),
+                    before: None,
+                });
+            }
             EventKind::TlsDecrypted {
                 dir,
                 record,
                 content_type,
                 messages,
-            } => {
-                // The index counts every record of that direction, folded ones included.
-                let mut first = 0usize;
-                let row = self
-                    .timeline
-                    .iter_mut()
-                    .filter_map(|r| match r {
-                        TimelineRow::Record { dir: d, record, .. } if d == dir => Some(record),
-                        _ => None,
-                    })
-                    .find(|r| {
-                        let n = 1 + r.repeated as usize;
-                        let hit = (first..first + n).contains(record);
-                        first += n;
-                        hit
-                    });
-                // A recording edited by hand may point nowhere, or into a folded run (never
-                // a decryptable record): nothing to annotate then.
-                if let Some(row) = row.filter(|r| r.repeated == 0) {
-                    row.decrypted = Some(content_type.clone());
-                    row.messages = messages.clone();
-                }
-            }
+            } => return self.decrypted(*dir, *record, content_type, messages),
             EventKind::CertificatesReceived { chain, verdict } => {
-                self.certificates = chain.clone();
-                self.verdict = Some(verdict.clone());
+                let old_chain = std::mem::replace(&mut self.certificates, chain.clone());
+                let old_verdict = self.verdict.replace(verdict.clone());
+                self.materialize(
+                    |r| matches!(r, Ref::Certificates),
+                    |_| {
+                        Some(EventKind::CertificatesReceived {
+                            chain: old_chain,
+                            verdict: old_verdict?,
+                        })
+                    },
+                );
+                return Some(Ref::Certificates);
             }
             EventKind::TlsEstablished { negotiated } => self.negotiated = Some(negotiated.clone()),
             EventKind::PastFailedVerification { failure } => {
@@ -337,13 +392,19 @@ impl Attempt {
                     });
                 }
             }
-            EventKind::LimitReached { hit } => self.limits.push((at, hit.clone())),
+            EventKind::LimitReached { hit } => {
+                self.limits.push((at, hit.clone()));
+                return Some(Ref::Limit(at_last(self.limits.len())));
+            }
             EventKind::SmtpReplyInTls {
                 preview,
                 after_220_us,
             } => self.late_reply = Some((preview.clone(), *after_220_us)),
             EventKind::Paused { before } => self.paused = Some(before.clone()),
-            EventKind::Note { text } => self.notes.push((at, text.clone())),
+            EventKind::Note { text } => {
+                self.notes.push((at, text.clone()));
+                return Some(Ref::Note(at_last(self.notes.len())));
+            }
             EventKind::ClientCertRequested { issuers, offered } => {
                 self.client_cert_requested = Some(*offered);
                 self.notes.push((
@@ -379,11 +440,21 @@ impl Attempt {
                 self.scans.push(ScanRecord {
                     kind: kind.clone(),
                     profile: (**profile).clone(),
-                })
+                });
+                return Some(Ref::Scan {
+                    scan: *scan,
+                    i: at_last(self.scans.len()),
+                });
             }
             EventKind::ScanCancelled { scan } => self.end_scan(*scan),
-            EventKind::DnssecChecked { answer } => self.policy.dnssec.push(answer.clone()),
-            EventKind::TlsaFound { lookup } => self.policy.tlsa.push(lookup.clone()),
+            EventKind::DnssecChecked { answer } => {
+                self.policy.dnssec.push(answer.clone());
+                return Some(Ref::Dnssec(at_last(self.policy.dnssec.len())));
+            }
+            EventKind::TlsaFound { lookup } => {
+                self.policy.tlsa.push(lookup.clone());
+                return Some(Ref::Tlsa(at_last(self.policy.tlsa.len())));
+            }
             EventKind::MtaStsRecordFound { lookup } => {
                 self.policy.sts_record = Some(lookup.clone())
             }
@@ -392,8 +463,67 @@ impl Attempt {
             }
             EventKind::TlsRptFound { lookup } => self.policy.tls_rpt = Some(lookup.clone()),
         }
+        None
     }
 
+    /// A decryption note: it fills in the record it opens (found by its index among the
+    /// records of its direction, folded ones included) and is logged as a reference to it.
+    fn decrypted(
+        &mut self,
+        dir: Dir,
+        index: usize,
+        content_type: &str,
+        messages: &[MessageInfo],
+    ) -> Option<Ref> {
+        let mut first = 0usize;
+        let row = self
+            .timeline
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, r)| match r {
+                TimelineRow::Record { dir: d, record, .. } if *d == dir => {
+                    let n = 1 + record.repeated as usize;
+                    let hit = (first..first + n).contains(&index);
+                    first += n;
+                    hit.then_some((i, record))
+                }
+                _ => None,
+            });
+        // A recording edited by hand may point nowhere, or into a folded run (never a
+        // decryptable record): nothing to annotate then, and the note is kept whole.
+        let (row, record) = row.filter(|(_, r)| r.repeated == 0)?;
+        let before = Undecrypted {
+            decrypted: record.decrypted.replace(content_type.to_string()),
+            messages: std::mem::replace(&mut record.messages, messages.to_vec()),
+        };
+        let row = at(row);
+        // An earlier decryption of the same record (only a hand-made recording has one) is
+        // kept whole, as it was.
+        let earlier = before.clone();
+        self.materialize(
+            |r| matches!(r, Ref::Decrypted { row: r, .. } if *r == row),
+            |r| match r {
+                Ref::Decrypted { index, .. } => Some(EventKind::TlsDecrypted {
+                    dir,
+                    record: *index,
+                    content_type: earlier.decrypted?,
+                    messages: earlier.messages,
+                }),
+                _ => None,
+            },
+        );
+        // The record's own event rebuilds what it carried before its first decryption.
+        if let Some(Logged::Ref {
+            what: Ref::Record { before: b, .. },
+            ..
+        }) = self.log.iter_mut().rev().find(
+            |l| matches!(l, Logged::Ref { what: Ref::Record { row: r, .. }, .. } if *r == row),
+        ) && b.is_none()
+        {
+            *b = Some(Box::new(before));
+        }
+        Some(Ref::Decrypted { row, index })
+    }
     /// What the caps of live capture make of `ev` (the engine never exceeds them; a
     /// recording made or edited by hand may): an SMTP line is cut at [`MAX_LINE_CHARS`], a
     /// transcript stops at [`MAX_TRANSCRIPT`] lines, a timeline at `MAX_RECORDS` records.
@@ -458,22 +588,67 @@ impl Attempt {
         if !same {
             return false;
         }
-        let Some(ProbeEvent {
-            kind: EventKind::TlsRecord { record: stored, .. },
-            ..
-        }) = self
-            .events
-            .iter_mut()
-            .rev()
-            .find(|e| !matches!(e.kind, EventKind::TcpData { .. }))
-        else {
-            return false;
-        };
+        // The record's event is the last one but raw bytes: logged as a reference to the
+        // row (which counts the fold), or whole (then it counts it too).
         let n = 1 + record.repeated;
+        match self.log.iter_mut().rev().find(|l| {
+            !matches!(
+                l,
+                Logged::Ref {
+                    what: Ref::Tcp(_),
+                    ..
+                }
+            ) && !matches!(l, Logged::Whole(e) if matches!(e.kind, EventKind::TcpData { .. }))
+        }) {
+            Some(Logged::Ref {
+                what: Ref::Record { .. },
+                ..
+            }) => {}
+            Some(Logged::Whole(e)) => match &mut e.kind {
+                EventKind::TlsRecord { record: stored, .. } => {
+                    stored.repeated = stored.repeated.saturating_add(n)
+                }
+                _ => return false,
+            },
+            _ => return false,
+        }
         last.repeated = last.repeated.saturating_add(n);
-        stored.repeated = stored.repeated.saturating_add(n);
         self.last_us = self.last_us.max(at_us);
         true
+    }
+
+    /// The latest logged reference that `pick` chooses is about to point at a changed
+    /// field: log it whole, as `make` rebuilds it from the value it had (or leave it when
+    /// `make` cannot).
+    fn materialize(
+        &mut self,
+        pick: impl Fn(&Ref) -> bool,
+        make: impl FnOnce(&Ref) -> Option<EventKind>,
+    ) {
+        let Some(entry) = self
+            .log
+            .iter_mut()
+            .rev()
+            .find(|l| matches!(l, Logged::Ref { what, .. } if pick(what)))
+        else {
+            return;
+        };
+        let Logged::Ref { at_us, what } = &*entry else {
+            return;
+        };
+        if let Some(kind) = make(what) {
+            *entry = Logged::Whole(Box::new(ProbeEvent {
+                attempt: self.id,
+                at_us: *at_us,
+                kind,
+            }));
+        }
+    }
+
+    /// Every event applied, in order: borrowed when logged whole, rebuilt from the typed
+    /// fields otherwise (the same event that was applied).
+    pub fn events(&self) -> Events<'_> {
+        Events::new(self, &self.log)
     }
 
     fn end_scan(&mut self, scan: u32) {

@@ -58,8 +58,8 @@ pub fn neutralize_attempt(a: &Attempt) -> Attempt {
         serde_json::from_value(v).ok()
     });
     let mut out = Attempt::new(a.id, plan);
-    for ev in &a.events {
-        out.apply(&neutralize_event(ev));
+    for ev in a.events() {
+        out.apply(&neutralize_event(&ev));
     }
     out
 }

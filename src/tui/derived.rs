@@ -187,7 +187,7 @@ impl Derived {
         self.consumed = a.transcript.len();
         let dkey = (
             a.id,
-            a.events.len(),
+            a.events().len(),
             session.attempts.len(),
             session.attempts.iter().map(|b| b.scans.len()).sum(),
         );

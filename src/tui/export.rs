@@ -81,7 +81,7 @@ pub fn json(session: &Session) -> serde_json::Value {
 pub fn recording(session: &Session) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     for ev in session.events() {
-        crate::recording::write_event(&mut out, ev)?;
+        crate::recording::write_event(&mut out, &ev)?;
     }
     Ok(out)
 }
