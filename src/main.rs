@@ -9,7 +9,6 @@ use clap::Parser;
 use tlsdive::cli::{Cli, Command, ProbeArgs, ScanArgs};
 use tlsdive::diagnose::Cause;
 use tlsdive::engine::EngineHandle;
-use tlsdive::event::EventKind;
 use tlsdive::plan::Plan;
 use tlsdive::session::Session;
 use tlsdive::{diagnose, files, recording, report, sanitize};
@@ -363,51 +362,61 @@ struct Ended {
     record_failed: Option<files::OutputError>,
 }
 
-/// Run the attempt (and with `investigate` the case's experiments after it), folding events
-/// into a session and the recording, until it ends or a signal arrives.
+/// The first of SIGINT, SIGTERM and SIGHUP, by number (the handlers are installed now).
+fn any_signal() -> std::io::Result<impl std::future::Future<Output = i32>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        }
+    })
+}
+
+/// Run the attempt (and with `investigate` the case's experiments after it) through the
+/// driver, folding events into a session and the recording, until it ends or a signal
+/// arrives.
 async fn run_probe(
     plan: Plan,
     mut rec: Option<recording::Recorder>,
     investigate: bool,
 ) -> anyhow::Result<Ended> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    // The handle must outlive the loop (dropping it cancels the attempt); with
-    // `--investigate` the channel closes when the investigation, holding the only sender, ends.
-    let engine = if investigate {
-        tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
-        None
+    use std::ops::ControlFlow;
+    use tlsdive::cli::drive::{Driver, Finish, Seen};
+    use tlsdive::runs::{Run, investigate::Investigation, repeat::Repeat};
+    let mut run = if investigate {
+        Run::Investigate(Investigation::of_plan(plan))
     } else {
-        let mut engine = EngineHandle::new(tx);
-        engine.start(plan);
-        Some(engine)
+        Run::Repeat(Repeat::new(plan, Some(1), std::time::Duration::ZERO))
     };
-    let mut session = Session::new();
+    // Installed before anything connects, so no signal is missed.
+    let stop = any_signal()?;
+    let mut driver = Driver::new();
     let mut record_failed = None;
-    let signal = loop {
-        let ev = tokio::select! {
-            ev = rx.recv() => ev,
-            _ = int.recv() => break Some(libc::SIGINT),
-            _ = term.recv() => break Some(libc::SIGTERM),
-            _ = hup.recv() => break Some(libc::SIGHUP),
-        };
-        let Some(ev) = ev else { break None };
-        // Each event reaches the file as it happens: a signal loses nothing seen so far.
-        if let Some(Err(e)) = rec.as_mut().map(|r| r.record(&ev)) {
-            record_failed = Some(e);
-            break None;
-        }
-        session.apply(&ev);
-        if !investigate && matches!(ev.kind, EventKind::AttemptFinished { .. }) {
-            break None;
-        }
+    let finish = driver
+        .drive(&mut run, stop, |seen| {
+            // Each event reaches the file as it happens: a signal loses nothing seen so far.
+            if let (Seen::Event(ev), Some(r)) = (seen, rec.as_mut())
+                && let Err(e) = r.record(ev)
+            {
+                record_failed = Some(e);
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })
+        .await;
+    let signal = match finish {
+        Finish::Stopped(n) => Some(n),
+        Finish::Done | Finish::Halted => None,
     };
+    let session = std::mem::take(&mut driver.session);
     Ok(Ended {
         session,
-        engine,
+        engine: Some(driver.into_engine()),
         signal,
         record_failed,
     })

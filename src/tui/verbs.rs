@@ -4,8 +4,8 @@
 //! and investigate can name them without depending on `command`.
 
 use crate::diagnose::Retry;
-use crate::engine::scans::ScanRequest;
 use crate::plan::Plan;
+use crate::runs::{Order, ScanRequest};
 
 /// Everything a key can ask for (see `keymap::TABLE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +100,9 @@ pub enum Effect {
     Scan(Box<ScanRequest>),
     /// Stop the running scan.
     CancelScan,
+    /// Start what the active run asks for (several at once for a sweep), telling the run
+    /// each id (`Ui::run_started`).
+    Run(Vec<Order>),
     /// Put this text on the terminal's clipboard (OSC 52); `what` names it for the status.
     Copy {
         what: String,
