@@ -11,6 +11,7 @@ use crate::plan::{ClientIdentity, Family, Plan, Sni, TlsMode, TlsVersion, Trust,
 
 pub mod drive;
 pub mod generate;
+pub mod json;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -202,7 +202,14 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(128 + signal as u8));
     }
-    print_report(session, args.opts.json)?;
+    if args.opts.investigate && args.opts.json {
+        // One document: every attempt and the conclusion over them.
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &tlsdive::cli::json::investigation(session))?;
+        writeln!(out)?;
+    } else {
+        print_report(session, args.opts.json)?;
+    }
     if args.show_certs {
         show_certs(session)?;
     }
