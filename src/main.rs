@@ -9,6 +9,7 @@ use clap::Parser;
 use tlsdive::cli::{Cli, Command, ProbeArgs, ScanArgs};
 use tlsdive::diagnose::Cause;
 use tlsdive::engine::EngineHandle;
+use tlsdive::event::EventKind;
 use tlsdive::plan::Plan;
 use tlsdive::session::Session;
 use tlsdive::{diagnose, files, recording, report, sanitize};
@@ -243,24 +244,56 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let tty = std::io::stderr().is_terminal();
-    let show = |p: tlsdive::scan::Progress| {
+    let show = |p: &tlsdive::scan::Progress| {
         if tty {
-            eprint!("\r{}", tlsdive::scan::text::progress_line(&p));
+            eprint!("\r{}", tlsdive::scan::text::progress_line(p));
         }
     };
-    let profile = if senders.is_empty() {
-        tlsdive::scan::scan(&plan, show).await
-    } else {
-        // One probe handshake beside the hellos shows what comes after them (a client
-        // certificate required, a refusal, the certificate): past a failed verification, so
-        // an opportunistic sender's view is seen too (the verdict is still captured).
-        let mut probe_plan = plan.plan.clone();
-        probe_plan.tls.verify = false;
-        let (mut profile, session) = tokio::join!(
-            tlsdive::scan::senders::run_senders(&plan, &senders, show),
-            probe(probe_plan, None)
-        );
-        if let Some(a) = session.as_ref().ok().and_then(|s| s.latest()) {
+    let profile = {
+        use tlsdive::profile::kind::ScanKind;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut engine = EngineHandle::new(tx);
+        // With senders, one probe handshake beside the hellos shows what comes after them (a
+        // client certificate required, a refusal, the certificate): past a failed
+        // verification, so an opportunistic sender's view is seen too (the verdict is still
+        // captured).
+        let probe_id = (!senders.is_empty()).then(|| {
+            let mut probe_plan = plan.plan.clone();
+            probe_plan.tls.verify = false;
+            engine.launch(probe_plan)
+        });
+        let kind = if senders.is_empty() {
+            ScanKind::Full
+        } else {
+            ScanKind::Senders
+        };
+        // A scan of its own: attempt 0, which no attempt ever is.
+        engine.scan(tlsdive::runs::ScanRequest {
+            attempt: 0,
+            at_us: 0,
+            kind,
+            plan: plan.clone(),
+            senders: senders.clone(),
+        });
+        let mut session = Session::new();
+        let mut scanned = None;
+        while let Some(ev) = rx.recv().await {
+            match ev.kind {
+                EventKind::ScanProgressed { progress, .. } => show(&progress),
+                EventKind::ScanFinished { profile, .. } => scanned = Some(*profile),
+                _ if Some(ev.attempt) == probe_id => session.apply(&ev),
+                _ => {}
+            }
+            let probed =
+                probe_id.is_none_or(|id| session.attempt(id).is_some_and(|a| !a.is_running()));
+            if scanned.is_some() && probed {
+                break;
+            }
+        }
+        let Some(mut profile) = scanned else {
+            anyhow::bail!("the scan ended without a result");
+        };
+        if let Some(a) = probe_id.and_then(|id| session.attempt(id)) {
             tlsdive::scan::senders::judge::fold_attempt(&mut profile, a);
             profile.connections = profile.connections.saturating_add(1);
         }

@@ -23,6 +23,8 @@ pub struct ScanRequest {
     pub at_us: u64,
     pub kind: ScanKind,
     pub plan: ScanPlan,
+    /// The sender profiles a `Senders` scan sends (empty: the shipped ones).
+    pub senders: Vec<crate::scan::senders::SenderProfile>,
 }
 
 /// What a run asks the engine to start.

@@ -5,6 +5,7 @@
 
 use crate::event::{EventKind, ProbeEvent};
 use crate::profile::Profile;
+use crate::profile::kind::ScanKind;
 use crate::scan;
 
 use super::EventSender;
@@ -32,10 +33,13 @@ pub async fn run(scan: u32, req: &ScanRequest, tx: &EventSender) -> Profile {
             kind: req.kind.clone(),
         },
     );
-    let profile = scan::run_kind(&req.plan, &req.kind, |progress| {
-        emit(tx, req, EventKind::ScanProgressed { scan, progress })
-    })
-    .await;
+    let progress = |progress| emit(tx, req, EventKind::ScanProgressed { scan, progress });
+    let profile = match req.kind {
+        ScanKind::Senders if !req.senders.is_empty() => {
+            scan::senders::run_senders(&req.plan, &req.senders, progress).await
+        }
+        _ => scan::run_kind(&req.plan, &req.kind, progress).await,
+    };
     emit(
         tx,
         req,

@@ -141,6 +141,7 @@ impl Investigation {
                         at_us: a.last_us,
                         kind: ScanKind::Versions,
                         plan,
+                        senders: Vec::new(),
                     }))
                 }
             }

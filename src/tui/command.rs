@@ -308,6 +308,7 @@ fn start_scan(
         at_us: a.last_us,
         plan: ScanPlan::new(plan.clone()),
         kind,
+        senders: Vec::new(),
     };
     let what = job.kind.label();
     app.status = if job.kind.is_legacy() {
