@@ -6,6 +6,7 @@
 pub mod investigate;
 pub mod repeat;
 pub mod sweep;
+pub mod triage;
 
 use std::time::Duration;
 
@@ -72,6 +73,18 @@ pub enum Run {
     Repeat(repeat::Repeat),
     Sweep(sweep::Sweep),
     Investigate(investigate::Investigation),
+    Triage(triage::Triage),
+}
+
+/// What the session keeps of a finished attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Keep {
+    /// All of it.
+    All,
+    /// These events in its place (a slimmer copy with the same facts).
+    Slim(Vec<ProbeEvent>),
+    /// Nothing: the run took what it needed (a triage keeps only its row).
+    Drop,
 }
 
 impl Run {
@@ -81,6 +94,7 @@ impl Run {
             Run::Repeat(r) => r.poll(session, now),
             Run::Sweep(s) => s.poll(session),
             Run::Investigate(i) => i.poll(session),
+            Run::Triage(t) => t.poll(now),
         }
     }
 
@@ -90,6 +104,7 @@ impl Run {
             Run::Repeat(r) => r.started(key, id),
             Run::Sweep(s) => s.started(key, id),
             Run::Investigate(i) => i.started(key, id),
+            Run::Triage(t) => t.started(key, id),
         }
     }
 
@@ -99,6 +114,7 @@ impl Run {
             Run::Repeat(r) => r.stop(repeat::End::Stopped),
             Run::Sweep(s) => s.stop(),
             Run::Investigate(i) => i.stop(),
+            Run::Triage(t) => t.close(),
         }
     }
 
@@ -108,15 +124,23 @@ impl Run {
             Run::Repeat(r) => r.active(),
             Run::Sweep(s) => s.running,
             Run::Investigate(i) => !i.stopped,
+            Run::Triage(_) => true,
         }
     }
 
-    /// What of finished attempt `a` the session keeps: `None` all of it, else these events
-    /// in its place (a repeat keeps later look-alike attempts slim: 1,000 runs stay small).
-    pub fn keep(&mut self, a: &Attempt) -> Option<Vec<ProbeEvent>> {
+    /// What of finished attempt `a` the session keeps (a repeat keeps later look-alike
+    /// attempts slim, so 1,000 runs stay small; a triage judges it and drops it).
+    pub fn keep(&mut self, a: &Attempt) -> Keep {
         match self {
-            Run::Repeat(r) => r.keep(a),
-            Run::Sweep(_) | Run::Investigate(_) => None,
+            Run::Repeat(r) => r.keep(a).map_or(Keep::All, Keep::Slim),
+            Run::Triage(t) => {
+                if t.judge(a) {
+                    Keep::Drop
+                } else {
+                    Keep::All
+                }
+            }
+            Run::Sweep(_) | Run::Investigate(_) => Keep::All,
         }
     }
 
@@ -126,6 +150,7 @@ impl Run {
             Run::Repeat(_) => "repeat",
             Run::Sweep(_) => "sweep",
             Run::Investigate(_) => "investigation",
+            Run::Triage(_) => "triage",
         }
     }
 }

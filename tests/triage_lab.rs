@@ -58,13 +58,14 @@ fn config(concurrency: usize) -> run::Config {
 
 async fn triage(text: String, cfg: &run::Config) -> (BTreeMap<String, Row>, run::Stats) {
     let mut rows = BTreeMap::new();
-    let stats = run::run(std::io::Cursor::new(text.into_bytes()), cfg, |r| {
-        assert!(
-            rows.insert(r.destination.clone(), r).is_none(),
-            "a destination twice"
-        );
-    })
-    .await;
+    let stats =
+        tlsdive::cli::drive::triage::run(std::io::Cursor::new(text.into_bytes()), cfg, |r| {
+            assert!(
+                rows.insert(r.destination.clone(), r).is_none(),
+                "a destination twice"
+            );
+        })
+        .await;
     (rows, stats)
 }
 

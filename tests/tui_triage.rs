@@ -66,7 +66,7 @@ async fn live_table_mid_run_and_at_the_end() {
     let cfg = config();
     let runner = tokio::spawn(async move {
         let rows = tx.clone();
-        let stats = run::run_observed(
+        let stats = tlsdive::cli::drive::triage::run_observed(
             tokio::io::BufReader::new(reader),
             &cfg,
             |r| {

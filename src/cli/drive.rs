@@ -11,8 +11,10 @@ use tokio::time::Instant;
 
 use crate::engine::{EngineHandle, EventReceiver};
 use crate::event::{EventKind, ProbeEvent};
-use crate::runs::{Job, Run};
+use crate::runs::{Job, Keep, Run};
 use crate::session::{Attempt, Session};
+
+pub mod triage;
 
 /// What the driver shows its watcher.
 pub enum Seen<'a> {
@@ -31,6 +33,14 @@ pub enum Finish {
     Stopped(i32),
     /// The watcher asked to stop.
     Halted,
+}
+
+/// What one step started (the orders' keys) and what the run said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub started: Vec<u32>,
+    pub wake: Option<Duration>,
+    pub done: bool,
 }
 
 /// One engine, one channel, one session, one clock.
@@ -81,32 +91,56 @@ impl Driver {
     ) -> Finish {
         tokio::pin!(stop);
         loop {
-            let next = run.poll(&self.session, self.now());
-            for order in next.orders {
-                let id = match order.job {
-                    Job::Attempt(plan) => self.engine.launch(*plan),
-                    Job::Scan(req) => self.engine.scan(*req),
-                };
-                run.started(order.key, id);
-            }
-            if next.done {
+            let step = self.step(run);
+            if step.done {
                 return Finish::Done;
             }
-            let wake = next.wake.map(|w| self.epoch + w);
-            let ev = tokio::select! {
-                ev = self.rx.recv() => ev,
-                _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => None,
-                n = &mut stop => return Finish::Stopped(n),
-            };
-            // A batch at once: the run judges the session once per batch, not per event.
-            let mut ev = ev;
-            while let Some(e) = ev {
-                if self.fold(run, &e, &mut watch).is_break() {
+            tokio::select! {
+                flow = self.events(run, step.wake, &mut watch) => if flow.is_break() {
                     return Finish::Halted;
-                }
-                ev = self.rx.try_recv().ok();
+                },
+                n = &mut stop => return Finish::Stopped(n),
             }
         }
+    }
+
+    /// Ask `run` what to start now and start it, telling it each id.
+    pub fn step(&mut self, run: &mut Run) -> Step {
+        let next = run.poll(&self.session, self.now());
+        let mut started = Vec::new();
+        for order in next.orders {
+            let id = match order.job {
+                Job::Attempt(plan) => self.engine.launch(*plan),
+                Job::Scan(req) => self.engine.scan(*req),
+            };
+            run.started(order.key, id);
+            started.push(order.key);
+        }
+        Step {
+            started,
+            wake: next.wake,
+            done: next.done,
+        }
+    }
+
+    /// Wait for the next events (or `wake`, the run's clock) and fold them in, a batch at
+    /// once: the run judges the session once per batch, not per event.
+    pub async fn events(
+        &mut self,
+        run: &mut Run,
+        wake: Option<Duration>,
+        watch: &mut impl FnMut(Seen<'_>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let wake = wake.map(|w| self.epoch + w);
+        let mut ev = tokio::select! {
+            ev = self.rx.recv() => ev,
+            _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => None,
+        };
+        while let Some(e) = ev {
+            self.fold(run, &e, watch)?;
+            ev = self.rx.try_recv().ok();
+        }
+        ControlFlow::Continue(())
     }
 
     fn fold(
@@ -128,14 +162,22 @@ impl Driver {
         else {
             return ControlFlow::Continue(());
         };
-        // The run may keep a slimmer copy (built by folding its kept events) in its place.
-        if let Some(kept) = run.keep(&self.session.attempts[i]) {
-            let mut slim = Session::new();
-            for e in &kept {
-                slim.apply(e);
+        // The run may keep a slimmer copy (built by folding its kept events) in its place,
+        // or nothing once it took what it needed.
+        match run.keep(&self.session.attempts[i]) {
+            Keep::All => {}
+            Keep::Slim(kept) => {
+                let mut slim = Session::new();
+                for e in &kept {
+                    slim.apply(e);
+                }
+                if let Some(a) = slim.attempts.pop() {
+                    self.session.attempts[i] = a;
+                }
             }
-            if let Some(a) = slim.attempts.pop() {
-                self.session.attempts[i] = a;
+            Keep::Drop => {
+                let a = self.session.attempts.remove(i);
+                return watch(Seen::Finished(&a));
             }
         }
         watch(Seen::Finished(&self.session.attempts[i]))

@@ -113,6 +113,8 @@ fn ordered(app: &mut App, orders: &[Order]) {
                 None => return,
             }
         }
+        // The live triage table is fed by the triage command, not an active run.
+        Run::Triage(_) => return,
     };
     app.status = status;
     if scanning.is_some() {
@@ -221,6 +223,7 @@ pub fn stop(app: &mut App, session: &Session) -> Option<Effect> {
             };
             ("investigation stopped".to_string(), effect)
         }
+        Run::Triage(_) => ("triage stopped".to_string(), None),
     };
     app.status = status;
     effect
@@ -247,6 +250,7 @@ fn done_words(run: &Run, session: &Session) -> Option<String> {
         Run::Repeat(_) => return None,
         Run::Sweep(s) => sweep_done_words(s, session),
         Run::Investigate(inv) => investigation_done_words(inv, session),
+        Run::Triage(_) => return None,
     })
 }
 
