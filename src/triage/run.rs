@@ -21,7 +21,7 @@ use tokio::io::AsyncBufRead;
 use super::log::{self, Line as Parsed};
 use super::only::{self, Pattern};
 use super::shard::Shard;
-use super::{Destination, Row};
+use super::{Destination, Row, Verdict};
 use crate::plan::Plan;
 
 /// Input lines are cut at this many bytes (the rest of the line is garbage).
@@ -64,9 +64,6 @@ impl Config {
     }
 }
 
-/// What `--dry-run` rows carry as their cause.
-pub const DRY_RUN: &str = "not-probed";
-
 /// What the input held besides destinations.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
@@ -98,7 +95,7 @@ struct Entry {
 /// What a destination's probe (or dry run) found.
 #[derive(Debug)]
 pub struct Outcome {
-    pub cause: String,
+    pub cause: Verdict,
     pub summary: String,
     pub retries: u32,
 }
@@ -166,7 +163,7 @@ pub enum Update {
     /// Its probe ended (the row is final once the input is read).
     Probed {
         key: String,
-        cause: String,
+        cause: Verdict,
         summary: String,
     },
     /// The input is read to its end.
@@ -258,7 +255,7 @@ impl Intake {
                 let why = would_probe(&e.destination, e.first_line, &plan);
                 observe(Update::Probing { key: key.clone() });
                 let o = Outcome {
-                    cause: DRY_RUN.into(),
+                    cause: Verdict::NotProbed,
                     summary: why,
                     retries: 0,
                 };
@@ -288,7 +285,7 @@ impl Intake {
     ) {
         observe(Update::Probed {
             key: key.to_string(),
-            cause: o.cause.clone(),
+            cause: o.cause,
             summary: o.summary.clone(),
         });
         if self.eof {

@@ -56,7 +56,7 @@ where
         }
         for o in t.take_outcomes() {
             let outcome = Outcome {
-                cause: o.cause.to_string(),
+                cause: crate::triage::Verdict::Probed(o.cause),
                 summary: o.summary,
                 retries: o.retries,
             };
