@@ -83,6 +83,7 @@ fn ordered(app: &mut App, orders: &[Order]) {
             )
         }
         Run::Repeat(r) => {
+            // The attempt just ordered: the engine has not named it yet.
             let k = r.ids.len() + 1;
             match r.limit {
                 Some(n) => format!("repeat: attempt {k} of {n} (R stops)"),

@@ -82,7 +82,8 @@ pub enum Command {
     RepeatUntilStopped,
     /// The repeat view: strip, counts, conclusion.
     ViewRepeat,
-    /// Probe every MX × address of the domain on screen, one after another (`--all`).
+    /// Probe every MX × address of the domain on screen, up to 4 at once and one connection
+    /// per address at a time, as `probe --all` does.
     Sweep,
 }
 
