@@ -297,3 +297,60 @@ fn investigation_done_words(inv: &Investigation, session: &Session) -> String {
         None => format!("investigation done after {steps}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, Phase, ProbeEvent};
+    use crate::plan::{Plan, Target};
+
+    fn ended(target: Target) -> Session {
+        let mut s = Session::new();
+        for kind in [
+            EventKind::AttemptStarted {
+                plan: Box::new(Plan::new(target.clone())),
+            },
+            EventKind::AttemptFinished {
+                failure: None,
+                phase: Phase::Done,
+            },
+        ] {
+            s.apply(&ProbeEvent {
+                attempt: 1,
+                at_us: 0,
+                kind,
+            });
+        }
+        s
+    }
+
+    #[test]
+    fn one_run_at_a_time_with_one_refusal() {
+        let s = ended(Target::Host("mx.example.net".into()));
+        let mut app = App::new();
+        let first = toggle_repeat(&mut app, &s, true, Duration::ZERO);
+        assert!(matches!(first, Some(Effect::Run(ref o)) if o.len() == 1));
+        assert_eq!(app.mode, Mode::Repeat);
+        // Whatever else is asked for, the same rule and the same words.
+        assert_eq!(investigate(&mut app, &s, Duration::ZERO), None);
+        assert_eq!(app.status, "a repeat is running: stop it first (Esc)");
+        assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
+        assert!(app.status.contains("domain target"), "{}", app.status);
+        assert!(app.repeat().is_some_and(Repeat::active));
+        assert_eq!(stop(&mut app, &s), None, "a repeat's attempt may finish");
+        assert!(app.status.starts_with("repeat stopped"), "{}", app.status);
+    }
+
+    #[test]
+    fn a_host_target_or_a_recording_is_refused_saying_why() {
+        let s = ended(Target::Host("mx1.example.net".into()));
+        let mut app = App::new();
+        assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
+        assert!(app.status.contains("domain target"), "{}", app.status);
+        let s = ended(Target::Domain("example.net".into()));
+        app.read_only = true;
+        assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
+        assert!(app.status.starts_with("read-only"), "{}", app.status);
+        assert!(app.run.is_none());
+    }
+}
