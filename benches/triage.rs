@@ -38,7 +38,7 @@ fn main() {
             let start = Instant::now();
             let mut ok = 0usize;
             let mut total = 0usize;
-            run::run(std::io::Cursor::new(input.clone().into_bytes()), &cfg, |r| {
+            tlsdive::cli::drive::triage::run(std::io::Cursor::new(input.clone().into_bytes()), &cfg, |r| {
                 total += 1;
                 ok += usize::from(r.ok());
             })

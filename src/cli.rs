@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::plan::{ClientIdentity, Family, Plan, Sni, TlsMode, TlsVersion, Trust, check};
 
+pub mod drive;
 pub mod generate;
+pub mod json;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -383,7 +385,7 @@ pub struct RepeatArgs {
     /// Run the same probe N times (one at a time) and report counts per cause and address,
     /// what differs between attempts that worked and failed, and whether it is intermittent.
     #[arg(long, value_name = "N", conflicts_with = "record",
-          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::engine::repeat::MAX_ATTEMPTS)))]
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::runs::repeat::MAX_ATTEMPTS)))]
     pub repeat: Option<u32>,
     /// With --repeat: least time between two attempt starts.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "repeat")]

@@ -3,14 +3,11 @@
 //! step attempts.
 
 pub mod attempt;
-pub mod investigate;
 pub mod policy;
-pub mod repeat;
 pub mod scans;
 // The network edge, shared with the scanner; named here too, where the engine's parts are.
 pub use crate::net::{resolve, smtp};
 pub mod secrets;
-pub mod sweep;
 pub mod tap;
 pub mod tls;
 pub mod tls_failure;
@@ -195,14 +192,16 @@ fn report_arrival(arrived: std::io::Result<usize>, emitter: &Emitter, ending: &t
 
 /// Dropping it stops the task it belongs to (the task reports how it ended).
 struct Running {
-    _cancel: oneshot::Sender<()>,
+    cancel: oneshot::Sender<()>,
 }
 
-/// The front end's grip on the engine.
+/// The front end's grip on the engine: it starts, steps and cancels what a front end or a
+/// run asks for and names each attempt and scan; it keeps no `Session` and decides nothing.
 pub struct EngineHandle {
     tx: EventSender,
     next_attempt: u32,
-    running: Option<Running>,
+    /// The attempts started and not known to have ended.
+    running: Vec<(u32, Running)>,
     next_scan: u32,
     scanning: Option<Running>,
     stepper: Arc<Stepper>,
@@ -219,7 +218,7 @@ impl EngineHandle {
         EngineHandle {
             tx,
             next_attempt: 1,
-            running: None,
+            running: Vec::new(),
             next_scan: 1,
             scanning: None,
             stepper: Arc::new(Stepper::default()),
@@ -237,9 +236,18 @@ impl EngineHandle {
             .filter(|k| !k.is_empty())
     }
 
-    /// Start an attempt with `plan`, cancelling any attempt still running. Returns its id.
+    /// Start an attempt with `plan`, cancelling every attempt still running (interactive
+    /// use: the new attempt replaces the old). Returns its id.
     pub fn start(&mut self, plan: Plan) -> u32 {
         self.cancel();
+        self.launch(plan)
+    }
+
+    /// Start an attempt with `plan` beside those running (a sweep runs several at once).
+    /// Returns its id, which its events carry.
+    pub fn launch(&mut self, plan: Plan) -> u32 {
+        // An attempt whose task ended dropped its end of the channel.
+        self.running.retain(|(_, r)| !r.cancel.is_closed());
         let id = self.next_attempt;
         self.next_attempt += 1;
         let (cancel_tx, cancel_rx) = oneshot::channel();
@@ -261,19 +269,25 @@ impl EngineHandle {
                 }
             }
         });
-        self.running = Some(Running { _cancel: cancel_tx });
+        self.running.push((id, Running { cancel: cancel_tx }));
         id
     }
 
-    /// Cancel the running attempt, if any (it reports `Cancelled`).
+    /// Cancel every running attempt (each reports `Cancelled`).
     pub fn cancel(&mut self) {
-        self.running = None;
+        self.running.clear();
+    }
+
+    /// Cancel every running attempt and the running scan.
+    pub fn cancel_all(&mut self) {
+        self.cancel();
+        self.cancel_scan();
     }
 
     /// Start a server-profile scan for an attempt, cancelling any scan still running (one at a
     /// time: a mail server rate-limits bursts). Returns the scan's number, which its events
     /// carry.
-    pub fn scan(&mut self, req: scans::ScanRequest) -> u32 {
+    pub fn scan(&mut self, req: crate::runs::ScanRequest) -> u32 {
         self.cancel_scan();
         let scan = self.next_scan;
         self.next_scan += 1;
@@ -286,7 +300,7 @@ impl EngineHandle {
                 _ = cancel_rx => scans::emit(&tx, &req, EventKind::ScanCancelled { scan }),
             }
         });
-        self.scanning = Some(Running { _cancel: cancel_tx });
+        self.scanning = Some(Running { cancel: cancel_tx });
         scan
     }
 
@@ -313,7 +327,8 @@ impl EngineHandle {
     }
 }
 
-/// Run one plan to the end and return its events (for the report mode and tests).
+/// Run one plan to the end and return its events (a helper for tests and benchmarks; front
+/// ends go through the `EngineHandle`).
 pub async fn probe(plan: Plan) -> Vec<ProbeEvent> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let emitter = Emitter::new(1, tx);

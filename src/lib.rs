@@ -19,6 +19,7 @@ pub mod profile;
 pub mod recording;
 pub mod repeat;
 pub mod report;
+pub mod runs;
 pub mod sanitize;
 pub mod scan;
 pub mod session;

@@ -205,7 +205,14 @@ async fn probe_cmd(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(128 + signal as u8));
     }
-    print_report(session, args.opts.json)?;
+    if args.opts.investigate && args.opts.json {
+        // One document: every attempt and the conclusion over them.
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &tlsdive::cli::json::investigation(session))?;
+        writeln!(out)?;
+    } else {
+        print_report(session, args.opts.json)?;
+    }
     if args.show_certs {
         show_certs(session)?;
     }
@@ -239,24 +246,56 @@ async fn scan_cmd(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let tty = std::io::stderr().is_terminal();
-    let show = |p: tlsdive::scan::Progress| {
+    let show = |p: &tlsdive::scan::Progress| {
         if tty {
-            eprint!("\r{}", tlsdive::scan::text::progress_line(&p));
+            eprint!("\r{}", tlsdive::scan::text::progress_line(p));
         }
     };
-    let profile = if senders.is_empty() {
-        tlsdive::scan::scan(&plan, show).await
-    } else {
-        // One probe handshake beside the hellos shows what comes after them (a client
-        // certificate required, a refusal, the certificate): past a failed verification, so
-        // an opportunistic sender's view is seen too (the verdict is still captured).
-        let mut probe_plan = plan.plan.clone();
-        probe_plan.tls.verify = false;
-        let (mut profile, session) = tokio::join!(
-            tlsdive::scan::senders::run_senders(&plan, &senders, show),
-            probe(probe_plan, None)
-        );
-        if let Some(a) = session.as_ref().ok().and_then(|s| s.latest()) {
+    let profile = {
+        use tlsdive::profile::kind::ScanKind;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut engine = EngineHandle::new(tx);
+        // With senders, one probe handshake beside the hellos shows what comes after them (a
+        // client certificate required, a refusal, the certificate): past a failed
+        // verification, so an opportunistic sender's view is seen too (the verdict is still
+        // captured).
+        let probe_id = (!senders.is_empty()).then(|| {
+            let mut probe_plan = plan.plan.clone();
+            probe_plan.tls.verify = false;
+            engine.launch(probe_plan)
+        });
+        let kind = if senders.is_empty() {
+            ScanKind::Full
+        } else {
+            ScanKind::Senders
+        };
+        // A scan of its own: attempt 0, which no attempt ever is.
+        engine.scan(tlsdive::runs::ScanRequest {
+            attempt: 0,
+            at_us: 0,
+            kind,
+            plan: plan.clone(),
+            senders: senders.clone(),
+        });
+        let mut session = Session::new();
+        let mut scanned = None;
+        while let Some(ev) = rx.recv().await {
+            match ev.kind {
+                EventKind::ScanProgressed { progress, .. } => show(&progress),
+                EventKind::ScanFinished { profile, .. } => scanned = Some(*profile),
+                _ if Some(ev.attempt) == probe_id => session.apply(&ev),
+                _ => {}
+            }
+            let probed =
+                probe_id.is_none_or(|id| session.attempt(id).is_some_and(|a| !a.is_running()));
+            if scanned.is_some() && probed {
+                break;
+            }
+        }
+        let Some(mut profile) = scanned else {
+            anyhow::bail!("the scan ended without a result");
+        };
+        if let Some(a) = probe_id.and_then(|id| session.attempt(id)) {
             tlsdive::scan::senders::judge::fold_attempt(&mut profile, a);
             profile.connections = profile.connections.saturating_add(1);
         }
@@ -365,51 +404,61 @@ struct Ended {
     record_failed: Option<files::OutputError>,
 }
 
-/// Run the attempt (and with `investigate` the case's experiments after it), folding events
-/// into a session and the recording, until it ends or a signal arrives.
+/// The first of SIGINT, SIGTERM and SIGHUP, by number (the handlers are installed now).
+fn any_signal() -> std::io::Result<impl std::future::Future<Output = i32>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        }
+    })
+}
+
+/// Run the attempt (and with `investigate` the case's experiments after it) through the
+/// driver, folding events into a session and the recording, until it ends or a signal
+/// arrives.
 async fn run_probe(
     plan: Plan,
     mut rec: Option<recording::Recorder>,
     investigate: bool,
 ) -> anyhow::Result<Ended> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    // The handle must outlive the loop (dropping it cancels the attempt); with
-    // `--investigate` the channel closes when the investigation, holding the only sender, ends.
-    let engine = if investigate {
-        tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
-        None
+    use std::ops::ControlFlow;
+    use tlsdive::cli::drive::{Driver, Finish, Seen};
+    use tlsdive::runs::{Run, investigate::Investigation, repeat::Repeat};
+    let mut run = if investigate {
+        Run::Investigate(Investigation::of_plan(plan))
     } else {
-        let mut engine = EngineHandle::new(tx);
-        engine.start(plan);
-        Some(engine)
+        Run::Repeat(Repeat::new(plan, Some(1), std::time::Duration::ZERO))
     };
-    let mut session = Session::new();
+    // Installed before anything connects, so no signal is missed.
+    let stop = any_signal()?;
+    let mut driver = Driver::new();
     let mut record_failed = None;
-    let signal = loop {
-        let ev = tokio::select! {
-            ev = rx.recv() => ev,
-            _ = int.recv() => break Some(libc::SIGINT),
-            _ = term.recv() => break Some(libc::SIGTERM),
-            _ = hup.recv() => break Some(libc::SIGHUP),
-        };
-        let Some(ev) = ev else { break None };
-        // Each event reaches the file as it happens: a signal loses nothing seen so far.
-        if let Some(Err(e)) = rec.as_mut().map(|r| r.record(&ev)) {
-            record_failed = Some(e);
-            break None;
-        }
-        session.apply(&ev);
-        if !investigate && matches!(ev.kind, EventKind::AttemptFinished { .. }) {
-            break None;
-        }
+    let finish = driver
+        .drive(&mut run, stop, |seen| {
+            // Each event reaches the file as it happens: a signal loses nothing seen so far.
+            if let (Seen::Event(ev), Some(r)) = (seen, rec.as_mut())
+                && let Err(e) = r.record(ev)
+            {
+                record_failed = Some(e);
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })
+        .await;
+    let signal = match finish {
+        Finish::Stopped(n) => Some(n),
+        Finish::Done | Finish::Halted => None,
     };
+    let session = std::mem::take(&mut driver.session);
     Ok(Ended {
         session,
-        engine,
+        engine: Some(driver.into_engine()),
         signal,
         record_failed,
     })

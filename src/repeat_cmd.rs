@@ -10,16 +10,24 @@ use tlsdive::plan::Plan;
 use tlsdive::{repeat, report};
 
 pub async fn run(plan: Plan, n: u32, interval: Duration, json: bool) -> anyhow::Result<ExitCode> {
+    use std::ops::ControlFlow;
+    use tlsdive::cli::drive::{Driver, Seen, never};
+    use tlsdive::runs::{Run, repeat::Repeat};
     let tty = std::io::stderr().is_terminal();
     let mut strip = String::new();
-    let session = tlsdive::engine::repeat::run(&plan, n, interval, |a| {
-        if tty {
-            let ok = repeat::cause_of(a) == tlsdive::diagnose::Cause::Ok;
-            strip.push(if ok { '.' } else { 'x' });
-            eprint!("\r{}/{n} {strip}", a.id);
-        }
-    })
-    .await;
+    let mut driver = Driver::new();
+    let mut run = Run::Repeat(Repeat::new(plan, Some(n), interval));
+    driver
+        .drive(&mut run, never(), |seen| {
+            if let (Seen::Finished(a), true) = (seen, tty) {
+                let ok = repeat::cause_of(a) == tlsdive::diagnose::Cause::Ok;
+                strip.push(if ok { '.' } else { 'x' });
+                eprint!("\r{}/{n} {strip}", a.id);
+            }
+            ControlFlow::Continue(())
+        })
+        .await;
+    let session = driver.session;
     if tty {
         eprint!("\r\x1b[2K");
     }

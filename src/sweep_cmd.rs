@@ -6,23 +6,30 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use tlsdive::plan::{Plan, Target};
-use tlsdive::session::Session;
 use tlsdive::sweep;
 
 pub async fn run(plan: Plan, json: bool) -> anyhow::Result<ExitCode> {
+    use tlsdive::cli::drive::{Driver, never};
+    use tlsdive::runs::{Run, sweep::Sweep};
     let Target::Domain(domain) = plan.target.clone() else {
         eprintln!(
             "tlsdive: --all sweeps a mail domain's MX hosts; give a domain, not a host or address"
         );
         return Ok(ExitCode::from(2));
     };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(tlsdive::engine::sweep::run(plan, tx, 1));
-    let mut session = Session::new();
-    while let Some(ev) = rx.recv().await {
-        session.apply(&ev);
-    }
-    task.await?;
+    let sweep = match Sweep::of_plan(plan) {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("tlsdive: {why}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut run = Run::Sweep(sweep);
+    let mut driver = Driver::new();
+    driver
+        .drive(&mut run, never(), |_| std::ops::ControlFlow::Continue(()))
+        .await;
+    let session = driver.session;
     let rows = sweep::rows(&session, 1);
     let mut out = std::io::stdout().lock();
     // Resolution failed before any connection: one row saying why, not an empty table.

@@ -113,7 +113,7 @@ pub struct Row {
     pub destination: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay_host: Option<String>,
-    pub cause: String,
+    pub cause: Verdict,
     pub summary: String,
     /// MTA log lines that named this destination (0 for a typed target).
     pub log_lines: u64,
@@ -132,6 +132,58 @@ pub struct Row {
 
 impl Row {
     pub fn ok(&self) -> bool {
-        self.cause == "ok"
+        self.cause == Verdict::Probed(crate::diagnose::Cause::Ok)
+    }
+}
+
+/// What a row says of its destination: the cause its probe found, or that a dry run
+/// probed nothing. Written as the cause's stable code (`"ok"`, `"tls-alert"`, ...) or
+/// `"not-probed"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    Probed(crate::diagnose::Cause),
+    /// `--dry-run`: no connection was made.
+    NotProbed,
+}
+
+impl Verdict {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Probed(c) => c.code(),
+            Verdict::NotProbed => "not-probed",
+        }
+    }
+
+    /// The verdict for a stable code.
+    pub fn from_code(code: &str) -> Option<Verdict> {
+        match code {
+            "not-probed" => Some(Verdict::NotProbed),
+            c => crate::diagnose::Cause::from_code(c).map(Verdict::Probed),
+        }
+    }
+
+    pub fn is_ok(self) -> bool {
+        self == Verdict::Probed(crate::diagnose::Cause::Ok)
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Verdict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Verdict, D::Error> {
+        let code = String::deserialize(d)?;
+        Verdict::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown cause {code:?}")))
     }
 }

@@ -59,7 +59,7 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     let mut all_ok = true;
     let mut failed_write = None;
     let jsonl = args.jsonl;
-    let stats = triage::run::run(input, &cfg, |row| {
+    let stats = tlsdive::cli::drive::triage::run(input, &cfg, |row| {
         all_ok &= row.ok();
         if jsonl {
             if failed_write.is_none()
@@ -101,7 +101,7 @@ async fn run_live(
     let template = cfg.template.clone();
     let runner = tokio::spawn(async move {
         let rows = tx.clone();
-        let stats = triage::run::run_observed(
+        let stats = tlsdive::cli::drive::triage::run_observed(
             input,
             &cfg,
             |row| {

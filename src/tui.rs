@@ -15,7 +15,6 @@ pub mod command;
 pub mod demo;
 pub mod derived;
 pub mod export;
-pub mod investigate;
 pub mod keymap;
 pub mod pickers;
 pub mod render;
@@ -23,7 +22,6 @@ pub mod repeat;
 pub mod runs;
 pub mod scans;
 pub mod scroll;
-pub mod sweep;
 pub mod terminal;
 pub mod theme;
 pub mod triage_live;
@@ -86,12 +84,9 @@ impl Ui {
     }
 
     /// Fold an engine event into the session; the end of the scan we asked for also ends
-    /// the status line's progress bar, and a repeat ends once its last attempt is in.
+    /// the status line's progress bar.
     pub fn apply(&mut self, ev: &ProbeEvent) {
         self.session.apply(ev);
-        if matches!(ev.kind, EventKind::AttemptFinished { .. }) {
-            repeat::check_done(&mut self.app, &self.session);
-        }
         let ours = |scan: &u32| {
             self.app
                 .scanning
@@ -119,21 +114,25 @@ impl Ui {
         }
     }
 
-    /// After engine events: the investigation's next step, once the last one is over.
-    pub fn investigate_tick(&mut self) -> Option<Effect> {
-        self.app.investigation.as_ref()?;
+    /// After engine events or at the run's wake time: what the active run starts now
+    /// (`app.clock` is the time).
+    pub fn run_tick(&mut self) -> Option<Effect> {
+        self.app.run.as_ref()?;
         self.sync();
-        let effect = investigate::next(&mut self.app, &self.session);
+        let now = self.app.clock;
+        let effect = runs::tick(&mut self.app, &self.session, now);
         self.sync();
         effect
     }
 
-    /// After engine events: the sweep's next pair, once the last attempt is over.
-    pub fn sweep_tick(&mut self) -> Option<Effect> {
-        self.app.sweep.as_ref().filter(|s| s.running)?;
-        let effect = sweep::next(&mut self.app, &self.session);
-        self.sync();
-        effect
+    /// When the active run wants to be asked again (the loop's clock), if it does.
+    pub fn run_wake(&self) -> Option<Duration> {
+        self.app.run_wake.filter(|_| !self.app.run_over)
+    }
+
+    /// The engine took the run's order `key` as attempt (or scan) `id`.
+    pub fn run_started(&mut self, key: u32, id: u32) {
+        runs::started(&mut self.app, key, id);
     }
 
     /// The engine took the scan we asked for under number `scan`.
@@ -141,22 +140,6 @@ impl Ui {
         if let Some(s) = self.app.scanning.as_mut() {
             s.scan = Some(scan);
         }
-    }
-
-    /// The engine started attempt `id` for the last `Effect::Start`; true when it is the
-    /// repeat's (the loop then times the interval from now).
-    pub fn started(&mut self, id: u32) -> bool {
-        repeat::started(&mut self.app, id)
-    }
-
-    /// Whether the repeat waits only for its interval to pass before the next attempt.
-    pub fn repeat_ready(&self) -> bool {
-        repeat::ready(&self.app, &self.session)
-    }
-
-    /// The repeat's interval passed: the next attempt, if one is due.
-    pub fn repeat_next(&mut self) -> Option<Effect> {
-        repeat::next(&mut self.app, &self.session)
     }
 
     /// Bring derived rows up to date (call before drawing).
@@ -178,14 +161,9 @@ impl Ui {
     pub fn command(&mut self, cmd: Command, typed: Option<char>) -> Option<Effect> {
         self.sync();
         let effect = command::execute(&mut self.app, &self.session, &self.derived, cmd, typed);
-        // An attempt started by hand cancels the repeat's running one: the repeat stops.
-        if matches!(effect, Some(Effect::Start(_) | Effect::Scenario(_)))
-            && self.app.repeat.as_ref().is_some_and(|r| !r.pending)
-        {
-            repeat::stop(&mut self.app, repeat::End::Replaced);
-        }
-        if matches!(effect, Some(Effect::Start(_) | Effect::Scenario(_))) && cmd != Command::Sweep {
-            sweep::replaced(&mut self.app);
+        // An attempt started by hand cancels the run's: a repeat or a sweep stops.
+        if matches!(effect, Some(Effect::Start(_) | Effect::Scenario(_))) {
+            runs::replaced(&mut self.app);
         }
         self.sync();
         effect
@@ -304,15 +282,18 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
         app.repeat_interval = interval;
     }
     let mut ui = Ui::new(opts.session, app);
-    // When the repeat's latest attempt started, for its interval.
-    let mut repeat_clock: Option<Instant> = None;
+    // The runs' clock.
+    let epoch = Instant::now();
     if let Some(plan) = opts.plan {
         if opts.repeat.is_some() {
-            let n = ui.app.repeat_count;
-            if let Effect::Start(plan) = repeat::begin(&mut ui.app, plan, Some(n)) {
-                let id = engine.start(*plan);
-                ui.started(id);
-                repeat_clock = Some(Instant::now());
+            let (n, interval) = (ui.app.repeat_count, ui.app.repeat_interval);
+            let run =
+                crate::runs::Run::Repeat(crate::runs::repeat::Repeat::new(plan, Some(n), interval));
+            if let Some(Effect::Run(orders)) =
+                runs::begin(&mut ui.app, &ui.session, run, Duration::ZERO)
+            {
+                ui.app.mode = Mode::Repeat;
+                carry_out(&mut engine, &mut ui, orders);
             }
         } else {
             engine.start(plan);
@@ -328,6 +309,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     let mut dirty = true;
     let mut signal = None;
     loop {
+        ui.app.clock = epoch.elapsed();
         if dirty {
             if let Some(a) = ui.app.attempt(&ui.session) {
                 ui.app.now_us = match (a.is_running(), clocks.get(&a.id)) {
@@ -342,20 +324,14 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             ui.sync();
             guard.terminal.draw(|f| ui.draw(f))?;
         }
-        // The repeat's next start: its interval after the latest one started.
-        let due = ui.repeat_ready().then(|| {
-            let interval = ui
-                .app
-                .repeat
-                .as_ref()
-                .map_or(Duration::ZERO, |r| r.interval);
-            repeat_clock.map_or_else(Instant::now, |t| t + interval)
-        });
+        // When the run wants to be asked again (a repeat's interval).
+        let due = ui.run_wake().map(|w| epoch + w);
         // Every branch below decides whether the screen changed.
         let effect = tokio::select! {
             _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now).into()), if due.is_some() => {
                 dirty = true;
-                ui.repeat_next()
+                ui.app.clock = epoch.elapsed();
+                ui.run_tick()
             },
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
@@ -376,7 +352,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
                     next = rx.try_recv().ok();
                 }
                 dirty = true;
-                ui.investigate_tick().or_else(|| ui.sweep_tick())
+                ui.app.clock = epoch.elapsed();
+                ui.run_tick()
             },
             _ = tick.tick() => {
                 dirty = ui.app.attempt(&ui.session).is_some_and(|a| a.is_running());
@@ -391,11 +368,9 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             None => {}
             Some(Effect::Quit) => break,
             Some(Effect::Start(plan)) => {
-                let id = engine.start(*plan);
-                if ui.started(id) {
-                    repeat_clock = Some(Instant::now());
-                }
+                engine.start(*plan);
             }
+            Some(Effect::Run(orders)) => carry_out(&mut engine, &mut ui, orders),
             Some(Effect::Cancel) => engine.cancel(),
             Some(Effect::Step) => engine.step(),
             Some(Effect::SetStepMode(on)) => engine.set_step_mode(on),
@@ -434,13 +409,27 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             },
         }
     }
-    engine.cancel();
-    engine.cancel_scan();
+    engine.cancel_all();
     drop(guard);
     Ok(Ended {
         session: ui.session,
         signal,
     })
+}
+
+/// Start what the run asked for and tell it the ids (several attempts run side by side).
+pub fn carry_out(engine: &mut EngineHandle, ui: &mut Ui, orders: Vec<crate::runs::Order>) {
+    for order in orders {
+        let id = match order.job {
+            crate::runs::Job::Attempt(plan) => engine.launch(*plan),
+            crate::runs::Job::Scan(req) => {
+                let scan = engine.scan(*req);
+                ui.scan_started(scan);
+                scan
+            }
+        };
+        ui.run_started(order.key, id);
+    }
 }
 
 fn terminal_event(ui: &mut Ui, ev: Event) -> Option<Effect> {

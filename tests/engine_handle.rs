@@ -222,3 +222,52 @@ async fn ipv6_loopback_works_end_to_end() {
     let text = tlsdive::report::text::report(&a);
     assert!(text.contains("connect [::1]:"), "{text}");
 }
+
+/// `launch` runs attempts side by side (a sweep's pairs), each with its own id; `cancel_all`
+/// ends every one of them, and `start` would have cancelled the others.
+#[tokio::test]
+async fn launched_attempts_run_side_by_side_until_cancel_all() {
+    let srv = server(Scenario::SlowBanner).await;
+    let mut plan = plan_for(srv.addr, false);
+    plan.timeouts.reply = Duration::from_secs(3600);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = EngineHandle::new(tx);
+    let ids = [
+        engine.launch(plan.clone()),
+        engine.launch(plan.clone()),
+        engine.launch(plan),
+    ];
+    assert_eq!(ids, [1, 2, 3]);
+    let mut waiting: Vec<u32> = ids.to_vec();
+    while !waiting.is_empty() {
+        let ev = next(&mut rx, |k| {
+            matches!(
+                k,
+                EventKind::PhaseStarted {
+                    phase: Phase::Banner
+                }
+            )
+        })
+        .await;
+        waiting.retain(|id| *id != ev.attempt);
+    }
+    // All three wait for the banner at once: none was cancelled by the next launch.
+    engine.cancel_all();
+    let mut ended = Vec::new();
+    while ended.len() < 3 {
+        let ev = next(&mut rx, |k| matches!(k, EventKind::AttemptFinished { .. })).await;
+        assert!(
+            matches!(
+                ev.kind,
+                EventKind::AttemptFinished {
+                    failure: Some(Failure::Cancelled),
+                    ..
+                }
+            ),
+            "{ev:?}"
+        );
+        ended.push(ev.attempt);
+    }
+    ended.sort_unstable();
+    assert_eq!(ended, ids);
+}

@@ -17,13 +17,9 @@ use tlsdive::session::Session;
 async fn investigate(addr: std::net::SocketAddr) -> (Session, Case) {
     let mut plan = plan_for(addr, false);
     plan.timeouts.reply = Duration::from_secs(5);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
-    let mut session = Session::new();
-    while let Some(ev) = rx.recv().await {
-        session.apply(&ev);
-    }
-    run.await.expect("investigation");
+    let run =
+        tlsdive::runs::Run::Investigate(tlsdive::runs::investigate::Investigation::of_plan(plan));
+    let session = tlsdive::cli::drive::to_end(run).await;
     let case = Case::of(&session).expect("a case");
     (session, case)
 }

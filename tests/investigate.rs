@@ -9,6 +9,7 @@ use common::{plan_for, server};
 use tlsdive::case::Case;
 use tlsdive::diagnose::Cause;
 use tlsdive::lab::Scenario;
+use tlsdive::runs::{Run, investigate::Investigation};
 use tlsdive::session::Session;
 
 async fn investigate(s: Scenario) -> (Session, Case) {
@@ -21,13 +22,8 @@ async fn investigate_at(addr: std::net::SocketAddr) -> (Session, Case) {
     let mut plan = plan_for(addr, false);
     // A silent server costs one timeout per experiment: keep it short.
     plan.timeouts.reply = Duration::from_millis(800);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = tokio::spawn(tlsdive::engine::investigate::investigate(plan, tx));
-    let mut session = Session::new();
-    while let Some(ev) = rx.recv().await {
-        session.apply(&ev);
-    }
-    run.await.expect("investigation");
+    let run = Run::Investigate(Investigation::of_plan(plan));
+    let session = tlsdive::cli::drive::to_end(run).await;
     let case = Case::of(&session).expect("a case");
     (session, case)
 }
@@ -126,13 +122,7 @@ fn carry_out(
 ) {
     use tlsdive::tui::command::Effect;
     match effect {
-        Effect::Start(plan) => {
-            engine.start(*plan);
-        }
-        Effect::Scan(req) => {
-            let scan = engine.scan(*req);
-            ui.scan_started(scan);
-        }
+        Effect::Run(orders) => tlsdive::tui::carry_out(engine, ui, orders),
         other => panic!("an investigation asks only for attempts and scans: {other:?}"),
     }
 }
@@ -167,11 +157,11 @@ async fn the_tui_key_runs_the_same_investigation() {
             pressed = true;
             continue;
         }
-        if let Some(effect) = ui.investigate_tick() {
+        if let Some(effect) = ui.run_tick() {
             carry_out(effect, &mut engine, &mut ui);
         }
         let idle = ui.app.scanning.is_none() && ui.session.attempts.iter().all(|a| !a.is_running());
-        if pressed && ui.app.investigation.is_none() && idle {
+        if pressed && ui.app.investigation().is_none() && idle {
             break;
         }
     }

@@ -353,13 +353,8 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
     let lab = lab().await;
     let mut plan = lab.plan("all");
     plan.family = Family::Any;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(tlsdive::engine::sweep::run(plan, tx, 1));
-    let mut session = tlsdive::session::Session::new();
-    while let Some(ev) = rx.recv().await {
-        session.apply(&ev);
-    }
-    task.await.unwrap();
+    let sweep = tlsdive::runs::sweep::Sweep::of_plan(plan).unwrap();
+    let session = tlsdive::cli::drive::to_end(tlsdive::runs::Run::Sweep(sweep)).await;
     let rows = tlsdive::sweep::rows(&session, 1);
     let port = lab.policy.ports.main;
     let addrs: Vec<String> = rows.iter().map(|r| r.address.to_string()).collect();
@@ -691,26 +686,33 @@ async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
             assert!(lines[4].contains("SMTP transcript"), "{small}");
             Some(ui.key(Key::Char('F')).expect("F starts the first pair"))
         } else {
-            ui.sweep_tick().map(Some).unwrap_or(None)
+            ui.run_tick().map(Some).unwrap_or(None)
         };
         if let Some(effect) = effect {
             match effect {
-                Effect::Start(plan) => {
-                    assert!(plan.address.is_some(), "each pair is pinned");
-                    starts += 1;
-                    engine.start(*plan);
+                Effect::Run(orders) => {
+                    for o in &orders {
+                        match &o.job {
+                            tlsdive::runs::Job::Attempt(plan) => {
+                                assert!(plan.address.is_some(), "each pair is pinned");
+                                starts += 1;
+                            }
+                            other => panic!("a sweep asks only for attempts: {other:?}"),
+                        }
+                    }
+                    tlsdive::tui::carry_out(&mut engine, &mut ui, orders);
                 }
                 other => panic!("a sweep asks only for attempts: {other:?}"),
             }
         }
-        if pressed && idle && ui.app.sweep.as_ref().is_some_and(|s| !s.running) {
+        if pressed && idle && ui.app.sweep().is_some_and(|s| !s.running) {
             break;
         }
     }
     // The first attempt's own pair is its row: three more attempts, one per other pair.
     assert_eq!(starts, 3);
     assert_eq!(ui.session.attempts.len(), 4);
-    let sweep = ui.app.sweep.clone().unwrap();
+    let sweep = ui.app.sweep().cloned().unwrap();
     let mut rows: Vec<(Option<u16>, String, String, String)> = sweep
         .rows(&ui.session)
         .into_iter()

@@ -17,7 +17,12 @@ async fn repeat_of(s: Scenario, n: u32) -> tlsdive::session::Session {
     let srv = server(s).await;
     let mut plan = lab::plan_for(s, srv.addr, &common::fixture().pki.ca_pem());
     plan.timeouts.reply = Duration::from_secs(5);
-    tlsdive::engine::repeat::run(&plan, n, Duration::from_millis(1), |_| {}).await
+    let run = tlsdive::runs::Run::Repeat(tlsdive::runs::repeat::Repeat::new(
+        plan,
+        Some(n),
+        Duration::from_millis(1),
+    ));
+    tlsdive::cli::drive::to_end(run).await
 }
 
 fn folded(t: &[TimelineRow]) -> u32 {

@@ -15,10 +15,12 @@ use tlsdive::repeat;
 async fn every_third_connection_failing_is_called_intermittent() {
     let srv = server(Scenario::EveryThirdExpired).await;
     let plan = plan_for(srv.addr, false);
-    let mut seen = 0;
-    let session =
-        tlsdive::engine::repeat::run(&plan, 9, Duration::from_millis(1), |_| seen += 1).await;
-    assert_eq!(seen, 9);
+    let run = tlsdive::runs::Run::Repeat(tlsdive::runs::repeat::Repeat::new(
+        plan,
+        Some(9),
+        Duration::from_millis(1),
+    ));
+    let session = tlsdive::cli::drive::to_end(run).await;
     let r = repeat::summarize(&session.attempts);
     assert_eq!(r.attempts, 9);
     assert_eq!(r.by_cause.len(), 2, "{:?}", r.by_cause);

@@ -58,13 +58,14 @@ fn config(concurrency: usize) -> run::Config {
 
 async fn triage(text: String, cfg: &run::Config) -> (BTreeMap<String, Row>, run::Stats) {
     let mut rows = BTreeMap::new();
-    let stats = run::run(std::io::Cursor::new(text.into_bytes()), cfg, |r| {
-        assert!(
-            rows.insert(r.destination.clone(), r).is_none(),
-            "a destination twice"
-        );
-    })
-    .await;
+    let stats =
+        tlsdive::cli::drive::triage::run(std::io::Cursor::new(text.into_bytes()), cfg, |r| {
+            assert!(
+                rows.insert(r.destination.clone(), r).is_none(),
+                "a destination twice"
+            );
+        })
+        .await;
     (rows, stats)
 }
 
@@ -82,10 +83,10 @@ async fn mixed_input_is_grouped_per_destination_with_the_mta_error_beside_the_ve
     assert_eq!(stats.skipped, 2); // the comment and the status=sent line
     let key = |s: &LabServer| format!("[127.0.0.1]:{}", s.addr.port());
     let ok = &rows[&key(&l.healthy)];
-    assert_eq!((ok.cause.as_str(), ok.log_lines), ("ok", 0));
+    assert_eq!((ok.cause.code(), ok.log_lines), ("ok", 0));
     assert_eq!(ok.mta_error, None);
     let exp = &rows[&key(&l.expired)];
-    assert_eq!(exp.cause, "cert-expired");
+    assert_eq!(exp.cause.code(), "cert-expired");
     assert_eq!(exp.log_lines, 2);
     assert_eq!(exp.recipient_domains, ["example.net", "example.org"]);
     assert_eq!(
@@ -94,7 +95,7 @@ async fn mixed_input_is_grouped_per_destination_with_the_mta_error_beside_the_ve
     );
     assert_eq!(exp.relay_host.as_deref(), Some("mx.lab.tlsdive.test"));
     let closes = &rows[&key(&l.closes)];
-    assert_eq!(closes.cause, "peer-closed-during-handshake");
+    assert_eq!(closes.cause.code(), "peer-closed-during-handshake");
     assert_eq!(closes.log_lines, 3);
     assert_eq!(closes.recipient_domains, ["example.com"]);
     assert!(
@@ -105,7 +106,7 @@ async fn mixed_input_is_grouped_per_destination_with_the_mta_error_beside_the_ve
             .starts_with("lost connection with")
     );
     let none = &rows[&key(&l.no_starttls)];
-    assert_eq!(none.cause, "starttls-not-offered");
+    assert_eq!(none.cause.code(), "starttls-not-offered");
     let rows: Vec<Row> = rows.into_values().collect();
     assert_eq!(
         tlsdive::triage::summary::headline(&rows),
@@ -127,12 +128,15 @@ async fn a_421_greeting_is_retried_after_a_back_off() {
     let line = format!("127.0.0.1:{}\n", srv.addr.port());
     let (rows, _) = triage(line.clone(), &config(1)).await;
     let row = rows.values().next().unwrap();
-    assert_eq!((row.cause.as_str(), row.retries_after_421), ("ok", 1));
+    assert_eq!((row.cause.code(), row.retries_after_421), ("ok", 1));
     // Without retries the same sequence ends at the 421 (the server is at an odd count again).
     let mut no_retry = config(1);
     no_retry.retries_on_421 = 0;
     let (rows, _) = triage(line, &no_retry).await;
-    assert_eq!(rows.values().next().unwrap().cause, "service-unavailable");
+    assert_eq!(
+        rows.values().next().unwrap().cause.code(),
+        "service-unavailable"
+    );
 }
 
 async fn tlsdive(args: &[&str], stdin: &str) -> std::process::Output {
@@ -163,7 +167,7 @@ fn facts(rows: &[Row]) -> BTreeMap<String, (String, u64, Vec<String>, Option<Str
     rows.iter()
         .map(|r| {
             let f = (
-                r.cause.clone(),
+                r.cause.code().to_string(),
                 r.log_lines,
                 r.recipient_domains.clone(),
                 r.mta_error.clone(),

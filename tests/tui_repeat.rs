@@ -50,9 +50,16 @@ impl Harness {
         match effect {
             None => {}
             Some(Effect::Start(plan)) => {
-                let id = self.engine.start(*plan);
-                self.ui.started(id);
-                self.last = id;
+                self.last = self.engine.start(*plan);
+            }
+            Some(Effect::Run(orders)) => {
+                tlsdive::tui::carry_out(&mut self.engine, &mut self.ui, orders);
+                self.last = self
+                    .ui
+                    .app
+                    .repeat()
+                    .and_then(|r| r.ids.last().copied())
+                    .unwrap();
             }
             Some(Effect::Cancel) => self.engine.cancel(),
             Some(other) => panic!("unexpected effect {other:?}"),
@@ -72,9 +79,10 @@ impl Harness {
         }
     }
 
-    /// The loop's interval timer fired: the next repeat attempt, if one is due, run to its end.
+    /// The loop's interval timer fired (its clock moved past the interval): the next repeat
+    /// attempt, if one is due, run to its end.
     async fn tick(&mut self) -> bool {
-        let Some(effect) = self.ui.repeat_next() else {
+        let Some(effect) = self.next() else {
             return false;
         };
         self.carry_out(Some(effect));
@@ -82,8 +90,14 @@ impl Harness {
         true
     }
 
+    /// What the run asks for once its interval has passed on the loop's clock.
+    fn next(&mut self) -> Option<Effect> {
+        self.ui.app.clock += Duration::from_secs(1);
+        self.ui.run_tick()
+    }
+
     fn repeating(&self) -> bool {
-        self.ui.app.repeat.as_ref().is_some_and(|r| r.active())
+        self.ui.app.repeat().is_some_and(|r| r.active())
     }
 
     fn body(&mut self) -> Vec<String> {
@@ -114,7 +128,7 @@ async fn repeat_six_times_shows_four_ok_two_expired_and_six_cells() {
     h.carry_out(Some(Effect::Start(Box::new(plan_for(srv.addr, false)))));
     h.settle().await;
     let first = h.ui.key(Key::Char('R'));
-    assert!(matches!(first, Some(Effect::Start(_))), "{first:?}");
+    assert!(matches!(first, Some(Effect::Run(_))), "{first:?}");
     assert_eq!(h.ui.app.mode, Mode::Repeat);
     h.carry_out(first);
     h.settle().await;
@@ -175,12 +189,12 @@ async fn stopping_continuous_mode_stops_sending() {
     h.carry_out(Some(Effect::Start(Box::new(plan_for(srv.addr, false)))));
     h.settle().await;
     let first = h.ui.key(Key::Char('U'));
-    assert!(matches!(first, Some(Effect::Start(_))));
+    assert!(matches!(first, Some(Effect::Run(_))));
     h.carry_out(first);
     h.settle().await;
     assert!(h.tick().await);
     // Stop while the third attempt of the repeat runs: it finishes, nothing new starts.
-    let third = h.ui.repeat_next().expect("continuous mode goes on");
+    let third = h.next().expect("continuous mode goes on");
     h.carry_out(Some(third));
     assert!(h.repeating());
     assert_eq!(
@@ -201,7 +215,7 @@ async fn stopping_continuous_mode_stops_sending() {
     assert_eq!((attempts, connections), (4, 4));
     // The loop's timer keeps firing: nothing is due any more.
     for _ in 0..20 {
-        assert!(!h.ui.repeat_ready());
+        assert_eq!(h.ui.run_wake(), None);
         assert!(!h.tick().await);
     }
     assert_eq!(h.ui.session.attempts.len(), attempts);
@@ -213,7 +227,7 @@ async fn stopping_continuous_mode_stops_sending() {
     // `U` again starts a new continuous repeat; `U` once more stops it before it sent more
     // than its first attempt.
     let again = h.ui.key(Key::Char('U'));
-    assert!(matches!(again, Some(Effect::Start(_))));
+    assert!(matches!(again, Some(Effect::Run(_))));
     h.carry_out(again);
     assert_eq!(h.ui.key(Key::Char('U')), None);
     h.settle().await;
@@ -242,7 +256,7 @@ async fn a_hand_started_attempt_stops_the_repeat() {
     h.carry_out(manual);
     h.settle().await;
     assert!(!h.tick().await);
-    let r = h.ui.app.repeat.as_ref().expect("the repeat is kept");
+    let r = h.ui.app.repeat().expect("the repeat is kept");
     assert_eq!(r.ids.len(), 1);
     assert_eq!(h.ui.session.attempts.len(), 3);
 }

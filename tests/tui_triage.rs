@@ -66,7 +66,7 @@ async fn live_table_mid_run_and_at_the_end() {
     let cfg = config();
     let runner = tokio::spawn(async move {
         let rows = tx.clone();
-        let stats = run::run_observed(
+        let stats = tlsdive::cli::drive::triage::run_observed(
             tokio::io::BufReader::new(reader),
             &cfg,
             |r| {
@@ -113,7 +113,7 @@ async fn live_table_mid_run_and_at_the_end() {
     runner.await.unwrap();
     assert_eq!(t.counts(), (0, 0, 3));
     assert_eq!(t.finals.len(), 3);
-    let causes: Vec<&str> = t.rows.iter().map(|r| r.cause.as_deref().unwrap()).collect();
+    let causes: Vec<&str> = t.rows.iter().map(|r| r.cause.unwrap().code()).collect();
     assert_eq!(causes[0], "ok");
     assert_eq!(causes[2], "cert-expired");
     assert_ne!(causes[1], "ok");

@@ -6,19 +6,11 @@
 use crate::event::{EventKind, ProbeEvent};
 use crate::profile::Profile;
 use crate::profile::kind::ScanKind;
-use crate::scan::{self, ScanPlan};
+use crate::scan;
 
 use super::EventSender;
 
-/// A scan to run for an attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanRequest {
-    pub attempt: u32,
-    /// The attempt's last time: every scan event's `at_us` (the scan runs after it).
-    pub at_us: u64,
-    pub kind: ScanKind,
-    pub plan: ScanPlan,
-}
+pub use crate::runs::ScanRequest;
 
 /// Report one scan event of `req`'s attempt.
 pub(crate) fn emit(tx: &EventSender, req: &ScanRequest, kind: EventKind) {
@@ -41,10 +33,13 @@ pub async fn run(scan: u32, req: &ScanRequest, tx: &EventSender) -> Profile {
             kind: req.kind.clone(),
         },
     );
-    let profile = scan::run_kind(&req.plan, &req.kind, |progress| {
-        emit(tx, req, EventKind::ScanProgressed { scan, progress })
-    })
-    .await;
+    let progress = |progress| emit(tx, req, EventKind::ScanProgressed { scan, progress });
+    let profile = match req.kind {
+        ScanKind::Senders if !req.senders.is_empty() => {
+            scan::senders::run_senders(&req.plan, &req.senders, progress).await
+        }
+        _ => scan::run_kind(&req.plan, &req.kind, progress).await,
+    };
     emit(
         tx,
         req,

@@ -1,5 +1,6 @@
-//! The triage runner: streams the input, probes each distinct destination once with at
-//! most `concurrency` probes in flight, and backs off when a server answers 421.
+//! The triage's input side: streams the input and keeps one entry per distinct destination;
+//! probing each once (at most `concurrency` at a time, backing off when a server answers
+//! 421) is `runs::triage`, driven by `cli::drive::triage`.
 //!
 //! Memory is bounded by design: lines are read with a length cap through a bounded
 //! channel, and reading pauses while `concurrency * 4` new destinations wait for a probe
@@ -16,14 +17,12 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use tokio::io::AsyncBufRead;
-use tokio::task::JoinSet;
 
 use super::log::{self, Line as Parsed};
 use super::only::{self, Pattern};
 use super::shard::Shard;
-use super::{Destination, Row};
+use super::{Destination, Row, Verdict};
 use crate::plan::Plan;
-use crate::session::{Attempt, Session};
 
 /// Input lines are cut at this many bytes (the rest of the line is garbage).
 pub const MAX_LINE: usize = 8 * 1024;
@@ -65,9 +64,6 @@ impl Config {
     }
 }
 
-/// What `--dry-run` rows carry as their cause.
-pub const DRY_RUN: &str = "not-probed";
-
 /// What the input held besides destinations.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
@@ -96,11 +92,12 @@ struct Entry {
     done: Option<Outcome>,
 }
 
+/// What a destination's probe (or dry run) found.
 #[derive(Debug)]
-struct Outcome {
-    cause: String,
-    summary: String,
-    retries: u32,
+pub struct Outcome {
+    pub cause: Verdict,
+    pub summary: String,
+    pub retries: u32,
 }
 
 impl Entry {
@@ -166,7 +163,7 @@ pub enum Update {
     /// Its probe ended (the row is final once the input is read).
     Probed {
         key: String,
-        cause: String,
+        cause: Verdict,
         summary: String,
     },
     /// The input is read to its end.
@@ -181,110 +178,147 @@ pub struct Seen {
     pub mta_error: Option<String>,
 }
 
-/// Triage `input`, handing each destination's row to `emit` as soon as it is final.
-pub async fn run<R>(input: R, cfg: &Config, emit: impl FnMut(Row)) -> Stats
+/// One input line as the reader hands it over: its number, its text (lossily decoded,
+/// cut at [`MAX_LINE`] bytes) and whether it was cut.
+pub type RawLine = (u64, String, bool);
+
+/// Start reading `input` into a bounded channel (reading pauses while it is full).
+pub fn reader<R>(
+    input: R,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::mpsc::Receiver<RawLine>,
+)
 where
     R: AsyncBufRead + Unpin + Send + 'static,
 {
-    run_observed(input, cfg, emit, |_| {}).await
+    let (tx, rx) = tokio::sync::mpsc::channel::<RawLine>(256);
+    (tokio::spawn(read_lines(input, tx)), rx)
 }
 
-/// [`run`], telling `observe` each step as it happens.
-pub async fn run_observed<R>(
-    input: R,
-    cfg: &Config,
-    mut emit: impl FnMut(Row),
-    mut observe: impl FnMut(Update),
-) -> Stats
-where
-    R: AsyncBufRead + Unpin + Send + 'static,
-{
-    let concurrency = cfg.concurrency.max(1);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, String, bool)>(256);
-    let reader = tokio::spawn(read_lines(input, tx));
-    let mut stats = Stats::default();
-    let mut entries: HashMap<String, Entry> = HashMap::new();
-    let mut queue: VecDeque<String> = VecDeque::new();
-    let mut tasks: JoinSet<Outcome> = JoinSet::new();
-    let mut running: HashMap<tokio::task::Id, String> = HashMap::new();
-    let mut eof = false;
-    loop {
-        while tasks.len() < concurrency {
-            let Some(key) = queue.pop_front() else { break };
-            if let Some(e) = entries.get(&key) {
-                let plan = e.destination.plan(&cfg.template);
-                let (backoff, retries) = (cfg.backoff, cfg.retries_on_421);
-                let handle = if cfg.dry_run {
-                    let why = would_probe(&e.destination, e.first_line, &plan);
-                    tasks.spawn(async move {
-                        Outcome {
-                            cause: DRY_RUN.into(),
-                            summary: why,
-                            retries: 0,
-                        }
-                    })
-                } else {
-                    tasks.spawn(probe(plan, backoff, retries))
-                };
+/// The triage's bookkeeping over the input: which destinations the lines name, how often,
+/// with which MTA error, and each one's row once its outcome is in and the input is read
+/// (a later line may still add to its counts). Probing them is `runs::triage`'s, driven by
+/// the CLI's driver.
+pub struct Intake {
+    cfg: Config,
+    stats: Stats,
+    entries: HashMap<String, Entry>,
+    /// Destinations named for the first time, not yet handed to the prober.
+    fresh: VecDeque<String>,
+    eof: bool,
+}
+
+impl Intake {
+    pub fn new(cfg: &Config) -> Intake {
+        Intake {
+            cfg: cfg.clone(),
+            stats: Stats::default(),
+            entries: HashMap::new(),
+            fresh: VecDeque::new(),
+            eof: false,
+        }
+    }
+
+    /// Take one input line in.
+    pub fn line(&mut self, raw: RawLine, observe: &mut impl FnMut(Update)) {
+        let (n, text, too_long) = raw;
+        let line = Line {
+            n,
+            text: &text,
+            too_long,
+        };
+        take_line(
+            &mut self.stats,
+            &mut self.entries,
+            &mut self.fresh,
+            &self.cfg,
+            line,
+            observe,
+        );
+    }
+
+    /// The destinations to probe, with their plans, since the last call. A dry run probes
+    /// nothing: each gets its row saying where the probe would go.
+    pub fn take_fresh(
+        &mut self,
+        emit: &mut impl FnMut(Row),
+        observe: &mut impl FnMut(Update),
+    ) -> Vec<(String, Plan)> {
+        let mut out = Vec::new();
+        while let Some(key) = self.fresh.pop_front() {
+            let Some(e) = self.entries.get(&key) else {
+                continue;
+            };
+            let plan = e.destination.plan(&self.cfg.template);
+            if self.cfg.dry_run {
+                let why = would_probe(&e.destination, e.first_line, &plan);
                 observe(Update::Probing { key: key.clone() });
-                running.insert(handle.id(), key);
+                let o = Outcome {
+                    cause: Verdict::NotProbed,
+                    summary: why,
+                    retries: 0,
+                };
+                self.outcome(&key, o, emit, observe);
+            } else {
+                out.push((key, plan));
             }
         }
-        if eof && tasks.is_empty() && queue.is_empty() {
-            break;
+        out
+    }
+
+    /// Its probe started.
+    pub fn probing(&self, key: &str, observe: &mut impl FnMut(Update)) {
+        observe(Update::Probing {
+            key: key.to_string(),
+        });
+    }
+
+    /// Destination `key`'s outcome is in: its row goes out now if the input is read, else
+    /// once it is.
+    pub fn outcome(
+        &mut self,
+        key: &str,
+        o: Outcome,
+        emit: &mut impl FnMut(Row),
+        observe: &mut impl FnMut(Update),
+    ) {
+        observe(Update::Probed {
+            key: key.to_string(),
+            cause: o.cause,
+            summary: o.summary.clone(),
+        });
+        if self.eof {
+            if let Some(e) = self.entries.remove(key) {
+                emit(e.row(o));
+            }
+        } else if let Some(e) = self.entries.get_mut(key) {
+            e.done = Some(o);
         }
-        let can_read = !eof && queue.len() < concurrency * 4;
-        tokio::select! {
-            line = rx.recv(), if can_read => match line {
-                None => {
-                    eof = true;
-                    observe(Update::InputDone(stats.clone()));
-                    let done: Vec<String> = entries
-                        .iter()
-                        .filter(|(_, e)| e.done.is_some())
-                        .map(|(k, _)| k.clone())
-                        .collect();
-                    for k in done {
-                        if let Some(mut e) = entries.remove(&k)
-                            && let Some(o) = e.done.take()
-                        {
-                            emit(e.row(o));
-                        }
-                    }
-                }
-                Some((n, text, too_long)) => {
-                    let line = Line { n, text: &text, too_long };
-                    take_line(&mut stats, &mut entries, &mut queue, cfg, line, &mut observe)
-                }
-            },
-            Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                let (id, outcome) = match joined {
-                    Ok(r) => r,
-                    // A probe that panicked is a bug in tlsdive: say so for its destination.
-                    Err(e) => (e.id(), Outcome {
-                        cause: "internal-error".into(),
-                        summary: format!("the probe of this destination failed: {e}"),
-                        retries: 0,
-                    }),
-                };
-                let Some(key) = running.remove(&id) else { continue };
-                observe(Update::Probed {
-                    key: key.clone(),
-                    cause: outcome.cause.clone(),
-                    summary: outcome.summary.clone(),
-                });
-                if eof {
-                    if let Some(e) = entries.remove(&key) {
-                        emit(e.row(outcome));
-                    }
-                } else if let Some(e) = entries.get_mut(&key) {
-                    e.done = Some(outcome);
-                }
+    }
+
+    /// The input is read to its end: every row whose outcome is in goes out.
+    pub fn end_of_input(&mut self, emit: &mut impl FnMut(Row), observe: &mut impl FnMut(Update)) {
+        self.eof = true;
+        observe(Update::InputDone(self.stats.clone()));
+        let done: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.done.is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in done {
+            if let Some(mut e) = self.entries.remove(&k)
+                && let Some(o) = e.done.take()
+            {
+                emit(e.row(o));
             }
         }
     }
-    let _ = reader.await;
-    stats
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
 }
 
 /// One input line as read.
@@ -423,42 +457,4 @@ fn would_probe(d: &Destination, line: u64, plan: &Plan) -> String {
         (None, crate::plan::Target::Ip(ip)) => format!("connect to {ip} port {} ({mode})", d.port),
     };
     format!("would {how}; first named on line {line}")
-}
-
-/// Probe one destination, again after a back-off while it answers 421.
-async fn probe(plan: Plan, backoff: Duration, retries_on_421: u32) -> Outcome {
-    let mut retries = 0;
-    loop {
-        let mut session = Session::new();
-        for ev in crate::engine::probe(plan.clone()).await {
-            session.apply(&ev);
-        }
-        let Some(a) = session.latest() else {
-            return Outcome {
-                cause: "internal-error".into(),
-                summary: "the probe reported nothing".into(),
-                retries,
-            };
-        };
-        let d = crate::diagnose::diagnose(a);
-        let cause = d.cause.to_string();
-        if retries < retries_on_421 && greeted_421(a, &cause) {
-            tokio::time::sleep(backoff.saturating_mul(1 << retries.min(8))).await;
-            retries += 1;
-            continue;
-        }
-        return Outcome {
-            cause,
-            summary: d.summary,
-            retries,
-        };
-    }
-}
-
-/// A `421` from the server (busy, rate limit): worth another try later.
-fn greeted_421(a: &Attempt, cause: &str) -> bool {
-    cause == "service-unavailable"
-        && a.transcript
-            .iter()
-            .any(|l| l.dir == crate::wire::Dir::Server && l.line.starts_with("421"))
 }

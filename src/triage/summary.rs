@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::Row;
 use super::run::MAX_DOMAINS;
+use super::{Row, Verdict};
 
 /// Destinations listed by name per group before "and N more".
 const LISTED: usize = 50;
@@ -15,17 +15,17 @@ const LISTED: usize = 50;
 pub use crate::units::thousands;
 
 /// Causes with their rows: `ok` first, then by count (largest first), then by name.
-fn groups(rows: &[Row]) -> Vec<(&str, Vec<&Row>)> {
-    let mut by: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+fn groups(rows: &[Row]) -> Vec<(Verdict, Vec<&Row>)> {
+    let mut by: BTreeMap<Verdict, Vec<&Row>> = BTreeMap::new();
     for r in rows {
-        by.entry(r.cause.as_str()).or_default().push(r);
+        by.entry(r.cause).or_default().push(r);
     }
-    let mut v: Vec<(&str, Vec<&Row>)> = by.into_iter().collect();
+    let mut v: Vec<(Verdict, Vec<&Row>)> = by.into_iter().collect();
     v.sort_by(|a, b| {
-        (b.0 == "ok")
-            .cmp(&(a.0 == "ok"))
+        (b.0.is_ok())
+            .cmp(&a.0.is_ok())
             .then(b.1.len().cmp(&a.1.len()))
-            .then(a.0.cmp(b.0))
+            .then(a.0.code().cmp(b.0.code()))
     });
     for (_, rows) in &mut v {
         rows.sort_by(|a, b| a.destination.cmp(&b.destination));
@@ -38,7 +38,11 @@ pub fn headline(rows: &[Row]) -> String {
     let parts: Vec<String> = groups(rows)
         .iter()
         .map(|(cause, rs)| {
-            let cause = if *cause == "ok" { "ok now" } else { cause };
+            let cause = if cause.is_ok() {
+                "ok now"
+            } else {
+                cause.code()
+            };
             format!("{} {cause}", thousands(rs.len() as u64))
         })
         .collect();
@@ -64,11 +68,15 @@ pub fn text(rows: &[Row]) -> String {
     let mut out = headline(rows);
     out.push('\n');
     for (cause, rs) in groups(rows) {
-        let title = if cause == "ok" { "ok now" } else { cause };
+        let title = if cause.is_ok() {
+            "ok now"
+        } else {
+            cause.code()
+        };
         let _ = writeln!(out, "\n{title} ({}):", thousands(rs.len() as u64));
         let (detailed, quiet): (Vec<&Row>, Vec<&Row>) = rs
             .into_iter()
-            .partition(|r| cause != "ok" || r.mta_error.is_some());
+            .partition(|r| !cause.is_ok() || r.mta_error.is_some());
         for r in detailed.iter().take(LISTED) {
             row(&mut out, r);
         }
@@ -170,7 +178,7 @@ mod tests {
         Row {
             destination: d.into(),
             relay_host: None,
-            cause: cause.into(),
+            cause: Verdict::from_code(cause).unwrap(),
             summary: format!("{cause} summary"),
             log_lines: lines,
             recipient_domains: vec![],
@@ -218,7 +226,7 @@ mod tests {
         let m = merge([a, b, row("y", "ok", 0, None)]);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].log_lines, 5);
-        assert_eq!(m[0].cause, "ok");
+        assert!(m[0].cause.is_ok());
         assert_eq!(m[0].recipient_domains, ["a.example", "b.example"]);
         assert_eq!(m[0].mta_error.as_deref(), Some("e"));
     }
@@ -230,7 +238,7 @@ mod tests {
         a.recipient_domains = (0..500).map(|i| format!("d{i}.example")).collect();
         let b = row("x", "ok", 5, None);
         let m = merge([a, b]);
-        assert_eq!(m[0].cause, "tls-alert");
+        assert_eq!(m[0].cause.code(), "tls-alert");
         assert_eq!(m[0].log_lines, u64::MAX);
         assert_eq!(m[0].recipient_domains.len(), MAX_DOMAINS);
         assert!(m[0].recipient_domains_more);

@@ -187,17 +187,21 @@ pub struct App {
     pub quit_to: Option<String>,
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
-    /// The investigation running now (`I`), if any.
-    pub investigation: Option<super::runs::Investigation>,
-    /// The MX × address sweep running now or run last (`F`).
-    pub sweep: Option<super::runs::Sweep>,
+    /// The self-running mode under way or run last (repeat `R`/`U`, investigation `I`,
+    /// sweep `F`): one at a time.
+    pub run: Option<crate::runs::Run>,
+    /// The run has reported its end (its words are on the status line).
+    pub run_over: bool,
+    /// When the run asked to be polled again (the loop's clock).
+    pub run_wake: Option<std::time::Duration>,
+    /// The loop's clock (time since it began), which paces the runs.
+    pub clock: std::time::Duration,
     pub step_mode: bool,
     /// Plan changes are refused (replay of a recording).
     pub read_only: bool,
     /// Lab scenarios can be picked (`tlsdive demo`).
     pub demo: bool,
-    /// The repeat running or last run (`R`, `U`), and how `R` repeats.
-    pub repeat: Option<super::runs::Repeating>,
+    /// How `R` repeats.
     pub repeat_count: u32,
     pub repeat_interval: std::time::Duration,
     pub color: bool,
@@ -249,12 +253,13 @@ impl App {
             status: String::new(),
             scanning: None,
             quit_to: None,
-            investigation: None,
-            sweep: None,
+            run: None,
+            run_over: false,
+            run_wake: None,
+            clock: std::time::Duration::ZERO,
             step_mode: false,
             read_only: false,
             demo: false,
-            repeat: None,
             repeat_count: super::runs::DEFAULT_COUNT,
             repeat_interval: super::runs::DEFAULT_INTERVAL,
             color: true,
@@ -274,6 +279,30 @@ impl App {
         self.selected
             .and_then(|id| session.attempt(id))
             .or_else(|| session.latest())
+    }
+
+    /// The repeat under way or run last.
+    pub fn repeat(&self) -> Option<&crate::runs::repeat::Repeat> {
+        match &self.run {
+            Some(crate::runs::Run::Repeat(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The sweep under way or run last.
+    pub fn sweep(&self) -> Option<&crate::runs::sweep::Sweep> {
+        match &self.run {
+            Some(crate::runs::Run::Sweep(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The investigation under way (a stopped or finished one is no longer shown).
+    pub fn investigation(&self) -> Option<&crate::runs::investigate::Investigation> {
+        match &self.run {
+            Some(crate::runs::Run::Investigate(i)) if !self.run_over => Some(i),
+            _ => None,
+        }
     }
 
     /// Open an overlay mode, remembering where to return.

@@ -9,9 +9,9 @@ use super::app::{App, EditKind, Editor, Mode, Picker, PickerKind};
 use super::derived::Derived;
 use super::scans;
 use crate::diagnose::Retry;
-use crate::engine::scans::ScanRequest;
 use crate::plan::{Plan, PlanEdit, Sni, TlsMode, TlsVersion};
 use crate::profile::kind::{LEGACY_NOTE, ScanKind};
+use crate::runs::ScanRequest;
 use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
@@ -128,7 +128,8 @@ pub fn execute(
         C::Step if app.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
         C::Repeat | C::RepeatUntilStopped => {
-            return super::repeat::toggle(app, session, cmd == C::RepeatUntilStopped);
+            let now = app.clock;
+            return super::runs::toggle_repeat(app, session, cmd == C::RepeatUntilStopped, now);
         }
         C::ViewRepeat => {
             app.mode = if app.mode == Mode::Repeat {
@@ -137,23 +138,10 @@ pub fn execute(
                 Mode::Repeat
             };
         }
-        C::Cancel if app.repeat.as_ref().is_some_and(|r| r.active()) => {
-            super::repeat::stop(app, super::repeat::End::Stopped);
-        }
-        C::Cancel if app.sweep.as_ref().is_some_and(|s| s.running) => {
-            return super::sweep::stop(app, session);
+        C::Cancel if app.run.as_ref().is_some_and(|r| r.active()) => {
+            return super::runs::stop(app, session);
         }
         C::Cancel => {
-            if app.investigation.take().is_some() {
-                app.status = "investigation stopped".into();
-                if app.scanning.take().is_some() {
-                    return Some(Effect::CancelScan);
-                }
-                if session.attempts.iter().any(|a| a.is_running()) {
-                    return Some(Effect::Cancel);
-                }
-                return None;
-            }
             if let Some(s) = app.scanning.take() {
                 app.status = format!("scan of {} cancelled", s.what);
                 return Some(Effect::CancelScan);
@@ -174,8 +162,14 @@ pub fn execute(
         }
         C::ScanFull => return start_scan(app, session, |_| ScanKind::Full),
         C::ScanSenders => return start_scan(app, session, |_| ScanKind::Senders),
-        C::Investigate => return super::investigate::start(app, session),
-        C::Sweep => return super::sweep::start(app, session),
+        C::Investigate => {
+            let now = app.clock;
+            return super::runs::investigate(app, session, now);
+        }
+        C::Sweep => {
+            let now = app.clock;
+            return super::runs::sweep(app, session, now);
+        }
         C::ProbeTls10 | C::ProbeTls11 => {
             let version = if cmd == C::ProbeTls10 {
                 ScanVersion::Tls10
@@ -314,6 +308,7 @@ fn start_scan(
         at_us: a.last_us,
         plan: ScanPlan::new(plan.clone()),
         kind,
+        senders: Vec::new(),
     };
     let what = job.kind.label();
     app.status = if job.kind.is_legacy() {

@@ -215,7 +215,7 @@ impl Derived {
             self.case = (observations > 1)
                 .then(|| crate::case::Case::of(session))
                 .flatten();
-            self.investigable = crate::engine::investigate::next_step(session, 0).is_some();
+            self.investigable = crate::runs::investigate::next_step(session, 0).is_some();
         }
         let skey = (a.id, session.attempts.iter().map(|b| b.scans.len()).sum());
         if self.scan_key != Some(skey) {
@@ -225,7 +225,7 @@ impl Derived {
     }
 
     fn sync_repeat(&mut self, app: &App, session: &Session) {
-        let Some(r) = &app.repeat else {
+        let Some(r) = app.repeat() else {
             self.repeat_key = None;
             self.repeat = None;
             self.repeat_seen.clear();

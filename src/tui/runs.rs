@@ -1,120 +1,356 @@
-//! The state of the TUI's self-running modes (a repeat, an investigation, an MX × address
-//! sweep): plain data the `App` holds. The state machines that drive them are `repeat`,
-//! `investigate` and `sweep`, which read and change the `App`; keeping the data here keeps
-//! `app` a leaf.
+//! The TUI's self-running modes (repeat, investigation, MX × address sweep) are the same
+//! `runs` machines the CLI drives: the `App` holds the one active run, this file begins,
+//! polls and stops it and words what it does on the status line. The loop carries the
+//! orders out on the `EngineHandle` and hands the ids back.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::event::Failure;
-use crate::plan::Plan;
-use crate::session::{Attempt, Session};
-use crate::sweep::{Pair, Row, rows_among};
+use super::app::{App, Mode, Scanning};
+use super::verbs::Effect;
+use crate::case::Case;
+use crate::runs::investigate::{Investigation, MAX_CONNECTIONS};
+use crate::runs::repeat::{End, Repeat};
+use crate::runs::sweep::Sweep;
+use crate::runs::{Job, Next, Order, Run, may_begin};
+use crate::session::Session;
 
 /// Attempts `R` runs unless `--repeat N` said otherwise.
 pub const DEFAULT_COUNT: u32 = 10;
 /// Least time between two attempt starts unless `--interval` said otherwise.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 /// "Until stopped" still stops here, as `probe --repeat` does.
-pub const MAX_ATTEMPTS: u32 = crate::engine::repeat::MAX_ATTEMPTS;
+pub use crate::runs::repeat::MAX_ATTEMPTS;
 
-/// Why a repeat stopped starting attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    /// All N ran (or the cap of an open-ended repeat).
-    Done,
-    /// The user stopped it.
-    Stopped,
-    /// Another attempt was started by hand, which cancels the repeat's.
-    Replaced,
+/// Begin `run` if the one-run-at-a-time rule allows it; its first orders, or the refusal
+/// on the status line.
+pub fn begin(app: &mut App, session: &Session, run: Run, now: Duration) -> Option<Effect> {
+    if app.read_only {
+        app.status = "read-only: this is a recording (no new attempts)".into();
+        return None;
+    }
+    if let Err(busy) = may_begin(app.run.as_ref(), session, app.scanning.is_some()) {
+        app.status = format!("{} (Esc)", busy.words());
+        return None;
+    }
+    app.run = Some(run);
+    app.run_over = false;
+    tick(app, session, now)
 }
 
-/// A repeat of one plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Repeating {
-    pub plan: Plan,
-    /// Attempts to run; `None`: until stopped (at most [`MAX_ATTEMPTS`]).
-    pub limit: Option<u32>,
-    pub interval: Duration,
-    /// The repeat's attempts, in the order they started.
-    pub ids: Vec<u32>,
-    /// A start was asked for; its attempt id is not known yet.
-    pub pending: bool,
-    /// `None` while it still starts attempts.
-    pub ended: Option<End>,
-}
-
-impl Repeating {
-    pub fn active(&self) -> bool {
-        self.ended.is_none()
+/// Ask the active run what to start now; word what it starts, or its end.
+pub fn tick(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
+    if app.run_over {
+        return None;
     }
-
-    pub(super) fn cap(&self) -> u32 {
-        self.limit.unwrap_or(MAX_ATTEMPTS).min(MAX_ATTEMPTS)
-    }
-
-    pub(super) fn last_finished(&self, session: &Session) -> bool {
-        self.ids
-            .last()
-            .is_none_or(|id| session.attempt(*id).is_some_and(|a| !a.is_running()))
-    }
-
-    /// The repeat's attempts in the session, cancelled ones left out (they say nothing about
-    /// the server).
-    pub fn attempts<'s>(&self, session: &'s Session) -> impl Iterator<Item = &'s Attempt> {
-        let ids = &self.ids;
-        let mut sorted = ids.clone();
-        sorted.sort_unstable();
-        session.attempts.iter().filter(move |a| {
-            sorted.binary_search(&a.id).is_ok() && a.failure() != Some(&Failure::Cancelled)
-        })
-    }
-
-    /// "3 of 10" or "3 (until stopped)".
-    pub fn progress(&self) -> String {
-        match self.limit {
-            Some(n) => format!("{} of {n}", self.ids.len()),
-            None => format!("{} (until stopped)", self.ids.len()),
+    let next: Next = app.run.as_mut()?.poll(session, now);
+    app.run_wake = next.wake;
+    if next.done {
+        app.run_over = true;
+        app.run_wake = None;
+        if let Some(words) = app.run.as_ref().and_then(|r| done_words(r, session)) {
+            app.status = words;
         }
+        return None;
+    }
+    if next.orders.is_empty() {
+        return None;
+    }
+    ordered(app, &next.orders);
+    Some(Effect::Run(next.orders))
+}
+
+/// The engine started the order `key` as attempt (or scan) `id`.
+pub fn started(app: &mut App, key: u32, id: u32) {
+    if let Some(r) = app.run.as_mut() {
+        r.started(key, id);
     }
 }
 
-/// An investigation under way.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Investigation {
-    /// Connections the session had used before it began (they are not its budget's).
-    pub spent_before: u32,
-    /// Experiments started so far.
-    pub steps: u32,
-    /// The attempt count the session reaches once the attempt we started has begun.
-    pub awaiting: Option<usize>,
+/// Words for what the run just asked for; a scan shows on the status line's progress.
+fn ordered(app: &mut App, orders: &[Order]) {
+    let Some(run) = app.run.as_ref() else { return };
+    let mut scanning = None;
+    let status = match run {
+        Run::Repeat(r) if r.ids.is_empty() => {
+            let how = match r.limit {
+                Some(n) => format!("{n} times"),
+                None => "until stopped".into(),
+            };
+            format!(
+                "repeating {how}, {} apart: {} (R stops)",
+                crate::report::units::human_duration(r.interval),
+                r.plan.tls_summary()
+            )
+        }
+        Run::Repeat(r) => {
+            // The attempt just ordered: the engine has not named it yet.
+            let k = r.ids.len() + 1;
+            match r.limit {
+                Some(n) => format!("repeat: attempt {k} of {n} (R stops)"),
+                None => format!("repeat: attempt {k} (R stops)"),
+            }
+        }
+        Run::Sweep(s) => format!(
+            "sweep of {}: {} of {} pairs started (Esc stops)",
+            s.domain,
+            s.total - s.left(),
+            s.total
+        ),
+        Run::Investigate(inv) => {
+            let n = inv.steps;
+            match orders.first().map(|o| &o.job) {
+                Some(Job::Scan(req)) => {
+                    scanning = Some(Scanning {
+                        scan: None,
+                        attempt: req.attempt,
+                        what: req.kind.label(),
+                    });
+                    format!("investigating, step {n}: scan the versions (Esc stops)")
+                }
+                Some(Job::Attempt(plan)) => format!(
+                    "investigating, step {n}: {} (Esc stops)",
+                    plan.tls_summary()
+                ),
+                None => return,
+            }
+        }
+        // The live triage table is fed by the triage command, not an active run.
+        Run::Triage(_) => return,
+    };
+    app.status = status;
+    if scanning.is_some() {
+        app.scanning = scanning;
+    }
+    if orders.iter().any(|o| matches!(o.job, Job::Attempt(_))) {
+        app.show_attempt(None);
+    }
 }
 
-/// A sweep under way, or the last one (its rows stay on the policy view).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sweep {
-    pub domain: String,
-    /// The domain attempt whose resolution gave the pairs (its own pair is its row).
-    pub head: u32,
-    /// Pairs not started yet, in preference order.
-    pub queue: VecDeque<Pair>,
-    /// The attempts the sweep started.
-    pub ids: Vec<u32>,
-    /// Pairs in all, the head's included.
-    pub total: usize,
-    /// The attempt count the session reaches once the attempt we asked for has begun.
-    pub awaiting: Option<usize>,
-    pub running: bool,
+/// `R` (N times) or `U` (until stopped): repeat the plan on screen, or stop the repeat.
+pub fn toggle_repeat(
+    app: &mut App,
+    session: &Session,
+    until_stopped: bool,
+    now: Duration,
+) -> Option<Effect> {
+    if app.repeat().is_some_and(Repeat::active) {
+        stop(app, session);
+        return None;
+    }
+    if app.read_only {
+        app.status = "read-only: this is a recording (no new attempts)".into();
+        return None;
+    }
+    let Some(a) = app.attempt(session) else {
+        app.status = "no attempt yet".into();
+        return None;
+    };
+    let Some(plan) = a.plan.clone() else {
+        app.status = "this attempt has no plan to repeat".into();
+        return None;
+    };
+    let limit = (!until_stopped).then_some(app.repeat_count);
+    let run = Run::Repeat(Repeat::new(plan, limit, app.repeat_interval));
+    let effect = begin(app, session, run, now);
+    if effect.is_some() {
+        app.mode = Mode::Repeat;
+    }
+    effect
 }
 
-impl Sweep {
-    /// Its rows as they stand.
-    pub fn rows(&self, session: &Session) -> Vec<Row> {
-        rows_among(session, self.head, &self.ids)
+/// `I`: investigate the session from the attempt on screen onwards.
+pub fn investigate(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
+    if !app.read_only
+        && may_begin(app.run.as_ref(), session, app.scanning.is_some()).is_ok()
+        && crate::runs::investigate::next_step(session, 0).is_none()
+    {
+        app.status =
+            "nothing left to investigate: the case is confirmed or nothing cheap is left".into();
+        return None;
+    }
+    let run = Run::Investigate(Investigation::of_session(session));
+    begin(app, session, run, now)
+}
+
+/// `F`: sweep every MX × address of the domain attempt on screen.
+pub fn sweep(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
+    if app.read_only {
+        app.status = "read-only: this is a recording (no new attempts)".into();
+        return None;
+    }
+    let Some(a) = app.attempt(session) else {
+        app.status = "no attempt yet".into();
+        return None;
+    };
+    let run = match Sweep::from_attempt(a) {
+        Ok(s) => Run::Sweep(s),
+        Err(why) => {
+            app.status = why.to_string();
+            return None;
+        }
+    };
+    begin(app, session, run, now)
+}
+
+/// Esc (or `R` again): start nothing more; a sweep's or an investigation's running attempt
+/// or scan is cancelled, a repeat's is let finish.
+pub fn stop(app: &mut App, session: &Session) -> Option<Effect> {
+    let run = app.run.as_mut().filter(|r| r.active())?;
+    run.stop();
+    let running = session.attempts.iter().any(|a| a.is_running());
+    let (status, effect) = match run {
+        Run::Repeat(r) => (
+            format!(
+                "repeat stopped after {}: no new attempt starts",
+                crate::report::units::plural(r.ids.len() as u64, "attempt")
+            ),
+            None,
+        ),
+        Run::Sweep(s) => (
+            format!(
+                "sweep of {} stopped: {} of {} pairs started",
+                s.domain,
+                s.total - s.left(),
+                s.total
+            ),
+            running.then_some(Effect::Cancel),
+        ),
+        Run::Investigate(_) => {
+            app.run_over = true;
+            let effect = if app.scanning.take().is_some() {
+                Some(Effect::CancelScan)
+            } else {
+                running.then_some(Effect::Cancel)
+            };
+            ("investigation stopped".to_string(), effect)
+        }
+        Run::Triage(_) => ("triage stopped".to_string(), None),
+    };
+    app.status = status;
+    effect
+}
+
+/// An attempt started by hand: a repeat or a sweep stops (it would not be one of theirs).
+pub fn replaced(app: &mut App) {
+    match app.run.as_mut() {
+        Some(Run::Repeat(r)) if r.active() && !r.pending => {
+            r.stop(End::Replaced);
+            app.status.push_str(" (the repeat stopped)");
+        }
+        Some(Run::Sweep(s)) if s.running => s.stop(),
+        _ => {}
+    }
+}
+
+fn done_words(run: &Run, session: &Session) -> Option<String> {
+    Some(match run {
+        Run::Repeat(r) if r.ended == Some(End::Done) => format!(
+            "repeat done: {} attempts (O shows the conclusion)",
+            r.ids.len()
+        ),
+        Run::Repeat(_) => return None,
+        Run::Sweep(s) => sweep_done_words(s, session),
+        Run::Investigate(inv) => investigation_done_words(inv, session),
+        Run::Triage(_) => return None,
+    })
+}
+
+fn sweep_done_words(sweep: &Sweep, session: &Session) -> String {
+    let rows = sweep.rows(session);
+    let failing: Vec<String> = rows
+        .iter()
+        .filter(|r| !(r.ok && r.cause == crate::diagnose::Cause::Ok))
+        .map(|r| format!("{} {}", r.address, r.cause))
+        .collect();
+    let pairs = crate::units::plural(rows.len() as u64, "pair");
+    if failing.is_empty() {
+        format!(
+            "sweep of {} done: {pairs}, every one ok (D shows the table)",
+            sweep.domain
+        )
+    } else {
+        format!(
+            "sweep of {} done: {pairs}, {} failing: {} (D shows the table)",
+            sweep.domain,
+            failing.len(),
+            failing.join(", ")
+        )
+    }
+}
+
+fn investigation_done_words(inv: &Investigation, session: &Session) -> String {
+    let steps = crate::units::plural(u64::from(inv.steps), "experiment");
+    match Case::of(session) {
+        Some(c) => {
+            let used = c.connections.saturating_sub(inv.spent_before);
+            format!(
+                "investigation done: {} ({}) after {steps}, {} of at most {MAX_CONNECTIONS}",
+                c.cause.code(),
+                if c.confirmed {
+                    "confirmed"
+                } else {
+                    "suspected"
+                },
+                crate::units::plural(u64::from(used), "connection"),
+            )
+        }
+        None => format!("investigation done after {steps}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, Phase, ProbeEvent};
+    use crate::plan::{Plan, Target};
+
+    fn ended(target: Target) -> Session {
+        let mut s = Session::new();
+        for kind in [
+            EventKind::AttemptStarted {
+                plan: Box::new(Plan::new(target.clone())),
+            },
+            EventKind::AttemptFinished {
+                failure: None,
+                phase: Phase::Done,
+            },
+        ] {
+            s.apply(&ProbeEvent {
+                attempt: 1,
+                at_us: 0,
+                kind,
+            });
+        }
+        s
     }
 
-    /// Whether attempt `id` is one of its rows.
-    pub fn shows(&self, id: u32) -> bool {
-        id == self.head || self.ids.contains(&id)
+    #[test]
+    fn one_run_at_a_time_with_one_refusal() {
+        let s = ended(Target::Host("mx.example.net".into()));
+        let mut app = App::new();
+        let first = toggle_repeat(&mut app, &s, true, Duration::ZERO);
+        assert!(matches!(first, Some(Effect::Run(ref o)) if o.len() == 1));
+        assert_eq!(app.mode, Mode::Repeat);
+        // Whatever else is asked for, the same rule and the same words.
+        assert_eq!(investigate(&mut app, &s, Duration::ZERO), None);
+        assert_eq!(app.status, "a repeat is running: stop it first (Esc)");
+        assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
+        assert!(app.status.contains("domain target"), "{}", app.status);
+        assert!(app.repeat().is_some_and(Repeat::active));
+        assert_eq!(stop(&mut app, &s), None, "a repeat's attempt may finish");
+        assert!(app.status.starts_with("repeat stopped"), "{}", app.status);
+    }
+
+    #[test]
+    fn a_host_target_or_a_recording_is_refused_saying_why() {
+        let s = ended(Target::Host("mx1.example.net".into()));
+        let mut app = App::new();
+        assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
+        assert!(app.status.contains("domain target"), "{}", app.status);
+        let s = ended(Target::Domain("example.net".into()));
+        app.read_only = true;
+        assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
+        assert!(app.status.starts_with("read-only"), "{}", app.status);
+        assert!(app.run.is_none());
     }
 }

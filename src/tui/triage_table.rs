@@ -34,7 +34,7 @@ pub struct TableRow {
     pub state: State,
     pub seen: Seen,
     /// tlsdive's verdict, once probed.
-    pub cause: Option<String>,
+    pub cause: Option<crate::triage::Verdict>,
     pub summary: Option<String>,
 }
 
@@ -90,7 +90,7 @@ impl Table {
             Msg::Row(r) => {
                 if let Some(row) = self.index.get(&r.destination).map(|i| &mut self.rows[*i]) {
                     row.state = State::Done;
-                    row.cause = Some(r.cause.clone());
+                    row.cause = Some(r.cause);
                     row.summary = Some(r.summary.clone());
                     row.seen = Seen {
                         log_lines: r.log_lines,
@@ -182,7 +182,7 @@ impl Table {
             out.push(Row {
                 destination: r.destination.key.clone(),
                 relay_host: r.destination.relay_host.clone(),
-                cause: cause.clone(),
+                cause: *cause,
                 summary: summary.clone(),
                 log_lines: r.seen.log_lines,
                 recipient_domains: Vec::new(),

@@ -4,8 +4,8 @@
 //! and investigate can name them without depending on `command`.
 
 use crate::diagnose::Retry;
-use crate::engine::scans::ScanRequest;
 use crate::plan::Plan;
+use crate::runs::{Order, ScanRequest};
 
 /// Everything a key can ask for (see `keymap::TABLE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,8 @@ pub enum Command {
     RepeatUntilStopped,
     /// The repeat view: strip, counts, conclusion.
     ViewRepeat,
-    /// Probe every MX × address of the domain on screen, one after another (`--all`).
+    /// Probe every MX × address of the domain on screen, up to 4 at once and one connection
+    /// per address at a time, as `probe --all` does.
     Sweep,
 }
 
@@ -100,6 +101,9 @@ pub enum Effect {
     Scan(Box<ScanRequest>),
     /// Stop the running scan.
     CancelScan,
+    /// Start what the active run asks for (several at once for a sweep), telling the run
+    /// each id (`Ui::run_started`).
+    Run(Vec<Order>),
     /// Put this text on the terminal's clipboard (OSC 52); `what` names it for the status.
     Copy {
         what: String,

@@ -112,7 +112,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
         }
         lines.push((Line::from(spans), 8));
     }
-    if let Some(inv) = &v.app.investigation {
+    if let Some(inv) = v.app.investigation() {
         lines.push((
             Line::from(vec![
                 Span::styled("        investigating: ", t.dim()),
@@ -130,7 +130,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
                 Span::styled("I", t.key()),
                 Span::raw(format!(
                     " to investigate: run these experiments by themselves (at most {} connections)",
-                    crate::engine::investigate::MAX_CONNECTIONS
+                    crate::runs::investigate::MAX_CONNECTIONS
                 )),
             ]),
             8,

@@ -73,7 +73,7 @@ fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {
 /// The sweep's table when the attempt is one of its rows, else how to run one.
 fn sweep(v: &View, a: &Attempt, out: &mut Vec<Line<'static>>) {
     let t = v.theme;
-    match v.app.sweep.as_ref().filter(|s| s.shows(a.id)) {
+    match v.app.sweep().filter(|s| s.shows(a.id)) {
         Some(s) => {
             let text = crate::sweep::text(&s.rows(v.session), &s.domain);
             out.push(Line::raw(""));

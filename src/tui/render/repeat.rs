@@ -20,7 +20,7 @@ const LABEL: usize = 12;
 const STRIP_ROWS: usize = 3;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
-    let Some(r) = &v.app.repeat else {
+    let Some(r) = v.app.repeat() else {
         let block = v.block("repeat (O or q returns)", true);
         let inner = block.inner(area);
         f.render_widget(block, area);

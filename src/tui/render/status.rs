@@ -71,7 +71,7 @@ fn status_line(v: &View) -> Line<'static> {
 /// While a repeat runs, outside its own view: its latest cells (`✓`/`✗`), before the status.
 fn repeat_strip(v: &View) -> Option<Line<'static>> {
     let t = v.theme;
-    let r = v.app.repeat.as_ref().filter(|r| r.active())?;
+    let r = v.app.repeat().filter(|r| r.active())?;
     if v.app.mode == Mode::Repeat {
         return None;
     }

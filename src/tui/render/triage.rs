@@ -121,8 +121,8 @@ fn table(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
             State::Done => theme.plain(),
         };
         let (cause, cause_style) = match &r.cause {
-            Some(c) if c == "ok" => (c.clone(), theme.good()),
-            Some(c) => (c.clone(), theme.bad()),
+            Some(c) if c.is_ok() => (c.to_string(), theme.good()),
+            Some(c) => (c.to_string(), theme.bad()),
             None => (String::new(), theme.plain()),
         };
         // The marker shows the selection without colour too.

@@ -1,0 +1,59 @@
+//! The JSON documents the CLI prints for a run of several attempts: `probe --investigate
+//! --json` is one object holding every attempt's report and the conclusion over them
+//! (`assets/investigate.schema.json`), so `json.load` and schema validation work on it.
+
+use serde_json::{Value, json};
+
+use crate::session::Session;
+use crate::{report, sanitize};
+
+/// The investigation document's schema number: 2, because `--investigate --json` printed
+/// one report object per attempt (schema 1), back to back, before.
+pub const INVESTIGATION_SCHEMA: u32 = 2;
+
+/// `--investigate --json`: `{"schema": 2, "tool", "attempts": [report, ...], "case"}`.
+pub fn investigation(session: &Session) -> Value {
+    let attempts: Vec<Value> = session.attempts.iter().map(report::json::report).collect();
+    let mut case = report::case::json(session);
+    sanitize::neutralize_json(&mut case);
+    json!({
+        "schema": INVESTIGATION_SCHEMA,
+        "tool": format!("tlsdive {}", env!("CARGO_PKG_VERSION")),
+        "attempts": attempts,
+        "case": case,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, Phase, ProbeEvent};
+    use crate::plan::{Plan, Target};
+
+    #[test]
+    fn one_object_with_every_attempt_and_the_case() {
+        let mut s = Session::new();
+        for id in [1, 2] {
+            for kind in [
+                EventKind::AttemptStarted {
+                    plan: Box::new(Plan::new(Target::Host("mx.example.net".into()))),
+                },
+                EventKind::AttemptFinished {
+                    failure: None,
+                    phase: Phase::Done,
+                },
+            ] {
+                s.apply(&ProbeEvent {
+                    attempt: id,
+                    at_us: 0,
+                    kind,
+                });
+            }
+        }
+        let v = investigation(&s);
+        assert_eq!(v["schema"], 2);
+        assert_eq!(v["attempts"].as_array().map(Vec::len), Some(2));
+        assert_eq!(v["attempts"][1]["attempt"], 2);
+        assert!(v["case"].is_object(), "{v}");
+    }
+}
