@@ -56,14 +56,13 @@ fn repeat_ui(plan: &Plan, events: &[ProbeEvent]) -> Ui {
         }
     }
     let mut app = App::new();
-    app.repeat = Some(tlsdive::tui::repeat::Repeating {
-        plan: plan.clone(),
-        limit: Some(FINISHED + 1),
-        interval: Duration::from_millis(1),
-        ids: (1..=FINISHED + 1).collect(),
-        pending: false,
-        ended: None,
-    });
+    let mut r = tlsdive::runs::repeat::Repeat::new(
+        plan.clone(),
+        Some(FINISHED + 1),
+        Duration::from_millis(1),
+    );
+    r.ids = (1..=FINISHED + 1).collect();
+    app.run = Some(tlsdive::runs::Run::Repeat(r));
     app.mode = Mode::Repeat;
     let mut ui = Ui::new(session, app);
     ui.sync();
@@ -106,7 +105,7 @@ fn derived(c: &mut Criterion) {
 
 fn clone_app(app: &App) -> App {
     let mut out = App::new();
-    out.repeat = app.repeat.clone();
+    out.run = app.run.clone();
     out.mode = app.mode;
     out
 }

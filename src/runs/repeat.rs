@@ -154,7 +154,7 @@ impl Repeat {
             return None;
         }
         let kept = self.keeper.keep(a);
-        (kept.len() != a.events.len()).then_some(kept)
+        (kept.len() != a.events().len()).then_some(kept)
     }
 
     /// The repeat's attempts in the session, cancelled ones left out (they say nothing about
