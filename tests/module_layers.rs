@@ -127,7 +127,13 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["report", "triage"],
     &["cli", "tui"],
-    &["lab_cmd", "repeat_cmd", "sweep_cmd", "triage_cmd", "tui_cmd"],
+    &[
+        "lab_cmd",
+        "repeat_cmd",
+        "sweep_cmd",
+        "triage_cmd",
+        "tui_cmd",
+    ],
 ];
 
 fn layer_of(m: &str) -> Option<usize> {
@@ -163,7 +169,11 @@ fn every_module_is_in_a_declared_layer() {
 fn arrows_only_point_down() {
     let g = edges(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     let up = upward(&g);
-    assert!(up.is_empty(), "a lower layer uses a higher one:\n{}", up.join("\n"));
+    assert!(
+        up.is_empty(),
+        "a lower layer uses a higher one:\n{}",
+        up.join("\n")
+    );
 }
 
 #[test]
@@ -179,7 +189,10 @@ fn the_check_sees_an_upward_arrow() {
     let mut g = BTreeMap::new();
     g.insert("wire".to_string(), BTreeSet::from(["engine".to_string()]));
     g.insert("engine".to_string(), BTreeSet::from(["wire".to_string()]));
-    assert_eq!(upward(&g), vec!["wire (layer 1) uses engine (layer 9)".to_string()]);
+    assert_eq!(
+        upward(&g),
+        vec!["wire (layer 1) uses engine (layer 9)".to_string()]
+    );
 }
 
 #[test]

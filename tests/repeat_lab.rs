@@ -41,7 +41,7 @@ async fn every_third_connection_failing_is_called_intermittent() {
         (cert.worked.clone(), cert.failed.clone()),
         (vec![good], vec![bad.clone()])
     );
-    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(r.conclusion.cause, tlsdive::diagnose::Cause::Intermittent);
     assert_eq!(
         r.conclusion.summary,
         format!(

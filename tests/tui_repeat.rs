@@ -138,7 +138,7 @@ async fn repeat_six_times_shows_four_ok_two_expired_and_six_cells() {
     assert_eq!(r.attempts, 6);
     assert_eq!(r.by_cause[&Cause::Ok], 4, "{:?}", r.by_cause);
     assert_eq!(r.by_cause[&Cause::CertExpired], 2, "{:?}", r.by_cause);
-    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(r.conclusion.cause, Cause::Intermittent);
     // Connections 2..=7 of the lab server: its 3rd and 6th serve the expired certificate.
     assert_eq!(tlsdive::repeat::words::strip(&r), ".x..x.");
 
