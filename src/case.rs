@@ -223,14 +223,12 @@ fn scan_decided(
                     if v.cipher_suites.len() == 1 { "" } else { "s" }
                 )
             } else {
-                v.version.clone()
+                v.version.name().to_owned()
             }
         })
         .collect();
-    let modern: Vec<&&crate::profile::VersionResult> = accepted
-        .iter()
-        .filter(|v| matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3"))
-        .collect();
+    let modern: Vec<&&crate::profile::VersionResult> =
+        accepted.iter().filter(|v| v.version.is_modern()).collect();
     let static_rsa = !modern.is_empty()
         && modern.iter().all(|v| {
             !v.cipher_suites.is_empty() && v.cipher_suites.iter().all(|s| s.starts_with("TLS_RSA_"))

@@ -58,8 +58,8 @@ pub struct Profile {
 /// What one version got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionResult {
-    /// "SSLv3", "TLSv1.0", ...
-    pub version: String,
+    /// Serialised as "SSLv3", "TLSv1.0", ...
+    pub version: ScanVersion,
     pub accepted: bool,
     /// The server's answer to the first hello: `ServerHello TLSv1.0 TLS_RSA_...`,
     /// `alert protocol_version`, `FIN`, `RST`, `timeout`, ...
@@ -83,7 +83,7 @@ impl VersionResult {
     /// A version the scan did not get to answer (it stopped first: `why`).
     pub fn unfinished(version: ScanVersion, why: &str) -> Self {
         VersionResult {
-            version: version.name().into(),
+            version,
             accepted: false,
             answer: format!("not finished: {why}"),
             cipher_suites: Vec::new(),
@@ -96,7 +96,7 @@ impl VersionResult {
 
     pub fn refused(version: ScanVersion, answer: &str) -> Self {
         VersionResult {
-            version: version.name().into(),
+            version,
             accepted: false,
             answer: answer.into(),
             cipher_suites: Vec::new(),
@@ -115,7 +115,7 @@ impl VersionResult {
         complete: bool,
     ) -> Self {
         VersionResult {
-            version: version.name().into(),
+            version,
             accepted: true,
             answer: answer.into(),
             cipher_suites: suites.iter().map(|s| iana_suite(*s)).collect(),
@@ -125,18 +125,12 @@ impl VersionResult {
             unfinished: None,
         }
     }
-
-    pub fn scan_version(&self) -> Option<ScanVersion> {
-        ScanVersion::ALL
-            .into_iter()
-            .find(|v| v.name() == self.version)
-    }
 }
 
 /// The groups one version accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupResult {
-    pub version: String,
+    pub version: ScanVersion,
     /// In the server's order when `server_order` is true, else ours.
     pub groups: Vec<String>,
     pub server_order: Option<bool>,
@@ -172,13 +166,13 @@ pub fn overlap(versions: &[VersionResult], groups: &[GroupResult]) -> Overlap {
     let mut out = Overlap::default();
     // Newest first, so `best` is the version such a sender would get.
     for v in versions.iter().rev().filter(|v| v.accepted) {
-        if !matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3") {
+        if !v.version.is_modern() {
             continue;
         }
         let suites = common(&v.cipher_suites, &client_suites, v.server_order);
         let g = groups.iter().find(|g| g.version == v.version);
         let shared_groups = g.map(|g| common(&g.groups, &client_groups, g.server_order));
-        out.versions.push(v.version.clone());
+        out.versions.push(v.version.name().to_owned());
         for s in &suites {
             if !out.cipher_suites.contains(s) {
                 out.cipher_suites.push(s.clone());
@@ -194,7 +188,7 @@ pub fn overlap(versions: &[VersionResult], groups: &[GroupResult]) -> Overlap {
             out.negotiable = true;
             if out.best.is_none() {
                 let group = shared_groups.and_then(|g| g.first().cloned());
-                let mut best = format!("{} {suite}", v.version);
+                let mut best = format!("{} {suite}", v.version.name());
                 if let Some(group) = group {
                     best.push(' ');
                     best.push_str(&group);

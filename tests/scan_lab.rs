@@ -55,7 +55,7 @@ fn accepted(p: &Profile) -> Vec<&str> {
     p.versions
         .iter()
         .filter(|v| v.accepted)
-        .map(|v| v.version.as_str())
+        .map(|v| v.version.name())
         .collect()
 }
 
@@ -230,7 +230,7 @@ async fn a_server_that_refuses_every_second_connection_is_scanned_to_the_end() {
     assert_eq!(p.versions.len(), ScanVersion::ALL.len(), "{p:#?}");
     // A version whose probes lost every retry to a 421 is marked, never reported refused.
     for v in &p.versions {
-        let modern = v.version == "TLSv1.2" || v.version == "TLSv1.3";
+        let modern = v.version.is_modern();
         assert!(
             v.unfinished.is_some() || v.accepted == modern,
             "{v:?}\n{}",
@@ -253,7 +253,7 @@ async fn a_dribbling_server_costs_a_scan_connection_one_deadline_not_one_per_byt
     let v12 = p
         .versions
         .iter()
-        .find(|v| v.version == "TLSv1.2")
+        .find(|v| v.version.name() == "TLSv1.2")
         .expect("a TLS 1.2 row");
     assert!(!v12.accepted, "{p:#?}");
     assert_eq!(v12.answer, "timeout", "{p:#?}");

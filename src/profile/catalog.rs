@@ -83,6 +83,11 @@ impl ScanVersion {
         }
     }
 
+    /// TLS 1.2 or 1.3: what a rustls-based sender (and this tool's probe) can speak.
+    pub fn is_modern(self) -> bool {
+        matches!(self, ScanVersion::Tls12 | ScanVersion::Tls13)
+    }
+
     /// `1.0`, `tls1.2`, `TLSv1.3`, `ssl3`, ... (for the command line).
     pub fn parse(s: &str) -> Option<ScanVersion> {
         let s = s.trim().to_ascii_lowercase();
@@ -95,6 +100,13 @@ impl ScanVersion {
             "1.3" | "13" => Some(ScanVersion::Tls13),
             _ => None,
         }
+    }
+}
+
+/// The report's spelling, as [`ScanVersion::name`] (and the JSON).
+impl std::fmt::Display for ScanVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -277,5 +289,21 @@ mod tests {
             Some("X25519MLKEM768")
         );
         assert!(groups_for(ScanVersion::Tls12).iter().all(|v| *v <= 0x1e));
+    }
+
+    /// The typed version keeps the JSON spelling of the old string field (schema unchanged).
+    #[test]
+    fn versions_serialise_as_the_report_spells_them() {
+        for v in ScanVersion::ALL {
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.name()));
+            assert_eq!(serde_json::from_str::<ScanVersion>(&json).unwrap(), v);
+            assert_eq!(v.to_string(), v.name());
+        }
+        let modern: Vec<_> = ScanVersion::ALL
+            .into_iter()
+            .filter(|v| v.is_modern())
+            .collect();
+        assert_eq!(modern, [ScanVersion::Tls12, ScanVersion::Tls13]);
     }
 }

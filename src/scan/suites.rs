@@ -162,7 +162,7 @@ pub async fn scan_groups(
     if offer.is_empty() {
         ctx.step_done("groups");
         return Ok(GroupResult {
-            version: version.name().into(),
+            version,
             groups: Vec::new(),
             server_order: None,
             answer: "no ECDHE suite accepted: no group to negotiate".into(),
@@ -179,7 +179,7 @@ pub async fn scan_groups(
     }
     ctx.step_done("groups");
     Ok(GroupResult {
-        version: version.name().into(),
+        version,
         groups: groups.into_iter().map(group_name).collect(),
         server_order: order,
         answer: found.first.map(|a| a.describe()).unwrap_or_default(),
