@@ -136,7 +136,7 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         !answered.is_empty()
             && answered
                 .iter()
-                .all(|v| !v.accepted && observe::answer_is_drop(&v.answer))
+                .all(|v| !v.accepted && v.answer_ending().is_drop())
     });
     if all_dropped && small_dropped && (scan_all_dropped || handshakes.len() >= 3) {
         return Some((
@@ -169,7 +169,7 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         answered.len() >= 4
             && answered
                 .iter()
-                .all(|v| !v.accepted && !observe::answer_is_drop(&v.answer))
+                .all(|v| !v.accepted && !v.answer_ending().is_drop())
     }) {
         let answers: Vec<String> = p
             .versions

@@ -77,12 +77,69 @@ pub struct VersionResult {
     /// "not known", neither accepted nor refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
+    /// What kind of answer `answer` describes; absent in profiles recorded before it existed
+    /// (read [`VersionResult::answer_ending`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending: Option<Ending>,
+}
+
+/// What kind of answer the first hello of a version got (the scanner's `Answer`, typed for
+/// the case and the front ends that judge it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// A ServerHello or HelloRetryRequest.
+    Hello,
+    /// A ServerHello, then a flight no client can finish.
+    BrokenFlight,
+    Alert,
+    /// FIN before any answer.
+    Closed,
+    /// RST before any answer.
+    Reset,
+    Timeout,
+    /// Bytes that are not TLS.
+    NotTls,
+    /// TLS records that make no sense as an answer.
+    Malformed,
+    /// No hello was sent (nothing to offer, or the scan stopped first).
+    NotAsked,
+}
+
+impl Ending {
+    /// The server ended the connection or went silent without answering: a drop, not a
+    /// refusal.
+    pub fn is_drop(self) -> bool {
+        matches!(self, Ending::Closed | Ending::Reset | Ending::Timeout)
+    }
+
+    /// The one place a scan answer is read back from its words (`scan::Answer::describe`):
+    /// for profiles recorded before [`VersionResult::ending`] was stored.
+    pub fn read_back(answer: &str) -> Ending {
+        let first = answer.split_whitespace().next().unwrap_or("");
+        match first {
+            "FIN" => Ending::Closed,
+            "RST" => Ending::Reset,
+            "timeout" => Ending::Timeout,
+            "alert" => Ending::Alert,
+            "ServerHello" | "HelloRetryRequest" if answer.contains(", then ") => {
+                Ending::BrokenFlight
+            }
+            "ServerHello" | "HelloRetryRequest" => Ending::Hello,
+            "malformed" => Ending::Malformed,
+            _ if answer.starts_with("not finished:") || answer == "nothing to offer" => {
+                Ending::NotAsked
+            }
+            _ => Ending::NotTls,
+        }
+    }
 }
 
 impl VersionResult {
     /// A version the scan did not get to answer (it stopped first: `why`).
     pub fn unfinished(version: ScanVersion, why: &str) -> Self {
         VersionResult {
+            ending: Some(Ending::NotAsked),
             version,
             accepted: false,
             answer: format!("not finished: {why}"),
@@ -94,8 +151,9 @@ impl VersionResult {
         }
     }
 
-    pub fn refused(version: ScanVersion, answer: &str) -> Self {
+    pub fn refused(version: ScanVersion, answer: &str, ending: Ending) -> Self {
         VersionResult {
+            ending: Some(ending),
             version,
             accepted: false,
             answer: answer.into(),
@@ -115,6 +173,7 @@ impl VersionResult {
         complete: bool,
     ) -> Self {
         VersionResult {
+            ending: Some(Ending::Hello),
             version,
             accepted: true,
             answer: answer.into(),
@@ -255,6 +314,12 @@ impl GroupResult {
 }
 
 impl VersionResult {
+    /// What kind of answer the first hello got (older recordings: read back from `answer`).
+    pub fn answer_ending(&self) -> Ending {
+        self.ending
+            .unwrap_or_else(|| Ending::read_back(&self.answer))
+    }
+
     /// `DHE prime: 1024 bits (weak: Logjam)` and whether it is weak, when measured.
     pub fn dhe_words(&self) -> Option<(String, bool)> {
         self.dhe_prime_bits.map(|bits| {

@@ -320,7 +320,7 @@ async fn execute(ctx: &Ctx<'_>, job: &Job) -> Vec<Part> {
                 };
                 let result = match chosen {
                     Some(v) => VersionResult::accepted(v, &a.describe(), &[*value], None, false),
-                    None => VersionResult::refused(*version, &a.describe()),
+                    None => VersionResult::refused(*version, &a.describe(), a.ending()),
                 };
                 (Some(result), None)
             })]

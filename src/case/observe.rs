@@ -97,15 +97,6 @@ impl Observation {
     }
 }
 
-/// A scanner answer that is a drop (FIN, RST or silence), not a refusal.
-pub fn answer_is_drop(answer: &str) -> bool {
-    // The scanner's own answer words (scan::answer), not a server's.
-    matches!(
-        answer.split_whitespace().next(),
-        Some("FIN" | "RST" | "timeout")
-    )
-}
-
 /// "TLS 1.2 only", "without the post-quantum key share", ... : how `p` differs from `first`.
 pub fn change_words(first: &Plan, p: &Plan) -> String {
     let mut words = Vec::new();

@@ -113,7 +113,9 @@ mod tests {
     fn a_tls10_only_server_in_words() {
         let mut versions: Vec<VersionResult> = ScanVersion::ALL
             .iter()
-            .map(|v| VersionResult::refused(*v, "alert protocol_version"))
+            .map(|v| {
+                VersionResult::refused(*v, "alert protocol_version", crate::profile::Ending::Alert)
+            })
             .collect();
         versions[1] = VersionResult::accepted(
             ScanVersion::Tls10,

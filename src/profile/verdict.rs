@@ -168,6 +168,7 @@ mod tests {
             complete: true,
             dhe_prime_bits: None,
             unfinished: None,
+            ending: None,
         }
     }
 
