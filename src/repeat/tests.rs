@@ -37,9 +37,12 @@ fn one_bad_backend_is_intermittent_with_the_certificate_named() {
         "3 of 9 failed with cert-expired, all on 192.0.2.7:25, always with certificate \
          SHA-256 AB:CD:EF:01:23…: one backend behind this address serves an expired certificate"
     );
-    let what: Vec<&str> = r.differences.iter().map(|d| d.what).collect();
+    let what: Vec<Fact> = r.differences.iter().map(|d| d.what).collect();
     // The banner and the address are the same for both: they tell nothing apart.
-    assert_eq!(what, ["certificate SHA-256"]);
+    assert_eq!(what, [Fact::Certificate]);
+    // The JSON keeps the label.
+    let json = serde_json::to_value(&r.differences[0]).unwrap();
+    assert_eq!(json["what"], "certificate SHA-256");
     assert_eq!(words::strip(&r), "..x..x..x");
 }
 
@@ -60,7 +63,7 @@ fn one_failing_address_among_several() {
         "{}",
         r.conclusion.summary
     );
-    assert_eq!(r.differences[0].what, "address");
+    assert_eq!(r.differences[0].what, Fact::Address);
 }
 
 #[test]
