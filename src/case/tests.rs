@@ -235,3 +235,23 @@ fn old_scan_rows_are_read_back_from_their_words() {
     row.answer = "alert handshake_failure".into();
     assert_eq!(row.answer_ending(), Ending::Alert);
 }
+
+/// The summary comes in parts: the attempt's own words and what the case adds, so a front
+/// end never has to cut one string off the front of another.
+#[test]
+fn the_summary_keeps_the_attempts_words_apart_from_the_cases() {
+    let mut s = Session::new();
+    attempt(&mut s, 1, base(), dropped(1439, true));
+    let c = Case::of(&s).unwrap();
+    let own = diagnose::diagnose(&s.attempts[0]).summary;
+    assert_eq!(c.words.attempt.as_deref(), Some(own.as_str()));
+    assert_eq!(c.words.added, None);
+    assert_eq!(c.summary, own);
+    let p2 = Retry::WithoutPostQuantum.apply(&base()).unwrap();
+    let p3 = Retry::Tls12Only.apply(&p2).unwrap();
+    attempt(&mut s, 2, p2, dropped(250, false));
+    attempt(&mut s, 3, p3, dropped(230, false));
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.words.attempt, None);
+    assert_eq!(c.words.added.as_deref(), Some(c.summary.as_str()));
+}
