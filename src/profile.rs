@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Plan;
 use crate::plan::TlsMode;
-use catalog::{ScanVersion, iana_suite, suite_value};
+use crate::wire::names::suite_name;
+use catalog::{ScanVersion, suite_value};
 
 /// JSON schema version of [`Profile`]; fields only ever gain siblings.
 pub const SCHEMA: u32 = 1;
@@ -177,7 +178,7 @@ impl VersionResult {
             version,
             accepted: true,
             answer: answer.into(),
-            cipher_suites: suites.iter().map(|s| iana_suite(*s)).collect(),
+            cipher_suites: suites.iter().map(|s| suite_name(*s)).collect(),
             server_order: order,
             complete,
             dhe_prime_bits: None,
@@ -214,7 +215,7 @@ pub fn client_offer() -> (Vec<String>, Vec<String>) {
     let suites = crate::plan::provider::suite_names()
         .iter()
         .filter_map(|n| suite_value(n))
-        .map(iana_suite)
+        .map(suite_name)
         .collect();
     (suites, crate::plan::provider::group_names())
 }

@@ -65,6 +65,12 @@ async fn healthy_server_negotiates_tls13_with_post_quantum_key_share() {
     assert_eq!(n.version, "TLSv1.3");
     assert_eq!(n.group.as_deref(), Some("X25519MLKEM768"));
     assert_eq!(n.handshake_kind, "full");
+    // Negotiated names are spelled the IANA way, as the scanner spells them.
+    assert!(
+        n.cipher_suite.starts_with("TLS_AES_") || n.cipher_suite == "TLS_CHACHA20_POLY1305_SHA256",
+        "{}",
+        n.cipher_suite
+    );
     // The ClientHello was decoded from the wire.
     let ch = a
         .messages()

@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use tlsdive::lab::Scenario;
-use tlsdive::scan::catalog::{iana_suite, suite_value};
+use tlsdive::scan::catalog::suite_value;
 use tlsdive::scan::{self, Profile, ScanPlan, ScanVersion};
+use tlsdive::wire::names::suite_name;
 
 async fn scan_lab(s: Scenario, tweak: impl FnOnce(&mut ScanPlan)) -> Profile {
     let srv = common::server(s).await;
@@ -31,7 +32,7 @@ fn rustls_suites(tls13: bool) -> Vec<String> {
     let v: Vec<String> = names
         .iter()
         .filter_map(|n| suite_value(n))
-        .map(iana_suite)
+        .map(suite_name)
         .filter(|n| {
             if tls13 {
                 !n.contains("_WITH_")

@@ -95,11 +95,7 @@ impl Answer {
                 } else {
                     "ServerHello"
                 };
-                let mut s = format!(
-                    "{what} {} {}",
-                    version_name(c.version),
-                    super::catalog::iana_suite(c.suite)
-                );
+                let mut s = format!("{what} {} {}", version_name(c.version), suite_name(c.suite));
                 if let Some(g) = c.group {
                     s.push(' ');
                     s.push_str(&group_name(g));
