@@ -8,9 +8,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::View;
-use super::text::{dur, safe_owned};
+use super::text::safe_owned;
 use crate::diagnose;
 use crate::plan::Plan;
+use crate::units::human_micros;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let t = v.theme;
@@ -59,7 +60,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         let time = a
             .finished
             .as_ref()
-            .map(|f| dur(f.2))
+            .map(|f| human_micros(f.2))
             .unwrap_or_else(|| "…".into());
         let mark = if v.app.marked.contains(&a.id) {
             "*"
@@ -154,8 +155,8 @@ pub fn plan_changes(a: &Plan, b: &Plan) -> Vec<String> {
     cmp("ehlo", a.ehlo.clone(), b.ehlo.clone());
     cmp(
         "timeout",
-        dur(a.timeouts.reply.as_micros() as u64),
-        dur(b.timeouts.reply.as_micros() as u64),
+        human_micros(a.timeouts.reply.as_micros() as u64),
+        human_micros(b.timeouts.reply.as_micros() as u64),
     );
     out
 }
