@@ -255,7 +255,7 @@ async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> P
         });
     }
     profile.versions.sort_by_key(|v| v.version);
-    profile.groups.sort_by(|a, b| a.version.cmp(&b.version));
+    profile.groups.sort_by_key(|g| g.version);
     profile.overlap = profile::overlap(&profile.versions, &profile.groups);
     profile.verdict = verdict::verdict(
         profile.stopped.as_deref(),

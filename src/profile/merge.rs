@@ -41,7 +41,7 @@ pub fn merge(records: &[ScanRecord]) -> Option<Profile> {
         out.elapsed_ms = out.elapsed_ms.saturating_add(p.elapsed_ms);
     }
     out.versions.sort_by_key(|v| v.version);
-    out.groups.sort_by(|a, b| a.version.cmp(&b.version));
+    out.groups.sort_by_key(|g| g.version);
     out.overlap = overlap(&out.versions, &out.groups);
     out.verdict = verdict(
         out.stopped.as_deref(),
