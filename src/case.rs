@@ -32,6 +32,9 @@ pub struct Step {
 pub struct Case {
     pub cause: Cause,
     pub summary: String,
+    /// `summary` in its parts.
+    #[serde(skip)]
+    pub words: Words,
     /// Backed by a second observation (another attempt or a scan).
     pub confirmed: bool,
     pub steps: Vec<Step>,
@@ -39,6 +42,35 @@ pub struct Case {
     pub connections: u32,
     /// What to try next, none of it already answered in the session.
     pub next_steps: Vec<NextStep>,
+}
+
+/// The case's summary in its parts, so a front end that shows the attempt's own diagnosis
+/// beside the case can show only what the case adds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Words {
+    /// The latest finished attempt's own summary, when the case builds on it.
+    pub attempt: Option<String>,
+    /// What the case says beyond that attempt: a conclusion of its own, or what confirms it.
+    pub added: Option<String>,
+}
+
+impl Words {
+    fn own(added: String) -> Words {
+        Words {
+            attempt: None,
+            added: Some(added),
+        }
+    }
+
+    /// The whole summary: the attempt's words, then what the case adds.
+    pub fn text(&self) -> String {
+        match (&self.attempt, &self.added) {
+            (Some(a), Some(b)) => format!("{a}; {b}"),
+            (Some(a), None) => a.clone(),
+            (None, Some(b)) => b.clone(),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 impl Case {
@@ -54,11 +86,21 @@ impl Case {
         let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
         let steps = steps(&obs, session);
         let connections = connections(session);
-        let (cause, summary, confirmed) = conclude(&obs, session)
-            .unwrap_or_else(|| (last.cause, last.summary.clone(), confirmed_alone(&obs)));
+        let decided = scan_decided(last, &scans_of(session));
+        let (cause, words, confirmed) = if let Some((c, s, confirmed)) = conclude(&obs, session) {
+            (c, Words::own(s), confirmed)
+        } else if let Some((c, words, _)) = &decided {
+            (*c, words.clone(), true)
+        } else {
+            let words = Words {
+                attempt: Some(last.summary.clone()),
+                added: None,
+            };
+            (last.cause, words, confirmed_alone(&obs))
+        };
         // `diagnose_in` already leaves out steps the session has answered; a scan that
         // decided which parameter is not shared answers the retries too.
-        let decided = scan_decided(last, &scans_of(session)).filter(|d| d.0 == cause);
+        let decided = decided.filter(|d| d.0 == cause);
         let next_steps = if conclusive(cause) {
             final_steps(cause)
         } else if let Some((_, _, steps)) = decided {
@@ -68,7 +110,8 @@ impl Case {
         };
         Some(Case {
             cause,
-            summary,
+            summary: words.text(),
+            words,
             confirmed,
             steps,
             connections,
@@ -136,7 +179,7 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         !answered.is_empty()
             && answered
                 .iter()
-                .all(|v| !v.accepted && observe::answer_is_drop(&v.answer))
+                .all(|v| !v.accepted && v.answer_ending().is_drop())
     });
     if all_dropped && small_dropped && (scan_all_dropped || handshakes.len() >= 3) {
         return Some((
@@ -169,7 +212,7 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         answered.len() >= 4
             && answered
                 .iter()
-                .all(|v| !v.accepted && !observe::answer_is_drop(&v.answer))
+                .all(|v| !v.accepted && !v.answer_ending().is_drop())
     }) {
         let answers: Vec<String> = p
             .versions
@@ -185,9 +228,9 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
             true,
         ));
     }
-    // A one-attempt cause a scan decides: which of version, suite or group is not shared.
-    let last = obs.last()?;
-    scan_decided(last, &scans).map(|(cause, summary, _)| (cause, summary, true))
+    // A one-attempt cause a scan decides (which of version, suite or group is not shared):
+    // `scan_decided`, which `Case::of` asks next.
+    None
 }
 
 /// `no-shared-version`/`-cipher`/`-parameters` and a scan that saw what the server accepts:
@@ -196,7 +239,7 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
 fn scan_decided(
     last: &Observation,
     scans: &[&crate::profile::Profile],
-) -> Option<(Cause, String, Vec<NextStep>)> {
+) -> Option<(Cause, Words, Vec<NextStep>)> {
     if !matches!(
         last.cause,
         Cause::NoSharedVersion | Cause::NoSharedCipher | Cause::NoSharedParameters
@@ -223,14 +266,12 @@ fn scan_decided(
                     if v.cipher_suites.len() == 1 { "" } else { "s" }
                 )
             } else {
-                v.version.clone()
+                v.version.name().to_owned()
             }
         })
         .collect();
-    let modern: Vec<&&crate::profile::VersionResult> = accepted
-        .iter()
-        .filter(|v| matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3"))
-        .collect();
+    let modern: Vec<&&crate::profile::VersionResult> =
+        accepted.iter().filter(|v| v.version.is_modern()).collect();
     let static_rsa = !modern.is_empty()
         && modern.iter().all(|v| {
             !v.cipher_suites.is_empty() && v.cipher_suites.iter().all(|s| s.starts_with("TLS_RSA_"))
@@ -270,9 +311,15 @@ fn scan_decided(
         )
     };
     let summary = if cause == last.cause {
-        format!("{}; the scan confirms it: {found}", last.summary)
+        Words {
+            attempt: Some(last.summary.clone()),
+            added: Some(format!("the scan confirms it: {found}")),
+        }
     } else {
-        format!("the scan decides it ({} first): {found}", last.cause)
+        Words::own(format!(
+            "the scan decides it ({} first): {found}",
+            last.cause
+        ))
     };
     Some((
         cause,

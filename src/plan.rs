@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub mod check;
+pub mod diff;
 pub mod edit;
 pub mod provider;
 mod trust;

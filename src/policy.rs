@@ -6,6 +6,7 @@
 pub mod mta_sts;
 pub mod tls_rpt;
 pub mod tlsa;
+pub mod wildcard;
 
 use serde::{Deserialize, Serialize};
 

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Plan;
 use crate::plan::TlsMode;
-use catalog::{ScanVersion, iana_suite, suite_value};
+use crate::wire::names::suite_name;
+use catalog::{ScanVersion, suite_value};
 
 /// JSON schema version of [`Profile`]; fields only ever gain siblings.
 pub const SCHEMA: u32 = 1;
@@ -58,8 +59,8 @@ pub struct Profile {
 /// What one version got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionResult {
-    /// "SSLv3", "TLSv1.0", ...
-    pub version: String,
+    /// Serialised as "SSLv3", "TLSv1.0", ...
+    pub version: ScanVersion,
     pub accepted: bool,
     /// The server's answer to the first hello: `ServerHello TLSv1.0 TLS_RSA_...`,
     /// `alert protocol_version`, `FIN`, `RST`, `timeout`, ...
@@ -77,13 +78,70 @@ pub struct VersionResult {
     /// "not known", neither accepted nor refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
+    /// What kind of answer `answer` describes; absent in profiles recorded before it existed
+    /// (read [`VersionResult::answer_ending`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending: Option<Ending>,
+}
+
+/// What kind of answer the first hello of a version got (the scanner's `Answer`, typed for
+/// the case and the front ends that judge it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// A ServerHello or HelloRetryRequest.
+    Hello,
+    /// A ServerHello, then a flight no client can finish.
+    BrokenFlight,
+    Alert,
+    /// FIN before any answer.
+    Closed,
+    /// RST before any answer.
+    Reset,
+    Timeout,
+    /// Bytes that are not TLS.
+    NotTls,
+    /// TLS records that make no sense as an answer.
+    Malformed,
+    /// No hello was sent (nothing to offer, or the scan stopped first).
+    NotAsked,
+}
+
+impl Ending {
+    /// The server ended the connection or went silent without answering: a drop, not a
+    /// refusal.
+    pub fn is_drop(self) -> bool {
+        matches!(self, Ending::Closed | Ending::Reset | Ending::Timeout)
+    }
+
+    /// The one place a scan answer is read back from its words (`scan::Answer::describe`):
+    /// for profiles recorded before [`VersionResult::ending`] was stored.
+    pub fn read_back(answer: &str) -> Ending {
+        let first = answer.split_whitespace().next().unwrap_or("");
+        match first {
+            "FIN" => Ending::Closed,
+            "RST" => Ending::Reset,
+            "timeout" => Ending::Timeout,
+            "alert" => Ending::Alert,
+            "ServerHello" | "HelloRetryRequest" if answer.contains(", then ") => {
+                Ending::BrokenFlight
+            }
+            "ServerHello" | "HelloRetryRequest" => Ending::Hello,
+            "malformed" => Ending::Malformed,
+            _ if answer.starts_with("not finished:") || answer == "nothing to offer" => {
+                Ending::NotAsked
+            }
+            _ => Ending::NotTls,
+        }
+    }
 }
 
 impl VersionResult {
     /// A version the scan did not get to answer (it stopped first: `why`).
     pub fn unfinished(version: ScanVersion, why: &str) -> Self {
         VersionResult {
-            version: version.name().into(),
+            ending: Some(Ending::NotAsked),
+            version,
             accepted: false,
             answer: format!("not finished: {why}"),
             cipher_suites: Vec::new(),
@@ -94,9 +152,10 @@ impl VersionResult {
         }
     }
 
-    pub fn refused(version: ScanVersion, answer: &str) -> Self {
+    pub fn refused(version: ScanVersion, answer: &str, ending: Ending) -> Self {
         VersionResult {
-            version: version.name().into(),
+            ending: Some(ending),
+            version,
             accepted: false,
             answer: answer.into(),
             cipher_suites: Vec::new(),
@@ -115,28 +174,23 @@ impl VersionResult {
         complete: bool,
     ) -> Self {
         VersionResult {
-            version: version.name().into(),
+            ending: Some(Ending::Hello),
+            version,
             accepted: true,
             answer: answer.into(),
-            cipher_suites: suites.iter().map(|s| iana_suite(*s)).collect(),
+            cipher_suites: suites.iter().map(|s| suite_name(*s)).collect(),
             server_order: order,
             complete,
             dhe_prime_bits: None,
             unfinished: None,
         }
     }
-
-    pub fn scan_version(&self) -> Option<ScanVersion> {
-        ScanVersion::ALL
-            .into_iter()
-            .find(|v| v.name() == self.version)
-    }
 }
 
 /// The groups one version accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupResult {
-    pub version: String,
+    pub version: ScanVersion,
     /// In the server's order when `server_order` is true, else ours.
     pub groups: Vec<String>,
     pub server_order: Option<bool>,
@@ -161,7 +215,7 @@ pub fn client_offer() -> (Vec<String>, Vec<String>) {
     let suites = crate::plan::provider::suite_names()
         .iter()
         .filter_map(|n| suite_value(n))
-        .map(iana_suite)
+        .map(suite_name)
         .collect();
     (suites, crate::plan::provider::group_names())
 }
@@ -172,13 +226,13 @@ pub fn overlap(versions: &[VersionResult], groups: &[GroupResult]) -> Overlap {
     let mut out = Overlap::default();
     // Newest first, so `best` is the version such a sender would get.
     for v in versions.iter().rev().filter(|v| v.accepted) {
-        if !matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3") {
+        if !v.version.is_modern() {
             continue;
         }
         let suites = common(&v.cipher_suites, &client_suites, v.server_order);
         let g = groups.iter().find(|g| g.version == v.version);
         let shared_groups = g.map(|g| common(&g.groups, &client_groups, g.server_order));
-        out.versions.push(v.version.clone());
+        out.versions.push(v.version.name().to_owned());
         for s in &suites {
             if !out.cipher_suites.contains(s) {
                 out.cipher_suites.push(s.clone());
@@ -194,7 +248,7 @@ pub fn overlap(versions: &[VersionResult], groups: &[GroupResult]) -> Overlap {
             out.negotiable = true;
             if out.best.is_none() {
                 let group = shared_groups.and_then(|g| g.first().cloned());
-                let mut best = format!("{} {suite}", v.version);
+                let mut best = format!("{} {suite}", v.version.name());
                 if let Some(group) = group {
                     best.push(' ');
                     best.push_str(&group);
@@ -261,6 +315,12 @@ impl GroupResult {
 }
 
 impl VersionResult {
+    /// What kind of answer the first hello got (older recordings: read back from `answer`).
+    pub fn answer_ending(&self) -> Ending {
+        self.ending
+            .unwrap_or_else(|| Ending::read_back(&self.answer))
+    }
+
     /// `DHE prime: 1024 bits (weak: Logjam)` and whether it is weak, when measured.
     pub fn dhe_words(&self) -> Option<(String, bool)> {
         self.dhe_prime_bits.map(|bits| {

@@ -36,8 +36,8 @@ pub struct Repeat {
 /// One fact that tells the attempts that worked from those that failed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
-    /// "certificate SHA-256", "banner", "TLS version", "cipher suite", "group", "address".
-    pub what: &'static str,
+    /// Serialised by its label: "certificate SHA-256", "banner", "TLS version", ...
+    pub what: Fact,
     pub worked: Vec<String>,
     pub failed: Vec<String>,
 }
@@ -135,26 +135,75 @@ pub(crate) fn summarize_observed(seen: &[Observed]) -> Repeat {
     }
 }
 
-type Field = (&'static str, fn(&Observed) -> Option<String>);
+/// A fact of an attempt that can tell the attempts that worked from those that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fact {
+    /// The leaf certificate's SHA-256 fingerprint.
+    Certificate,
+    Banner,
+    Version,
+    Suite,
+    Group,
+    Address,
+}
 
-const FIELDS: &[Field] = &[
-    ("certificate SHA-256", |o| o.certificate.clone()),
-    ("banner", |o| o.banner.clone()),
-    ("TLS version", |o| o.version.clone()),
-    ("cipher suite", |o| o.suite.clone()),
-    ("group", |o| o.group.clone()),
-    ("address", |o| Some(o.address.clone())),
-];
+impl Fact {
+    /// Every fact, in the order the differences are listed.
+    pub const ALL: [Fact; 6] = [
+        Fact::Certificate,
+        Fact::Banner,
+        Fact::Version,
+        Fact::Suite,
+        Fact::Group,
+        Fact::Address,
+    ];
+
+    /// The label in the report and the JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            Fact::Certificate => "certificate SHA-256",
+            Fact::Banner => "banner",
+            Fact::Version => "TLS version",
+            Fact::Suite => "cipher suite",
+            Fact::Group => "group",
+            Fact::Address => "address",
+        }
+    }
+
+    fn of(self, o: &Observed) -> Option<String> {
+        match self {
+            Fact::Certificate => o.certificate.clone(),
+            Fact::Banner => o.banner.clone(),
+            Fact::Version => o.version.clone(),
+            Fact::Suite => o.suite.clone(),
+            Fact::Group => o.group.clone(),
+            Fact::Address => Some(o.address.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for Fact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The JSON keeps the label it always had.
+impl Serialize for Fact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
+}
 
 /// The facts whose values among the attempts that worked and among those that failed are
 /// both known and never the same: each of them separates success from failure.
 fn differences(seen: &[Observed]) -> Vec<Difference> {
     let mut out = Vec::new();
-    for (what, get) in FIELDS {
+    for what in Fact::ALL {
         let values = |worked: bool| -> BTreeSet<String> {
             seen.iter()
                 .filter(|o| o.worked() == worked)
-                .filter_map(get)
+                .filter_map(|o| what.of(o))
                 .collect()
         };
         let (worked, failed) = (values(true), values(false));

@@ -235,7 +235,7 @@ async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> P
             (&profile.stopped, &job, ctx.answered())
         {
             for v in versions {
-                if !profile.versions.iter().any(|r| r.version == v.name()) {
+                if !profile.versions.iter().any(|r| r.version == *v) {
                     profile.versions.push(VersionResult::unfinished(*v, why));
                 }
             }
@@ -254,8 +254,8 @@ async fn run(plan: &ScanPlan, job: Job, mut progress: impl FnMut(Progress)) -> P
             step: "done".into(),
         });
     }
-    profile.versions.sort_by_key(|v| v.scan_version());
-    profile.groups.sort_by(|a, b| a.version.cmp(&b.version));
+    profile.versions.sort_by_key(|v| v.version);
+    profile.groups.sort_by_key(|g| g.version);
     profile.overlap = profile::overlap(&profile.versions, &profile.groups);
     profile.verdict = verdict::verdict(
         profile.stopped.as_deref(),
@@ -320,7 +320,7 @@ async fn execute(ctx: &Ctx<'_>, job: &Job) -> Vec<Part> {
                 };
                 let result = match chosen {
                     Some(v) => VersionResult::accepted(v, &a.describe(), &[*value], None, false),
-                    None => VersionResult::refused(*version, &a.describe()),
+                    None => VersionResult::refused(*version, &a.describe(), a.ending()),
                 };
                 (Some(result), None)
             })]

@@ -128,7 +128,7 @@ async fn source_address_is_bound() {
     let mut plan = plan_for(srv.addr, false);
     plan.source = Some("127.0.0.2".parse().unwrap());
     let (a, d) = common::run(plan).await;
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok);
     assert_eq!(
         a.local.map(|l| l.ip().to_string()).as_deref(),
         Some("127.0.0.2")
@@ -158,7 +158,7 @@ async fn connect_times_out_when_the_server_never_accepts() {
         }
     }
     let (a, d) = common::run(plan).await;
-    assert_eq!(d.cause, "connect-timeout", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::ConnectTimeout, "{d:?}");
     assert_eq!(a.tried.len(), 1);
     drop(listener);
 }
@@ -217,7 +217,7 @@ async fn ipv6_loopback_works_end_to_end() {
     plan.tls.sni = tlsdive::plan::Sni::Name("localhost".into());
     plan.tls.verify_name = Some("localhost".into());
     let (a, d) = common::run(plan).await;
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
     assert!(a.peer.is_some_and(|p| p.is_ipv6()));
     let text = tlsdive::report::text::report(&a);
     assert!(text.contains("connect [::1]:"), "{text}");

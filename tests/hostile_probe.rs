@@ -30,7 +30,7 @@ fn limit(a: &Attempt, which: Limit) -> Option<&LimitHit> {
 #[tokio::test]
 async fn a_dribbling_server_after_its_fatal_alert_is_read_for_at_most_a_second() {
     let (a, d) = probe_1s(Scenario::AlertThenDribble).await;
-    assert_eq!(d.cause, "tls-alert", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::TlsAlert, "{d:?}");
     let hit = limit(&a, Limit::DrainTime).expect("the drain was cut by time");
     assert!(hit.waited_us < 2_000_000, "{hit:?}");
     assert!(
@@ -45,7 +45,7 @@ async fn a_dribbling_server_after_its_fatal_alert_is_read_for_at_most_a_second()
 #[tokio::test]
 async fn a_flooding_server_after_its_fatal_alert_is_read_for_at_most_64_kib() {
     let (a, d) = probe_1s(Scenario::AlertThenFlood).await;
-    assert_eq!(d.cause, "tls-alert", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::TlsAlert, "{d:?}");
     let hit = limit(&a, Limit::DrainBytes).expect("the drain was cut by bytes");
     assert!(
         hit.bytes >= 64 * 1024 && hit.bytes < 64 * 1024 + 8192,
@@ -61,7 +61,7 @@ async fn a_flooding_server_after_its_fatal_alert_is_read_for_at_most_64_kib() {
 #[tokio::test]
 async fn a_dribbled_banner_is_named_with_its_pace() {
     let (a, d) = probe_1s(Scenario::DribbledBanner).await;
-    assert_eq!(d.cause, "banner-timeout", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::BannerTimeout, "{d:?}");
     let hit = limit(&a, Limit::Reply).expect("the reply deadline");
     assert_eq!(hit.waiting_for, "banner");
     assert!(hit.bytes > 0, "{hit:?}");
@@ -75,7 +75,7 @@ async fn a_dribbled_banner_is_named_with_its_pace() {
 #[tokio::test]
 async fn a_record_dribbled_byte_by_byte_ends_at_the_flight_deadline() {
     let (a, d) = probe_1s(Scenario::DribbledRecord).await;
-    assert_eq!(d.cause, "handshake-timeout", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::HandshakeTimeout, "{d:?}");
     let hit = limit(&a, Limit::Flight).expect("the flight deadline");
     assert_eq!(hit.waiting_for, "ServerHello");
     assert!(hit.bytes > 0 && hit.records == 0, "{hit:?}");
@@ -89,7 +89,7 @@ async fn a_record_dribbled_byte_by_byte_ends_at_the_flight_deadline() {
 #[tokio::test]
 async fn endless_warning_alerts_end_at_the_flight_deadline() {
     let (a, d) = probe_1s(Scenario::WarningAlerts).await;
-    assert_eq!(d.cause, "handshake-timeout", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::HandshakeTimeout, "{d:?}");
     let hit = limit(&a, Limit::Flight).expect("the flight deadline");
     assert!(hit.warning_alerts >= 1, "{hit:?}");
     assert!(
@@ -104,7 +104,7 @@ async fn empty_records_end_the_attempt_with_a_named_cause() {
     // rustls refuses an empty record before the handshake at once: a protocol error, in
     // well under the flight deadline.
     let (_, d) = probe_1s(Scenario::EmptyRecords).await;
-    assert_eq!(d.cause, "tls-protocol-error", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::TlsProtocolError, "{d:?}");
 }
 
 #[tokio::test]
@@ -115,7 +115,7 @@ async fn each_reply_in_time_but_the_whole_attempt_too_slow_hits_the_attempt_dead
         p.timeouts.reply = Duration::from_millis(1500)
     });
     let (a, d) = tokio::time::timeout(ENDS_WITHIN, run).await.expect("ends");
-    assert_eq!(d.cause, "timeout", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Timeout, "{d:?}");
     assert!(limit(&a, Limit::Attempt).is_some(), "{:?}", a.limits);
     assert!(limit(&a, Limit::Reply).is_none(), "{:?}", a.limits);
     assert!(
@@ -128,7 +128,7 @@ async fn each_reply_in_time_but_the_whole_attempt_too_slow_hits_the_attempt_dead
 #[tokio::test]
 async fn one_byte_handshake_fragments_are_the_servers_protocol_error_not_ours() {
     let (_, d) = probe_1s(Scenario::OneByteFragments).await;
-    assert_eq!(d.cause, "tls-protocol-error", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::TlsProtocolError, "{d:?}");
     assert!(
         d.summary.contains("split its handshake into") && d.summary.contains("records of 1 byte"),
         "{}",
@@ -139,7 +139,7 @@ async fn one_byte_handshake_fragments_are_the_servers_protocol_error_not_ours() 
 #[tokio::test]
 async fn an_smtp_reply_sent_after_the_220_to_starttls_is_named() {
     let (a, d) = probe_1s(Scenario::LatePlaintext).await;
-    assert_eq!(d.cause, "not-tls", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::NotTls, "{d:?}");
     let (line, _) = a.late_reply.as_ref().expect("the late reply was seen");
     assert!(line.starts_with("250 2.0.0 LATE"), "{line}");
     assert!(

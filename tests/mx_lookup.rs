@@ -88,7 +88,7 @@ async fn mx_lookup_tries_the_best_preference_and_verifies_its_name() {
     let (dns, _task) = dns_server().await;
     let srv = server(Scenario::Healthy).await;
     let (a, d) = common::run(plan("lab.test", dns, srv.addr.port())).await;
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
     let (domain, hosts) = a.resolution.mx.clone().expect("MX listed");
     assert_eq!(domain, "lab.test");
     let listed: Vec<(u16, &str, Vec<IpAddr>)> = hosts
@@ -130,10 +130,10 @@ async fn domain_without_mx_uses_its_address_and_missing_domain_is_dns_failed() {
     let (a, d) = common::run(plan("nomx.test", dns, srv.addr.port())).await;
     assert_eq!(a.resolution.implicit_mx.as_deref(), Some("nomx.test"));
     // Reached the server; the lab certificate is not for nomx.test.
-    assert_eq!(d.cause, "cert-name-mismatch", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertNameMismatch, "{d:?}");
 
     let (_, d) = common::run(plan("missing.test", dns, srv.addr.port())).await;
-    assert_eq!(d.cause, "dns-failed", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::DnsFailed, "{d:?}");
     assert!(
         d.summary.contains("does not exist (NXDOMAIN)"),
         "{}",

@@ -21,7 +21,7 @@ async fn probe_behind_front(
 #[tokio::test]
 async fn tls10_only_server_is_no_shared_version() {
     let (a, d) = probe_behind_front(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]).await;
-    assert_eq!(d.cause, "no-shared-version", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::NoSharedVersion, "{d:?}");
     // The STARTTLS dialogue happened, then the server refused our versions.
     assert!(
         a.transcript
@@ -40,7 +40,11 @@ async fn rsa_key_exchange_only_server_is_no_shared_cipher() {
     ])
     .await;
     // A bare handshake_failure: which parameter, a scan decides (tests/scan_openssl.rs).
-    assert_eq!(d.cause, "no-shared-parameters", "{d:?}");
+    assert_eq!(
+        d.cause,
+        tlsdive::diagnose::Cause::NoSharedParameters,
+        "{d:?}"
+    );
     let alert = a.messages().any(|(_, _, m)| {
         matches!(m, tlsdive::wire::MessageInfo::Alert(al) if al.description == "handshake_failure")
     });
@@ -51,6 +55,6 @@ async fn rsa_key_exchange_only_server_is_no_shared_cipher() {
 async fn modern_openssl_server_negotiates() {
     let (a, d) = probe_behind_front(&[]).await;
     // Self-signed RSA certificate: the handshake works, verification names the problem.
-    assert_eq!(d.cause, "cert-self-signed", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertSelfSigned, "{d:?}");
     assert_eq!(a.certificates[0].key, "RSA 2048");
 }

@@ -100,7 +100,10 @@ async fn without_root_keys_the_chain_is_indeterminate_not_bogus_and_tlsa_still_m
         .probe("dane.test", &[(3, 1, 1, leaf)])
         .await;
     // A DANE verdict nobody could judge is never "ok", though the handshake works.
-    assert_eq!(common::run_cause(&a), "dnssec-indeterminate");
+    assert_eq!(
+        common::run_cause(&a),
+        tlsdive::diagnose::Cause::DnssecIndeterminate
+    );
     // The lab zone is unsigned and the built-in root anchor cannot be fetched from it:
     // hickory says bogus, the retry and the root DNSKEY check make it indeterminate.
     let mx = a
@@ -141,7 +144,10 @@ async fn mta_sts_record_with_a_failing_fetch_is_policy_unavailable_and_says_how(
     assert!(s.sts.summary.contains("404"), "{}", s.sts.summary);
     // Not decisive: a sender without a cached policy delivers. (This unsigned world leaves
     // the DANE verdict unjudged, and that, never "ok", is the headline.)
-    assert_eq!(common::run_cause(&a), "dnssec-indeterminate");
+    assert_eq!(
+        common::run_cause(&a),
+        tlsdive::diagnose::Cause::DnssecIndeterminate
+    );
 
     let mut w = World::new("sts-html.test");
     w.sts(

@@ -118,7 +118,10 @@ async fn a_dead_backup_mx_does_not_hide_the_primarys_dane_mismatch() {
         s.dane.summary
     );
     assert_eq!(sender(&a, "DANE"), Some(false));
-    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dane-mismatch");
+    assert_eq!(
+        tlsdive::diagnose::diagnose(&a).cause,
+        tlsdive::diagnose::Cause::DaneMismatch
+    );
     // TLS-RPT was looked up (the lab publishes none), not dropped with the backup.
     assert!(a.policy.tls_rpt.is_some(), "{:?}", a.policy);
     // The backup's unanswered lookups are reported as such, never left out.
@@ -208,7 +211,7 @@ async fn a_working_primary_with_three_silent_backups_is_probed_not_dns_failed() 
     let lab = lab().await;
     let (a, d) = common::run(lab.plan("silent-backups")).await;
     assert_eq!(a.host(), Some(SERVER_NAME), "{:?}", a.tried);
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
     // Every backup is still listed, with why it has no address.
     let (_, hosts) = a.resolution.mx.clone().expect("MX listed");
     assert_eq!(hosts.len(), 4, "{hosts:?}");
@@ -232,7 +235,7 @@ async fn fifty_slow_mx_hosts_do_not_make_a_dns_failure() {
     let (a, d) = common::run(plan).await;
     let first = format!("mx01.{}", policy_lab::domain("many-mx"));
     assert_eq!(a.host(), Some(first.as_str()), "{:?} {d:?}", a.tried);
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
     // Listed up to the cap, the rest said to be left out.
     let (_, hosts) = a.resolution.mx.clone().expect("MX listed");
     assert_eq!(hosts.len(), tlsdive::net::resolve::MAX_MX_HOSTS);

@@ -96,7 +96,7 @@ async fn dane_ee_3_1_1_in_a_signed_zone_is_secure_and_valid() {
     // this MX host, which a verifying sender refuses; the headline follows DANE.
     assert_eq!(sender(&a, "DANE"), Some(true));
     assert_eq!(sender(&a, "mandatory-verified"), Some(false));
-    assert_eq!(common::run_cause(&a), "ok");
+    assert_eq!(common::run_cause(&a), tlsdive::diagnose::Cause::Ok);
 }
 
 #[tokio::test]
@@ -104,7 +104,7 @@ async fn dane_ta_2_1_1_matches_the_issuing_ca_and_checks_the_mx_name() {
     let lab = lab().await;
     let a = lab.probe("dane-ta").await;
     assert_eq!(dane_of(&a), (PolicyVerdict::DaneValid, vec![Some(1)]));
-    assert_eq!(common::run_cause(&a), "ok");
+    assert_eq!(common::run_cause(&a), tlsdive::diagnose::Cause::Ok);
     assert!(
         assess(&a)
             .unwrap()
@@ -129,7 +129,10 @@ async fn a_stale_record_after_rotation_is_a_secure_dane_mismatch() {
     assert_ne!(served, &a.policy.tlsa[0].records[0].data);
     assert_eq!(sender(&a, "DANE"), Some(false));
     assert_eq!(sender(&a, "opportunistic"), Some(true));
-    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dane-mismatch");
+    assert_eq!(
+        tlsdive::diagnose::diagnose(&a).cause,
+        tlsdive::diagnose::Cause::DaneMismatch
+    );
 }
 
 #[tokio::test]
@@ -153,7 +156,10 @@ async fn expired_signatures_are_dnssec_bogus_after_the_retry() {
     );
     let (v, _) = dane_of(&a);
     assert_eq!(v, PolicyVerdict::DnssecBogus);
-    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dnssec-bogus");
+    assert_eq!(
+        tlsdive::diagnose::diagnose(&a).cause,
+        tlsdive::diagnose::Cause::DnssecBogus
+    );
     // The records are still shown, unvalidated.
     assert_eq!(a.policy.tlsa[0].records.len(), 1, "{:?}", a.policy.tlsa);
 }
@@ -217,7 +223,7 @@ async fn mta_sts_enforce_listing_the_mx_is_enforce_ok_with_tls_rpt() {
             policy_lab::domain("sts-enforce")
         )]
     );
-    assert_eq!(common::run_cause(&a), "ok");
+    assert_eq!(common::run_cause(&a), tlsdive::diagnose::Cause::Ok);
 }
 
 #[tokio::test]
@@ -231,7 +237,10 @@ async fn mta_sts_enforce_without_the_mx_is_mx_mismatch() {
         "{}",
         s.sts.summary
     );
-    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "mta-sts-mx-mismatch");
+    assert_eq!(
+        tlsdive::diagnose::diagnose(&a).cause,
+        tlsdive::diagnose::Cause::MtaStsMxMismatch
+    );
 }
 
 #[tokio::test]
@@ -241,7 +250,7 @@ async fn mta_sts_record_with_a_404_policy_is_unavailable_and_not_decisive() {
     let s = assess(&a).unwrap();
     assert_eq!(s.sts.verdict, PolicyVerdict::StsPolicyUnavailable);
     assert!(s.sts.summary.contains("404"), "{}", s.sts.summary);
-    assert_eq!(common::run_cause(&a), "ok");
+    assert_eq!(common::run_cause(&a), tlsdive::diagnose::Cause::Ok);
 }
 
 #[tokio::test]
@@ -381,7 +390,11 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
         .iter()
         .find(|r| r.address.to_string() == format!("127.0.0.3:{port}"))
         .unwrap();
-    assert_eq!(dead.cause, "connect-refused", "{dead:?}");
+    assert_eq!(
+        dead.cause,
+        tlsdive::diagnose::Cause::ConnectRefused,
+        "{dead:?}"
+    );
     assert!(dead.mx.starts_with("mx2."), "{dead:?}");
     assert!(rows.iter().all(|r| r.mx_dnssec == Some(Dnssec::Secure)));
     assert!(
@@ -602,7 +615,10 @@ async fn a_host_target_gets_its_tlsa_judged_by_its_own_address_dnssec() {
         .0;
     assert_eq!(state(&a, "A"), Dnssec::Secure, "{:?}", a.policy.dnssec);
     assert_eq!(dane_of(&a), (PolicyVerdict::DaneMismatch, vec![None]));
-    assert_eq!(tlsdive::diagnose::diagnose(&a).cause, "dane-mismatch");
+    assert_eq!(
+        tlsdive::diagnose::diagnose(&a).cause,
+        tlsdive::diagnose::Cause::DaneMismatch
+    );
 
     // The host's address lookup decides: in the unsigned zone the TLSA is ignored.
     let host = format!("mx.{}", policy_lab::domain("unsigned"));

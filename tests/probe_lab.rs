@@ -34,7 +34,7 @@ async fn every_lab_scenario_gets_its_cause() {
     let mut wrong = Vec::new();
     for &s in Scenario::ALL {
         let (a, d) = probe(s, short_timeouts(s)).await;
-        if d.cause != s.expected_cause() {
+        if d.cause.code() != s.expected_cause() {
             wrong.push(format!(
                 "{}: expected {}, got {} ({}) failure={:?}",
                 s.name(),
@@ -60,11 +60,17 @@ async fn every_lab_scenario_gets_its_cause() {
 async fn healthy_server_negotiates_tls13_with_post_quantum_key_share() {
     let (a, d) = probe(Scenario::Healthy, |_| {}).await;
     assert!(d.ok, "{d:?}");
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok);
     let n = a.negotiated.as_ref().unwrap();
     assert_eq!(n.version, "TLSv1.3");
     assert_eq!(n.group.as_deref(), Some("X25519MLKEM768"));
     assert_eq!(n.handshake_kind, "full");
+    // Negotiated names are spelled the IANA way, as the scanner spells them.
+    assert!(
+        n.cipher_suite.starts_with("TLS_AES_") || n.cipher_suite == "TLS_CHACHA20_POLY1305_SHA256",
+        "{}",
+        n.cipher_suite
+    );
     // The ClientHello was decoded from the wire.
     let ch = a
         .messages()
@@ -118,7 +124,7 @@ async fn healthy_server_negotiates_tls13_with_post_quantum_key_share() {
 #[tokio::test]
 async fn tls12_only_server_shows_plaintext_handshake_messages() {
     let (a, d) = probe(Scenario::Tls12Only, |_| {}).await;
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok);
     assert_eq!(a.negotiated.as_ref().unwrap().version, "TLSv1.2");
     let names: Vec<String> = a
         .messages()
@@ -145,7 +151,7 @@ async fn tls13_only_server_with_tls12_client_is_no_shared_version() {
         p.tls.versions = vec![TlsVersion::Tls12]
     })
     .await;
-    assert_eq!(d.cause, "no-shared-version", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::NoSharedVersion, "{d:?}");
     assert!(
         d.next_steps
             .iter()
@@ -157,7 +163,7 @@ async fn tls13_only_server_with_tls12_client_is_no_shared_version() {
 async fn close_after_client_hello_names_the_hello_and_suggests_dropping_pq() {
     let srv = common::server(Scenario::CloseAfterClientHello).await;
     let (a, d) = common::run(common::plan_for(srv.addr, false)).await;
-    assert_eq!(d.cause, "peer-closed-during-handshake");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::PeerClosedDuringHandshake);
     assert!(d.summary.contains("after our"), "{}", d.summary);
     assert!(
         d.summary.contains("ClientHello with no alert"),
@@ -193,14 +199,14 @@ async fn close_after_client_hello_names_the_hello_and_suggests_dropping_pq() {
 #[tokio::test]
 async fn reset_after_client_hello_is_seen_as_rst() {
     let (a, d) = probe(Scenario::ResetAfterClientHello, |_| {}).await;
-    assert_eq!(d.cause, "peer-reset-during-handshake");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::PeerResetDuringHandshake);
     assert_eq!(a.ended.map(|e| e.0), Some(ConnectionEnd::Rst));
 }
 
 #[tokio::test]
 async fn certificate_problems_are_shown_even_when_verification_fails() {
     let (a, d) = probe(Scenario::ExpiredCert, |_| {}).await;
-    assert_eq!(d.cause, "cert-expired");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertExpired);
     assert!(!a.certificates.is_empty(), "chain captured");
     assert!(matches!(
         a.verdict.as_ref().unwrap().problem,
@@ -221,7 +227,7 @@ async fn certificate_problems_are_shown_even_when_verification_fails() {
     assert!(a.capabilities(true).iter().any(|c| c == "8BITMIME"));
 
     let (a, d) = probe(Scenario::WrongNameCert, |_| {}).await;
-    assert_eq!(d.cause, "cert-name-mismatch");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertNameMismatch);
     assert!(d.summary.contains("looked for 127.0.0.1"), "{}", d.summary);
     assert!(d.summary.contains("wrong.example.net"), "{}", d.summary);
     // Sending the certificate's own name as SNI could never make it valid for 127.0.0.1.
@@ -252,7 +258,7 @@ async fn no_verify_completes_the_handshake_and_still_reports_the_verdict() {
     // The headline is the one strict verification gives: it never follows our own switch.
     let (_, strict) = probe(Scenario::ExpiredCert, |_| {}).await;
     assert!(!d.ok);
-    assert_eq!(d.cause, "cert-expired");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertExpired);
     assert_eq!(d.summary, strict.summary);
     assert!(a.negotiated.is_some());
     assert_eq!(a.past_failed_verification, None, "nothing to go past");
@@ -270,14 +276,18 @@ async fn untrusted_and_incomplete_chains_without_the_lab_ca() {
         "system roots do not know the lab CA: {d:?}"
     );
     let (_, d) = probe(Scenario::ChainIncomplete, |_| {}).await;
-    assert_eq!(d.cause, "cert-chain-incomplete");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertChainIncomplete);
     assert!(d.summary.contains("intermediate"), "{}", d.summary);
 }
 
 #[tokio::test]
 async fn client_certificate_required_then_supplied() {
     let (a, d) = probe(Scenario::ClientCertRequired, |_| {}).await;
-    assert_eq!(d.cause, "client-cert-required", "{d:?}");
+    assert_eq!(
+        d.cause,
+        tlsdive::diagnose::Cause::ClientCertRequired,
+        "{d:?}"
+    );
     assert!(
         a.notes
             .iter()
@@ -291,13 +301,13 @@ async fn client_certificate_required_then_supplied() {
         );
     })
     .await;
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
 }
 
 #[tokio::test]
 async fn hostile_bytes_never_reach_the_transcript_raw() {
     let (a, d) = probe(Scenario::HostileBytes, |_| {}).await;
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok);
     for l in &a.transcript {
         assert!(
             !l.line.chars().any(|c| c.is_control() && c != '\t'),
@@ -314,7 +324,7 @@ async fn hostile_bytes_never_reach_the_transcript_raw() {
 #[tokio::test]
 async fn huge_and_endless_replies_are_cut() {
     let (a, d) = probe(Scenario::HugeReply, |_| {}).await;
-    assert_eq!(d.cause, "reply-too-long", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::ReplyTooLong, "{d:?}");
     assert!(a.reply_cut.is_some());
     assert!(a.transcript.iter().any(|l| l.truncated));
     assert!(a.transcript.iter().all(|l| l.line.len() < 3000));
@@ -323,7 +333,7 @@ async fn huge_and_endless_replies_are_cut() {
 #[tokio::test]
 async fn plaintext_injection_is_reported_and_not_fed_to_tls() {
     let (a, d) = probe(Scenario::PlaintextInjection, |_| {}).await;
-    assert_eq!(d.cause, "plaintext-injection");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::PlaintextInjection);
     let (n, preview) = a.injected.clone().unwrap();
     assert!(n > 0);
     assert!(preview.contains("250-INJECTED"), "{preview}");
@@ -337,20 +347,20 @@ async fn plaintext_injection_is_reported_and_not_fed_to_tls() {
 #[tokio::test]
 async fn slow_banner_and_stalled_handshake_time_out() {
     let (a, d) = probe(Scenario::SlowBanner, short_timeouts(Scenario::SlowBanner)).await;
-    assert_eq!(d.cause, "banner-timeout");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::BannerTimeout);
     assert_eq!(a.ended.map(|e| e.0), Some(ConnectionEnd::Timeout));
     let (_, d) = probe(
         Scenario::HandshakeStall,
         short_timeouts(Scenario::HandshakeStall),
     )
     .await;
-    assert_eq!(d.cause, "handshake-timeout");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::HandshakeTimeout);
 }
 
 #[tokio::test]
 async fn implicit_tls_reads_the_banner_over_tls() {
     let (a, d) = probe(Scenario::ImplicitTls, |_| {}).await;
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
     assert!(a.transcript[0].tls && a.transcript[0].line.starts_with("220"));
 }
 
@@ -360,7 +370,7 @@ async fn sni_is_sent_when_asked_but_the_sender_name_is_verified() {
         p.tls.sni = Sni::Name("localhost".into())
     })
     .await;
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok);
     let sni = a.messages().find_map(|(_, _, m)| match m {
         MessageInfo::ClientHello(ch) => ch.sni.clone(),
         _ => None,
@@ -386,7 +396,7 @@ async fn an_sni_experiment_never_turns_a_wrong_name_into_a_success() {
     plan.address_host = Some("localhost".into());
     plan.tls.sni = Sni::Name("wrong.example.net".into());
     let (a, d) = common::run(plan.clone()).await;
-    assert_eq!(d.cause, "cert-name-mismatch", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::CertNameMismatch, "{d:?}");
     assert!(d.summary.contains("looked for localhost"), "{}", d.summary);
     assert!(
         d.summary.contains("SNI sent: wrong.example.net"),
@@ -397,7 +407,7 @@ async fn an_sni_experiment_never_turns_a_wrong_name_into_a_success() {
     // Asking for that name explicitly is a different question, and says so.
     plan.tls.verify_name = Some("wrong.example.net".into());
     let (a, d) = common::run(plan).await;
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok, "{d:?}");
     assert_eq!(
         a.verdict.unwrap().name_checked.as_deref(),
         Some("wrong.example.net")

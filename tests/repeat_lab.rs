@@ -37,13 +37,13 @@ async fn every_third_connection_failing_is_called_intermittent() {
     let cert = r
         .differences
         .iter()
-        .find(|d| d.what == "certificate SHA-256")
+        .find(|d| d.what == repeat::Fact::Certificate)
         .expect("the certificate tells the attempts apart");
     assert_eq!(
         (cert.worked.clone(), cert.failed.clone()),
         (vec![good], vec![bad.clone()])
     );
-    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(r.conclusion.cause, tlsdive::diagnose::Cause::Intermittent);
     assert_eq!(
         r.conclusion.summary,
         format!(

@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use tlsdive::lab::Scenario;
-use tlsdive::scan::catalog::{iana_suite, suite_value};
+use tlsdive::scan::catalog::suite_value;
 use tlsdive::scan::{self, Profile, ScanPlan, ScanVersion};
+use tlsdive::wire::names::suite_name;
 
 async fn scan_lab(s: Scenario, tweak: impl FnOnce(&mut ScanPlan)) -> Profile {
     let srv = common::server(s).await;
@@ -31,7 +32,7 @@ fn rustls_suites(tls13: bool) -> Vec<String> {
     let v: Vec<String> = names
         .iter()
         .filter_map(|n| suite_value(n))
-        .map(iana_suite)
+        .map(suite_name)
         .filter(|n| {
             if tls13 {
                 !n.contains("_WITH_")
@@ -55,7 +56,7 @@ fn accepted(p: &Profile) -> Vec<&str> {
     p.versions
         .iter()
         .filter(|v| v.accepted)
-        .map(|v| v.version.as_str())
+        .map(|v| v.version.name())
         .collect()
 }
 
@@ -230,7 +231,7 @@ async fn a_server_that_refuses_every_second_connection_is_scanned_to_the_end() {
     assert_eq!(p.versions.len(), ScanVersion::ALL.len(), "{p:#?}");
     // A version whose probes lost every retry to a 421 is marked, never reported refused.
     for v in &p.versions {
-        let modern = v.version == "TLSv1.2" || v.version == "TLSv1.3";
+        let modern = v.version.is_modern();
         assert!(
             v.unfinished.is_some() || v.accepted == modern,
             "{v:?}\n{}",
@@ -253,7 +254,7 @@ async fn a_dribbling_server_costs_a_scan_connection_one_deadline_not_one_per_byt
     let v12 = p
         .versions
         .iter()
-        .find(|v| v.version == "TLSv1.2")
+        .find(|v| v.version.name() == "TLSv1.2")
         .expect("a TLS 1.2 row");
     assert!(!v12.accepted, "{p:#?}");
     assert_eq!(v12.answer, "timeout", "{p:#?}");

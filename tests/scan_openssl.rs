@@ -39,7 +39,7 @@ async fn scan_behind_front(args: &[&str]) -> Profile {
 fn version<'a>(p: &'a Profile, name: &str) -> &'a scan::VersionResult {
     p.versions
         .iter()
-        .find(|v| v.version == name)
+        .find(|v| v.version.name() == name)
         .unwrap_or_else(|| panic!("{name} in {p:#?}"))
 }
 
@@ -52,7 +52,7 @@ fn accepted(p: &Profile) -> Vec<&str> {
     p.versions
         .iter()
         .filter(|v| v.accepted)
-        .map(|v| v.version.as_str())
+        .map(|v| v.version.name())
         .collect()
 }
 

@@ -61,7 +61,7 @@ async fn a_fin_during_a_pause_is_reported_when_it_arrived_and_the_pause_is_not_t
         .collect();
     assert_eq!(ends, vec![ConnectionEnd::Fin]);
     let d = diagnose::diagnose(a);
-    assert_eq!(d.cause, "peer-closed-during-handshake", "{d:?}");
+    assert_eq!(d.cause, diagnose::Cause::PeerClosedDuringHandshake, "{d:?}");
     assert!(
         !d.summary.contains("after our"),
         "the FIN came before our ClientHello: {}",

@@ -10,7 +10,7 @@ use common::tlsdive;
 use std::sync::{Arc, Mutex};
 
 use common::{fixture, plan_for, probe, run, server};
-use tlsdive::diagnose::{self, Retry};
+use tlsdive::diagnose::{self, Cause, Retry};
 use tlsdive::lab::Scenario;
 use tlsdive::plan::{ClientIdentity, TlsMode, TlsVersion};
 use tlsdive::session::Session;
@@ -19,7 +19,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 #[tokio::test]
 async fn a_refused_starttls_quotes_the_454_not_the_221_to_quit() {
     let (_, d) = probe(Scenario::Starttls454, |_| {}).await;
-    assert_eq!(d.cause, "starttls-rejected");
+    assert_eq!(d.cause, Cause::StarttlsRejected);
     assert!(
         d.summary.contains("454 4.7.0 TLS not available"),
         "{}",
@@ -43,7 +43,7 @@ async fn a_refused_starttls_quotes_the_454_not_the_221_to_quit() {
 #[tokio::test]
 async fn a_rejected_ehlo_quotes_the_550() {
     let (_, d) = probe(Scenario::EhloRejected, |_| {}).await;
-    assert_eq!(d.cause, "ehlo-rejected");
+    assert_eq!(d.cause, Cause::EhloRejected);
     assert!(
         d.summary.contains("550 5.7.1 EHLO rejected"),
         "{}",
@@ -55,7 +55,7 @@ async fn a_rejected_ehlo_quotes_the_550() {
 #[tokio::test]
 async fn a_554_banner_is_not_told_to_retry_later() {
     let (_, d) = probe(Scenario::Banner554, |_| {}).await;
-    assert_eq!(d.cause, "service-unavailable");
+    assert_eq!(d.cause, Cause::ServiceUnavailable);
     assert!(d.summary.contains("554 5.7.1"), "{}", d.summary);
     assert!(
         !d.next_steps.iter().any(|s| s.retry == Some(Retry::Same)),
@@ -72,7 +72,7 @@ async fn a_554_banner_is_not_told_to_retry_later() {
 async fn postfix_style_client_certificate_refusal_is_named() {
     let (a, d) = probe(Scenario::ClientCertAfterHandshake, |_| {}).await;
     assert!(a.negotiated.is_some(), "the handshake completed");
-    assert_eq!(d.cause, "client-cert-required", "{d:?}");
+    assert_eq!(d.cause, Cause::ClientCertRequired, "{d:?}");
     assert!(d.summary.contains("421 4.7.1"), "{}", d.summary);
     assert!(
         d.evidence
@@ -87,13 +87,13 @@ async fn postfix_style_client_certificate_refusal_is_named() {
         p.tls.client = Some(ClientIdentity::from_files(&f.client_cert, &f.client_key).unwrap());
     })
     .await;
-    assert_eq!(d.cause, "ok", "{d:?}");
+    assert_eq!(d.cause, Cause::Ok, "{d:?}");
 }
 
 #[tokio::test]
 async fn implicit_tls_success_does_not_say_starttls() {
     let (_, d) = probe(Scenario::ImplicitTls, |_| {}).await;
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, Cause::Ok);
     assert!(d.summary.starts_with("implicit TLS works"), "{}", d.summary);
 }
 
@@ -102,7 +102,7 @@ async fn implicit_tls_success_does_not_say_starttls() {
 #[tokio::test]
 async fn implicit_tls_on_a_starttls_port_says_so() {
     let (_, d) = probe(Scenario::Healthy, |p| p.mode = TlsMode::Implicit).await;
-    assert_ne!(d.cause, "ok");
+    assert_ne!(d.cause, Cause::Ok);
     let steps: Vec<&str> = d.next_steps.iter().map(|s| s.text.as_str()).collect();
     assert!(
         !steps
@@ -110,7 +110,7 @@ async fn implicit_tls_on_a_starttls_port_says_so() {
             .any(|s| s.contains("may not really support STARTTLS")),
         "{steps:?}"
     );
-    if d.cause == "not-tls" {
+    if d.cause == Cause::NotTls {
         assert!(
             steps.iter().any(|s| s.contains("with STARTTLS instead")),
             "{steps:?}"
@@ -168,7 +168,7 @@ async fn a_failing_keylog_is_reported() {
     let mut plan = plan_for(srv.addr, false);
     plan.tls.keylog = Some("/dev/full".into());
     let (a, d) = run(plan).await;
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, Cause::Ok);
     assert!(
         a.notes
             .iter()
@@ -321,7 +321,7 @@ async fn a_reply_cut_at_the_limit_shows_its_start() {
     plan.port = addr.port();
     plan.timeouts.reply = std::time::Duration::from_secs(5);
     let (a, d) = run(plan).await;
-    assert_eq!(d.cause, "reply-too-long", "{d:?}");
+    assert_eq!(d.cause, Cause::ReplyTooLong, "{d:?}");
     assert!(!d.summary.contains("0 lines"), "{}", d.summary);
     let first = a
         .transcript

@@ -398,7 +398,7 @@ async fn a_real_focused_scan_from_the_ui_core() {
         .versions
         .iter()
         .filter(|v| v.accepted)
-        .map(|v| v.version.as_str())
+        .map(|v| v.version.name())
         .collect();
     assert_eq!(accepted, ["TLSv1.3"], "{:#?}", scan.profile);
     let main = draw(&mut u);

@@ -16,7 +16,7 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, Server
 use tlsdive::wire::transcript::{self, Chunk};
 use tlsdive::wire::{
     ClientHelloInfo, Dir, MessageInfo, RecordInfo, ServerHelloInfo, Tracker, extension_name,
-    suite_name,
+    group_name, suite_name,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -298,7 +298,7 @@ fn tls13_handshake() -> Res<()> {
     let sh = server_hello(&seen).ok_or("no ServerHello")?;
     let suite = run.client.negotiated_cipher_suite().ok_or("no suite")?;
     assert_eq!(sh.version, "TLSv1.3");
-    assert_eq!(sh.cipher_suite, format!("{:?}", suite.suite()));
+    assert_eq!(sh.cipher_suite, suite_name(u16::from(suite.suite())));
     assert_eq!(sh.group.as_deref(), Some("X25519MLKEM768"));
     assert_eq!(t.negotiated_version(), Some(0x0304));
     assert_eq!(t.negotiated_group(), Some(0x11ec));
@@ -339,7 +339,7 @@ fn tls12_handshake() -> Res<()> {
     let sh = server_hello(&seen).ok_or("no ServerHello")?;
     let suite = run.client.negotiated_cipher_suite().ok_or("no suite")?;
     assert_eq!(sh.version, "TLSv1.2");
-    assert_eq!(sh.cipher_suite, format!("{:?}", suite.suite()));
+    assert_eq!(sh.cipher_suite, suite_name(u16::from(suite.suite())));
     assert!(sh.cipher_suite.starts_with("TLS_ECDHE_ECDSA_WITH_"));
     assert_eq!(sh.group, None);
     assert!(sh.extensions.contains(&"extended_master_secret".to_owned()));
@@ -361,7 +361,7 @@ fn tls12_handshake() -> Res<()> {
         .client
         .negotiated_key_exchange_group()
         .ok_or("no group")?;
-    let want_group = format!("{:?}", kx.name());
+    let want_group = group_name(u16::from(kx.name()));
     assert!(server.contains(&MessageInfo::ServerHelloDone));
     assert!(server.iter().any(|m| matches!(m,
         MessageInfo::ServerKeyExchange { group: Some(g), .. } if *g == want_group)));

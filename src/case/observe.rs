@@ -4,6 +4,7 @@
 
 use crate::diagnose::{self, Cause, evidence::Facts};
 use crate::event::{ConnectionEnd, Phase};
+use crate::plan::diff::{Field, diff};
 use crate::plan::{Plan, Sni, TlsMode, TlsVersion};
 use crate::session::Attempt;
 use crate::wire::Dir;
@@ -97,78 +98,59 @@ impl Observation {
     }
 }
 
-/// A scanner answer that is a drop (FIN, RST or silence), not a refusal.
-pub fn answer_is_drop(answer: &str) -> bool {
-    // The scanner's own answer words (scan::answer), not a server's.
-    matches!(
-        answer.split_whitespace().next(),
-        Some("FIN" | "RST" | "timeout")
-    )
-}
-
-/// "TLS 1.2 only", "without the post-quantum key share", ... : how `p` differs from `first`.
+/// "TLS 1.2 only", "without the post-quantum key share", ... : how `p` differs from `first`
+/// (the fields `plan::diff` finds, in the words of a step).
 pub fn change_words(first: &Plan, p: &Plan) -> String {
     let mut words = Vec::new();
-    if p.tls.versions != first.tls.versions {
-        words.push(match p.tls.versions.as_slice() {
-            [] => "TLS 1.2 and 1.3".to_string(),
-            [TlsVersion::Tls12] => "TLS 1.2 only".to_string(),
-            [TlsVersion::Tls13] => "TLS 1.3 only".to_string(),
-            _ => "TLS 1.2 and 1.3".to_string(),
-        });
-    }
-    if p.tls.groups != first.tls.groups {
-        let pq =
-            |g: &[String]| g.is_empty() || g.iter().any(|x| crate::wire::names::is_post_quantum(x));
-        words.push(if pq(&first.tls.groups) && !pq(&p.tls.groups) {
-            "without the post-quantum key share".to_string()
-        } else if p.tls.groups.is_empty() {
-            "default groups".to_string()
-        } else {
-            format!("groups {}", p.tls.groups.join(", "))
-        });
-    }
-    if p.tls.cipher_suites != first.tls.cipher_suites {
-        words.push(if p.tls.cipher_suites.is_empty() {
-            "default suites".to_string()
-        } else {
-            format!("suites {}", p.tls.cipher_suites.join(", "))
-        });
-    }
-    if p.tls.sni != first.tls.sni {
-        words.push(match &p.tls.sni {
-            Sni::Auto => "SNI: the host name".to_string(),
-            Sni::Off => "no SNI".to_string(),
-            Sni::Name(n) => format!("SNI {n}"),
-        });
-    }
-    if p.tls.verify != first.tls.verify {
-        words.push(
-            if p.tls.verify {
-                "verification on"
-            } else {
-                "verification off"
+    for field in diff(first, p) {
+        let said = match field {
+            // A target or address family change is not an experiment the case runs.
+            Field::Target | Field::Family => continue,
+            Field::Versions => match p.tls.versions.as_slice() {
+                [TlsVersion::Tls12] => "TLS 1.2 only".to_string(),
+                [TlsVersion::Tls13] => "TLS 1.3 only".to_string(),
+                _ => "TLS 1.2 and 1.3".to_string(),
+            },
+            Field::Groups => {
+                let pq = |g: &[String]| {
+                    g.is_empty() || g.iter().any(|x| crate::wire::names::is_post_quantum(x))
+                };
+                if pq(&first.tls.groups) && !pq(&p.tls.groups) {
+                    "without the post-quantum key share".to_string()
+                } else if p.tls.groups.is_empty() {
+                    "default groups".to_string()
+                } else {
+                    format!("groups {}", p.tls.groups.join(", "))
+                }
             }
-            .to_string(),
-        );
-    }
-    if p.mode != first.mode || p.port != first.port {
-        words.push(match p.mode {
-            TlsMode::Implicit => format!("implicit TLS on port {}", p.port),
-            TlsMode::Starttls => format!("STARTTLS on port {}", p.port),
-        });
-    }
-    if p.ehlo != first.ehlo {
-        words.push(format!("EHLO {}", p.ehlo));
-    }
-    if p.address != first.address {
-        words.push(match p.address {
-            Some(a) => format!("address {a}"),
-            None => "any address".to_string(),
-        });
-    }
-    if p.timeouts != first.timeouts {
-        words.push(format!("timeout {} s", p.timeouts.reply.as_secs()));
+            Field::Suites if p.tls.cipher_suites.is_empty() => "default suites".to_string(),
+            Field::Suites => format!("suites {}", p.tls.cipher_suites.join(", ")),
+            Field::Sni => match &p.tls.sni {
+                Sni::Auto => "SNI: the host name".to_string(),
+                Sni::Off => "no SNI".to_string(),
+                Sni::Name(n) => format!("SNI {n}"),
+            },
+            Field::Verify if p.tls.verify => "verification on".to_string(),
+            Field::Verify => "verification off".to_string(),
+            // Mode and port are one change: where and how TLS starts.
+            Field::Mode | Field::Port => {
+                let said = match p.mode {
+                    TlsMode::Implicit => format!("implicit TLS on port {}", p.port),
+                    TlsMode::Starttls => format!("STARTTLS on port {}", p.port),
+                };
+                if words.contains(&said) {
+                    continue;
+                }
+                said
+            }
+            Field::Ehlo => format!("EHLO {}", p.ehlo),
+            Field::Address => match p.address {
+                Some(a) => format!("address {a}"),
+                None => "any address".to_string(),
+            },
+            Field::Timeouts => format!("timeout {} s", p.timeouts.reply.as_secs()),
+        };
+        words.push(said);
     }
     if words.is_empty() {
         "the same plan again".to_string()

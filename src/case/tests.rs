@@ -180,3 +180,78 @@ fn the_same_failure_twice_with_the_same_plan_is_confirmed() {
     attempt(&mut s, 2, p, dropped(230, false));
     assert!(Case::of(&s).unwrap().confirmed);
 }
+
+fn scanned(session: &mut Session, id: u32, rows: Vec<crate::profile::VersionResult>) {
+    let mut profile = crate::profile::Profile::empty(&base());
+    profile.versions = rows;
+    session.apply(&ProbeEvent {
+        attempt: id,
+        at_us: 10_000,
+        kind: EventKind::ScanFinished {
+            scan: 1,
+            kind: crate::profile::kind::ScanKind::Versions,
+            profile: Box::new(profile),
+        },
+    });
+}
+
+/// A drop is judged from the stored kind of answer, not from the answer's words: rows whose
+/// words are unusual but whose answer was a reset still make every hello dropped.
+#[test]
+fn scan_drops_are_judged_by_the_typed_answer() {
+    use crate::profile::{Ending, VersionResult};
+    use crate::scan::ScanVersion;
+    let mut s = Session::new();
+    let p1 = base();
+    let p2 = Retry::WithoutPostQuantum.apply(&p1).unwrap();
+    attempt(&mut s, 1, p1, dropped(1439, true));
+    attempt(&mut s, 2, p2, dropped(250, false));
+    let rows = ScanVersion::ALL
+        .into_iter()
+        .map(|v| VersionResult::refused(v, "connection reset by peer", Ending::Reset))
+        .collect();
+    scanned(&mut s, 2, rows);
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.cause, Cause::ServerDropsEveryHello, "{}", c.summary);
+    // The same rows refused with alerts are refusals, whatever the words.
+    let mut s = Session::new();
+    attempt(&mut s, 1, base(), dropped(1439, true));
+    let rows = ScanVersion::ALL
+        .into_iter()
+        .map(|v| VersionResult::refused(v, "RST-like words", Ending::Alert))
+        .collect();
+    scanned(&mut s, 1, rows);
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.cause, Cause::ServerRefusesEveryVersion, "{}", c.summary);
+}
+
+/// Profiles recorded before `ending` existed are read back from their words, in one place.
+#[test]
+fn old_scan_rows_are_read_back_from_their_words() {
+    use crate::profile::{Ending, VersionResult};
+    let mut row = VersionResult::refused(crate::scan::ScanVersion::Tls12, "FIN", Ending::Closed);
+    row.ending = None;
+    assert_eq!(row.answer_ending(), Ending::Closed);
+    row.answer = "alert handshake_failure".into();
+    assert_eq!(row.answer_ending(), Ending::Alert);
+}
+
+/// The summary comes in parts: the attempt's own words and what the case adds, so a front
+/// end never has to cut one string off the front of another.
+#[test]
+fn the_summary_keeps_the_attempts_words_apart_from_the_cases() {
+    let mut s = Session::new();
+    attempt(&mut s, 1, base(), dropped(1439, true));
+    let c = Case::of(&s).unwrap();
+    let own = diagnose::diagnose(&s.attempts[0]).summary;
+    assert_eq!(c.words.attempt.as_deref(), Some(own.as_str()));
+    assert_eq!(c.words.added, None);
+    assert_eq!(c.summary, own);
+    let p2 = Retry::WithoutPostQuantum.apply(&base()).unwrap();
+    let p3 = Retry::Tls12Only.apply(&p2).unwrap();
+    attempt(&mut s, 2, p2, dropped(250, false));
+    attempt(&mut s, 3, p3, dropped(230, false));
+    let c = Case::of(&s).unwrap();
+    assert_eq!(c.words.attempt, None);
+    assert_eq!(c.words.added.as_deref(), Some(c.summary.as_str()));
+}

@@ -106,19 +106,6 @@ impl std::fmt::Display for Cause {
     }
 }
 
-/// Tests and front ends compare with the stable code as written in DESIGN.md and the JSON.
-impl PartialEq<&str> for Cause {
-    fn eq(&self, other: &&str) -> bool {
-        self.code() == *other
-    }
-}
-
-impl PartialEq<Cause> for &str {
-    fn eq(&self, other: &Cause) -> bool {
-        *self == other.code()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

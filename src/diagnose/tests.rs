@@ -365,7 +365,7 @@ fn causes_from_event_sequences() {
     for (want, plan, events) in cases {
         let a = attempt(plan, events.clone());
         let d = diagnose(&a);
-        assert_eq!(d.cause, want, "events {events:?} gave {d:?}");
+        assert_eq!(d.cause.code(), want, "events {events:?} gave {d:?}");
         assert!(!d.ok);
         assert!(!d.summary.is_empty());
     }
@@ -395,9 +395,9 @@ fn success_and_running() {
     );
     let d = diagnose(&a);
     assert!(d.ok);
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, Cause::Ok);
     let running = attempt(plan(), vec![hello()]);
-    assert_eq!(diagnose(&running).cause, "running");
+    assert_eq!(diagnose(&running).cause, Cause::Running);
 }
 
 #[test]
@@ -471,7 +471,7 @@ fn a_slow_banner_is_a_warned_success() {
         diagnose(&a)
     };
     let d = timed(20_054_000);
-    assert_eq!(d.cause, "ok");
+    assert_eq!(d.cause, Cause::Ok);
     assert!(
         d.summary.contains("the banner took 20.1 s"),
         "{}",

@@ -488,11 +488,11 @@ async fn handshake(
                     .unwrap_or_default(),
                 cipher_suite: conn
                     .negotiated_cipher_suite()
-                    .map(|s| format!("{:?}", s.suite()))
+                    .map(|s| crate::wire::names::suite_name(u16::from(s.suite())))
                     .unwrap_or_default(),
                 group: conn
                     .negotiated_key_exchange_group()
-                    .map(|g| format!("{:?}", g.name())),
+                    .map(|g| crate::wire::names::group_name(u16::from(g.name()))),
                 handshake_kind: match conn.handshake_kind() {
                     Some(rustls::HandshakeKind::Full) => "full",
                     Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => {

@@ -37,8 +37,8 @@ pub enum TlsConfigError {
     Invalid(String),
 }
 
+use crate::plan::provider::{group_code, provider_base, suite_code};
 pub use crate::plan::provider::{group_names, suite_names};
-use crate::plan::provider::{provider_base, rustls_suite_name as normalise_suite};
 
 /// The provider restricted to the plan's suites and groups.
 pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {
@@ -46,11 +46,11 @@ pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {
     if !opts.cipher_suites.is_empty() {
         let mut chosen = Vec::new();
         for name in &opts.cipher_suites {
-            let want = normalise_suite(name);
+            let want = suite_code(name);
             let suite = p
                 .cipher_suites
                 .iter()
-                .find(|s| format!("{:?}", s.suite()) == want)
+                .find(|s| Some(u16::from(s.suite())) == want)
                 .ok_or_else(|| TlsConfigError::UnknownSuite {
                     name: name.clone(),
                     valid: suite_names().join(", "),
@@ -62,10 +62,11 @@ pub fn provider(opts: &TlsOptions) -> Result<CryptoProvider, TlsConfigError> {
     if !opts.groups.is_empty() {
         let mut chosen = Vec::new();
         for name in &opts.groups {
+            let want = group_code(name);
             let group = p
                 .kx_groups
                 .iter()
-                .find(|g| format!("{:?}", g.name()).eq_ignore_ascii_case(name.trim()))
+                .find(|g| Some(u16::from(g.name())) == want)
                 .ok_or_else(|| TlsConfigError::UnknownGroup {
                     name: name.clone(),
                     valid: group_names().join(", "),
@@ -289,22 +290,40 @@ mod tests {
 
     #[test]
     fn suite_names_accept_iana_and_rustls_forms() {
+        assert_eq!(suite_code("TLS_AES_128_GCM_SHA256"), Some(0x1301));
+        assert_eq!(suite_code("tls13_aes_128_gcm_sha256"), Some(0x1301));
         assert_eq!(
-            normalise_suite("TLS_AES_128_GCM_SHA256"),
-            "TLS13_AES_128_GCM_SHA256"
+            suite_code("tls_ecdhe_rsa_with_aes_128_gcm_sha256"),
+            Some(0xc02f)
         );
-        assert_eq!(
-            normalise_suite("tls_ecdhe_rsa_with_aes_128_gcm_sha256"),
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        for (suites, group) in [
+            ("TLS_AES_256_GCM_SHA384", "x25519"),
+            ("tls13_aes_256_gcm_sha384", "X25519"),
+        ] {
+            let opts = TlsOptions {
+                cipher_suites: vec![suites.into()],
+                groups: vec![group.into()],
+                ..TlsOptions::default()
+            };
+            let p = provider(&opts).unwrap();
+            assert_eq!(p.cipher_suites.len(), 1);
+            assert_eq!(u16::from(p.cipher_suites[0].suite()), 0x1302);
+            assert_eq!(p.kx_groups.len(), 1);
+        }
+        // The names offered are the IANA ones, and each is accepted back.
+        let names = suite_names();
+        assert!(
+            names.iter().any(|n| n == "TLS_AES_128_GCM_SHA256"),
+            "{names:?}"
         );
-        let opts = TlsOptions {
-            cipher_suites: vec!["TLS_AES_256_GCM_SHA384".into()],
-            groups: vec!["x25519".into()],
-            ..TlsOptions::default()
-        };
-        let p = provider(&opts).unwrap();
-        assert_eq!(p.cipher_suites.len(), 1);
-        assert_eq!(p.kx_groups.len(), 1);
+        assert!(names.iter().all(|n| !n.starts_with("TLS13_")), "{names:?}");
+        for n in names {
+            let opts = TlsOptions {
+                cipher_suites: vec![n.clone()],
+                ..TlsOptions::default()
+            };
+            assert!(provider(&opts).is_ok(), "{n}");
+        }
     }
 
     #[test]
@@ -318,7 +337,7 @@ mod tests {
             e.starts_with("unknown cipher suite TLS_RSA_WITH_RC4_128_MD5"),
             "{e}"
         );
-        assert!(e.contains("TLS13_AES_128_GCM_SHA256"), "{e}");
+        assert!(e.contains("TLS_AES_128_GCM_SHA256"), "{e}");
         let opts = TlsOptions {
             groups: vec!["ffdhe2048".into()],
             ..TlsOptions::default()

@@ -152,10 +152,19 @@ pub fn check(plan: &Plan) -> Result<(), CheckError> {
     Ok(())
 }
 
-/// Which version a suite name belongs to, by the IANA/rustls naming: TLS 1.3 suites carry no
+/// Which version a suite name belongs to: by its code point when the name is known, else by
+/// the IANA/rustls naming: TLS 1.3 suites carry no
 /// key exchange (`TLS13_AES_128_GCM_SHA256`, `TLS_AES_128_GCM_SHA256`), TLS 1.2 ones do
 /// (`TLS_ECDHE_RSA_WITH_...`).
 pub fn suite_version(name: &str) -> TlsVersion {
+    // A suite the name table knows is judged by its code point.
+    if let Some(v) = crate::wire::names::suite_by_name(name) {
+        return if matches!(v, 0x1301..=0x13ff | 0x00c6 | 0x00c7) {
+            TlsVersion::Tls13
+        } else {
+            TlsVersion::Tls12
+        };
+    }
     let upper = name.trim().to_ascii_uppercase();
     if upper.starts_with("TLS13_") || !upper.contains("_WITH_") {
         TlsVersion::Tls13

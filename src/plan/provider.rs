@@ -1,15 +1,18 @@
 //! What this build can offer: the cipher suites and key-exchange groups of the rustls
 //! provider, by name. Plan edits, the pickers, the scanner and the engine's config all ask
-//! here, so a name the TUI offers is one the engine accepts.
+//! here, so a name the TUI offers is one the engine accepts. Names come from
+//! `wire::names`, the one table keyed by the code point.
 
 use rustls::crypto::CryptoProvider;
 
-/// The cipher-suite names this client can offer (rustls names; IANA TLS 1.3 names accepted).
+use crate::wire::names::{group_by_name, group_name, suite_by_name, suite_name};
+
+/// The cipher-suite names this client can offer, IANA spelling.
 pub fn suite_names() -> Vec<String> {
     provider_base()
         .cipher_suites
         .iter()
-        .map(|s| format!("{:?}", s.suite()))
+        .map(|s| suite_name(u16::from(s.suite())))
         .collect()
 }
 
@@ -18,8 +21,18 @@ pub fn group_names() -> Vec<String> {
     provider_base()
         .kx_groups
         .iter()
-        .map(|g| format!("{:?}", g.name()))
+        .map(|g| group_name(u16::from(g.name())))
         .collect()
+}
+
+/// The code point of a suite name as a user gives it (IANA or rustls spelling, any case).
+pub fn suite_code(name: &str) -> Option<u16> {
+    suite_by_name(name)
+}
+
+/// The code point of a group name as a user gives it (any case).
+pub fn group_code(name: &str) -> Option<u16> {
+    group_by_name(name)
 }
 
 /// The groups without a post-quantum share (what "retry without PQ" offers).
@@ -28,16 +41,6 @@ pub fn classic_group_names() -> Vec<String> {
         .into_iter()
         .filter(|g| !crate::wire::names::is_post_quantum(g))
         .collect()
-}
-
-/// rustls' name for a suite given in IANA spelling (`TLS_AES_128_GCM_SHA256` is rustls'
-/// `TLS13_AES_128_GCM_SHA256`), upper case, so either spelling and any case is accepted.
-pub fn rustls_suite_name(name: &str) -> String {
-    let upper = name.trim().to_ascii_uppercase();
-    match upper.strip_prefix("TLS_") {
-        Some(rest) if !rest.contains("_WITH_") => format!("TLS13_{rest}"),
-        _ => upper,
-    }
 }
 
 /// The full provider before a plan narrows it.

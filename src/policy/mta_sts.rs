@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::wildcard::host_matches;
+
 /// The `_mta-sts.DOMAIN` TXT record (§3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StsRecord {
@@ -247,26 +249,13 @@ fn mx_pattern(v: &str) -> bool {
         })
 }
 
-/// Whether `host` matches one `mx` pattern: exact (case-insensitive, trailing dot ignored) or
-/// `*.` followed by the rest, where `*` stands for exactly one left-most label (§4.1).
-pub fn mx_matches(pattern: &str, host: &str) -> bool {
-    let norm = |s: &str| s.trim_end_matches('.').to_ascii_lowercase();
-    let (pattern, host) = (norm(pattern), norm(host));
-    match pattern.strip_prefix("*.") {
-        Some(rest) => host
-            .split_once('.')
-            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
-        None => pattern == host,
-    }
-}
-
 /// The first pattern of `policy` that `host` matches.
 pub fn matching_pattern<'a>(policy: &'a Policy, host: &str) -> Option<&'a str> {
     policy
         .mx
         .iter()
         .map(String::as_str)
-        .find(|p| mx_matches(p, host))
+        .find(|p| host_matches(p, host))
 }
 
 #[cfg(test)]
@@ -470,15 +459,7 @@ mod tests {
 
     #[test]
     fn wildcard_matches_exactly_one_leftmost_label() {
-        // RFC 8461 §4.1: "*.example.com" matches "mx1.example.com" but not
-        // "mx1.mx2.example.com" nor "example.com".
-        assert!(mx_matches("*.example.com", "mx1.example.com"));
-        assert!(mx_matches("*.example.com", "MX1.Example.COM."));
-        assert!(!mx_matches("*.example.com", "mx1.mx2.example.com"));
-        assert!(!mx_matches("*.example.com", "example.com"));
-        assert!(!mx_matches("*.example.com", ".example.com"));
-        assert!(mx_matches("mail.example.com", "mail.example.com."));
-        assert!(!mx_matches("mail.example.com", "mail2.example.com"));
+        // The matcher itself is `wildcard::host_matches`; here, the policy picks with it.
         let p =
             parse_policy("version: STSv1\nmode: enforce\nmx: a.x\nmx: *.y\nmax_age: 1\n").unwrap();
         assert_eq!(matching_pattern(&p, "mx.y"), Some("*.y"));

@@ -7,9 +7,8 @@
 //! end at once; and a client-preference server picks in this order, so the scan can tell
 //! "server order" from "our order" (see `suites`).
 //!
-//! Names: the JSON and the text report use IANA names. rustls calls the TLS 1.3 suites
-//! `TLS13_AES_128_GCM_SHA256`; [`iana_suite`] maps them to `TLS_AES_128_GCM_SHA256` and
-//! [`suite_value`] reads either spelling back.
+//! Names: IANA names from `wire::names` (the TLS 1.3 suites as `TLS_AES_128_GCM_SHA256`);
+//! [`suite_value`] reads the IANA or rustls spelling back.
 
 use std::sync::LazyLock;
 
@@ -83,6 +82,11 @@ impl ScanVersion {
         }
     }
 
+    /// TLS 1.2 or 1.3: what a rustls-based sender (and this tool's probe) can speak.
+    pub fn is_modern(self) -> bool {
+        matches!(self, ScanVersion::Tls12 | ScanVersion::Tls13)
+    }
+
     /// `1.0`, `tls1.2`, `TLSv1.3`, `ssl3`, ... (for the command line).
     pub fn parse(s: &str) -> Option<ScanVersion> {
         let s = s.trim().to_ascii_lowercase();
@@ -98,27 +102,21 @@ impl ScanVersion {
     }
 }
 
+/// The report's spelling, as [`ScanVersion::name`] (and the JSON).
+impl std::fmt::Display for ScanVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// True for the suites only TLS 1.3 negotiates.
 pub fn is_tls13_suite(v: u16) -> bool {
     matches!(v, 0x1301..=0x13ff | 0x00c6 | 0x00c7)
 }
 
-/// IANA name: rustls' `TLS13_` prefix becomes `TLS_`; everything else as `wire::suite_name`.
-pub fn iana_suite(v: u16) -> String {
-    let name = suite_name(v);
-    match name.strip_prefix("TLS13_") {
-        Some(rest) => format!("TLS_{rest}"),
-        None => name,
-    }
-}
-
 /// A suite by IANA or rustls name.
 pub fn suite_value(name: &str) -> Option<u16> {
-    suite_by_name(name).or_else(|| {
-        let upper = name.trim().to_ascii_uppercase();
-        let rest = upper.strip_prefix("TLS_")?;
-        suite_by_name(&format!("TLS13_{rest}")).filter(|v| is_tls13_suite(*v))
-    })
+    suite_by_name(name)
 }
 
 /// Every suite the scanner knows (SCSVs excluded), most likely accepted first.
@@ -128,7 +126,7 @@ fn all_suites() -> &'static [u16] {
             .filter(|v| !SCSV.contains(v))
             .filter_map(|v| {
                 let name = suite_name(v);
-                (!name.starts_with("unknown(")).then(|| (rank(&name), v))
+                (!name.starts_with("unknown(")).then(|| (rank(v, &name), v))
             })
             .collect();
         v.sort();
@@ -138,10 +136,11 @@ fn all_suites() -> &'static [u16] {
 }
 
 /// How likely a server is to accept a suite, 0 = most likely (from its IANA name).
-fn rank(name: &str) -> u8 {
+fn rank(v: u16, name: &str) -> u8 {
     let has = |s: &str| name.contains(s);
     let aead = has("_GCM_") || has("CHACHA20");
-    if name.starts_with("TLS13_") {
+    // The five TLS 1.3 suites every stack has (not the SM4 ones).
+    if matches!(v, 0x1301..=0x13ff) {
         0
     } else if has("EXPORT") {
         13
@@ -246,7 +245,7 @@ mod tests {
     fn catalog_is_complete_and_ordered() {
         let t12 = suites_for(ScanVersion::Tls12);
         assert!(t12.len() > 250, "{}", t12.len());
-        assert_eq!(t12.first().map(|v| rank(&suite_name(*v))), Some(1));
+        assert_eq!(t12.first().map(|v| rank(*v, &suite_name(*v))), Some(1));
         for v in [0x000a, 0x0005, 0x002f, 0x0003, 0x0000, 0x0018, 0xc02f] {
             assert!(t12.contains(&v), "{}", suite_name(v));
         }
@@ -264,7 +263,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        assert_eq!(iana_suite(0x1301), "TLS_AES_128_GCM_SHA256");
+        assert_eq!(suite_name(0x1301), "TLS_AES_128_GCM_SHA256");
         assert_eq!(suite_value("TLS_AES_128_GCM_SHA256"), Some(0x1301));
         assert_eq!(suite_value("TLS13_AES_128_GCM_SHA256"), Some(0x1301));
         assert_eq!(suite_value("TLS_RSA_WITH_AES_128_CBC_SHA"), Some(0x002f));
@@ -277,5 +276,21 @@ mod tests {
             Some("X25519MLKEM768")
         );
         assert!(groups_for(ScanVersion::Tls12).iter().all(|v| *v <= 0x1e));
+    }
+
+    /// The typed version keeps the JSON spelling of the old string field (schema unchanged).
+    #[test]
+    fn versions_serialise_as_the_report_spells_them() {
+        for v in ScanVersion::ALL {
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.name()));
+            assert_eq!(serde_json::from_str::<ScanVersion>(&json).unwrap(), v);
+            assert_eq!(v.to_string(), v.name());
+        }
+        let modern: Vec<_> = ScanVersion::ALL
+            .into_iter()
+            .filter(|v| v.is_modern())
+            .collect();
+        assert_eq!(modern, [ScanVersion::Tls12, ScanVersion::Tls13]);
     }
 }

@@ -9,15 +9,6 @@ use super::{Profile, VersionResult};
 /// Suites named per accepted version before the list is cut with "...".
 const SUITES_SHOWN: usize = 3;
 
-/// "TLSv1.0" → "TLS 1.0" (unknown names as they are).
-pub fn version_words(name: &str) -> &str {
-    ScanVersion::ALL
-        .into_iter()
-        .find(|v| v.name() == name)
-        .map(ScanVersion::words)
-        .unwrap_or(name)
-}
-
 /// The first few suites of a version, with "..." when there are more.
 fn suites(v: &VersionResult) -> String {
     let mut shown: Vec<&str> = v
@@ -40,12 +31,12 @@ pub fn scan_evidence(p: &Profile) -> Vec<String> {
     }
     let all_probed = ScanVersion::ALL
         .iter()
-        .all(|v| p.versions.iter().any(|r| r.version == v.name()));
+        .all(|v| p.versions.iter().any(|r| r.version == *v));
     let accepted: Vec<String> = p
         .versions
         .iter()
         .filter(|v| v.accepted)
-        .map(|v| format!("{} ({})", version_words(&v.version), suites(v)))
+        .map(|v| format!("{} ({})", v.version.words(), suites(v)))
         .collect();
     if !p.versions.is_empty() {
         let only = if all_probed && accepted.len() < ScanVersion::ALL.len() {
@@ -63,7 +54,7 @@ pub fn scan_evidence(p: &Profile) -> Vec<String> {
         .versions
         .iter()
         .filter(|v| !v.accepted)
-        .map(|v| format!("{} ({})", version_words(&v.version), v.answer))
+        .map(|v| format!("{} ({})", v.version.words(), v.answer))
         .collect();
     if !refused.is_empty() {
         out.push(format!("scan: refused {}", refused.join(", ")));
@@ -77,13 +68,13 @@ pub fn scan_evidence(p: &Profile) -> Vec<String> {
         out.push(if g.groups.is_empty() {
             format!(
                 "scan: {} groups: none of ours ({})",
-                version_words(&g.version),
+                g.version.words(),
                 g.answer
             )
         } else {
             format!(
                 "scan: {} groups: {}{order}",
-                version_words(&g.version),
+                g.version.words(),
                 g.groups.join(", ")
             )
         });
@@ -122,7 +113,9 @@ mod tests {
     fn a_tls10_only_server_in_words() {
         let mut versions: Vec<VersionResult> = ScanVersion::ALL
             .iter()
-            .map(|v| VersionResult::refused(*v, "alert protocol_version"))
+            .map(|v| {
+                VersionResult::refused(*v, "alert protocol_version", crate::profile::Ending::Alert)
+            })
             .collect();
         versions[1] = VersionResult::accepted(
             ScanVersion::Tls10,
@@ -146,7 +139,7 @@ mod tests {
     #[test]
     fn groups_and_partial_scans() {
         let groups = vec![GroupResult {
-            version: "TLSv1.3".into(),
+            version: ScanVersion::Tls13,
             groups: vec![],
             server_order: None,
             answer: "alert handshake_failure".into(),

@@ -40,8 +40,8 @@ pub fn merge(records: &[ScanRecord]) -> Option<Profile> {
         out.connections = out.connections.saturating_add(p.connections);
         out.elapsed_ms = out.elapsed_ms.saturating_add(p.elapsed_ms);
     }
-    out.versions.sort_by_key(|v| v.scan_version());
-    out.groups.sort_by(|a, b| a.version.cmp(&b.version));
+    out.versions.sort_by_key(|v| v.version);
+    out.groups.sort_by_key(|g| g.version);
     out.overlap = overlap(&out.versions, &out.groups);
     out.verdict = verdict(
         out.stopped.as_deref(),
@@ -59,7 +59,7 @@ pub fn missing(p: &Profile) -> Vec<String> {
     let mut out = Vec::new();
     let unprobed: Vec<&str> = ScanVersion::ALL
         .iter()
-        .filter(|v| !p.versions.iter().any(|r| r.version == v.name()))
+        .filter(|v| !p.versions.iter().any(|r| r.version == **v))
         .map(|v| v.words())
         .collect();
     if !unprobed.is_empty() {
@@ -69,7 +69,7 @@ pub fn missing(p: &Profile) -> Vec<String> {
         .versions
         .iter()
         .filter(|v| v.accepted && !v.complete)
-        .map(|v| super::evidence::version_words(&v.version))
+        .map(|v| v.version.words())
         .collect();
     if !partial.is_empty() {
         out.push(format!("suites of {} not all listed", partial.join(", ")));
@@ -77,9 +77,9 @@ pub fn missing(p: &Profile) -> Vec<String> {
     let no_groups: Vec<&str> = p
         .versions
         .iter()
-        .filter(|v| v.accepted && matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3"))
+        .filter(|v| v.accepted && v.version.is_modern())
         .filter(|v| !p.groups.iter().any(|g| g.version == v.version))
-        .map(|v| super::evidence::version_words(&v.version))
+        .map(|v| v.version.words())
         .collect();
     if !no_groups.is_empty() {
         out.push(format!("groups of {} not scanned", no_groups.join(", ")));

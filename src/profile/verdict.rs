@@ -48,8 +48,8 @@ fn main_verdict(
     }
     let legacy: Vec<&str> = accepted
         .iter()
-        .filter(|v| !is_modern(&v.version))
-        .map(|v| words(&v.version))
+        .filter(|v| !v.version.is_modern())
+        .map(|v| v.version.words())
         .collect();
     if overlap.negotiable {
         let best = overlap.best.as_deref().unwrap_or("TLS 1.2+");
@@ -59,7 +59,7 @@ fn main_verdict(
         }
         return s;
     }
-    let modern: Vec<&&VersionResult> = accepted.iter().filter(|v| is_modern(&v.version)).collect();
+    let modern: Vec<&&VersionResult> = accepted.iter().filter(|v| v.version.is_modern()).collect();
     if modern.is_empty() {
         let all: Vec<String> = accepted
             .iter()
@@ -81,18 +81,18 @@ fn main_verdict(
             if shared {
                 let g = groups.iter().find(|g| g.version == v.version);
                 let list = g.map(|g| g.groups.join(", ")).unwrap_or_default();
-                format!("{} only with groups {list}", words(&v.version))
+                format!("{} only with groups {list}", v.version.words())
             } else if !v.complete {
                 // Only the suites seen in passing: "only with CBC" would be a guess.
                 format!(
                     "{} (not every suite probed; seen: {})",
-                    words(&v.version),
+                    v.version.words(),
                     describe_suites(&v.cipher_suites)
                 )
             } else {
                 format!(
                     "{} only with {}",
-                    words(&v.version),
+                    v.version.words(),
                     describe_suites(&v.cipher_suites)
                 )
             }
@@ -102,22 +102,6 @@ fn main_verdict(
         "server accepts {}: nothing in common with a rustls-based sender (TLS 1.2+1.3, ECDHE with AEAD suites)",
         reasons.join("; ")
     )
-}
-
-fn is_modern(version: &str) -> bool {
-    matches!(version, "TLSv1.2" | "TLSv1.3")
-}
-
-/// "TLSv1.0" → "TLS 1.0".
-fn words(version: &str) -> &str {
-    match version {
-        "SSLv3" => "SSL 3.0",
-        "TLSv1.0" => "TLS 1.0",
-        "TLSv1.1" => "TLS 1.1",
-        "TLSv1.2" => "TLS 1.2",
-        "TLSv1.3" => "TLS 1.3",
-        other => other,
-    }
 }
 
 fn join(items: &[&str]) -> String {
@@ -172,10 +156,11 @@ pub fn describe_suites(suites: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::catalog::ScanVersion;
 
     fn v(version: &str, suites: &[&str]) -> VersionResult {
         VersionResult {
-            version: version.into(),
+            version: ScanVersion::parse(version).expect("a version name"),
             accepted: !suites.is_empty(),
             answer: String::new(),
             cipher_suites: suites.iter().map(|s| (*s).to_owned()).collect(),
@@ -183,6 +168,7 @@ mod tests {
             complete: true,
             dhe_prime_bits: None,
             unfinished: None,
+            ending: None,
         }
     }
 

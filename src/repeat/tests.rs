@@ -31,15 +31,18 @@ fn one_bad_backend_is_intermittent_with_the_certificate_named() {
     assert_eq!(r.by_cause[&Cause::Ok], 6);
     assert_eq!(r.by_cause[&Cause::CertExpired], 3);
     assert_eq!(r.by_address["192.0.2.7:25"][&Cause::CertExpired], 3);
-    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(r.conclusion.cause, Cause::Intermittent);
     assert_eq!(
         r.conclusion.summary,
         "3 of 9 failed with cert-expired, all on 192.0.2.7:25, always with certificate \
          SHA-256 AB:CD:EF:01:23…: one backend behind this address serves an expired certificate"
     );
-    let what: Vec<&str> = r.differences.iter().map(|d| d.what).collect();
+    let what: Vec<Fact> = r.differences.iter().map(|d| d.what).collect();
     // The banner and the address are the same for both: they tell nothing apart.
-    assert_eq!(what, ["certificate SHA-256"]);
+    assert_eq!(what, [Fact::Certificate]);
+    // The JSON keeps the label.
+    let json = serde_json::to_value(&r.differences[0]).unwrap();
+    assert_eq!(json["what"], "certificate SHA-256");
     assert_eq!(words::strip(&r), "..x..x..x");
 }
 
@@ -52,7 +55,7 @@ fn one_failing_address_among_several() {
         obs("peer-closed-during-handshake", "192.0.2.8:25", GOOD),
     ];
     let r = summarize_observed(&seen);
-    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(r.conclusion.cause, Cause::Intermittent);
     assert!(
         r.conclusion.summary.starts_with(
             "2 of 4 failed with peer-closed-during-handshake, all on 192.0.2.8:25: one address fails"
@@ -60,15 +63,15 @@ fn one_failing_address_among_several() {
         "{}",
         r.conclusion.summary
     );
-    assert_eq!(r.differences[0].what, "address");
+    assert_eq!(r.differences[0].what, Fact::Address);
 }
 
 #[test]
 fn steady_results_are_not_intermittent() {
     let ok = summarize_observed(&[obs("ok", "a", GOOD), obs("ok", "a", GOOD)]);
-    assert_eq!(ok.conclusion.cause, "ok");
+    assert_eq!(ok.conclusion.cause, Cause::Ok);
     let bad = summarize_observed(&[obs("tls-alert", "a", BAD), obs("tls-alert", "a", BAD)]);
-    assert_eq!(bad.conclusion.cause, "tls-alert");
+    assert_eq!(bad.conclusion.cause, Cause::TlsAlert);
     assert!(bad.conclusion.summary.contains("not an intermittent one"));
     assert!(bad.differences.is_empty());
     let none = summarize_observed(&[]);
@@ -84,7 +87,7 @@ fn several_causes_are_counted_in_words() {
         obs("cert-expired", "a", BAD),
     ];
     let r = summarize_observed(&seen);
-    assert_eq!(r.conclusion.cause, "intermittent");
+    assert_eq!(r.conclusion.cause, Cause::Intermittent);
     assert!(
         r.conclusion
             .summary

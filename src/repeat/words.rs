@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::{Conclusion, Difference, Observed, Repeat};
+use super::{Conclusion, Difference, Fact, Observed, Repeat};
 use crate::diagnose::Cause;
 
 /// A fingerprint shortened for a sentence: the first five bytes, then an ellipsis.
@@ -74,7 +74,7 @@ pub(crate) fn conclusion(seen: &[Observed], differences: &[Difference]) -> Concl
     }
     let cert = differences
         .iter()
-        .find(|d| d.what == "certificate SHA-256" && d.failed.len() == 1);
+        .find(|d| d.what == Fact::Certificate && d.failed.len() == 1);
     if let Some(d) = cert {
         let _ = write!(
             s,
@@ -141,7 +141,7 @@ pub fn facts(r: &Repeat) -> Vec<(&'static str, String)> {
             let v: Vec<String> = v
                 .iter()
                 .map(|x| {
-                    if d.what == "certificate SHA-256" {
+                    if d.what == Fact::Certificate {
                         short_fingerprint(x)
                     } else {
                         x.clone()

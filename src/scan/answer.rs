@@ -70,6 +70,21 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// The kind of answer, as a profile stores it next to [`Answer::describe`].
+    pub fn ending(&self) -> crate::profile::Ending {
+        use crate::profile::Ending;
+        match self {
+            Answer::Hello(_) => Ending::Hello,
+            Answer::Alert { .. } => Ending::Alert,
+            Answer::Closed => Ending::Closed,
+            Answer::Reset => Ending::Reset,
+            Answer::Timeout => Ending::Timeout,
+            Answer::NotTls(_) => Ending::NotTls,
+            Answer::Malformed(_) => Ending::Malformed,
+            Answer::BrokenFlight { .. } => Ending::BrokenFlight,
+        }
+    }
+
     /// One line for reports: `ServerHello TLSv1.2 TLS_RSA_WITH_AES_128_CBC_SHA`,
     /// `alert protocol_version`, `FIN`, `RST`, `timeout`, ...
     pub fn describe(&self) -> String {
@@ -80,11 +95,7 @@ impl Answer {
                 } else {
                     "ServerHello"
                 };
-                let mut s = format!(
-                    "{what} {} {}",
-                    version_name(c.version),
-                    super::catalog::iana_suite(c.suite)
-                );
+                let mut s = format!("{what} {} {}", version_name(c.version), suite_name(c.suite));
                 if let Some(g) = c.group {
                     s.push(' ');
                     s.push_str(&group_name(g));
@@ -483,6 +494,44 @@ mod tests {
                 }
             }
             let _ = r.finish(Answer::Timeout).describe();
+        }
+    }
+
+    /// The stored kind and the words read back agree for every kind of answer.
+    #[test]
+    fn endings_read_back_from_the_words_match_the_typed_answer() {
+        let chosen = Chosen {
+            version: 0x0303,
+            suite: 0xc02f,
+            group: Some(0x001d),
+            retry: false,
+            dh_bits: None,
+            kx_signature: None,
+            cert_request: false,
+        };
+        let answers = [
+            Answer::Hello(chosen),
+            Answer::Hello(Chosen {
+                retry: true,
+                ..chosen
+            }),
+            Answer::Alert {
+                level: 2,
+                description: 40,
+            },
+            Answer::Closed,
+            Answer::Reset,
+            Answer::Timeout,
+            Answer::NotTls("not TLS: 220 mx.example.net ESMTP".into()),
+            Answer::Malformed("a record of 0 bytes".into()),
+            Answer::BrokenFlight {
+                hello: chosen,
+                why: "FIN".into(),
+            },
+        ];
+        for a in answers {
+            let read = crate::profile::Ending::read_back(&a.describe());
+            assert_eq!(read, a.ending(), "{}", a.describe());
         }
     }
 }

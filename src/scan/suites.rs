@@ -12,7 +12,7 @@ use super::answer::Answer;
 use super::catalog::{ScanVersion, chunks, ecdhe_suites, groups_for, suites_for};
 use super::hello::HelloSpec;
 use super::pace::{Ctx, Stopped};
-use super::profile::{GroupResult, VersionResult};
+use super::profile::{Ending, GroupResult, VersionResult};
 use super::search::{Found, Search};
 use crate::wire::names::{group_name, suite_name};
 
@@ -47,14 +47,20 @@ pub async fn scan_version(
     let chunks = chunks(&catalog);
     let search = Search::Suites(version);
     let Some(first_chunk) = chunks.first() else {
-        return Ok((VersionResult::refused(version, "nothing to offer"), None));
+        return Ok((
+            VersionResult::refused(version, "nothing to offer", Ending::NotAsked),
+            None,
+        ));
     };
     let first = search.probe(ctx, first_chunk).await?;
     let rest = chunks.get(1..).unwrap_or_default();
     let mut found: Vec<Found> = Vec::new();
     if search.pick(&first, first_chunk).is_none() && !try_other_chunks(&first) {
         ctx.step_done(version.name());
-        return Ok((VersionResult::refused(version, &first.describe()), None));
+        return Ok((
+            VersionResult::refused(version, &first.describe(), first.ending()),
+            None,
+        ));
     }
     if depth.suites {
         let runs = chunks.iter().enumerate().map(|(i, c)| {
@@ -76,7 +82,10 @@ pub async fn scan_version(
     let accepted = found.iter().find(|f| !f.picks.is_empty());
     let Some(answer) = accepted.and_then(|f| f.first.clone()) else {
         ctx.step_done(version.name());
-        return Ok((VersionResult::refused(version, &first.describe()), None));
+        return Ok((
+            VersionResult::refused(version, &first.describe(), first.ending()),
+            None,
+        ));
     };
     let (order, suites) = if depth.suites {
         let order = search.server_order(ctx, &lists, &catalog).await?;
@@ -162,7 +171,7 @@ pub async fn scan_groups(
     if offer.is_empty() {
         ctx.step_done("groups");
         return Ok(GroupResult {
-            version: version.name().into(),
+            version,
             groups: Vec::new(),
             server_order: None,
             answer: "no ECDHE suite accepted: no group to negotiate".into(),
@@ -179,7 +188,7 @@ pub async fn scan_groups(
     }
     ctx.step_done("groups");
     Ok(GroupResult {
-        version: version.name().into(),
+        version,
         groups: groups.into_iter().map(group_name).collect(),
         server_order: order,
         answer: found.first.map(|a| a.describe()).unwrap_or_default(),

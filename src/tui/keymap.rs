@@ -96,6 +96,22 @@ pub struct Binding {
     pub short: &'static str,
     /// Where the footer puts it: lower first, as far as the width allows.
     pub rank: u8,
+    /// The footer keeps the ways out and the help on the right.
+    pub exit: bool,
+    /// When the footer shows it.
+    pub shown: Shown,
+}
+
+/// When a footer entry is shown (its key works regardless).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    /// Only in the demo (the lab scenario picker).
+    Demo,
+    /// Only in a picker that takes several items.
+    MultiPick,
+    /// Only in step mode.
+    Stepping,
 }
 
 impl Binding {
@@ -104,6 +120,19 @@ impl Binding {
         Binding {
             short,
             rank,
+            ..self
+        }
+    }
+
+    /// A way out (or the help): the footer shows it on the right.
+    const fn exit(self) -> Binding {
+        Binding { exit: true, ..self }
+    }
+
+    /// The footer shows it only `when`.
+    const fn shown(self, when: Shown) -> Binding {
+        Binding {
+            shown: when,
             ..self
         }
     }
@@ -166,6 +195,8 @@ const fn b(
         help,
         short: "",
         rank: 0,
+        exit: false,
+        shown: Shown::Always,
     }
 }
 
@@ -178,21 +209,24 @@ pub static TABLE: &[Binding] = &[
         Command::Quit,
         "quit (asks first if attempts were not exported)",
     )
-    .footer("quit", 90),
+    .footer("quit", 90)
+    .exit(),
     b(
         CLOSABLE,
         &[Char('q'), Esc],
         Command::Back,
         "close, back to where it was opened",
     )
-    .footer("back", 90),
+    .footer("back", 90)
+    .exit(),
     b(
         &[Profile, Repeat],
         &[Char('q')],
         Command::Back,
         "close, back to the main view",
     )
-    .footer("back", 90),
+    .footer("back", 90)
+    .exit(),
     b(
         &[
             Main,
@@ -419,7 +453,8 @@ pub static TABLE: &[Binding] = &[
         Command::Step,
         "take the next step (step mode)",
     )
-    .footer("step", 0),
+    .footer("step", 0)
+    .shown(Shown::Stepping),
     b(
         &[Main],
         &[Esc],
@@ -460,7 +495,8 @@ pub static TABLE: &[Binding] = &[
         Command::ScenarioPicker,
         "pick another lab scenario (demo)",
     )
-    .footer("lab", 0),
+    .footer("lab", 0)
+    .shown(Shown::Demo),
     b(
         VIEWS,
         &[Char('x')],
@@ -502,7 +538,9 @@ pub static TABLE: &[Binding] = &[
         "compare the two marked, else show the attempt",
     )
     .footer("compare/show", 2),
-    b(&[Picker], &[Space], Command::Toggle, "check / uncheck").footer("check", 1),
+    b(&[Picker], &[Space], Command::Toggle, "check / uncheck")
+        .footer("check", 1)
+        .shown(Shown::MultiPick),
     b(&[Picker], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(&[Edit], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(
@@ -575,7 +613,8 @@ pub static TABLE: &[Binding] = &[
         Command::Help,
         "every key of this view",
     )
-    .footer("help", 91),
+    .footer("help", 91)
+    .exit(),
 ];
 
 /// The command for `key` in `mode`. In the editor, printable characters are typed.
@@ -599,25 +638,48 @@ pub fn key_for(mode: Mode, command: Command) -> Option<Key> {
 }
 
 /// The footer of `mode`: (keys, short words) of the rows marked for it, by rank.
-pub fn footer(mode: Mode) -> Vec<(String, &'static str)> {
-    let mut rows: Vec<(String, &'static str)> = Vec::new();
+pub fn footer(mode: Mode) -> Vec<FooterKey> {
+    let mut rows: Vec<FooterKey> = Vec::new();
     let mut marked: Vec<&Binding> = TABLE
         .iter()
         .filter(|b| !b.short.is_empty() && b.modes.contains(&mode))
         .collect();
     marked.sort_by_key(|b| b.rank);
     for b in marked {
-        let keys: Vec<String> = b
+        let keys: Vec<Key> = b
             .keys
             .iter()
-            .filter(|k| lookup(mode, **k) == Some(b.command))
-            .map(|k| k.label())
+            .copied()
+            .filter(|k| lookup(mode, *k) == Some(b.command))
             .collect();
-        if !keys.is_empty() && !rows.iter().any(|(_, s)| *s == b.short) {
-            rows.push((keys.join("/"), b.short));
+        if !keys.is_empty() && !rows.iter().any(|r| r.short == b.short) {
+            rows.push(FooterKey {
+                keys,
+                short: b.short,
+                exit: b.exit,
+                shown: b.shown,
+            });
         }
     }
     rows
+}
+
+/// One entry of the footer: the keys that reach `command` in the mode, and its words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FooterKey {
+    pub keys: Vec<Key>,
+    pub short: &'static str,
+    /// A way out or the help ([`Binding::exit`]): shown on the right.
+    pub exit: bool,
+    pub shown: Shown,
+}
+
+impl FooterKey {
+    /// `q/Esc`.
+    pub fn label(&self) -> String {
+        let labels: Vec<String> = self.keys.iter().map(|k| k.label()).collect();
+        labels.join("/")
+    }
 }
 
 /// Help rows for `mode`: (keys, what they do), generated from the table.
@@ -728,10 +790,13 @@ mod tests {
         assert!(main.iter().any(|(k, _)| k == "↑ k"));
         let lists = help(Attempts);
         assert!(lists.iter().any(|(k, _)| k == "↑ k"));
-        let foot = footer(Main);
+        let foot: Vec<(String, &str)> = footer(Main).iter().map(|r| (r.label(), r.short)).collect();
         assert!(foot.contains(&("2".to_string(), "TLS 1.2")), "{foot:?}");
         assert!(foot.contains(&("y".to_string(), "copy")), "{foot:?}");
-        assert!(footer(Picker).contains(&("q/Esc".to_string(), "back")));
+        let back = footer(Picker);
+        let back = back.iter().find(|r| r.short == "back");
+        assert_eq!(back.map(FooterKey::label).as_deref(), Some("q/Esc"));
+        assert!(back.is_some_and(|b| b.exit));
         for mode in [
             Main,
             Certificates,

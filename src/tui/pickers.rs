@@ -6,7 +6,7 @@ use super::app::{Picker, PickerKind};
 use crate::plan::Plan;
 use crate::session::Attempt;
 
-use crate::plan::provider::rustls_suite_name as suite_key;
+use crate::plan::provider::{group_code, suite_code};
 
 fn picker(kind: PickerKind, title: &str, items: Vec<super::app::PickItem>, multi: bool) -> Picker {
     Picker {
@@ -20,13 +20,14 @@ fn picker(kind: PickerKind, title: &str, items: Vec<super::app::PickItem>, multi
 }
 
 pub fn suites(plan: Option<&Plan>) -> Picker {
-    let chosen: Vec<String> = plan
-        .map(|p| p.tls.cipher_suites.iter().map(|s| suite_key(s)).collect())
+    // The plan may spell a suite either way: compare code points.
+    let chosen: Vec<Option<u16>> = plan
+        .map(|p| p.tls.cipher_suites.iter().map(|s| suite_code(s)).collect())
         .unwrap_or_default();
     let items = crate::engine::tls::suite_names()
         .into_iter()
         .map(|s| {
-            let on = chosen.is_empty() || chosen.contains(&suite_key(&s));
+            let on = chosen.is_empty() || chosen.contains(&suite_code(&s));
             item(s.clone(), vec![s], on)
         })
         .collect();
@@ -40,19 +41,13 @@ pub fn suites(plan: Option<&Plan>) -> Picker {
 
 /// Groups, with every post-quantum hybrid folded into one toggle.
 pub fn groups(plan: Option<&Plan>) -> Picker {
-    let chosen: Vec<String> = plan
-        .map(|p| {
-            p.tls
-                .groups
-                .iter()
-                .map(|g| g.to_ascii_lowercase())
-                .collect()
-        })
+    let chosen: Vec<Option<u16>> = plan
+        .map(|p| p.tls.groups.iter().map(|g| group_code(g)).collect())
         .unwrap_or_default();
-    let on = |g: &str| chosen.is_empty() || chosen.contains(&g.to_ascii_lowercase());
+    let on = |g: &str| chosen.is_empty() || chosen.contains(&group_code(g));
     let (pq, classic): (Vec<String>, Vec<String>) = crate::engine::tls::group_names()
         .into_iter()
-        .partition(|g| g.contains("MLKEM"));
+        .partition(|g| crate::wire::names::is_post_quantum(g));
     let mut items = Vec::new();
     if !pq.is_empty() {
         let checked = pq.iter().any(|g| on(g));

@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(
             i.cipher_suites,
             [
-                "TLS13_AES_128_GCM_SHA256",
+                "TLS_AES_128_GCM_SHA256",
                 "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
             ]
         );
@@ -316,7 +316,7 @@ mod tests {
         .expect("valid");
         assert!(!sh.retry);
         assert_eq!(sh.info.version, "TLSv1.3");
-        assert_eq!(sh.info.cipher_suite, "TLS13_AES_256_GCM_SHA384");
+        assert_eq!(sh.info.cipher_suite, "TLS_AES_256_GCM_SHA384");
         assert_eq!(sh.info.group.as_deref(), Some("X25519"));
         assert_eq!(sh.info.extensions, ["supported_versions", "key_share"]);
 

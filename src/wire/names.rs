@@ -1,9 +1,13 @@
-//! IANA names for the numbers on the wire.
+//! IANA names for the numbers on the wire: the one table every part of the tool names suites,
+//! groups and signature schemes from, keyed by the code point.
 //!
 //! Cipher suites, groups, signature schemes, alerts, handshake and content types are named
 //! from rustls' public enums (`From<u16>`/`From<u8>` then `as_str`), which include legacy
 //! values rustls never negotiates. `as_str` is used rather than `Debug` because rustls prints
-//! its legacy cipher suites in `Debug` as `CipherSuite(0x..)`. Values rustls does not know
+//! its legacy cipher suites in `Debug` as `CipherSuite(0x..)`. Suites are spelled the IANA
+//! way: rustls' `TLS13_AES_128_GCM_SHA256` is `TLS_AES_128_GCM_SHA256` here; reading a name
+//! back accepts both spellings in any case. Signature schemes rustls does not name come from
+//! a small table of the IANA registry. Values nobody knows
 //! come out as `unknown(0xNNNN)` (suites, groups, versions, signature schemes),
 //! `unknown(0xNN)` (content types) or `unknown(N)` in decimal (extensions, alerts, handshake
 //! types), the way the IANA registries number them. Extension names come from a small table
@@ -17,11 +21,21 @@ use rustls::{
     SignatureScheme,
 };
 
-/// e.g. `TLS13_AES_128_GCM_SHA256`, `TLS_RSA_WITH_3DES_EDE_CBC_SHA`, `unknown(0x1234)`.
+/// e.g. `TLS_AES_128_GCM_SHA256`, `TLS_RSA_WITH_3DES_EDE_CBC_SHA`, `unknown(0x1234)`.
 pub fn suite_name(v: u16) -> String {
-    CipherSuite::from(v)
-        .as_str()
-        .map_or_else(|| unknown_u16(v), str::to_owned)
+    match CipherSuite::from(v).as_str() {
+        // rustls' own prefix for the TLS 1.3 suites; IANA names them `TLS_...`.
+        Some(name) => match name.strip_prefix("TLS13_") {
+            Some(rest) => format!("TLS_{rest}"),
+            None => name.to_owned(),
+        },
+        None => unknown_u16(v),
+    }
+}
+
+/// rustls' spelling of a suite name (`TLS13_AES_128_GCM_SHA256`), accepted on input.
+fn rustls_suite_name(v: u16) -> Option<&'static str> {
+    CipherSuite::from(v).as_str()
 }
 
 /// e.g. `X25519`, `secp256r1`, `X25519MLKEM768`, `FFDHE2048`, `unknown(0x1234)`.
@@ -31,12 +45,44 @@ pub fn group_name(v: u16) -> String {
         .map_or_else(|| unknown_u16(v), str::to_owned)
 }
 
-/// e.g. `ECDSA_NISTP256_SHA256`, `RSA_PSS_SHA256`, `unknown(0x1234)`.
+/// e.g. `ECDSA_NISTP256_SHA256`, `RSA_PSS_SHA256`, `RSA_PSS_PSS_SHA256`, `unknown(0x1234)`.
 pub fn signature_scheme_name(v: u16) -> String {
     SignatureScheme::from(v)
         .as_str()
+        .or_else(|| {
+            SIGNATURE_SCHEMES
+                .iter()
+                .find(|(code, _)| *code == v)
+                .map(|(_, name)| *name)
+        })
         .map_or_else(|| unknown_u16(v), str::to_owned)
 }
+
+/// Registered signature schemes rustls does not name (IANA "TLS SignatureScheme"), in
+/// rustls' spelling of the others.
+const SIGNATURE_SCHEMES: &[(u16, &str)] = &[
+    (0x0202, "DSA_SHA1"),
+    (0x0301, "RSA_PKCS1_SHA224"),
+    (0x0302, "DSA_SHA224"),
+    (0x0303, "ECDSA_SHA224"),
+    (0x0402, "DSA_SHA256"),
+    (0x0502, "DSA_SHA384"),
+    (0x0602, "DSA_SHA512"),
+    (0x0708, "SM2SIG_SM3"),
+    (0x0709, "GOSTR34102012_256A"),
+    (0x070a, "GOSTR34102012_256B"),
+    (0x070b, "GOSTR34102012_256C"),
+    (0x070c, "GOSTR34102012_256D"),
+    (0x070d, "GOSTR34102012_512A"),
+    (0x070e, "GOSTR34102012_512B"),
+    (0x070f, "GOSTR34102012_512C"),
+    (0x0809, "RSA_PSS_PSS_SHA256"),
+    (0x080a, "RSA_PSS_PSS_SHA384"),
+    (0x080b, "RSA_PSS_PSS_SHA512"),
+    (0x081a, "ECDSA_BRAINPOOLP256R1TLS13_SHA256"),
+    (0x081b, "ECDSA_BRAINPOOLP384R1TLS13_SHA384"),
+    (0x081c, "ECDSA_BRAINPOOLP512R1TLS13_SHA512"),
+];
 
 /// "SSLv3", "TLSv1.0" .. "TLSv1.3", "DTLSv1.2", TLS 1.3 drafts as "TLSv1.3-draft23",
 /// otherwise `unknown(0xNNNN)`.
@@ -151,9 +197,18 @@ const EXTENSIONS: &[(u16, &str)] = &[
     (0xff01, "renegotiation_info"),
 ];
 
-/// The cipher suite with this name (case-insensitive), or `unknown(0xNNNN)` read back.
+/// The cipher suite with this name, IANA or rustls spelling, any case (what users type on
+/// the command line and the pickers offer), or `unknown(0xNNNN)` read back.
 pub fn suite_by_name(name: &str) -> Option<u16> {
-    static SUITES: LazyLock<HashMap<String, u16>> = LazyLock::new(|| reverse(suite_name));
+    static SUITES: LazyLock<HashMap<String, u16>> = LazyLock::new(|| {
+        let mut table = reverse(suite_name);
+        for v in 0..=u16::MAX {
+            if let Some(name) = rustls_suite_name(v) {
+                table.entry(name.to_ascii_lowercase()).or_insert(v);
+            }
+        }
+        table
+    });
     by_name(&SUITES, name)
 }
 
@@ -221,8 +276,8 @@ mod tests {
     #[test]
     fn suites() {
         let cases = [
-            (0x1301, "TLS13_AES_128_GCM_SHA256"),
-            (0x1302, "TLS13_AES_256_GCM_SHA384"),
+            (0x1301, "TLS_AES_128_GCM_SHA256"),
+            (0x1302, "TLS_AES_256_GCM_SHA384"),
             (0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
             (0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
             (0x0005, "TLS_RSA_WITH_RC4_128_SHA"),
@@ -234,7 +289,12 @@ mod tests {
             assert_eq!(suite_name(v), name);
             assert_eq!(suite_by_name(name), Some(v), "{name}");
         }
+        // rustls' spelling is read back too, in any case.
         assert_eq!(suite_by_name("tls13_aes_128_gcm_sha256"), Some(0x1301));
+        assert_eq!(
+            suite_by_name("TLS13_CHACHA20_POLY1305_SHA256"),
+            Some(0x1303)
+        );
         assert_eq!(suite_by_name("NO_SUCH_SUITE"), None);
     }
 
@@ -325,6 +385,11 @@ mod tests {
         assert_eq!(extension_name(0x1a1a), "unknown(6682)");
         assert_eq!(signature_scheme_name(0x0804), "RSA_PSS_SHA256");
         assert_eq!(signature_scheme_name(0x0403), "ECDSA_NISTP256_SHA256");
+        assert_eq!(signature_scheme_name(0x0809), "RSA_PSS_PSS_SHA256");
+        assert_eq!(
+            signature_scheme_name(0x081a),
+            "ECDSA_BRAINPOOLP256R1TLS13_SHA256"
+        );
         assert_eq!(signature_scheme_name(0x0102), "unknown(0x0102)");
     }
 }

@@ -10,8 +10,8 @@ use crate::diagnose::policy::PolicyVerdict;
 use crate::event::Phase;
 use crate::profile::sender::SenderResult;
 use crate::scan::answer::{Answer, Chosen, LEGACY_SIGNATURE};
-use crate::scan::catalog::iana_suite;
 use crate::session::Attempt;
+use crate::wire::names::suite_name;
 use crate::wire::names::{group_name, signature_scheme_name, version_name};
 
 /// SHA-1 signature schemes (rsa_pkcs1_sha1, dsa_sha1, ecdsa_sha1).
@@ -37,7 +37,7 @@ pub fn judge(p: &SenderProfile, answer: &Answer, hello_bytes: usize) -> SenderRe
         _ => return r,
     };
     r.version = Some(version_name(c.version));
-    r.cipher_suite = Some(iana_suite(c.suite));
+    r.cipher_suite = Some(suite_name(c.suite));
     r.group = c.group.map(group_name);
     r.blocked = library_refuses(p, c).or_else(|| {
         broken.map(|why| format!("the server's handshake breaks after its ServerHello: {why}"))
@@ -51,7 +51,7 @@ fn library_refuses(p: &SenderProfile, c: &Chosen) -> Option<String> {
     if !p.cipher_suites.contains(&c.suite) {
         return Some(format!(
             "the server chose {}, which this sender did not offer: it aborts",
-            iana_suite(c.suite)
+            suite_name(c.suite)
         ));
     }
     if c.retry {

@@ -8,9 +8,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::View;
-use super::text::{dur, safe_owned};
+use super::text::safe_owned;
 use crate::diagnose;
 use crate::plan::Plan;
+use crate::units::human_micros;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let t = v.theme;
@@ -59,7 +60,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         let time = a
             .finished
             .as_ref()
-            .map(|f| dur(f.2))
+            .map(|f| human_micros(f.2))
             .unwrap_or_else(|| "…".into());
         let mark = if v.app.marked.contains(&a.id) {
             "*"
@@ -98,64 +99,8 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
 
 /// What differs between two plans, field by field ("versions: TLSv1.2+1.3 → TLSv1.2").
 pub fn plan_changes(a: &Plan, b: &Plan) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cmp = |name: &str, x: String, y: String| {
-        if x != y {
-            out.push(format!("{name}: {x} → {y}"));
-        }
-    };
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "default".to_string()
-        } else {
-            v.join(",")
-        }
-    };
-    let versions = |p: &Plan| {
-        if p.tls.versions.is_empty() {
-            "TLSv1.2+1.3".to_string()
-        } else {
-            p.tls
-                .versions
-                .iter()
-                .map(|v| v.name())
-                .collect::<Vec<_>>()
-                .join("+")
-        }
-    };
-    cmp("target", a.target.display_name(), b.target.display_name());
-    cmp("port", a.port.to_string(), b.port.to_string());
-    cmp("mode", format!("{:?}", a.mode), format!("{:?}", b.mode));
-    cmp(
-        "family",
-        format!("{:?}", a.family),
-        format!("{:?}", b.family),
-    );
-    let pin = |p: &Plan| {
-        p.address
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "resolve".into())
-    };
-    cmp("address", pin(a), pin(b));
-    cmp("versions", versions(a), versions(b));
-    cmp(
-        "suites",
-        list(&a.tls.cipher_suites),
-        list(&b.tls.cipher_suites),
-    );
-    cmp("groups", list(&a.tls.groups), list(&b.tls.groups));
-    cmp(
-        "sni",
-        format!("{:?}", a.tls.sni),
-        format!("{:?}", b.tls.sni),
-    );
-    let verify = |p: &Plan| if p.tls.verify { "strict" } else { "off" }.to_string();
-    cmp("verify", verify(a), verify(b));
-    cmp("ehlo", a.ehlo.clone(), b.ehlo.clone());
-    cmp(
-        "timeout",
-        dur(a.timeouts.reply.as_micros() as u64),
-        dur(b.timeouts.reply.as_micros() as u64),
-    );
-    out
+    crate::plan::diff::diff(a, b)
+        .into_iter()
+        .map(|f| format!("{}: {} → {}", f.name(), f.value(a), f.value(b)))
+        .collect()
 }

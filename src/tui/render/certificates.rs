@@ -10,6 +10,7 @@ use super::View;
 use super::text::{safe_owned, scrolled, wrap};
 use crate::cert::{CertInfo, CertProblem};
 use crate::diagnose::evidence::bytes;
+use crate::policy::wildcard::host_matches;
 use crate::tui::theme::Theme;
 
 /// Draw the view; returns how far it can scroll.
@@ -106,17 +107,6 @@ fn cert_lines(t: Theme, c: &CertInfo, out: &mut Vec<Line<'static>>) {
     }
 }
 
-/// Does `name` match the certificate name `pattern` (a `*.` wildcard covers one label)?
-pub fn name_matches(pattern: &str, name: &str) -> bool {
-    let (p, n) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
-    match p.strip_prefix("*.") {
-        Some(rest) => n
-            .split_once('.')
-            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
-        None => p == n,
-    }
-}
-
 fn name_check(
     t: Theme,
     checked: Option<&str>,
@@ -134,7 +124,7 @@ fn name_check(
     let sans = leaf.map(|l| l.sans.clone()).unwrap_or_default();
     out.push(field(t, "name checked", name.to_string()));
     out.push(field(t, "leaf names", sans.join(", ")));
-    let hit = sans.iter().find(|s| name_matches(s, name));
+    let hit = sans.iter().find(|s| host_matches(s, name));
     let words = match (hit, problem) {
         (_, Some(CertProblem::NameMismatch { looked_for, names })) => format!(
             "no match: {looked_for} is not among {} — the server presents a certificate for another name",

@@ -8,10 +8,11 @@ use ratatui::widgets::Paragraph;
 
 use super::View;
 use super::attempts::plan_changes;
-use super::text::{dur, safe_owned};
+use super::text::safe_owned;
 use super::timeline::{arrow, row_words};
 use crate::diagnose;
 use crate::session::{Attempt, TimelineRow};
+use crate::units::human_micros;
 
 /// What a row is, without its time: two timelines "part" at the first row that differs.
 fn signature(r: &TimelineRow) -> String {
@@ -99,7 +100,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
                     format!(
                         "{:>3} {:>9} {}",
                         i + 1,
-                        dur(r.at_us()),
+                        human_micros(r.at_us()),
                         safe_owned(&signature(r))
                     ),
                     style,

@@ -8,11 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
-use super::text::{dur, safe_owned, wrap};
+use super::text::{safe_owned, wrap};
 use super::timeline::{arrow, end_words, selected};
 use crate::diagnose::evidence::{bytes, message_words};
 use crate::session::TimelineRow;
 use crate::tui::theme::Theme;
+use crate::units::human_micros;
 use crate::wire::MessageInfo;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
@@ -51,7 +52,7 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match row {
         TimelineRow::Ended { at_us, how } => {
-            out.push(field(t, "at", dur(*at_us)));
+            out.push(field(t, "at", human_micros(*at_us)));
             out.push(field(t, "connection", end_words(*how).to_string()));
         }
         TimelineRow::Record { at_us, dir, record } => {
@@ -71,7 +72,7 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
                     }
                 ),
             ));
-            out.push(field(t, "at", dur(*at_us)));
+            out.push(field(t, "at", human_micros(*at_us)));
             for m in &record.messages {
                 message(t, m, &mut out);
             }

@@ -62,8 +62,10 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
         })
     {
         // A case that agrees with this attempt only adds what backs it.
-        let words = match c.summary.strip_prefix(d.summary.as_str()) {
-            Some(rest) if c.cause == d.cause => rest.trim_start_matches("; ").to_string(),
+        let words = match &c.words.attempt {
+            Some(own) if c.cause == d.cause && *own == d.summary => {
+                c.words.added.clone().unwrap_or_default()
+            }
             _ => c.summary.clone(),
         };
         lines.push((

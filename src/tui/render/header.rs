@@ -9,9 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
-use super::text::{dur, safe_owned};
+use super::text::safe_owned;
 use crate::plan::Plan;
 use crate::session::Attempt;
+use crate::units::human_micros;
 
 /// Rows the header takes for `a`: three, and a fourth listing a domain's MX hosts.
 pub fn height(a: Option<&Attempt>) -> u16 {
@@ -162,16 +163,16 @@ fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
                 None => format!("● running {} ", a.phase().name()),
             };
             spans.push(Span::styled(what, t.running()));
-            spans.push(Span::raw(format!("{}  ", dur(now))));
+            spans.push(Span::raw(format!("{}  ", human_micros(now))));
         }
         (Some((_, _, at)), Some(d)) if d.ok && d.cause == Cause::Ok => {
             spans.push(Span::styled("✔ ok ", t.good()));
-            spans.push(Span::raw(format!("in {}  ", dur(*at))));
+            spans.push(Span::raw(format!("in {}  ", human_micros(*at))));
         }
         (Some((_, _, at)), d) => {
             let cause = d.as_ref().map(|d| d.cause.code()).unwrap_or("failed");
             spans.push(Span::styled(format!("✘ {cause} "), t.bad()));
-            spans.push(Span::raw(format!("after {}  ", dur(*at))));
+            spans.push(Span::raw(format!("after {}  ", human_micros(*at))));
         }
     }
     let durations = a.phase_durations(now);
@@ -185,7 +186,10 @@ fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
         } else {
             t.dim()
         };
-        spans.push(Span::styled(format!("{} {}", p.name(), dur(d)), style));
+        spans.push(Span::styled(
+            format!("{} {}", p.name(), human_micros(d)),
+            style,
+        ));
     }
     Line::from(spans)
 }

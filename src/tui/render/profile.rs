@@ -14,7 +14,6 @@ use super::text::{safe_owned, scrolled};
 use crate::plan::TlsMode;
 use crate::profile::kind::LEGACY_NOTE;
 use crate::profile::merge::missing;
-use crate::scan::evidence::version_words;
 use crate::scan::{Profile, ScanVersion};
 use crate::tui::derived::ScanView;
 
@@ -132,7 +131,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         t.title(),
     ));
     for sv in ScanVersion::ALL {
-        let Some(r) = p.versions.iter().find(|r| r.version == sv.name()) else {
+        let Some(r) = p.versions.iter().find(|r| r.version == sv) else {
             out.push(Line::styled(
                 format!("  {:<8}  {:<10}not probed", sv.words(), "—"),
                 t.dim(),
@@ -184,8 +183,8 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
         let modern = p
             .versions
             .iter()
-            .any(|v| v.accepted && matches!(v.version.as_str(), "TLSv1.2" | "TLSv1.3"));
-        let probed = ["TLSv1.2", "TLSv1.3"]
+            .any(|v| v.accepted && v.version.is_modern());
+        let probed = [ScanVersion::Tls12, ScanVersion::Tls13]
             .iter()
             .all(|n| p.versions.iter().any(|v| v.version == *n));
         let why = if !modern && probed {
@@ -198,7 +197,7 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
     for g in &p.groups {
         out.push(Line::raw(format!(
             "  {:<8}  {}",
-            version_words(&g.version),
+            g.version.words(),
             safe_owned(&g.words())
         )));
     }

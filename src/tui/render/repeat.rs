@@ -10,9 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::View;
-use super::text::{dur, safe_owned, wrap};
+use super::text::{safe_owned, wrap};
 use crate::repeat::{Observed, words};
 use crate::tui::repeat::{End, Repeating};
+use crate::units::human_micros;
 
 /// Columns of the labels on the left.
 const LABEL: usize = 12;
@@ -166,7 +167,7 @@ fn table(f: &mut Frame, v: &View, r: &Repeating, area: Rect) {
         let time = a
             .finished
             .as_ref()
-            .map(|f| dur(f.2))
+            .map(|f| human_micros(f.2))
             .unwrap_or_else(|| "…".into());
         rows.push(Row::new(vec![
             Cell::from(a.id.to_string()),

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use super::text::safe_owned;
 use crate::tui::app::Mode;
-use crate::tui::keymap::{self, Key};
+use crate::tui::keymap::{self, Key, Shown};
 use crate::tui::verbs::command_for_retry;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
@@ -131,11 +131,10 @@ fn footer(f: &mut Frame, v: &View, area: Rect) {
     let mode = v.app.mode;
     let rows = keymap::footer(mode);
     // The way out and the help go right, where they always are.
-    let is_exit = |s: &str| matches!(s, "help" | "quit" | "back");
     let mut right = vec![Span::styled(format!("{} ", mode.name()), t.dim())];
-    for (keys, short) in rows.iter().filter(|(_, s)| is_exit(s)) {
-        right.push(Span::styled(keys.clone(), t.key()));
-        right.push(Span::raw(format!(" {short} ")));
+    for row in rows.iter().filter(|r| r.exit) {
+        right.push(Span::styled(row.label(), t.key()));
+        right.push(Span::raw(format!(" {} ", row.short)));
     }
     let right = Line::from(right);
     let room = usize::from(area.width).saturating_sub(right.width() + 1);
@@ -164,20 +163,23 @@ fn footer(f: &mut Frame, v: &View, area: Rect) {
         }
     }
     let multi = v.app.picker.as_ref().is_some_and(|p| p.multi);
-    let shown = |s: &str| {
-        !is_exit(s)
-            && (s != "lab" || v.app.demo)
-            && (s != "check" || multi)
-            && (s != "step" || v.app.step_mode)
+    let shown = |r: &keymap::FooterKey| {
+        !r.exit
+            && match r.shown {
+                Shown::Always => true,
+                Shown::Demo => v.app.demo,
+                Shown::MultiPick => multi,
+                Shown::Stepping => v.app.step_mode,
+            }
     };
-    for (keys, short) in rows.iter().filter(|(_, s)| shown(s)) {
-        if next.iter().any(|(k, _)| k.label() == *keys) {
+    for row in rows.iter().filter(|r| shown(r)) {
+        if next.iter().any(|(k, _)| row.keys == [*k]) {
             continue;
         }
         if !push(
             vec![
-                Span::styled(keys.clone(), t.key()),
-                Span::raw(format!(" {short}  ")),
+                Span::styled(row.label(), t.key()),
+                Span::raw(format!(" {}  ", row.short)),
             ],
             &mut left,
         ) {

@@ -1,8 +1,8 @@
 //! What every panel needs to turn facts into screen text: server and recording text made
 //! safe (`safe`: the escaping of `sanitize`, applied at render time because a replayed
-//! recording is untrusted input too), durations in a person's units, plurals, styled word
-//! wrapping with a hanging indent, and a scrolled panel that never scrolls into blank space
-//! and says where it stands ("4–10/17").
+//! recording is untrusted input too), styled word wrapping with a hanging indent, and a
+//! scrolled panel that never scrolls into blank space and says where it stands ("4–10/17").
+//! Durations and plurals are `crate::units`', the same words as the text report.
 
 use std::borrow::Cow;
 
@@ -24,22 +24,6 @@ pub fn safe(s: &str) -> Cow<'_, str> {
 /// `safe` as an owned string, for spans.
 pub fn safe_owned(s: &str) -> String {
     safe(s).into_owned()
-}
-
-/// A duration for people: "0.8 ms" under 10 ms, "412 ms" under a second, then "20.1 s".
-pub fn dur(us: u64) -> String {
-    if us < 10_000 {
-        format!("{:.1} ms", us as f64 / 1000.0)
-    } else if us < 1_000_000 {
-        format!("{} ms", us / 1000)
-    } else {
-        format!("{:.1} s", us as f64 / 1_000_000.0)
-    }
-}
-
-/// "1 row", "14 rows".
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// How many columns `c` takes (ASCII fast, others as the terminal will draw them).
@@ -144,22 +128,6 @@ pub fn scrolled(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_like_a_person_says_them() {
-        assert_eq!(dur(800), "0.8 ms");
-        assert_eq!(dur(9_949), "9.9 ms");
-        assert_eq!(dur(412_300), "412 ms");
-        assert_eq!(dur(20_054_000), "20.1 s");
-        assert_eq!(dur(300_000_000), "300.0 s");
-    }
-
-    #[test]
-    fn plural_words() {
-        assert_eq!(count(1, "row", "rows"), "1 row");
-        assert_eq!(count(0, "row", "rows"), "0 rows");
-        assert_eq!(count(14, "row", "rows"), "14 rows");
-    }
 
     #[test]
     fn safe_escapes_controls_and_bidi_only_when_needed() {

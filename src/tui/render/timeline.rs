@@ -8,12 +8,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::text::{count, dur, safe_owned, wrap};
+use super::text::{safe_owned, wrap};
 use super::{View, clip};
 use crate::diagnose::evidence::{bytes, decrypted_label, is_trouble, message_words};
 use crate::event::ConnectionEnd;
 use crate::session::TimelineRow;
 use crate::tui::theme::Theme;
+use crate::units::{human_micros, plural};
 use crate::wire::{Dir, MessageInfo};
 
 /// The row shown when the user has not moved the selection: the first ClientHello we sent
@@ -76,7 +77,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let block = v.block(
         &format!(
             "TLS handshake timeline ({})",
-            count(rows.len(), "row", "rows")
+            plural(rows.len() as u64, "row")
         ),
         focused,
     );
@@ -189,11 +190,11 @@ fn row_lines(
         head.push_str(&format!("{:>4} ", i + 1));
     }
     if cols.time {
-        head.push_str(&format!("{:>9} ", dur(at)));
+        head.push_str(&format!("{:>9} ", human_micros(at)));
     }
     if cols.delta {
         let delta = prev
-            .map(|p| format!("+{}", dur(at.saturating_sub(p))))
+            .map(|p| format!("+{}", human_micros(at.saturating_sub(p))))
             .unwrap_or_default();
         head.push_str(&format!("{delta:>10} "));
     }
@@ -256,4 +257,31 @@ fn row_lines(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ConnectionEnd;
+
+    /// The timeline's times are `units`' words: 9,960 µs reads "10 ms" here as in the text
+    /// report (the panel's own formatter said "10.0 ms").
+    #[test]
+    fn times_read_as_the_report_writes_them() {
+        let cols = Columns {
+            time: true,
+            size: false,
+            delta: true,
+            index: false,
+        };
+        let row = TimelineRow::Ended {
+            at_us: 9_960,
+            how: ConnectionEnd::Fin,
+        };
+        let lines = row_lines(Theme::new(false), cols, 0, &row, Some(0), 80, 0);
+        let text: String = lines.iter().map(|l| l.to_string()).collect();
+        assert!(text.contains("    10 ms "), "{text}");
+        assert!(text.contains("+10 ms"), "{text}");
+        assert!(!text.contains("10.0 ms"), "{text}");
+    }
 }

@@ -8,10 +8,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::text::{count, dur, safe_owned};
+use super::text::safe_owned;
 use super::{View, clip, window};
 use crate::diagnose::evidence::bytes;
 use crate::tui::derived::Row;
+use crate::units::{human_micros, plural};
 use crate::wire::Dir;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
@@ -19,11 +20,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let rows = &v.derived.rows;
     let title = format!(
         "SMTP transcript ({}{})",
-        count(
-            v.attempt().map_or(0, |a| a.transcript.len()),
-            "line",
-            "lines"
-        ),
+        plural(v.attempt().map_or(0, |a| a.transcript.len()) as u64, "line"),
         if v.app.transcript_top.is_some() {
             ", scrolled"
         } else {
@@ -54,7 +51,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
                     Dir::Server => ("S ", t.reply(&l.line)),
                 };
                 let mut spans = vec![
-                    Span::styled(format!("{:>9} ", dur(l.at_us)), t.dim()),
+                    Span::styled(format!("{:>9} ", human_micros(l.at_us)), t.dim()),
                     Span::styled(if l.tls { "tls " } else { "    " }, t.tls()),
                     Span::styled(who, t.dir(l.dir)),
                 ];
