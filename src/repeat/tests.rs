@@ -1,12 +1,13 @@
 use super::*;
 
 fn obs(cause: &str, address: &str, cert: &str) -> Observed {
+    let cause = Cause::from_code(cause).expect("a cause code");
     Observed {
-        cause: Cause::from_code(cause).expect("a cause code"),
+        cause,
         address: address.into(),
         certificate: Some(cert.into()),
         banner: Some("220 mx ESMTP".into()),
-        version: (cause == "ok").then(|| "TLSv1.3".into()),
+        version: (cause == Cause::Ok).then(|| "TLSv1.3".into()),
         suite: None,
         group: None,
     }
