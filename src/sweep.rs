@@ -1,6 +1,6 @@
 //! `probe DOMAIN --all`, the pure half: which MX × address pairs a sweep probes (from the
-//! first attempt's resolution) and one row per pair from the session. The engine half
-//! (`engine::sweep`) runs them.
+//! first attempt's resolution) and one row per pair from the session. `runs::sweep` decides
+//! when each starts; the CLI's driver and the TUI carry that out.
 
 use std::net::SocketAddr;
 

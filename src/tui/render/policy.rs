@@ -87,7 +87,7 @@ fn sweep(v: &View, a: &Attempt, out: &mut Vec<Line<'static>>) {
         }
         None if a.resolution.mx.is_some() || a.resolution.implicit_mx.is_some() => {
             out.push(Line::styled(
-                "F probes every MX × address above, one after another (probe --all)",
+                "F probes every MX × address above, up to 4 at once, one per address (probe --all)",
                 t.dim(),
             ));
         }
