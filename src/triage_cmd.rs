@@ -1,8 +1,11 @@
 //! `tlsdive triage`: reads targets and MTA log lines, probes each destination once, and
 //! prints the grouped summary (or `--jsonl`, one object per destination); `--merge` prints
 //! the summary of earlier JSONL outputs. On a terminal (and not `--jsonl`) a live table
-//! shows the run first. Exit 0 when every destination works now, 1 when one does not (or
-//! the table was quit before all were probed), 2 on usage, 128+N after signal N.
+//! shows the run first. Every input line is accounted for (used, skipped with its reason,
+//! or unreadable). Exit 0 when every destination works now, 1 when one does not, when an
+//! MTA failure line named nothing to probe, when no line was readable as a destination but
+//! some were unreadable (or the table was quit before all were probed), 2 on usage, 128+N
+//! after signal N. `--tlsrpt` reads TLS reports instead (`tlsrpt_triage`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -77,14 +80,16 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     }
     if args.dry_run && !jsonl {
         print_dry_run(&rows)?;
+        print_lines(&stats, false)?;
         report_stats(&stats);
         return Ok(ExitCode::SUCCESS);
     }
     if !jsonl {
         print_summary(&rows)?;
     }
+    print_lines(&stats, jsonl)?;
     report_stats(&stats);
-    Ok(if all_ok {
+    Ok(if all_ok && all_checked(&stats) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -135,13 +140,40 @@ async fn run_live(
         );
     }
     if let Some(stats) = &table.input {
+        print_lines(stats, false)?;
         report_stats(stats);
     }
+    let checked = table.input.as_ref().is_some_and(all_checked);
     Ok(match ended.signal {
         Some(n) => ExitCode::from(u8::try_from(128 + n).unwrap_or(255)),
-        None if table.finished && table.finals.iter().all(Row::ok) => ExitCode::SUCCESS,
+        None if table.finished && checked && table.finals.iter().all(Row::ok) => ExitCode::SUCCESS,
         None => ExitCode::from(1),
     })
+}
+
+/// Whether the input left nothing unchecked: no MTA failure that named nothing to probe,
+/// and not an input of only unreadable lines (which says nothing works or not).
+fn all_checked(s: &triage::run::Stats) -> bool {
+    s.unchecked_failures() == 0 && !(s.used == 0 && s.garbage > 0)
+}
+
+/// Where every input line went; on stderr beside `--jsonl` rows (stdout stays rows only,
+/// for `--merge`).
+fn print_lines(s: &triage::run::Stats, jsonl: bool) -> anyhow::Result<()> {
+    let text = triage::summary::lines(s);
+    if jsonl {
+        eprintln!("tlsdive: {text}");
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "\n{text}")?;
+    }
+    if s.unchecked_failures() > 0 {
+        eprintln!(
+            "tlsdive: {} the MTA logged named no host and no recipient domain: not checked",
+            tlsdive::report::units::plural(s.unchecked_failures(), "failure")
+        );
+    }
+    Ok(())
 }
 
 fn print_jsonl(row: &Row) -> anyhow::Result<()> {
