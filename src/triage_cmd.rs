@@ -19,6 +19,9 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     if args.merge {
         return merge(args);
     }
+    if args.tlsrpt {
+        return tlsrpt(args).await;
+    }
     if args.inputs.len() > 1 {
         eprintln!("tlsdive: triage reads one FILE (or -); to combine JSONL outputs use --merge");
         return Ok(ExitCode::from(2));
@@ -300,4 +303,99 @@ fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--tlsrpt`: read the reports, group their failures, sweep each policy domain once and
+/// judge every group now. Files that hold no report are named on stderr; the rest go on.
+async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
+    use tlsdive::plan::Target;
+    use tlsdive::triage::tlsrpt as rpt;
+    if args.inputs.is_empty() {
+        eprintln!(
+            "tlsdive: --tlsrpt needs the report files (JSON, .gz, mails, an mbox or a Maildir)"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let template = match args.template() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (reports, errors) = rpt::read_all(&args.inputs);
+    for e in &errors {
+        eprintln!("tlsdive: {}", sanitize::neutralize(e));
+    }
+    let (groups, others) = tlsdive::tlsrpt::group(&reports, args.domain.as_deref());
+    if !others.is_empty() {
+        let names: Vec<String> = others
+            .iter()
+            .map(|d| sanitize::neutralize(d).into_owned())
+            .collect();
+        eprintln!(
+            "tlsdive: the reports also cover {}: not probed (--domain {})",
+            names.join(", "),
+            sanitize::neutralize(args.domain.as_deref().unwrap_or(""))
+        );
+    }
+    let mut findings = Vec::new();
+    for domain in rpt::domains(&groups) {
+        let mine: Vec<&tlsdive::tlsrpt::Group> = groups
+            .iter()
+            .filter(|g| g.key.policy_domain == domain)
+            .collect();
+        let target = match tlsdive::target::parse(&domain) {
+            Ok((Target::Domain(d), None)) => d,
+            _ => {
+                eprintln!(
+                    "tlsdive: policy domain {:?} of a report is not a domain name: not probed",
+                    sanitize::neutralize(&domain)
+                );
+                continue;
+            }
+        };
+        let mut plan = template.clone();
+        plan.target = Target::Domain(target);
+        plan.port = args.port.unwrap_or(25);
+        let attempts = match tlsdive::cli::drive::triage::sweep_domain(plan).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("tlsdive: {}: {e}", sanitize::neutralize(&domain));
+                continue;
+            }
+        };
+        for g in mine {
+            let f = rpt::judge(g, &attempts);
+            if args.jsonl {
+                let mut v = serde_json::to_value(&f)?;
+                sanitize::neutralize_json(&mut v);
+                let mut out = std::io::stdout().lock();
+                serde_json::to_writer(&mut out, &v)?;
+                writeln!(out)?;
+                out.flush()?;
+            }
+            findings.push(f);
+        }
+    }
+    if !args.jsonl {
+        let text = if findings.is_empty() {
+            format!(
+                "{}: no failure to probe\n",
+                tlsdive::report::units::plural(reports.len() as u64, "report")
+            )
+        } else {
+            rpt::text(&findings)
+        };
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", sanitize::neutralize_lines(&text))?;
+    }
+    let nothing_read = reports.is_empty() && !errors.is_empty();
+    Ok(
+        if nothing_read || findings.iter().any(|f| f.still_failing) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
