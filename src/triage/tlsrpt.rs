@@ -293,7 +293,16 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
                     Some(false) => "does not deliver",
                     None => "cannot be judged",
                 };
-                format!("a {} sender {word}: {}", r.policy, r.why)
+                let article = match r.policy {
+                    "MTA-STS" | "opportunistic" => "an",
+                    _ => "a",
+                };
+                // The reason once: the summary often says it already.
+                if d.summary.contains(&r.why) {
+                    format!("{article} {} sender {word}", r.policy)
+                } else {
+                    format!("{article} {} sender {word}: {}", r.policy, r.why)
+                }
             }),
             failing
                 .then(|| d.next_steps.first().map(|s| s.text.clone()))
@@ -366,10 +375,12 @@ pub fn text(findings: &[Finding]) -> String {
         );
         let _ = writeln!(
             out,
-            "  then: {} reported {} {} ({} to {}){profile}",
+            "  then: {} reported {} for {} ({} to {}){profile}",
             f.organization,
+            f.result_type
+                .as_deref()
+                .unwrap_or("failures without details"),
             crate::units::plural(f.failed_sessions, "failed session"),
-            f.result_type.as_deref().unwrap_or("without details"),
             f.date_from,
             f.date_to,
         );
