@@ -544,8 +544,10 @@ async fn a_maildir_is_read_and_nothing_readable_is_not_success() {
     );
     l.write("md/cur/1.host:2,S", mail("google", &sts, &json).as_bytes());
     l.write("md/new/2.host", mail("google", &sts, &json).as_bytes());
-    l.write("md/tmp/ignored", b"not read");
     let md = l.dir.path().join("md");
+    // A Maildir's tmp/ holds mails being delivered: not read.
+    std::fs::create_dir_all(md.join("tmp")).unwrap();
+    std::fs::write(md.join("tmp").join("ignored"), b"not read").unwrap();
     let out = l
         .triage(l.policy.port_for("sts-enforce"), &["--jsonl"], &[&md])
         .await;
