@@ -156,6 +156,21 @@ pub struct TriageArgs {
     /// Connect nowhere: print what would be probed, where and why.
     #[arg(long, conflicts_with = "merge")]
     pub dry_run: bool,
+    /// DNSSEC trust anchor: root DNSKEY records in zone-file format, replacing the built-in
+    /// root anchor (for a private signed root, e.g. a lab).
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
+    /// Port of the MTA-STS policy host (443; other ports are for labs).
+    #[arg(long, value_name = "PORT", hide = true)]
+    pub mta_sts_port: Option<u16>,
+    /// The FILEs are SMTP TLS reports (RFC 8460: JSON, .gz, a mail, an mbox, or a Maildir
+    /// or folder of them): group their failures and probe each policy domain again, from
+    /// the reporting sender's side: does it still fail?
+    #[arg(long, conflicts_with_all = ["merge", "dry_run", "shard"])]
+    pub tlsrpt: bool,
+    /// With --tlsrpt: only this policy domain (the others are named, not probed).
+    #[arg(long, value_name = "DOMAIN", requires = "tlsrpt")]
+    pub domain: Option<String>,
 }
 
 impl TriageArgs {
@@ -171,8 +186,13 @@ impl TriageArgs {
         plan.resolver = self.resolver;
         plan.timeouts.connect = self.connect_timeout;
         plan.timeouts.reply = self.timeout;
-        // Triage answers "does TLS work": the routing-policy lookups are `probe`'s job.
-        plan.policy.skip = true;
+        plan.policy.mta_sts_port = self.mta_sts_port;
+        if let Some(path) = &self.trust_anchor {
+            plan.policy.trust_anchor = Some(trust_anchor(path)?);
+        }
+        // Triage answers "does TLS work": the routing-policy lookups are `probe`'s job
+        // (but a TLS report is judged by a policy: `--tlsrpt` turns them back on).
+        plan.policy.skip = !self.tlsrpt;
         Ok(plan)
     }
 }

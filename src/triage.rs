@@ -9,13 +9,15 @@
 //! ```
 //!
 //! Files: `log` (line → item, pure), `shard` (stable split over machines), `run` (the
-//! bounded runner), `summary` (grouping, text, merge of JSONL outputs).
+//! bounded runner), `summary` (grouping, text, merge of JSONL outputs), `tlsrpt` (TLS
+//! reports in, each failure group judged again now: `--tlsrpt`).
 
 pub mod log;
 pub mod only;
 pub mod run;
 pub mod shard;
 pub mod summary;
+pub mod tlsrpt;
 
 use std::net::SocketAddr;
 

@@ -1,8 +1,11 @@
 //! `tlsdive triage`: reads targets and MTA log lines, probes each destination once, and
 //! prints the grouped summary (or `--jsonl`, one object per destination); `--merge` prints
 //! the summary of earlier JSONL outputs. On a terminal (and not `--jsonl`) a live table
-//! shows the run first. Exit 0 when every destination works now, 1 when one does not (or
-//! the table was quit before all were probed), 2 on usage, 128+N after signal N.
+//! shows the run first. Every input line is accounted for (used, skipped with its reason,
+//! or unreadable). Exit 0 when every destination works now, 1 when one does not, when an
+//! MTA failure line named nothing to probe, when no line was readable as a destination but
+//! some were unreadable (or the table was quit before all were probed), 2 on usage, 128+N
+//! after signal N. `--tlsrpt` reads TLS reports instead (`tlsrpt_triage`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -15,6 +18,9 @@ use tlsdive::triage::{self, Row};
 pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     if args.merge {
         return merge(args);
+    }
+    if args.tlsrpt {
+        return tlsrpt(args).await;
     }
     if args.inputs.len() > 1 {
         eprintln!("tlsdive: triage reads one FILE (or -); to combine JSONL outputs use --merge");
@@ -77,14 +83,16 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     }
     if args.dry_run && !jsonl {
         print_dry_run(&rows)?;
+        print_lines(&stats, false)?;
         report_stats(&stats);
         return Ok(ExitCode::SUCCESS);
     }
     if !jsonl {
         print_summary(&rows)?;
     }
+    print_lines(&stats, jsonl)?;
     report_stats(&stats);
-    Ok(if all_ok {
+    Ok(if all_ok && all_checked(&stats) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -135,13 +143,40 @@ async fn run_live(
         );
     }
     if let Some(stats) = &table.input {
+        print_lines(stats, false)?;
         report_stats(stats);
     }
+    let checked = table.input.as_ref().is_some_and(all_checked);
     Ok(match ended.signal {
         Some(n) => ExitCode::from(u8::try_from(128 + n).unwrap_or(255)),
-        None if table.finished && table.finals.iter().all(Row::ok) => ExitCode::SUCCESS,
+        None if table.finished && checked && table.finals.iter().all(Row::ok) => ExitCode::SUCCESS,
         None => ExitCode::from(1),
     })
+}
+
+/// Whether the input left nothing unchecked: no MTA failure that named nothing to probe,
+/// and not an input of only unreadable lines (which says nothing works or not).
+fn all_checked(s: &triage::run::Stats) -> bool {
+    s.unchecked_failures() == 0 && !(s.used == 0 && s.garbage > 0)
+}
+
+/// Where every input line went; on stderr beside `--jsonl` rows (stdout stays rows only,
+/// for `--merge`).
+fn print_lines(s: &triage::run::Stats, jsonl: bool) -> anyhow::Result<()> {
+    let text = triage::summary::lines(s);
+    if jsonl {
+        eprintln!("tlsdive: {text}");
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "\n{text}")?;
+    }
+    if s.unchecked_failures() > 0 {
+        eprintln!(
+            "tlsdive: {} the MTA logged named no host and no recipient domain: not checked",
+            tlsdive::report::units::plural(s.unchecked_failures(), "failure")
+        );
+    }
+    Ok(())
 }
 
 fn print_jsonl(row: &Row) -> anyhow::Result<()> {
@@ -268,4 +303,99 @@ fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--tlsrpt`: read the reports, group their failures, sweep each policy domain once and
+/// judge every group now. Files that hold no report are named on stderr; the rest go on.
+async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
+    use tlsdive::plan::Target;
+    use tlsdive::triage::tlsrpt as rpt;
+    if args.inputs.is_empty() {
+        eprintln!(
+            "tlsdive: --tlsrpt needs the report files (JSON, .gz, mails, an mbox or a Maildir)"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let template = match args.template() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tlsdive: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (reports, errors) = rpt::read_all(&args.inputs);
+    for e in &errors {
+        eprintln!("tlsdive: {}", sanitize::neutralize(e));
+    }
+    let (groups, others) = tlsdive::tlsrpt::group(&reports, args.domain.as_deref());
+    if !others.is_empty() {
+        let names: Vec<String> = others
+            .iter()
+            .map(|d| sanitize::neutralize(d).into_owned())
+            .collect();
+        eprintln!(
+            "tlsdive: the reports also cover {}: not probed (--domain {})",
+            names.join(", "),
+            sanitize::neutralize(args.domain.as_deref().unwrap_or(""))
+        );
+    }
+    let mut findings = Vec::new();
+    for domain in rpt::domains(&groups) {
+        let mine: Vec<&tlsdive::tlsrpt::Group> = groups
+            .iter()
+            .filter(|g| g.key.policy_domain == domain)
+            .collect();
+        let target = match tlsdive::target::parse(&domain) {
+            Ok((Target::Domain(d), None)) => d,
+            _ => {
+                eprintln!(
+                    "tlsdive: policy domain {:?} of a report is not a domain name: not probed",
+                    sanitize::neutralize(&domain)
+                );
+                continue;
+            }
+        };
+        let mut plan = template.clone();
+        plan.target = Target::Domain(target);
+        plan.port = args.port.unwrap_or(25);
+        let attempts = match tlsdive::cli::drive::triage::sweep_domain(plan).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("tlsdive: {}: {e}", sanitize::neutralize(&domain));
+                continue;
+            }
+        };
+        for g in mine {
+            let f = rpt::judge(g, &attempts);
+            if args.jsonl {
+                let mut v = serde_json::to_value(&f)?;
+                sanitize::neutralize_json(&mut v);
+                let mut out = std::io::stdout().lock();
+                serde_json::to_writer(&mut out, &v)?;
+                writeln!(out)?;
+                out.flush()?;
+            }
+            findings.push(f);
+        }
+    }
+    if !args.jsonl {
+        let text = if findings.is_empty() {
+            format!(
+                "{}: no failure to probe\n",
+                tlsdive::report::units::plural(reports.len() as u64, "report")
+            )
+        } else {
+            rpt::text(&findings)
+        };
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", sanitize::neutralize_lines(&text))?;
+    }
+    let nothing_read = reports.is_empty() && !errors.is_empty();
+    Ok(
+        if nothing_read || findings.iter().any(|f| f.still_failing) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

@@ -13,12 +13,12 @@
 //! in sequence); a `421` greeting (rate limit, too many connections) is retried after
 //! `backoff`, doubled each time, at most `retries_on_421` times.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use tokio::io::AsyncBufRead;
 
-use super::log::{self, Line as Parsed};
+use super::log::{self, Line as Parsed, Skip};
 use super::only::{self, Pattern};
 use super::shard::Shard;
 use super::{Destination, Row, Verdict};
@@ -72,13 +72,28 @@ pub struct Stats {
     /// Lines neither a target nor a known log format: (count, first line number and text).
     pub garbage: u64,
     pub first_garbage: Option<(u64, String)>,
+    /// Lines that named a destination (probed, or left to a shard or by `--only`).
+    pub used: u64,
     /// Blank lines, comments, MTA lines with nothing to probe.
     pub skipped: u64,
+    /// The skipped lines by reason (they add up to `skipped`).
+    pub skipped_by: BTreeMap<Skip, u64>,
     /// Destinations left to other shards.
     pub other_shards: u64,
     /// Destinations `--only` left out: (count, first line number and destination).
     pub not_allowed: u64,
     pub first_not_allowed: Option<(u64, String)>,
+}
+
+impl Stats {
+    /// Failure lines the MTA wrote that named nothing tlsdive could probe: failures that
+    /// stay unchecked, so the triage cannot say every destination works.
+    pub fn unchecked_failures(&self) -> u64 {
+        self.skipped_by
+            .get(&Skip::NoDestination)
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 struct Entry {
@@ -345,12 +360,14 @@ fn take_line(
     };
     let item = match parsed {
         Parsed::Item(i) => i,
-        Parsed::Skipped(_) => {
-            stats.skipped += 1;
+        Parsed::Skipped(why) => {
+            stats.skipped = stats.skipped.saturating_add(1);
+            let n = stats.skipped_by.entry(why).or_default();
+            *n = n.saturating_add(1);
             return;
         }
         Parsed::Garbage => {
-            stats.garbage += 1;
+            stats.garbage = stats.garbage.saturating_add(1);
             if stats.first_garbage.is_none() {
                 let shown: String = text.chars().take(120).collect();
                 stats.first_garbage = Some((n, shown));
@@ -358,6 +375,7 @@ fn take_line(
             return;
         }
     };
+    stats.used = stats.used.saturating_add(1);
     let mut item = item;
     if let Some(port) = cfg.port {
         item.destination = item.destination.with_port(port);

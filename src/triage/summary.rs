@@ -134,6 +134,33 @@ fn row(out: &mut String, r: &Row) {
     let _ = writeln!(out, "    tlsdive says: {}: {}", r.cause, r.summary);
 }
 
+/// Where every input line went: "11 lines: 8 used, 2 skipped (1 delivery, 1 line of another
+/// MTA daemon), 1 unreadable". The three counts add up to the lines read, so a line can
+/// never vanish unsaid.
+pub fn lines(s: &super::run::Stats) -> String {
+    let mut out = format!(
+        "{} line{}: {} used, {} skipped",
+        thousands(s.lines),
+        if s.lines == 1 { "" } else { "s" },
+        thousands(s.used),
+        thousands(s.skipped)
+    );
+    let why: Vec<String> = s
+        .skipped_by
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(skip, n)| {
+            let (one, many) = skip.words();
+            format!("{} {}", thousands(*n), if *n == 1 { one } else { many })
+        })
+        .collect();
+    if !why.is_empty() {
+        let _ = write!(out, " ({})", why.join(", "));
+    }
+    let _ = write!(out, ", {} unreadable", thousands(s.garbage));
+    out
+}
+
 /// Fold rows read from several JSONL outputs: a destination seen twice (overlapping
 /// inputs) keeps its first verdict and adds up its log lines and recipient domains.
 pub fn merge(rows: impl IntoIterator<Item = Row>) -> Vec<Row> {
@@ -207,6 +234,25 @@ mod tests {
         );
         let t = text(&rows);
         assert!(t.contains("  h  [4 log lines]\n    MTA says:     lost connection\n    tlsdive says: hello-size-intolerant: "), "{t}");
+    }
+
+    /// The 11-line log of issue 19: two lines used to vanish from the summary.
+    #[test]
+    fn every_line_is_accounted_for() {
+        use super::super::log::Skip;
+        let mut s = crate::triage::run::Stats {
+            lines: 11,
+            used: 8,
+            skipped: 2,
+            garbage: 1,
+            ..Default::default()
+        };
+        s.skipped_by.insert(Skip::Delivered, 1);
+        s.skipped_by.insert(Skip::OtherDaemon, 1);
+        assert_eq!(
+            lines(&s),
+            "11 lines: 8 used, 2 skipped (1 delivery, 1 line of another MTA daemon), 1 unreadable"
+        );
     }
 
     #[test]

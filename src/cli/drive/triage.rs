@@ -87,3 +87,14 @@ where
     let _ = reading.await;
     intake.stats().clone()
 }
+
+/// `triage --tlsrpt`: sweep `plan`'s domain (the domain attempt with its policy lookups,
+/// then every other MX × address) on the same driver, and hand back its attempts, the
+/// domain attempt first.
+pub async fn sweep_domain(
+    plan: crate::plan::Plan,
+) -> Result<Vec<crate::session::Attempt>, &'static str> {
+    let sweep = crate::runs::sweep::Sweep::of_plan(plan)?;
+    let session = super::to_end(Run::Sweep(sweep)).await;
+    Ok(session.attempts)
+}

@@ -1,0 +1,564 @@
+//! `triage --tlsrpt` against the signed policy lab (loopback only, `--resolver` to the lab
+//! DNS): reports shaped like those Google, Microsoft and others mail (multi-policy, several
+//! failure details, gzip, a mail attachment, an mbox), each group judged again now —
+//! "then / now / fix" — and hostile report files that are named and skipped while the
+//! others are still read.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use common::{fixture, server};
+use tlsdive::lab::policy_lab::{self, PolicyLab};
+use tlsdive::lab::{LabServer, Scenario};
+
+struct Lab {
+    policy: PolicyLab,
+    _smtp: LabServer,
+    dir: tempfile::TempDir,
+    anchor: PathBuf,
+    ca: PathBuf,
+}
+
+async fn lab() -> Lab {
+    let smtp = server(Scenario::Healthy).await;
+    let policy = policy_lab::start(&fixture().pki, smtp.addr.port())
+        .await
+        .expect("policy lab");
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("root.key");
+    std::fs::write(&anchor, &policy.anchor).unwrap();
+    let ca = dir.path().join("cas.pem");
+    let pems = format!("{}{}", fixture().pki.ca_pem(), policy.sts.ca_pem);
+    std::fs::write(&ca, pems).unwrap();
+    Lab {
+        policy,
+        _smtp: smtp,
+        dir,
+        anchor,
+        ca,
+    }
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Lab {
+    /// `triage --tlsrpt` on `files`, probing port `port`, with `extra` arguments.
+    async fn triage(&self, port: u16, extra: &[&str], files: &[&Path]) -> Out {
+        let mut args: Vec<String> = [
+            "triage",
+            "--tlsrpt",
+            "--resolver",
+            &self.policy.dns.addr.to_string(),
+            "--trust-anchor",
+            self.anchor.to_str().unwrap(),
+            "--ca-file",
+            self.ca.to_str().unwrap(),
+            "--mta-sts-port",
+            &self.policy.sts.addr.port().to_string(),
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "5s",
+            "--connect-timeout",
+            "5s",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(files.iter().map(|p| p.to_str().unwrap().to_string()));
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+            .args(&args)
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .await
+            .expect("run tlsdive");
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+
+/// One failure detail: result type, sending MTA, receiving MX and address, sessions.
+type Detail<'a> = (&'a str, &'a str, &'a str, &'a str, u64);
+
+fn policy(kind: &str, domain: &str, mx: &[&str], ok: u64, details: &[Detail]) -> serde_json::Value {
+    let failed: u64 = details.iter().map(|d| d.4).sum();
+    let details: Vec<serde_json::Value> = details
+        .iter()
+        .map(|(rt, from, mx, ip, n)| {
+            serde_json::json!({
+                "result-type": rt,
+                "sending-mta-ip": from,
+                "receiving-mx-hostname": mx,
+                "receiving-ip": ip,
+                "failed-session-count": n,
+            })
+        })
+        .collect();
+    let mut p = serde_json::json!({
+        "policy": {
+            "policy-type": kind,
+            "policy-domain": domain,
+        },
+        "summary": {
+            "total-successful-session-count": ok,
+            "total-failure-session-count": failed,
+        },
+        "failure-details": details,
+    });
+    if !mx.is_empty() {
+        p["policy"]["mx-host"] = serde_json::json!(mx);
+        p["policy"]["policy-string"] = serde_json::json!(["version: STSv1", "mode: enforce"]);
+    }
+    p
+}
+
+fn report(org: &str, contact: &str, day: &str, policies: Vec<serde_json::Value>) -> String {
+    serde_json::json!({
+        "organization-name": org,
+        "date-range": {
+            "start-datetime": format!("{day}T00:00:00Z"),
+            "end-datetime": format!("{day}T23:59:59Z"),
+        },
+        "contact-info": contact,
+        "report-id": format!("{day}T00:00:00Z_{org}"),
+        "policies": policies,
+    })
+    .to_string()
+}
+
+fn gz(b: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(b).unwrap();
+    e.finish().unwrap()
+}
+
+/// A report mail as Google and Microsoft send it: multipart/report, the report a base64
+/// `application/tlsrpt+gzip` attachment.
+fn mail(from: &str, domain: &str, json: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(gz(json.as_bytes()));
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "From: {from}\r\n\
+         To: tls-reports@{domain}\r\n\
+         Subject: Report Domain: {domain} Submitter: {from} Report-ID: <r1@{domain}>\r\n\
+         TLS-Report-Domain: {domain}\r\n\
+         TLS-Report-Submitter: {from}\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain\r\n\r\nThis is an aggregate TLS report.\r\n\
+         --b1\r\nContent-Type: application/tlsrpt+gzip\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"report!{domain}!1!2.json.gz\"\r\n\r\n\
+         {}\r\n--b1--\r\n",
+        lines.join("\r\n")
+    )
+}
+
+fn records(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+const MX: &str = "mx.lab.tlsdive.test";
+
+/// Google's multi-policy report: a stale TLSA (still failing) and an MTA-STS failure the
+/// domain has fixed since. `--domain` picks one; the other is named, not probed.
+#[tokio::test]
+async fn a_stale_tlsa_still_fails_and_a_fixed_mta_sts_policy_is_fixed_since() {
+    let l = lab().await;
+    let dane = policy_lab::domain("dane-mismatch");
+    let sts = policy_lab::domain("sts-enforce");
+    let json = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-11-30",
+        vec![
+            policy(
+                "tlsa",
+                &dane,
+                &[],
+                40,
+                &[
+                    ("tlsa-invalid", "209.85.220.41", MX, "127.0.0.1", 5),
+                    ("tlsa-invalid", "209.85.220.69", MX, "127.0.0.1", 7),
+                ],
+            ),
+            policy(
+                "sts",
+                &sts,
+                &[MX],
+                90,
+                &[(
+                    "certificate-host-mismatch",
+                    "209.85.220.41",
+                    MX,
+                    "127.0.0.1",
+                    3,
+                )],
+            ),
+        ],
+    );
+    let file = l.write(
+        "google.com!lab!1764460800!1764547199.json.gz",
+        &gz(json.as_bytes()),
+    );
+
+    let now = l
+        .triage(
+            l.policy.port_for("dane-mismatch"),
+            &["--domain", &dane, "--jsonl"],
+            &[&file],
+        )
+        .await;
+    let recs = records(&now.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", now.stdout, now.stderr);
+    let r = &recs[0];
+    assert_eq!(r["policy_domain"], dane.as_str());
+    assert_eq!(r["policy_type"], "tlsa");
+    assert_eq!(r["receiving_mx"], MX);
+    assert_eq!(r["result_type"], "tlsa-invalid");
+    assert_eq!(r["organization"], "Google Inc.");
+    assert_eq!(r["sender_profile"], "gmail");
+    assert_eq!(r["failed_sessions"], 12);
+    assert_eq!(r["date_from"], "2026-11-30T00:00:00Z");
+    assert_eq!(r["date_to"], "2026-11-30T23:59:59Z");
+    assert_eq!(r["still_failing"], true, "{r}");
+    assert_eq!(r["cause_now"], "dane-mismatch", "{r}");
+    assert_eq!(r["result_type_now"], "tlsa-invalid");
+    assert!(
+        r["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("publish a TLSA record for the certificate")),
+        "{r}"
+    );
+    assert!(
+        now.stderr
+            .contains(&format!("the reports also cover {sts}: not probed")),
+        "{}",
+        now.stderr
+    );
+    assert_eq!(now.code, Some(1));
+
+    let fixed = l
+        .triage(
+            l.policy.port_for("sts-enforce"),
+            &["--domain", &sts],
+            &[&file],
+        )
+        .await;
+    let t = &fixed.stdout;
+    assert!(
+        t.starts_with("1 failure group from the reports: 0 still failing, 1 fixed since\n"),
+        "{t}\n{}",
+        fixed.stderr
+    );
+    assert!(
+        t.contains(&format!(
+            "\n{sts} policy sts MX {MX} [127.0.0.1]: fixed since\n"
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "  then: Google Inc. reported certificate-host-mismatch for 3 failed sessions \
+             (2026-11-30T00:00:00Z to 2026-11-30T23:59:59Z) (tlsdive profile: gmail)\n"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("  now:  ok: "), "{t}");
+    assert!(t.contains("an MTA-STS sender delivers"), "{t}");
+    assert!(!t.contains("  fix:"), "nothing to fix: {t}");
+    assert_eq!(fixed.code, Some(0));
+}
+
+/// Microsoft's report mail (gzip attachment): MTA-STS senders met an expired certificate,
+/// and still do (the lab's expired-cert server behind the sts-enforce MX).
+#[tokio::test]
+async fn an_expired_certificate_still_fails_from_a_report_mail() {
+    let l = lab().await;
+    let expired = server(Scenario::ExpiredCert).await;
+    let sts = policy_lab::domain("sts-enforce");
+    let json = report(
+        "Microsoft Corporation",
+        "tlsrpt-noreply@microsoft.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            0,
+            &[
+                ("certificate-expired", "40.107.1.1", MX, "127.0.0.1", 6),
+                ("certificate-expired", "40.107.1.2", MX, "127.0.0.1", 3),
+            ],
+        )],
+    );
+    let file = l.write(
+        "microsoft.eml",
+        mail("tlsrpt-noreply@microsoft.com", &sts, &json).as_bytes(),
+    );
+    let out = l.triage(expired.addr.port(), &["--jsonl"], &[&file]).await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    assert_eq!(r["policy_type"], "sts");
+    assert_eq!(r["result_type"], "certificate-expired");
+    assert_eq!(r["organization"], "Microsoft Corporation");
+    assert_eq!(r["sender_profile"], "exchange-online");
+    assert_eq!(r["failed_sessions"], 9);
+    assert_eq!(r["still_failing"], true, "{r}");
+    assert_eq!(r["cause_now"], "cert-expired", "{r}");
+    assert_eq!(r["result_type_now"], "certificate-expired");
+    assert!(
+        r["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("renew the certificate")),
+        "{r}"
+    );
+    assert_eq!(out.code, Some(1));
+}
+
+/// An mbox of report mails (and one mail that holds no report): a sender with no policy
+/// found STARTTLS missing, and it still is.
+#[tokio::test]
+async fn starttls_not_offered_still_fails_from_an_mbox() {
+    let l = lab().await;
+    let plain = server(Scenario::NoStarttls).await;
+    let domain = policy_lab::domain("unsigned");
+    let mx = format!("mx.{domain}");
+    let json = report(
+        "comcast.net",
+        "tlsrpt@comcast.net",
+        "2026-12-01",
+        vec![policy(
+            "no-policy-found",
+            &domain,
+            &[],
+            0,
+            &[(
+                "starttls-not-supported",
+                "96.114.154.1",
+                &mx,
+                "127.0.0.1",
+                4,
+            )],
+        )],
+    );
+    let mbox = format!(
+        "From tlsrpt@comcast.net Tue Dec  2 00:00:00 2026\n{}\n\
+         From someone@example.com Tue Dec  2 00:00:01 2026\n\
+         From: someone@example.com\nSubject: hello\n\nno report in here\n",
+        mail("tlsrpt@comcast.net", &domain, &json).replace("\r\n", "\n")
+    );
+    let file = l.write("reports.mbox", mbox.as_bytes());
+    let out = l.triage(plain.addr.port(), &[], &[&file]).await;
+    let t = &out.stdout;
+    assert!(
+        t.contains(&format!(
+            "\n{domain} policy no-policy-found MX {mx} [127.0.0.1]: STILL FAILING\n"
+        )),
+        "{t}\n{}",
+        out.stderr
+    );
+    assert!(
+        t.contains("  then: comcast.net reported starttls-not-supported for 4 failed sessions"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  now:  starttls-not-offered [starttls-not-supported]: "),
+        "{t}"
+    );
+    // The fix is the diagnosis' first next step.
+    assert!(
+        t.contains("\n  fix:  retry with implicit TLS on port 465"),
+        "{t}"
+    );
+    assert!(
+        out.stderr
+            .contains("a mail message with no TLS report attached"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, Some(1));
+}
+
+/// Hostile files in a folder: each is named with a clear message, the good report beside
+/// them is still read and judged, control characters are escaped, a report for another
+/// domain is named and not probed, and only the asked domain's MX set is probed.
+#[tokio::test]
+async fn hostile_report_files_are_named_and_the_others_still_processed() {
+    let l = lab().await;
+    let sts = policy_lab::domain("sts-enforce");
+    let good = report(
+        "Evil\u{7}Org \u{1b}[31mred",
+        "x@example.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            1,
+            &[(
+                "validation-failure",
+                "192.0.2.1",
+                "mx\u{1b}]0;owned\u{7}.lab.tlsdive.test",
+                "127.0.0.1",
+                2,
+            )],
+        )],
+    );
+    let other = report(
+        "Other Sender",
+        "y@example.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            "elsewhere.example",
+            &["mx.elsewhere.example"],
+            0,
+            &[(
+                "certificate-expired",
+                "192.0.2.2",
+                "mx.elsewhere.example",
+                "192.0.2.9",
+                5,
+            )],
+        )],
+    );
+    let json = report(
+        "Google Inc.",
+        "a@example.com",
+        "2026-12-01",
+        vec![policy("sts", &sts, &[MX], 1, &[])],
+    );
+    let mut truncated = gz(json.as_bytes());
+    truncated.truncate(truncated.len() / 2);
+    let bomb = gz(&vec![b' '; 64 * 1024 * 1024]);
+    let dir = l.dir.path().join("inbox");
+    l.write("inbox/a-good.json", good.as_bytes());
+    l.write("inbox/b-other.json", other.as_bytes());
+    l.write("inbox/c-not-json.txt", b"hello, this is no report\n");
+    l.write(
+        "inbox/d-not-rfc8460.json",
+        br#"{"feedback": {"report_metadata": {}}}"#,
+    );
+    l.write("inbox/e-truncated.json.gz", &truncated);
+    l.write("inbox/f-bomb.json.gz", &bomb);
+    let huge = l.write("inbox/g-huge.json", b"");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let out = l
+        .triage(
+            l.policy.port_for("sts-enforce"),
+            &["--domain", &sts],
+            &[&dir],
+        )
+        .await;
+    let (t, e) = (&out.stdout, &out.stderr);
+    for (file, words) in [
+        (
+            "c-not-json.txt",
+            "not JSON, gzip, a mail message or an mbox",
+        ),
+        ("d-not-rfc8460.json", "not an RFC 8460 report"),
+        ("e-truncated.json.gz", "broken or truncated gzip"),
+        ("f-bomb.json.gz", "decompresses to more than"),
+        ("g-huge.json", "g-huge.json"),
+    ] {
+        assert!(
+            e.lines()
+                .any(|line| line.contains(file) && line.contains(words)),
+            "{file}: {words}: {e}"
+        );
+    }
+    assert!(
+        e.contains("the reports also cover elsewhere.example: not probed"),
+        "{e}"
+    );
+    assert!(
+        !t.contains('\u{1b}') && !t.contains('\u{7}'),
+        "raw controls: {t:?}"
+    );
+    assert!(
+        !e.contains('\u{1b}') && !e.contains('\u{7}'),
+        "raw controls: {e:?}"
+    );
+    assert!(t.contains("Evil\\x07Org \\e[31mred"), "{t}");
+    assert!(t.contains("MX mx\\e]0;owned\\x07.lab.tlsdive.test"), "{t}");
+    assert!(t.contains(": fixed since\n"), "{t}");
+    let probed: Vec<&str> = t.lines().filter(|l| l.contains("probed: ")).collect();
+    assert!(!probed.is_empty(), "{t}");
+    for p in probed {
+        assert!(!p.contains("elsewhere") && !p.contains("192.0.2."), "{p}");
+    }
+    assert_eq!(out.code, Some(0), "{t}\n{e}");
+}
+
+/// A Maildir (cur/ and new/) is read whole; with no report in it at all, the run says so
+/// and does not claim success.
+#[tokio::test]
+async fn a_maildir_is_read_and_nothing_readable_is_not_success() {
+    let l = lab().await;
+    let sts = policy_lab::domain("sts-enforce");
+    let json = report(
+        "Google Inc.",
+        "a@example.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            5,
+            &[("sts-policy-fetch-error", "192.0.2.1", MX, "127.0.0.1", 1)],
+        )],
+    );
+    l.write("md/cur/1.host:2,S", mail("google", &sts, &json).as_bytes());
+    l.write("md/new/2.host", mail("google", &sts, &json).as_bytes());
+    let md = l.dir.path().join("md");
+    // A Maildir's tmp/ holds mails being delivered: not read.
+    std::fs::create_dir_all(md.join("tmp")).unwrap();
+    std::fs::write(md.join("tmp").join("ignored"), b"not read").unwrap();
+    let out = l
+        .triage(l.policy.port_for("sts-enforce"), &["--jsonl"], &[&md])
+        .await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(recs[0]["reports"], 2);
+    assert_eq!(recs[0]["still_failing"], false);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+    let junk = l.write("junk.txt", b"nothing\n");
+    let out = l.triage(25, &[], &[&junk]).await;
+    assert!(out.stderr.contains("not JSON, gzip"), "{}", out.stderr);
+    assert_eq!(out.code, Some(1));
+}
