@@ -161,7 +161,7 @@ pub struct TriageArgs {
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
     /// Port of the MTA-STS policy host (443; other ports are for labs).
-    #[arg(long, value_name = "PORT", hide = true)]
+    #[arg(long, value_name = "PORT")]
     pub mta_sts_port: Option<u16>,
     /// The FILEs are SMTP TLS reports (RFC 8460: JSON, .gz, a mail, an mbox, or a Maildir
     /// or folder of them): group their failures and probe each policy domain again, from
@@ -459,7 +459,7 @@ pub struct ProbeOptions {
     #[arg(long)]
     pub no_policy: bool,
     /// Port of the MTA-STS policy host (443; other ports are for labs).
-    #[arg(long, value_name = "PORT", hide = true)]
+    #[arg(long, value_name = "PORT")]
     pub mta_sts_port: Option<u16>,
     /// Print the JSON report instead of text.
     #[arg(long)]

@@ -307,10 +307,13 @@ fn timeout(a: &Attempt, facts: &Facts, phase: Phase, mk: Mk) -> Diagnosis {
         ),
         Phase::TlsHandshake | Phase::Certificate => mk(
             Cause::HandshakeTimeout,
-            format!(
-                "the TLS handshake stalled for {secs:.1} s {}",
-                facts.after_last_record()
-            ),
+            // "after …" already holds the wait ("3.0 s after our ClientHello"): once only.
+            match facts.after_last_record() {
+                after if after.starts_with("before ") => {
+                    format!("the TLS handshake stalled for {secs:.1} s {after}")
+                }
+                after => format!("the TLS handshake stalled: nothing came {after}"),
+            },
             facts.handshake_lines(),
             vec![
                 step(

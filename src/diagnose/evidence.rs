@@ -320,7 +320,8 @@ impl<'a> Facts<'a> {
             return String::new();
         }
         let added: Vec<&String> = after.iter().filter(|c| !before.contains(c)).collect();
-        if added.is_empty() {
+        // Implicit TLS has no EHLO before TLS: nothing was "added" to compare with.
+        if added.is_empty() || before.is_empty() {
             format!("EHLO over TLS: {}", after.join(", "))
         } else {
             format!(

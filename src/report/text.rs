@@ -295,7 +295,10 @@ fn hello_details(out: &mut String, m: &MessageInfo) {
             .iter()
             .map(|(g, n)| format!("{g} ({n} B)"))
             .collect();
-        let _ = writeln!(out, "{:>30} key shares: {}", "", shares.join(", "));
+        // A TLS 1.2-only hello has no key_share extension: no empty line for it.
+        if !shares.is_empty() {
+            let _ = writeln!(out, "{:>30} key shares: {}", "", shares.join(", "));
+        }
         let _ = writeln!(
             out,
             "{:>30} SNI: {}  ALPN: {}",
