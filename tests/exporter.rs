@@ -217,6 +217,7 @@ async fn prometheus_records_the_verdicts_of_lab_servers() {
     );
 
     let mismatch = policy_lab::domain("dane-mismatch");
+    let sts_mismatch = policy_lab::domain("sts-mismatch");
     let yml = format!(
         r#"global:
   scrape_interval: 1s
@@ -231,6 +232,9 @@ scrape_configs:
       - targets: ["{mismatch}"]
         labels:
           __param_port: "{mismatch_port}"
+      - targets: ["{sts}"]
+        labels:
+          __param_port: "{sts_port}"
     relabel_configs:
       - source_labels: [__address__]
         target_label: __param_target
@@ -245,9 +249,11 @@ scrape_configs:
         healthy = healthy.addr,
         expired = expired.addr,
         mismatch_port = policy.port_for("dane-mismatch"),
+        sts = sts_mismatch,
+        sts_port = policy.port_for("sts-mismatch"),
     );
     let mut prom = Prometheus::start(dir.path(), &yml).await;
-    let success = prom.wait_for("tlsdive_probe_success", 3).await;
+    let success = prom.wait_for("tlsdive_probe_success", 4).await;
     let value = |rows: &[(String, String, f64)], instance: &str| {
         rows.iter()
             .find(|r| r.0 == instance)
@@ -265,6 +271,21 @@ scrape_configs:
         .wait_for("tlsdive_sender_delivers{sender=\"dane\"}", 1)
         .await;
     assert_eq!(value(&dane_sender, &mismatch), 0.0);
+    // An MTA-STS policy in enforce mode that does not list the MX: an MTA-STS sender does
+    // not deliver, an opportunistic one does.
+    let sts = prom
+        .wait_for("tlsdive_mta_sts{status=\"mta-sts-mx-mismatch\"}", 1)
+        .await;
+    assert_eq!(sts[0].0, sts_mismatch);
+    assert_eq!(sts[0].1, "mta-sts-mx-mismatch");
+    let sts_sender = prom
+        .wait_for("tlsdive_sender_delivers{sender=\"mta-sts\"}", 2)
+        .await;
+    assert_eq!(value(&sts_sender, &sts_mismatch), 0.0);
+    let opportunistic = prom
+        .wait_for("tlsdive_sender_delivers{sender=\"opportunistic\"}", 2)
+        .await;
+    assert_eq!(value(&opportunistic, &sts_mismatch), 1.0);
     // The expired certificate's expiry is in the past, the healthy one's in the future.
     let left = prom
         .wait_for("tlsdive_certificate_expiry_timestamp_seconds - time()", 3)
