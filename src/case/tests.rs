@@ -262,6 +262,9 @@ fn the_summary_keeps_the_attempts_words_apart_from_the_cases() {
     assert_eq!(c.words.added.as_deref(), Some(c.summary.as_str()));
 }
 
+/// One change to a session.
+type Change = dyn Fn(&mut Session);
+
 /// The cache's case is `Case::of`'s at every step of a session of mixed attempts (dropped,
 /// served, refused by a scan, one still running, one plan both working and failing), with
 /// the cache kept across the steps as the TUI keeps it.
@@ -271,7 +274,7 @@ fn a_cached_case_is_the_case() {
     let mut cache = Cache::new();
     let p1 = base();
     let p2 = Retry::WithoutPostQuantum.apply(&p1).unwrap();
-    let mut steps: Vec<Box<dyn Fn(&mut Session)>> = vec![
+    let mut steps: Vec<Box<Change>> = vec![
         Box::new(|s| attempt(s, 1, base(), dropped(1439, true))),
         Box::new(|s| attempt(s, 2, base(), dropped(1439, true))),
         // Started, not finished: left out until it is.
