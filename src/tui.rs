@@ -106,8 +106,11 @@ impl Ui {
                         crate::report::units::plural(u64::from(profile.connections), "connection")
                     }
                 };
-                self.app.status =
-                    format!("scan of {} done ({end}): P shows the profile", kind.label());
+                self.app.status = format!(
+                    "scan of {} done ({end}): {} shows the profile",
+                    kind.label(),
+                    keymap::name(Mode::Main, Command::ViewProfile)
+                );
             }
             EventKind::ScanCancelled { scan } if ours(scan) => self.app.scanning = None,
             _ => {}

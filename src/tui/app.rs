@@ -342,8 +342,10 @@ impl App {
     pub fn start_demo(&mut self, lab: Vec<(std::net::SocketAddr, crate::lab::Scenario)>) {
         self.demo = true;
         self.lab = lab;
-        self.status =
-            "demo: each lab server has one known fault; press l to pick another scenario".into();
+        self.status = format!(
+            "demo: each lab server has one known fault; press {} to pick another scenario",
+            super::keymap::name(Mode::Main, super::verbs::Command::ScenarioPicker)
+        );
     }
 
     /// The lab scenario the attempt's server runs (demo only).

@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::app::{App, EditKind, Editor, Mode, Picker, PickerKind};
 use super::derived::Derived;
+use super::keymap;
 use super::scans;
 use crate::diagnose::Retry;
 use crate::plan::{Plan, PlanEdit, Sni, TlsMode, TlsVersion};
@@ -81,7 +82,11 @@ pub fn execute(
                     .quit_to
                     .as_ref()
                     .map_or_else(|| "quits".to_string(), |to| format!("returns to {to}"));
-                app.status = format!("{what} not exported: q again {verb}, x exports them");
+                app.status = format!(
+                    "{what} not exported: {} again {verb}, {} exports them",
+                    keymap::name(Mode::Main, C::Quit),
+                    keymap::name(Mode::Main, C::Export)
+                );
                 return None;
             }
             app.quit = true;
@@ -119,7 +124,10 @@ pub fn execute(
         C::StepMode => {
             app.step_mode = !app.step_mode;
             app.status = if app.step_mode {
-                "step mode on: the next attempt pauses before each step (space continues)".into()
+                format!(
+                    "step mode on: the next attempt pauses before each step ({} continues)",
+                    keymap::name(Mode::Main, C::Step)
+                )
             } else {
                 "step mode off".into()
             };
@@ -287,7 +295,11 @@ fn start_scan(
         return None;
     }
     if let Some(s) = &app.scanning {
-        app.status = format!("a scan of {} is running (Esc cancels it)", s.what);
+        app.status = format!(
+            "a scan of {} is running ({} cancels it)",
+            s.what,
+            keymap::name(Mode::Main, Command::Cancel)
+        );
         return None;
     }
     let Some(a) = app.attempt(session) else {
@@ -295,7 +307,10 @@ fn start_scan(
         return None;
     };
     if a.is_running() {
-        app.status = "wait for the attempt to finish (Esc cancels it), then scan".into();
+        app.status = format!(
+            "wait for the attempt to finish ({} cancels it), then scan",
+            keymap::name(Mode::Main, Command::Cancel)
+        );
         return None;
     }
     let Some(plan) = a.plan.as_ref() else {
@@ -312,11 +327,15 @@ fn start_scan(
     };
     let what = job.kind.label();
     app.status = if job.kind.is_legacy() {
-        format!("{what}: {LEGACY_NOTE} (Esc cancels)")
+        format!(
+            "{what}: {LEGACY_NOTE} ({} cancels)",
+            keymap::name(Mode::Main, Command::Cancel)
+        )
     } else {
         format!(
-            "scanning {what} of {} (Esc cancels)",
-            plan.target.display_name()
+            "scanning {what} of {} ({} cancels)",
+            plan.target.display_name(),
+            keymap::name(Mode::Main, Command::Cancel)
         )
     };
     app.scanning = Some(super::app::Scanning {
@@ -445,7 +464,10 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
                 .flat_map(|i| i.values.iter().cloned())
                 .collect();
             if chosen.is_empty() {
-                app.status = "nothing checked: check at least one (space)".into();
+                app.status = format!(
+                    "nothing checked: check at least one ({})",
+                    keymap::name(Mode::Picker, Command::Toggle)
+                );
                 return None;
             }
             let list = if all { vec![] } else { chosen };

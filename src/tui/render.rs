@@ -151,8 +151,10 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
     let mut ext = v.app.extents;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
-            "terminal too small: {}×{}; tlsdive needs at least {MIN_WIDTH}×{MIN_HEIGHT} (q quits)",
-            area.width, area.height
+            "terminal too small: {}×{}; tlsdive needs at least {MIN_WIDTH}×{MIN_HEIGHT} ({} quits)",
+            area.width,
+            area.height,
+            super::keymap::name(Mode::Main, super::verbs::Command::Quit)
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return ext;

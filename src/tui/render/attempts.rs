@@ -2,6 +2,9 @@
 //! its outcome and time. Two marked attempts open the comparison.
 
 use crate::diagnose::Cause;
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -16,7 +19,12 @@ use crate::units::human_micros;
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let t = v.theme;
     let block = v.block(
-        "attempts (space marks two, Enter compares or shows; A, q or Esc returns)",
+        &format!(
+            "attempts ({} marks two, {} compares or shows; {} returns)",
+            keymap::name(Mode::Attempts, Command::Toggle),
+            keymap::name(Mode::Attempts, Command::Confirm),
+            keymap::names_of(Mode::Attempts, &[Command::ViewAttempts, Command::Back]),
+        ),
         true,
     );
     let header = Row::new([

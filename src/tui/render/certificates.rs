@@ -2,6 +2,9 @@
 //! field captured for each certificate of the chain the server sent. `Tab` marks one
 //! certificate (the one `y` copies). Every value is the server's text, escaped.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,7 +20,15 @@ use crate::tui::theme::Theme;
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let t = v.theme;
     let block = v.block(
-        "certificates (Tab marks one, y copies it; C, q or Esc returns)",
+        &format!(
+            "certificates ({} marks one, {} copies it; {} returns)",
+            keymap::name(Mode::Certificates, Command::NextCert),
+            keymap::name(Mode::Certificates, Command::Copy),
+            keymap::names_of(
+                Mode::Certificates,
+                &[Command::ViewCertificates, Command::Back]
+            ),
+        ),
         true,
     );
     let width = usize::from(block.inner(area).width);

@@ -1,6 +1,9 @@
 //! Two attempts side by side: what differed in their plans, how each ended, and their
 //! timelines next to each other with the first row where they part marked.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -40,7 +43,12 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         return 0;
     };
     let block = v.block(
-        &format!("attempt {} vs attempt {} (q or Esc returns)", a.id, b.id),
+        &format!(
+            "attempt {} vs attempt {} ({} returns)",
+            a.id,
+            b.id,
+            keymap::names(Mode::Compare, Command::Back)
+        ),
         true,
     );
     let inner = block.inner(area);

@@ -119,7 +119,10 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
             Line::from(vec![
                 Span::styled("        investigating: ", t.dim()),
                 Span::raw(format!("step {}, ", inv.steps)),
-                Span::styled("Esc", t.key()),
+                Span::styled(
+                    crate::tui::keymap::name(Mode::Main, crate::tui::verbs::Command::Cancel),
+                    t.key(),
+                ),
                 Span::raw(" stops"),
             ]),
             8,

@@ -13,7 +13,7 @@ use super::View;
 use super::text::safe_owned;
 use crate::tui::app::Mode;
 use crate::tui::keymap::{self, Key, Shown};
-use crate::tui::verbs::command_for_retry;
+use crate::tui::verbs::{Command, command_for_retry};
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let [status, foot] =
@@ -31,9 +31,9 @@ fn status_line(v: &View) -> Line<'static> {
                 format!("⏸ paused before {}: ", safe_owned(before)),
                 t.running(),
             ),
-            Span::styled("space", t.key()),
+            Span::styled(keymap::name(Mode::Main, Command::Step), t.key()),
             Span::raw(" continues, "),
-            Span::styled("n", t.key()),
+            Span::styled(keymap::name(Mode::Main, Command::StepMode), t.key()),
             Span::raw(" leaves step mode"),
         ]),
         None => match &v.app.scanning {
@@ -53,7 +53,7 @@ fn status_line(v: &View) -> Line<'static> {
                         format!("{} · {} ", bar.trim_end(), safe_owned(&s.what)),
                         t.running(),
                     ),
-                    Span::styled("Esc", t.key()),
+                    Span::styled(keymap::name(Mode::Main, Command::Cancel), t.key()),
                     Span::raw(" cancels"),
                 ])
             }
