@@ -94,24 +94,24 @@ pub fn execute(
         }
         C::Copy => return copy(app, session, derived),
         C::ToggleMouse => {
-            app.mouse = !app.mouse;
-            app.status = if app.mouse {
+            app.options.mouse = !app.options.mouse;
+            app.status = if app.options.mouse {
                 "mouse on: the wheel scrolls (M lets the terminal select text)".into()
             } else {
                 "mouse off: select text with the mouse to copy it (M turns the wheel back on)"
                     .into()
             };
-            return Some(Effect::SetMouse(app.mouse));
+            return Some(Effect::SetMouse(app.options.mouse));
         }
         C::NextCert => {
             let n = app.attempt(session).map_or(0, |a| a.certificates.len());
-            app.cert = if n == 0 { 0 } else { (app.cert + 1) % n };
+            app.certs.cert = if n == 0 { 0 } else { (app.certs.cert + 1) % n };
         }
-        C::ScrollLeft => app.left = app.left.saturating_sub(8),
-        C::ScrollRight => app.left = (app.left + 8).min(2000),
+        C::ScrollLeft => app.main.left = app.main.left.saturating_sub(8),
+        C::ScrollRight => app.main.left = (app.main.left + 8).min(2000),
         C::Help if app.mode == Mode::Help => app.close(),
         C::Help => {
-            app.help_top = 0;
+            app.help.top = 0;
             app.open(Mode::Help);
         }
         C::Back => app.close(),
@@ -122,8 +122,8 @@ pub fn execute(
         | C::LegacySuitePicker => open_picker(app, session, cmd),
         C::EditSni | C::EditEhlo => open_editor(app, session, cmd),
         C::StepMode => {
-            app.step_mode = !app.step_mode;
-            app.status = if app.step_mode {
+            app.options.step_mode = !app.options.step_mode;
+            app.status = if app.options.step_mode {
                 format!(
                     "step mode on: the next attempt pauses before each step ({} continues)",
                     keymap::name(Mode::Main, C::Step)
@@ -131,9 +131,9 @@ pub fn execute(
             } else {
                 "step mode off".into()
             };
-            return Some(Effect::SetStepMode(app.step_mode));
+            return Some(Effect::SetStepMode(app.options.step_mode));
         }
-        C::Step if app.step_mode => return Some(Effect::Step),
+        C::Step if app.options.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
         C::Repeat | C::RepeatUntilStopped => {
             let now = app.clock;
@@ -195,7 +195,7 @@ pub fn execute(
             } else {
                 Mode::Profile
             };
-            app.profile_top = 0;
+            app.profile.top = 0;
         }
         C::ViewPolicy => {
             app.mode = if app.mode == Mode::Policy {
@@ -203,7 +203,7 @@ pub fn execute(
             } else {
                 Mode::Policy
             };
-            app.policy_top = 0;
+            app.policy.top = 0;
         }
         C::PrevAttempt | C::NextAttempt => step_attempt(app, session, cmd == C::NextAttempt),
         C::ViewCertificates | C::ViewAttempts => {
@@ -217,13 +217,13 @@ pub fn execute(
             } else {
                 target
             };
-            app.certs_top = 0;
+            app.certs.top = 0;
             if target == Mode::Attempts {
-                app.attempts_cursor = selected_index(app, session);
+                app.attempts.cursor = selected_index(app, session);
             }
         }
         C::Export => return Some(Effect::Export),
-        C::ToggleFold => app.unfold = !app.unfold,
+        C::ToggleFold => app.main.unfold = !app.main.unfold,
         C::Toggle => toggle(app, session),
         C::Confirm => return confirm(app, session),
         C::Backspace => {
@@ -239,8 +239,8 @@ pub fn execute(
                 e.text.push(c);
             }
         }
-        C::FocusNext => app.focus = app.focus.next(),
-        C::FocusPrev => app.focus = app.focus.prev(),
+        C::FocusNext => app.main.focus = app.main.focus.next(),
+        C::FocusPrev => app.main.focus = app.main.focus.prev(),
         C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => {
             super::scroll::scroll(app, session, derived, cmd)
         }
@@ -254,7 +254,7 @@ fn copy(app: &mut App, session: &Session, derived: &Derived) -> Option<Effect> {
     use super::clipboard;
     if app.mode == Mode::Certificates {
         let a = app.attempt(session)?;
-        let Some(c) = a.certificates.get(app.cert) else {
+        let Some(c) = a.certificates.get(app.certs.cert) else {
             app.status = "no certificate to copy in this attempt".into();
             return None;
         };
@@ -269,7 +269,7 @@ fn copy(app: &mut App, session: &Session, derived: &Derived) -> Option<Effect> {
             )
         };
         return Some(Effect::Copy {
-            what: format!("certificate #{} ({}) {form}", app.cert, c.subject),
+            what: format!("certificate #{} ({}) {form}", app.certs.cert, c.subject),
             text,
         });
     }
@@ -290,7 +290,7 @@ fn start_scan(
     session: &Session,
     kind: impl FnOnce(&Plan) -> ScanKind,
 ) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new scans)".into();
         return None;
     }
@@ -348,7 +348,7 @@ fn start_scan(
 
 /// Start a new attempt: the current attempt's plan with `edit`.
 fn retry(app: &mut App, session: &Session, edit: impl FnOnce(&Plan) -> PlanEdit) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -405,15 +405,15 @@ fn toggle(app: &mut App, session: &Session) {
         return;
     }
     if app.mode == Mode::Attempts {
-        let Some(a) = session.attempts.get(app.attempts_cursor) else {
+        let Some(a) = session.attempts.get(app.attempts.cursor) else {
             return;
         };
-        if let Some(i) = app.marked.iter().position(|m| *m == a.id) {
-            app.marked.remove(i);
+        if let Some(i) = app.attempts.marked.iter().position(|m| *m == a.id) {
+            app.attempts.marked.remove(i);
         } else {
-            app.marked.push(a.id);
-            if app.marked.len() > 2 {
-                app.marked.remove(0);
+            app.attempts.marked.push(a.id);
+            if app.attempts.marked.len() > 2 {
+                app.attempts.marked.remove(0);
             }
         }
     }
@@ -422,12 +422,12 @@ fn toggle(app: &mut App, session: &Session) {
 fn confirm(app: &mut App, session: &Session) -> Option<Effect> {
     match app.mode {
         Mode::Attempts => {
-            if let [a, b] = app.marked[..] {
-                app.compare = Some((a.min(b), a.max(b)));
-                app.certs_top = 0;
+            if let [a, b] = app.attempts.marked[..] {
+                app.attempts.compare = Some((a.min(b), a.max(b)));
+                app.certs.top = 0;
                 app.mode = Mode::Compare;
-            } else if let Some(a) = session.attempts.get(app.attempts_cursor) {
-                let latest = session.attempts.len() == app.attempts_cursor + 1;
+            } else if let Some(a) = session.attempts.get(app.attempts.cursor) {
+                let latest = session.attempts.len() == app.attempts.cursor + 1;
                 app.show_attempt((!latest).then_some(a.id));
                 app.mode = Mode::Main;
             }
@@ -504,7 +504,7 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
 }
 
 fn open_editor(app: &mut App, session: &Session, cmd: Command) {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return;
     }
@@ -536,11 +536,11 @@ fn open_editor(app: &mut App, session: &Session, cmd: Command) {
 }
 
 fn open_picker(app: &mut App, session: &Session, cmd: Command) {
-    if cmd == Command::ScenarioPicker && !app.demo {
+    if cmd == Command::ScenarioPicker && !app.options.demo {
         app.status = "lab scenarios are for `tlsdive demo`".into();
         return;
     }
-    if cmd != Command::ScenarioPicker && app.read_only {
+    if cmd != Command::ScenarioPicker && app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return;
     }

@@ -148,7 +148,7 @@ impl Derived {
             ) = kept;
             return;
         };
-        let key = (a.id, app.unfold);
+        let key = (a.id, app.main.unfold);
         if self.key != Some(key) || a.transcript.len() < self.consumed {
             self.key = Some(key);
             self.consumed = 0;
@@ -164,7 +164,7 @@ impl Derived {
                 (Dir::Server, true, Some(run)) => {
                     run.len += 1;
                     let run = *run;
-                    if app.unfold || run.len <= FOLD_OVER {
+                    if app.main.unfold || run.len <= FOLD_OVER {
                         self.rows.push(Row::Line(i));
                     } else {
                         self.rows.truncate(run.start_row);

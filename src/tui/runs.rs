@@ -25,7 +25,7 @@ pub use crate::runs::repeat::MAX_ATTEMPTS;
 /// Begin `run` if the one-run-at-a-time rule allows it; its first orders, or the refusal
 /// on the status line.
 pub fn begin(app: &mut App, session: &Session, run: Run, now: Duration) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -149,7 +149,7 @@ pub fn toggle_repeat(
         stop(app, session);
         return None;
     }
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -161,8 +161,8 @@ pub fn toggle_repeat(
         app.status = "this attempt has no plan to repeat".into();
         return None;
     };
-    let limit = (!until_stopped).then_some(app.repeat_count);
-    let run = Run::Repeat(Repeat::new(plan, limit, app.repeat_interval));
+    let limit = (!until_stopped).then_some(app.options.repeat_count);
+    let run = Run::Repeat(Repeat::new(plan, limit, app.options.repeat_interval));
     let effect = begin(app, session, run, now);
     if effect.is_some() {
         app.mode = Mode::Repeat;
@@ -172,7 +172,7 @@ pub fn toggle_repeat(
 
 /// `I`: investigate the session from the attempt on screen onwards.
 pub fn investigate(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
-    if !app.read_only
+    if !app.options.read_only
         && may_begin(app.run.as_ref(), session, app.scanning.is_some()).is_ok()
         && crate::runs::investigate::next_step(session, 0).is_none()
     {
@@ -186,7 +186,7 @@ pub fn investigate(app: &mut App, session: &Session, now: Duration) -> Option<Ef
 
 /// `F`: sweep every MX × address of the domain attempt on screen.
 pub fn sweep(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
         assert!(app.status.contains("domain target"), "{}", app.status);
         let s = ended(Target::Domain("example.net".into()));
-        app.read_only = true;
+        app.options.read_only = true;
         assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
         assert!(app.status.starts_with("read-only"), "{}", app.status);
         assert!(app.run.is_none());

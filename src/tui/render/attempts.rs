@@ -70,7 +70,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             .as_ref()
             .map(|f| human_micros(f.2))
             .unwrap_or_else(|| "…".into());
-        let mark = if v.app.marked.contains(&a.id) {
+        let mark = if v.app.attempts.marked.contains(&a.id) {
             "*"
         } else {
             ""
@@ -83,7 +83,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             Cell::from(neg),
             Cell::from(time),
         ]);
-        rows.push(if i == v.app.attempts_cursor {
+        rows.push(if i == v.app.attempts.cursor {
             row.style(t.selected())
         } else {
             row

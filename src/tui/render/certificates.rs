@@ -75,7 +75,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
             (_, true) => "CA",
             _ => "intermediate",
         };
-        let marked = i == v.app.cert.min(a.certificates.len().saturating_sub(1));
+        let marked = i == v.app.certs.cert.min(a.certificates.len().saturating_sub(1));
         let head = Line::styled(
             format!("{} #{i} {role}", if marked { "▶" } else { " " }),
             t.title(),
@@ -88,7 +88,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         cert_lines(t, c, &mut lines);
     }
     let lines = lines.into_iter().flat_map(|l| wrap(l, width, 16)).collect();
-    scrolled(f, t, block, area, lines, v.app.certs_top)
+    scrolled(f, t, block, area, lines, v.app.certs.top)
 }
 
 fn field(t: Theme, name: &str, value: String) -> Line<'static> {

@@ -51,5 +51,5 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
         ),
         t.dim(),
     ));
-    scrolled(f, t, block, area, lines, v.app.help_top)
+    scrolled(f, t, block, area, lines, v.app.help.top)
 }

@@ -27,7 +27,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         Some(a) => lines(v, a),
         None => vec![Line::raw("no attempt yet")],
     };
-    scrolled(f, v.theme, block, area, lines, v.app.policy_top)
+    scrolled(f, v.theme, block, area, lines, v.app.policy.top)
 }
 
 fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {

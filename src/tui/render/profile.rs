@@ -47,7 +47,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         lines.insert(0, Line::raw(""));
         lines.insert(0, hint(v));
     }
-    scrolled(f, v.theme, block, area, lines, v.app.profile_top)
+    scrolled(f, v.theme, block, area, lines, v.app.profile.top)
 }
 
 fn hint(v: &View) -> Line<'static> {

@@ -97,7 +97,7 @@ fn repeat_strip(v: &View) -> Option<Line<'static>> {
 
 /// The keys of the diagnosis' next steps, with the footer words of their commands.
 pub fn next_step_keys(v: &View) -> Vec<(Key, &'static str)> {
-    if v.app.read_only || v.app.mode != Mode::Main {
+    if v.app.options.read_only || v.app.mode != Mode::Main {
         return Vec::new();
     }
     let plan = v.attempt().and_then(|a| a.plan.as_ref());
@@ -167,9 +167,9 @@ fn footer(f: &mut Frame, v: &View, area: Rect) {
         !r.exit
             && match r.shown {
                 Shown::Always => true,
-                Shown::Demo => v.app.demo,
+                Shown::Demo => v.app.options.demo,
                 Shown::MultiPick => multi,
-                Shown::Stepping => v.app.step_mode,
+                Shown::Stepping => v.app.options.step_mode,
             }
     };
     for row in rows.iter().filter(|r| shown(r)) {
