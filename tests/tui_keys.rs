@@ -171,9 +171,13 @@ fn attempts_navigation_and_views() {
     u.key(Key::Space);
     u.key(Key::Enter);
     assert_eq!(
-        (u.app.mode, u.app.attempts.compare),
+        (u.app.mode, u.app.compare.pair),
         (Mode::Compare, Some((1, 3)))
     );
+    // The comparison scrolls itself, not the certificates view.
+    u.app.layout.extents.compare = 5;
+    u.key(Key::Char('j'));
+    assert_eq!((u.app.compare.top, u.app.certs.top), (1, 0));
     u.key(Key::Esc);
     assert_eq!(u.app.mode, Mode::Attempts);
     u.key(Key::Esc);

@@ -200,15 +200,21 @@ pub struct CertsView {
     pub cert: usize,
 }
 
-/// The attempts table and the comparison opened from it.
+/// The attempts table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttemptsView {
     /// Cursor in the table.
     pub cursor: usize,
     /// Attempts marked for comparison (at most two).
     pub marked: Vec<u32>,
-    /// The pair the compare view shows.
-    pub compare: Option<(u32, u32)>,
+}
+
+/// Two attempts side by side (opened from the attempts table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompareView {
+    /// The pair shown, lower id first.
+    pub pair: Option<(u32, u32)>,
+    pub top: usize,
 }
 
 /// A view that only scrolls (profile, policy, help).
@@ -282,6 +288,7 @@ pub struct App {
     pub main: MainView,
     pub certs: CertsView,
     pub attempts: AttemptsView,
+    pub compare: CompareView,
     pub profile: Scrolled,
     pub policy: Scrolled,
     pub help: Scrolled,
@@ -326,6 +333,7 @@ impl App {
             main: MainView::default(),
             certs: CertsView::default(),
             attempts: AttemptsView::default(),
+            compare: CompareView::default(),
             profile: Scrolled::default(),
             policy: Scrolled::default(),
             help: Scrolled::default(),

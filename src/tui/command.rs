@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::app::{App, EditKind, Editor, Mode, Picker, PickerKind};
+use super::app::{App, CompareView, EditKind, Editor, Mode, Picker, PickerKind};
 use super::derived::Derived;
 use super::keymap;
 use super::scans;
@@ -423,8 +423,10 @@ fn confirm(app: &mut App, session: &Session) -> Option<Effect> {
     match app.mode {
         Mode::Attempts => {
             if let [a, b] = app.attempts.marked[..] {
-                app.attempts.compare = Some((a.min(b), a.max(b)));
-                app.certs.top = 0;
+                app.compare = CompareView {
+                    pair: Some((a.min(b), a.max(b))),
+                    top: 0,
+                };
                 app.mode = Mode::Compare;
             } else if let Some(a) = session.attempts.get(app.attempts.cursor) {
                 let latest = session.attempts.len() == app.attempts.cursor + 1;

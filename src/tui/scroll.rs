@@ -75,7 +75,7 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
             app.policy.top = within(app.policy.top, app.layout.extents.policy, page, cmd)
         }
         Mode::Compare => {
-            app.certs.top = within(app.certs.top, app.layout.extents.compare, page, cmd)
+            app.compare.top = within(app.compare.top, app.layout.extents.compare, page, cmd)
         }
         Mode::Help => app.help.top = within(app.help.top, app.layout.extents.help, page, cmd),
         Mode::Attempts => {

@@ -36,8 +36,8 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let t = v.theme;
     let pair = v
         .app
-        .attempts
         .compare
+        .pair
         .and_then(|(x, y)| Some((v.session.attempt(x)?, v.session.attempt(y)?)));
     let Some((a, b)) = pair else {
         f.render_widget(v.block("compare: mark two attempts first", true), area);
@@ -92,7 +92,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let max = longest.saturating_sub(usize::from(lower.height));
     for (x, area) in [(a, left), (b, right)] {
         let h = usize::from(area.height);
-        let skip = v.app.certs.top.min(max);
+        let skip = v.app.compare.top.min(max);
         let lines: Vec<Line> = x
             .timeline
             .iter()
