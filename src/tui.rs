@@ -277,8 +277,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     if let Some(d) = &opts.demo {
         app.start_demo(d.scenarios());
     }
-    app.saved.on_exit = opts.record_on_exit;
-    app.quit_to = opts.quit_to.clone();
+    app.leaving.saved.on_exit = opts.record_on_exit;
+    app.leaving.to = opts.quit_to.clone();
     app.color = theme::Theme::color_from_env();
     if let Some((n, interval)) = opts.repeat {
         app.options.repeat_count = n;

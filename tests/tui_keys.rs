@@ -290,7 +290,7 @@ fn q_closes_overlays_and_views_without_quitting() {
         };
         assert_eq!(u.key(close), None, "{open} then {close:?}");
         assert_eq!(u.app.mode, Mode::Main, "{open} then {close:?}");
-        assert!(!u.app.quit);
+        assert!(!u.app.leaving.quit);
     }
 }
 
@@ -342,7 +342,7 @@ fn quitting_with_unexported_attempts_asks_once() {
     // A replayed recording holds nothing new; `--record` saves on exit.
     assert_eq!(ui("healthy").key(Key::Char('q')), Some(Effect::Quit));
     let mut u = with_new_attempt();
-    u.app.saved.on_exit = true;
+    u.app.leaving.saved.on_exit = true;
     assert_eq!(u.key(Key::Char('q')), Some(Effect::Quit));
 }
 

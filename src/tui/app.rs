@@ -223,6 +223,16 @@ pub struct Scrolled {
     pub top: usize,
 }
 
+/// Leaving tlsdive: whether it is time, where it leads, what it would lose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leaving {
+    pub quit: bool,
+    /// Where quitting leads when it does not end tlsdive (the quit prompt's words).
+    pub to: Option<String>,
+    /// What quitting now would lose.
+    pub saved: Saved,
+}
+
 /// How this TUI runs: set at start (replay, demo, flags) or by a toggle key.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -310,11 +320,7 @@ pub struct App {
     pub now_us: u64,
     pub options: Options,
     pub color: bool,
-    pub quit: bool,
-    /// Where quitting leads when it does not end tlsdive (the quit prompt's words).
-    pub quit_to: Option<String>,
-    /// What quitting now would lose.
-    pub saved: Saved,
+    pub leaving: Leaving,
     pub layout: Layout,
 }
 
@@ -348,9 +354,7 @@ impl App {
             now_us: 0,
             options: Options::default(),
             color: true,
-            quit: false,
-            quit_to: None,
-            saved: Saved::default(),
+            leaving: Leaving::default(),
             layout: Layout::default(),
         }
     }
@@ -442,16 +446,22 @@ impl App {
 
     /// Attempts (and whether anything at all) added since the session was last saved.
     pub fn unsaved(&self, session: &Session) -> (usize, bool) {
-        let n = session.attempts.len().saturating_sub(self.saved.attempts);
+        let n = session
+            .attempts
+            .len()
+            .saturating_sub(self.leaving.saved.attempts);
         let events = session.events().count();
-        (n, !self.saved.on_exit && events > self.saved.events)
+        (
+            n,
+            !self.leaving.saved.on_exit && events > self.leaving.saved.events,
+        )
     }
 
     /// Count the session as saved as it stands.
     pub fn mark_saved(&mut self, session: &Session) {
-        self.saved.attempts = session.attempts.len();
-        self.saved.events = session.events().count();
-        self.saved.asked = false;
+        self.leaving.saved.attempts = session.attempts.len();
+        self.leaving.saved.events = session.events().count();
+        self.leaving.saved.asked = false;
     }
 }
 

@@ -67,19 +67,20 @@ pub fn execute(
     if let Some(edit) = edit_for(cmd) {
         return retry(app, session, edit);
     }
-    let asked = std::mem::take(&mut app.saved.asked);
+    let asked = std::mem::take(&mut app.leaving.saved.asked);
     match cmd {
         C::Quit => {
             let (n, lost) = app.unsaved(session);
             if lost && !asked {
-                app.saved.asked = true;
+                app.leaving.saved.asked = true;
                 let what = match n {
                     0 => "the latest results are".to_string(),
                     1 => "1 attempt is".to_string(),
                     n => format!("{n} attempts are"),
                 };
                 let verb = app
-                    .quit_to
+                    .leaving
+                    .to
                     .as_ref()
                     .map_or_else(|| "quits".to_string(), |to| format!("returns to {to}"));
                 app.status = format!(
@@ -89,7 +90,7 @@ pub fn execute(
                 );
                 return None;
             }
-            app.quit = true;
+            app.leaving.quit = true;
             return Some(Effect::Quit);
         }
         C::Copy => return copy(app, session, derived),
