@@ -75,9 +75,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     // Scrolled into the middle, timeline row selected in the middle.
-    ui.app.transcript_top = Some(50_000);
-    ui.app.timeline_row = Some(5_000);
-    ui.app.focus = Focus::Timeline;
+    ui.app.main.transcript_top = Some(50_000);
+    ui.app.main.timeline_row = Some(5_000);
+    ui.app.main.focus = Focus::Timeline;
     c.bench_function("frame 200x60, 100k lines, 10k records (middle)", |b| {
         b.iter(|| {
             terminal.draw(|f| ui.draw(f)).expect("draw");

@@ -5,6 +5,7 @@
 //! conclusion is confirmed by a second observation, and which experiment would tell the most
 //! next — never one whose answer is already in the session.
 
+mod cache;
 mod experiment;
 mod observe;
 
@@ -13,7 +14,8 @@ use serde::Serialize;
 use crate::diagnose::{self, Cause, NextStep};
 use crate::session::{Attempt, Session};
 
-pub use experiment::{Experiment, next_experiment};
+pub use cache::Cache;
+pub use experiment::{Experiment, next_experiment, next_experiment_after};
 use observe::{Observation, Outcome};
 
 /// One change that was tried and what it showed.
@@ -76,28 +78,33 @@ impl Words {
 impl Case {
     /// The case over `session`; `None` before any attempt finished.
     pub fn of(session: &Session) -> Option<Case> {
-        let obs: Vec<Observation> = session
-            .attempts
-            .iter()
-            .filter(|a| !a.is_running())
-            .map(Observation::of)
-            .collect();
-        let last = obs.last()?;
+        Cache::new().case(session)
+    }
+
+    /// The case from each finished attempt's observation (`obs`, in session order) and the
+    /// repeat facts of the finished attempts that ran the latest one's plan (`same_plan`).
+    fn over(
+        session: &Session,
+        obs: &[&Observation],
+        same_plan: &[&crate::repeat::Observed],
+    ) -> Option<Case> {
+        let last = *obs.last()?;
         let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
-        let steps = steps(&obs, session);
+        let steps = steps(obs, session);
         let connections = connections(session);
         let decided = scan_decided(last, &scans_of(session));
-        let (cause, words, confirmed) = if let Some((c, s, confirmed)) = conclude(&obs, session) {
-            (c, Words::own(s), confirmed)
-        } else if let Some((c, words, _)) = &decided {
-            (*c, words.clone(), true)
-        } else {
-            let words = Words {
-                attempt: Some(last.summary.clone()),
-                added: None,
+        let (cause, words, confirmed) =
+            if let Some((c, s, confirmed)) = conclude(obs, same_plan, session) {
+                (c, Words::own(s), confirmed)
+            } else if let Some((c, words, _)) = &decided {
+                (*c, words.clone(), true)
+            } else {
+                let words = Words {
+                    attempt: Some(last.summary.clone()),
+                    added: None,
+                };
+                (last.cause, words, confirmed_alone(obs))
             };
-            (last.cause, words, confirmed_alone(&obs))
-        };
         // `diagnose_in` already leaves out steps the session has answered; a scan that
         // decided which parameter is not shared answers the retries too.
         let decided = decided.filter(|d| d.0 == cause);
@@ -129,10 +136,14 @@ fn scans_of(session: &Session) -> Vec<&crate::profile::Profile> {
 }
 
 /// The conclusions that need several observations, strongest first.
-fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bool)> {
+fn conclude(
+    obs: &[&Observation],
+    same_plan: &[&crate::repeat::Observed],
+    session: &Session,
+) -> Option<(Cause, String, bool)> {
     let scans = scans_of(session);
     // The same plan sometimes works: nothing the client varies explains that.
-    if let Some(found) = intermittent(session) {
+    if let Some(found) = intermittent(same_plan) {
         return Some(found);
     }
     // A large hello dropped, a small one served: the path (or server) cannot take the size.
@@ -164,7 +175,11 @@ fn conclude(obs: &[Observation], session: &Session) -> Option<(Cause, String, bo
         ));
     }
     // Every hello variant, including the scanner's minimal ones, ends in FIN/RST/silence.
-    let handshakes: Vec<&Observation> = obs.iter().filter(|o| o.reached_handshake).collect();
+    let handshakes: Vec<&Observation> = obs
+        .iter()
+        .copied()
+        .filter(|o| o.reached_handshake)
+        .collect();
     let all_dropped =
         !handshakes.is_empty() && handshakes.iter().all(|o| o.outcome == Outcome::Dropped);
     let small_dropped = handshakes
@@ -332,7 +347,7 @@ fn scan_decided(
 }
 
 /// A one-attempt conclusion is confirmed when another attempt with the same plan saw the same.
-fn confirmed_alone(obs: &[Observation]) -> bool {
+fn confirmed_alone(obs: &[&Observation]) -> bool {
     let Some(last) = obs.last() else { return false };
     obs.iter()
         .rev()
@@ -353,19 +368,12 @@ fn conclusive(cause: Cause) -> bool {
 /// `intermittent`: the latest plan, run more than once, both worked and failed (or failed in
 /// different ways). Its words are the repeat summary's: counts per cause and per address,
 /// and the fact (certificate, address, banner, ...) that tells the failures apart.
-fn intermittent(session: &Session) -> Option<(Cause, String, bool)> {
-    let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
-    let plan = latest.plan.as_ref()?;
-    let same: Vec<&crate::session::Attempt> = session
-        .attempts
-        .iter()
-        .filter(|a| !a.is_running() && a.plan.as_ref() == Some(plan))
-        .collect();
-    if same.len() < 2 {
+fn intermittent(same_plan: &[&crate::repeat::Observed]) -> Option<(Cause, String, bool)> {
+    if same_plan.len() < 2 {
         return None;
     }
-    // By reference: the case is drawn again at every event, and attempts carry their bytes.
-    let r = crate::repeat::summarize_refs(same);
+    let seen: Vec<crate::repeat::Observed> = same_plan.iter().map(|o| (*o).clone()).collect();
+    let r = crate::repeat::summarize_observed(&seen);
     // Two runs of one plan disagreeing is already a second observation: confirmed.
     (r.conclusion.cause == Cause::Intermittent).then_some((
         Cause::Intermittent,
@@ -394,7 +402,7 @@ fn final_steps(cause: Cause) -> Vec<NextStep> {
     }]
 }
 
-fn steps(obs: &[Observation], session: &Session) -> Vec<Step> {
+fn steps(obs: &[&Observation], session: &Session) -> Vec<Step> {
     let first = obs.first().and_then(|o| o.plan.clone());
     let mut out = Vec::new();
     for (i, o) in obs.iter().enumerate() {

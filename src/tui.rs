@@ -106,8 +106,11 @@ impl Ui {
                         crate::report::units::plural(u64::from(profile.connections), "connection")
                     }
                 };
-                self.app.status =
-                    format!("scan of {} done ({end}): P shows the profile", kind.label());
+                self.app.status = format!(
+                    "scan of {} done ({end}): {} shows the profile",
+                    kind.label(),
+                    keymap::name(Mode::Main, Command::ViewProfile)
+                );
             }
             EventKind::ScanCancelled { scan } if ours(scan) => self.app.scanning = None,
             _ => {}
@@ -173,7 +176,7 @@ impl Ui {
     pub fn wheel_at(&mut self, up: bool, column: u16, row: u16) {
         if self.app.mode == Mode::Main {
             let rows = render::header::height(self.app.attempt(&self.session));
-            let a = render::areas_with(self.app.area, rows);
+            let a = render::areas_with(self.app.layout.area, rows);
             let at = ratatui::layout::Position::new(column, row);
             let focus = if a.transcript.contains(at) {
                 Some(app::Focus::Transcript)
@@ -185,7 +188,7 @@ impl Ui {
                 None
             };
             if let Some(f) = focus {
-                self.app.focus = f;
+                self.app.main.focus = f;
             }
         }
         self.wheel(up);
@@ -208,7 +211,7 @@ impl Ui {
             f,
             &render::View::new(&self.session, &self.app, &self.derived),
         );
-        self.app.extents = extents;
+        self.app.layout.extents = extents;
     }
 
     /// Carry out `x`: write the session into `dir`, say where, and count it as saved.
@@ -270,23 +273,23 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut engine = EngineHandle::new(tx);
     let mut app = App::new();
-    app.read_only = opts.read_only;
+    app.options.read_only = opts.read_only;
     if let Some(d) = &opts.demo {
         app.start_demo(d.scenarios());
     }
-    app.saved.on_exit = opts.record_on_exit;
-    app.quit_to = opts.quit_to.clone();
+    app.leaving.saved.on_exit = opts.record_on_exit;
+    app.leaving.to = opts.quit_to.clone();
     app.color = theme::Theme::color_from_env();
     if let Some((n, interval)) = opts.repeat {
-        app.repeat_count = n;
-        app.repeat_interval = interval;
+        app.options.repeat_count = n;
+        app.options.repeat_interval = interval;
     }
     let mut ui = Ui::new(opts.session, app);
     // The runs' clock.
     let epoch = Instant::now();
     if let Some(plan) = opts.plan {
         if opts.repeat.is_some() {
-            let (n, interval) = (ui.app.repeat_count, ui.app.repeat_interval);
+            let (n, interval) = (ui.app.options.repeat_count, ui.app.options.repeat_interval);
             let run =
                 crate::runs::Run::Repeat(crate::runs::repeat::Repeat::new(plan, Some(n), interval));
             if let Some(Effect::Run(orders)) =
@@ -319,8 +322,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             }
             let size = guard.terminal.size()?;
             let header_rows = render::header::height(ui.app.attempt(&ui.session));
-            ui.app.page = render::page_rows_with(size.into(), header_rows);
-            ui.app.area = size.into();
+            ui.app.layout.page = render::page_rows_with(size.into(), header_rows);
+            ui.app.layout.area = size.into();
             ui.sync();
             guard.terminal.draw(|f| ui.draw(f))?;
         }

@@ -170,7 +170,14 @@ fn attempts_navigation_and_views() {
     u.key(Key::Char('G'));
     u.key(Key::Space);
     u.key(Key::Enter);
-    assert_eq!((u.app.mode, u.app.compare), (Mode::Compare, Some((1, 3))));
+    assert_eq!(
+        (u.app.mode, u.app.compare.pair),
+        (Mode::Compare, Some((1, 3)))
+    );
+    // The comparison scrolls itself, not the certificates view.
+    u.app.layout.extents.compare = 5;
+    u.key(Key::Char('j'));
+    assert_eq!((u.app.compare.top, u.app.certs.top), (1, 0));
     u.key(Key::Esc);
     assert_eq!(u.app.mode, Mode::Attempts);
     u.key(Key::Esc);
@@ -187,29 +194,32 @@ fn help_opens_and_closes_and_scroll_keys_follow_focus() {
     assert_eq!((u.app.mode, u.app.back), (Mode::Help, Mode::Main));
     u.key(Key::Char('?'));
     assert_eq!(u.app.mode, Mode::Main);
-    u.app.page = 5;
+    u.app.layout.page = 5;
     u.key(Key::Up);
     assert_eq!(
-        u.app.transcript_top,
+        u.app.main.transcript_top,
         Some(12),
         "18 lines, page 5: one up from the tail"
     );
     u.key(Key::End);
-    assert_eq!(u.app.transcript_top, None, "End follows the tail again");
+    assert_eq!(
+        u.app.main.transcript_top, None,
+        "End follows the tail again"
+    );
     u.key(Key::Tab);
-    assert_eq!(u.app.focus, Focus::Timeline);
+    assert_eq!(u.app.main.focus, Focus::Timeline);
     u.key(Key::Home);
-    assert_eq!(u.app.timeline_row, Some(0));
+    assert_eq!(u.app.main.timeline_row, Some(0));
     u.key(Key::Char('j'));
-    assert_eq!(u.app.timeline_row, Some(1));
+    assert_eq!(u.app.main.timeline_row, Some(1));
     u.wheel(false);
-    assert_eq!(u.app.timeline_row, Some(4));
+    assert_eq!(u.app.main.timeline_row, Some(4));
 }
 
 #[test]
 fn read_only_replay_and_lab_only_keys() {
     let mut u = ui("healthy");
-    u.app.read_only = true;
+    u.app.options.read_only = true;
     for k in ['2', '3', 'a', 'r', 'v', 'c', 'g', 's', 'e', 'm'] {
         assert_eq!(u.key(Key::Char(k)), None, "{k}");
         assert_eq!(u.app.mode, Mode::Main, "{k}");
@@ -221,7 +231,7 @@ fn read_only_replay_and_lab_only_keys() {
     );
     assert_eq!(u.key(Key::Char('l')), None);
     assert!(u.app.status.contains("demo"));
-    u.app.demo = true;
+    u.app.options.demo = true;
     u.key(Key::Char('l'));
     u.key(Key::Char('j'));
     assert_eq!(
@@ -233,24 +243,24 @@ fn read_only_replay_and_lab_only_keys() {
 #[test]
 fn the_wheel_scrolls_the_panel_under_the_pointer() {
     let mut u = ui("healthy");
-    u.app.area = ratatui::layout::Rect::new(0, 0, 200, 60);
-    let a = tlsdive::tui::render::areas(u.app.area);
-    assert_eq!(u.app.focus, Focus::Transcript);
+    u.app.layout.area = ratatui::layout::Rect::new(0, 0, 200, 60);
+    let a = tlsdive::tui::render::areas(u.app.layout.area);
+    assert_eq!(u.app.main.focus, Focus::Transcript);
     // Over the timeline: it takes the focus and moves its selection up from the last row.
     u.wheel_at(true, a.timeline.x + 2, a.timeline.y + 2);
-    assert_eq!(u.app.focus, Focus::Timeline);
-    assert!(u.app.timeline_row.is_some());
+    assert_eq!(u.app.main.focus, Focus::Timeline);
+    assert!(u.app.main.timeline_row.is_some());
     // Over the transcript: back there, scrolling up from the tail.
-    u.app.page = 5;
+    u.app.layout.page = 5;
     u.wheel_at(true, a.transcript.x + 2, a.transcript.y + 2);
-    assert_eq!(u.app.focus, Focus::Transcript);
-    assert!(u.app.transcript_top.is_some());
+    assert_eq!(u.app.main.focus, Focus::Transcript);
+    assert!(u.app.main.transcript_top.is_some());
     // Over the diagnosis.
     u.wheel_at(false, a.diagnosis.x + 2, a.diagnosis.y + 1);
-    assert_eq!(u.app.focus, Focus::Diagnosis);
+    assert_eq!(u.app.main.focus, Focus::Diagnosis);
     // Over the header: the focus stays.
     u.wheel_at(false, 1, 0);
-    assert_eq!(u.app.focus, Focus::Diagnosis);
+    assert_eq!(u.app.main.focus, Focus::Diagnosis);
 }
 
 /// The healthy recording plus a second attempt made in this session (the same events under
@@ -280,7 +290,7 @@ fn q_closes_overlays_and_views_without_quitting() {
         };
         assert_eq!(u.key(close), None, "{open} then {close:?}");
         assert_eq!(u.app.mode, Mode::Main, "{open} then {close:?}");
-        assert!(!u.app.quit);
+        assert!(!u.app.leaving.quit);
     }
 }
 
@@ -332,7 +342,7 @@ fn quitting_with_unexported_attempts_asks_once() {
     // A replayed recording holds nothing new; `--record` saves on exit.
     assert_eq!(ui("healthy").key(Key::Char('q')), Some(Effect::Quit));
     let mut u = with_new_attempt();
-    u.app.saved.on_exit = true;
+    u.app.leaving.saved.on_exit = true;
     assert_eq!(u.key(Key::Char('q')), Some(Effect::Quit));
 }
 
@@ -372,7 +382,7 @@ fn the_timeline_opens_on_the_client_hello() {
     for name in ["healthy", "fatal-alert", "close-after-client-hello"] {
         let u = ui(name);
         let a = u.app.attempt(&u.session).unwrap();
-        let i = selected(u.app.timeline_row, &a.timeline).unwrap();
+        let i = selected(u.app.main.timeline_row, &a.timeline).unwrap();
         assert_eq!(i, 0, "{name}");
         let words = tlsdive::tui::render::timeline::row_words(&a.timeline[i]);
         assert!(words.starts_with("ClientHello"), "{name}: {words}");
@@ -381,10 +391,10 @@ fn the_timeline_opens_on_the_client_hello() {
     let mut u = ui("healthy");
     u.key(Key::Tab);
     u.key(Key::Char('j'));
-    assert_eq!(u.app.timeline_row, Some(1));
+    assert_eq!(u.app.main.timeline_row, Some(1));
     u.key(Key::End);
     let n = u.app.attempt(&u.session).unwrap().timeline.len();
-    assert_eq!(u.app.timeline_row, Some(n - 1));
+    assert_eq!(u.app.main.timeline_row, Some(n - 1));
 }
 
 /// `y` in the certificates view copies the marked certificate as PEM when the attempt kept

@@ -35,8 +35,8 @@ impl Harness {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let mut app = App::new();
         app.color = false;
-        app.repeat_count = 6;
-        app.repeat_interval = Duration::from_millis(1);
+        app.options.repeat_count = 6;
+        app.options.repeat_interval = Duration::from_millis(1);
         Harness {
             ui: Ui::new(Session::new(), app),
             engine: EngineHandle::new(tx),
@@ -286,7 +286,7 @@ fn repeat_keys_are_in_the_help_and_the_footer() {
     assert!(has(Mode::Repeat, "Esc", "stop"));
     // A recording is read-only: no repeat.
     let mut ui = Ui::new(recording("healthy"), App::new());
-    ui.app.read_only = true;
+    ui.app.options.read_only = true;
     assert_eq!(ui.key(Key::Char('R')), None);
     assert!(ui.app.status.starts_with("read-only"));
 }

@@ -36,7 +36,7 @@ fn asset(name: &str) -> String {
 fn ui_for(session: Session) -> Ui {
     let mut app = App::new();
     app.color = false;
-    app.page = page_rows(Rect::new(0, 0, W, H));
+    app.layout.page = page_rows(Rect::new(0, 0, W, H));
     Ui::new(session, app)
 }
 
@@ -220,7 +220,7 @@ fn full_scan_and_legacy_probes_and_their_labels() {
 #[test]
 fn scans_are_refused_in_replay_and_while_the_attempt_runs() {
     let mut u = ui_for(recording("healthy"));
-    u.app.read_only = true;
+    u.app.options.read_only = true;
     for k in ['w', 'W', '0', '1', 'L'] {
         assert_eq!(u.key(Key::Char(k)), None, "{k}");
         assert_eq!(u.app.mode, Mode::Main);

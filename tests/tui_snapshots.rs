@@ -28,7 +28,7 @@ fn recording(name: &str) -> Session {
 fn ui_for(session: Session) -> Ui {
     let mut app = App::new();
     app.color = false;
-    app.page = page_rows(Rect::new(0, 0, W, H));
+    app.layout.page = page_rows(Rect::new(0, 0, W, H));
     Ui::new(session, app)
 }
 
@@ -154,7 +154,7 @@ fn pickers_and_editor() {
     keys(&mut u, &[Key::Char('m')]);
     insta::assert_snapshot!("picker_address", draw(&mut u));
     let mut u = ui("healthy");
-    u.app.demo = true;
+    u.app.options.demo = true;
     keys(&mut u, &[Key::Char('l')]);
     insta::assert_snapshot!("picker_scenarios", draw(&mut u));
     let mut u = ui("wrong-name-cert");
@@ -178,14 +178,14 @@ fn running_attempt_paused_in_step_mode() {
         s.apply(e);
     }
     let mut u = ui_for(s);
-    u.app.step_mode = true;
+    u.app.options.step_mode = true;
     insta::assert_snapshot!(draw(&mut u));
 }
 
 #[test]
 fn read_only_replay_refuses_plan_changes() {
     let mut u = ui("healthy");
-    u.app.read_only = true;
+    u.app.options.read_only = true;
     assert_eq!(u.key(Key::Char('2')), None);
     insta::assert_snapshot!(draw(&mut u));
 }
@@ -303,21 +303,21 @@ fn main_view_at_80x24() {
 #[test]
 fn diagnosis_scroll_stops_at_the_end() {
     let mut u = ui("close-after-client-hello");
-    u.app.page = page_rows(Rect::new(0, 0, 80, 24));
+    u.app.layout.page = page_rows(Rect::new(0, 0, 80, 24));
     keys(&mut u, &[Key::Tab, Key::Tab]);
     screen(&mut u, 80, 24);
-    let max = u.app.extents.diagnosis;
+    let max = u.app.layout.extents.diagnosis;
     assert!(max > 0, "the diagnosis is longer than its panel at 80×24");
     for _ in 0..50 {
         u.key(Key::Down);
     }
-    assert_eq!(u.app.diagnosis_top, max);
+    assert_eq!(u.app.main.diagnosis_top, max);
     let t = screen(&mut u, 80, 24);
     let text = text_of(&t);
     assert!(text.contains(&format!("/{} ┘", max + 5)), "position shown");
     insta::assert_snapshot!("diagnosis_scrolled_to_the_end", t.backend().to_string());
     u.key(Key::Up);
-    assert_eq!(u.app.diagnosis_top, max - 1);
+    assert_eq!(u.app.main.diagnosis_top, max - 1);
     // The other scrolled views stop at their end too.
     for (open, top) in [('C', 0usize), ('?', 1)] {
         let mut u = ui("wrong-name-cert");
@@ -327,8 +327,8 @@ fn diagnosis_scroll_stops_at_the_end() {
             u.key(Key::Down);
         }
         let (pos, max) = match top {
-            0 => (u.app.certs_top, u.app.extents.certs),
-            _ => (u.app.help_top, u.app.extents.help),
+            0 => (u.app.certs.top, u.app.layout.extents.certs),
+            _ => (u.app.help.top, u.app.layout.extents.help),
         };
         assert!(max > 0, "{open}");
         assert_eq!(pos, max, "{open}");

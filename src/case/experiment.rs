@@ -18,7 +18,11 @@ pub enum Experiment {
 
 /// What to run next, or `None` when the case is confirmed or nothing cheap is left.
 pub fn next_experiment(session: &Session) -> Option<Experiment> {
-    let case = Case::of(session)?;
+    next_experiment_after(session, &Case::of(session)?)
+}
+
+/// [`next_experiment`] given the session's case (`Case::of(session)`, perhaps from a cache).
+pub fn next_experiment_after(session: &Session, case: &Case) -> Option<Experiment> {
     if conclusive(case.cause) && case.confirmed {
         return None;
     }

@@ -63,6 +63,42 @@ fn dropped(size: usize, pq: bool) -> Vec<EventKind> {
     ]
 }
 
+/// A small hello answered and the handshake done.
+fn served(size: usize) -> Vec<EventKind> {
+    let mut ok = vec![
+        EventKind::PhaseStarted {
+            phase: Phase::TlsHandshake,
+        },
+        hello(size, false),
+        EventKind::TlsRecord {
+            dir: Dir::Server,
+            record: RecordInfo {
+                content_type: "handshake".into(),
+                version: "TLSv1.2".into(),
+                length: 90,
+                encrypted: false,
+                messages: vec![],
+                decrypted: None,
+                repeated: 0,
+            },
+        },
+    ];
+    ok.push(EventKind::TlsEstablished {
+        negotiated: crate::event::Negotiated {
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
+            group: Some("X25519".into()),
+            handshake_kind: "full".into(),
+            alpn: None,
+        },
+    });
+    ok.push(EventKind::AttemptFinished {
+        failure: None,
+        phase: Phase::Done,
+    });
+    ok
+}
+
 fn base() -> Plan {
     Plan::new(Target::Host("mx.example.net".into()))
 }
@@ -126,37 +162,7 @@ fn a_large_hello_dropped_and_a_small_one_served_is_hello_size_intolerance() {
     let p1 = base();
     let p2 = Retry::WithoutPostQuantum.apply(&p1).unwrap();
     attempt(&mut s, 1, p1, dropped(1439, true));
-    let mut ok = vec![
-        EventKind::PhaseStarted {
-            phase: Phase::TlsHandshake,
-        },
-        hello(250, false),
-        EventKind::TlsRecord {
-            dir: Dir::Server,
-            record: RecordInfo {
-                content_type: "handshake".into(),
-                version: "TLSv1.2".into(),
-                length: 90,
-                encrypted: false,
-                messages: vec![],
-                decrypted: None,
-                repeated: 0,
-            },
-        },
-    ];
-    ok.push(EventKind::TlsEstablished {
-        negotiated: crate::event::Negotiated {
-            version: "TLSv1.3".into(),
-            cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
-            group: Some("X25519".into()),
-            handshake_kind: "full".into(),
-            alpn: None,
-        },
-    });
-    ok.push(EventKind::AttemptFinished {
-        failure: None,
-        phase: Phase::Done,
-    });
+    let ok = served(250);
     attempt(&mut s, 2, p2, ok);
     let c = Case::of(&s).unwrap();
     assert_eq!(c.cause, Cause::HelloSizeIntolerant, "{}", c.summary);
@@ -254,4 +260,62 @@ fn the_summary_keeps_the_attempts_words_apart_from_the_cases() {
     let c = Case::of(&s).unwrap();
     assert_eq!(c.words.attempt, None);
     assert_eq!(c.words.added.as_deref(), Some(c.summary.as_str()));
+}
+
+/// One change to a session.
+type Change = dyn Fn(&mut Session);
+
+/// The cache's case is `Case::of`'s at every step of a session of mixed attempts (dropped,
+/// served, refused by a scan, one still running, one plan both working and failing), with
+/// the cache kept across the steps as the TUI keeps it.
+#[test]
+fn a_cached_case_is_the_case() {
+    let mut s = Session::new();
+    let mut cache = Cache::new();
+    let p1 = base();
+    let p2 = Retry::WithoutPostQuantum.apply(&p1).unwrap();
+    let mut steps: Vec<Box<Change>> = vec![
+        Box::new(|s| attempt(s, 1, base(), dropped(1439, true))),
+        Box::new(|s| attempt(s, 2, base(), dropped(1439, true))),
+        // Started, not finished: left out until it is.
+        Box::new(|s| attempt(s, 3, base(), vec![hello(1439, true)])),
+        Box::new(move |s| attempt(s, 4, p2.clone(), served(250))),
+        Box::new(|s| attempt(s, 5, base(), served(1439))),
+        Box::new(|s| {
+            scanned(
+                s,
+                5,
+                vec![crate::profile::VersionResult::refused(
+                    crate::scan::ScanVersion::Tls12,
+                    "alert",
+                    crate::profile::Ending::Alert,
+                )],
+            )
+        }),
+        Box::new(|s| attempt(s, 6, base(), dropped(1439, true))),
+    ];
+    // Attempt 3 finishes last, after the others were cached.
+    steps.push(Box::new(|s| {
+        s.apply(&ProbeEvent {
+            attempt: 3,
+            at_us: 50_000,
+            kind: EventKind::AttemptFinished {
+                failure: Some(Failure::PeerClosed),
+                phase: Phase::TlsHandshake,
+            },
+        })
+    }));
+    assert_eq!(cache.case(&s), None);
+    let mut causes = Vec::new();
+    for step in &steps {
+        step(&mut s);
+        let cached = cache.case(&s);
+        assert_eq!(cached, Case::of(&s));
+        assert_eq!(
+            cached.as_ref().and_then(|c| next_experiment_after(&s, c)),
+            next_experiment(&s)
+        );
+        causes.extend(cached.map(|c| c.cause));
+    }
+    assert!(causes.contains(&Cause::Intermittent), "{causes:?}");
 }

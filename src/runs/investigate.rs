@@ -3,7 +3,7 @@
 //! in the session. Bounded in connections; scans pace themselves like the scanner.
 
 use super::{Job, Next, Order, ScanRequest, finished};
-use crate::case::{Case, Experiment, next_experiment};
+use crate::case::{Case, Experiment, next_experiment_after};
 use crate::plan::Plan;
 use crate::profile::kind::ScanKind;
 use crate::scan::ScanPlan;
@@ -24,11 +24,16 @@ pub enum Step {
 /// left or the next step would go over [`MAX_CONNECTIONS`]. `spent_before`: connections the
 /// session had used before the investigation began (the TUI starts one mid-session).
 pub fn next_step(session: &Session, spent_before: u32) -> Option<Step> {
-    let used = Case::of(session)
+    next_step_after(session, Case::of(session).as_ref(), spent_before)
+}
+
+/// [`next_step`] given the session's case (`Case::of(session)`, perhaps from a cache).
+pub fn next_step_after(session: &Session, case: Option<&Case>, spent_before: u32) -> Option<Step> {
+    let used = case
         .map(|c| c.connections)
         .unwrap_or(0)
         .saturating_sub(spent_before);
-    let next = next_experiment(session)?;
+    let next = next_experiment_after(session, case?)?;
     let latest = session
         .attempts
         .iter()

@@ -154,37 +154,157 @@ pub struct Saved {
     pub asked: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct App {
-    pub mode: Mode,
-    /// The mode Help / Picker / Edit return to.
-    pub back: Mode,
+/// The main view's own state: which panel scrolls, where each panel is, folding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MainView {
     pub focus: Focus,
-    /// The attempt shown; `None` follows the latest.
-    pub selected: Option<u32>,
     pub transcript_top: Scroll,
     /// Selected timeline row; `None` follows the last.
     pub timeline_row: Option<usize>,
     pub diagnosis_top: usize,
     /// Columns the transcript and the timeline are scrolled sideways (long lines).
     pub left: usize,
-    pub certs_top: usize,
-    /// The certificate of the chain `y` copies (the certificates view marks it).
-    pub cert: usize,
-    pub help_top: usize,
-    pub profile_top: usize,
-    pub policy_top: usize,
-    /// Cursor in the attempts table, and the attempts marked for comparison (at most two).
-    pub attempts_cursor: usize,
-    pub marked: Vec<u32>,
-    pub compare: Option<(u32, u32)>,
     /// Long replies are folded unless this is set.
     pub unfold: bool,
+}
+
+impl Default for MainView {
+    fn default() -> Self {
+        MainView {
+            focus: Focus::Transcript,
+            transcript_top: None,
+            timeline_row: None,
+            diagnosis_top: 0,
+            left: 0,
+            unfold: false,
+        }
+    }
+}
+
+impl MainView {
+    /// Another attempt is shown: back to following its tail (focus and folding stay).
+    fn reset(&mut self) {
+        *self = MainView {
+            focus: self.focus,
+            unfold: self.unfold,
+            ..MainView::default()
+        };
+    }
+}
+
+/// The certificates view: where it is scrolled and which certificate `y` copies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CertsView {
+    pub top: usize,
+    /// The certificate of the chain `y` copies (the certificates view marks it).
+    pub cert: usize,
+}
+
+/// The attempts table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptsView {
+    /// Cursor in the table.
+    pub cursor: usize,
+    /// Attempts marked for comparison (at most two).
+    pub marked: Vec<u32>,
+}
+
+/// Two attempts side by side (opened from the attempts table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompareView {
+    /// The pair shown, lower id first.
+    pub pair: Option<(u32, u32)>,
+    pub top: usize,
+}
+
+/// A view that only scrolls (profile, policy, help).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scrolled {
+    pub top: usize,
+}
+
+/// Leaving tlsdive: whether it is time, where it leads, what it would lose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leaving {
+    pub quit: bool,
+    /// Where quitting leads when it does not end tlsdive (the quit prompt's words).
+    pub to: Option<String>,
+    /// What quitting now would lose.
+    pub saved: Saved,
+}
+
+/// How this TUI runs: set at start (replay, demo, flags) or by a toggle key.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The next attempt pauses before each step.
+    pub step_mode: bool,
+    /// Plan changes are refused (replay of a recording).
+    pub read_only: bool,
+    /// Lab scenarios can be picked (`tlsdive demo`).
+    pub demo: bool,
+    /// How `R` repeats.
+    pub repeat_count: u32,
+    pub repeat_interval: std::time::Duration,
+    /// The terminal reports the mouse (wheel scrolls); off, the terminal selects text.
+    pub mouse: bool,
+    /// The lab scenario each demo server runs, by its address (the header names it).
+    pub lab: Vec<(std::net::SocketAddr, crate::lab::Scenario)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            step_mode: false,
+            read_only: false,
+            demo: false,
+            repeat_count: super::runs::DEFAULT_COUNT,
+            repeat_interval: super::runs::DEFAULT_INTERVAL,
+            mouse: true,
+            lab: Vec::new(),
+        }
+    }
+}
+
+/// What the last draw measured, for the keys and the mouse that come before the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Rows of the last drawn panels, for paging.
+    pub page: usize,
+    /// Scroll limits of the last drawn panels.
+    pub extents: Extents,
+    /// The last drawn screen, to find the panel under the mouse.
+    pub area: ratatui::layout::Rect,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            page: 10,
+            extents: Extents::default(),
+            area: ratatui::layout::Rect::default(),
+        }
+    }
+}
+
+/// The TUI's view state: what is open, each view's own scroll and selection, the overlays,
+/// the work running by itself, and what the last draw measured.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub mode: Mode,
+    /// The mode Help / Picker / Edit return to.
+    pub back: Mode,
+    /// The attempt shown; `None` follows the latest.
+    pub selected: Option<u32>,
+    pub main: MainView,
+    pub certs: CertsView,
+    pub attempts: AttemptsView,
+    pub compare: CompareView,
+    pub profile: Scrolled,
+    pub policy: Scrolled,
+    pub help: Scrolled,
     pub picker: Option<Picker>,
     pub editor: Option<Editor>,
     pub status: String,
-    /// Where quitting leads when it does not end tlsdive (the quit prompt's words).
-    pub quit_to: Option<String>,
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
     /// The self-running mode under way or run last (repeat `R`/`U`, investigation `I`,
@@ -196,30 +316,12 @@ pub struct App {
     pub run_wake: Option<std::time::Duration>,
     /// The loop's clock (time since it began), which paces the runs.
     pub clock: std::time::Duration,
-    pub step_mode: bool,
-    /// Plan changes are refused (replay of a recording).
-    pub read_only: bool,
-    /// Lab scenarios can be picked (`tlsdive demo`).
-    pub demo: bool,
-    /// How `R` repeats.
-    pub repeat_count: u32,
-    pub repeat_interval: std::time::Duration,
-    pub color: bool,
     /// Microseconds since the running attempt started, as the loop's clock saw it.
     pub now_us: u64,
-    pub quit: bool,
-    /// What quitting now would lose.
-    pub saved: Saved,
-    /// The terminal reports the mouse (wheel scrolls); off, the terminal selects text.
-    pub mouse: bool,
-    /// The lab scenario each demo server runs, by its address (the header names it).
-    pub lab: Vec<(std::net::SocketAddr, crate::lab::Scenario)>,
-    /// Rows of the last drawn panels, for paging.
-    pub page: usize,
-    /// Scroll limits of the last drawn panels.
-    pub extents: Extents,
-    /// The last drawn screen, to find the panel under the mouse.
-    pub area: ratatui::layout::Rect,
+    pub options: Options,
+    pub color: bool,
+    pub leaving: Leaving,
+    pub layout: Layout,
 }
 
 impl Default for App {
@@ -233,44 +335,27 @@ impl App {
         App {
             mode: Mode::Main,
             back: Mode::Main,
-            focus: Focus::Transcript,
             selected: None,
-            transcript_top: None,
-            timeline_row: None,
-            diagnosis_top: 0,
-            left: 0,
-            certs_top: 0,
-            cert: 0,
-            help_top: 0,
-            profile_top: 0,
-            policy_top: 0,
-            attempts_cursor: 0,
-            marked: Vec::new(),
-            compare: None,
-            unfold: false,
+            main: MainView::default(),
+            certs: CertsView::default(),
+            attempts: AttemptsView::default(),
+            compare: CompareView::default(),
+            profile: Scrolled::default(),
+            policy: Scrolled::default(),
+            help: Scrolled::default(),
             picker: None,
             editor: None,
             status: String::new(),
             scanning: None,
-            quit_to: None,
             run: None,
             run_over: false,
             run_wake: None,
             clock: std::time::Duration::ZERO,
-            step_mode: false,
-            read_only: false,
-            demo: false,
-            repeat_count: super::runs::DEFAULT_COUNT,
-            repeat_interval: super::runs::DEFAULT_INTERVAL,
-            color: true,
             now_us: 0,
-            quit: false,
-            saved: Saved::default(),
-            mouse: true,
-            lab: Vec::new(),
-            page: 10,
-            extents: Extents::default(),
-            area: ratatui::layout::Rect::default(),
+            options: Options::default(),
+            color: true,
+            leaving: Leaving::default(),
+            layout: Layout::default(),
         }
     }
 
@@ -327,23 +412,21 @@ impl App {
     /// Show another attempt: reset the per-attempt scroll state.
     pub fn show_attempt(&mut self, id: Option<u32>) {
         self.selected = id;
-        self.transcript_top = None;
-        self.timeline_row = None;
-        self.diagnosis_top = 0;
-        self.left = 0;
-        self.certs_top = 0;
-        self.cert = 0;
-        self.profile_top = 0;
-        self.policy_top = 0;
+        self.main.reset();
+        self.certs = CertsView::default();
+        self.profile = Scrolled::default();
+        self.policy = Scrolled::default();
     }
 
     /// `tlsdive demo`: lab servers at these addresses; the first screen says how to pick
     /// another scenario.
     pub fn start_demo(&mut self, lab: Vec<(std::net::SocketAddr, crate::lab::Scenario)>) {
-        self.demo = true;
-        self.lab = lab;
-        self.status =
-            "demo: each lab server has one known fault; press l to pick another scenario".into();
+        self.options.demo = true;
+        self.options.lab = lab;
+        self.status = format!(
+            "demo: each lab server has one known fault; press {} to pick another scenario",
+            super::keymap::name(Mode::Main, super::verbs::Command::ScenarioPicker)
+        );
     }
 
     /// The lab scenario the attempt's server runs (demo only).
@@ -354,21 +437,31 @@ impl App {
             _ => return None,
         };
         let addr = std::net::SocketAddr::new(ip, p.port);
-        self.lab.iter().find(|(a, _)| *a == addr).map(|(_, s)| *s)
+        self.options
+            .lab
+            .iter()
+            .find(|(a, _)| *a == addr)
+            .map(|(_, s)| *s)
     }
 
     /// Attempts (and whether anything at all) added since the session was last saved.
     pub fn unsaved(&self, session: &Session) -> (usize, bool) {
-        let n = session.attempts.len().saturating_sub(self.saved.attempts);
+        let n = session
+            .attempts
+            .len()
+            .saturating_sub(self.leaving.saved.attempts);
         let events = session.events().count();
-        (n, !self.saved.on_exit && events > self.saved.events)
+        (
+            n,
+            !self.leaving.saved.on_exit && events > self.leaving.saved.events,
+        )
     }
 
     /// Count the session as saved as it stands.
     pub fn mark_saved(&mut self, session: &Session) {
-        self.saved.attempts = session.attempts.len();
-        self.saved.events = session.events().count();
-        self.saved.asked = false;
+        self.leaving.saved.attempts = session.attempts.len();
+        self.leaving.saved.events = session.events().count();
+        self.leaving.saved.asked = false;
     }
 }
 

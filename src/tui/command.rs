@@ -5,8 +5,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::app::{App, EditKind, Editor, Mode, Picker, PickerKind};
+use super::app::{App, CompareView, EditKind, Editor, Mode, Picker, PickerKind};
 use super::derived::Derived;
+use super::keymap;
 use super::scans;
 use crate::diagnose::Retry;
 use crate::plan::{Plan, PlanEdit, Sni, TlsMode, TlsVersion};
@@ -66,47 +67,52 @@ pub fn execute(
     if let Some(edit) = edit_for(cmd) {
         return retry(app, session, edit);
     }
-    let asked = std::mem::take(&mut app.saved.asked);
+    let asked = std::mem::take(&mut app.leaving.saved.asked);
     match cmd {
         C::Quit => {
             let (n, lost) = app.unsaved(session);
             if lost && !asked {
-                app.saved.asked = true;
+                app.leaving.saved.asked = true;
                 let what = match n {
                     0 => "the latest results are".to_string(),
                     1 => "1 attempt is".to_string(),
                     n => format!("{n} attempts are"),
                 };
                 let verb = app
-                    .quit_to
+                    .leaving
+                    .to
                     .as_ref()
                     .map_or_else(|| "quits".to_string(), |to| format!("returns to {to}"));
-                app.status = format!("{what} not exported: q again {verb}, x exports them");
+                app.status = format!(
+                    "{what} not exported: {} again {verb}, {} exports them",
+                    keymap::name(Mode::Main, C::Quit),
+                    keymap::name(Mode::Main, C::Export)
+                );
                 return None;
             }
-            app.quit = true;
+            app.leaving.quit = true;
             return Some(Effect::Quit);
         }
         C::Copy => return copy(app, session, derived),
         C::ToggleMouse => {
-            app.mouse = !app.mouse;
-            app.status = if app.mouse {
+            app.options.mouse = !app.options.mouse;
+            app.status = if app.options.mouse {
                 "mouse on: the wheel scrolls (M lets the terminal select text)".into()
             } else {
                 "mouse off: select text with the mouse to copy it (M turns the wheel back on)"
                     .into()
             };
-            return Some(Effect::SetMouse(app.mouse));
+            return Some(Effect::SetMouse(app.options.mouse));
         }
         C::NextCert => {
             let n = app.attempt(session).map_or(0, |a| a.certificates.len());
-            app.cert = if n == 0 { 0 } else { (app.cert + 1) % n };
+            app.certs.cert = if n == 0 { 0 } else { (app.certs.cert + 1) % n };
         }
-        C::ScrollLeft => app.left = app.left.saturating_sub(8),
-        C::ScrollRight => app.left = (app.left + 8).min(2000),
+        C::ScrollLeft => app.main.left = app.main.left.saturating_sub(8),
+        C::ScrollRight => app.main.left = (app.main.left + 8).min(2000),
         C::Help if app.mode == Mode::Help => app.close(),
         C::Help => {
-            app.help_top = 0;
+            app.help.top = 0;
             app.open(Mode::Help);
         }
         C::Back => app.close(),
@@ -117,15 +123,18 @@ pub fn execute(
         | C::LegacySuitePicker => open_picker(app, session, cmd),
         C::EditSni | C::EditEhlo => open_editor(app, session, cmd),
         C::StepMode => {
-            app.step_mode = !app.step_mode;
-            app.status = if app.step_mode {
-                "step mode on: the next attempt pauses before each step (space continues)".into()
+            app.options.step_mode = !app.options.step_mode;
+            app.status = if app.options.step_mode {
+                format!(
+                    "step mode on: the next attempt pauses before each step ({} continues)",
+                    keymap::name(Mode::Main, C::Step)
+                )
             } else {
                 "step mode off".into()
             };
-            return Some(Effect::SetStepMode(app.step_mode));
+            return Some(Effect::SetStepMode(app.options.step_mode));
         }
-        C::Step if app.step_mode => return Some(Effect::Step),
+        C::Step if app.options.step_mode => return Some(Effect::Step),
         C::Step => app.status = "step mode is off (n turns it on)".into(),
         C::Repeat | C::RepeatUntilStopped => {
             let now = app.clock;
@@ -187,7 +196,7 @@ pub fn execute(
             } else {
                 Mode::Profile
             };
-            app.profile_top = 0;
+            app.profile.top = 0;
         }
         C::ViewPolicy => {
             app.mode = if app.mode == Mode::Policy {
@@ -195,7 +204,7 @@ pub fn execute(
             } else {
                 Mode::Policy
             };
-            app.policy_top = 0;
+            app.policy.top = 0;
         }
         C::PrevAttempt | C::NextAttempt => step_attempt(app, session, cmd == C::NextAttempt),
         C::ViewCertificates | C::ViewAttempts => {
@@ -209,13 +218,13 @@ pub fn execute(
             } else {
                 target
             };
-            app.certs_top = 0;
+            app.certs.top = 0;
             if target == Mode::Attempts {
-                app.attempts_cursor = selected_index(app, session);
+                app.attempts.cursor = selected_index(app, session);
             }
         }
         C::Export => return Some(Effect::Export),
-        C::ToggleFold => app.unfold = !app.unfold,
+        C::ToggleFold => app.main.unfold = !app.main.unfold,
         C::Toggle => toggle(app, session),
         C::Confirm => return confirm(app, session),
         C::Backspace => {
@@ -231,8 +240,8 @@ pub fn execute(
                 e.text.push(c);
             }
         }
-        C::FocusNext => app.focus = app.focus.next(),
-        C::FocusPrev => app.focus = app.focus.prev(),
+        C::FocusNext => app.main.focus = app.main.focus.next(),
+        C::FocusPrev => app.main.focus = app.main.focus.prev(),
         C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => {
             super::scroll::scroll(app, session, derived, cmd)
         }
@@ -246,7 +255,7 @@ fn copy(app: &mut App, session: &Session, derived: &Derived) -> Option<Effect> {
     use super::clipboard;
     if app.mode == Mode::Certificates {
         let a = app.attempt(session)?;
-        let Some(c) = a.certificates.get(app.cert) else {
+        let Some(c) = a.certificates.get(app.certs.cert) else {
             app.status = "no certificate to copy in this attempt".into();
             return None;
         };
@@ -261,7 +270,7 @@ fn copy(app: &mut App, session: &Session, derived: &Derived) -> Option<Effect> {
             )
         };
         return Some(Effect::Copy {
-            what: format!("certificate #{} ({}) {form}", app.cert, c.subject),
+            what: format!("certificate #{} ({}) {form}", app.certs.cert, c.subject),
             text,
         });
     }
@@ -282,12 +291,16 @@ fn start_scan(
     session: &Session,
     kind: impl FnOnce(&Plan) -> ScanKind,
 ) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new scans)".into();
         return None;
     }
     if let Some(s) = &app.scanning {
-        app.status = format!("a scan of {} is running (Esc cancels it)", s.what);
+        app.status = format!(
+            "a scan of {} is running ({} cancels it)",
+            s.what,
+            keymap::name(Mode::Main, Command::Cancel)
+        );
         return None;
     }
     let Some(a) = app.attempt(session) else {
@@ -295,7 +308,10 @@ fn start_scan(
         return None;
     };
     if a.is_running() {
-        app.status = "wait for the attempt to finish (Esc cancels it), then scan".into();
+        app.status = format!(
+            "wait for the attempt to finish ({} cancels it), then scan",
+            keymap::name(Mode::Main, Command::Cancel)
+        );
         return None;
     }
     let Some(plan) = a.plan.as_ref() else {
@@ -312,11 +328,15 @@ fn start_scan(
     };
     let what = job.kind.label();
     app.status = if job.kind.is_legacy() {
-        format!("{what}: {LEGACY_NOTE} (Esc cancels)")
+        format!(
+            "{what}: {LEGACY_NOTE} ({} cancels)",
+            keymap::name(Mode::Main, Command::Cancel)
+        )
     } else {
         format!(
-            "scanning {what} of {} (Esc cancels)",
-            plan.target.display_name()
+            "scanning {what} of {} ({} cancels)",
+            plan.target.display_name(),
+            keymap::name(Mode::Main, Command::Cancel)
         )
     };
     app.scanning = Some(super::app::Scanning {
@@ -329,7 +349,7 @@ fn start_scan(
 
 /// Start a new attempt: the current attempt's plan with `edit`.
 fn retry(app: &mut App, session: &Session, edit: impl FnOnce(&Plan) -> PlanEdit) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -386,15 +406,15 @@ fn toggle(app: &mut App, session: &Session) {
         return;
     }
     if app.mode == Mode::Attempts {
-        let Some(a) = session.attempts.get(app.attempts_cursor) else {
+        let Some(a) = session.attempts.get(app.attempts.cursor) else {
             return;
         };
-        if let Some(i) = app.marked.iter().position(|m| *m == a.id) {
-            app.marked.remove(i);
+        if let Some(i) = app.attempts.marked.iter().position(|m| *m == a.id) {
+            app.attempts.marked.remove(i);
         } else {
-            app.marked.push(a.id);
-            if app.marked.len() > 2 {
-                app.marked.remove(0);
+            app.attempts.marked.push(a.id);
+            if app.attempts.marked.len() > 2 {
+                app.attempts.marked.remove(0);
             }
         }
     }
@@ -403,12 +423,14 @@ fn toggle(app: &mut App, session: &Session) {
 fn confirm(app: &mut App, session: &Session) -> Option<Effect> {
     match app.mode {
         Mode::Attempts => {
-            if let [a, b] = app.marked[..] {
-                app.compare = Some((a.min(b), a.max(b)));
-                app.certs_top = 0;
+            if let [a, b] = app.attempts.marked[..] {
+                app.compare = CompareView {
+                    pair: Some((a.min(b), a.max(b))),
+                    top: 0,
+                };
                 app.mode = Mode::Compare;
-            } else if let Some(a) = session.attempts.get(app.attempts_cursor) {
-                let latest = session.attempts.len() == app.attempts_cursor + 1;
+            } else if let Some(a) = session.attempts.get(app.attempts.cursor) {
+                let latest = session.attempts.len() == app.attempts.cursor + 1;
                 app.show_attempt((!latest).then_some(a.id));
                 app.mode = Mode::Main;
             }
@@ -445,7 +467,10 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
                 .flat_map(|i| i.values.iter().cloned())
                 .collect();
             if chosen.is_empty() {
-                app.status = "nothing checked: check at least one (space)".into();
+                app.status = format!(
+                    "nothing checked: check at least one ({})",
+                    keymap::name(Mode::Picker, Command::Toggle)
+                );
                 return None;
             }
             let list = if all { vec![] } else { chosen };
@@ -482,7 +507,7 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
 }
 
 fn open_editor(app: &mut App, session: &Session, cmd: Command) {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return;
     }
@@ -514,11 +539,11 @@ fn open_editor(app: &mut App, session: &Session, cmd: Command) {
 }
 
 fn open_picker(app: &mut App, session: &Session, cmd: Command) {
-    if cmd == Command::ScenarioPicker && !app.demo {
+    if cmd == Command::ScenarioPicker && !app.options.demo {
         app.status = "lab scenarios are for `tlsdive demo`".into();
         return;
     }
-    if cmd != Command::ScenarioPicker && app.read_only {
+    if cmd != Command::ScenarioPicker && app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return;
     }

@@ -109,6 +109,9 @@ pub struct Derived {
     case_key: Option<(usize, usize, usize, usize)>,
     /// The conclusion over the whole session, once it holds more than one observation.
     pub case: Option<crate::case::Case>,
+    /// Each finished attempt's inputs to the case, so the case costs the attempts that
+    /// changed, not all of them.
+    case_cache: crate::case::Cache,
     /// `I` would run an experiment: the case is not confirmed and something cheap is left.
     pub investigable: bool,
     scan_key: Option<(u32, usize)>,
@@ -130,16 +133,22 @@ impl Derived {
     pub fn sync(&mut self, app: &App, session: &Session) {
         self.sync_repeat(app, session);
         let Some(a) = app.attempt(session) else {
-            let repeat = (
+            let kept = (
                 self.repeat_key,
                 self.repeat.take(),
                 std::mem::take(&mut self.repeat_seen),
+                std::mem::take(&mut self.case_cache),
             );
             *self = Derived::default();
-            (self.repeat_key, self.repeat, self.repeat_seen) = repeat;
+            (
+                self.repeat_key,
+                self.repeat,
+                self.repeat_seen,
+                self.case_cache,
+            ) = kept;
             return;
         };
-        let key = (a.id, app.unfold);
+        let key = (a.id, app.main.unfold);
         if self.key != Some(key) || a.transcript.len() < self.consumed {
             self.key = Some(key);
             self.consumed = 0;
@@ -155,7 +164,7 @@ impl Derived {
                 (Dir::Server, true, Some(run)) => {
                     run.len += 1;
                     let run = *run;
-                    if app.unfold || run.len <= FOLD_OVER {
+                    if app.main.unfold || run.len <= FOLD_OVER {
                         self.rows.push(Row::Line(i));
                     } else {
                         self.rows.truncate(run.start_row);
@@ -212,10 +221,12 @@ impl Derived {
                     .iter()
                     .map(|b| b.scans.len())
                     .sum::<usize>();
-            self.case = (observations > 1)
-                .then(|| crate::case::Case::of(session))
-                .flatten();
-            self.investigable = crate::runs::investigate::next_step(session, 0).is_some();
+            // One case for both: shown once there are two observations, and what `I` would
+            // run next is decided from it.
+            let case = self.case_cache.case(session);
+            self.investigable =
+                crate::runs::investigate::next_step_after(session, case.as_ref(), 0).is_some();
+            self.case = case.filter(|_| observations > 1);
         }
         let skey = (a.id, session.attempts.iter().map(|b| b.scans.len()).sum());
         if self.scan_key != Some(skey) {

@@ -637,6 +637,68 @@ pub fn key_for(mode: Mode, command: Command) -> Option<Key> {
         .and_then(|b| b.keys.first().copied())
 }
 
+/// Every key that runs `command` in `mode` (keys an earlier row takes are left out), in
+/// table order.
+pub fn keys_for(mode: Mode, command: Command) -> Vec<Key> {
+    let mut keys: Vec<Key> = Vec::new();
+    for b in TABLE
+        .iter()
+        .filter(|b| b.command == command && b.modes.contains(&mode))
+    {
+        for k in b.keys {
+            if lookup(mode, *k) == Some(command) && !keys.contains(k) {
+                keys.push(*k);
+            }
+        }
+    }
+    keys
+}
+
+/// The key a status line names for `command` in `mode` (the first one that runs it), so
+/// that rebinding a key in the table changes every status line that mentions it.
+pub fn name(mode: Mode, command: Command) -> String {
+    keys_for(mode, command)
+        .first()
+        .map_or_else(|| "?".to_string(), |k| k.label())
+}
+
+/// `prefer` if it runs `command` in `mode` (the key the words have always named), else the
+/// first key that does.
+pub fn name_or(mode: Mode, command: Command, prefer: Key) -> String {
+    if lookup(mode, prefer) == Some(command) {
+        prefer.label()
+    } else {
+        name(mode, command)
+    }
+}
+
+/// Every key for `command` in `mode`, as a status line lists them: "q or Esc".
+pub fn names(mode: Mode, command: Command) -> String {
+    either(&keys_for(mode, command))
+}
+
+/// Keys for several commands in one list, as a status line names them: "C, q or Esc".
+pub fn names_of(mode: Mode, commands: &[Command]) -> String {
+    let mut keys: Vec<Key> = Vec::new();
+    for c in commands {
+        for k in keys_for(mode, *c) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    either(&keys)
+}
+
+fn either(keys: &[Key]) -> String {
+    let labels: Vec<String> = keys.iter().map(|k| k.label()).collect();
+    match labels.split_last() {
+        None => "?".to_string(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// The footer of `mode`: (keys, short words) of the rows marked for it, by rank.
 pub fn footer(mode: Mode) -> Vec<FooterKey> {
     let mut rows: Vec<FooterKey> = Vec::new();

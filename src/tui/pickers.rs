@@ -2,7 +2,9 @@
 //! the plan has them), the addresses the attempt resolved (to pin one), and lab scenarios.
 
 use super::app::item;
-use super::app::{Picker, PickerKind};
+use super::app::{Mode, Picker, PickerKind};
+use super::keymap;
+use super::verbs::Command;
 use crate::plan::Plan;
 use crate::session::Attempt;
 
@@ -19,6 +21,20 @@ fn picker(kind: PickerKind, title: &str, items: Vec<super::app::PickItem>, multi
     }
 }
 
+/// The key that applies a picker, as its title names it.
+fn confirm() -> String {
+    keymap::name(Mode::Picker, Command::Confirm)
+}
+
+/// "space checks, Enter retries", in the keys the table binds.
+fn check_and_retry() -> String {
+    format!(
+        "{} checks, {} retries",
+        keymap::name(Mode::Picker, Command::Toggle),
+        confirm()
+    )
+}
+
 pub fn suites(plan: Option<&Plan>) -> Picker {
     // The plan may spell a suite either way: compare code points.
     let chosen: Vec<Option<u16>> = plan
@@ -33,7 +49,7 @@ pub fn suites(plan: Option<&Plan>) -> Picker {
         .collect();
     picker(
         PickerKind::Suites,
-        "cipher suites to offer (space checks, Enter retries)",
+        &format!("cipher suites to offer ({})", check_and_retry()),
         items,
         true,
     )
@@ -63,7 +79,7 @@ pub fn groups(plan: Option<&Plan>) -> Picker {
     }));
     picker(
         PickerKind::Groups,
-        "key-exchange groups to offer (space checks, Enter retries)",
+        &format!("key-exchange groups to offer ({})", check_and_retry()),
         items,
         true,
     )
@@ -111,7 +127,7 @@ pub fn addresses(a: &Attempt) -> Picker {
         .unwrap_or(0);
     let mut p = picker(
         PickerKind::Address,
-        "connect to (Enter retries there)",
+        &format!("connect to ({} retries there)", confirm()),
         items,
         false,
     );
@@ -131,7 +147,10 @@ pub fn legacy_suites() -> Picker {
         .collect();
     picker(
         PickerKind::LegacySuite,
-        "legacy suite to probe (Enter: the server's answer to the ClientHello, not a full handshake)",
+        &format!(
+            "legacy suite to probe ({}: the server's answer to the ClientHello, not a full handshake)",
+            confirm()
+        ),
         items,
         false,
     )
@@ -153,7 +172,11 @@ pub fn scenarios(current: Option<crate::lab::Scenario>) -> Picker {
         .collect();
     let mut p = picker(
         PickerKind::Scenario,
-        "lab scenario (Enter probes it; q or Esc closes)",
+        &format!(
+            "lab scenario ({} probes it; {} closes)",
+            confirm(),
+            keymap::names(Mode::Picker, Command::Back)
+        ),
         items,
         false,
     );

@@ -148,11 +148,13 @@ pub fn page_rows_with(area: Rect, header_rows: u16) -> usize {
 /// Draw the whole screen; returns how far each wrapped panel can scroll.
 pub fn render(f: &mut Frame, v: &View) -> Extents {
     let area = f.area();
-    let mut ext = v.app.extents;
+    let mut ext = v.app.layout.extents;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
-            "terminal too small: {}×{}; tlsdive needs at least {MIN_WIDTH}×{MIN_HEIGHT} (q quits)",
-            area.width, area.height
+            "terminal too small: {}×{}; tlsdive needs at least {MIN_WIDTH}×{MIN_HEIGHT} ({} quits)",
+            area.width,
+            area.height,
+            super::keymap::name(Mode::Main, super::verbs::Command::Quit)
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return ext;
@@ -171,7 +173,7 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         Mode::Policy => ext.policy = policy::render(f, v, a.body),
         Mode::Repeat => repeat::render(f, v, a.body),
         _ => {
-            let focus = |p: Focus| v.app.mode == Mode::Main && v.app.focus == p;
+            let focus = |p: Focus| v.app.mode == Mode::Main && v.app.main.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));
             timeline::render(f, v, a.timeline, focus(Focus::Timeline));
             detail::render(f, v, a.detail);

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use super::app::{App, Mode, Scanning};
-use super::verbs::Effect;
+use super::keymap;
+use super::verbs::{Command, Effect};
 use crate::case::Case;
 use crate::runs::investigate::{Investigation, MAX_CONNECTIONS};
 use crate::runs::repeat::{End, Repeat};
@@ -24,12 +25,16 @@ pub use crate::runs::repeat::MAX_ATTEMPTS;
 /// Begin `run` if the one-run-at-a-time rule allows it; its first orders, or the refusal
 /// on the status line.
 pub fn begin(app: &mut App, session: &Session, run: Run, now: Duration) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
     if let Err(busy) = may_begin(app.run.as_ref(), session, app.scanning.is_some()) {
-        app.status = format!("{} (Esc)", busy.words());
+        app.status = format!(
+            "{} ({})",
+            busy.words(),
+            keymap::name(Mode::Main, Command::Cancel)
+        );
         return None;
     }
     app.run = Some(run);
@@ -77,24 +82,27 @@ fn ordered(app: &mut App, orders: &[Order]) {
                 None => "until stopped".into(),
             };
             format!(
-                "repeating {how}, {} apart: {} (R stops)",
+                "repeating {how}, {} apart: {} ({} stops)",
                 crate::report::units::human_duration(r.interval),
-                r.plan.tls_summary()
+                r.plan.tls_summary(),
+                keymap::name(Mode::Main, Command::Repeat)
             )
         }
         Run::Repeat(r) => {
             // The attempt just ordered: the engine has not named it yet.
             let k = r.ids.len() + 1;
+            let stop = keymap::name(Mode::Main, Command::Repeat);
             match r.limit {
-                Some(n) => format!("repeat: attempt {k} of {n} (R stops)"),
-                None => format!("repeat: attempt {k} (R stops)"),
+                Some(n) => format!("repeat: attempt {k} of {n} ({stop} stops)"),
+                None => format!("repeat: attempt {k} ({stop} stops)"),
             }
         }
         Run::Sweep(s) => format!(
-            "sweep of {}: {} of {} pairs started (Esc stops)",
+            "sweep of {}: {} of {} pairs started ({} stops)",
             s.domain,
             s.total - s.left(),
-            s.total
+            s.total,
+            keymap::name(Mode::Main, Command::Cancel)
         ),
         Run::Investigate(inv) => {
             let n = inv.steps;
@@ -105,11 +113,15 @@ fn ordered(app: &mut App, orders: &[Order]) {
                         attempt: req.attempt,
                         what: req.kind.label(),
                     });
-                    format!("investigating, step {n}: scan the versions (Esc stops)")
+                    format!(
+                        "investigating, step {n}: scan the versions ({} stops)",
+                        keymap::name(Mode::Main, Command::Cancel)
+                    )
                 }
                 Some(Job::Attempt(plan)) => format!(
-                    "investigating, step {n}: {} (Esc stops)",
-                    plan.tls_summary()
+                    "investigating, step {n}: {} ({} stops)",
+                    plan.tls_summary(),
+                    keymap::name(Mode::Main, Command::Cancel)
                 ),
                 None => return,
             }
@@ -137,7 +149,7 @@ pub fn toggle_repeat(
         stop(app, session);
         return None;
     }
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -149,8 +161,8 @@ pub fn toggle_repeat(
         app.status = "this attempt has no plan to repeat".into();
         return None;
     };
-    let limit = (!until_stopped).then_some(app.repeat_count);
-    let run = Run::Repeat(Repeat::new(plan, limit, app.repeat_interval));
+    let limit = (!until_stopped).then_some(app.options.repeat_count);
+    let run = Run::Repeat(Repeat::new(plan, limit, app.options.repeat_interval));
     let effect = begin(app, session, run, now);
     if effect.is_some() {
         app.mode = Mode::Repeat;
@@ -160,7 +172,7 @@ pub fn toggle_repeat(
 
 /// `I`: investigate the session from the attempt on screen onwards.
 pub fn investigate(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
-    if !app.read_only
+    if !app.options.read_only
         && may_begin(app.run.as_ref(), session, app.scanning.is_some()).is_ok()
         && crate::runs::investigate::next_step(session, 0).is_none()
     {
@@ -174,7 +186,7 @@ pub fn investigate(app: &mut App, session: &Session, now: Duration) -> Option<Ef
 
 /// `F`: sweep every MX × address of the domain attempt on screen.
 pub fn sweep(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
-    if app.read_only {
+    if app.options.read_only {
         app.status = "read-only: this is a recording (no new attempts)".into();
         return None;
     }
@@ -245,8 +257,9 @@ pub fn replaced(app: &mut App) {
 fn done_words(run: &Run, session: &Session) -> Option<String> {
     Some(match run {
         Run::Repeat(r) if r.ended == Some(End::Done) => format!(
-            "repeat done: {} attempts (O shows the conclusion)",
-            r.ids.len()
+            "repeat done: {} attempts ({} shows the conclusion)",
+            r.ids.len(),
+            keymap::name(Mode::Main, Command::ViewRepeat)
         ),
         Run::Repeat(_) => return None,
         Run::Sweep(s) => sweep_done_words(s, session),
@@ -265,15 +278,17 @@ fn sweep_done_words(sweep: &Sweep, session: &Session) -> String {
     let pairs = crate::units::plural(rows.len() as u64, "pair");
     if failing.is_empty() {
         format!(
-            "sweep of {} done: {pairs}, every one ok (D shows the table)",
-            sweep.domain
+            "sweep of {} done: {pairs}, every one ok ({} shows the table)",
+            sweep.domain,
+            keymap::name(Mode::Main, Command::ViewPolicy)
         )
     } else {
         format!(
-            "sweep of {} done: {pairs}, {} failing: {} (D shows the table)",
+            "sweep of {} done: {pairs}, {} failing: {} ({} shows the table)",
             sweep.domain,
             failing.len(),
-            failing.join(", ")
+            failing.join(", "),
+            keymap::name(Mode::Main, Command::ViewPolicy)
         )
     }
 }
@@ -348,7 +363,7 @@ mod tests {
         assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
         assert!(app.status.contains("domain target"), "{}", app.status);
         let s = ended(Target::Domain("example.net".into()));
-        app.read_only = true;
+        app.options.read_only = true;
         assert_eq!(sweep(&mut app, &s, Duration::ZERO), None);
         assert!(app.status.starts_with("read-only"), "{}", app.status);
         assert!(app.run.is_none());

@@ -44,28 +44,42 @@ pub fn within(pos: usize, max: usize, page: usize, cmd: Command) -> usize {
 }
 
 pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command) {
-    let page = app.page.max(1);
+    let page = app.layout.page.max(1);
     match app.mode {
-        Mode::Main => match app.focus {
+        Mode::Main => match app.main.focus {
             Focus::Transcript => {
-                app.transcript_top = follow(app.transcript_top, derived.rows.len(), page, cmd)
+                app.main.transcript_top =
+                    follow(app.main.transcript_top, derived.rows.len(), page, cmd)
             }
             Focus::Timeline => {
                 let rows = app.attempt(session).map_or(&[][..], |a| &a.timeline[..]);
-                let from = super::render::timeline::selected(app.timeline_row, rows);
-                app.timeline_row = from.map(|i| offset(i, rows.len(), page, cmd));
+                let from = super::render::timeline::selected(app.main.timeline_row, rows);
+                app.main.timeline_row = from.map(|i| offset(i, rows.len(), page, cmd));
             }
             Focus::Diagnosis => {
-                app.diagnosis_top = within(app.diagnosis_top, app.extents.diagnosis, page, cmd)
+                app.main.diagnosis_top = within(
+                    app.main.diagnosis_top,
+                    app.layout.extents.diagnosis,
+                    page,
+                    cmd,
+                )
             }
         },
-        Mode::Certificates => app.certs_top = within(app.certs_top, app.extents.certs, page, cmd),
-        Mode::Profile => app.profile_top = within(app.profile_top, app.extents.profile, page, cmd),
-        Mode::Policy => app.policy_top = within(app.policy_top, app.extents.policy, page, cmd),
-        Mode::Compare => app.certs_top = within(app.certs_top, app.extents.compare, page, cmd),
-        Mode::Help => app.help_top = within(app.help_top, app.extents.help, page, cmd),
+        Mode::Certificates => {
+            app.certs.top = within(app.certs.top, app.layout.extents.certs, page, cmd)
+        }
+        Mode::Profile => {
+            app.profile.top = within(app.profile.top, app.layout.extents.profile, page, cmd)
+        }
+        Mode::Policy => {
+            app.policy.top = within(app.policy.top, app.layout.extents.policy, page, cmd)
+        }
+        Mode::Compare => {
+            app.compare.top = within(app.compare.top, app.layout.extents.compare, page, cmd)
+        }
+        Mode::Help => app.help.top = within(app.help.top, app.layout.extents.help, page, cmd),
         Mode::Attempts => {
-            app.attempts_cursor = offset(app.attempts_cursor, session.attempts.len(), page, cmd)
+            app.attempts.cursor = offset(app.attempts.cursor, session.attempts.len(), page, cmd)
         }
         Mode::Picker => {
             if let Some(p) = app.picker.as_mut() {

@@ -2,6 +2,9 @@
 //! its outcome and time. Two marked attempts open the comparison.
 
 use crate::diagnose::Cause;
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -16,7 +19,12 @@ use crate::units::human_micros;
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let t = v.theme;
     let block = v.block(
-        "attempts (space marks two, Enter compares or shows; A, q or Esc returns)",
+        &format!(
+            "attempts ({} marks two, {} compares or shows; {} returns)",
+            keymap::name(Mode::Attempts, Command::Toggle),
+            keymap::name(Mode::Attempts, Command::Confirm),
+            keymap::names_of(Mode::Attempts, &[Command::ViewAttempts, Command::Back]),
+        ),
         true,
     );
     let header = Row::new([
@@ -62,7 +70,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             .as_ref()
             .map(|f| human_micros(f.2))
             .unwrap_or_else(|| "…".into());
-        let mark = if v.app.marked.contains(&a.id) {
+        let mark = if v.app.attempts.marked.contains(&a.id) {
             "*"
         } else {
             ""
@@ -75,7 +83,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             Cell::from(neg),
             Cell::from(time),
         ]);
-        rows.push(if i == v.app.attempts_cursor {
+        rows.push(if i == v.app.attempts.cursor {
             row.style(t.selected())
         } else {
             row

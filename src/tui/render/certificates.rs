@@ -2,6 +2,9 @@
 //! field captured for each certificate of the chain the server sent. `Tab` marks one
 //! certificate (the one `y` copies). Every value is the server's text, escaped.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,7 +20,15 @@ use crate::tui::theme::Theme;
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let t = v.theme;
     let block = v.block(
-        "certificates (Tab marks one, y copies it; C, q or Esc returns)",
+        &format!(
+            "certificates ({} marks one, {} copies it; {} returns)",
+            keymap::name(Mode::Certificates, Command::NextCert),
+            keymap::name(Mode::Certificates, Command::Copy),
+            keymap::names_of(
+                Mode::Certificates,
+                &[Command::ViewCertificates, Command::Back]
+            ),
+        ),
         true,
     );
     let width = usize::from(block.inner(area).width);
@@ -64,7 +75,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
             (_, true) => "CA",
             _ => "intermediate",
         };
-        let marked = i == v.app.cert.min(a.certificates.len().saturating_sub(1));
+        let marked = i == v.app.certs.cert.min(a.certificates.len().saturating_sub(1));
         let head = Line::styled(
             format!("{} #{i} {role}", if marked { "▶" } else { " " }),
             t.title(),
@@ -77,7 +88,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         cert_lines(t, c, &mut lines);
     }
     let lines = lines.into_iter().flat_map(|l| wrap(l, width, 16)).collect();
-    scrolled(f, t, block, area, lines, v.app.certs_top)
+    scrolled(f, t, block, area, lines, v.app.certs.top)
 }
 
 fn field(t: Theme, name: &str, value: String) -> Line<'static> {

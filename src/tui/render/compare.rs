@@ -1,6 +1,9 @@
 //! Two attempts side by side: what differed in their plans, how each ended, and their
 //! timelines next to each other with the first row where they part marked.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -34,13 +37,19 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let pair = v
         .app
         .compare
+        .pair
         .and_then(|(x, y)| Some((v.session.attempt(x)?, v.session.attempt(y)?)));
     let Some((a, b)) = pair else {
         f.render_widget(v.block("compare: mark two attempts first", true), area);
         return 0;
     };
     let block = v.block(
-        &format!("attempt {} vs attempt {} (q or Esc returns)", a.id, b.id),
+        &format!(
+            "attempt {} vs attempt {} ({} returns)",
+            a.id,
+            b.id,
+            keymap::names(Mode::Compare, Command::Back)
+        ),
         true,
     );
     let inner = block.inner(area);
@@ -83,7 +92,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let max = longest.saturating_sub(usize::from(lower.height));
     for (x, area) in [(a, left), (b, right)] {
         let h = usize::from(area.height);
-        let skip = v.app.certs_top.min(max);
+        let skip = v.app.compare.top.min(max);
         let lines: Vec<Line> = x
             .timeline
             .iter()

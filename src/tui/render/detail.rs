@@ -21,7 +21,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let rows = v.attempt().map(|a| a.timeline.as_slice()).unwrap_or(&[]);
-    let Some(row) = selected(v.app.timeline_row, rows).and_then(|i| rows.get(i)) else {
+    let Some(row) = selected(v.app.main.timeline_row, rows).and_then(|i| rows.get(i)) else {
         return;
     };
     let width = usize::from(inner.width);

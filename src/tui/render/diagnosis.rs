@@ -22,7 +22,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) -> usize {
         .into_iter()
         .flat_map(|(l, hang)| wrap(l, width, hang))
         .collect();
-    scrolled(f, v.theme, block, area, lines, v.app.diagnosis_top)
+    scrolled(f, v.theme, block, area, lines, v.app.main.diagnosis_top)
 }
 
 /// The diagnosis' lines with the indent their continuation lines take.
@@ -99,7 +99,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
             .as_ref()
             .and_then(|r| command_for_retry(r, plan))
             .and_then(|c| key_for(Mode::Main, c))
-            .filter(|_| !v.app.read_only);
+            .filter(|_| !v.app.options.read_only);
         let mut spans = vec![Span::styled(
             if i == 0 { "  next: " } else { "        " },
             t.dim(),
@@ -119,12 +119,15 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
             Line::from(vec![
                 Span::styled("        investigating: ", t.dim()),
                 Span::raw(format!("step {}, ", inv.steps)),
-                Span::styled("Esc", t.key()),
+                Span::styled(
+                    crate::tui::keymap::name(Mode::Main, crate::tui::verbs::Command::Cancel),
+                    t.key(),
+                ),
                 Span::raw(" stops"),
             ]),
             8,
         ));
-    } else if v.derived.investigable && !v.app.read_only {
+    } else if v.derived.investigable && !v.app.options.read_only {
         lines.push((
             Line::from(vec![
                 Span::styled("        ", t.dim()),

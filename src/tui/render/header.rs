@@ -120,10 +120,10 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         first.push(Span::raw(format!("  → {peer}")));
     }
     first.push(Span::styled(format!("   attempt {idx}/{n}"), t.title()));
-    if v.app.read_only {
+    if v.app.options.read_only {
         first.push(Span::styled("  [recording, read-only]", t.warn()));
     }
-    if v.app.step_mode {
+    if v.app.options.step_mode {
         first.push(Span::styled("  [step mode]", t.warn()));
     }
     if let Some(s) = scenario {

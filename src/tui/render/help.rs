@@ -1,6 +1,9 @@
 //! The key help, generated from `keymap::TABLE` for the view it was opened from — the same
 //! rows the keys run, so it cannot go stale.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap::Key;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,7 +20,13 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
     let rows = keymap::help(mode);
     let area = centered(body, 86, u16::try_from(rows.len() + 4).unwrap_or(u16::MAX));
     let block = v.block(
-        &format!("keys — {} view (Esc, q or ? closes)", mode.name()),
+        &format!(
+            "keys — {} view ({}, {} or {} closes)",
+            mode.name(),
+            keymap::name_or(Mode::Help, Command::Back, Key::Esc),
+            keymap::name_or(Mode::Help, Command::Back, Key::Char('q')),
+            keymap::name(Mode::Help, Command::Help)
+        ),
         true,
     );
     f.render_widget(Clear, area);
@@ -31,8 +40,16 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
         })
         .collect();
     lines.push(Line::styled(
-        "j/k move and Home/End jump in every view; q and Esc close what is open",
+        format!(
+            "{}/{} move and {}/{} jump in every view; {} and {} close what is open",
+            keymap::name_or(Mode::Main, Command::Down, Key::Char('j')),
+            keymap::name_or(Mode::Main, Command::Up, Key::Char('k')),
+            keymap::name(Mode::Main, Command::Top),
+            keymap::name(Mode::Main, Command::Bottom),
+            keymap::name_or(Mode::Help, Command::Back, Key::Char('q')),
+            keymap::name_or(Mode::Help, Command::Back, Key::Esc),
+        ),
         t.dim(),
     ));
-    scrolled(f, t, block, area, lines, v.app.help_top)
+    scrolled(f, t, block, area, lines, v.app.help.top)
 }

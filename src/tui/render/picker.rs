@@ -1,6 +1,9 @@
 //! Overlays that ask for a choice: the multi-select suite and group pickers, the address and
 //! scenario pickers, and the one-line editor for SNI and EHLO names.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -14,11 +17,16 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
     if let Some(e) = &v.app.editor {
         let t = v.theme;
         let area = centered(body, 70, 5);
+        let keys = format!(
+            "{} retries, {} cancels",
+            keymap::name(Mode::Edit, Command::Confirm),
+            keymap::name(Mode::Edit, Command::Back)
+        );
         let title = match e.kind {
-            EditKind::Sni => "SNI name (empty: automatic; Enter retries, Esc cancels)",
-            EditKind::Ehlo => "EHLO name (Enter retries, Esc cancels)",
+            EditKind::Sni => format!("SNI name (empty: automatic; {keys})"),
+            EditKind::Ehlo => format!("EHLO name ({keys})"),
         };
-        let block = v.block(title, true);
+        let block = v.block(&title, true);
         let inner = block.inner(area);
         f.render_widget(Clear, area);
         f.render_widget(block, area);

@@ -2,6 +2,9 @@
 //! DNSSEC state of each RRset, then DANE, MTA-STS and TLS-RPT verdicts and the table of
 //! whether each kind of sender would deliver (the report's policy section, line for line).
 
+use crate::tui::app::Mode;
+use crate::tui::keymap::{self, Key};
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,12 +15,19 @@ use crate::session::Attempt;
 
 /// Draw the view; returns how far it can scroll.
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
-    let block = v.block("routing policy (D or Esc returns)", true);
+    let block = v.block(
+        &format!(
+            "routing policy ({} or {} returns)",
+            keymap::name(Mode::Policy, Command::ViewPolicy),
+            keymap::name_or(Mode::Policy, Command::Back, Key::Esc)
+        ),
+        true,
+    );
     let lines = match v.attempt() {
         Some(a) => lines(v, a),
         None => vec![Line::raw("no attempt yet")],
     };
-    scrolled(f, v.theme, block, area, lines, v.app.policy_top)
+    scrolled(f, v.theme, block, area, lines, v.app.policy.top)
 }
 
 fn lines(v: &View, a: &Attempt) -> Vec<Line<'static>> {
@@ -80,14 +90,20 @@ fn sweep(v: &View, a: &Attempt, out: &mut Vec<Line<'static>>) {
             out.extend(text.lines().map(|l| Line::raw(safe_owned(l))));
             if s.running {
                 out.push(Line::styled(
-                    "  … the sweep is running (Esc in the main view stops it)",
+                    format!(
+                        "  … the sweep is running ({} in the main view stops it)",
+                        keymap::name(Mode::Main, Command::Cancel)
+                    ),
                     t.dim(),
                 ));
             }
         }
         None if a.resolution.mx.is_some() || a.resolution.implicit_mx.is_some() => {
             out.push(Line::styled(
-                "F probes every MX × address above, up to 4 at once, one per address (probe --all)",
+                format!(
+                    "{} probes every MX × address above, up to 4 at once, one per address (probe --all)",
+                    keymap::name(Mode::Policy, Command::Sweep)
+                ),
                 t.dim(),
             ));
         }

@@ -5,6 +5,9 @@
 //! what was not scanned yet, and the legacy probes apart: those are one ClientHello and its
 //! answer, not a handshake.
 
+use crate::tui::app::Mode;
+use crate::tui::keymap::{self, Key};
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -20,9 +23,10 @@ use crate::tui::derived::ScanView;
 /// Draw the view; returns how far it can scroll.
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let scan = v.derived.scan.as_ref();
+    let back = keymap::name_or(Mode::Profile, Command::Cancel, Key::Esc);
     let title = match scan.and_then(|s| s.merged.as_ref().map(|p| (s.from, p))) {
         Some((from, p)) => format!(
-            "server profile of {} ({}, {}) · scans of attempt #{from} · {} (Esc returns)",
+            "server profile of {} ({}, {}) · scans of attempt #{from} · {} ({back} returns)",
             safe_owned(&p.target),
             p.address.map_or_else(|| "-".into(), |a| a.to_string()),
             match p.mode {
@@ -31,7 +35,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
             },
             crate::report::units::plural(u64::from(p.connections), "connection"),
         ),
-        None => "server profile (Esc returns)".into(),
+        None => format!("server profile ({back} returns)"),
     };
     let block = v.block(&title, true);
     let inner = block.inner(area);
@@ -43,7 +47,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         lines.insert(0, Line::raw(""));
         lines.insert(0, hint(v));
     }
-    scrolled(f, v.theme, block, area, lines, v.app.profile_top)
+    scrolled(f, v.theme, block, area, lines, v.app.profile.top)
 }
 
 fn hint(v: &View) -> Line<'static> {
@@ -244,7 +248,10 @@ fn profile_lines(v: &View, p: &Profile, width: usize, out: &mut Vec<Line<'static
 fn sender_lines(v: &View, p: &Profile, out: &mut Vec<Line<'static>>) {
     let t = v.theme;
     out.push(Line::styled(
-        "senders — each real MTA's default ClientHello (E runs it again)",
+        format!(
+            "senders — each real MTA's default ClientHello ({} runs it again)",
+            keymap::name(Mode::Profile, Command::ScanSenders)
+        ),
         t.title(),
     ));
     for s in &p.senders {

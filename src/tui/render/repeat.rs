@@ -4,6 +4,9 @@
 //! the latest attempts one per row.
 
 use crate::diagnose::Cause;
+use crate::tui::app::Mode;
+use crate::tui::keymap;
+use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -22,7 +25,7 @@ const STRIP_ROWS: usize = 3;
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let Some(r) = v.app.repeat() else {
-        let block = v.block("repeat (O or q returns)", true);
+        let block = v.block(&format!("repeat ({} returns)", back()), true);
         let inner = block.inner(area);
         f.render_widget(block, area);
         f.render_widget(Paragraph::new(hint(v)), inner);
@@ -61,17 +64,34 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
 }
 
 fn title(r: &Repeating) -> String {
+    let again = keymap::name(Mode::Repeat, Command::Repeat);
     let state = match r.ended {
-        None => "running (R, U or Esc stops)",
-        Some(End::Done) => "done (R runs it again)",
-        Some(End::Stopped) => "stopped (R runs it again)",
-        Some(End::Replaced) => "stopped by a new attempt",
+        None => format!(
+            "running ({} stops)",
+            keymap::names_of(
+                Mode::Repeat,
+                &[
+                    Command::Repeat,
+                    Command::RepeatUntilStopped,
+                    Command::Cancel
+                ]
+            )
+        ),
+        Some(End::Done) => format!("done ({again} runs it again)"),
+        Some(End::Stopped) => format!("stopped ({again} runs it again)"),
+        Some(End::Replaced) => "stopped by a new attempt".to_string(),
     };
     format!(
-        "repeat {} · {} apart · {state} · O or q returns",
+        "repeat {} · {} apart · {state} · {} returns",
         r.progress(),
         crate::report::units::human_duration(r.interval),
+        back(),
     )
+}
+
+/// The keys that leave the repeat view: "O or q".
+fn back() -> String {
+    keymap::names_of(Mode::Repeat, &[Command::ViewRepeat, Command::Back])
 }
 
 fn hint(v: &View) -> Line<'static> {

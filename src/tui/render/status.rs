@@ -13,7 +13,7 @@ use super::View;
 use super::text::safe_owned;
 use crate::tui::app::Mode;
 use crate::tui::keymap::{self, Key, Shown};
-use crate::tui::verbs::command_for_retry;
+use crate::tui::verbs::{Command, command_for_retry};
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let [status, foot] =
@@ -31,9 +31,9 @@ fn status_line(v: &View) -> Line<'static> {
                 format!("⏸ paused before {}: ", safe_owned(before)),
                 t.running(),
             ),
-            Span::styled("space", t.key()),
+            Span::styled(keymap::name(Mode::Main, Command::Step), t.key()),
             Span::raw(" continues, "),
-            Span::styled("n", t.key()),
+            Span::styled(keymap::name(Mode::Main, Command::StepMode), t.key()),
             Span::raw(" leaves step mode"),
         ]),
         None => match &v.app.scanning {
@@ -53,7 +53,7 @@ fn status_line(v: &View) -> Line<'static> {
                         format!("{} · {} ", bar.trim_end(), safe_owned(&s.what)),
                         t.running(),
                     ),
-                    Span::styled("Esc", t.key()),
+                    Span::styled(keymap::name(Mode::Main, Command::Cancel), t.key()),
                     Span::raw(" cancels"),
                 ])
             }
@@ -97,7 +97,7 @@ fn repeat_strip(v: &View) -> Option<Line<'static>> {
 
 /// The keys of the diagnosis' next steps, with the footer words of their commands.
 pub fn next_step_keys(v: &View) -> Vec<(Key, &'static str)> {
-    if v.app.read_only || v.app.mode != Mode::Main {
+    if v.app.options.read_only || v.app.mode != Mode::Main {
         return Vec::new();
     }
     let plan = v.attempt().and_then(|a| a.plan.as_ref());
@@ -167,9 +167,9 @@ fn footer(f: &mut Frame, v: &View, area: Rect) {
         !r.exit
             && match r.shown {
                 Shown::Always => true,
-                Shown::Demo => v.app.demo,
+                Shown::Demo => v.app.options.demo,
                 Shown::MultiPick => multi,
-                Shown::Stepping => v.app.step_mode,
+                Shown::Stepping => v.app.options.step_mode,
             }
     };
     for row in rows.iter().filter(|r| shown(r)) {

@@ -84,7 +84,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let height = usize::from(inner.height);
-    let Some(sel) = selected(v.app.timeline_row, rows) else {
+    let Some(sel) = selected(v.app.main.timeline_row, rows) else {
         let words = match a.and_then(|a| a.finished.as_ref()) {
             Some((_, phase, _)) => format!(
                 "no TLS records: the attempt ended in the {} phase, before TLS",
@@ -109,7 +109,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let mut lines: Vec<(usize, Line)> = Vec::new();
     for (i, row) in rows.iter().enumerate().take(to).skip(from) {
         let prev = i.checked_sub(1).map(|p| rows[p].at_us());
-        for line in row_lines(v.theme, cols, i, row, prev, width, v.app.left) {
+        for line in row_lines(v.theme, cols, i, row, prev, width, v.app.main.left) {
             let line = if i == sel {
                 line.patch_style(v.theme.selected())
             } else {

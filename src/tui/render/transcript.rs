@@ -21,7 +21,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let title = format!(
         "SMTP transcript ({}{})",
         plural(v.attempt().map_or(0, |a| a.transcript.len()) as u64, "line"),
-        if v.app.transcript_top.is_some() {
+        if v.app.main.transcript_top.is_some() {
             ", scrolled"
         } else {
             ""
@@ -36,6 +36,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     let height = usize::from(inner.height);
     let top = v
         .app
+        .main
         .transcript_top
         .unwrap_or(rows.len().saturating_sub(height));
     let width = usize::from(inner.width);
@@ -57,7 +58,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
                 ];
                 let room = width.saturating_sub(16);
                 // Cut before escaping: a 1 MB line costs no more than a short one.
-                let shown = clip_from(&l.line, v.app.left, room);
+                let shown = clip_from(&l.line, v.app.main.left, room);
                 spans.push(Span::styled(safe_owned(shown).replace('\t', " "), style));
                 if l.truncated {
                     spans.push(Span::styled(" [cut]", t.bad()));
