@@ -56,3 +56,16 @@ async fn a_tls12_hello_prints_no_empty_key_shares() {
     assert!(!text.contains("key shares: \n"), "{text}");
     assert!(!text.contains("key shares:\n"), "{text}");
 }
+
+/// The text report names the finding's RFC 8460 result-type, as the JSON does.
+#[tokio::test]
+async fn the_text_report_names_the_tlsrpt_result_type() {
+    let (a, _) = common::probe(Scenario::WrongNameCert, |_| {}).await;
+    let text = tlsdive::report::text::report(&a);
+    assert!(
+        text.contains("TLS-RPT result-type: certificate-host-mismatch"),
+        "{text}"
+    );
+    let (ok, _) = common::probe(Scenario::Healthy, |_| {}).await;
+    assert!(!tlsdive::report::text::report(&ok).contains("TLS-RPT result-type"));
+}

@@ -365,6 +365,10 @@ fn diagnosis(out: &mut String, a: &Attempt, p: Paint) {
         d.phase.name()
     );
     let _ = writeln!(out, "  {}", d.summary);
+    // The same finding in TLS-RPT's words, to join it with a line of a TLS report.
+    if let Some(r) = diagnose::tlsrpt::result_type(d.cause) {
+        let _ = writeln!(out, "  TLS-RPT result-type: {}", r.code());
+    }
     if !d.evidence.is_empty() {
         let _ = writeln!(out, "  evidence:");
         for e in &d.evidence {
