@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod case;
+pub mod document;
 pub mod json;
 pub mod pem;
 pub mod policy;

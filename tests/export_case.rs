@@ -1,6 +1,6 @@
 //! The `x` export is the ticket: after several attempts against a lab server that drops every
-//! ClientHello, the text export carries the case the screen shows (its cause, whether it is
-//! confirmed or suspected, what each change showed), not only the attempts one by one.
+//! ClientHello, the text and JSON exports carry the case the screen shows (its cause, whether
+//! it is confirmed or suspected, what each change showed), not only the attempts one by one.
 
 mod common;
 
@@ -30,6 +30,24 @@ async fn the_text_export_carries_the_case() {
     for step in &case.steps {
         assert!(text.contains(&step.change), "{} in {text}", step.change);
     }
+    // The JSON export is the session document `--investigate --json` prints: the same
+    // case, confirmed or not, and it validates against that schema.
+    let doc = tlsdive::tui::export::json(&session);
+    assert_eq!(doc["schema"], 2);
+    assert_eq!(doc["attempts"].as_array().map(Vec::len), Some(2));
+    assert_eq!(doc["case"]["cause"], case.cause.code());
+    assert_eq!(doc["case"]["confirmed"], case.confirmed);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/investigate.schema.json"
+        ))
+        .expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
     // One attempt alone has no case section: it would repeat the diagnosis.
     let mut one = Session::new();
     for ev in session.events().filter(|e| e.attempt == 1) {

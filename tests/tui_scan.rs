@@ -329,8 +329,8 @@ fn scans_are_exported_with_their_attempt() {
     assert!(text.contains("Scan for attempt #1 (versions)"), "{text}");
     assert!(text.contains("TLS profile of"), "{text}");
     let json = tlsdive::tui::export::json(&session);
-    assert_eq!(json[0]["scans"][0]["what"], "versions");
-    assert_eq!(json[0]["scans"][0]["profile"]["schema"], 1);
+    assert_eq!(json["attempts"][0]["scans"][0]["what"], "versions");
+    assert_eq!(json["attempts"][0]["scans"][0]["profile"]["schema"], 1);
     let bytes = tlsdive::tui::export::recording(&session).expect("recording");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("r.jsonl");

@@ -2,26 +2,18 @@
 //! --json` is one object holding every attempt's report and the conclusion over them
 //! (`assets/investigate.schema.json`), so `json.load` and schema validation work on it.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::report;
 use crate::session::Session;
-use crate::{report, sanitize};
 
-/// The investigation document's schema number: 2, because `--investigate --json` printed
-/// one report object per attempt (schema 1), back to back, before.
-pub const INVESTIGATION_SCHEMA: u32 = 2;
+/// The investigation document's schema number (see `report::document`).
+pub const INVESTIGATION_SCHEMA: u32 = report::document::SCHEMA;
 
 /// `--investigate --json`: `{"schema": 2, "tool", "attempts": [report, ...], "case"}`.
 pub fn investigation(session: &Session) -> Value {
     let attempts: Vec<Value> = session.attempts.iter().map(report::json::report).collect();
-    let mut case = report::case::json(session);
-    sanitize::neutralize_json(&mut case);
-    json!({
-        "schema": INVESTIGATION_SCHEMA,
-        "tool": format!("tlsdive {}", env!("CARGO_PKG_VERSION")),
-        "attempts": attempts,
-        "case": case,
-    })
+    report::document::document(session, attempts)
 }
 
 #[cfg(test)]

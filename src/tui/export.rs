@@ -1,7 +1,7 @@
 //! `x`: the whole session written to three files — the text report of every attempt and the
-//! case over them (what the screen concludes, with its steps), the
-//! JSON reports as an array, and the recording (JSON lines, for `tlsdive replay`) — and
-//! the attempt in view as a pcapng (with its TLS secrets when this run made it) and its
+//! case over them (what the screen concludes, with its steps), the JSON document with every
+//! report and the case (schema 2, as `--investigate --json`), and the recording (JSON
+//! lines, for `tlsdive replay`) — and the attempt in view as a pcapng (with its TLS secrets when this run made it) and its
 //! certificate chain as sent, in PEM (`<stem>.chain.pem`). Scans
 //! run from the TUI go with their attempt: the scan's text report after the attempt's, a
 //! `scans` array beside the report's fields, and `scan_finished` events in the recording.
@@ -51,31 +51,35 @@ fn attempts_text(session: &Session) -> String {
         .join("\n")
 }
 
+/// The session document (`report::document`, schema 2): every attempt's report with its
+/// scans beside its fields, and the case over them, as `probe --investigate --json` prints.
 pub fn json(session: &Session) -> serde_json::Value {
-    serde_json::Value::Array(
-        session
-            .attempts
-            .iter()
-            .map(|a| {
-                let mut report = crate::report::json::report(a);
-                if let (Some(obj), false) = (report.as_object_mut(), a.scans.is_empty()) {
-                    let scans = a
-                        .scans
-                        .iter()
-                        .map(|s| {
-                            serde_json::json!({
-                                "what": s.kind.label(),
-                                "kind": s.kind,
-                                "profile": s.profile,
-                            })
+    crate::report::document::document(session, attempt_reports(session))
+}
+
+fn attempt_reports(session: &Session) -> Vec<serde_json::Value> {
+    session
+        .attempts
+        .iter()
+        .map(|a| {
+            let mut report = crate::report::json::report(a);
+            if let (Some(obj), false) = (report.as_object_mut(), a.scans.is_empty()) {
+                let scans = a
+                    .scans
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "what": s.kind.label(),
+                            "kind": s.kind,
+                            "profile": s.profile,
                         })
-                        .collect();
-                    obj.insert("scans".into(), serde_json::Value::Array(scans));
-                }
-                report
-            })
-            .collect(),
-    )
+                    })
+                    .collect();
+                obj.insert("scans".into(), serde_json::Value::Array(scans));
+            }
+            report
+        })
+        .collect()
 }
 
 pub fn recording(session: &Session) -> std::io::Result<Vec<u8>> {
@@ -225,7 +229,7 @@ mod tests {
         assert_eq!(text.matches("tlsdive probe").count(), 3, "{text}");
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&paths[1]).expect("json")).expect("JSON");
-        assert_eq!(json.as_array().map(Vec::len), Some(3));
+        assert_eq!(json["attempts"].as_array().map(Vec::len), Some(3));
         let replayed = crate::recording::read(&paths[2]).expect("replay");
         assert_eq!(replayed.attempts.len(), 3);
         assert_eq!(replayed.events().count(), session.events().count());
