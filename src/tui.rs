@@ -244,10 +244,13 @@ impl Ui {
                         Err(e) => extra.push_str(&format!(" (no PEM chain: {e})")),
                     }
                 }
-                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                format!("exported: {}{extra}", names.join(", "))
+                format!("exported: {}{extra}", export::where_written(dir, &paths))
             }
-            Err(e) => format!("export failed: {e}"),
+            Err(e) => format!(
+                "export failed: cannot write into {}: {e} (set {} to another folder)",
+                crate::sanitize::neutralize(&dir.display().to_string()),
+                export::DIR_VARIABLE
+            ),
         };
     }
 }
@@ -378,7 +381,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Ended> {
             Some(Effect::Step) => engine.step(),
             Some(Effect::SetStepMode(on)) => engine.set_step_mode(on),
             Some(Effect::Export) => {
-                let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+                let dir = export::dir();
                 let keys = ui
                     .app
                     .attempt(&ui.session)

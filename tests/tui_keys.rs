@@ -321,6 +321,13 @@ fn quitting_with_unexported_attempts_asks_once() {
     assert_eq!(u.key(Key::Char('x')), Some(Effect::Export));
     u.export_to(dir.path(), std::time::SystemTime::now());
     assert!(u.app.status.starts_with("exported: "), "{}", u.app.status);
+    // Every file is named, the pcapng too, and the folder they went into.
+    assert!(u.app.status.contains("pcapng"), "{}", u.app.status);
+    assert!(
+        u.app.status.contains(&dir.path().display().to_string()),
+        "{}",
+        u.app.status
+    );
     // The attempt in view goes along as a pcapng (its secrets only the live engine has).
     let pcap = std::fs::read_dir(dir.path())
         .unwrap()

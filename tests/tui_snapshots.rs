@@ -433,3 +433,17 @@ fn one_record_so_far() {
     );
     assert!(!text.contains("yet"));
 }
+
+/// Issue 19: after `x` the status line names every file written — the pcapng and the PEM
+/// chain too — and the folder, within 160 columns (it listed five full paths and was cut).
+#[test]
+fn export_status_names_every_file_on_screen() {
+    let mut u = ui("healthy");
+    let dir = tempfile::tempdir().expect("tempdir");
+    u.export_to(dir.path(), std::time::SystemTime::now());
+    let shown = screen(&mut u, 160, 48).backend().to_string();
+    for ending in ["txt", "json", "jsonl", "pcapng", "chain.pem"] {
+        assert!(shown.contains(ending), "{ending} not on screen:\n{shown}");
+    }
+    assert!(shown.contains("5 files into"), "{shown}");
+}

@@ -92,6 +92,43 @@ pub fn recording(session: &Session) -> std::io::Result<Vec<u8>> {
 
 const EXTS: [&str; 3] = ["txt", "json", "jsonl"];
 
+/// The environment variable naming the folder `x` writes into (the current one otherwise).
+pub const DIR_VARIABLE: &str = "TLSDIVE_EXPORT_DIR";
+
+/// Where `x` writes: `$TLSDIVE_EXPORT_DIR` if set and not empty, else the current folder.
+pub fn dir() -> PathBuf {
+    match std::env::var_os(DIR_VARIABLE) {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => std::env::current_dir().unwrap_or_else(|_| ".".into()),
+    }
+}
+
+/// Every written file in one short line: the folder once, then the shared name with each
+/// ending (`into /tmp: tlsdive-mx-25-….{txt,json,jsonl,pcapng,chain.pem}`), so none is cut
+/// off the status line.
+pub fn where_written(dir: &Path, paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    let stem = names
+        .first()
+        .and_then(|n| n.strip_suffix(".txt"))
+        .unwrap_or_default()
+        .to_string();
+    let endings: Option<Vec<&str>> = names
+        .iter()
+        .map(|n| n.strip_prefix(&stem).and_then(|e| e.strip_prefix('.')))
+        .collect();
+    let files = match endings {
+        Some(e) if !stem.is_empty() => format!("{stem}.{{{}}}", e.join(",")),
+        _ => names.join(", "),
+    };
+    let shown = crate::sanitize::neutralize(&dir.display().to_string()).into_owned();
+    format!("{} files into {shown}: {files}", names.len())
+}
+
 /// The file-name stem for an export at `now`: target, port and UTC time to the millisecond.
 pub fn stem(session: &Session, now: SystemTime) -> String {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -214,6 +251,19 @@ pub fn pcap(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn where_written_names_the_folder_once_and_every_ending() {
+        let dir = Path::new("out");
+        let paths: Vec<PathBuf> = ["txt", "json", "jsonl", "pcapng", "chain.pem"]
+            .iter()
+            .map(|e| dir.join(format!("tlsdive-mx-25-20261202T100000.000Z.{e}")))
+            .collect();
+        assert_eq!(
+            where_written(dir, &paths),
+            "5 files into out: tlsdive-mx-25-20261202T100000.000Z.{txt,json,jsonl,pcapng,chain.pem}"
+        );
+    }
 
     #[test]
     fn export_writes_three_files_that_replay() {
