@@ -76,6 +76,41 @@ fn suite_picker_refuses_an_empty_choice() {
     assert!(u.app.status.contains("check at least one"));
 }
 
+/// Issue 19: the SNI/EHLO editor takes readline's keys: Ctrl-U clears, Ctrl-W deletes a
+/// word, Ctrl-A/Ctrl-E and the arrows move the cursor, and typing goes where it is.
+#[test]
+fn the_editor_takes_readline_keys() {
+    let mut u = ui("healthy");
+    u.key(Key::Char('e'));
+    assert_eq!(u.app.mode, Mode::Edit);
+    u.key(Key::Ctrl('u'));
+    assert_eq!(u.app.editor.as_ref().unwrap().text, "");
+    for c in "mx.example.org".chars() {
+        u.key(Key::Char(c));
+    }
+    u.key(Key::Ctrl('w'));
+    assert_eq!(u.app.editor.as_ref().unwrap().text, "mx.example.");
+    u.key(Key::Ctrl('a'));
+    for c in "relay-".chars() {
+        u.key(Key::Char(c));
+    }
+    assert_eq!(u.app.editor.as_ref().unwrap().text, "relay-mx.example.");
+    u.key(Key::Ctrl('e'));
+    for c in "net".chars() {
+        u.key(Key::Char(c));
+    }
+    u.key(Key::Left);
+    u.key(Key::Backspace);
+    assert_eq!(u.app.editor.as_ref().unwrap().text, "relay-mx.example.nt");
+    u.key(Key::Right);
+    u.key(Key::Ctrl('u'));
+    assert_eq!(u.app.editor.as_ref().unwrap().text, "");
+    for c in "relay.example.net".chars() {
+        u.key(Key::Char(c));
+    }
+    assert_eq!(started(u.key(Key::Enter)).ehlo, "relay.example.net");
+}
+
 #[test]
 fn editors_type_and_apply() {
     let mut u = ui("healthy");

@@ -115,6 +115,73 @@ pub enum EditKind {
 pub struct Editor {
     pub kind: EditKind,
     pub text: String,
+    /// Where typing goes: a byte offset on a character boundary of `text`.
+    pub cursor: usize,
+}
+
+impl Editor {
+    /// An editor holding `text`, the cursor at its end.
+    pub fn new(kind: EditKind, text: String) -> Editor {
+        let cursor = text.len();
+        Editor { kind, text, cursor }
+    }
+
+    /// Carry out one editing command, readline-style (Ctrl-A/E/U/W, arrows, Backspace).
+    pub fn apply(&mut self, edit: Edit) {
+        let before = &self.text[..self.cursor];
+        match edit {
+            Edit::Start => self.cursor = 0,
+            Edit::End => self.cursor = self.text.len(),
+            Edit::Left => {
+                self.cursor = before.char_indices().next_back().map_or(0, |(i, _)| i);
+            }
+            Edit::Right => {
+                if let Some(c) = self.text[self.cursor..].chars().next() {
+                    self.cursor += c.len_utf8();
+                }
+            }
+            Edit::Backspace => {
+                if let Some((i, _)) = before.char_indices().next_back() {
+                    self.text.replace_range(i..self.cursor, "");
+                    self.cursor = i;
+                }
+            }
+            Edit::KillToStart => {
+                self.text.replace_range(..self.cursor, "");
+                self.cursor = 0;
+            }
+            Edit::KillWord => {
+                // Back over separators, then over the word (a name's labels count as words).
+                let trimmed = before.trim_end_matches(|c: char| !c.is_alphanumeric());
+                let start = trimmed
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| !c.is_alphanumeric())
+                    .map_or(0, |(i, c)| i + c.len_utf8());
+                self.text.replace_range(start..self.cursor, "");
+                self.cursor = start;
+            }
+            Edit::Insert(c) => {
+                if self.text.len() < 253 && !c.is_control() {
+                    self.text.insert(self.cursor, c);
+                    self.cursor += c.len_utf8();
+                }
+            }
+        }
+    }
+}
+
+/// One editing step of the one-line editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Start,
+    End,
+    Left,
+    Right,
+    Backspace,
+    KillToStart,
+    KillWord,
+    Insert(char),
 }
 
 /// The scan running in the background, as the status line shows it.

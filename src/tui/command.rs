@@ -227,17 +227,14 @@ pub fn execute(
         C::ToggleFold => app.main.unfold = !app.main.unfold,
         C::Toggle => toggle(app, session),
         C::Confirm => return confirm(app, session),
-        C::Backspace => {
+        C::Edit(edit) => {
             if let Some(e) = app.editor.as_mut() {
-                e.text.pop();
+                e.apply(edit);
             }
         }
         C::Insert => {
-            if let (Some(e), Some(c)) = (app.editor.as_mut(), typed)
-                && e.text.len() < 253
-                && !c.is_control()
-            {
-                e.text.push(c);
+            if let (Some(e), Some(c)) = (app.editor.as_mut(), typed) {
+                e.apply(super::app::Edit::Insert(c));
             }
         }
         C::FocusNext => app.main.focus = app.main.focus.next(),
@@ -534,7 +531,7 @@ fn open_editor(app: &mut App, session: &Session, cmd: Command) {
         };
         (EditKind::Sni, text)
     };
-    app.editor = Some(Editor { kind, text });
+    app.editor = Some(Editor::new(kind, text));
     app.open(Mode::Edit);
 }
 

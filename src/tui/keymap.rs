@@ -11,6 +11,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::app::Edit as E;
 use super::app::Mode;
 use super::verbs::Command;
 
@@ -545,9 +546,45 @@ pub static TABLE: &[Binding] = &[
     b(&[Edit], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(
         &[Edit],
-        &[Backspace],
-        Command::Backspace,
-        "delete a character",
+        &[Backspace, Ctrl('h')],
+        Command::Edit(E::Backspace),
+        "delete the character before the cursor",
+    ),
+    b(
+        &[Edit],
+        &[Left, Ctrl('b')],
+        Command::Edit(E::Left),
+        "cursor left",
+    ),
+    b(
+        &[Edit],
+        &[Right, Ctrl('f')],
+        Command::Edit(E::Right),
+        "cursor right",
+    ),
+    b(
+        &[Edit],
+        &[Ctrl('a'), Home],
+        Command::Edit(E::Start),
+        "to the start",
+    ),
+    b(
+        &[Edit],
+        &[Ctrl('e'), End],
+        Command::Edit(E::End),
+        "to the end",
+    ),
+    b(
+        &[Edit],
+        &[Ctrl('u')],
+        Command::Edit(E::KillToStart),
+        "delete everything before the cursor",
+    ),
+    b(
+        &[Edit],
+        &[Ctrl('w')],
+        Command::Edit(E::KillWord),
+        "delete the word before the cursor",
     ),
     b(
         &[Edit],

@@ -65,7 +65,8 @@ pub enum Command {
     ToggleFold,
     Toggle,
     Confirm,
-    Backspace,
+    /// One editing step of the one-line editor (readline keys).
+    Edit(super::app::Edit),
     /// Type the pressed character (editor).
     Insert,
     FocusNext,

@@ -30,9 +30,15 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) {
         let inner = block.inner(area);
         f.render_widget(Clear, area);
         f.render_widget(block, area);
+        // The cursor is kept on a character boundary; were it not, it shows at the end.
+        let (before, after) = match (e.text.get(..e.cursor), e.text.get(e.cursor..)) {
+            (Some(b), Some(a)) => (b, a),
+            _ => (e.text.as_str(), ""),
+        };
         let line = Line::from(vec![
-            Span::raw(safe_owned(&e.text)),
+            Span::raw(safe_owned(before)),
             Span::styled("▏", t.key()),
+            Span::raw(safe_owned(after)),
         ]);
         f.render_widget(Paragraph::new(vec![Line::raw(""), line]), inner);
         return;
