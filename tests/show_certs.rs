@@ -124,12 +124,8 @@ async fn show_certs_without_a_chain_says_so() {
     );
 }
 
-/// `jq -r '.certificates[0].pem' | openssl x509` works: the JSON string holds real line
-/// breaks (JSON escapes them), not the terminal's `\x0a`, and it is the certificate the
-/// server sent.
-#[tokio::test]
-async fn json_pem_is_pem() {
-    let srv = server(Scenario::ExpiredCert).await;
+/// `probe ADDR --ca-file LAB_CA --json` against a lab server: its one JSON document.
+async fn probe_json(srv: &tlsdive::lab::LabServer) -> serde_json::Value {
     let out = tlsdive(&[
         "probe",
         &srv.addr.to_string(),
@@ -138,7 +134,16 @@ async fn json_pem_is_pem() {
         "--json",
     ])
     .await;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
+/// `jq -r '.certificates[0].pem' | openssl x509` works: the JSON string holds real line
+/// breaks (JSON escapes them), not the terminal's `\x0a`, and it is the certificate the
+/// server sent.
+#[tokio::test]
+async fn json_pem_is_pem() {
+    let srv = server(Scenario::ExpiredCert).await;
+    let v = probe_json(&srv).await;
     let certs = v["certificates"].as_array().expect("certificates");
     assert!(!certs.is_empty(), "{v}");
     let ours: Vec<String> = certs
@@ -154,23 +159,22 @@ async fn json_pem_is_pem() {
 }
 
 /// A finding carries TLS-RPT's word for it, so it can be joined with a report line: an
-/// expired certificate is `certificate-expired`, a wrong name `certificate-host-mismatch`.
+/// expired certificate is `certificate-expired`, a wrong name `certificate-host-mismatch`,
+/// and a working server none.
 #[tokio::test]
 async fn json_outcome_names_the_tlsrpt_result_type() {
     for (scenario, want) in [
-        (Scenario::ExpiredCert, "certificate-expired"),
-        (Scenario::WrongNameCert, "certificate-host-mismatch"),
+        (
+            Scenario::ExpiredCert,
+            serde_json::json!("certificate-expired"),
+        ),
+        (
+            Scenario::WrongNameCert,
+            serde_json::json!("certificate-host-mismatch"),
+        ),
+        (Scenario::Healthy, serde_json::Value::Null),
     ] {
-        let srv = server(scenario).await;
-        let out = tlsdive(&[
-            "probe",
-            &srv.addr.to_string(),
-            "--ca-file",
-            fixture().ca.to_str().unwrap(),
-            "--json",
-        ])
-        .await;
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let v = probe_json(&server(scenario).await).await;
         assert_eq!(
             v["outcome"]["tlsrpt_result_type"],
             want,
@@ -178,15 +182,4 @@ async fn json_outcome_names_the_tlsrpt_result_type() {
             scenario.name()
         );
     }
-    let srv = server(Scenario::Healthy).await;
-    let out = tlsdive(&[
-        "probe",
-        &srv.addr.to_string(),
-        "--ca-file",
-        fixture().ca.to_str().unwrap(),
-        "--json",
-    ])
-    .await;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v["outcome"]["tlsrpt_result_type"], serde_json::Value::Null);
 }
