@@ -787,7 +787,7 @@ fn group_steps() -> Vec<NextStep> {
     ]
 }
 
-fn cert_cause(p: Option<&CertProblem>) -> (Cause, &'static str) {
+pub(crate) fn cert_cause(p: Option<&CertProblem>) -> (Cause, &'static str) {
     match p {
         Some(CertProblem::Expired { .. }) => (Cause::CertExpired, "expired"),
         Some(CertProblem::NotYetValid { .. }) => (Cause::CertNotYetValid, "not yet valid"),

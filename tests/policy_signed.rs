@@ -1039,3 +1039,132 @@ async fn mta_sts_enforce_mismatch_headline_agrees_with_its_words_and_exit_code()
     assert_eq!(code, 1, "{text}");
     assert!(!text.contains("OK [mta-sts-mx-mismatch]"), "{text}");
 }
+
+/// Each sender row names what that sender would write in its TLS report (RFC 8460) about
+/// this session: the policy type it reports under and the result-type, or none when its TLS
+/// session succeeds by its own rules.
+#[tokio::test]
+async fn each_sender_row_names_the_tls_report_line_it_would_write() {
+    let lab = lab().await;
+    type Line = (&'static str, &'static str, Option<&'static str>);
+    let table: [(&str, [Line; 4]); 8] = [
+        (
+            "dane-ee",
+            [
+                ("opportunistic", "no-policy-found", None),
+                // Its MX host is not a name on the certificate (DANE-EE ignores names).
+                (
+                    "mandatory-verified",
+                    "no-policy-found",
+                    Some("certificate-host-mismatch"),
+                ),
+                ("DANE", "tlsa", None),
+                ("MTA-STS", "no-policy-found", None),
+            ],
+        ),
+        (
+            "dane-expired",
+            [
+                ("opportunistic", "no-policy-found", None),
+                (
+                    "mandatory-verified",
+                    "no-policy-found",
+                    Some("certificate-expired"),
+                ),
+                ("DANE", "tlsa", None),
+                ("MTA-STS", "no-policy-found", None),
+            ],
+        ),
+        (
+            "dane-mismatch",
+            [
+                ("opportunistic", "no-policy-found", None),
+                ("mandatory-verified", "no-policy-found", None),
+                ("DANE", "tlsa", Some("tlsa-invalid")),
+                ("MTA-STS", "no-policy-found", None),
+            ],
+        ),
+        (
+            "dane-bogus",
+            [
+                ("opportunistic", "no-policy-found", None),
+                // mx.<domain> is not on the lab certificate.
+                (
+                    "mandatory-verified",
+                    "no-policy-found",
+                    Some("certificate-host-mismatch"),
+                ),
+                ("DANE", "tlsa", Some("dnssec-invalid")),
+                ("MTA-STS", "no-policy-found", None),
+            ],
+        ),
+        (
+            "sts-enforce",
+            [
+                ("opportunistic", "no-policy-found", None),
+                ("mandatory-verified", "no-policy-found", None),
+                ("DANE", "no-policy-found", None),
+                ("MTA-STS", "sts", None),
+            ],
+        ),
+        (
+            "sts-mismatch",
+            [
+                ("opportunistic", "no-policy-found", None),
+                ("mandatory-verified", "no-policy-found", None),
+                ("DANE", "no-policy-found", None),
+                ("MTA-STS", "sts", Some("validation-failure")),
+            ],
+        ),
+        (
+            // Testing mode delivers, and reports what enforce would refuse.
+            "sts-testing",
+            [
+                ("opportunistic", "no-policy-found", None),
+                ("mandatory-verified", "no-policy-found", None),
+                ("DANE", "no-policy-found", None),
+                ("MTA-STS", "sts", Some("validation-failure")),
+            ],
+        ),
+        (
+            "sts-unavailable",
+            [
+                ("opportunistic", "no-policy-found", None),
+                ("mandatory-verified", "no-policy-found", None),
+                ("DANE", "no-policy-found", None),
+                ("MTA-STS", "sts", Some("sts-policy-fetch-error")),
+            ],
+        ),
+    ];
+    for (label, want) in table {
+        let a = lab.probe(label).await;
+        let got: Vec<(String, String, Option<String>)> = assess(&a)
+            .expect("policy looked up")
+            .senders
+            .iter()
+            .map(|r| {
+                (
+                    r.policy.to_string(),
+                    r.tlsrpt_policy.code().to_string(),
+                    r.tlsrpt_result_type.as_ref().map(|t| t.code().to_string()),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, Option<String>)> = want
+            .iter()
+            .map(|(p, t, r)| (p.to_string(), t.to_string(), r.map(str::to_string)))
+            .collect();
+        assert_eq!(got, want, "{label}");
+    }
+    // The text report prints the line beside the row; JSON carries both fields.
+    let dir = tempfile::tempdir().unwrap();
+    let args = cli_args(&lab, "dane-mismatch", dir.path());
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::tlsdive(&words).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dane = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("DANE ") && l.contains(" NO "))
+        .unwrap_or_else(|| panic!("no DANE sender row:\n{text}"));
+    assert!(dane.ends_with(" · TLS-RPT tlsa: tlsa-invalid"), "{dane}");
+}

@@ -16,6 +16,7 @@ use crate::policy::mta_sts::{self, Mode, Policy};
 use crate::policy::tlsa::{self, TlsaCheck, TlsaOutcome};
 use crate::policy::{Dnssec, TlsaLookup, tls_rpt};
 use crate::session::Attempt;
+use crate::tlsrpt::{PolicyType, ResultType};
 
 /// A policy verdict, serialised as its stable kebab-case code (see DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,13 +85,26 @@ pub struct Sts {
     pub summary: String,
 }
 
-/// Whether one kind of sender would deliver to the probed MX.
+/// Whether one kind of sender would deliver to the probed MX, and what it would put in its
+/// TLS report (RFC 8460) about this session, so the row joins a line of a received report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SenderRow {
     pub policy: &'static str,
     /// `None`: cannot tell from what was seen.
     pub delivers: Option<bool>,
     pub why: String,
+    /// The policy type this sender reports the session under: `tlsa` or `sts` only when it
+    /// applies that policy to this MX, else `no-policy-found`.
+    #[serde(serialize_with = "policy_type_code")]
+    pub tlsrpt_policy: PolicyType,
+    /// The result-type it would count this session as a failure with; `None` when its TLS
+    /// session succeeds by its own rules, or the session never got as far as TLS (RFC 8460
+    /// has no type for DNS, TCP or SMTP failures) or cannot be judged.
+    pub tlsrpt_result_type: Option<ResultType>,
+}
+
+fn policy_type_code<S: serde::Serializer>(p: &PolicyType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(p.code())
 }
 
 /// Everything the policy facts say about an attempt.
@@ -579,10 +593,13 @@ fn bogus_route(a: &Attempt) -> Option<String> {
 
 fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
     let reach = reach(a);
-    let row = |policy, delivers, why: String| SenderRow {
+    let types = SessionTypes::of(a, &reach, sts);
+    let row = |policy, delivers, why: String, (tlsrpt_policy, tlsrpt_result_type)| SenderRow {
         policy,
         delivers,
         why,
+        tlsrpt_policy,
+        tlsrpt_result_type,
     };
     // What every sender that does not authenticate gets once it has found the server.
     let (opp_delivers, opp_why): (Option<bool>, String) = match &reach {
@@ -675,9 +692,106 @@ fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
     let (m, mw) = found(mand_delivers, mand_why);
     let (s_, sw) = found(sts_delivers, sts_why);
     vec![
-        row("opportunistic", o, ow),
-        row("mandatory-verified", m, mw),
-        row("DANE", dane_delivers, dane_why),
-        row("MTA-STS", s_, sw),
+        row("opportunistic", o, ow, types.opportunistic()),
+        row("mandatory-verified", m, mw, types.verifying()),
+        row("DANE", dane_delivers, dane_why, types.dane(dane.verdict)),
+        row("MTA-STS", s_, sw, types.sts(sts.verdict)),
     ]
+}
+
+/// What this session gives each kind of sender to put in its TLS report.
+struct SessionTypes {
+    /// The type of the failure that kept TLS from being established, when it was not.
+    tls: Option<ResultType>,
+    /// The type of the certificate's own defect, when it has one.
+    cert: Option<ResultType>,
+    /// The type of an MX certificate refused under MTA-STS (its defect, or the name).
+    sts_cert: Option<ResultType>,
+    /// Why no MTA-STS policy could be applied: not fetched, or not a policy.
+    sts_unavailable: ResultType,
+    /// Whether the probed MX matches the policy's mx patterns (no policy: false).
+    sts_mx_listed: bool,
+    /// Whether anything of TLS is known (a recording stopped at our verification is not).
+    known: bool,
+}
+
+impl SessionTypes {
+    fn of(a: &Attempt, reach: &Reach, sts: &Sts) -> SessionTypes {
+        let tls = match reach {
+            Reach::NoTls => Some(match a.failure() {
+                Some(Failure::StarttlsNotOffered | Failure::BadReply { .. }) => {
+                    ResultType::StarttlsNotSupported
+                }
+                // Whatever else ends a handshake: RFC 8460's general failure.
+                _ => ResultType::ValidationFailure,
+            }),
+            _ => None,
+        };
+        let cert = a.verdict.as_ref().filter(|v| !v.ok).and_then(|v| {
+            crate::diagnose::tlsrpt::result_type(crate::diagnose::cert_cause(v.problem.as_ref()).0)
+        });
+        SessionTypes {
+            tls,
+            cert,
+            sts_cert: crate::diagnose::tlsrpt::result_type_on(
+                a,
+                crate::diagnose::Cause::MtaStsCertInvalid,
+            ),
+            // A body that came but does not parse is an invalid policy (RFC 8460 §4.3.2).
+            sts_unavailable: match &a.policy.sts_policy {
+                Some(f) if f.error.is_none() && f.body.is_some() => ResultType::StsPolicyInvalid,
+                _ => ResultType::StsPolicyFetchError,
+            },
+            sts_mx_listed: sts.policy.as_ref().is_some_and(|p| {
+                mta_sts::matching_pattern(p, &probed_host(a).unwrap_or_default()).is_some()
+            }),
+            known: !matches!(reach, Reach::Unknown | Reach::NoSmtp),
+        }
+    }
+
+    /// No policy, no verification: only a session without TLS is a failure to report.
+    fn opportunistic(&self) -> (PolicyType, Option<ResultType>) {
+        (PolicyType::NoPolicyFound, self.tls.clone())
+    }
+
+    /// No published policy, but the sender verifies (its own rule): it reports the
+    /// certificate's defect too.
+    fn verifying(&self) -> (PolicyType, Option<ResultType>) {
+        let t = if self.known {
+            self.tls.clone().or_else(|| self.cert.clone())
+        } else {
+            None
+        };
+        (PolicyType::NoPolicyFound, t)
+    }
+
+    fn dane(&self, v: PolicyVerdict) -> (PolicyType, Option<ResultType>) {
+        use PolicyVerdict::*;
+        match v {
+            DaneMismatch => (PolicyType::Tlsa, Some(ResultType::TlsaInvalid)),
+            DnssecBogus => (PolicyType::Tlsa, Some(ResultType::DnssecInvalid)),
+            // DANE-EE ignores names and dates; only a missing TLS session fails it.
+            DaneValid | DaneUnusable | DaneUnchecked => (PolicyType::Tlsa, self.tls.clone()),
+            // Not judged: no type is claimed.
+            DnssecIndeterminate => (PolicyType::Tlsa, None),
+            _ => self.opportunistic(),
+        }
+    }
+
+    fn sts(&self, v: PolicyVerdict) -> (PolicyType, Option<ResultType>) {
+        use PolicyVerdict::*;
+        match v {
+            StsMxMismatch => (PolicyType::Sts, Some(ResultType::ValidationFailure)),
+            StsCertInvalid => (PolicyType::Sts, self.sts_cert.clone()),
+            // The record announces a policy the sender cannot get or read (RFC 8460 §4.3.2).
+            StsPolicyUnavailable => (PolicyType::Sts, Some(self.sts_unavailable.clone())),
+            // Testing mode reports what enforce would refuse, and delivers anyway.
+            StsTesting if !self.sts_mx_listed => {
+                (PolicyType::Sts, Some(ResultType::ValidationFailure))
+            }
+            StsTesting if self.cert.is_some() => (PolicyType::Sts, self.sts_cert.clone()),
+            StsEnforceOk | StsTesting => (PolicyType::Sts, self.verifying().1),
+            _ => self.opportunistic(),
+        }
+    }
 }

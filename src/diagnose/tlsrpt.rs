@@ -3,6 +3,7 @@
 //! can be compared and joined. One exhaustive match: a new cause must pick its type here.
 
 use super::cause::Cause;
+use crate::session::Attempt;
 use crate::tlsrpt::ResultType;
 
 /// The result type a reporting sender would give this cause, or `None` where TLS-RPT has
@@ -38,15 +39,32 @@ pub fn result_type(cause: Cause) -> Option<ResultType> {
         // No validated answer from the resolver (bogus, or none in time).
         DnssecBogus | DnssecIndeterminate => ResultType::DnssecInvalid,
         MtaStsPolicyUnavailable => ResultType::StsPolicyFetchError,
-        MtaStsCertInvalid => ResultType::StsWebpkiInvalid,
         // RFC 8460 has no type of its own for an MX outside the policy; senders report the
         // session's validation as failed.
         MtaStsMxMismatch => ResultType::ValidationFailure,
+        // The MX certificate refused under MTA-STS enforce: its own defect names the type
+        // (RFC 8460 §4.3.1), which the cause alone does not say; see `result_type_on`.
+        // (`sts-webpki-invalid` is the policy's HTTPS certificate, not the MX's.)
+        MtaStsCertInvalid => return None,
         Ok | Running | Cancelled | DnsFailed | NoMx | ConnectRefused | ConnectTimeout
         | Unreachable | BannerTimeout | NotSmtp | ServiceUnavailable | EhloRejected
         | PostTlsFailure | Timeout | InternalError | ReplyTooLong | ConnectionClosed
         | Intermittent => return None,
     })
+}
+
+/// The result type for `cause` as found on attempt `a`: [`result_type`], except that an MX
+/// certificate refused under MTA-STS is reported with the certificate's own defect.
+pub fn result_type_on(a: &Attempt, cause: Cause) -> Option<ResultType> {
+    if cause != Cause::MtaStsCertInvalid {
+        return result_type(cause);
+    }
+    match &a.verdict {
+        Some(v) if !v.ok => result_type(super::cert_cause(v.problem.as_ref()).0),
+        // It verifies, but for another name than the MX host's.
+        Some(_) => Some(ResultType::CertificateHostMismatch),
+        None => None,
+    }
 }
 
 #[cfg(test)]
@@ -84,7 +102,6 @@ mod tests {
             (Cause::DnssecBogus, "dnssec-invalid"),
             (Cause::DnssecIndeterminate, "dnssec-invalid"),
             (Cause::MtaStsPolicyUnavailable, "sts-policy-fetch-error"),
-            (Cause::MtaStsCertInvalid, "sts-webpki-invalid"),
             (Cause::MtaStsMxMismatch, "validation-failure"),
         ];
         for (cause, code) in cases {
@@ -102,7 +119,14 @@ mod tests {
         assert!(
             ResultType::KNOWN
                 .iter()
-                .filter(|r| **r != ResultType::DaneRequired && **r != ResultType::StsPolicyInvalid)
+                // A sender's own configuration, a policy tlsdive does not judge, and the
+                // policy's HTTPS certificate (the fetch error is not typed yet).
+                .filter(|r| !matches!(
+                    r,
+                    ResultType::DaneRequired
+                        | ResultType::StsPolicyInvalid
+                        | ResultType::StsWebpkiInvalid
+                ))
                 .all(|r| cases.iter().any(|(_, code)| *code == r.code())),
             "every result type a probe can observe has a cause"
         );

@@ -87,7 +87,7 @@ pub fn probe_metrics(
         .get_or_create(&CauseLabels {
             cause: d.cause.code().into(),
             phase: d.phase.name().into(),
-            tlsrpt_result_type: diagnose::tlsrpt::result_type(d.cause)
+            tlsrpt_result_type: diagnose::tlsrpt::result_type_on(a, d.cause)
                 .map(|r| r.code().to_string())
                 .unwrap_or_default(),
         })

@@ -91,7 +91,7 @@ pub fn report(a: &Attempt) -> Value {
             "phase": d.phase.name(),
             "cause": d.cause,
             // The RFC 8460 result-type a reporting sender would give this failure.
-            "tlsrpt_result_type": crate::diagnose::tlsrpt::result_type(d.cause).map(|r| r.code().to_string()),
+            "tlsrpt_result_type": crate::diagnose::tlsrpt::result_type_on(a, d.cause).map(|r| r.code().to_string()),
             "summary": d.summary,
             "evidence": d.evidence,
             "next_steps": d.next_steps.iter().map(|s| s.text.clone()).collect::<Vec<_>>(),

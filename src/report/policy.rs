@@ -163,7 +163,13 @@ pub fn text(a: &Attempt) -> String {
             Some(false) => "NO",
             None => "?",
         };
-        let _ = writeln!(out, "  {:<19} {:<4} {}", r.policy, word, r.why);
+        // What it would write in its TLS report, to join the row with a received one.
+        let rpt = r
+            .tlsrpt_result_type
+            .as_ref()
+            .map(|t| format!(" · TLS-RPT {}: {}", r.tlsrpt_policy.code(), t.code()))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {:<19} {:<4} {}{rpt}", r.policy, word, r.why);
     }
     out
 }

@@ -366,7 +366,7 @@ fn diagnosis(out: &mut String, a: &Attempt, p: Paint) {
     );
     let _ = writeln!(out, "  {}", d.summary);
     // The same finding in TLS-RPT's words, to join it with a line of a TLS report.
-    if let Some(r) = diagnose::tlsrpt::result_type(d.cause) {
+    if let Some(r) = diagnose::tlsrpt::result_type_on(a, d.cause) {
         let _ = writeln!(out, "  TLS-RPT result-type: {}", r.code());
     }
     if !d.evidence.is_empty() {
