@@ -16,12 +16,7 @@ fn schema() -> jsonschema::Validator {
 }
 
 fn schema_file(name: &str) -> jsonschema::Validator {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join(name);
-    let text = std::fs::read_to_string(path).expect("schema file");
-    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("valid schema")
+    common::schema::validator(name)
 }
 
 async fn probe_json(s: Scenario, extra: &[&str]) -> (Output, serde_json::Value) {
@@ -59,10 +54,7 @@ async fn json_reports_validate_against_the_schema() {
         Scenario::HostileBytes,
     ] {
         let (out, v) = probe_json(s, &[]).await;
-        let errors: Vec<String> = validator
-            .iter_errors(&v)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = common::schema::errors(&validator, &v);
         assert!(errors.is_empty(), "{}: {errors:?}", s.name());
         assert_eq!(v["outcome"]["cause"], s.expected_cause(), "{}", s.name());
         let code = out.status.code();
@@ -205,10 +197,7 @@ async fn scan_json_validates_against_its_schema() {
         let out = tlsdive(&["scan", &addr, "--json", "--timeout", "5s"]).await;
         assert_eq!(out.status.code(), Some(code), "{}", s.name());
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("scan JSON");
-        let errors: Vec<String> = validator
-            .iter_errors(&v)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = common::schema::errors(&validator, &v);
         assert!(errors.is_empty(), "{}: {errors:?}", s.name());
         if s == Scenario::Tls12Only {
             assert_eq!(v["overlap"]["versions"], serde_json::json!(["TLSv1.2"]));
@@ -234,10 +223,7 @@ async fn scan_senders_json_validates_and_the_text_is_a_table() {
     // no sender's: the verifying ones (postfix-secure, rustls) abort, so not all get through.
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("scan JSON");
-    let errors: Vec<String> = validator
-        .iter_errors(&v)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = common::schema::errors(&validator, &v);
     assert!(errors.is_empty(), "{errors:?}");
     let senders = v["senders"].as_array().expect("senders array");
     assert_eq!(senders.len(), 8, "{v}");

@@ -37,16 +37,8 @@ async fn the_text_export_carries_the_case() {
     assert_eq!(doc["attempts"].as_array().map(Vec::len), Some(2));
     assert_eq!(doc["case"]["cause"], case.cause.code());
     assert_eq!(doc["case"]["confirmed"], case.confirmed);
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/investigate.schema.json"
-        ))
-        .expect("schema file"),
-    )
-    .expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("valid schema");
-    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    let validator = common::schema::validator("investigate.schema.json");
+    let errors = common::schema::errors(&validator, &doc);
     assert!(errors.is_empty(), "{errors:?}");
     // One attempt alone has no case section: it would repeat the diagnosis.
     let mut one = Session::new();

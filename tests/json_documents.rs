@@ -11,12 +11,7 @@ use tlsdive::lab::Scenario;
 use tlsdive::lab::policy_lab;
 
 fn validator(name: &str) -> jsonschema::Validator {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join(name);
-    let text = std::fs::read_to_string(path).expect("schema file");
-    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("valid schema")
+    common::schema::validator(name)
 }
 
 /// The output as one document, valid against `schema`.
@@ -27,10 +22,7 @@ fn one_document(stdout: &[u8], schema: &str) -> serde_json::Value {
             String::from_utf8_lossy(stdout)
         )
     });
-    let errors: Vec<String> = validator(schema)
-        .iter_errors(&v)
-        .map(|e| e.to_string())
-        .collect();
+    let errors = common::schema::errors(&validator(schema), &v);
     assert!(errors.is_empty(), "{schema}: {errors:?}\n{v}");
     v
 }

@@ -163,10 +163,7 @@ async fn output_safety_a_hostile_recording_replays_with_nothing_raw() {
 
     // The schema says so too, and is not a rubber stamp.
     let validator = report_schema();
-    let errors: Vec<String> = validator
-        .iter_errors(&v)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = common::schema::errors(&validator, &v);
     assert!(errors.is_empty(), "{errors:?}");
     let mut raw_error = v.clone();
     raw_error["outcome"]["failure"]["error"] = HOSTILE.into();
@@ -174,10 +171,7 @@ async fn output_safety_a_hostile_recording_replays_with_nothing_raw() {
 }
 
 fn report_schema() -> jsonschema::Validator {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json");
-    let text = std::fs::read_to_string(path).expect("schema file");
-    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("valid schema")
+    common::schema::validator("report.schema.json")
 }
 
 #[tokio::test]

@@ -252,12 +252,7 @@ async fn fifty_slow_mx_hosts_do_not_make_a_dns_failure() {
 #[tokio::test]
 async fn probe_all_names_why_resolution_failed_in_text_and_json() {
     let lab = lab().await;
-    let schema_text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sweep.schema.json"),
-    )
-    .unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    let validator = common::schema::validator("sweep.schema.json");
     for (label, cause, words) in [
         ("null-mx", "no-mx", "accepts no mail"),
         ("no-address", "no-mx", "addresses"),
@@ -271,7 +266,7 @@ async fn probe_all_names_why_resolution_failed_in_text_and_json() {
         let (code, json) = lab.cli(label, &["--all", "--json"]).await;
         assert_eq!(code, Some(1), "{label}: {json}");
         let v: serde_json::Value = serde_json::from_str(&json).expect("a JSON array");
-        let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = common::schema::errors(&validator, &v);
         assert!(errors.is_empty(), "{label}: {errors:?}\n{v}");
         assert_eq!(v[0]["cause"], cause, "{label}: {v}");
         assert_eq!(v[0]["address"], serde_json::Value::Null, "{label}: {v}");

@@ -273,13 +273,8 @@ async fn the_json_policy_object_shows_secure_states_records_and_senders() {
     let lab = lab().await;
     let a = lab.probe("dane-mismatch").await;
     let v = tlsdive::report::json::report(&a);
-    let schema_text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json"),
-    )
-    .unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    let validator = common::schema::validator("report.schema.json");
+    let errors = common::schema::errors(&validator, &v);
     assert!(errors.is_empty(), "{errors:?}");
     let p = &v["policy"];
     assert_eq!(p["dane"]["status"], "dane-mismatch");
@@ -293,7 +288,8 @@ async fn the_json_policy_object_shows_secure_states_records_and_senders() {
 
     let a = lab.probe("sts-mismatch").await;
     let v = tlsdive::report::json::report(&a);
-    assert!(validator.iter_errors(&v).next().is_none());
+    let errors = common::schema::errors(&validator, &v);
+    assert!(errors.is_empty(), "{errors:?}");
     let p = &v["policy"];
     assert_eq!(p["mta_sts"]["status"], "mta-sts-mx-mismatch");
     assert_eq!(p["mta_sts"]["mx"][0], "*.other.test");
@@ -427,13 +423,8 @@ async fn all_probes_every_mx_and_address_once_in_preference_order() {
     ])
     .await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
-    let schema_text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sweep.schema.json"),
-    )
-    .unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    let validator = common::schema::validator("sweep.schema.json");
+    let errors = common::schema::errors(&validator, &v);
     assert!(errors.is_empty(), "{errors:?}\n{v}");
     // The schema says something: a row without its cause does not pass.
     let mut broken = v.clone();

@@ -81,11 +81,8 @@ async fn repeat_json_carries_the_counts_and_validates() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/report.schema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    let validator = common::schema::validator("report.schema.json");
+    let errors = common::schema::errors(&validator, &v);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(v["repeat"]["attempts"], 6);
     assert_eq!(
