@@ -428,3 +428,63 @@ fn the_readme_configuration_passes_promtool() {
         );
     }
 }
+
+/// Out of file descriptors, the exporter says so once, backs off instead of spinning, and
+/// serves again when descriptors free up; a client that never sends its request is cut off
+/// at the header timeout. The real binary under `prlimit`, so only its own limit is low.
+#[tokio::test]
+async fn out_of_descriptors_it_says_so_backs_off_and_recovers() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new("prlimit")
+        .args(["--nofile=48:48", "--"])
+        .arg(env!("CARGO_BIN_EXE_tlsdive"))
+        .args([
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow",
+            "127.0.0.1",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("prlimit (util-linux) runs tlsdive exporter");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut next_line = async || {
+        tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the exporter writes in time")
+            .expect("stderr")
+            .expect("a line")
+    };
+    let first = next_line().await;
+    let addr: SocketAddr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    // An idle client taken before the descriptors run out: cut at the header timeout.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // More connections than descriptors: the kernel queues them, accept fails.
+    let mut held = Vec::new();
+    for _ in 0..80 {
+        held.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let said = next_line().await;
+    assert!(
+        said.contains("cannot accept a connection") && said.contains("retrying"),
+        "{said:?}"
+    );
+    drop(held);
+    let (status, body) = get(addr, "/metrics", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let again = next_line().await;
+    assert!(again.contains("accepting connections again"), "{again:?}");
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(Duration::from_secs(30), idle.read(&mut buf))
+        .await
+        .expect("the idle client is cut off at the header timeout");
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+    let _ = child.kill().await;
+}

@@ -275,19 +275,59 @@ fn metrics(body: String) -> Response<Full<Bytes>> {
     r
 }
 
+/// HTTP connections served at once; more wait in the kernel's accept queue. Prometheus opens
+/// one per scrape target, so this is generous, and it keeps a flood of idle connections from
+/// taking every file descriptor the probes need.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a client may take to send its request head (a stalled client frees its slot).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest pause after a failed accept (out of file descriptors, say): the pause doubles
+/// from 10 ms up to this, so a persistent error does not spin a core.
+pub const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
 /// Serve `exporter` on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, exporter: Arc<Exporter>) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut backoff: Option<Duration> = None;
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return; // never closed
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => {
+                if backoff.take().is_some() {
+                    eprintln!("tlsdive exporter: accepting connections again");
+                }
+                stream
+            }
+            Err(e) => {
+                let wait = match backoff {
+                    None => {
+                        eprintln!(
+                            "tlsdive exporter: cannot accept a connection: {e}; retrying every \
+                             {} ms up to every {} s until it works",
+                            10,
+                            MAX_ACCEPT_BACKOFF.as_secs()
+                        );
+                        Duration::from_millis(10)
+                    }
+                    Some(w) => (w * 2).min(MAX_ACCEPT_BACKOFF),
+                };
+                backoff = Some(wait);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
         };
         let exporter = Arc::clone(&exporter);
         tokio::spawn(async move {
+            let _slot = slot;
             let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                 let exporter = Arc::clone(&exporter);
                 async move { Ok::<_, Infallible>(exporter.handle(&req).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
