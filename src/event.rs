@@ -51,6 +51,19 @@ pub struct MxHost {
     pub error: Option<String>,
 }
 
+#[cfg(test)]
+impl MxHost {
+    /// A resolved MX host, for the unit tests of what reads MX sets.
+    pub(crate) fn at(preference: u16, exchange: &str, ips: &[&str]) -> MxHost {
+        MxHost {
+            preference,
+            exchange: exchange.into(),
+            addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
+            error: None,
+        }
+    }
+}
+
 /// How a connection ended, as the tap saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

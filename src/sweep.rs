@@ -276,15 +276,6 @@ mod tests {
         a
     }
 
-    fn mx(preference: u16, exchange: &str, ips: &[&str]) -> MxHost {
-        MxHost {
-            preference,
-            exchange: exchange.into(),
-            addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
-            error: None,
-        }
-    }
-
     fn shown(pairs: &[(Pair, bool)]) -> Vec<(Option<u16>, String, String, bool)> {
         pairs
             .iter()
@@ -297,8 +288,8 @@ mod tests {
         // Resolution lists hosts in preference order; each host's A and AAAA as resolved.
         let a = first(
             vec![
-                mx(5, "mx1.example.net", &["192.0.2.1", "2001:db8::1"]),
-                mx(10, "mx2.example.net", &["2001:db8::2", "192.0.2.2"]),
+                MxHost::at(5, "mx1.example.net", &["192.0.2.1", "2001:db8::1"]),
+                MxHost::at(10, "mx2.example.net", &["2001:db8::2", "192.0.2.2"]),
             ],
             Some(("192.0.2.1:25", "mx1.example.net")),
         );
@@ -322,8 +313,8 @@ mod tests {
         // differ); only the pair with the host the first attempt used counts as probed.
         let a = first(
             vec![
-                mx(10, "a.example.net", &["192.0.2.7"]),
-                mx(20, "b.example.net", &["192.0.2.7"]),
+                MxHost::at(10, "a.example.net", &["192.0.2.7"]),
+                MxHost::at(20, "b.example.net", &["192.0.2.7"]),
             ],
             Some(("192.0.2.7:25", "a.example.net")),
         );
@@ -335,9 +326,9 @@ mod tests {
     fn a_host_listed_twice_is_probed_once_at_its_best_preference() {
         let a = first(
             vec![
-                mx(10, "mx1.example.net", &["192.0.2.1"]),
-                mx(20, "MX1.example.net", &["192.0.2.1"]),
-                mx(30, "mx3.example.net", &["192.0.2.3", "192.0.2.3"]),
+                MxHost::at(10, "mx1.example.net", &["192.0.2.1"]),
+                MxHost::at(20, "MX1.example.net", &["192.0.2.1"]),
+                MxHost::at(30, "mx3.example.net", &["192.0.2.3", "192.0.2.3"]),
             ],
             None,
         );
@@ -358,7 +349,7 @@ mod tests {
     fn pairs_stop_at_the_cap() {
         let ips: Vec<String> = (1..=30).map(|i| format!("192.0.2.{i}")).collect();
         let ips: Vec<&str> = ips.iter().map(String::as_str).collect();
-        let a = first(vec![mx(10, "mx.example.net", &ips)], None);
+        let a = first(vec![MxHost::at(10, "mx.example.net", &ips)], None);
         let p = pairs(&a, 25);
         assert_eq!(p.len(), MAX_PAIRS + 1);
         assert_eq!(p[MAX_PAIRS].0.addr.to_string(), "192.0.2.17:25");

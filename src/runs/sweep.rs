@@ -199,15 +199,6 @@ mod tests {
     use super::*;
     use crate::event::{EventKind, MxHost};
 
-    fn mx(preference: u16, exchange: &str, ips: &[&str]) -> MxHost {
-        MxHost {
-            preference,
-            exchange: exchange.into(),
-            addresses: ips.iter().map(|ip| ip.parse().unwrap()).collect(),
-            error: None,
-        }
-    }
-
     /// The domain attempt: resolved to 5 pairs (one address under two names), ended on the
     /// first.
     fn resolved(s: &mut Session, id: u32, plan: &Plan) {
@@ -217,12 +208,12 @@ mod tests {
             EventKind::MxResolved {
                 domain: "example.net".into(),
                 hosts: vec![
-                    mx(
+                    MxHost::at(
                         10,
                         "mx1.example.net",
                         &["192.0.2.1", "192.0.2.2", "192.0.2.3"],
                     ),
-                    mx(20, "mx2.example.net", &["192.0.2.4", "192.0.2.2"]),
+                    MxHost::at(20, "mx2.example.net", &["192.0.2.4", "192.0.2.2"]),
                 ],
             },
         ));
