@@ -87,6 +87,43 @@ impl Lab {
         }
     }
 
+    /// `probe DOMAIN` on port `port` against the same lab, with `extra` arguments.
+    async fn probe(&self, port: u16, domain: &str, extra: &[&str]) -> Out {
+        let mut args: Vec<String> = [
+            "probe",
+            domain,
+            "--resolver",
+            &self.policy.dns.addr.to_string(),
+            "--trust-anchor",
+            self.anchor.to_str().unwrap(),
+            "--ca-file",
+            self.ca.to_str().unwrap(),
+            "--mta-sts-port",
+            &self.policy.sts.addr.port().to_string(),
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "5s",
+            "--connect-timeout",
+            "5s",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+            .args(&args)
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .await
+            .expect("run tlsdive");
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.dir.path().join(name);
         if let Some(d) = p.parent() {
@@ -264,6 +301,19 @@ async fn a_stale_tlsa_still_fails_and_a_fixed_mta_sts_policy_is_fixed_since() {
         now.stderr
     );
     assert_eq!(now.code, Some(1));
+    // The probe names the same fix for the same cause: one wording in `diagnose`.
+    let probe = l
+        .probe(l.policy.port_for("dane-mismatch"), &dane, &["--json"])
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&probe.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", probe.stdout, probe.stderr));
+    assert_eq!(v["outcome"]["cause"], "dane-mismatch", "{v}");
+    assert_eq!(v["outcome"]["next_steps"][0], r["fix"], "{v}");
+    let text = l
+        .probe(l.policy.port_for("dane-mismatch"), &dane, &[])
+        .await;
+    let fix = r["fix"].as_str().unwrap();
+    assert!(text.stdout.contains(fix), "{}", text.stdout);
 
     let fixed = l
         .triage(

@@ -143,35 +143,6 @@ pub struct Finding {
     pub probed: Vec<String>,
 }
 
-/// The fix for a policy cause whose diagnosis names no next step (the handshake itself
-/// worked, so the per-attempt diagnosis has nothing to suggest).
-fn policy_fix(c: Cause) -> Option<&'static str> {
-    Some(match c {
-        Cause::DaneMismatch => {
-            "publish a TLSA record for the certificate the server sends now (keep the old and the new record side by side during a key rotation)"
-        }
-        Cause::DaneUnusable => {
-            "publish a DANE-EE (3 1 1) or DANE-TA (2 1 1) record: PKIX-TA/PKIX-EE records do not count for SMTP (RFC 7672)"
-        }
-        Cause::DnssecBogus => {
-            "re-sign the zone (or fix its DS record at the parent): validating senders get SERVFAIL"
-        }
-        Cause::DnssecIndeterminate => {
-            "make the zone's DNSSEC answers reachable (DNSKEY, DS, RRSIG) and try again"
-        }
-        Cause::MtaStsMxMismatch => {
-            "list every MX host in the MTA-STS policy's mx: lines (and change its id in the _mta-sts TXT record)"
-        }
-        Cause::MtaStsPolicyUnavailable => {
-            "serve the policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt with a publicly trusted certificate"
-        }
-        Cause::MtaStsCertInvalid => {
-            "serve a certificate on the MX that validates for its host name (publicly trusted, not expired)"
-        }
-        _ => return None,
-    })
-}
-
 /// Causes of a connection that never reached SMTP: a sender moves on to the next address,
 /// and RFC 8460 reports no TLS result for it.
 fn unreached(c: Cause) -> bool {
@@ -207,14 +178,6 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
                 if diagnose::tlsrpt::result_type(p.cause).is_some() {
                     d = p;
                 }
-            }
-            if d.next_steps.is_empty()
-                && let Some(fix) = policy_fix(d.cause)
-            {
-                d.next_steps.push(diagnose::NextStep {
-                    text: fix.into(),
-                    retry: None,
-                });
             }
             (a, d)
         })
