@@ -58,6 +58,7 @@ where
             let outcome = Outcome {
                 cause: crate::triage::Verdict::Probed(o.cause),
                 summary: o.summary,
+                fix: o.fix,
                 retries: o.retries,
             };
             intake.outcome(&o.key, outcome, &mut emit, &mut observe);
