@@ -73,15 +73,32 @@ pub fn render(f: &mut Frame, t: &Table, area: Rect) {
     );
 }
 
-/// The keys, most needed first, as many as fit (in a fixed order).
+/// The keys, most needed first, as many as fit (in a fixed order); in fewer words when
+/// the long ones do not all fit.
 fn footer(theme: Theme, width: usize, scrolls: bool) -> Line<'static> {
-    let all: [(&str, &str, bool); 5] = [
+    let long: [(&str, &str, bool); 5] = [
         ("↑/↓", "select", true),
         ("Enter", "open (q there returns here)", true),
-        ("q", "quit, print the summary", true),
         ("J/K", "scroll the details", scrolls),
+        ("q", "quit, print the summary", true),
         ("PgUp/PgDn Home/End", "move", true),
     ];
+    let need: usize = long
+        .iter()
+        .filter(|e| e.2)
+        .map(|(k, w, _)| k.chars().count() + w.chars().count() + 3)
+        .sum();
+    let all = if need <= width {
+        long
+    } else {
+        [
+            ("↑/↓", "select", true),
+            ("Enter", "open", true),
+            ("J/K", "details", scrolls),
+            ("q", "quit", true),
+            ("PgUp/PgDn", "page", true),
+        ]
+    };
     let mut used = 0;
     let mut keep = [false; 5];
     for (i, (k, w, want)) in all.iter().enumerate() {
@@ -295,7 +312,7 @@ fn table(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
         .map(|(n, (i, _))| {
             let row = Row::new(
                 laid.iter()
-                    .map(|(c, _)| Cell::from(columns[*c].cells[n].clone()))
+                    .map(|(c, w)| Cell::from(fit(&columns[*c].cells[n], usize::from(*w))))
                     .collect::<Vec<_>>(),
             );
             if *i == t.cursor {
@@ -330,6 +347,35 @@ fn table(f: &mut Frame, t: &Table, theme: Theme, area: Rect) {
     };
     f.render_widget(shown, area);
     f.render_widget(TableWidget::new(rows, widths).header(header), inner);
+}
+
+/// `line` in at most `width` columns: a cell that is cut ends in `…`, so a cut is never
+/// silent (the details box below shows it whole).
+fn fit(line: &Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line.clone();
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for s in &line.spans {
+        let mut text = String::new();
+        for c in s.content.chars() {
+            let w = Span::raw(c.to_string()).width();
+            if w > left {
+                left = 0;
+                break;
+            }
+            left -= w;
+            text.push(c);
+        }
+        spans.push(Span::styled(text, s.style));
+        if left == 0 {
+            break;
+        }
+    }
+    let style = line.spans.last().map(|s| s.style).unwrap_or_default();
+    spans.push(Span::styled("…", style));
+    Line::from(spans).style(line.style)
 }
 
 /// The marker shows the selection without colour too.
@@ -421,7 +467,7 @@ fn report_columns(
         Column::new(
             "policy domain",
             cells(&|r| raw(group(r).map_or("", |k| k.policy_domain.as_str()))),
-            24,
+            32,
         ),
         Column::new(
             "policy",
@@ -449,7 +495,7 @@ fn report_columns(
         Column::new(
             "reporter",
             cells(&|r| raw(group(r).map_or("", |k| k.organization.as_str()))),
-            20,
+            24,
         ),
         Column::new(
             "failed",
