@@ -314,6 +314,52 @@ mod tests {
         );
     }
 
+    /// Issue 19: the recipient domains were counted, never named; a row the MTA saw fail
+    /// that one probe finds ok says to repeat it; a row's fix and its drill-down are shown.
+    #[test]
+    fn the_summary_names_recipient_domains_and_hints_a_repeat() {
+        let mut bad = row(
+            "[192.0.2.1]:25",
+            "cert-expired",
+            3,
+            Some("certificate verify failed"),
+        );
+        bad.recipient_domains = vec!["b.example".into(), "a.example".into()];
+        bad.fix = Some("renew the certificate".into());
+        let mut flaky = row("[192.0.2.2]:25", "ok", 1, Some("certificate verify failed"));
+        flaky.recipient_domains = vec!["c.example".into()];
+        let mut drilled = row("[192.0.2.3]:25", "intermittent", 1, Some("lost connection"));
+        drilled.drilldown = Some(crate::triage::Drilldown {
+            attempts: 4,
+            confirmed: true,
+            probe_said: Verdict::from_code("ok").unwrap(),
+        });
+        let t = text(&[bad, flaky, drilled]);
+        assert!(
+            t.contains(
+                "\nrecipient domains behind the failing destinations: a.example, b.example\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("    fix:          renew the certificate\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "    hint:         the MTA saw failures, one probe found none: repeat it (tlsdive probe [192.0.2.2]:25 --repeat 20) to catch a failing backend\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "(from the interactive view: 4 attempts, confirmed; the triage's probe said ok)"
+            ),
+            "{t}"
+        );
+        assert_eq!(t.matches("hint:").count(), 1, "{t}");
+    }
+
     #[test]
     fn thousands_separators() {
         assert_eq!(thousands(0), "0");
