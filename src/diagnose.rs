@@ -72,6 +72,12 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     d.next_steps.retain(|s| !is_noop(a, s));
     // The strictest policy the domain publishes decides the headline, not our own client.
     crate::diagnose::policy::headline(a, &mut d);
+    // A cause the policy decided has its fix, where the attempt alone suggested nothing.
+    if d.next_steps.is_empty()
+        && let Some(fix) = d.cause.policy_fix()
+    {
+        d.next_steps.push(step(fix, None));
+    }
     // The headline's words agree with its cause: "OK" is only ever said of `ok`.
     d.ok = d.ok && d.cause == Cause::Ok;
     d

@@ -117,6 +117,13 @@ pub struct Row {
     pub relay_host: Option<String>,
     pub cause: Verdict,
     pub summary: String,
+    /// tlsdive's fix: the diagnosis' first next step, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Set when `cause`, `summary` and `fix` come from the interactive view opened on the
+    /// row (an investigation or a repeat there), not from the triage's one probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drilldown: Option<Drilldown>,
     /// MTA log lines that named this destination (0 for a typed target).
     pub log_lines: u64,
     /// A sample of the recipient domains the log lines named (at most
@@ -136,6 +143,17 @@ impl Row {
     pub fn ok(&self) -> bool {
         self.cause == Verdict::Probed(crate::diagnose::Cause::Ok)
     }
+}
+
+/// What the interactive view opened on a row found, carried back to the row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drilldown {
+    /// Attempts made there.
+    pub attempts: u32,
+    /// The case was backed by a second observation (another attempt or a scan).
+    pub confirmed: bool,
+    /// What the triage's own probe had said.
+    pub probe_said: Verdict,
 }
 
 /// What a row says of its destination: the cause its probe found, or that a dry run

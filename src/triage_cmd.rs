@@ -305,8 +305,11 @@ fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `--tlsrpt`: read the reports, group their failures, sweep each policy domain once and
-/// judge every group now. Files that hold no report are named on stderr; the rest go on.
+/// `--tlsrpt`: read the reports, group their failures, sweep the policy domains (a few at
+/// a time) and judge every group now, the reporter's own ClientHello sent where tlsdive has
+/// its profile. On a terminal (and not `--jsonl`) the live table shows the groups first,
+/// `Enter` opening a group's MX. Files that hold no report are named on stderr; the rest go
+/// on.
 async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     use tlsdive::plan::Target;
     use tlsdive::triage::tlsrpt as rpt;
@@ -323,74 +326,88 @@ async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let live = std::io::stdout().is_terminal() && !args.jsonl;
+    // On a terminal the table takes the screen: what goes to stderr waits until after it.
+    let mut notes: Vec<String> = Vec::new();
     let (reports, errors) = rpt::read_all(&args.inputs);
-    for e in &errors {
-        eprintln!("tlsdive: {}", sanitize::neutralize(e));
-    }
+    notes.extend(errors.iter().map(|e| sanitize::neutralize(e).into_owned()));
     let (groups, others) = tlsdive::tlsrpt::group(&reports, args.domain.as_deref());
     if !others.is_empty() {
         let names: Vec<String> = others
             .iter()
             .map(|d| sanitize::neutralize(d).into_owned())
             .collect();
-        eprintln!(
-            "tlsdive: the reports also cover {}: not probed (--domain {})",
+        notes.push(format!(
+            "the reports also cover {}: not probed (--domain {})",
             names.join(", "),
             sanitize::neutralize(args.domain.as_deref().unwrap_or(""))
-        );
+        ));
     }
-    let mut findings = Vec::new();
+    let mut plans = Vec::new();
+    let mut per_domain: Vec<Vec<tlsdive::tlsrpt::Group>> = Vec::new();
     for domain in rpt::domains(&groups) {
-        let mine: Vec<&tlsdive::tlsrpt::Group> = groups
-            .iter()
-            .filter(|g| g.key.policy_domain == domain)
-            .collect();
         let target = match tlsdive::target::parse(&domain) {
             Ok((Target::Domain(d), None)) => d,
             _ => {
-                eprintln!(
-                    "tlsdive: policy domain {:?} of a report is not a domain name: not probed",
+                notes.push(format!(
+                    "policy domain {:?} of a report is not a domain name: not probed",
                     sanitize::neutralize(&domain)
-                );
+                ));
                 continue;
             }
         };
         let mut plan = template.clone();
         plan.target = Target::Domain(target);
         plan.port = args.port.unwrap_or(25);
-        let attempts = match tlsdive::cli::drive::triage::sweep_domain(plan).await {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("tlsdive: {}: {e}", sanitize::neutralize(&domain));
-                continue;
-            }
-        };
-        for g in mine {
-            let f = rpt::judge(g, &attempts);
-            if args.jsonl {
-                let mut v = serde_json::to_value(&f)?;
-                sanitize::neutralize_json(&mut v);
-                let mut out = std::io::stdout().lock();
-                serde_json::to_writer(&mut out, &v)?;
-                writeln!(out)?;
-                out.flush()?;
-            }
-            findings.push(f);
-        }
-    }
-    if !args.jsonl {
-        let text = if findings.is_empty() {
-            format!(
-                "{}: no failure to probe\n",
-                tlsdive::report::units::plural(reports.len() as u64, "report")
-            )
-        } else {
-            rpt::text(&findings)
-        };
-        let mut out = std::io::stdout().lock();
-        write!(out, "{}", sanitize::neutralize_lines(&text))?;
+        plans.push(plan);
+        per_domain.push(
+            groups
+                .iter()
+                .filter(|g| g.key.policy_domain == domain)
+                .cloned()
+                .collect(),
+        );
     }
     let nothing_read = reports.is_empty() && !errors.is_empty();
+    if live {
+        return tlsrpt_live(
+            plans,
+            per_domain,
+            template,
+            reports.len(),
+            errors.len(),
+            notes,
+        )
+        .await;
+    }
+    for n in &notes {
+        eprintln!("tlsdive: {n}");
+    }
+    let mut findings = Vec::new();
+    let mut failed: Option<anyhow::Error> = None;
+    let jsonl = args.jsonl;
+    tlsdive::cli::drive::triage::judge_groups(
+        plans,
+        &per_domain,
+        |_| {},
+        |_, f| {
+            if jsonl
+                && failed.is_none()
+                && let Err(e) = print_finding(&f)
+            {
+                failed = Some(e);
+            }
+            findings.push(f);
+        },
+        |domain, e| eprintln!("tlsdive: {}: {e}", sanitize::neutralize(domain)),
+    )
+    .await;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !jsonl {
+        print_findings(&findings, reports.len())?;
+    }
     Ok(
         if nothing_read || findings.iter().any(|f| f.still_failing) {
             ExitCode::from(1)
@@ -398,4 +415,113 @@ async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         },
     )
+}
+
+fn print_finding(f: &tlsdive::triage::tlsrpt::Finding) -> anyhow::Result<()> {
+    let mut v = serde_json::to_value(f)?;
+    sanitize::neutralize_json(&mut v);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &v)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// "then / now / fix" per group, or that the reports held no failure.
+fn print_findings(
+    findings: &[tlsdive::triage::tlsrpt::Finding],
+    reports: usize,
+) -> anyhow::Result<()> {
+    let text = if findings.is_empty() {
+        format!(
+            "{}: no failure to probe\n",
+            tlsdive::report::units::plural(reports as u64, "report")
+        )
+    } else {
+        tlsdive::triage::tlsrpt::text(findings)
+    };
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", sanitize::neutralize_lines(&text))?;
+    Ok(())
+}
+
+/// `--tlsrpt` on a terminal: the live table of groups (judged as their domain's sweep
+/// ends), then the same text as without a terminal, with what the interactive view found.
+async fn tlsrpt_live(
+    plans: Vec<tlsdive::plan::Plan>,
+    per_domain: Vec<Vec<tlsdive::tlsrpt::Group>>,
+    template: tlsdive::plan::Plan,
+    reports: usize,
+    unreadable: usize,
+    notes: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    use tlsdive::triage::run::Update;
+    use tlsdive::tui::triage_table::{Msg, Table, group_key};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for g in per_domain.iter().flatten() {
+        let _ = tx.send(Msg::Group {
+            key: group_key(g),
+            group: Box::new(g.clone()),
+        });
+    }
+    let late = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let errors = late.clone();
+    let runner = tokio::spawn(async move {
+        let finding = tx.clone();
+        let started = tx.clone();
+        tlsdive::cli::drive::triage::judge_groups(
+            plans,
+            &per_domain,
+            |g| {
+                let _ = started.send(Msg::Update(Update::Probing { key: group_key(g) }));
+            },
+            |g, f| {
+                let _ = finding.send(Msg::Finding {
+                    key: group_key(g),
+                    finding: Box::new(f),
+                });
+            },
+            |domain, e| {
+                if let Ok(mut l) = errors.lock() {
+                    l.push(format!("{}: {e}", sanitize::neutralize(domain)));
+                }
+            },
+        )
+        .await;
+        let _ = tx.send(Msg::Judged);
+    });
+    let table = Table::for_reports(
+        tlsdive::tui::theme::Theme::color_from_env(),
+        reports,
+        unreadable,
+    );
+    let ended = tlsdive::tui::triage_live::run_table(rx, template, table).await;
+    runner.abort();
+    let ended = ended?;
+    let table = ended.table;
+    let findings = table.findings();
+    print_findings(&findings, reports)?;
+    for n in &notes {
+        eprintln!("tlsdive: {n}");
+    }
+    if let Ok(l) = late.lock() {
+        for n in l.iter() {
+            eprintln!("tlsdive: {n}");
+        }
+    }
+    if !table.finished {
+        eprintln!(
+            "tlsdive: stopped before the end: {} of {} failure groups judged",
+            findings.len(),
+            table.rows.len()
+        );
+    }
+    let nothing_read = reports == 0 && unreadable > 0;
+    Ok(match ended.signal {
+        Some(n) => ExitCode::from(u8::try_from(128 + n).unwrap_or(255)),
+        None if table.finished && !nothing_read && findings.iter().all(|f| !f.still_failing) => {
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::from(1),
+    })
 }

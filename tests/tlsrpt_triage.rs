@@ -87,6 +87,43 @@ impl Lab {
         }
     }
 
+    /// `probe DOMAIN` on port `port` against the same lab, with `extra` arguments.
+    async fn probe(&self, port: u16, domain: &str, extra: &[&str]) -> Out {
+        let mut args: Vec<String> = [
+            "probe",
+            domain,
+            "--resolver",
+            &self.policy.dns.addr.to_string(),
+            "--trust-anchor",
+            self.anchor.to_str().unwrap(),
+            "--ca-file",
+            self.ca.to_str().unwrap(),
+            "--mta-sts-port",
+            &self.policy.sts.addr.port().to_string(),
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "5s",
+            "--connect-timeout",
+            "5s",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+            .args(&args)
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .await
+            .expect("run tlsdive");
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.dir.path().join(name);
         if let Some(d) = p.parent() {
@@ -257,6 +294,14 @@ async fn a_stale_tlsa_still_fails_and_a_fixed_mta_sts_policy_is_fixed_since() {
             .is_some_and(|f| f.starts_with("publish a TLSA record for the certificate")),
         "{r}"
     );
+    // Re-probed as the reporter: Gmail's own ClientHello went to the MX it reported on.
+    assert_eq!(r["probe_profile"], "gmail", "{r}");
+    assert!(
+        r["profile_answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("accepted: TLSv1.")),
+        "{r}"
+    );
     assert!(
         now.stderr
             .contains(&format!("the reports also cover {sts}: not probed")),
@@ -264,6 +309,19 @@ async fn a_stale_tlsa_still_fails_and_a_fixed_mta_sts_policy_is_fixed_since() {
         now.stderr
     );
     assert_eq!(now.code, Some(1));
+    // The probe names the same fix for the same cause: one wording in `diagnose`.
+    let probe = l
+        .probe(l.policy.port_for("dane-mismatch"), &dane, &["--json"])
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&probe.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", probe.stdout, probe.stderr));
+    assert_eq!(v["outcome"]["cause"], "dane-mismatch", "{v}");
+    assert_eq!(v["outcome"]["next_steps"][0], r["fix"], "{v}");
+    let text = l
+        .probe(l.policy.port_for("dane-mismatch"), &dane, &[])
+        .await;
+    let fix = r["fix"].as_str().unwrap();
+    assert!(text.stdout.contains(fix), "{}", text.stdout);
 
     let fixed = l
         .triage(
@@ -561,4 +619,285 @@ async fn a_maildir_is_read_and_nothing_readable_is_not_success() {
     let out = l.triage(25, &[], &[&junk]).await;
     assert!(out.stderr.contains("not JSON, gzip"), "{}", out.stderr);
     assert_eq!(out.code, Some(1));
+}
+
+/// A plan for policy-lab domain `label` on `port`, as `triage --tlsrpt` builds it from its
+/// options.
+fn lab_plan(l: &Lab, label: &str, port: u16) -> tlsdive::plan::Plan {
+    use tlsdive::plan::{Family, Plan, Target, Trust};
+    let mut plan = Plan::new(Target::Domain(policy_lab::domain(label)));
+    plan.resolver = Some(l.policy.dns.addr);
+    plan.port = port;
+    plan.family = Family::V4;
+    plan.ehlo = "probe.tlsdive.test".into();
+    let pems = format!("{}{}", fixture().pki.ca_pem(), l.policy.sts.ca_pem);
+    plan.tls.trust = Trust::from_pem("the lab CAs", &pems);
+    plan.policy.mta_sts_port = Some(l.policy.sts.addr.port());
+    plan.policy.trust_anchor = Some(l.policy.anchor.clone());
+    plan.timeouts.connect = std::time::Duration::from_secs(5);
+    plan.timeouts.reply = std::time::Duration::from_secs(5);
+    plan
+}
+
+/// The groups of `json`, one list per policy domain in `domains`' order.
+fn groups_of(json: &str, domains: &[&str]) -> Vec<Vec<tlsdive::tlsrpt::Group>> {
+    let reports: Vec<_> =
+        tlsdive::tlsrpt::reports_in(json.as_bytes(), &tlsdive::tlsrpt::Limits::default())
+            .into_iter()
+            .map(|r| r.expect("a report"))
+            .collect();
+    let (groups, _) = tlsdive::tlsrpt::group(&reports, None);
+    domains
+        .iter()
+        .map(|d| {
+            groups
+                .iter()
+                .filter(|g| g.key.policy_domain == *d)
+                .cloned()
+                .collect()
+        })
+        .collect()
+}
+
+/// Two policy domains are swept at once, not one after the other: the second domain's MX
+/// gets its connection while the first one's is held open without a banner (sequentially,
+/// the first would be judged, after its timeout, before the second was touched). Findings
+/// still come in the domains' order.
+#[tokio::test]
+async fn policy_domains_are_swept_at_once_and_judged_in_order() {
+    let l = lab().await;
+    let first = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (a, b) = (
+        policy_lab::domain("unsigned"),
+        policy_lab::domain("sts-enforce"),
+    );
+    let json = report(
+        "comcast.net",
+        "tlsrpt@comcast.net",
+        "2026-12-01",
+        vec![
+            policy(
+                "no-policy-found",
+                &a,
+                &[],
+                0,
+                &[("starttls-not-supported", "96.114.154.1", MX, "127.0.0.1", 1)],
+            ),
+            policy(
+                "sts",
+                &b,
+                &[MX],
+                0,
+                &[("validation-failure", "96.114.154.1", MX, "127.0.0.1", 1)],
+            ),
+        ],
+    );
+    let groups = groups_of(&json, &[&a, &b]);
+    let plans = vec![
+        lab_plan(&l, "unsigned", first.local_addr().unwrap().port()),
+        lab_plan(&l, "sts-enforce", second.local_addr().unwrap().port()),
+    ];
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let run = tokio::spawn(async move {
+        let judged = tx.clone();
+        tlsdive::cli::drive::triage::judge_groups(
+            plans,
+            &groups,
+            |_| {},
+            |_, f| {
+                let _ = judged.send(f.policy_domain.clone());
+            },
+            |d, e| panic!("{d}: {e}"),
+        )
+        .await;
+    });
+    // The first domain's MX is reached and held silent.
+    let (held, _) = first.accept().await.unwrap();
+    let reached = tokio::select! {
+        biased;
+        s = second.accept() => s.map(|(c, _)| c),
+        judged = rx.recv() => panic!("{judged:?} was judged before the second domain was swept"),
+    };
+    let other = reached.unwrap();
+    drop(other);
+    drop(held);
+    run.await.unwrap();
+    let mut order = Vec::new();
+    while let Ok(d) = rx.try_recv() {
+        order.push(d);
+    }
+    assert_eq!(order, [a, b]);
+}
+
+/// `triage --tlsrpt`'s live table (as the terminal shows it, on `TestBackend`) at 80×24 and
+/// 160×48: one row per report group — MX, then (result type), now (still failing or fixed),
+/// tlsdive's cause — with the selected group in full below: then, now, fix and what the
+/// reporter's own ClientHello got. `Enter` opens the group's MX with the plan it was judged
+/// on, and an attempt made there is carried back, judged with the domain's policy.
+#[tokio::test]
+async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_back() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tlsdive::tui::keymap::Key;
+    use tlsdive::tui::triage_table::{Action, Msg, Table, group_key};
+    let l = lab().await;
+    let dane = policy_lab::domain("dane-mismatch");
+    let sts = policy_lab::domain("sts-enforce");
+    let google = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-11-30",
+        vec![policy(
+            "tlsa",
+            &dane,
+            &[],
+            40,
+            &[("tlsa-invalid", "209.85.220.41", MX, "127.0.0.1", 12)],
+        )],
+    );
+    let microsoft = report(
+        "Microsoft Corporation",
+        "tlsrpt-noreply@microsoft.com",
+        "2026-11-30",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            90,
+            &[(
+                "certificate-host-mismatch",
+                "40.107.1.1",
+                MX,
+                "127.0.0.1",
+                3,
+            )],
+        )],
+    );
+    let mut groups = groups_of(&google, &[&dane]);
+    groups.extend(groups_of(&microsoft, &[&sts]));
+    let plans = vec![
+        lab_plan(&l, "dane-mismatch", l.policy.port_for("dane-mismatch")),
+        lab_plan(&l, "sts-enforce", l.policy.port_for("sts-enforce")),
+    ];
+    let mut t = Table::for_reports(false, 2, 0);
+    for g in groups.iter().flatten() {
+        t.apply(Msg::Group {
+            key: group_key(g),
+            group: Box::new(g.clone()),
+        });
+    }
+    let msgs = std::cell::RefCell::new(Vec::new());
+    tlsdive::cli::drive::triage::judge_groups(
+        plans,
+        &groups,
+        |g| {
+            msgs.borrow_mut()
+                .push(Msg::Update(tlsdive::triage::run::Update::Probing {
+                    key: group_key(g),
+                }))
+        },
+        |g, f| {
+            msgs.borrow_mut().push(Msg::Finding {
+                key: group_key(g),
+                finding: Box::new(f),
+            })
+        },
+        |d, e| panic!("{d}: {e}"),
+    )
+    .await;
+    for m in msgs.into_inner() {
+        t.apply(m);
+    }
+    t.apply(Msg::Judged);
+    let findings = t.findings();
+    assert_eq!(findings.len(), 2);
+    assert!(findings[0].still_failing && findings[0].cause_now == "dane-mismatch");
+    assert_eq!(findings[0].probe_profile.as_deref(), Some("gmail"));
+    assert!(!findings[1].still_failing, "{:?}", findings[1]);
+    assert_eq!(
+        findings[1].probe_profile.as_deref(),
+        Some("exchange-online")
+    );
+
+    let ports = [
+        l.policy.port_for("dane-mismatch"),
+        l.policy.port_for("sts-enforce"),
+    ];
+    let draw = |t: &Table, w: u16, h: u16| {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| tlsdive::tui::render::triage::render(f, t, f.area()))
+            .unwrap();
+        let buf = term.backend().buffer().clone();
+        let screen = (0..h)
+            .map(|y| {
+                let l: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+                l.trim_end().to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        ports
+            .iter()
+            .fold(screen, |s, p| s.replace(&p.to_string(), "PPPPP"))
+    };
+    let small = draw(&t, 80, 24);
+    let header = small
+        .lines()
+        .find(|l| l.contains("receiving MX"))
+        .unwrap_or_else(|| panic!("{small}"));
+    for col in ["then: result type", "now", "tlsdive: cause"] {
+        assert!(header.contains(col), "{col}: {small}");
+    }
+    assert!(small.contains("STILL FAILING"), "{small}");
+    assert!(small.contains("fixed since"), "{small}");
+    assert!(
+        small.contains("now           STILL FAILING: dane-mismatch: "),
+        "{small}"
+    );
+    assert!(
+        small.contains("fix           publish a TLSA record"),
+        "{small}"
+    );
+    insta::assert_snapshot!("tlsrpt_table_80x24", small);
+    t.key(Key::Down);
+    let wide = draw(&t, 160, 48);
+    assert!(
+        wide.contains("exchange-online's own ClientHello: accepted: TLSv1."),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("the reports saw failures, the sweep found none: repeat (R)"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("tlsrpt_table_160x48", wide);
+
+    // Enter opens the still failing group's MX with the plan it was judged on.
+    t.key(Key::Up);
+    let Some(Action::Open(opened)) = t.key(Key::Enter) else {
+        panic!("Enter opens a judged group");
+    };
+    let plan = opened.plan.clone().expect("the group's plan");
+    assert_eq!(plan.port, l.policy.port_for("dane-mismatch"));
+    // The MX set has one host and address here: the domain attempt stood for the group.
+    assert_eq!(
+        plan.target,
+        tlsdive::plan::Target::Domain(dane.clone()),
+        "{plan:?}"
+    );
+    let (attempt, _) = common::run(plan).await;
+    let mut session = tlsdive::session::Session::new();
+    session.attempts.push(attempt);
+    t.back_from(&opened.key, &session);
+    let f = &t.findings()[0];
+    assert_eq!(f.drilldown_attempts, Some(1));
+    assert_eq!(
+        f.cause_now, "dane-mismatch",
+        "judged with the domain's policy: {f:?}"
+    );
+    assert!(t.rows[0].drilldown.is_some());
+    let text = tlsdive::triage::tlsrpt::text(&t.findings());
+    assert!(
+        text.contains("(now: from the interactive view, 1 attempt)"),
+        "{text}"
+    );
 }

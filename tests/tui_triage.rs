@@ -139,3 +139,205 @@ fn ports(screen: &str, [h, s, e]: [u16; 3]) -> String {
         .replace(&s.to_string(), "SSSSS")
         .replace(&e.to_string(), "EEEEE")
 }
+
+/// Draw `t` at `w`×`h`.
+fn draw_at(t: &Table, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    term.draw(|f| tlsdive::tui::render::triage::render(f, t, f.area()))
+        .expect("draw");
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let l: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            l.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Issue 19 at the size of a laptop terminal (80×24) and at 160×48: the selected row's
+/// details keep "tlsdive says" with the cause uncut and the fix, the recipient domains are
+/// named, no column is a few characters wide, and a destination the MTA saw fail that one
+/// probe finds `ok` carries the repeat hint. Then a repeat done in the view `Enter` opens
+/// (here driven as the view drives it) is carried back to the row, marked as its.
+#[tokio::test]
+async fn the_table_at_80x24_and_160x48_keeps_the_verdict_and_carries_the_drill_down_back() {
+    let closes = server(Scenario::CloseAfterClientHello).await;
+    let flaky = server(Scenario::EveryThirdExpired).await;
+    let expired = server(Scenario::ExpiredCert).await;
+    let (c, b, e) = (closes.addr.port(), flaky.addr.port(), expired.addr.port());
+    let input = format!(
+        "Mar  3 10:15:02 mail postfix/smtp[12345]: 4F3A21C0123: to=<alice@example.com>, relay=mx.lab.tlsdive.test[127.0.0.1]:{c}, delay=1.2, delays=0.01/0/1.1/0, dsn=4.4.2, status=deferred (lost connection with mx.lab.tlsdive.test[127.0.0.1] while performing the TLS handshake)\n\
+         Mar  3 10:15:03 mail postfix/smtp[12345]: 4F3A21C0124: to=<bob@example.org>, relay=mx.lab.tlsdive.test[127.0.0.1]:{c}, delay=1.2, delays=0.01/0/1.1/0, dsn=4.4.2, status=deferred (lost connection with mx.lab.tlsdive.test[127.0.0.1] while performing the TLS handshake)\n\
+         Mar  3 10:15:04 mail postfix/smtp[12345]: 5B1C2D3E4F: to=<carol@partner.example>, relay=mx.lab.tlsdive.test[127.0.0.1]:{b}, delay=1, delays=0/0/1/0, dsn=4.7.5, status=deferred (Server certificate not verified)\n\
+         Mar  3 10:15:05 mail postfix/smtp[12345]: 6C7D8E9F0A: to=<dave@example.net>, relay=mx.lab.tlsdive.test[127.0.0.1]:{e}, delay=1, delays=0/0/1/0, dsn=4.7.5, status=deferred (Server certificate not verified)\n"
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cfg = config();
+    let template = cfg.template.clone();
+    let runner = tokio::spawn(async move {
+        let rows = tx.clone();
+        let stats = tlsdive::cli::drive::triage::run_observed(
+            tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes())),
+            &cfg,
+            |r| {
+                let _ = rows.send(Msg::Row(r));
+            },
+            |u| {
+                let _ = tx.send(Msg::Update(u));
+            },
+        )
+        .await;
+        let _ = tx.send(Msg::Finished(stats));
+    });
+    let mut t = Table::new(false);
+    feed(&mut t, &mut rx, |t| t.finished).await;
+    runner.await.unwrap();
+    let names = |s: &str| {
+        masked(
+            &s.replace(&c.to_string(), "CCCCC")
+                .replace(&b.to_string(), "BBBBB")
+                .replace(&e.to_string(), "EEEEE"),
+        )
+    };
+    let causes: Vec<&str> = t.rows.iter().map(|r| r.cause.unwrap().code()).collect();
+    assert_eq!(
+        causes,
+        ["peer-closed-during-handshake", "ok", "cert-expired"]
+    );
+
+    // 80×24: the first row selected.
+    let small = draw_at(&t, 80, 24);
+    let details = small
+        .split("┌ selected")
+        .nth(1)
+        .expect("the details box is drawn");
+    assert!(
+        details.contains("tlsdive says  peer-closed-during-handshake: "),
+        "{small}"
+    );
+    assert!(details.contains("fix  "), "{small}");
+    assert!(
+        details.contains("recipients    example.com, example.org"),
+        "{small}"
+    );
+    // The table shows the cause uncut, and the MTA's words in a column of its own width.
+    let list = small.split("┌ selected").next().unwrap();
+    assert!(list.contains("peer-closed-during-handshake"), "{small}");
+    let header = list.lines().find(|l| l.contains("tlsdive: cause")).unwrap();
+    let mta = header
+        .find("MTA says")
+        .unwrap_or_else(|| panic!("the MTA column: {small}"));
+    let after = header[mta + "MTA says".len()..].trim_start();
+    assert!(
+        after.is_empty() || header.len() - mta >= 20,
+        "a narrow MTA column: {header}"
+    );
+    insta::assert_snapshot!("triage_table_80x24", names(&small));
+
+    // The flaky destination: the MTA saw it fail, the one probe did not.
+    t.key(Key::Down);
+    let hint = "the MTA saw failures, one probe found none: repeat (R) to catch a failing backend";
+    let wide = draw_at(&t, 160, 48);
+    assert!(wide.contains(hint), "{wide}");
+    let small = draw_at(&t, 80, 24);
+    assert!(
+        small.contains("hint          the MTA saw failures"),
+        "{small}"
+    );
+    insta::assert_snapshot!("triage_table_80x24_hint", names(&small));
+    insta::assert_snapshot!("triage_table_160x48_hint", names(&wide));
+    let summary = tlsdive::triage::summary::text(&t.done_rows());
+    assert!(
+        summary.contains(
+            "recipient domains behind the failing destinations: example.com, example.net, example.org"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("    hint:         the MTA saw failures"),
+        "{summary}"
+    );
+
+    // Enter opens it; a repeat there (three attempts, as `R` runs them) meets the bad
+    // backend, and the row takes the view's conclusion.
+    let Some(Action::Open(opened)) = t.key(Key::Enter) else {
+        panic!("Enter opens the done destination");
+    };
+    let plan = opened.plan(&template);
+    let repeat = tlsdive::runs::repeat::Repeat::new(plan, Some(3), Duration::ZERO);
+    let session = tlsdive::cli::drive::to_end(tlsdive::runs::Run::Repeat(repeat)).await;
+    assert_eq!(session.attempts.len(), 3);
+    t.back_from(&opened.key, &session);
+    let row = &t.rows[1];
+    assert_eq!(row.cause.unwrap().code(), "intermittent", "{row:?}");
+    let drill = row.drilldown.as_ref().expect("marked as the drill-down's");
+    assert_eq!((drill.attempts, drill.probe_said.code()), (3, "ok"));
+    let wide = draw_at(&t, 160, 48);
+    assert!(!wide.contains(hint), "{wide}");
+    assert!(wide.contains("intermittent ↩"), "{wide}");
+    assert!(
+        wide.contains("from the interactive view (3 attempts"),
+        "{wide}"
+    );
+    insta::assert_snapshot!("triage_table_160x48_drilled", names(&wide));
+    // The summary after the table says the same, and where it came from.
+    let summary = tlsdive::triage::summary::text(&t.done_rows());
+    assert!(summary.contains("intermittent (1):"), "{summary}");
+    assert!(
+        summary.contains("(from the interactive view: 3 attempts"),
+        "{summary}"
+    );
+}
+
+/// What changes from run to run made constant, each in its own width (so the layout stays
+/// the one drawn): durations ("0.2 ms" → "#.# ms") and certificate fingerprints
+/// ("CC:A4:D7" → "##:##:##").
+fn masked(screen: &str) -> String {
+    let chars: Vec<char> = screen.chars().collect();
+    let mut out: Vec<char> = chars.clone();
+    let hex = |c: char| c.is_ascii_digit() || ('A'..='F').contains(&c);
+    let mut i = 0;
+    while i < chars.len() {
+        // A number followed by " ms".
+        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                j += 1;
+            }
+            let unit: String = chars[j..(j + 3).min(chars.len())].iter().collect();
+            if unit == " ms" {
+                for c in &mut out[i..j] {
+                    if c.is_ascii_digit() {
+                        *c = '#';
+                    }
+                }
+                i = j;
+                continue;
+            }
+        }
+        // Three or more hex pairs joined by colons.
+        let mut j = i;
+        let mut pairs = 0;
+        while j + 1 < chars.len() && hex(chars[j]) && hex(chars[j + 1]) {
+            pairs += 1;
+            j += 2;
+            if j < chars.len() && chars[j] == ':' {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if pairs >= 3 {
+            for c in &mut out[i..j] {
+                if *c != ':' {
+                    *c = '#';
+                }
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}

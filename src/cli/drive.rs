@@ -73,6 +73,12 @@ impl Driver {
         &self.engine
     }
 
+    /// Start scan `req` on the engine (outside any run: `triage --tlsrpt` sends a sender
+    /// profile's hello after a sweep); its events come through [`Driver::events`].
+    pub fn scan(&mut self, req: crate::runs::ScanRequest) -> u32 {
+        self.engine.scan(req)
+    }
+
     /// The engine, kept after the drive (dropping it cancels what still runs).
     pub fn into_engine(self) -> EngineHandle {
         self.engine

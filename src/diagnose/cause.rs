@@ -100,6 +100,38 @@ impl Cause {
     }
 }
 
+impl Cause {
+    /// The fix for a cause the domain's published policy decides (DANE, DNSSEC, MTA-STS):
+    /// the handshake itself may work, so the attempt's own diagnosis has nothing to
+    /// suggest. One wording for the probe, the report and both triages.
+    pub fn policy_fix(self) -> Option<&'static str> {
+        Some(match self {
+            Cause::DaneMismatch => {
+                "publish a TLSA record for the certificate the server sends now (keep the old and the new record side by side during a key rotation)"
+            }
+            Cause::DaneUnusable => {
+                "publish a DANE-EE (3 1 1) or DANE-TA (2 1 1) record: PKIX-TA/PKIX-EE records do not count for SMTP (RFC 7672)"
+            }
+            Cause::DnssecBogus => {
+                "re-sign the zone (or fix its DS record at the parent): validating senders get SERVFAIL"
+            }
+            Cause::DnssecIndeterminate => {
+                "make the zone's DNSSEC answers reachable (DNSKEY, DS, RRSIG) and try again"
+            }
+            Cause::MtaStsMxMismatch => {
+                "list every MX host in the MTA-STS policy's mx: lines (and change its id in the _mta-sts TXT record)"
+            }
+            Cause::MtaStsPolicyUnavailable => {
+                "serve the policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt with a publicly trusted certificate"
+            }
+            Cause::MtaStsCertInvalid => {
+                "serve a certificate on the MX that validates for its host name (publicly trusted, not expired)"
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl std::fmt::Display for Cause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code())

@@ -20,6 +20,8 @@ pub struct Outcome {
     pub key: String,
     pub cause: Cause,
     pub summary: String,
+    /// The diagnosis' first next step, when it names one.
+    pub fix: Option<String>,
     /// Probes answered 421 before this one.
     pub retries: u32,
 }
@@ -32,7 +34,16 @@ struct Flight {
     retries: u32,
     id: Option<u32>,
     /// Its attempt's diagnosis once it ended, and whether the server greeted 421.
-    verdict: Option<(Cause, String, bool)>,
+    verdict: Option<Verdict>,
+}
+
+/// What a finished attempt's diagnosis said, and whether the server greeted 421.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Verdict {
+    cause: Cause,
+    summary: String,
+    fix: Option<String>,
+    busy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,16 +116,19 @@ impl Triage {
         for f in std::mem::take(&mut self.flying) {
             match f.verdict {
                 None => self.flying.push(f),
-                Some((_, _, true)) if f.retries < self.retries_on_421 => self.later.push(Later {
-                    due: now + self.backoff.saturating_mul(1 << f.retries.min(8)),
+                Some(Verdict { busy: true, .. }) if f.retries < self.retries_on_421 => {
+                    self.later.push(Later {
+                        due: now + self.backoff.saturating_mul(1 << f.retries.min(8)),
+                        key: f.key,
+                        plan: f.plan,
+                        retries: f.retries + 1,
+                    })
+                }
+                Some(v) => self.outcomes.push_back(Outcome {
                     key: f.key,
-                    plan: f.plan,
-                    retries: f.retries + 1,
-                }),
-                Some((cause, summary, _)) => self.outcomes.push_back(Outcome {
-                    key: f.key,
-                    cause,
-                    summary,
+                    cause: v.cause,
+                    summary: v.summary,
+                    fix: v.fix,
                     retries: f.retries,
                 }),
             }
@@ -172,7 +186,12 @@ impl Triage {
         };
         let d = crate::diagnose::diagnose(a);
         let busy = d.cause == Cause::ServiceUnavailable && greeted_421(a);
-        f.verdict = Some((d.cause, d.summary, busy));
+        f.verdict = Some(Verdict {
+            cause: d.cause,
+            summary: d.summary,
+            fix: d.next_steps.into_iter().next().map(|s| s.text),
+            busy,
+        });
         true
     }
 }

@@ -112,6 +112,8 @@ struct Entry {
 pub struct Outcome {
     pub cause: Verdict,
     pub summary: String,
+    /// The diagnosis' first next step, when it names one.
+    pub fix: Option<String>,
     pub retries: u32,
 }
 
@@ -142,7 +144,8 @@ impl Entry {
     fn seen(&self) -> Seen {
         Seen {
             log_lines: self.log_lines,
-            recipient_domains: self.domains.len(),
+            recipient_domains: self.domains.iter().cloned().collect(),
+            recipient_domains_more: self.more_domains,
             mta_error: self.mta_error.clone(),
         }
     }
@@ -153,6 +156,8 @@ impl Entry {
             relay_host: self.destination.relay_host,
             cause: o.cause,
             summary: o.summary,
+            fix: o.fix,
+            drilldown: None,
             log_lines: self.log_lines,
             recipient_domains: self.domains.into_iter().collect(),
             recipient_domains_more: self.more_domains,
@@ -180,6 +185,7 @@ pub enum Update {
         key: String,
         cause: Verdict,
         summary: String,
+        fix: Option<String>,
     },
     /// The input is read to its end.
     InputDone(Stats),
@@ -189,7 +195,10 @@ pub enum Update {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Seen {
     pub log_lines: u64,
-    pub recipient_domains: usize,
+    /// The recipient domains named so far (a sample of at most [`MAX_DOMAINS`]).
+    pub recipient_domains: Vec<String>,
+    /// More domains were named than the sample holds.
+    pub recipient_domains_more: bool,
     pub mta_error: Option<String>,
 }
 
@@ -272,6 +281,7 @@ impl Intake {
                 let o = Outcome {
                     cause: Verdict::NotProbed,
                     summary: why,
+                    fix: None,
                     retries: 0,
                 };
                 self.outcome(&key, o, emit, observe);
@@ -302,6 +312,7 @@ impl Intake {
             key: key.to_string(),
             cause: o.cause,
             summary: o.summary.clone(),
+            fix: o.fix.clone(),
         });
         if self.eof {
             if let Some(e) = self.entries.remove(key) {

@@ -67,6 +67,9 @@ pub fn headline(rows: &[Row]) -> String {
 pub fn text(rows: &[Row]) -> String {
     let mut out = headline(rows);
     out.push('\n');
+    if let Some(line) = failing_domains(rows) {
+        let _ = writeln!(out, "{line}");
+    }
     for (cause, rs) in groups(rows) {
         let title = if cause.is_ok() {
             "ok now"
@@ -101,6 +104,41 @@ pub fn text(rows: &[Row]) -> String {
     out
 }
 
+/// The recipient domains behind the destinations that fail now, by name: the answer to
+/// "one recipient or everywhere?" (a sample: each row keeps at most [`MAX_DOMAINS`]).
+pub fn failing_domains(rows: &[Row]) -> Option<String> {
+    let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut more = false;
+    for r in rows
+        .iter()
+        .filter(|r| !r.ok() && r.cause != Verdict::NotProbed)
+    {
+        names.extend(r.recipient_domains.iter().map(String::as_str));
+        more |= r.recipient_domains_more;
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = names.iter().copied().take(LISTED).collect();
+    let rest = names.len() - shown.len();
+    let tail = match (rest, more) {
+        (0, false) => String::new(),
+        (0, true) => " and others".into(),
+        (n, _) => format!(" and {} more", thousands(n as u64)),
+    };
+    Some(format!(
+        "recipient domains behind the failing destinations: {}{tail}",
+        shown.join(", ")
+    ))
+}
+
+/// What a row that works now says when the MTA had logged failures for it: one probe
+/// met one backend; a repeat meets the others.
+pub fn repeat_hint(r: &Row) -> Option<&'static str> {
+    (r.ok() && r.mta_error.is_some() && r.drilldown.is_none())
+        .then_some("the MTA saw failures, one probe found none")
+}
+
 fn row(out: &mut String, r: &Row) {
     let relay = r
         .relay_host
@@ -132,6 +170,25 @@ fn row(out: &mut String, r: &Row) {
         let _ = writeln!(out, "    MTA says:     {e}");
     }
     let _ = writeln!(out, "    tlsdive says: {}: {}", r.cause, r.summary);
+    if let Some(d) = &r.drilldown {
+        let _ = writeln!(
+            out,
+            "                  (from the interactive view: {}{}; the triage's probe said {})",
+            crate::units::plural(u64::from(d.attempts), "attempt"),
+            if d.confirmed { ", confirmed" } else { "" },
+            d.probe_said
+        );
+    }
+    if let Some(fix) = &r.fix {
+        let _ = writeln!(out, "    fix:          {fix}");
+    }
+    if let Some(hint) = repeat_hint(r) {
+        let _ = writeln!(
+            out,
+            "    hint:         {hint}: repeat it (tlsdive probe {} --repeat 20) to catch a failing backend",
+            r.destination
+        );
+    }
 }
 
 /// Where every input line went: "11 lines: 8 used, 2 skipped (1 delivery, 1 line of another
@@ -207,6 +264,8 @@ mod tests {
             relay_host: None,
             cause: Verdict::from_code(cause).unwrap(),
             summary: format!("{cause} summary"),
+            fix: None,
+            drilldown: None,
             log_lines: lines,
             recipient_domains: vec![],
             recipient_domains_more: false,
@@ -253,6 +312,52 @@ mod tests {
             lines(&s),
             "11 lines: 8 used, 2 skipped (1 delivery, 1 line of another MTA daemon), 1 unreadable"
         );
+    }
+
+    /// Issue 19: the recipient domains were counted, never named; a row the MTA saw fail
+    /// that one probe finds ok says to repeat it; a row's fix and its drill-down are shown.
+    #[test]
+    fn the_summary_names_recipient_domains_and_hints_a_repeat() {
+        let mut bad = row(
+            "[192.0.2.1]:25",
+            "cert-expired",
+            3,
+            Some("certificate verify failed"),
+        );
+        bad.recipient_domains = vec!["b.example".into(), "a.example".into()];
+        bad.fix = Some("renew the certificate".into());
+        let mut flaky = row("[192.0.2.2]:25", "ok", 1, Some("certificate verify failed"));
+        flaky.recipient_domains = vec!["c.example".into()];
+        let mut drilled = row("[192.0.2.3]:25", "intermittent", 1, Some("lost connection"));
+        drilled.drilldown = Some(crate::triage::Drilldown {
+            attempts: 4,
+            confirmed: true,
+            probe_said: Verdict::from_code("ok").unwrap(),
+        });
+        let t = text(&[bad, flaky, drilled]);
+        assert!(
+            t.contains(
+                "\nrecipient domains behind the failing destinations: a.example, b.example\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("    fix:          renew the certificate\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "    hint:         the MTA saw failures, one probe found none: repeat it (tlsdive probe [192.0.2.2]:25 --repeat 20) to catch a failing backend\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "(from the interactive view: 4 attempts, confirmed; the triage's probe said ok)"
+            ),
+            "{t}"
+        );
+        assert_eq!(t.matches("hint:").count(), 1, "{t}");
     }
 
     #[test]

@@ -141,35 +141,24 @@ pub struct Finding {
     pub fix: Option<String>,
     /// Each MX × address probed now: `host [addr]: cause`.
     pub probed: Vec<String>,
-}
-
-/// The fix for a policy cause whose diagnosis names no next step (the handshake itself
-/// worked, so the per-attempt diagnosis has nothing to suggest).
-fn policy_fix(c: Cause) -> Option<&'static str> {
-    Some(match c {
-        Cause::DaneMismatch => {
-            "publish a TLSA record for the certificate the server sends now (keep the old and the new record side by side during a key rotation)"
-        }
-        Cause::DaneUnusable => {
-            "publish a DANE-EE (3 1 1) or DANE-TA (2 1 1) record: PKIX-TA/PKIX-EE records do not count for SMTP (RFC 7672)"
-        }
-        Cause::DnssecBogus => {
-            "re-sign the zone (or fix its DS record at the parent): validating senders get SERVFAIL"
-        }
-        Cause::DnssecIndeterminate => {
-            "make the zone's DNSSEC answers reachable (DNSKEY, DS, RRSIG) and try again"
-        }
-        Cause::MtaStsMxMismatch => {
-            "list every MX host in the MTA-STS policy's mx: lines (and change its id in the _mta-sts TXT record)"
-        }
-        Cause::MtaStsPolicyUnavailable => {
-            "serve the policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt with a publicly trusted certificate"
-        }
-        Cause::MtaStsCertInvalid => {
-            "serve a certificate on the MX that validates for its host name (publicly trusted, not expired)"
-        }
-        _ => return None,
-    })
+    /// The sender profile whose own ClientHello was sent to the MX now (the reporter's),
+    /// when tlsdive has one for the reporting organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_profile: Option<String>,
+    /// What that hello got: `accepted: TLSv1.3 ...` or `refused: alert ...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_answer: Option<String>,
+    /// Set when "now" comes from the interactive view opened on the group (its attempts),
+    /// not from the triage's sweep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drilldown_attempts: Option<u32>,
+    /// The plan of the attempt "now" describes: what `Enter` opens.
+    #[serde(skip)]
+    pub plan: Option<crate::plan::Plan>,
+    /// The policy domain's policy facts (DNSSEC, TLSA, MTA-STS), to judge the attempts of a
+    /// drill-down, which are pinned and look none up.
+    #[serde(skip)]
+    pub policy: Option<crate::session::PolicyFacts>,
 }
 
 /// Causes of a connection that never reached SMTP: a sender moves on to the next address,
@@ -179,6 +168,106 @@ fn unreached(c: Cause) -> bool {
         c,
         Cause::ConnectRefused | Cause::ConnectTimeout | Cause::Unreachable
     )
+}
+
+/// The attempts of a sweep (`attempts`) that stand for `g` now, by index: those of the MX
+/// (and address) the report names when the sweep found it, else the whole MX set; the
+/// ones that reached SMTP when any did (a sender moves on from an address it cannot reach).
+pub fn scope(g: &Group, attempts: &[Attempt]) -> Vec<usize> {
+    scope_by(g, attempts, |a| a, |a| diagnose::diagnose(a).cause)
+}
+
+/// [`scope`] over `items`, each an attempt (`attempt`) with its cause (`cause`).
+fn scope_by<T>(
+    g: &Group,
+    items: &[T],
+    attempt: impl Fn(&T) -> &Attempt,
+    cause: impl Fn(&T) -> Cause,
+) -> Vec<usize> {
+    let k = &g.key;
+    let same_mx = |a: &Attempt| {
+        k.receiving_mx.as_ref().is_none_or(|mx| {
+            host_of(a).is_some_and(|h| crate::policy::norm(&h) == *mx)
+                && k.receiving_ip
+                    .as_ref()
+                    .is_none_or(|ip| addr_of(a).as_ref() == Some(ip))
+        })
+    };
+    let mut scope: Vec<usize> = (0..items.len())
+        .filter(|i| same_mx(attempt(&items[*i])))
+        .collect();
+    if scope.is_empty() {
+        scope = (0..items.len()).collect();
+    }
+    let reached: Vec<usize> = scope
+        .iter()
+        .copied()
+        .filter(|i| !unreached(cause(&items[*i])))
+        .collect();
+    if reached.is_empty() { scope } else { reached }
+}
+
+fn host_of(a: &Attempt) -> Option<String> {
+    a.tried
+        .last()
+        .and_then(|(_, h)| h.clone())
+        .or_else(|| a.plan.as_ref().and_then(|p| p.address_host.clone()))
+}
+
+fn addr_of(a: &Attempt) -> Option<String> {
+    a.tried.last().map(|(ad, _)| ad.ip().to_string())
+}
+
+/// The sender-profile hellos to send after a domain's sweep: for each group whose reporter
+/// tlsdive has a profile for, that profile to each attempt that stands for the group
+/// (`(attempt id, profile names)`, in attempt order, each name once).
+pub fn profile_scans(groups: &[&Group], attempts: &[Attempt]) -> Vec<(u32, Vec<&'static str>)> {
+    let mut want: std::collections::BTreeMap<usize, Vec<&'static str>> = Default::default();
+    for g in groups {
+        let Some(profile) = sender_profile(&g.key.organization) else {
+            continue;
+        };
+        for i in scope(g, attempts) {
+            let names = want.entry(i).or_default();
+            if !names.contains(&profile) {
+                names.push(profile);
+            }
+        }
+    }
+    want.into_iter()
+        .filter_map(|(i, names)| attempts.get(i).map(|a| (a.id, names)))
+        .collect()
+}
+
+/// What `profile`'s own hello got from attempt `a`'s server, if it was sent.
+fn profile_result<'a>(
+    a: &'a Attempt,
+    profile: &str,
+) -> Option<&'a crate::profile::sender::SenderResult> {
+    a.scans
+        .iter()
+        .rev()
+        .flat_map(|s| s.profile.senders.iter())
+        .find(|r| r.name == profile)
+}
+
+/// A sender result in words, and whether that sender gets through.
+fn profile_words(r: &crate::profile::sender::SenderResult) -> (String, bool) {
+    let through = r.accepted && r.blocked.is_none();
+    let mut words = if r.accepted {
+        let chose: Vec<&str> = [&r.version, &r.cipher_suite, &r.group]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        format!("accepted: {}", chose.join(" "))
+    } else {
+        format!("refused: {}", r.answer)
+    };
+    if let Some(b) = &r.blocked {
+        words.push_str(&format!("; blocked: {b}"));
+    }
+    (words, through)
 }
 
 /// Judge `g` against the sweep of its policy domain (`attempts`: the domain attempt first,
@@ -208,44 +297,14 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
                     d = p;
                 }
             }
-            if d.next_steps.is_empty()
-                && let Some(fix) = policy_fix(d.cause)
-            {
-                d.next_steps.push(diagnose::NextStep {
-                    text: fix.into(),
-                    retry: None,
-                });
-            }
             (a, d)
         })
         .collect();
-    let host_of = |a: &Attempt| {
-        a.tried
-            .last()
-            .and_then(|(_, h)| h.clone())
-            .or_else(|| a.plan.as_ref().and_then(|p| p.address_host.clone()))
-    };
-    let addr_of = |a: &Attempt| a.tried.last().map(|(ad, _)| ad.ip().to_string());
-    // The report's MX (and address) when the sweep found it, else the whole MX set.
-    let same_mx = |a: &Attempt| {
-        k.receiving_mx.as_ref().is_none_or(|mx| {
-            host_of(a).is_some_and(|h| crate::policy::norm(&h) == *mx)
-                && k.receiving_ip
-                    .as_ref()
-                    .is_none_or(|ip| addr_of(a).as_ref() == Some(ip))
-        })
-    };
-    let mut scope: Vec<&(Attempt, diagnose::Diagnosis)> =
-        judged.iter().filter(|(a, _)| same_mx(a)).collect();
-    if scope.is_empty() {
-        scope = judged.iter().collect();
-    }
-    let reached: Vec<&(Attempt, diagnose::Diagnosis)> = scope
-        .iter()
-        .copied()
-        .filter(|(_, d)| !unreached(d.cause))
-        .collect();
-    let scope = if reached.is_empty() { scope } else { reached };
+    let scope: Vec<&(Attempt, diagnose::Diagnosis)> =
+        scope_by(g, &judged, |(a, _)| a, |(_, d)| d.cause)
+            .into_iter()
+            .filter_map(|i| judged.get(i))
+            .collect();
     let fails = |(a, d): &(Attempt, diagnose::Diagnosis)| {
         let row = diagnose::policy::assess(a)
             .and_then(|s| s.senders.into_iter().find(|r| r.policy == row_name));
@@ -282,7 +341,14 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             format!("{where_}: {}", d.cause.code())
         })
         .collect();
-    let (cause, summary, still, sender_now, fix) = match pick {
+    let profile = sender_profile(&k.organization);
+    // The reporter's own hello, where it was sent to the attempt that stands for the group.
+    let heard = pick.as_ref().and_then(|((a, _), _, _)| {
+        let name = profile?;
+        profile_result(a, name).map(|r| (name, profile_words(r)))
+    });
+    let plan = pick.as_ref().and_then(|((a, _), _, _)| a.plan.clone());
+    let (cause, mut summary, mut still, sender_now, mut fix) = match pick {
         Some(((_, d), failing, row)) => (
             d.cause,
             d.summary.clone(),
@@ -316,6 +382,21 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             None,
         ),
     };
+    // tlsdive's own client gets through, the reporter's hello does not: still failing for
+    // the one who reported it.
+    if let Some((name, (words, false))) = &heard
+        && !still
+    {
+        still = true;
+        summary.push_str(&format!(
+            "; but {name}'s own ClientHello does not get through ({words})"
+        ));
+        fix = fix.or_else(|| {
+            Some(format!(
+                "accept what {name} offers (its ClientHello: `tlsdive scan --senders`)"
+            ))
+        });
+    }
     Finding {
         policy_domain: k.policy_domain.clone(),
         policy_type: k.policy_type.code().to_string(),
@@ -323,7 +404,7 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
         receiving_ip: k.receiving_ip.clone(),
         result_type: k.result_type.as_ref().map(|r| r.code().to_string()),
         organization: k.organization.clone(),
-        sender_profile: sender_profile(&k.organization),
+        sender_profile: profile,
         failed_sessions: g.failed_sessions,
         reports: g.reports,
         date_from: g.first.clone(),
@@ -335,6 +416,11 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
         sender_now,
         fix,
         probed,
+        probe_profile: heard.as_ref().map(|(n, _)| n.to_string()),
+        profile_answer: heard.map(|(_, (w, _))| w),
+        drilldown_attempts: None,
+        plan,
+        policy,
     }
 }
 
@@ -392,6 +478,16 @@ pub fn text(findings: &[Finding]) -> String {
         let _ = writeln!(out, "  now:  {}{rt}: {}", f.cause_now, f.summary_now);
         if let Some(s) = &f.sender_now {
             let _ = writeln!(out, "        {s}");
+        }
+        if let (Some(p), Some(a)) = (&f.probe_profile, &f.profile_answer) {
+            let _ = writeln!(out, "        {p}'s own ClientHello: {a}");
+        }
+        if let Some(n) = f.drilldown_attempts {
+            let _ = writeln!(
+                out,
+                "        (now: from the interactive view, {})",
+                crate::units::plural(u64::from(n), "attempt")
+            );
         }
         let _ = writeln!(out, "        probed: {}", f.probed.join("; "));
         if let Some(fix) = &f.fix {

@@ -1,6 +1,7 @@
 //! `tlsdive triage` on a terminal: the live table, fed by the runner over a channel, and
-//! Enter opening a destination in the interactive view (the same plan options); quitting
-//! that view comes back to the table, which kept receiving results meanwhile.
+//! Enter opening a destination (or a report group's MX) in the interactive view (the same
+//! plan options); quitting that view comes back to the table, which kept receiving results
+//! meanwhile and takes over what the view found there.
 
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
@@ -21,8 +22,17 @@ pub struct Ended {
 
 /// Show the table until the user quits (`q`) or a signal arrives. `template` is the plan
 /// every destination's probe starts from; the interactive view uses it too.
-pub async fn run(mut rx: UnboundedReceiver<Msg>, template: Plan) -> anyhow::Result<Ended> {
-    let mut table = Table::new(super::theme::Theme::color_from_env());
+pub async fn run(rx: UnboundedReceiver<Msg>, template: Plan) -> anyhow::Result<Ended> {
+    let table = Table::new(super::theme::Theme::color_from_env());
+    run_table(rx, template, table).await
+}
+
+/// [`run`] with `table` to start from (`triage --tlsrpt`'s, for report groups).
+pub async fn run_table(
+    mut rx: UnboundedReceiver<Msg>,
+    template: Plan,
+    mut table: Table,
+) -> anyhow::Result<Ended> {
     let mut signals = terminal::Signals::new()?;
     loop {
         let open = {
@@ -78,5 +88,7 @@ pub async fn run(mut rx: UnboundedReceiver<Msg>, template: Plan) -> anyhow::Resu
             crate::sanitize::neutralize(&open.key),
             crate::report::units::plural(ended.session.attempts.len() as u64, "attempt")
         );
+        // What the investigation or repeat there found becomes the row's verdict.
+        table.back_from(&open.key, &ended.session);
     }
 }

@@ -1,15 +1,24 @@
-//! The live triage table's state: one row per destination (queued, probing, done) with what
-//! the MTA said and what tlsdive found, the selection, and the runner's progress. Pure: the
-//! runner's `Update`s and final `Row`s go in through `apply`, keys through `key`; drawing is
-//! `render::triage`, the terminal loop `triage_live`.
+//! The live triage table's state: one row per destination (log triage) or per report group
+//! (`--tlsrpt`), queued, probing or done, with what the MTA or the report said and what
+//! tlsdive found, the selection, and the runner's progress. Pure: the runner's messages go in
+//! through `apply`, keys through `key`, and what the interactive view opened on a row found
+//! comes back through `back_from`; drawing is `render::triage`, the terminal loop
+//! `triage_live`.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
-use super::keymap::Key;
+use super::app::Mode;
+use super::keymap::{self, Key};
+use super::verbs::Command;
+use crate::plan::Plan;
+use crate::session::Session;
+use crate::tlsrpt::Group;
 use crate::triage::run::{Seen, Stats, Update};
-use crate::triage::{Destination, Row};
+use crate::triage::tlsrpt::Finding;
+use crate::triage::{Destination, Drilldown, Row, Verdict};
 
-/// Where a destination is.
+/// Where a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Queued,
@@ -27,15 +36,77 @@ impl State {
     }
 }
 
-/// One destination as the table shows it.
+/// A TLS-report group as the table shows it: what the reports said, and the finding now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub group: Group,
+    pub finding: Option<Finding>,
+}
+
+/// One row as the table shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRow {
+    /// What `Enter` opens: the destination (log triage), or the group's MX (`--tlsrpt`,
+    /// whose key names the group).
     pub destination: Destination,
     pub state: State,
     pub seen: Seen,
     /// tlsdive's verdict, once probed.
-    pub cause: Option<crate::triage::Verdict>,
+    pub cause: Option<Verdict>,
     pub summary: Option<String>,
+    /// tlsdive's fix, when its diagnosis names one.
+    pub fix: Option<String>,
+    /// Set once the interactive view opened on the row found something: the verdict,
+    /// summary and fix are then its.
+    pub drilldown: Option<Drilldown>,
+    /// `--tlsrpt`: the report group this row stands for.
+    pub group: Option<Box<GroupRow>>,
+}
+
+impl TableRow {
+    fn new(destination: Destination, seen: Seen) -> TableRow {
+        TableRow {
+            destination,
+            state: State::Queued,
+            seen,
+            cause: None,
+            summary: None,
+            fix: None,
+            drilldown: None,
+            group: None,
+        }
+    }
+
+    /// `--tlsrpt`: whether the reported failure still happens (once judged).
+    pub fn still_failing(&self) -> Option<bool> {
+        self.group
+            .as_ref()
+            .and_then(|g| g.finding.as_ref())
+            .map(|f| f.still_failing)
+    }
+
+    /// What a row that works now, although the MTA (or the report) saw it fail, should try
+    /// next: one probe met one backend, a repeat meets the others.
+    pub fn hint(&self) -> Option<String> {
+        if self.drilldown.is_some() || self.state != State::Done {
+            return None;
+        }
+        let failed_before = match &self.group {
+            Some(g) => g.finding.as_ref().is_some_and(|f| !f.still_failing),
+            None => self.cause.is_some_and(Verdict::is_ok) && self.seen.mta_error.is_some(),
+        };
+        let who = if self.group.is_some() {
+            "the reports saw failures, the sweep found none"
+        } else {
+            "the MTA saw failures, one probe found none"
+        };
+        failed_before.then(|| {
+            format!(
+                "{who}: repeat ({}) to catch a failing backend",
+                keymap::name(Mode::Main, Command::Repeat)
+            )
+        })
+    }
 }
 
 /// A message from the runner to the table.
@@ -46,18 +117,64 @@ pub enum Msg {
     Row(Row),
     /// The runner ended.
     Finished(Stats),
+    /// `--tlsrpt`: a report group to judge (queued), named by `key`.
+    Group {
+        key: String,
+        group: Box<Group>,
+    },
+    /// `--tlsrpt`: a group's finding (the row is done).
+    Finding {
+        key: String,
+        finding: Box<Finding>,
+    },
+    /// `--tlsrpt`: every group is judged.
+    Judged,
 }
 
 /// What a key asks the loop to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// Open this destination in the interactive view.
-    Open(Box<Destination>),
+    /// Open this row in the interactive view.
+    Open(Box<Opened>),
     Quit,
+}
+
+/// A row opened in the interactive view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    /// The row's key (its destination's, or its group's).
+    pub key: String,
+    pub destination: Destination,
+    /// The plan to open with; `None`: the destination's, from the triage's template.
+    pub plan: Option<Plan>,
+}
+
+impl Opened {
+    /// The plan the interactive view starts with.
+    pub fn plan(&self, template: &Plan) -> Plan {
+        self.plan
+            .clone()
+            .unwrap_or_else(|| self.destination.plan(template))
+    }
+}
+
+/// What the table holds rows of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// Destinations from targets and MTA log lines.
+    #[default]
+    Log,
+    /// `--tlsrpt`: failure groups of TLS reports.
+    Reports {
+        reports: usize,
+        /// Files (or parts) that held no readable report.
+        unreadable: usize,
+    },
 }
 
 #[derive(Debug, Default)]
 pub struct Table {
+    pub kind: Kind,
     pub rows: Vec<TableRow>,
     index: HashMap<String, usize>,
     pub cursor: usize,
@@ -71,6 +188,10 @@ pub struct Table {
     pub color: bool,
     /// Rows a page key moves (set from the last drawn height).
     pub page: usize,
+    /// The selected row's details: the first line shown.
+    pub detail_top: usize,
+    /// The largest useful `detail_top`, as last drawn.
+    pub detail_max: Cell<usize>,
 }
 
 impl Table {
@@ -84,6 +205,19 @@ impl Table {
         }
     }
 
+    /// The table of `triage --tlsrpt`: `reports` read, `unreadable` files or parts not.
+    pub fn for_reports(color: bool, reports: usize, unreadable: usize) -> Table {
+        Table {
+            kind: Kind::Reports {
+                reports,
+                unreadable,
+            },
+            status: "judging each failure group again now: ↑/↓ select, Enter opens a judged one, q quits"
+                .into(),
+            ..Table::new(color)
+        }
+    }
+
     pub fn apply(&mut self, msg: Msg) {
         match msg {
             Msg::Update(u) => self.update(u),
@@ -92,9 +226,11 @@ impl Table {
                     row.state = State::Done;
                     row.cause = Some(r.cause);
                     row.summary = Some(r.summary.clone());
+                    row.fix.clone_from(&r.fix);
                     row.seen = Seen {
                         log_lines: r.log_lines,
-                        recipient_domains: r.recipient_domains.len(),
+                        recipient_domains: r.recipient_domains.clone(),
+                        recipient_domains_more: r.recipient_domains_more,
                         mta_error: r.mta_error.clone(),
                     };
                 }
@@ -108,6 +244,28 @@ impl Table {
                     self.rows.len()
                 );
             }
+            Msg::Group { key, group } => {
+                let destination = group_destination(&key, &group);
+                self.index.insert(key, self.rows.len());
+                let mut row = TableRow::new(destination, Seen::default());
+                row.group = Some(Box::new(GroupRow {
+                    group: *group,
+                    finding: None,
+                }));
+                self.rows.push(row);
+            }
+            Msg::Finding { key, finding } => {
+                if let Some(row) = self.row_mut(&key) {
+                    set_finding(row, *finding);
+                }
+            }
+            Msg::Judged => {
+                self.finished = true;
+                self.status = format!(
+                    "all {} failure groups judged: Enter opens the selected one, q quits and prints the summary",
+                    self.rows.len()
+                );
+            }
         }
     }
 
@@ -115,13 +273,7 @@ impl Table {
         match u {
             Update::Queued { destination, seen } => {
                 self.index.insert(destination.key.clone(), self.rows.len());
-                self.rows.push(TableRow {
-                    destination,
-                    state: State::Queued,
-                    seen,
-                    cause: None,
-                    summary: None,
-                });
+                self.rows.push(TableRow::new(destination, seen));
             }
             Update::Seen { key, seen } => {
                 if let Some(row) = self.row_mut(&key) {
@@ -137,11 +289,13 @@ impl Table {
                 key,
                 cause,
                 summary,
+                fix,
             } => {
                 if let Some(row) = self.row_mut(&key) {
                     row.state = State::Done;
                     row.cause = Some(cause);
                     row.summary = Some(summary);
+                    row.fix = fix;
                 }
             }
             Update::InputDone(stats) => self.input = Some(stats),
@@ -167,12 +321,12 @@ impl Table {
     }
 
     /// Every destination probed so far as a summary row: the final ones, then those done
-    /// before the input was read to its end (their recipient domains are not kept here).
+    /// before the input was read to its end (their recipient domains as the table has them).
     pub fn done_rows(&self) -> Vec<Row> {
         let mut out = self.finals.clone();
         let known: std::collections::HashSet<&str> =
             self.finals.iter().map(|f| f.destination.as_str()).collect();
-        for r in &self.rows {
+        for r in self.rows.iter().filter(|r| r.group.is_none()) {
             let (Some(cause), Some(summary)) = (&r.cause, &r.summary) else {
                 continue;
             };
@@ -184,9 +338,11 @@ impl Table {
                 relay_host: r.destination.relay_host.clone(),
                 cause: *cause,
                 summary: summary.clone(),
+                fix: r.fix.clone(),
+                drilldown: r.drilldown.clone(),
                 log_lines: r.seen.log_lines,
-                recipient_domains: Vec::new(),
-                recipient_domains_more: false,
+                recipient_domains: r.seen.recipient_domains.clone(),
+                recipient_domains_more: r.seen.recipient_domains_more,
                 mta_error: r.seen.mta_error.clone(),
                 retries_after_421: 0,
             });
@@ -194,13 +350,95 @@ impl Table {
         out
     }
 
+    /// `--tlsrpt`: every group's finding so far, in the table's order.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.group.as_ref()?.finding.clone())
+            .collect()
+    }
+
     pub fn selected(&self) -> Option<&TableRow> {
         self.rows.get(self.cursor)
+    }
+
+    /// Back from the interactive view opened on row `key`: what its attempts show there (an
+    /// investigation, a repeat) becomes the row's verdict, marked as the drill-down's.
+    /// Nothing changes when no attempt finished there.
+    pub fn back_from(&mut self, key: &str, session: &Session) {
+        let finished: Vec<&crate::session::Attempt> = session
+            .attempts
+            .iter()
+            .filter(|a| !a.is_running())
+            .collect();
+        let attempts = u32::try_from(finished.len()).unwrap_or(u32::MAX);
+        let Some(i) = self.index.get(key).copied() else {
+            return;
+        };
+        let Some(row) = self.rows.get_mut(i) else {
+            return;
+        };
+        if attempts == 0 {
+            return;
+        }
+        if let Some(g) = row.group.as_mut() {
+            // The drill-down's attempts are pinned: they are judged with the policy facts
+            // the domain's sweep found.
+            let mut mine: Vec<crate::session::Attempt> =
+                finished.iter().map(|a| (*a).clone()).collect();
+            if let (Some(first), Some(policy)) = (
+                mine.first_mut(),
+                g.finding.as_ref().and_then(|f| f.policy.clone()),
+            ) && !first.policy.any()
+            {
+                first.policy = policy;
+            }
+            let mut f = crate::triage::tlsrpt::judge(&g.group, &mine);
+            f.drilldown_attempts = Some(attempts);
+            let was = row.cause.unwrap_or(Verdict::NotProbed);
+            set_finding(row, f);
+            row.drilldown = Some(Drilldown {
+                attempts,
+                confirmed: false,
+                probe_said: was,
+            });
+        } else {
+            let Some(case) = crate::case::Case::of(session) else {
+                return;
+            };
+            let probe_said = match &row.drilldown {
+                Some(d) => d.probe_said,
+                None => row.cause.unwrap_or(Verdict::NotProbed),
+            };
+            let drill = Drilldown {
+                attempts,
+                confirmed: case.confirmed,
+                probe_said,
+            };
+            row.cause = Some(Verdict::Probed(case.cause));
+            row.summary = Some(case.summary.clone());
+            row.fix = case.next_steps.first().map(|s| s.text.clone());
+            row.drilldown = Some(drill.clone());
+            if let Some(f) = self.finals.iter_mut().find(|f| f.destination == key) {
+                f.cause = Verdict::Probed(case.cause);
+                f.summary = case.summary;
+                f.fix.clone_from(&row.fix);
+                f.drilldown = Some(drill);
+            }
+        }
+        let row = &self.rows[i];
+        self.status = format!(
+            "back from {}: {} there; the row now says {} (from the interactive view)",
+            crate::sanitize::neutralize(&row.destination.key),
+            crate::units::plural(u64::from(attempts), "attempt"),
+            row.cause.map(Verdict::code).unwrap_or("-"),
+        );
     }
 
     pub fn key(&mut self, key: Key) -> Option<Action> {
         let last = self.rows.len().saturating_sub(1);
         let page = self.page.max(1);
+        let was = self.cursor;
         match key {
             Key::Char('q') | Key::Esc | Key::Ctrl('c') => return Some(Action::Quit),
             Key::Down | Key::Char('j') => self.cursor = (self.cursor + 1).min(last),
@@ -209,6 +447,11 @@ impl Table {
             Key::PageUp => self.cursor = self.cursor.saturating_sub(page),
             Key::Home => self.cursor = 0,
             Key::End | Key::Char('G') => self.cursor = last,
+            // The selected row's details, when they do not fit their box.
+            Key::Char('J') => {
+                self.detail_top = (self.detail_top + 1).min(self.detail_max.get());
+            }
+            Key::Char('K') => self.detail_top = self.detail_top.saturating_sub(1),
             Key::Enter => {
                 let row = self.selected()?;
                 if row.state != State::Done {
@@ -220,10 +463,67 @@ impl Table {
                     );
                     return None;
                 }
-                return Some(Action::Open(Box::new(row.destination.clone())));
+                let plan = row
+                    .group
+                    .as_ref()
+                    .and_then(|g| g.finding.as_ref())
+                    .and_then(|f| f.plan.clone());
+                return Some(Action::Open(Box::new(Opened {
+                    key: row.destination.key.clone(),
+                    destination: row.destination.clone(),
+                    plan,
+                })));
             }
             _ => {}
         }
+        if self.cursor != was {
+            self.detail_top = 0;
+        }
         None
     }
+}
+
+/// A group's finding on its row: done, with the finding's verdict, summary and fix.
+fn set_finding(row: &mut TableRow, f: Finding) {
+    row.state = State::Done;
+    row.cause = Some(
+        crate::diagnose::Cause::from_code(&f.cause_now)
+            .map(Verdict::Probed)
+            .unwrap_or(Verdict::NotProbed),
+    );
+    row.summary = Some(f.summary_now.clone());
+    row.fix.clone_from(&f.fix);
+    if let Some(g) = row.group.as_mut() {
+        g.finding = Some(f);
+    }
+}
+
+/// The row's destination for a group: its MX when the report names one, else the policy
+/// domain (its MX set), under the group's key.
+fn group_destination(key: &str, g: &Group) -> Destination {
+    let target = match &g.key.receiving_mx {
+        Some(mx) => crate::plan::Target::Host(mx.clone()),
+        None => crate::plan::Target::Domain(g.key.policy_domain.clone()),
+    };
+    Destination {
+        key: key.to_string(),
+        target,
+        port: 25,
+        address: None,
+        relay_host: g.key.receiving_mx.clone(),
+    }
+}
+
+/// The table's key for a group: unique among the groups of one run.
+pub fn group_key(g: &Group) -> String {
+    let k = &g.key;
+    format!(
+        "{} {} {} {} {} {}",
+        k.policy_domain,
+        k.policy_type.code(),
+        k.receiving_mx.as_deref().unwrap_or("-"),
+        k.receiving_ip.as_deref().unwrap_or("-"),
+        k.result_type.as_ref().map(|r| r.code()).unwrap_or("-"),
+        k.organization
+    )
 }

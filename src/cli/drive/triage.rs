@@ -7,8 +7,11 @@ use std::ops::ControlFlow;
 use tokio::io::AsyncBufRead;
 
 use super::{Driver, Seen};
+use crate::event::EventKind;
+use crate::plan::Plan;
 use crate::runs::Run;
 use crate::runs::triage::Triage;
+use crate::session::Attempt;
 use crate::triage::Row;
 use crate::triage::run::{Config, Intake, Outcome, RawLine, Stats, Update, reader};
 
@@ -58,6 +61,7 @@ where
             let outcome = Outcome {
                 cause: crate::triage::Verdict::Probed(o.cause),
                 summary: o.summary,
+                fix: o.fix,
                 retries: o.retries,
             };
             intake.outcome(&o.key, outcome, &mut emit, &mut observe);
@@ -88,13 +92,126 @@ where
     intake.stats().clone()
 }
 
+/// Policy domains `triage --tlsrpt` sweeps at once (each sweep keeps at most
+/// [`crate::runs::sweep::CONCURRENCY`] connections open, like `probe --all`).
+pub const DOMAINS_AT_ONCE: usize = 4;
+
+/// The sender profiles to send after a sweep: `(attempt id, profile names)`.
+pub type ProfileScans = Vec<(u32, Vec<&'static str>)>;
+
 /// `triage --tlsrpt`: sweep `plan`'s domain (the domain attempt with its policy lookups,
 /// then every other MX × address) on the same driver, and hand back its attempts, the
 /// domain attempt first.
-pub async fn sweep_domain(
-    plan: crate::plan::Plan,
-) -> Result<Vec<crate::session::Attempt>, &'static str> {
+pub async fn sweep_domain(plan: Plan) -> Result<Vec<Attempt>, &'static str> {
+    sweep_domain_as(plan, |_| Vec::new()).await
+}
+
+/// [`sweep_domain`], then, one after the other, the sender-profile hellos `want` asks for
+/// given the sweep's attempts (a reporter's own ClientHello sent to the MX it reported on);
+/// each scan lands on its attempt.
+pub async fn sweep_domain_as(
+    plan: Plan,
+    want: impl FnOnce(&[Attempt]) -> ProfileScans,
+) -> Result<Vec<Attempt>, &'static str> {
     let sweep = crate::runs::sweep::Sweep::of_plan(plan)?;
-    let session = super::to_end(Run::Sweep(sweep)).await;
-    Ok(session.attempts)
+    let mut run = Run::Sweep(sweep);
+    let mut driver = Driver::new();
+    driver
+        .drive(&mut run, super::never(), |_| ControlFlow::Continue(()))
+        .await;
+    for (id, names) in want(&driver.session.attempts) {
+        let Some(a) = driver.session.attempt(id) else {
+            continue;
+        };
+        let Some(plan) = a.plan.clone() else {
+            continue;
+        };
+        let senders: Vec<_> = names
+            .iter()
+            .filter_map(|n| crate::scan::senders::profile::builtin_named(n))
+            .collect();
+        if senders.is_empty() {
+            continue;
+        }
+        let req = crate::runs::ScanRequest {
+            attempt: id,
+            at_us: a.last_us,
+            kind: crate::profile::kind::ScanKind::Senders,
+            plan: crate::scan::ScanPlan::new(plan),
+            senders,
+        };
+        // One scan at a time on an engine: wait for this one's end.
+        let scan = driver.scan(req);
+        let mut over = false;
+        while !over {
+            let mut watch = |s: Seen<'_>| {
+                if let Seen::Event(e) = s
+                    && let EventKind::ScanFinished { scan: n, .. }
+                    | EventKind::ScanCancelled { scan: n } = &e.kind
+                    && *n == scan
+                {
+                    over = true;
+                }
+                ControlFlow::Continue(())
+            };
+            let _ = driver.events(&mut run, None, &mut watch).await;
+        }
+    }
+    Ok(driver.session.attempts)
+}
+
+/// Sweep each of `plans` (one per policy domain), at most [`DOMAINS_AT_ONCE`] at a time,
+/// with the profile hellos `want(i, attempts)` asks for domain `i`. `started(i)` is told
+/// when domain `i`'s sweep begins; `done(i, ..)` gets each domain's attempts in the order
+/// of `plans`, whichever ends first.
+pub async fn sweep_domains(
+    plans: Vec<Plan>,
+    want: impl Fn(usize, &[Attempt]) -> ProfileScans,
+    started: impl Fn(usize),
+    mut done: impl FnMut(usize, Result<Vec<Attempt>, &'static str>),
+) {
+    use futures_util::stream::{self, StreamExt};
+    let (want, started) = (&want, &started);
+    let mut sweeps = stream::iter(plans.into_iter().enumerate())
+        .map(|(i, plan)| async move {
+            started(i);
+            (i, sweep_domain_as(plan, |a| want(i, a)).await)
+        })
+        .buffered(DOMAINS_AT_ONCE);
+    while let Some((i, r)) = sweeps.next().await {
+        done(i, r);
+    }
+}
+
+/// `triage --tlsrpt`'s re-probe: each policy domain of `plans` swept (a few at a time) with
+/// the reporters' own hellos where tlsdive has their profile, and each group of
+/// `groups[i]` judged against domain `i`'s sweep. `started` is told of each group as its
+/// domain's sweep begins; `judged` gets each group's finding in the order of `groups`, and
+/// `failed` each domain whose sweep could not start (its name and why).
+pub async fn judge_groups(
+    plans: Vec<Plan>,
+    groups: &[Vec<crate::tlsrpt::Group>],
+    started: impl Fn(&crate::tlsrpt::Group),
+    mut judged: impl FnMut(&crate::tlsrpt::Group, crate::triage::tlsrpt::Finding),
+    mut failed: impl FnMut(&str, &'static str),
+) {
+    use crate::triage::tlsrpt as rpt;
+    let domains: Vec<String> = plans.iter().map(|p| p.target.display_name()).collect();
+    sweep_domains(
+        plans,
+        |i, attempts| {
+            let mine: Vec<&crate::tlsrpt::Group> = groups[i].iter().collect();
+            rpt::profile_scans(&mine, attempts)
+        },
+        |i| groups[i].iter().for_each(&started),
+        |i, result| match result {
+            Ok(attempts) => {
+                for g in &groups[i] {
+                    judged(g, rpt::judge(g, &attempts));
+                }
+            }
+            Err(e) => failed(&domains[i], e),
+        },
+    )
+    .await;
 }
