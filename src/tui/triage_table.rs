@@ -261,9 +261,12 @@ impl Table {
             }
             Msg::Judged => {
                 self.finished = true;
+                let all = match self.rows.len() {
+                    1 => "the failure group".to_string(),
+                    n => format!("all {n} failure groups"),
+                };
                 self.status = format!(
-                    "all {} failure groups judged: Enter opens the selected one, q quits and prints the summary",
-                    self.rows.len()
+                    "{all} judged: Enter opens the selected one, q quits and prints the summary"
                 );
             }
         }

@@ -130,15 +130,21 @@ fn headline(t: &Table, theme: Theme, width: usize) -> Line<'static> {
 fn headline_words(t: &Table, theme: Theme, short: bool) -> Line<'static> {
     let (queued, probing, done) = t.counts();
     let (title, what) = match t.kind {
-        Kind::Log => ("tlsdive triage", "destinations"),
-        Kind::Reports { .. } => ("tlsdive triage --tlsrpt", "failure groups"),
+        Kind::Log => ("tlsdive triage", "destination"),
+        Kind::Reports { .. } => ("tlsdive triage --tlsrpt", "failure group"),
+    };
+    let n = t.rows.len() as u64;
+    let what = if n == 1 {
+        what.to_string()
+    } else {
+        format!("{what}s")
     };
     let mut spans = vec![
         Span::styled(if short { "" } else { title }, theme.title()),
         Span::raw(format!(
             "{}{} {what}: {} done, {} probing, {} queued",
             if short { "" } else { " · " },
-            thousands(t.rows.len() as u64),
+            thousands(n),
             thousands(done as u64),
             thousands(probing as u64),
             thousands(queued as u64)
