@@ -226,6 +226,7 @@ pub fn execute(
         C::Export => return Some(Effect::Export),
         C::ToggleFold => app.main.unfold = !app.main.unfold,
         C::Toggle => toggle(app, session),
+        C::Defaults => defaults(app),
         C::Confirm => return confirm(app, session),
         C::Edit(edit) => {
             if let Some(e) = app.editor.as_mut() {
@@ -356,7 +357,11 @@ fn retry(app: &mut App, session: &Session, edit: impl FnOnce(&Plan) -> PlanEdit)
     };
     match apply_edit(plan, &edit(plan)) {
         Ok(p) => {
-            app.status = format!("new attempt: {}", p.tls_summary());
+            let first = session.attempts.first().and_then(|a| a.plan.as_ref());
+            app.status = format!(
+                "new attempt: {}",
+                super::render::header::plan_line(&p, first)
+            );
             app.show_attempt(None);
             app.mode = Mode::Main;
             app.picker = None;
@@ -415,6 +420,26 @@ fn toggle(app: &mut App, session: &Session) {
             }
         }
     }
+}
+
+/// Check every item of a suite or group picker: what the plan offers by default.
+fn defaults(app: &mut App) {
+    let Some(p) = app.picker.as_mut().filter(|p| p.multi) else {
+        app.status = "this list has no defaults to go back to".into();
+        return;
+    };
+    for item in &mut p.items {
+        item.checked = true;
+    }
+    let what = if p.kind == PickerKind::Suites {
+        "suites"
+    } else {
+        "groups"
+    };
+    app.status = format!(
+        "every item checked: the default {what} ({} retries with them)",
+        keymap::name(Mode::Picker, Command::Confirm)
+    );
 }
 
 fn confirm(app: &mut App, session: &Session) -> Option<Effect> {

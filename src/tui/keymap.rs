@@ -542,6 +542,14 @@ pub static TABLE: &[Binding] = &[
     b(&[Picker], &[Space], Command::Toggle, "check / uncheck")
         .footer("check", 1)
         .shown(Shown::MultiPick),
+    b(
+        &[Picker],
+        &[Char('d')],
+        Command::Defaults,
+        "check every item: back to the defaults (then apply)",
+    )
+    .footer("defaults", 3)
+    .shown(Shown::MultiPick),
     b(&[Picker], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(&[Edit], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(
