@@ -305,7 +305,10 @@ mod tests {
         assert_ne!(both, only12);
         assert_eq!(both.effective(), only12.effective());
         let mut mixed = both.clone();
-        mixed.tls.cipher_suites.push("TLS13_AES_128_GCM_SHA256".into());
+        mixed
+            .tls
+            .cipher_suites
+            .push("TLS13_AES_128_GCM_SHA256".into());
         assert_ne!(mixed.effective(), only12.effective());
         assert!(mixed.effective().tls.versions.is_empty());
     }

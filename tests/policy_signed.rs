@@ -700,7 +700,7 @@ async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
                 "{small}"
             );
             assert!(lines[4].contains("SMTP transcript"), "{small}");
-            Some(ui.key(Key::Char('F')).expect("F starts the first pair"))
+            Some(twice(&mut ui, 'F').expect("F starts the first pair"))
         } else {
             ui.run_tick().map(Some).unwrap_or(None)
         };
@@ -1038,4 +1038,11 @@ async fn mta_sts_enforce_mismatch_headline_agrees_with_its_words_and_exit_code()
     let (code, text) = exit_code(&lab, "sts-mismatch").await;
     assert_eq!(code, 1, "{text}");
     assert!(!text.contains("OK [mta-sts-mx-mismatch]"), "{text}");
+}
+
+/// A key that starts many connections asks first: the second press starts it (issue 19).
+fn twice(ui: &mut tlsdive::tui::Ui, c: char) -> Option<tlsdive::tui::command::Effect> {
+    let key = tlsdive::tui::keymap::Key::Char(c);
+    assert_eq!(ui.key(key), None, "{c} asks first: {}", ui.app.status);
+    ui.key(key)
 }

@@ -55,8 +55,48 @@ fn edit_for(cmd: Command) -> Option<fn(&Plan) -> PlanEdit> {
     })
 }
 
-/// Carry out `cmd`: update the view state, return what the loop must do.
+/// Carry out `cmd`: update the view state, return what the loop must do. A key that would
+/// start many connections asks first (`confirm`): it runs when pressed again or confirmed.
 pub fn execute(
+    app: &mut App,
+    session: &Session,
+    derived: &Derived,
+    cmd: Command,
+    typed: Option<char>,
+) -> Option<Effect> {
+    use super::confirm::{Answer, answer, asks_first, question};
+    if let Some(asked) = app.asking.take() {
+        match answer(asked, cmd) {
+            Some(Answer::Start(c)) => return execute_now(app, session, derived, c, typed),
+            Some(Answer::Drop) => {
+                app.status = "not started".into();
+                return None;
+            }
+            // Another key: the question is gone, and its words with it.
+            None => app.status.clear(),
+        }
+    }
+    if !asks_first(cmd) {
+        return execute_now(app, session, derived, cmd, typed);
+    }
+    // Worked out on a copy: only what would really start asks (a refusal or a stop does
+    // not), and the question can say how much it would start.
+    let mut trial = app.clone();
+    let effect = execute_now(&mut trial, session, derived, cmd, typed);
+    match question(cmd, &trial, session, effect.as_ref()) {
+        Some(words) => {
+            app.asking = Some(cmd);
+            app.status = words;
+            None
+        }
+        None => {
+            *app = trial;
+            effect
+        }
+    }
+}
+
+fn execute_now(
     app: &mut App,
     session: &Session,
     derived: &Derived,
