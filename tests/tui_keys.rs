@@ -608,3 +608,117 @@ async fn the_plan_line_shows_suites_and_timeout_and_no_step_repeats_the_plan() {
         "{screen}"
     );
 }
+
+/// Issue 19: a replay's footer offered `w scan`, `r retry`, `2 TLS 1.2`, and each then said
+/// "read-only". Every key the replay footer shows does something there.
+#[test]
+fn a_replay_footer_offers_only_what_a_replay_does() {
+    let mut u = ui("healthy");
+    u.app.options.read_only = true;
+    u.app.color = false;
+    let mut t =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("test terminal");
+    u.sync();
+    t.draw(|f| u.draw(f)).expect("draw");
+    let screen = t.backend().to_string();
+    let foot = screen.lines().last().unwrap_or_default().to_string();
+    let offered: Vec<tlsdive::tui::keymap::FooterKey> = tlsdive::tui::keymap::footer(Mode::Main)
+        .into_iter()
+        .filter(|r| foot.contains(&format!("{} {}", r.label(), r.short)))
+        .collect();
+    assert!(offered.len() >= 5, "{foot}");
+    for r in offered {
+        let mut u = ui("healthy");
+        u.app.options.read_only = true;
+        u.key(r.keys[0]);
+        assert!(
+            !u.app.status.starts_with("read-only"),
+            "the footer offers {} {} and the replay refuses it: {foot}",
+            r.label(),
+            r.short
+        );
+    }
+    // The help says what a replay cannot do instead of listing those keys.
+    u.key(Key::Char('?'));
+    u.sync();
+    t.draw(|f| u.draw(f)).expect("draw");
+    let help = t.backend().to_string();
+    assert!(
+        help.contains("a replayed recording: no new attempts"),
+        "{help}"
+    );
+    assert!(!help.contains("retry with TLS 1.2 only"), "{help}");
+}
+
+/// Issue 19: step mode paused before the ClientHello without showing it. The pause now shows
+/// what will be sent, parsed from the bytes rustls prepared — the very hello that then goes
+/// out (the timeline's record says the same), and the handshake still completes.
+#[tokio::test]
+async fn step_mode_shows_the_client_hello_before_it_is_sent() {
+    use tlsdive::event::EventKind;
+    use tlsdive::wire::MessageInfo;
+    let srv = common::server(tlsdive::lab::Scenario::Healthy).await;
+    let mut live = Live::new();
+    assert_eq!(live.ui.key(Key::Char('n')), Some(Effect::SetStepMode(true)));
+    live.engine.set_step_mode(true);
+    let mut plan = common::plan_for(srv.addr, false);
+    plan.tls.sni = Sni::Name(tlsdive::lab::SERVER_NAME.into());
+    live.engine.start(plan);
+    let mut paused_screen = None;
+    let mut paused_small = None;
+    while let Some(ev) = live.rx.recv().await {
+        live.ui.apply(&ev);
+        match &ev.kind {
+            EventKind::Paused { before } => {
+                if before == "ClientHello" {
+                    // Nothing of TLS has crossed the wire yet.
+                    let a = live.ui.session.latest().expect("attempt");
+                    assert!(a.timeline.is_empty());
+                    paused_screen = Some(live.screen(160, 48));
+                    paused_small = Some(live.screen(80, 24));
+                }
+                live.engine.step();
+            }
+            EventKind::AttemptFinished { .. } => break,
+            _ => {}
+        }
+    }
+    let screen = paused_screen.expect("paused before the ClientHello");
+    for words in [
+        "ClientHello about to be sent — space sends it",
+        "versions: TLSv1.3, TLSv1.2",
+        "suites: TLS_AES_256_GCM_SHA384, ",
+        "groups: X25519MLKEM768",
+        "key shares: X25519MLKEM768 (1,216 B)",
+        &format!("SNI: {}", tlsdive::lab::SERVER_NAME),
+        "ALPN: (none)",
+        "sig algs: ECDSA_NISTP384_SHA384, ",
+        "size: ",
+    ] {
+        assert!(screen.contains(words), "{words}:\n{screen}");
+    }
+    let small = paused_small.expect("80×24");
+    assert!(small.contains("ClientHello about to be sent"), "{small}");
+    let a = live.ui.session.latest().expect("attempt");
+    let sent = a
+        .timeline
+        .iter()
+        .find_map(|r| match r {
+            tlsdive::session::TimelineRow::Record { record, .. } => {
+                record.messages.iter().find_map(|m| match m {
+                    MessageInfo::ClientHello(h) => Some(h.clone()),
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
+        .expect("the ClientHello went out");
+    assert_eq!(
+        a.hello_preview.as_deref(),
+        Some(&sent),
+        "the preview is what was sent"
+    );
+    live.ui.sync();
+    let d = live.ui.derived.diagnosis.as_ref().expect("diagnosis");
+    assert!(d.ok, "{}", d.summary);
+}
