@@ -374,7 +374,7 @@ pub enum EventKind {
     /// about to send, parsed from those very bytes (what will be sent, not what the plan
     /// asked for). Followed by `Paused { before: "ClientHello" }`.
     ClientHelloPrepared {
-        hello: crate::wire::ClientHelloInfo,
+        hello: Box<crate::wire::ClientHelloInfo>,
     },
     /// The engine paused before a step (step mode) and waits for `step`.
     Paused {

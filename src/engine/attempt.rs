@@ -462,7 +462,9 @@ async fn handshake(
     });
     stepper
         .gate_showing("ClientHello", em, connect.get_ref(), || {
-            tls::client_hello(&prepared).map(|hello| EventKind::ClientHelloPrepared { hello })
+            tls::client_hello(&prepared).map(|hello| EventKind::ClientHelloPrepared {
+                hello: Box::new(hello),
+            })
         })
         .await;
     // The flight's clock starts after the pause: the user's time is not the server's.

@@ -404,9 +404,7 @@ impl Attempt {
                 preview,
                 after_220_us,
             } => self.late_reply = Some((preview.clone(), *after_220_us)),
-            EventKind::ClientHelloPrepared { hello } => {
-                self.hello_preview = Some(Box::new(hello.clone()))
-            }
+            EventKind::ClientHelloPrepared { hello } => self.hello_preview = Some(hello.clone()),
             EventKind::Paused { before } => self.paused = Some(before.clone()),
             EventKind::Note { text } => {
                 self.notes.push((at, text.clone()));

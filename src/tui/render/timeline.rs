@@ -263,33 +263,6 @@ fn row_lines(
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::ConnectionEnd;
-
-    /// The timeline's times are `units`' words: 9,960 µs reads "10 ms" here as in the text
-    /// report (the panel's own formatter said "10.0 ms").
-    #[test]
-    fn times_read_as_the_report_writes_them() {
-        let cols = Columns {
-            time: true,
-            size: false,
-            delta: true,
-            index: false,
-        };
-        let row = TimelineRow::Ended {
-            at_us: 9_960,
-            how: ConnectionEnd::Fin,
-        };
-        let lines = row_lines(Theme::new(false), cols, 0, &row, Some(0), 80, 0);
-        let text: String = lines.iter().map(|l| l.to_string()).collect();
-        assert!(text.contains("    10 ms "), "{text}");
-        assert!(text.contains("+10 ms"), "{text}");
-        assert!(!text.contains("10.0 ms"), "{text}");
-    }
-}
-
 /// Step mode, paused before the ClientHello: the hello rustls prepared, to be shown.
 pub fn pending_hello(a: &crate::session::Attempt) -> Option<&crate::wire::ClientHelloInfo> {
     a.hello_preview
@@ -324,4 +297,31 @@ fn hello_preview(
             .flat_map(|l| wrap(l, width, 14)),
     );
     Some(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ConnectionEnd;
+
+    /// The timeline's times are `units`' words: 9,960 µs reads "10 ms" here as in the text
+    /// report (the panel's own formatter said "10.0 ms").
+    #[test]
+    fn times_read_as_the_report_writes_them() {
+        let cols = Columns {
+            time: true,
+            size: false,
+            delta: true,
+            index: false,
+        };
+        let row = TimelineRow::Ended {
+            at_us: 9_960,
+            how: ConnectionEnd::Fin,
+        };
+        let lines = row_lines(Theme::new(false), cols, 0, &row, Some(0), 80, 0);
+        let text: String = lines.iter().map(|l| l.to_string()).collect();
+        assert!(text.contains("    10 ms "), "{text}");
+        assert!(text.contains("+10 ms"), "{text}");
+        assert!(!text.contains("10.0 ms"), "{text}");
+    }
 }
