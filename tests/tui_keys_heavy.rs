@@ -250,3 +250,24 @@ fn the_help_groups_keys_by_what_they_do() {
     assert!(tlsdive::tui::confirm::asks_first(Command::Investigate));
     assert!(!tlsdive::tui::confirm::asks_first(Command::ToggleImplicit));
 }
+
+/// A heavy key's question and the quit question do not answer each other: `q`, then `I`
+/// (asks), then `q` asks about quitting again instead of quitting.
+#[test]
+fn questions_do_not_answer_each_other() {
+    let mut u = ui("close-after-client-hello");
+    let events: Vec<_> = u.session.events().map(|e| e.into_owned()).collect();
+    for mut e in events {
+        e.attempt = 2;
+        u.apply(&e);
+    }
+    assert_eq!(u.key(Key::Char('q')), None, "unexported: asks");
+    assert_eq!(u.key(Key::Char('I')), None, "asks");
+    assert_eq!(u.key(Key::Char('q')), None, "asks again, does not quit");
+    assert!(u.app.status.contains("not exported"), "{}", u.app.status);
+    assert!(u.app.asking.is_none());
+    assert_eq!(u.key(Key::Char('I')), None, "asks");
+    assert_eq!(u.key(Key::Esc), None);
+    assert_eq!(u.key(Key::Char('q')), None, "asks again");
+    assert_eq!(u.key(Key::Char('q')), Some(Effect::Quit));
+}

@@ -69,6 +69,7 @@ pub fn execute(
         match answer(asked, cmd) {
             Some(Answer::Start(c)) => return execute_now(app, session, derived, c, typed),
             Some(Answer::Drop) => {
+                app.leaving.saved.asked = false;
                 app.status = "not started".into();
                 return None;
             }
@@ -85,6 +86,8 @@ pub fn execute(
     let effect = execute_now(&mut trial, session, derived, cmd, typed);
     match question(cmd, &trial, session, effect.as_ref()) {
         Some(words) => {
+            // This key answers no quit question: the next quit asks again.
+            app.leaving.saved.asked = false;
             app.asking = Some(cmd);
             app.status = words;
             None
