@@ -91,15 +91,25 @@ pub fn diagnose_in(session: &crate::session::Session, a: &Attempt) -> Diagnosis 
     d
 }
 
+/// Plans are compared as the server sees them ([`Plan::effective`]): "TLS 1.2 only" is a
+/// no-op when the chosen suites already leave nothing but TLS 1.2.
 fn is_noop(a: &Attempt, s: &NextStep) -> bool {
     match (&s.retry, a.plan.as_ref()) {
         (Some(Retry::Same) | None, _) | (_, None) => false,
-        (Some(r), Some(plan)) => r.apply(plan).is_some_and(|p| &p == plan),
+        (Some(r), Some(plan)) => r
+            .apply(plan)
+            .is_some_and(|p| p.effective() == plan.effective()),
     }
 }
 
 fn already_answered(session: &crate::session::Session, a: &Attempt, s: &NextStep) -> bool {
-    let ran = |p: &Plan| session.attempts.iter().any(|b| b.plan.as_ref() == Some(p));
+    let ran = |p: &Plan| {
+        let p = p.effective();
+        session
+            .attempts
+            .iter()
+            .any(|b| b.plan.as_ref().is_some_and(|q| q.effective() == p))
+    };
     match (&s.retry, a.plan.as_ref()) {
         (Some(Retry::Scan), _) => session.attempts.iter().any(|b| !b.scans.is_empty()),
         (Some(Retry::Same) | None, _) | (_, None) => false,

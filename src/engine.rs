@@ -151,8 +151,23 @@ impl Stepper {
     /// `watch`, the plain TCP socket under the tap is watched meanwhile, so a FIN or RST that
     /// arrives during the pause is reported when it arrived, not when we next read.
     pub async fn gate(&self, before: &str, emitter: &Emitter, watch: Option<&tap::Tap>) {
+        self.gate_showing(before, emitter, watch, || None).await;
+    }
+
+    /// [`Stepper::gate`], reporting first what `preview` makes of the step about to be taken
+    /// (the ClientHello rustls prepared): only in step mode, where someone looks at it.
+    pub async fn gate_showing(
+        &self,
+        before: &str,
+        emitter: &Emitter,
+        watch: Option<&tap::Tap>,
+        preview: impl FnOnce() -> Option<EventKind>,
+    ) {
         if !self.enabled.load(Ordering::Relaxed) {
             return;
+        }
+        if let Some(kind) = preview() {
+            emitter.emit(kind);
         }
         let notified = self.go.notified();
         tokio::pin!(notified);

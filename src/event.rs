@@ -383,6 +383,12 @@ pub enum EventKind {
         /// Time since the 220 to STARTTLS was read, in microseconds.
         after_220_us: u64,
     },
+    /// Step mode, before the ClientHello goes out: the hello rustls has written and is
+    /// about to send, parsed from those very bytes (what will be sent, not what the plan
+    /// asked for). Followed by `Paused { before: "ClientHello" }`.
+    ClientHelloPrepared {
+        hello: Box<crate::wire::ClientHelloInfo>,
+    },
     /// The engine paused before a step (step mode) and waits for `step`.
     Paused {
         before: String,

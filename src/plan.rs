@@ -230,6 +230,37 @@ impl Plan {
             self.ehlo
         )
     }
+
+    /// The versions the ClientHello offers: those asked for (both when none is) that a
+    /// chosen suite works with — rustls offers no version it has no suite for, so "both"
+    /// with only TLS 1.2 suites is TLS 1.2 only.
+    pub fn offered_versions(&self) -> Vec<TlsVersion> {
+        let asked = if self.tls.versions.is_empty() {
+            vec![TlsVersion::Tls12, TlsVersion::Tls13]
+        } else {
+            self.tls.versions.clone()
+        };
+        let suites = &self.tls.cipher_suites;
+        asked
+            .into_iter()
+            .filter(|v| suites.is_empty() || suites.iter().any(|s| check::suite_version(s) == *v))
+            .collect()
+    }
+
+    /// The plan as the server sees it: the versions are the ones offered, so two plans that
+    /// send the same ClientHello compare equal ("TLS 1.2 only" and "both, with TLS 1.2
+    /// suites only"). A suggested retry that leaves this unchanged would tell nothing new.
+    pub fn effective(&self) -> Plan {
+        let mut p = self.clone();
+        let mut offered = self.offered_versions();
+        offered.sort();
+        p.tls.versions = if offered == [TlsVersion::Tls12, TlsVersion::Tls13] {
+            Vec::new()
+        } else {
+            offered
+        };
+        p
+    }
 }
 
 /// The EHLO name: this machine's host name when it looks like a domain, else `localhost`.
@@ -252,5 +283,33 @@ mod millis {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Both versions, TLS 1.2 suites only" sends what "TLS 1.2 only" sends.
+    #[test]
+    fn chosen_suites_narrow_the_offered_versions() {
+        let mut both = Plan::new(Target::Host("mx.example.net".into()));
+        assert_eq!(
+            both.offered_versions(),
+            vec![TlsVersion::Tls12, TlsVersion::Tls13]
+        );
+        both.tls.cipher_suites = vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".into()];
+        assert_eq!(both.offered_versions(), vec![TlsVersion::Tls12]);
+        let mut only12 = both.clone();
+        only12.tls.versions = vec![TlsVersion::Tls12];
+        assert_ne!(both, only12);
+        assert_eq!(both.effective(), only12.effective());
+        let mut mixed = both.clone();
+        mixed
+            .tls
+            .cipher_suites
+            .push("TLS13_AES_128_GCM_SHA256".into());
+        assert_ne!(mixed.effective(), only12.effective());
+        assert!(mixed.effective().tls.versions.is_empty());
     }
 }

@@ -12,6 +12,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod command;
+pub mod confirm;
 pub mod demo;
 pub mod derived;
 pub mod export;

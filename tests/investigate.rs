@@ -131,7 +131,6 @@ fn carry_out(
 /// each one a normal attempt or scan in the session; the status line gives the conclusion.
 #[tokio::test]
 async fn the_tui_key_runs_the_same_investigation() {
-    use tlsdive::tui::keymap::Key;
     let srv = server(Scenario::CloseAfterClientHello).await;
     let mut plan = plan_for(srv.addr, false);
     plan.timeouts.reply = Duration::from_millis(800);
@@ -152,7 +151,7 @@ async fn the_tui_key_runs_the_same_investigation() {
         if !pressed && ui.session.attempts.iter().all(|a| !a.is_running()) {
             ui.sync();
             assert!(ui.derived.investigable, "the diagnosis offers I");
-            let effect = ui.key(Key::Char('I')).expect("I starts an experiment");
+            let effect = twice(&mut ui, 'I').expect("I starts an experiment");
             carry_out(effect, &mut engine, &mut ui);
             pressed = true;
             continue;
@@ -215,4 +214,11 @@ async fn a_tls10_only_openssl_server_is_a_confirmed_no_shared_version() {
     // first chunk of suites may only mean "none of these", so the scanner offers the rest.
     assert_eq!(scan.connections, 6, "{per_version:?}");
     assert_eq!(c.connections, 7);
+}
+
+/// A key that starts many connections asks first: the second press starts it (issue 19).
+fn twice(ui: &mut tlsdive::tui::Ui, c: char) -> Option<tlsdive::tui::command::Effect> {
+    let key = tlsdive::tui::keymap::Key::Char(c);
+    assert_eq!(ui.key(key), None, "{c} asks first: {}", ui.app.status);
+    ui.key(key)
 }

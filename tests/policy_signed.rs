@@ -691,7 +691,7 @@ async fn the_tui_sweep_key_probes_every_mx_and_address_as_attempts() {
                 "{small}"
             );
             assert!(lines[4].contains("SMTP transcript"), "{small}");
-            Some(ui.key(Key::Char('F')).expect("F starts the first pair"))
+            Some(twice(&mut ui, 'F').expect("F starts the first pair"))
         } else {
             ui.run_tick().map(Some).unwrap_or(None)
         };
@@ -1158,4 +1158,11 @@ async fn each_sender_row_names_the_tls_report_line_it_would_write() {
         .find(|l| l.trim_start().starts_with("DANE ") && l.contains(" NO "))
         .unwrap_or_else(|| panic!("no DANE sender row:\n{text}"));
     assert!(dane.ends_with(" · TLS-RPT tlsa: tlsa-invalid"), "{dane}");
+}
+
+/// A key that starts many connections asks first: the second press starts it (issue 19).
+fn twice(ui: &mut tlsdive::tui::Ui, c: char) -> Option<tlsdive::tui::command::Effect> {
+    let key = tlsdive::tui::keymap::Key::Char(c);
+    assert_eq!(ui.key(key), None, "{c} asks first: {}", ui.app.status);
+    ui.key(key)
 }

@@ -1,6 +1,8 @@
 //! Key presses through the one keymap table to their effect: which attempts they start
 //! (with which plan), which views they open, and what read-only replay refuses.
 
+mod common;
+
 use std::net::SocketAddr;
 
 use tlsdive::plan::{Sni, TlsVersion};
@@ -468,4 +470,255 @@ fn y_copies_the_marked_certificate_as_pem() {
     assert!(what.ends_with("as PEM"), "{what}");
     assert_eq!(text, pem);
     assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"));
+}
+
+/// A TUI on a real engine: keys go in as a person types them, the attempts they start run
+/// against a lab server on 127.0.0.1, and their events are folded in as the loop does.
+struct Live {
+    ui: Ui,
+    engine: tlsdive::engine::EngineHandle,
+    rx: tokio::sync::mpsc::UnboundedReceiver<tlsdive::event::ProbeEvent>,
+}
+
+impl Live {
+    fn new() -> Live {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut app = App::new();
+        app.color = false;
+        Live {
+            ui: Ui::new(Session::new(), app),
+            engine: tlsdive::engine::EngineHandle::new(tx),
+            rx,
+        }
+    }
+
+    /// Start `plan` and fold its events in until it finishes.
+    async fn run(&mut self, plan: tlsdive::plan::Plan) {
+        self.engine.start(plan);
+        while let Some(ev) = self.rx.recv().await {
+            self.ui.apply(&ev);
+            if matches!(ev.kind, tlsdive::event::EventKind::AttemptFinished { .. }) {
+                break;
+            }
+        }
+    }
+
+    fn screen(&mut self, w: u16, h: u16) -> String {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h))
+            .expect("test terminal");
+        self.ui.sync();
+        t.draw(|f| self.ui.draw(f)).expect("draw");
+        t.backend().to_string()
+    }
+}
+
+/// The plan line of a screen.
+fn plan_line(screen: &str) -> &str {
+    screen
+        .lines()
+        .find(|l| l.contains("plan "))
+        .unwrap_or_else(|| panic!("no plan line:\n{screen}"))
+}
+
+/// Issue 19: one TLS 1.2 suite picked left the plan line at `TLSv1.2+1.3`, the diagnosis
+/// then said "press 2" (the very ClientHello just sent), and no key went back to the
+/// default suites; `T`'s longer timeout was nowhere on screen.
+#[tokio::test]
+async fn the_plan_line_shows_suites_and_timeout_and_no_step_repeats_the_plan() {
+    use tlsdive::diagnose::Retry;
+    let srv = common::server(tlsdive::lab::Scenario::CloseAfterClientHello).await;
+    let mut live = Live::new();
+    live.run(common::plan_for(srv.addr, false)).await;
+    let first = live.screen(160, 48);
+    assert!(
+        first.contains("press 2"),
+        "TLS 1.2 only is a real step here:\n{first}"
+    );
+
+    // Uncheck every suite but one TLS 1.2 suite, as a person would, and apply.
+    let one = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    live.ui.key(Key::Char('c'));
+    let labels: Vec<String> = live
+        .ui
+        .app
+        .picker
+        .as_ref()
+        .expect("suite picker")
+        .items
+        .iter()
+        .map(|i| i.label.clone())
+        .collect();
+    assert!(labels.iter().any(|l| l == one), "{labels:?}");
+    for l in &labels {
+        if l != one {
+            live.ui.key(Key::Space);
+        }
+        live.ui.key(Key::Char('j'));
+    }
+    let plan = started(live.ui.key(Key::Enter));
+    assert_eq!(plan.tls.cipher_suites, vec![one.to_string()]);
+    live.run(plan).await;
+    let screen = live.screen(160, 48);
+    let line = plan_line(&screen);
+    assert!(
+        line.contains(&format!("suites:1 of {} ({one})", labels.len())),
+        "{line}"
+    );
+    assert!(line.contains("TLSv1.2 (no TLS 1.3 suite chosen)"), "{line}");
+    assert!(
+        !screen.contains("press 2"),
+        "2 would send the same hello:\n{screen}"
+    );
+    let d = live.ui.derived.diagnosis.as_ref().expect("diagnosis");
+    assert!(
+        d.next_steps
+            .iter()
+            .all(|s| s.retry != Some(Retry::Tls12Only)),
+        "{:?}",
+        d.next_steps
+    );
+    let case = live.ui.derived.case.as_ref();
+    assert!(
+        case.is_none_or(|c| c
+            .next_steps
+            .iter()
+            .all(|s| s.retry != Some(Retry::Tls12Only))),
+        "{case:?}"
+    );
+
+    // `T`: the longer timeout is in the plan line of the attempt it starts.
+    let longer = started(live.ui.key(Key::Char('T')));
+    live.run(longer).await;
+    let screen = live.screen(160, 48);
+    assert!(plan_line(&screen).contains("timeout:20.0 s"), "{screen}");
+
+    // One key in the suite picker goes back to the defaults.
+    live.ui.key(Key::Char('c'));
+    live.ui.key(Key::Char('d'));
+    let back = started(live.ui.key(Key::Enter));
+    assert!(
+        back.tls.cipher_suites.is_empty(),
+        "{:?}",
+        back.tls.cipher_suites
+    );
+    live.run(back).await;
+    let screen = live.screen(160, 48);
+    assert!(
+        plan_line(&screen).contains("TLSv1.2+1.3 suites:default"),
+        "{screen}"
+    );
+}
+
+/// Issue 19: a replay's footer offered `w scan`, `r retry`, `2 TLS 1.2`, and each then said
+/// "read-only". Every key the replay footer shows does something there.
+#[test]
+fn a_replay_footer_offers_only_what_a_replay_does() {
+    let mut u = ui("healthy");
+    u.app.options.read_only = true;
+    u.app.color = false;
+    let mut t =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("test terminal");
+    u.sync();
+    t.draw(|f| u.draw(f)).expect("draw");
+    let screen = t.backend().to_string();
+    let foot = screen.lines().last().unwrap_or_default().to_string();
+    let offered: Vec<tlsdive::tui::keymap::FooterKey> = tlsdive::tui::keymap::footer(Mode::Main)
+        .into_iter()
+        .filter(|r| foot.contains(&format!("{} {}", r.label(), r.short)))
+        .collect();
+    assert!(offered.len() >= 5, "{foot}");
+    for r in offered {
+        let mut u = ui("healthy");
+        u.app.options.read_only = true;
+        u.key(r.keys[0]);
+        assert!(
+            !u.app.status.starts_with("read-only"),
+            "the footer offers {} {} and the replay refuses it: {foot}",
+            r.label(),
+            r.short
+        );
+    }
+    // The help says what a replay cannot do instead of listing those keys.
+    u.key(Key::Char('?'));
+    u.sync();
+    t.draw(|f| u.draw(f)).expect("draw");
+    let help = t.backend().to_string();
+    assert!(
+        help.contains("a replayed recording: no new attempts"),
+        "{help}"
+    );
+    assert!(!help.contains("retry with TLS 1.2 only"), "{help}");
+}
+
+/// Issue 19: step mode paused before the ClientHello without showing it. The pause now shows
+/// what will be sent, parsed from the bytes rustls prepared — the very hello that then goes
+/// out (the timeline's record says the same), and the handshake still completes.
+#[tokio::test]
+async fn step_mode_shows_the_client_hello_before_it_is_sent() {
+    use tlsdive::event::EventKind;
+    use tlsdive::wire::MessageInfo;
+    let srv = common::server(tlsdive::lab::Scenario::Healthy).await;
+    let mut live = Live::new();
+    assert_eq!(live.ui.key(Key::Char('n')), Some(Effect::SetStepMode(true)));
+    live.engine.set_step_mode(true);
+    let mut plan = common::plan_for(srv.addr, false);
+    plan.tls.sni = Sni::Name(tlsdive::lab::SERVER_NAME.into());
+    live.engine.start(plan);
+    let mut paused_screen = None;
+    let mut paused_small = None;
+    while let Some(ev) = live.rx.recv().await {
+        live.ui.apply(&ev);
+        match &ev.kind {
+            EventKind::Paused { before } => {
+                if before == "ClientHello" {
+                    // Nothing of TLS has crossed the wire yet.
+                    let a = live.ui.session.latest().expect("attempt");
+                    assert!(a.timeline.is_empty());
+                    paused_screen = Some(live.screen(160, 48));
+                    paused_small = Some(live.screen(80, 24));
+                }
+                live.engine.step();
+            }
+            EventKind::AttemptFinished { .. } => break,
+            _ => {}
+        }
+    }
+    let screen = paused_screen.expect("paused before the ClientHello");
+    for words in [
+        "ClientHello about to be sent — space sends it",
+        "versions: TLSv1.3, TLSv1.2",
+        "suites: TLS_AES_256_GCM_SHA384, ",
+        "groups: X25519MLKEM768",
+        "key shares: X25519MLKEM768 (1,216 B)",
+        &format!("SNI: {}", tlsdive::lab::SERVER_NAME),
+        "ALPN: (none)",
+        "sig algs: ECDSA_NISTP384_SHA384, ",
+        "size: ",
+    ] {
+        assert!(screen.contains(words), "{words}:\n{screen}");
+    }
+    let small = paused_small.expect("80×24");
+    assert!(small.contains("ClientHello about to be sent"), "{small}");
+    let a = live.ui.session.latest().expect("attempt");
+    let sent = a
+        .timeline
+        .iter()
+        .find_map(|r| match r {
+            tlsdive::session::TimelineRow::Record { record, .. } => {
+                record.messages.iter().find_map(|m| match m {
+                    MessageInfo::ClientHello(h) => Some(h.clone()),
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
+        .expect("the ClientHello went out");
+    assert_eq!(
+        a.hello_preview.as_deref(),
+        Some(&sent),
+        "the preview is what was sent"
+    );
+    live.ui.sync();
+    let d = live.ui.derived.diagnosis.as_ref().expect("diagnosis");
+    assert!(d.ok, "{}", d.summary);
 }

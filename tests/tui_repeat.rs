@@ -127,7 +127,7 @@ async fn repeat_six_times_shows_four_ok_two_expired_and_six_cells() {
     // The first attempt (connection 1 of the lab server: ok), as the TUI starts it.
     h.carry_out(Some(Effect::Start(Box::new(plan_for(srv.addr, false)))));
     h.settle().await;
-    let first = h.ui.key(Key::Char('R'));
+    let first = twice(&mut h.ui, 'R');
     assert!(matches!(first, Some(Effect::Run(_))), "{first:?}");
     assert_eq!(h.ui.app.mode, Mode::Repeat);
     h.carry_out(first);
@@ -188,7 +188,7 @@ async fn stopping_continuous_mode_stops_sending() {
     let mut h = Harness::new();
     h.carry_out(Some(Effect::Start(Box::new(plan_for(srv.addr, false)))));
     h.settle().await;
-    let first = h.ui.key(Key::Char('U'));
+    let first = twice(&mut h.ui, 'U');
     assert!(matches!(first, Some(Effect::Run(_))));
     h.carry_out(first);
     h.settle().await;
@@ -226,7 +226,7 @@ async fn stopping_continuous_mode_stops_sending() {
 
     // `U` again starts a new continuous repeat; `U` once more stops it before it sent more
     // than its first attempt.
-    let again = h.ui.key(Key::Char('U'));
+    let again = twice(&mut h.ui, 'U');
     assert!(matches!(again, Some(Effect::Run(_))));
     h.carry_out(again);
     assert_eq!(h.ui.key(Key::Char('U')), None);
@@ -241,7 +241,7 @@ async fn a_hand_started_attempt_stops_the_repeat() {
     let mut h = Harness::new();
     h.carry_out(Some(Effect::Start(Box::new(plan_for(srv.addr, false)))));
     h.settle().await;
-    let first = h.ui.key(Key::Char('R'));
+    let first = twice(&mut h.ui, 'R');
     h.carry_out(first);
     h.settle().await;
     // `2` (TLS 1.2 only) is a new attempt by hand: the repeat stops and does not count it.
@@ -355,4 +355,11 @@ fn mask_times(line: &str) -> String {
         }
     }
     out
+}
+
+/// A key that starts many connections asks first: the second press starts it (issue 19).
+fn twice(ui: &mut tlsdive::tui::Ui, c: char) -> Option<tlsdive::tui::command::Effect> {
+    let key = tlsdive::tui::keymap::Key::Char(c);
+    assert_eq!(ui.key(key), None, "{c} asks first: {}", ui.app.status);
+    ui.key(key)
 }

@@ -164,7 +164,7 @@ fn the_scan_key_runs_the_focused_part_for_each_cause() {
             screen.contains("press w to scan"),
             "{want_cause}:\n{screen}"
         );
-        let j = job(u.key(Key::Char('w')));
+        let j = job(twice(&mut u, 'w'));
         assert_eq!(j.kind, want, "{want_cause}");
         assert_eq!(j.attempt, 1);
         assert!(u.app.status.contains("Esc cancels"), "{}", u.app.status);
@@ -174,7 +174,7 @@ fn the_scan_key_runs_the_focused_part_for_each_cause() {
 #[test]
 fn full_scan_and_legacy_probes_and_their_labels() {
     let mut u = ui_for(recording("healthy"));
-    assert_eq!(job(u.key(Key::Char('W'))).kind, ScanKind::Full);
+    assert_eq!(job(twice(&mut u, 'W')).kind, ScanKind::Full);
     assert_eq!(u.key(Key::Char('W')), None, "one scan at a time");
     assert!(u.app.status.contains("is running"), "{}", u.app.status);
     assert_eq!(u.key(Key::Esc), Some(Effect::CancelScan));
@@ -249,11 +249,11 @@ fn scans_are_refused_in_replay_and_while_the_attempt_runs() {
 #[test]
 fn the_end_of_a_cancelled_scan_does_not_end_the_running_one() {
     let mut u = ui_for(recording("close-after-client-hello"));
-    job(u.key(Key::Char('w')));
+    job(twice(&mut u, 'w'));
     u.scan_started(1);
     u.key(Key::Esc);
     assert!(u.app.scanning.is_none());
-    let second = job(u.key(Key::Char('W')));
+    let second = job(twice(&mut u, 'W'));
     u.scan_started(2);
     let profile: Profile = serde_json::from_str(
         &std::fs::read_to_string(asset("profile-tls10.json")).expect("profile asset"),
@@ -385,7 +385,7 @@ async fn a_real_focused_scan_from_the_ui_core() {
     }
     let mut u = ui_for(session);
     assert_eq!(cause(&mut u), "no-shared-version");
-    let j = job(u.key(Key::Char('w')));
+    let j = job(twice(&mut u, 'w'));
     assert_eq!(j.kind, ScanKind::Versions);
     run_through_engine(&mut u, j).await;
     let a = u.session.latest().expect("attempt");
@@ -422,7 +422,7 @@ async fn the_senders_key_runs_every_profile_and_the_view_lists_them() {
         session.apply(&ev);
     }
     let mut u = ui_for(session);
-    let j = job(u.key(Key::Char('E')));
+    let j = job(twice(&mut u, 'E'));
     assert_eq!(j.kind, ScanKind::Senders);
     run_through_engine(&mut u, j).await;
     let a = u.session.latest().expect("attempt");
@@ -467,7 +467,7 @@ async fn a_real_legacy_probe_and_a_cancelled_scan() {
     let mut u = ui_for(session);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut engine = EngineHandle::new(tx);
-    let first = engine.scan(job(u.key(Key::Char('W'))));
+    let first = engine.scan(job(twice(&mut u, 'W')));
     u.scan_started(first);
     assert_eq!(u.key(Key::Esc), Some(Effect::CancelScan));
     engine.cancel_scan();
@@ -556,7 +556,7 @@ async fn the_senders_key_judges_senders_by_the_attempts_client_certificate_reque
     }
     let mut u = ui_for(session);
     assert_eq!(cause(&mut u), "client-cert-required");
-    let j = job(u.key(Key::Char('E')));
+    let j = job(twice(&mut u, 'E'));
     assert_eq!(j.kind, ScanKind::Senders);
     run_through_engine(&mut u, j).await;
     u.key(Key::Char('P'));
@@ -577,4 +577,11 @@ async fn the_senders_key_judges_senders_by_the_attempts_client_certificate_reque
         !view.lines().any(|l| l.contains("yes  TLSv1")),
         "no sender gets through: {view}"
     );
+}
+
+/// A key that starts many connections asks first: the second press starts it (issue 19).
+fn twice(ui: &mut tlsdive::tui::Ui, c: char) -> Option<tlsdive::tui::command::Effect> {
+    let key = tlsdive::tui::keymap::Key::Char(c);
+    assert_eq!(ui.key(key), None, "{c} asks first: {}", ui.app.status);
+    ui.key(key)
 }

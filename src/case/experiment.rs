@@ -29,13 +29,20 @@ pub fn next_experiment_after(session: &Session, case: &Case) -> Option<Experimen
     let latest = session.attempts.iter().rev().find(|a| !a.is_running())?;
     let plan = latest.plan.as_ref()?;
     let o = Observation::of(latest);
+    // Compared as the server sees them: a retry that sends the same ClientHello is no
+    // experiment ("TLS 1.2 only" when only TLS 1.2 suites are chosen).
+    let seen = plan.effective();
     let ran = |r: &Retry| {
-        r.apply(plan).is_some_and(|p| {
-            p != *plan && session.attempts.iter().any(|b| b.plan.as_ref() == Some(&p))
+        r.apply(plan).map(|p| p.effective()).is_some_and(|p| {
+            p != seen
+                && session
+                    .attempts
+                    .iter()
+                    .any(|b| b.plan.as_ref().is_some_and(|q| q.effective() == p))
         })
     };
     let new = |r: Retry| {
-        let changes = r.apply(plan).is_some_and(|p| p != *plan);
+        let changes = r.apply(plan).is_some_and(|p| p.effective() != seen);
         (changes && !ran(&r)).then_some(Experiment::Attempt(r))
     };
     let scanned = session.attempts.iter().any(|a| !a.scans.is_empty());

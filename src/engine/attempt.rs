@@ -453,14 +453,26 @@ async fn handshake(
     let config = tls::client_config(&plan.tls, verifier.clone(), em, &secrets)
         .map_err(|e| config_err(e.to_string()))?;
     em.start_phase(Phase::TlsHandshake);
-    stepper.gate("ClientHello", em, Some(&tcp)).await;
+    let ending = tcp.ending().clone();
+    // rustls writes its ClientHello when the connection is made, before any I/O: step mode
+    // shows those bytes, parsed, while it waits to send them.
+    let mut prepared = Vec::new();
+    let mut connect = TlsConnector::from(Arc::new(config)).connect_with(name, tcp, |conn| {
+        prepared = tls::pending_tls(conn);
+    });
+    stepper
+        .gate_showing("ClientHello", em, connect.get_ref(), || {
+            tls::client_hello(&prepared).map(|hello| EventKind::ClientHelloPrepared {
+                hello: Box::new(hello),
+            })
+        })
+        .await;
+    // The flight's clock starts after the pause: the user's time is not the server's.
     let flight = Flight::new();
-    let mut tap = tcp;
-    tap.watch_tls(flight.clone(), secrets, at_220);
-    let ending = tap.ending().clone();
-    let mut connect = TlsConnector::from(Arc::new(config))
-        .connect_with(name, tap, |_| {})
-        .into_fallible();
+    if let Some(tap) = connect.get_mut() {
+        tap.watch_tls(flight.clone(), secrets, at_220);
+    }
+    let mut connect = connect.into_fallible();
     let limit = plan.timeouts.reply;
     // One deadline per server flight, from our last write: bytes, empty records or warning
     // alerts dribbled by the server do not move it.

@@ -92,6 +92,45 @@ pub fn check(opts: &TlsOptions) -> Result<(), TlsConfigError> {
 /// Build the attempt's config. `verifier` has already been told the name to check; every
 /// secret of the handshake is kept in `secrets` (memory only), and also written to the key
 /// log the user asked for.
+/// The TLS bytes rustls has ready to send on `conn` (before any I/O: its ClientHello),
+/// looked at and left where they are — the writer takes none of them, so the connection
+/// sends them as it would have.
+pub fn pending_tls(conn: &mut rustls::ClientConnection) -> Vec<u8> {
+    struct Look(Vec<u8>);
+    impl Write for Look {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(buf);
+            Ok(0)
+        }
+        fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            for b in bufs {
+                self.0.extend_from_slice(b);
+            }
+            Ok(0)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut look = Look(Vec::new());
+    // Taking nothing cannot fail; were it to, there is simply nothing to show.
+    let _ = conn.write_tls(&mut look);
+    look.0
+}
+
+/// The ClientHello in `records` (what [`pending_tls`] saw), as the wire parser reads it.
+pub fn client_hello(records: &[u8]) -> Option<crate::wire::ClientHelloInfo> {
+    let mut tracker = crate::wire::Tracker::new();
+    tracker
+        .feed(crate::wire::Dir::Client, records)
+        .into_iter()
+        .flat_map(|r| r.messages)
+        .find_map(|m| match m {
+            crate::wire::MessageInfo::ClientHello(hello) => Some(hello),
+            _ => None,
+        })
+}
+
 pub fn client_config(
     opts: &TlsOptions,
     verifier: Arc<CapturingVerifier>,

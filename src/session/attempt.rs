@@ -141,6 +141,9 @@ pub struct Attempt {
     pub client_cert_requested: Option<bool>,
     pub ended: Option<(ConnectionEnd, u64)>,
     pub paused: Option<String>,
+    /// Step mode: the ClientHello rustls prepared, parsed from its bytes before they were
+    /// sent (shown while the attempt is paused before it).
+    pub hello_preview: Option<Box<crate::wire::ClientHelloInfo>>,
     /// Set when the attempt is over: the failure (None = success) and the phase it ended in.
     pub finished: Option<(Option<Failure>, Phase, u64)>,
     /// Time of the latest event.
@@ -201,6 +204,7 @@ impl Attempt {
             past_failed_verification: None,
             ended: None,
             paused: None,
+            hello_preview: None,
             finished: None,
             last_us: 0,
             scans: Vec::new(),
@@ -400,6 +404,7 @@ impl Attempt {
                 preview,
                 after_220_us,
             } => self.late_reply = Some((preview.clone(), *after_220_us)),
+            EventKind::ClientHelloPrepared { hello } => self.hello_preview = Some(hello.clone()),
             EventKind::Paused { before } => self.paused = Some(before.clone()),
             EventKind::Note { text } => {
                 self.notes.push((at, text.clone()));
@@ -557,6 +562,8 @@ impl Attempt {
                 Recap::Drop
             }
             EventKind::Note { .. } if self.notes.len() >= MAX_NOTES => Recap::Drop,
+            // An attempt sends one ClientHello: a recording with more is not believed twice.
+            EventKind::ClientHelloPrepared { .. } if self.hello_preview.is_some() => Recap::Drop,
             _ => Recap::Keep,
         }
     }

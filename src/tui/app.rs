@@ -372,6 +372,9 @@ pub struct App {
     pub picker: Option<Picker>,
     pub editor: Option<Editor>,
     pub status: String,
+    /// A key that starts many connections was pressed once: the status asks, and the same
+    /// key again (or the confirm key) starts it (`confirm`).
+    pub asking: Option<super::verbs::Command>,
     /// The scan running now, if any (one at a time).
     pub scanning: Option<Scanning>,
     /// The self-running mode under way or run last (repeat `R`/`U`, investigation `I`,
@@ -413,6 +416,7 @@ impl App {
             picker: None,
             editor: None,
             status: String::new(),
+            asking: None,
             scanning: None,
             run: None,
             run_over: false,

@@ -55,8 +55,51 @@ fn edit_for(cmd: Command) -> Option<fn(&Plan) -> PlanEdit> {
     })
 }
 
-/// Carry out `cmd`: update the view state, return what the loop must do.
+/// Carry out `cmd`: update the view state, return what the loop must do. A key that would
+/// start many connections asks first (`confirm`): it runs when pressed again or confirmed.
 pub fn execute(
+    app: &mut App,
+    session: &Session,
+    derived: &Derived,
+    cmd: Command,
+    typed: Option<char>,
+) -> Option<Effect> {
+    use super::confirm::{Answer, answer, asks_first, question};
+    if let Some(asked) = app.asking.take() {
+        match answer(asked, cmd) {
+            Some(Answer::Start(c)) => return execute_now(app, session, derived, c, typed),
+            Some(Answer::Drop) => {
+                app.leaving.saved.asked = false;
+                app.status = "not started".into();
+                return None;
+            }
+            // Another key: the question is gone, and its words with it.
+            None => app.status.clear(),
+        }
+    }
+    if !asks_first(cmd) {
+        return execute_now(app, session, derived, cmd, typed);
+    }
+    // Worked out on a copy: only what would really start asks (a refusal or a stop does
+    // not), and the question can say how much it would start.
+    let mut trial = app.clone();
+    let effect = execute_now(&mut trial, session, derived, cmd, typed);
+    match question(cmd, &trial, session, effect.as_ref()) {
+        Some(words) => {
+            // This key answers no quit question: the next quit asks again.
+            app.leaving.saved.asked = false;
+            app.asking = Some(cmd);
+            app.status = words;
+            None
+        }
+        None => {
+            *app = trial;
+            effect
+        }
+    }
+}
+
+fn execute_now(
     app: &mut App,
     session: &Session,
     derived: &Derived,
@@ -226,6 +269,7 @@ pub fn execute(
         C::Export => return Some(Effect::Export),
         C::ToggleFold => app.main.unfold = !app.main.unfold,
         C::Toggle => toggle(app, session),
+        C::Defaults => defaults(app),
         C::Confirm => return confirm(app, session),
         C::Edit(edit) => {
             if let Some(e) = app.editor.as_mut() {
@@ -356,7 +400,11 @@ fn retry(app: &mut App, session: &Session, edit: impl FnOnce(&Plan) -> PlanEdit)
     };
     match apply_edit(plan, &edit(plan)) {
         Ok(p) => {
-            app.status = format!("new attempt: {}", p.tls_summary());
+            let first = session.attempts.first().and_then(|a| a.plan.as_ref());
+            app.status = format!(
+                "new attempt: {}",
+                super::render::header::plan_line(&p, first)
+            );
             app.show_attempt(None);
             app.mode = Mode::Main;
             app.picker = None;
@@ -415,6 +463,26 @@ fn toggle(app: &mut App, session: &Session) {
             }
         }
     }
+}
+
+/// Check every item of a suite or group picker: what the plan offers by default.
+fn defaults(app: &mut App) {
+    let Some(p) = app.picker.as_mut().filter(|p| p.multi) else {
+        app.status = "this list has no defaults to go back to".into();
+        return;
+    };
+    for item in &mut p.items {
+        item.checked = true;
+    }
+    let what = if p.kind == PickerKind::Suites {
+        "suites"
+    } else {
+        "groups"
+    };
+    app.status = format!(
+        "every item checked: the default {what} ({} retries with them)",
+        keymap::name(Mode::Picker, Command::Confirm)
+    );
 }
 
 fn confirm(app: &mut App, session: &Session) -> Option<Effect> {

@@ -113,6 +113,8 @@ pub enum Shown {
     MultiPick,
     /// Only in step mode.
     Stepping,
+    /// Only while a heavy key asks first (`confirm`).
+    Asking,
 }
 
 impl Binding {
@@ -539,9 +541,25 @@ pub static TABLE: &[Binding] = &[
         "compare the two marked, else show the attempt",
     )
     .footer("compare/show", 2),
+    b(
+        &[Main, Certificates, Compare, Profile, Policy, Repeat],
+        &[Enter],
+        Command::Confirm,
+        "start what a key asked about (a run or a scan asks first)",
+    )
+    .footer("start", 0)
+    .shown(Shown::Asking),
     b(&[Picker], &[Space], Command::Toggle, "check / uncheck")
         .footer("check", 1)
         .shown(Shown::MultiPick),
+    b(
+        &[Picker],
+        &[Char('d')],
+        Command::Defaults,
+        "check every item: back to the defaults (then apply)",
+    )
+    .footer("defaults", 3)
+    .shown(Shown::MultiPick),
     b(&[Picker], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(&[Edit], &[Enter], Command::Confirm, "apply and retry").footer("apply", 2),
     b(
@@ -754,6 +772,7 @@ pub fn footer(mode: Mode) -> Vec<FooterKey> {
         if !keys.is_empty() && !rows.iter().any(|r| r.short == b.short) {
             rows.push(FooterKey {
                 keys,
+                command: b.command,
                 short: b.short,
                 exit: b.exit,
                 shown: b.shown,
@@ -767,6 +786,7 @@ pub fn footer(mode: Mode) -> Vec<FooterKey> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FooterKey {
     pub keys: Vec<Key>,
+    pub command: Command,
     pub short: &'static str,
     /// A way out or the help ([`Binding::exit`]): shown on the right.
     pub exit: bool,
@@ -779,6 +799,149 @@ impl FooterKey {
         let labels: Vec<String> = self.keys.iter().map(|k| k.label()).collect();
         labels.join("/")
     }
+}
+
+/// What a key does, as the help groups the keys: by effect, not by letter or case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// One new attempt with one change to the plan.
+    Plan,
+    /// Many connections: repeat, sweep, investigate, scans (they ask first).
+    Run,
+    /// The attempt running now (step mode, cancel).
+    Running,
+    Views,
+    Move,
+    /// Pickers, the editor and the attempts table's marks.
+    Choose,
+    Export,
+    Leave,
+}
+
+impl Group {
+    /// The order the help lists the groups in.
+    pub const ALL: [Group; 8] = [
+        Group::Plan,
+        Group::Run,
+        Group::Running,
+        Group::Views,
+        Group::Choose,
+        Group::Move,
+        Group::Export,
+        Group::Leave,
+    ];
+
+    pub fn of(cmd: Command) -> Group {
+        use Command as C;
+        match cmd {
+            C::Retry
+            | C::Tls13Only
+            | C::Tls12Only
+            | C::BothVersions
+            | C::SuitePicker
+            | C::GroupPicker
+            | C::WithoutPq
+            | C::DefaultGroups
+            | C::EditSni
+            | C::ToggleSniOff
+            | C::ToggleVerify
+            | C::EditEhlo
+            | C::AddressPicker
+            | C::ToggleImplicit
+            | C::LongerTimeout
+            | C::ScenarioPicker => Group::Plan,
+            C::Repeat
+            | C::RepeatUntilStopped
+            | C::Scan
+            | C::ScanFull
+            | C::ScanSenders
+            | C::Investigate
+            | C::Sweep
+            | C::ProbeTls10
+            | C::ProbeTls11
+            | C::LegacySuitePicker => Group::Run,
+            C::StepMode | C::Step | C::Cancel => Group::Running,
+            C::ViewCertificates
+            | C::ViewAttempts
+            | C::ViewProfile
+            | C::ViewPolicy
+            | C::ViewRepeat
+            | C::PrevAttempt
+            | C::NextAttempt
+            | C::NextCert
+            | C::FocusNext
+            | C::FocusPrev
+            | C::ToggleFold
+            | C::ToggleMouse => Group::Views,
+            C::Up
+            | C::Down
+            | C::PageUp
+            | C::PageDown
+            | C::Top
+            | C::Bottom
+            | C::ScrollLeft
+            | C::ScrollRight => Group::Move,
+            C::Toggle | C::Defaults | C::Confirm | C::Edit(_) | C::Insert => Group::Choose,
+            C::Export | C::Copy => Group::Export,
+            C::Quit | C::Back | C::Help => Group::Leave,
+        }
+    }
+
+    /// The help's heading for the group.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Plan => "change the plan: each key starts one new attempt",
+            Group::Run => "run and probe: keys for many connections ask first",
+            Group::Running => "the running attempt",
+            Group::Views => "views",
+            Group::Move => "move and scroll",
+            Group::Choose => "choose and edit",
+            Group::Export => "export and copy",
+            Group::Leave => "help and leaving",
+        }
+    }
+
+    /// Its keys start network work, which a replayed recording cannot do.
+    pub fn is_live(self) -> bool {
+        matches!(self, Group::Plan | Group::Run)
+    }
+}
+
+/// Whether `cmd` can do anything in a replay (read-only): no new attempts, scans or runs,
+/// and no step mode (nothing runs to step through).
+pub fn works_in_replay(cmd: Command) -> bool {
+    !(Group::of(cmd).is_live() || matches!(cmd, Command::StepMode | Command::Step))
+}
+
+/// The group a row is listed under: its command's, except that the key confirming a heavy
+/// key's question goes with the heavy keys.
+fn row_group(b: &Binding) -> Group {
+    if b.shown == Shown::Asking {
+        Group::Run
+    } else {
+        Group::of(b.command)
+    }
+}
+
+/// Help rows for `mode` under their group headings, in [`Group::ALL`] order.
+pub fn help_groups(mode: Mode) -> Vec<(Group, Vec<(String, &'static str)>)> {
+    let rows = help(mode);
+    Group::ALL
+        .iter()
+        .filter_map(|g| {
+            let mine: Vec<(String, &'static str)> = rows
+                .iter()
+                .filter(|(_, h)| {
+                    TABLE
+                        .iter()
+                        .find(|b| b.help == *h && b.modes.contains(&mode))
+                        .is_some_and(|b| row_group(b) == *g)
+                })
+                .cloned()
+                .collect();
+            (!mine.is_empty()).then_some((*g, mine))
+        })
+        .collect()
 }
 
 /// Help rows for `mode`: (keys, what they do), generated from the table.

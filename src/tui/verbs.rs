@@ -64,6 +64,8 @@ pub enum Command {
     ScrollRight,
     ToggleFold,
     Toggle,
+    /// Check every item of a multi-pick picker: the defaults (Enter then retries).
+    Defaults,
     Confirm,
     /// One editing step of the one-line editor (readline keys).
     Edit(super::app::Edit),

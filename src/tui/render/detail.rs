@@ -21,10 +21,19 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let rows = v.attempt().map(|a| a.timeline.as_slice()).unwrap_or(&[]);
+    let width = usize::from(inner.width);
     let Some(row) = selected(v.app.main.timeline_row, rows).and_then(|i| rows.get(i)) else {
+        // Step mode, before the ClientHello: its long lists (the timeline shows the rest).
+        if let Some(ch) = v.attempt().and_then(super::timeline::pending_hello) {
+            let lines: Vec<Line> = hello_preview(v.theme, ch)
+                .1
+                .into_iter()
+                .flat_map(|l| wrap(l, width, 14))
+                .collect();
+            f.render_widget(Paragraph::new(lines), inner);
+        }
         return;
     };
-    let width = usize::from(inner.width);
     let lines: Vec<Line> = fields(v.theme, row)
         .into_iter()
         .flat_map(|l| wrap(l, width, 14))
@@ -79,6 +88,38 @@ pub fn fields(t: Theme, row: &TimelineRow) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// A ClientHello about to be sent (step mode) in two parts: the short fields a sender's
+/// fate turns on first (versions, SNI, ALPN, groups, key shares, size, signature schemes),
+/// then the long lists (suites, extensions).
+pub fn hello_preview(
+    t: Theme,
+    ch: &crate::wire::ClientHelloInfo,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let shares: Vec<String> = ch
+        .key_shares
+        .iter()
+        .map(|(g, n)| format!("{g} ({} B)", bytes(*n)))
+        .collect();
+    let short = vec![
+        field(t, "versions", list(&ch.versions)),
+        field(
+            t,
+            "SNI",
+            ch.sni.clone().unwrap_or_else(|| "(none sent)".into()),
+        ),
+        field(t, "ALPN", list(&ch.alpn)),
+        field(t, "groups", list(&ch.groups)),
+        field(t, "key shares", list(&shares)),
+        field(t, "size", format!("{} B", bytes(ch.size))),
+        field(t, "sig algs", list(&ch.signature_algorithms)),
+    ];
+    let long = vec![
+        field(t, "suites", list(&ch.cipher_suites)),
+        field(t, "extensions", list(&ch.extensions)),
+    ];
+    (short, long)
 }
 
 fn message(t: Theme, m: &MessageInfo, out: &mut Vec<Line<'static>>) {

@@ -132,7 +132,10 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
             Line::from(vec![
                 Span::styled("        ", t.dim()),
                 Span::raw("press "),
-                Span::styled("I", t.key()),
+                Span::styled(
+                    crate::tui::keymap::name(Mode::Main, crate::tui::verbs::Command::Investigate),
+                    t.key(),
+                ),
                 Span::raw(format!(
                     " to investigate: run these experiments by themselves (at most {} connections)",
                     crate::runs::investigate::MAX_CONNECTIONS

@@ -133,7 +133,10 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let second = Line::from(vec![
         Span::styled("plan ", t.dim()),
         Span::raw(safe_owned(
-            &a.plan.as_ref().map(plan_line).unwrap_or_default(),
+            &a.plan
+                .as_ref()
+                .map(|p| plan_line(p, v.session.attempts.first().and_then(|f| f.plan.as_ref())))
+                .unwrap_or_default(),
         )),
     ]);
     let mut lines = vec![Line::from(first)];
@@ -144,8 +147,78 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn plan_line(p: &Plan) -> String {
-    let mut s = p.tls_summary();
+/// The plan of the attempt on screen in one line, as the server will see it: the versions
+/// the ClientHello offers (chosen suites can narrow them), the suites chosen out of how many
+/// this client has, and the reply timeout when it is not the one the session started with
+/// (`T` changes it).
+pub fn plan_line(p: &Plan, first: Option<&Plan>) -> String {
+    let names = |v: &[crate::plan::TlsVersion]| {
+        let n: Vec<&str> = v.iter().map(|v| v.name()).collect();
+        n.join("+")
+    };
+    let offered = p.offered_versions();
+    let mut versions = if p.tls.versions.is_empty() {
+        "TLSv1.2+1.3".to_string()
+    } else {
+        names(&p.tls.versions)
+    };
+    let narrowed = if p.tls.versions.is_empty() {
+        offered.len() < 2
+    } else {
+        offered.len() < p.tls.versions.len()
+    };
+    if narrowed {
+        let missing = match offered.as_slice() {
+            [crate::plan::TlsVersion::Tls12] => " (no TLS 1.3 suite chosen)",
+            [crate::plan::TlsVersion::Tls13] => " (no TLS 1.2 suite chosen)",
+            _ => " (no chosen suite fits)",
+        };
+        versions = format!("{}{missing}", names(&offered));
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "default".to_string()
+        } else {
+            v.join(",")
+        }
+    };
+    let chosen = &p.tls.cipher_suites;
+    let suites = match chosen.len() {
+        0 => "default".to_string(),
+        n => {
+            let all = crate::plan::provider::suite_names().len();
+            let shown = if n <= 2 {
+                format!(" ({})", chosen.join(", "))
+            } else {
+                String::new()
+            };
+            format!("{n} of {all}{shown}")
+        }
+    };
+    let sni = match &p.tls.sni {
+        crate::plan::Sni::Auto => "auto".to_string(),
+        crate::plan::Sni::Off => "off".to_string(),
+        crate::plan::Sni::Name(n) => n.clone(),
+    };
+    // Before the EHLO name, which is long and rarely the point.
+    let timeout = if first.is_some_and(|f| f.timeouts.reply != p.timeouts.reply) {
+        format!(
+            " timeout:{}",
+            crate::units::human_duration(p.timeouts.reply)
+        )
+    } else {
+        String::new()
+    };
+    let mut s = format!(
+        "{} {versions} suites:{suites} groups:{} sni:{sni} verify:{}{timeout} ehlo:{}",
+        match p.mode {
+            crate::plan::TlsMode::Starttls => "STARTTLS",
+            crate::plan::TlsMode::Implicit => "implicit-TLS",
+        },
+        list(&p.tls.groups),
+        if p.tls.verify { "strict" } else { "off" },
+        p.ehlo
+    );
     if let Some(addr) = p.address {
         s.push_str(&format!(" pinned:{addr}"));
     }

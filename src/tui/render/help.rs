@@ -17,8 +17,13 @@ use crate::tui::keymap;
 pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
     let t = v.theme;
     let mode = v.app.back;
-    let rows = keymap::help(mode);
-    let area = centered(body, 86, u16::try_from(rows.len() + 4).unwrap_or(u16::MAX));
+    let replay = v.app.options.read_only;
+    let groups: Vec<_> = keymap::help_groups(mode)
+        .into_iter()
+        .filter(|(g, _)| !(replay && g.is_live()))
+        .collect();
+    let rows: usize = groups.iter().map(|(_, r)| r.len() + 1).sum();
+    let area = centered(body, 86, u16::try_from(rows + 5).unwrap_or(u16::MAX));
     let block = v.block(
         &format!(
             "keys — {} view ({}, {} or {} closes)",
@@ -30,15 +35,22 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
         true,
     );
     f.render_widget(Clear, area);
-    let mut lines: Vec<Line<'static>> = rows
-        .iter()
-        .map(|(keys, help)| {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if replay {
+        lines.push(Line::styled(
+            "a replayed recording: no new attempts, scans or runs (they need tlsdive TARGET)",
+            t.warn(),
+        ));
+    }
+    for (group, rows) in &groups {
+        lines.push(Line::styled(group.title(), t.title()));
+        lines.extend(rows.iter().map(|(keys, help)| {
             Line::from(vec![
                 Span::styled(format!("{keys:>14}  "), t.key()),
                 Span::raw(*help),
             ])
-        })
-        .collect();
+        }));
+    }
     lines.push(Line::styled(
         format!(
             "{}/{} move and {}/{} jump in every view; {} and {} close what is open",

@@ -163,13 +163,17 @@ fn footer(f: &mut Frame, v: &View, area: Rect) {
         }
     }
     let multi = v.app.picker.as_ref().is_some_and(|p| p.multi);
+    // A replay offers only what it can do: no key that would start network work.
+    let replay = v.app.options.read_only;
     let shown = |r: &keymap::FooterKey| {
         !r.exit
+            && (!replay || keymap::works_in_replay(r.command))
             && match r.shown {
                 Shown::Always => true,
                 Shown::Demo => v.app.options.demo,
                 Shown::MultiPick => multi,
                 Shown::Stepping => v.app.options.step_mode,
+                Shown::Asking => v.app.asking.is_some(),
             }
     };
     for row in rows.iter().filter(|r| shown(r)) {

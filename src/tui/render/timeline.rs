@@ -85,6 +85,10 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
     f.render_widget(block, area);
     let height = usize::from(inner.height);
     let Some(sel) = selected(v.app.main.timeline_row, rows) else {
+        if let Some(lines) = a.and_then(|a| hello_preview(v, a, usize::from(inner.width))) {
+            f.render_widget(Paragraph::new(lines), inner);
+            return;
+        }
         let words = match a.and_then(|a| a.finished.as_ref()) {
             Some((_, phase, _)) => format!(
                 "no TLS records: the attempt ended in the {} phase, before TLS",
@@ -257,6 +261,42 @@ fn row_lines(
             }
         })
         .collect()
+}
+
+/// Step mode, paused before the ClientHello: the hello rustls prepared, to be shown.
+pub fn pending_hello(a: &crate::session::Attempt) -> Option<&crate::wire::ClientHelloInfo> {
+    a.hello_preview
+        .as_deref()
+        .filter(|_| a.paused.as_deref() == Some("ClientHello") && a.timeline.is_empty())
+}
+
+/// What will be sent, as rustls wrote it: the short fields (the row panel below lists the
+/// suites and extensions).
+fn hello_preview(
+    v: &View,
+    a: &crate::session::Attempt,
+    width: usize,
+) -> Option<Vec<Line<'static>>> {
+    let hello = pending_hello(a)?;
+    let t = v.theme;
+    let mut lines = vec![Line::from(vec![
+        Span::styled("ClientHello about to be sent — ", t.running()),
+        Span::styled(
+            crate::tui::keymap::name(
+                crate::tui::app::Mode::Main,
+                crate::tui::verbs::Command::Step,
+            ),
+            t.key(),
+        ),
+        Span::styled(" sends it", t.running()),
+    ])];
+    lines.extend(
+        super::detail::hello_preview(t, hello)
+            .0
+            .into_iter()
+            .flat_map(|l| wrap(l, width, 14)),
+    );
+    Some(lines)
 }
 
 #[cfg(test)]
