@@ -171,7 +171,7 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         Mode::Compare => ext.compare = compare::render(f, v, a.body),
         Mode::Profile => ext.profile = profile::render(f, v, a.body),
         Mode::Policy => ext.policy = policy::render(f, v, a.body),
-        Mode::Repeat => repeat::render(f, v, a.body),
+        Mode::Repeat => ext.repeat = repeat::render(f, v, a.body),
         _ => {
             let focus = |p: Focus| v.app.mode == Mode::Main && v.app.main.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));
