@@ -198,3 +198,112 @@ fn repeat_view_puts_the_conclusion_first_and_scrolls_its_rows() {
         assert!(words(&draw(&mut u, size)).contains("rows 17–20 of 20"));
     }
 }
+
+/// The recorded sweep of `dane-mismatch` (its domain attempt, then the other address pinned)
+/// with the sweep as the TUI ran it, showing the pinned attempt, as after `F`.
+fn swept(size: (u16, u16)) -> Ui {
+    let s = recording("sweep-dane-mismatch");
+    let head = s.attempts.first().expect("the domain attempt");
+    let mut sweep = Sweep::from_attempt(head).expect("a domain attempt to sweep");
+    let next = sweep.poll(&s);
+    assert_eq!(next.orders.len(), 1, "one more address to probe");
+    sweep.started(next.orders[0].key, 2);
+    assert!(sweep.poll(&s).done);
+    let mut u = ui_for(s, size);
+    u.app.run = Some(Run::Sweep(sweep));
+    u.app.run_over = true;
+    u
+}
+
+/// Items 2 and 3: after `F`, `D` on the pinned attempt said "no routing-policy lookups for
+/// this attempt" on a mail domain; the DANE and MTA-STS reasons were cut at 80 and 160
+/// columns; the sweep's cause and detail ran together. The domain's policy shows, every
+/// reason wraps, the view scrolls with its position, and the columns stand apart.
+#[test]
+fn policy_view_after_a_sweep_shows_the_domains_policy_wrapped() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = swept(size);
+        assert_eq!(u.session.latest().map(|a| a.id), Some(2));
+        keys(&mut u, &[Key::Char('D')]);
+        assert_eq!(u.app.mode, Mode::Policy);
+        let mut seen = String::new();
+        let mut first = None;
+        // Page through to the end, collecting what is shown.
+        for _ in 0..10 {
+            let rows = draw(&mut u, size);
+            first.get_or_insert_with(|| rows.clone());
+            seen.push_str(&words(&rows));
+            seen.push(' ');
+            keys(&mut u, &[Key::PageDown]);
+        }
+        let first = first.expect("drawn");
+        insta::assert_snapshot!(format!("policy_after_sweep_{name}"), snapshot(&first));
+        let text = words(&first);
+        assert!(!seen.contains("no routing-policy lookups"), "{seen}");
+        assert!(
+            text.contains("the domain's policy, as attempt #1 looked it up"),
+            "{text}"
+        );
+        for said in [
+            "DANE: dane-mismatch — no TLSA record of _39443._tcp.mx.lab.tlsdive.test matches \
+             the certificates sent: a DANE sender refuses (a record left stale by a \
+             certificate rotation?)",
+            "MTA-STS: none — _mta-sts.dane-mismatch.lab.tlsdive.test: no TXT record",
+            "DANE NO no TLSA record of _39443._tcp.mx.lab.tlsdive.test matches the \
+             certificates sent: a DANE sender refuses (a record left stale by a certificate \
+             rotation?)",
+        ] {
+            assert!(seen.contains(said), "{name}: {said}\n{seen}");
+        }
+        // The sweep's rows: the cause, then the detail, apart.
+        assert!(
+            seen.contains("connect-refused mx.lab.tlsdive.test (127.0.0.2:39443) refused the TCP connection: nothing listens on that port"),
+            "{seen}"
+        );
+        let table: Vec<&String> = first
+            .iter()
+            .filter(|r| r.contains("127.0.0.2:39443"))
+            .collect();
+        assert!(
+            table.iter().any(|r| r.contains("connect-refused  ")
+                || r.trim_end_matches([' ', '│']).ends_with("connect-refused")),
+            "{table:?}"
+        );
+        if size == SMALL {
+            assert!(
+                first
+                    .iter()
+                    .any(|r| r.contains(&format!("/{}", u.app.layout.extents.policy + 17))),
+                "the position is shown"
+            );
+        }
+    }
+}
+
+/// Item 2 and the wording bullet: a `[host]` target's policy view. MTA-STS says why it was not
+/// asked in one sentence, with no padding inside it, whole at 80 and 160 columns, and the
+/// view scrolls to its end.
+#[test]
+fn policy_view_of_a_host_reads_whole_sentences() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("host-dane-mismatch"), size);
+        keys(&mut u, &[Key::Char('D')]);
+        let rows = draw(&mut u, size);
+        let mut seen = words(&rows);
+        insta::assert_snapshot!(format!("policy_host_{name}"), snapshot(&rows));
+        keys(&mut u, &[Key::End]);
+        let end = draw(&mut u, size);
+        seen.push_str(&words(&end));
+        for said in [
+            "MTA-STS: none — not looked up: MTA-STS is a recipient domain's policy, and a \
+             [host] target names no domain",
+            "MTA-STS yes not looked up: MTA-STS is a recipient domain's policy, and a [host] \
+             target names no domain: over TLS (it does not verify the certificate)",
+        ] {
+            assert!(seen.contains(said), "{name}: {said}\n{seen}");
+        }
+        for r in rows.iter().chain(&end) {
+            assert!(!r.contains("names  "), "padding inside a sentence: {r}");
+        }
+    }
+}
