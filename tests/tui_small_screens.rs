@@ -307,3 +307,47 @@ fn policy_view_of_a_host_reads_whole_sentences() {
         }
     }
 }
+
+/// Draw, then page down `pages` times, collecting every screen's words.
+fn paged(u: &mut Ui, size: (u16, u16), pages: usize) -> (Vec<String>, String) {
+    let first = draw(u, size);
+    let mut seen = words(&first);
+    for _ in 0..pages {
+        keys(u, &[Key::PageDown]);
+        seen.push(' ');
+        seen.push_str(&words(&draw(u, size)));
+    }
+    (first, seen)
+}
+
+/// Item 2: the profile view neither wrapped nor scrolled sideways — the senders' verdict and
+/// the title's way back were cut at 80 columns. Every line wraps, the title drops its least
+/// important parts first, and the view scrolls with its position.
+#[test]
+fn profile_view_wraps_the_verdicts() {
+    let verdict = "postfix, postfix-secure, postfix-dane, exim, exchange-online, gmail get \
+                   through; openssl35-pq, rustls cannot (openssl35-pq: timeout; rustls: timeout)";
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("senders-drops-large-hello"), size);
+        keys(&mut u, &[Key::Char('P')]);
+        assert_eq!(u.app.mode, Mode::Profile);
+        let (first, seen) = paged(&mut u, size, 4);
+        insta::assert_snapshot!(format!("profile_senders_{name}"), snapshot(&first));
+        assert!(words(&first).contains("(Esc returns)"), "{}", first[3]);
+        assert!(
+            seen.contains(&format!("verdict: {verdict}")),
+            "{name}: {seen}"
+        );
+        assert!(
+            seen.contains(&format!("rustls no timeout (1444 byte hello) {verdict}")),
+            "{name}: the senders' verdict under their rows: {seen}"
+        );
+        if size == SMALL {
+            assert!(
+                first[first.len() - 3].contains("1–17/"),
+                "{}",
+                first.join("\n")
+            );
+        }
+    }
+}
