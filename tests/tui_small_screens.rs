@@ -351,3 +351,46 @@ fn profile_view_wraps_the_verdicts() {
         }
     }
 }
+
+/// Item 4: the diagnosis had 5 rows at 80×24, so the "next:" list and `I` fell below its
+/// edge. It takes the rows its cause, next steps and keys need; the evidence scrolls.
+#[test]
+fn diagnosis_shows_every_next_step_and_the_investigate_key() {
+    for name in [
+        "close-after-client-hello",
+        "reset-after-client-hello",
+        "fatal-alert",
+        "expired-cert",
+        "wrong-name-cert",
+        "starttls-454",
+        "sweep-dane-mismatch",
+    ] {
+        for (size_name, size) in [("small", SMALL), ("large", LARGE)] {
+            let mut s = recording(name);
+            // The domain attempt of the sweep (its header has the MX line: four rows).
+            s.attempts.truncate(1);
+            let mut u = ui_for(s, size);
+            let rows = draw(&mut u, size);
+            let text = words(&rows);
+            let d = u.derived.diagnosis.clone().expect("a diagnosis");
+            for step in &d.next_steps {
+                let said: String = step.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert!(
+                    text.contains(&said),
+                    "{name} {size_name}: {said}\n{}",
+                    rows.join("\n")
+                );
+            }
+            if u.derived.investigable {
+                assert!(
+                    text.contains("press I to investigate"),
+                    "{name} {size_name}"
+                );
+            }
+            if size == SMALL && ["close-after-client-hello", "sweep-dane-mismatch"].contains(&name)
+            {
+                insta::assert_snapshot!(format!("diagnosis_{name}_small"), snapshot(&rows));
+            }
+        }
+    }
+}
