@@ -394,3 +394,77 @@ fn diagnosis_shows_every_next_step_and_the_investigate_key() {
         }
     }
 }
+
+/// Item 5: step mode at 80 columns dropped `[step mode]` and the attempt counter from the
+/// header. The header lays out by priority: counter and mode before the peer and MX host.
+#[test]
+fn step_mode_header_keeps_the_mode_and_the_counter() {
+    let full = events("step");
+    let paused = full
+        .iter()
+        .position(
+            |e| matches!(&e.kind, EventKind::Paused { before } if before.contains("STARTTLS")),
+        )
+        .expect("a pause before STARTTLS");
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut s = Session::new();
+        for e in &full[..=paused] {
+            s.apply(e);
+        }
+        let mut u = ui_for(s, size);
+        u.app.options.step_mode = true;
+        let rows = draw(&mut u, size);
+        assert!(rows[0].contains("attempt 1/1"), "{name}: {}", rows[0]);
+        assert!(rows[0].contains("[step mode]"), "{name}: {}", rows[0]);
+        assert!(rows[2].contains("⏸ paused before"), "{name}: {}", rows[2]);
+        insta::assert_snapshot!(format!("step_mode_{name}"), snapshot(&rows));
+    }
+    // A mail domain's header is longer: the counter and the mode stay, the MX host goes.
+    let mut u = ui_for(recording("sweep-dane-mismatch"), SMALL);
+    u.app.options.step_mode = true;
+    let rows = draw(&mut u, SMALL);
+    assert!(rows[0].contains("attempt 2/2  [step mode]"), "{}", rows[0]);
+    assert!(rows[0].starts_with("tlsdive dane-mismatch.lab.tlsdive.test:39443"));
+    // A replay says so at 80 columns too.
+    let mut u = ui_for(recording("sweep-dane-mismatch"), SMALL);
+    u.app.options.read_only = true;
+    let rows = draw(&mut u, SMALL);
+    assert!(rows[0].contains("attempt 2/2"), "{}", rows[0]);
+    assert!(rows[0].contains("[replay]"), "{}", rows[0]);
+}
+
+/// Item 6: the header ended `done 0.0 m` at 160 columns: the end of an attempt was shown as a
+/// phase with a time of its own, and the chain was cut mid-unit. `done` is no phase; a chain
+/// too long gives its shortest phases up to `…`, never half a unit.
+#[test]
+fn phase_chain_has_no_done_phase_and_no_cut_unit() {
+    for name in [
+        "healthy",
+        "host-dane-mismatch",
+        "sweep-dane-mismatch",
+        "senders-drops-large-hello",
+    ] {
+        for size in [SMALL, LARGE, (120, 36)] {
+            let mut u = ui_for(recording(name), size);
+            let rows = draw(&mut u, size);
+            let line = rows
+                .iter()
+                .find(|r| r.starts_with('✔') || r.starts_with('✘'))
+                .unwrap_or_else(|| panic!("{name}: no outcome line\n{}", rows.join("\n")));
+            assert!(!line.contains("done"), "{name} {size:?}: {line}");
+            let end = line.trim_end();
+            assert!(
+                end.ends_with(" ms") || end.ends_with(" s") || end.ends_with(" min"),
+                "{name} {size:?}: a whole duration ends the line: {line}"
+            );
+        }
+    }
+    let mut u = ui_for(recording("host-dane-mismatch"), SMALL);
+    let rows = draw(&mut u, SMALL);
+    assert!(rows[2].contains("…"), "short phases give way: {}", rows[2]);
+    assert!(
+        rows[2].contains("post-tls"),
+        "the longest phase stays: {}",
+        rows[2]
+    );
+}
