@@ -468,3 +468,61 @@ fn phase_chain_has_no_done_phase_and_no_cut_unit() {
         rows[2]
     );
 }
+
+/// Item 7: the attempts view's first row ended `verify:` and the negotiated suite was cut.
+/// The long columns wrap inside their width; the row of the cursor says where it is.
+#[test]
+fn attempts_view_wraps_its_long_columns() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("retries"), size);
+        keys(&mut u, &[Key::Char('A')]);
+        let rows = draw(&mut u, size);
+        let text = words(&rows);
+        insta::assert_snapshot!(format!("attempts_{name}"), snapshot(&rows));
+        let plan = u.session.attempts[0]
+            .plan
+            .as_ref()
+            .expect("a plan")
+            .tls_summary();
+        for part in plan.split(' ') {
+            assert!(
+                text.contains(part),
+                "{name}: {part} of the first plan\n{text}"
+            );
+        }
+        // The negotiated suite whole: its parts, broken only after an underscore.
+        let suite = &u.session.attempts[0]
+            .negotiated
+            .as_ref()
+            .expect("negotiated")
+            .cipher_suite;
+        let column = |r: &String, from: &str, to: &str| -> String {
+            let head = rows.iter().find(|r| r.contains(from)).expect("a header");
+            let cols = |s: &str| {
+                head.chars()
+                    .collect::<String>()
+                    .find(s)
+                    .map(|b| head[..b].chars().count())
+            };
+            let (a, b) = (cols(from).expect("from"), cols(to).expect("to"));
+            r.chars()
+                .skip(a)
+                .take(b - a)
+                .collect::<String>()
+                .trim()
+                .to_string()
+        };
+        let negotiated: String = rows
+            .iter()
+            .skip_while(|r| !r.contains("negotiated"))
+            .skip(1)
+            .map(|r| column(r, "negotiated", "time"))
+            .collect();
+        assert_eq!(
+            negotiated.matches(suite.as_str()).count(),
+            2,
+            "{name}: {suite} in {negotiated}"
+        );
+        assert!(text.contains("3/3"), "{name}: the position");
+    }
+}
