@@ -207,6 +207,11 @@ pub struct Extents {
     pub policy: usize,
     pub help: usize,
     pub compare: usize,
+    /// Rows of the repeat view's attempt table on screen (its page).
+    pub repeat: usize,
+    /// Rows of the main view's transcript on screen (its page), once drawn: the diagnosis
+    /// takes the height it needs, so the transcript's varies.
+    pub page: usize,
 }
 
 /// What quitting would lose: the session's size when it was last saved (exported, or loaded
@@ -369,6 +374,8 @@ pub struct App {
     pub profile: Scrolled,
     pub policy: Scrolled,
     pub help: Scrolled,
+    /// The first row of the repeat view's attempt table; `None` follows the latest.
+    pub repeat_rows: Scroll,
     pub picker: Option<Picker>,
     pub editor: Option<Editor>,
     pub status: String,
@@ -413,6 +420,7 @@ impl App {
             profile: Scrolled::default(),
             policy: Scrolled::default(),
             help: Scrolled::default(),
+            repeat_rows: None,
             picker: None,
             editor: None,
             status: String::new(),

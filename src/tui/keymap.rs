@@ -159,6 +159,7 @@ const LISTS: &[Mode] = &[
     Compare,
     Profile,
     Policy,
+    Repeat,
     Help,
     Picker,
 ];
@@ -171,6 +172,18 @@ const ALL_BUT_EDIT: &[Mode] = &[
     Compare,
     Profile,
     Policy,
+    Help,
+    Picker,
+];
+/// Where the paging keys move something: every view but the editor.
+const PAGED: &[Mode] = &[
+    Main,
+    Certificates,
+    Attempts,
+    Compare,
+    Profile,
+    Policy,
+    Repeat,
     Help,
     Picker,
 ];
@@ -652,15 +665,15 @@ pub static TABLE: &[Binding] = &[
     ),
     b(LISTS, &[Down, Char('j')], Command::Down, "down"),
     b(LISTS, &[Up, Char('k')], Command::Up, "up"),
-    b(ALL_BUT_EDIT, &[Home], Command::Top, "top"),
+    b(PAGED, &[Home], Command::Top, "top"),
     b(
-        ALL_BUT_EDIT,
+        PAGED,
         &[End, Char('G')],
         Command::Bottom,
         "bottom (a live list follows new lines)",
     ),
-    b(ALL_BUT_EDIT, &[PageDown], Command::PageDown, "page down"),
-    b(ALL_BUT_EDIT, &[PageUp], Command::PageUp, "page up"),
+    b(PAGED, &[PageDown], Command::PageDown, "page down"),
+    b(PAGED, &[PageUp], Command::PageUp, "page up"),
     b(&[Help], &[Char('?')], Command::Help, "close this help"),
     b(
         ALL_BUT_HELP,

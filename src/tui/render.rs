@@ -99,13 +99,21 @@ pub fn areas(area: Rect) -> Areas {
 
 /// The areas of the main view under a header of `header_rows` (see `header::height`).
 pub fn areas_with(area: Rect, header_rows: u16) -> Areas {
+    areas_for(area, header_rows, 0)
+}
+
+/// [`areas_with`], the diagnosis at least `diag_rows` tall (its lines up to the keys it
+/// offers, with its borders) as far as the panels above keep six rows.
+pub fn areas_for(area: Rect, header_rows: u16, diag_rows: u16) -> Areas {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(header_rows),
         Constraint::Min(10),
         Constraint::Length(2),
     ])
     .areas(area);
-    let diag_h = (body.height / 3).clamp(7, 16);
+    let diag_h = (body.height / 3)
+        .clamp(7, 16)
+        .max(diag_rows.min(body.height.saturating_sub(6)));
     let [top, diagnosis] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(diag_h)]).areas(body);
     // Narrow terminals give the timeline more: its record names matter more than the
@@ -159,7 +167,15 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return ext;
     }
-    let a = areas_with(area, header::height(v.attempt()));
+    let header_rows = header::height(v.attempt());
+    // The diagnosis gets the rows its cause, summary, next steps and keys need; the evidence
+    // below them scrolls.
+    let wanted = diagnosis::wanted(v, usize::from(area.width.saturating_sub(2)));
+    let a = areas_for(
+        area,
+        header_rows,
+        u16::try_from(wanted + 2).unwrap_or(u16::MAX),
+    );
     header::render(f, v, a.header);
     let view = match v.app.mode {
         Mode::Help | Mode::Picker | Mode::Edit => v.app.back,
@@ -171,13 +187,14 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
         Mode::Compare => ext.compare = compare::render(f, v, a.body),
         Mode::Profile => ext.profile = profile::render(f, v, a.body),
         Mode::Policy => ext.policy = policy::render(f, v, a.body),
-        Mode::Repeat => repeat::render(f, v, a.body),
+        Mode::Repeat => ext.repeat = repeat::render(f, v, a.body),
         _ => {
             let focus = |p: Focus| v.app.mode == Mode::Main && v.app.main.focus == p;
             transcript::render(f, v, a.transcript, focus(Focus::Transcript));
             timeline::render(f, v, a.timeline, focus(Focus::Timeline));
             detail::render(f, v, a.detail);
             ext.diagnosis = diagnosis::render(f, v, a.diagnosis, focus(Focus::Diagnosis));
+            ext.page = usize::from(a.transcript.height.saturating_sub(3)).max(1);
         }
     }
     status::render(f, v, a.status);

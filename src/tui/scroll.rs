@@ -1,5 +1,5 @@
 //! Moving through lists: the focused panel of the main view, the certificates, the attempts
-//! table, the comparison, the help and pickers. Every offset stops at the end of its content:
+//! table, the comparison, the repeat's attempts, the help and pickers. Every offset stops at the end of its content:
 //! the wrapped panels report how far they can scroll when drawn (`App::extents`), so no key
 //! ever scrolls a panel into blank space. `None` offsets follow the tail so a running
 //! attempt stays in view; the timeline's `None` is its first ClientHello.
@@ -45,22 +45,27 @@ pub fn within(pos: usize, max: usize, page: usize, cmd: Command) -> usize {
 
 pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command) {
     let page = app.layout.page.max(1);
+    // The main view's panels are as tall as the last draw made them.
+    let main_page = match app.layout.extents.page {
+        0 => page,
+        p => p,
+    };
     match app.mode {
         Mode::Main => match app.main.focus {
             Focus::Transcript => {
                 app.main.transcript_top =
-                    follow(app.main.transcript_top, derived.rows.len(), page, cmd)
+                    follow(app.main.transcript_top, derived.rows.len(), main_page, cmd)
             }
             Focus::Timeline => {
                 let rows = app.attempt(session).map_or(&[][..], |a| &a.timeline[..]);
                 let from = super::render::timeline::selected(app.main.timeline_row, rows);
-                app.main.timeline_row = from.map(|i| offset(i, rows.len(), page, cmd));
+                app.main.timeline_row = from.map(|i| offset(i, rows.len(), main_page, cmd));
             }
             Focus::Diagnosis => {
                 app.main.diagnosis_top = within(
                     app.main.diagnosis_top,
                     app.layout.extents.diagnosis,
-                    page,
+                    main_page,
                     cmd,
                 )
             }
@@ -86,7 +91,12 @@ pub fn scroll(app: &mut App, session: &Session, derived: &Derived, cmd: Command)
                 p.cursor = offset(p.cursor, p.items.len(), page, cmd);
             }
         }
-        // The repeat view shows the latest attempts; it does not scroll.
-        Mode::Edit | Mode::Repeat => {}
+        // The repeat view's table follows the latest attempt until moved.
+        Mode::Repeat => {
+            let len = app.repeat().map_or(0, |r| r.ids.len());
+            let rows = app.layout.extents.repeat.max(1);
+            app.repeat_rows = follow(app.repeat_rows, len, rows, cmd);
+        }
+        Mode::Edit => {}
     }
 }

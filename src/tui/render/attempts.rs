@@ -1,5 +1,6 @@
 //! The attempts view: every attempt of the session with what changed from the previous one,
-//! its outcome and time. Two marked attempts open the comparison.
+//! its outcome and time. Two marked attempts open the comparison. Long plans and suites wrap
+//! inside their column; the table follows the cursor and says where it is ("3/20").
 
 use crate::diagnose::Cause;
 use crate::tui::app::Mode;
@@ -7,11 +8,11 @@ use crate::tui::keymap;
 use crate::tui::verbs::Command;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::text::{Line, Text};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::View;
-use super::text::safe_owned;
+use super::text::{safe_owned, wrap};
 use crate::diagnose;
 use crate::plan::Plan;
 use crate::units::human_micros;
@@ -36,9 +37,18 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         "time",
     ])
     .style(t.title());
-    let mut rows = Vec::new();
+    struct Cells {
+        id: String,
+        changed: String,
+        cause: &'static str,
+        style: ratatui::style::Style,
+        neg: String,
+        time: String,
+        mark: &'static str,
+    }
+    let mut cells = Vec::new();
     let mut prev: Option<&Plan> = None;
-    for (i, a) in v.session.attempts.iter().enumerate() {
+    for a in &v.session.attempts {
         let d = diagnose::diagnose(a);
         let changed = match (prev, a.plan.as_ref()) {
             (Some(p), Some(q)) => {
@@ -49,7 +59,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
                     c.join("; ")
                 }
             }
-            (None, Some(q)) => q.tls_summary(),
+            (None, Some(q)) => format!("first: {}", q.tls_summary()),
             _ => "?".into(),
         };
         prev = a.plan.as_ref();
@@ -60,49 +70,120 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         } else {
             t.bad()
         };
-        let neg = a
-            .negotiated
-            .as_ref()
-            .map(|n| safe_owned(&format!("{} {}", n.version, n.cipher_suite)))
-            .unwrap_or_default();
-        let time = a
-            .finished
-            .as_ref()
-            .map(|f| human_micros(f.2))
-            .unwrap_or_else(|| "…".into());
-        let mark = if v.app.attempts.marked.contains(&a.id) {
-            "*"
-        } else {
-            ""
-        };
+        cells.push(Cells {
+            id: a.id.to_string(),
+            changed: safe_owned(&changed),
+            cause: d.cause.code(),
+            style,
+            neg: a
+                .negotiated
+                .as_ref()
+                .map(|n| safe_owned(&format!("{} {}", n.version, n.cipher_suite)))
+                .unwrap_or_default(),
+            time: a
+                .finished
+                .as_ref()
+                .map(|f| human_micros(f.2))
+                .unwrap_or_else(|| "…".into()),
+            mark: if v.app.attempts.marked.contains(&a.id) {
+                "*"
+            } else {
+                ""
+            },
+        });
+    }
+    // Fixed columns as wide as their widest cell; the two long ones share the rest (three
+    // parts to two) and wrap inside it, so nothing is cut.
+    let w =
+        |f: &dyn Fn(&Cells) -> usize, min: usize| cells.iter().map(f).max().unwrap_or(0).max(min);
+    let id_w = w(&|c| c.id.len(), 1);
+    let cause_w = w(&|c| c.cause.len(), "outcome".len());
+    let time_w = w(&|c| c.time.chars().count(), "time".len());
+    let inner = usize::from(area.width.saturating_sub(2));
+    let spacing = 5;
+    let rest = inner.saturating_sub(1 + id_w + cause_w + time_w + spacing);
+    let neg_w = (rest * 2 / 5).max(8);
+    let changed_w = rest.saturating_sub(neg_w).max(8);
+    let mut rows = Vec::new();
+    for (i, c) in cells.iter().enumerate() {
+        let changed = wrap(Line::raw(c.changed.clone()), changed_w, 2);
+        let neg: Vec<Line> = pieces(&c.neg, neg_w).into_iter().map(Line::raw).collect();
+        let height = changed.len().max(neg.len()).max(1);
         let row = Row::new(vec![
-            Cell::from(mark),
-            Cell::from(a.id.to_string()),
-            Cell::from(safe_owned(&changed)),
-            Cell::from(Line::styled(d.cause.code(), style)),
-            Cell::from(neg),
-            Cell::from(time),
-        ]);
+            Cell::from(c.mark),
+            Cell::from(c.id.clone()),
+            Cell::from(Text::from(changed)),
+            Cell::from(Line::styled(c.cause, c.style)),
+            Cell::from(Text::from(neg)),
+            Cell::from(c.time.clone()),
+        ])
+        .height(u16::try_from(height).unwrap_or(1));
         rows.push(if i == v.app.attempts.cursor {
             row.style(t.selected())
         } else {
             row
         });
     }
+    let n = cells.len();
+    let shown = |x: usize| u16::try_from(x).unwrap_or(u16::MAX);
+    let block = if n > 0 {
+        block.title_bottom(
+            Line::styled(
+                format!(" {}/{n} ", v.app.attempts.cursor.min(n - 1) + 1),
+                t.dim(),
+            )
+            .right_aligned(),
+        )
+    } else {
+        block
+    };
     let table = Table::new(
         rows,
         [
             Constraint::Length(1),
-            Constraint::Length(3),
-            Constraint::Fill(3),
-            Constraint::Length(28),
-            Constraint::Fill(2),
-            Constraint::Length(9),
+            Constraint::Length(shown(id_w)),
+            Constraint::Length(shown(changed_w)),
+            Constraint::Length(shown(cause_w)),
+            Constraint::Length(shown(neg_w)),
+            Constraint::Length(shown(time_w)),
         ],
     )
     .header(header)
     .block(block);
-    f.render_widget(table, area);
+    // The cursor's row stays in view however many rows there are.
+    let mut state = TableState::default().with_selected(Some(v.app.attempts.cursor));
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+/// `s` in lines of at most `width` columns, broken after a space or a `_` (a suite name's
+/// parts), continuation lines two columns in.
+fn pieces(s: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut token = String::new();
+    let flush = |line: &mut String, token: &mut String, out: &mut Vec<String>| {
+        let cont = if out.is_empty() { 0 } else { 2 };
+        if !line.is_empty() && cont + line.chars().count() + token.chars().count() > width {
+            out.push(std::mem::take(line).trim_end().to_string());
+        }
+        if line.is_empty() && !out.is_empty() {
+            line.push_str("  ");
+            *token = token.trim_start().to_string();
+        }
+        line.push_str(token);
+        token.clear();
+    };
+    for c in s.chars() {
+        token.push(c);
+        if c == ' ' || c == '_' {
+            flush(&mut line, &mut token, &mut out);
+        }
+    }
+    flush(&mut line, &mut token, &mut out);
+    if !line.trim().is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 /// What differs between two plans, field by field ("versions: TLSv1.2+1.3 → TLSv1.2").

@@ -20,13 +20,24 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) -> usize {
     let width = usize::from(block.inner(area).width);
     let lines: Vec<Line<'static>> = lines(v)
         .into_iter()
-        .flat_map(|(l, hang)| wrap(l, width, hang))
+        .flat_map(|(l, hang, _)| wrap(l, width, hang))
         .collect();
     scrolled(f, v.theme, block, area, lines, v.app.main.diagnosis_top)
 }
 
-/// The diagnosis' lines with the indent their continuation lines take.
-fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
+/// Rows the diagnosis needs at `width` before its evidence: the cause and summary, the
+/// case, the next steps and the investigate key.
+pub fn wanted(v: &View, width: usize) -> usize {
+    lines(v)
+        .into_iter()
+        .take_while(|(_, _, evidence)| !evidence)
+        .map(|(l, hang, _)| wrap(l, width, hang).len())
+        .sum()
+}
+
+/// The diagnosis' lines with the indent their continuation lines take, and whether each is
+/// evidence (what may scroll below the panel's edge).
+fn lines(v: &View) -> Vec<(Line<'static>, usize, bool)> {
     let t = v.theme;
     let Some(d) = &v.derived.diagnosis else {
         return Vec::new();
@@ -46,6 +57,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
             Span::raw(safe_owned(&d.summary)),
         ]),
         2,
+        false,
     )];
     // What the attempts and scans so far add up to, when it says more than this attempt.
     if let Some(c) = v
@@ -90,6 +102,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
                 Span::raw(safe_owned(&words)),
             ]),
             8,
+            false,
         ));
     }
     // The next steps come before the evidence: they carry the keys, and the panel is short.
@@ -112,7 +125,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
             }
             None => spans.push(Span::raw(safe_owned(&s.text))),
         }
-        lines.push((Line::from(spans), 8));
+        lines.push((Line::from(spans), 8, false));
     }
     if let Some(inv) = v.app.investigation() {
         lines.push((
@@ -126,6 +139,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
                 Span::raw(" stops"),
             ]),
             8,
+            false,
         ));
     } else if v.derived.investigable && !v.app.options.read_only {
         lines.push((
@@ -142,6 +156,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
                 )),
             ]),
             8,
+            false,
         ));
     }
     for e in &d.evidence {
@@ -151,6 +166,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
                 Span::raw(safe_owned(e)),
             ]),
             4,
+            true,
         ));
     }
     for e in v.derived.scan.iter().flat_map(|s| &s.evidence) {
@@ -160,6 +176,7 @@ fn lines(v: &View) -> Vec<(Line<'static>, usize)> {
                 Span::styled(safe_owned(e), t.warn()),
             ]),
             4,
+            true,
         ));
     }
     lines

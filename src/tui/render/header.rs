@@ -1,8 +1,11 @@
 //! The header: what is probed and where it connected, for a mail domain its MX hosts and
 //! addresses with their DNSSEC state in one line, the plan of the attempt on screen in one
-//! line, and a running indicator with the time spent in each phase.
+//! line, and a running indicator with the time spent in each phase. Each line fits the
+//! terminal by priority: the attempt counter and the mode before the peer, the outcome and
+//! the longest phases before the short ones, and a cut line ends in `…`.
 
 use crate::diagnose::Cause;
+use crate::event::Phase;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -104,32 +107,34 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         .as_ref()
         .map(|p| format!("{}:{}", safe_owned(&p.target.display_name()), p.port))
         .unwrap_or_else(|| "(plan not recorded)".into());
-    let mut first = vec![Span::styled("tlsdive ", t.title())];
+    // Each part with its rank: when the line is too long for the terminal the highest rank
+    // goes first, so the attempt counter and the mode outlive the peer and the MX host.
+    let mut first: Vec<(u8, Span<'static>)> = vec![(0, Span::styled("tlsdive ", t.title()))];
     let scenario = v.app.scenario_of(a);
     if let Some(s) = scenario {
-        first.push(Span::styled(
-            format!("lab scenario {}  ", s.name()),
-            t.warn(),
+        first.push((
+            2,
+            Span::styled(format!("lab scenario {}  ", s.name()), t.warn()),
         ));
     }
-    first.push(Span::raw(target));
+    first.push((0, Span::raw(target)));
     if let Some(host) = a.host() {
-        first.push(Span::raw(format!("  MX/host {}", safe_owned(host))));
+        first.push((4, Span::raw(format!("  MX/host {}", safe_owned(host)))));
     }
     if let Some(peer) = a.peer.or_else(|| a.tried.last().map(|t| t.0)) {
-        first.push(Span::raw(format!("  → {peer}")));
+        first.push((3, Span::raw(format!("  → {peer}"))));
     }
-    first.push(Span::styled(format!("   attempt {idx}/{n}"), t.title()));
+    first.push((1, Span::styled(format!("   attempt {idx}/{n}"), t.title())));
     if v.app.options.read_only {
-        first.push(Span::styled("  [recording, read-only]", t.warn()));
+        first.push((1, Span::styled("  [recording, read-only]", t.warn())));
     }
     if v.app.options.step_mode {
-        first.push(Span::styled("  [step mode]", t.warn()));
+        first.push((1, Span::styled("  [step mode]", t.warn())));
     }
     if let Some(s) = scenario {
-        // Last, so a narrow terminal cuts this and not the facts before it.
-        first.push(Span::styled(format!("  — {}", s.describe()), t.dim()));
+        first.push((5, Span::styled(format!("  — {}", s.describe()), t.dim())));
     }
+    let width = usize::from(area.width);
     let second = Line::from(vec![
         Span::styled("plan ", t.dim()),
         Span::raw(safe_owned(
@@ -139,12 +144,68 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
                 .unwrap_or_default(),
         )),
     ]);
-    let mut lines = vec![Line::from(first)];
+    let mut lines = vec![by_rank(first, width)];
     if let Some(route) = route(a) {
-        lines.push(Line::raw(safe_owned(&route)));
+        lines.push(marked(Line::raw(safe_owned(&route)), width, t));
     }
-    lines.extend([second, phases(v, a)]);
+    lines.extend([marked(second, width, t), phases(v, a, width)]);
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The parts that fit in `width`, in their order, dropping the highest rank first (a part
+/// that has a shorter form takes it before it goes).
+fn by_rank(mut parts: Vec<(u8, Span<'static>)>, width: usize) -> Line<'static> {
+    let total = |p: &[(u8, Span)]| p.iter().map(|(_, s)| s.width()).sum::<usize>();
+    while total(&parts) > width {
+        let Some(worst) = parts.iter().map(|(r, _)| *r).max().filter(|r| *r > 0) else {
+            break;
+        };
+        let Some(i) = parts.iter().rposition(|(r, _)| *r == worst) else {
+            break;
+        };
+        match short(&parts[i].1) {
+            Some(s) => parts[i].1 = s,
+            None => {
+                parts.remove(i);
+            }
+        }
+    }
+    Line::from(parts.into_iter().map(|(_, s)| s).collect::<Vec<_>>())
+}
+
+/// The shorter form of a header part, if it has one.
+fn short(s: &Span<'static>) -> Option<Span<'static>> {
+    match s.content.as_ref() {
+        "  [recording, read-only]" => Some(Span::styled("  [replay]", s.style)),
+        _ => None,
+    }
+}
+
+/// `line` cut to `width` with a `…` where it was cut, so a cut never looks like the end.
+fn marked(line: Line<'static>, width: usize, t: crate::tui::theme::Theme) -> Line<'static> {
+    if line.width() <= width || width < 2 {
+        return line;
+    }
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut room = width - 1;
+    for span in line.spans {
+        let text: String = span
+            .content
+            .chars()
+            .scan(0usize, |used, c| {
+                *used += super::text::width_of(c);
+                (*used <= room).then_some(c)
+            })
+            .collect();
+        room -= Span::raw(text.clone()).width();
+        let cut = text.len() < span.content.len();
+        out.push(Span::styled(text, span.style));
+        if cut || room == 0 {
+            break;
+        }
+    }
+    out.push(Span::styled("…", t.dim()));
+    Line::from(out)
 }
 
 /// The plan of the attempt on screen in one line, as the server will see it: the versions
@@ -225,7 +286,10 @@ pub fn plan_line(p: &Plan, first: Option<&Plan>) -> String {
     s
 }
 
-fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
+/// The outcome, then the time of each phase. The `done` phase is the end, not a step: it
+/// has no time of its own. Too long for the terminal, the shortest phases give way to `…`
+/// (the running one and the outcome never do).
+fn phases(v: &View, a: &crate::session::Attempt, width: usize) -> Line<'static> {
     let t = v.theme;
     let now = v.app.now_us.max(a.last_us);
     let mut spans = Vec::new();
@@ -248,21 +312,59 @@ fn phases(v: &View, a: &crate::session::Attempt) -> Line<'static> {
             spans.push(Span::raw(format!("after {}  ", human_micros(*at))));
         }
     }
-    let durations = a.phase_durations(now);
+    let mut durations = a.phase_durations(now);
+    if a.finished.is_some() && durations.last().is_some_and(|(p, _)| *p == Phase::Done) {
+        durations.pop();
+    }
+    let running = a.is_running();
     let last = durations.len().saturating_sub(1);
-    for (i, (p, d)) in durations.into_iter().enumerate() {
-        if i > 0 {
+    let items: Vec<String> = durations
+        .iter()
+        .map(|(p, d)| format!("{} {}", p.name(), human_micros(*d)))
+        .collect();
+    // The phases to show: the running one, then the longest first while they fit.
+    let room = width.saturating_sub(spans.iter().map(Span::width).sum());
+    let chain = |keep: &[bool]| -> usize {
+        let mut w = 0;
+        let mut parts = 0usize;
+        for (i, k) in keep.iter().enumerate() {
+            let gap_start = !k && (i == 0 || keep[i - 1]);
+            if *k || gap_start {
+                w += if *k { items[i].chars().count() } else { 1 };
+                parts += 1;
+            }
+        }
+        w + 3 * parts.saturating_sub(1)
+    };
+    let mut keep = vec![false; items.len()];
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (!(running && i == last), std::cmp::Reverse(durations[i].1)));
+    for i in order {
+        keep[i] = true;
+        if chain(&keep) > room && !(running && i == last) {
+            keep[i] = false;
+        }
+    }
+    let mut first = true;
+    for (i, text) in items.into_iter().enumerate() {
+        let gap_start = !keep[i] && (i == 0 || keep[i - 1]);
+        if !keep[i] && !gap_start {
+            continue;
+        }
+        if !first {
             spans.push(Span::styled(" › ", t.dim()));
         }
-        let style = if i == last && a.is_running() {
-            t.running()
+        first = false;
+        if keep[i] {
+            let style = if i == last && running {
+                t.running()
+            } else {
+                t.dim()
+            };
+            spans.push(Span::styled(text, style));
         } else {
-            t.dim()
-        };
-        spans.push(Span::styled(
-            format!("{} {}", p.name(), human_micros(d)),
-            style,
-        ));
+            spans.push(Span::styled("…", t.dim()));
+        }
     }
     Line::from(spans)
 }

@@ -3,7 +3,7 @@
 //! accepts under it (numbered when the server imposes its order, ✓ when this client can
 //! negotiate them), the groups, what this client has in common with the server, the verdict,
 //! what was not scanned yet, and the legacy probes apart: those are one ClientHello and its
-//! answer, not a handshake.
+//! answer, not a handshake. Long lines wrap under their second column; the view scrolls.
 
 use crate::tui::app::Mode;
 use crate::tui::keymap::{self, Key};
@@ -13,7 +13,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::View;
-use super::text::{safe_owned, scrolled};
+use super::text::{self, safe_owned, scrolled};
 use crate::plan::TlsMode;
 use crate::profile::kind::LEGACY_NOTE;
 use crate::profile::merge::missing;
@@ -24,17 +24,35 @@ use crate::tui::derived::ScanView;
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let scan = v.derived.scan.as_ref();
     let back = keymap::name_or(Mode::Profile, Command::Cancel, Key::Esc);
+    let room = usize::from(area.width).saturating_sub(4);
     let title = match scan.and_then(|s| s.merged.as_ref().map(|p| (s.from, p))) {
-        Some((from, p)) => format!(
-            "server profile of {} ({}, {}) · scans of attempt #{from} · {} ({back} returns)",
-            safe_owned(&p.target),
-            p.address.map_or_else(|| "-".into(), |a| a.to_string()),
-            match p.mode {
-                TlsMode::Starttls => "STARTTLS",
-                TlsMode::Implicit => "implicit TLS",
-            },
-            crate::report::units::plural(u64::from(p.connections), "connection"),
-        ),
+        Some((from, p)) => {
+            let what = format!("server profile of {}", safe_owned(&p.target));
+            let at = format!(
+                " ({}, {})",
+                p.address.map_or_else(|| "-".into(), |a| a.to_string()),
+                match p.mode {
+                    TlsMode::Starttls => "STARTTLS",
+                    TlsMode::Implicit => "implicit TLS",
+                }
+            );
+            let scans = format!(" · scans of attempt #{from}");
+            let count = format!(
+                " · {}",
+                crate::report::units::plural(u64::from(p.connections), "connection")
+            );
+            let back = format!(" ({back} returns)");
+            // The least important part goes first when the title does not fit.
+            [
+                format!("{what}{at}{scans}{count}{back}"),
+                format!("{what}{at}{scans}{back}"),
+                format!("{what}{at}{back}"),
+                format!("{what}{back}"),
+            ]
+            .into_iter()
+            .find(|t| t.chars().count() <= room)
+            .unwrap_or_else(|| format!("{what}{back}"))
+        }
         None => format!("server profile ({back} returns)"),
     };
     let block = v.block(&title, true);
@@ -47,7 +65,34 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         lines.insert(0, Line::raw(""));
         lines.insert(0, hint(v));
     }
+    let width = usize::from(inner.width);
+    let lines = lines
+        .into_iter()
+        .flat_map(|l| {
+            let hang = hang(&l, width);
+            text::wrap(l, width, hang)
+        })
+        .collect();
     scrolled(f, v.theme, block, area, lines, v.app.profile.top)
+}
+
+/// Where a wrapped line's continuation starts: under its second column ("  TLS 1.2   yes …",
+/// "  postfix         yes …"), else two columns past its indent.
+fn hang(l: &Line, width: usize) -> usize {
+    let text = l.to_string();
+    let indent = text.len() - text.trim_start().len();
+    let column = text[indent..]
+        .find("  ")
+        .map(|i| indent + i)
+        .and_then(|gap| {
+            text[gap..]
+                .find(|c: char| c != ' ')
+                .map(|j| text[..gap + j].chars().count())
+        });
+    match column {
+        Some(c) if c <= width / 2 => c,
+        _ => indent + 2,
+    }
 }
 
 fn hint(v: &View) -> Line<'static> {

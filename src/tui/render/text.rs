@@ -27,7 +27,7 @@ pub fn safe_owned(s: &str) -> String {
 }
 
 /// How many columns `c` takes (ASCII fast, others as the terminal will draw them).
-fn width_of(c: char) -> usize {
+pub fn width_of(c: char) -> usize {
     if c.is_ascii() {
         1
     } else {

@@ -1,0 +1,528 @@
+//! Issue 19: every view readable at 80×24 and at 160×48 — laid out by priority, long reasons
+//! wrapped, what does not fit scrolled with a position shown, never a silent cut. Drawn on
+//! ratatui's `TestBackend` from the recorded scenarios in `assets/scenarios/` (colour off).
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use tlsdive::event::{EventKind, ProbeEvent};
+use tlsdive::runs::Run;
+use tlsdive::runs::repeat::Repeat;
+use tlsdive::runs::sweep::Sweep;
+use tlsdive::session::Session;
+use tlsdive::tui::Ui;
+use tlsdive::tui::app::{App, Mode};
+use tlsdive::tui::keymap::Key;
+use tlsdive::tui::render::page_rows;
+
+const SMALL: (u16, u16) = (80, 24);
+const LARGE: (u16, u16) = (160, 48);
+
+fn events(name: &str) -> Vec<ProbeEvent> {
+    let path = format!(
+        "{}/assets/scenarios/{name}.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let s = tlsdive::recording::read(std::path::Path::new(&path)).expect("recording");
+    s.events().map(|e| e.into_owned()).collect()
+}
+
+fn recording(name: &str) -> Session {
+    let mut s = Session::new();
+    for e in events(name) {
+        s.apply(&e);
+    }
+    s
+}
+
+fn ui_for(session: Session, (w, h): (u16, u16)) -> Ui {
+    let mut app = App::new();
+    app.color = false;
+    app.layout.page = page_rows(Rect::new(0, 0, w, h));
+    Ui::new(session, app)
+}
+
+/// The screen as rows of text.
+fn draw(ui: &mut Ui, (w, h): (u16, u16)) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    ui.sync();
+    t.draw(|f| ui.draw(f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+        .collect()
+}
+
+fn snapshot(rows: &[String]) -> String {
+    rows.iter()
+        .map(|r| format!("\"{r}\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The words on screen with borders, padding and line breaks taken out, so a sentence
+/// wrapped over several rows reads as one.
+fn words(rows: &[String]) -> String {
+    rows.iter()
+        .flat_map(|r| {
+            r.split(['│', '┌', '┐', '└', '┘', '─'])
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .flat_map(|cell| {
+            cell.split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn keys(ui: &mut Ui, keys: &[Key]) {
+    for k in keys {
+        ui.key(*k);
+    }
+}
+
+/// Twenty attempts of one plan against one server whose every third connection serves the
+/// expired certificate: the recorded `healthy` and `expired-cert` attempts, numbered 1..=20
+/// and all aimed at the healthy one's address (as the lab's `every-third-expired` is).
+fn every_third_expired(n: u32) -> (Session, Repeat) {
+    let ok = events("healthy");
+    let bad = events("expired-cert");
+    let plan = ok
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::AttemptStarted { plan } => Some((**plan).clone()),
+            _ => None,
+        })
+        .expect("a plan");
+    let peer = ok
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Connected { peer, .. } => Some(*peer),
+            _ => None,
+        })
+        .expect("a peer");
+    let mut s = Session::new();
+    for id in 1..=n {
+        let from = if id % 3 == 0 { &bad } else { &ok };
+        for e in from {
+            let mut e = e.clone();
+            e.attempt = id;
+            match &mut e.kind {
+                EventKind::AttemptStarted { plan: p } => **p = plan.clone(),
+                EventKind::ConnectStarted { peer: p, .. } => *p = peer,
+                EventKind::Connected { peer: p, .. } => *p = peer,
+                // One server: the same banner from every backend.
+                EventKind::SmtpReceived { line, .. } => {
+                    *line = line.replace("expired-cert", "healthy")
+                }
+                _ => {}
+            }
+            s.apply(&e);
+        }
+    }
+    let mut r = Repeat::new(plan, Some(n), Duration::from_secs(1));
+    let mut now = Duration::ZERO;
+    for id in 1..=n {
+        now += Duration::from_secs(1);
+        let next = r.poll(&s, now);
+        assert_eq!(next.orders.len(), 1, "the repeat asks for attempt {id}");
+        r.started(next.orders[0].key, id);
+    }
+    assert!(r.poll(&s, now + Duration::from_secs(1)).done);
+    (s, r)
+}
+
+fn repeat_ui(size: (u16, u16)) -> Ui {
+    let (s, r) = every_third_expired(20);
+    let mut u = ui_for(s, size);
+    u.app.run = Some(Run::Repeat(r));
+    u.app.run_over = true;
+    keys(&mut u, &[Key::Char('O')]);
+    assert_eq!(u.app.mode, Mode::Repeat);
+    u
+}
+
+/// The table's row of attempt `id` is on screen.
+fn row_shown(rows: &[String], id: u32) -> bool {
+    let head = format!("│{id} ");
+    rows.iter().any(|r| r.starts_with(&head))
+}
+
+/// Item 1: the conclusion ("one backend … serves an expired certificate") was cut at 80×24
+/// and only the last 5 attempts showed, unscrollable. The conclusion comes first, wrapped;
+/// the rows scroll and say which are shown.
+#[test]
+fn repeat_view_puts_the_conclusion_first_and_scrolls_its_rows() {
+    let conclusion = "conclusion intermittent: 6 of 20 failed with cert-expired, all on \
+                      127.0.0.1:46307, always with certificate SHA-256 70:AB:B6:89:FE…: one \
+                      backend behind this address serves an expired certificate";
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = repeat_ui(size);
+        let rows = draw(&mut u, size);
+        assert!(
+            words(&rows).contains(conclusion),
+            "{name}:\n{}",
+            rows.join("\n")
+        );
+        insta::assert_snapshot!(format!("repeat_{name}"), snapshot(&rows));
+        if size == LARGE {
+            assert!((1..=20).all(|id| row_shown(&rows, id)), "every row fits");
+            assert!(!words(&rows).contains("rows "), "no position when all fit");
+            continue;
+        }
+        assert!(
+            words(&rows).contains("rows 17–20 of 20"),
+            "the latest, and where:\n{}",
+            rows.join("\n")
+        );
+        assert!(row_shown(&rows, 20) && !row_shown(&rows, 16));
+        keys(&mut u, &[Key::Home]);
+        let rows = draw(&mut u, size);
+        assert!(row_shown(&rows, 1) && !row_shown(&rows, 20));
+        assert!(words(&rows).contains("rows 1–4 of 20"));
+        keys(&mut u, &[Key::Char('j'), Key::PageDown]);
+        let rows = draw(&mut u, size);
+        assert!(
+            words(&rows).contains("rows 6–9 of 20"),
+            "{}",
+            rows.join("\n")
+        );
+        insta::assert_snapshot!("repeat_small_scrolled", snapshot(&rows));
+        keys(&mut u, &[Key::End]);
+        assert_eq!(u.app.repeat_rows, None, "End follows the latest again");
+        assert!(words(&draw(&mut u, size)).contains("rows 17–20 of 20"));
+    }
+}
+
+/// The recorded sweep of `dane-mismatch` (its domain attempt, then the other address pinned)
+/// with the sweep as the TUI ran it, showing the pinned attempt, as after `F`.
+fn swept(size: (u16, u16)) -> Ui {
+    let s = recording("sweep-dane-mismatch");
+    let head = s.attempts.first().expect("the domain attempt");
+    let mut sweep = Sweep::from_attempt(head).expect("a domain attempt to sweep");
+    let next = sweep.poll(&s);
+    assert_eq!(next.orders.len(), 1, "one more address to probe");
+    sweep.started(next.orders[0].key, 2);
+    assert!(sweep.poll(&s).done);
+    let mut u = ui_for(s, size);
+    u.app.run = Some(Run::Sweep(sweep));
+    u.app.run_over = true;
+    u
+}
+
+/// Items 2 and 3: after `F`, `D` on the pinned attempt said "no routing-policy lookups for
+/// this attempt" on a mail domain; the DANE and MTA-STS reasons were cut at 80 and 160
+/// columns; the sweep's cause and detail ran together. The domain's policy shows, every
+/// reason wraps, the view scrolls with its position, and the columns stand apart.
+#[test]
+fn policy_view_after_a_sweep_shows_the_domains_policy_wrapped() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = swept(size);
+        assert_eq!(u.session.latest().map(|a| a.id), Some(2));
+        keys(&mut u, &[Key::Char('D')]);
+        assert_eq!(u.app.mode, Mode::Policy);
+        let mut seen = String::new();
+        let mut first = None;
+        // Page through to the end, collecting what is shown.
+        for _ in 0..10 {
+            let rows = draw(&mut u, size);
+            first.get_or_insert_with(|| rows.clone());
+            seen.push_str(&words(&rows));
+            seen.push(' ');
+            keys(&mut u, &[Key::PageDown]);
+        }
+        let first = first.expect("drawn");
+        insta::assert_snapshot!(format!("policy_after_sweep_{name}"), snapshot(&first));
+        let text = words(&first);
+        assert!(!seen.contains("no routing-policy lookups"), "{seen}");
+        assert!(
+            text.contains("the domain's policy, as attempt #1 looked it up"),
+            "{text}"
+        );
+        for said in [
+            "DANE: dane-mismatch — no TLSA record of _39443._tcp.mx.lab.tlsdive.test matches \
+             the certificates sent: a DANE sender refuses (a record left stale by a \
+             certificate rotation?)",
+            "MTA-STS: none — _mta-sts.dane-mismatch.lab.tlsdive.test: no TXT record",
+            "DANE NO no TLSA record of _39443._tcp.mx.lab.tlsdive.test matches the \
+             certificates sent: a DANE sender refuses (a record left stale by a certificate \
+             rotation?)",
+        ] {
+            assert!(seen.contains(said), "{name}: {said}\n{seen}");
+        }
+        // The sweep's rows: the cause, then the detail, apart.
+        assert!(
+            seen.contains("connect-refused mx.lab.tlsdive.test (127.0.0.2:39443) refused the TCP connection: nothing listens on that port"),
+            "{seen}"
+        );
+        let table: Vec<&String> = first
+            .iter()
+            .filter(|r| r.contains("127.0.0.2:39443"))
+            .collect();
+        assert!(
+            table.iter().any(|r| r.contains("connect-refused  ")
+                || r.trim_end_matches([' ', '│']).ends_with("connect-refused")),
+            "{table:?}"
+        );
+        if size == SMALL {
+            assert!(
+                first
+                    .iter()
+                    .any(|r| r.contains(&format!("/{}", u.app.layout.extents.policy + 17))),
+                "the position is shown"
+            );
+        }
+    }
+}
+
+/// Item 2 and the wording bullet: a `[host]` target's policy view. MTA-STS says why it was not
+/// asked in one sentence, with no padding inside it, whole at 80 and 160 columns, and the
+/// view scrolls to its end.
+#[test]
+fn policy_view_of_a_host_reads_whole_sentences() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("host-dane-mismatch"), size);
+        keys(&mut u, &[Key::Char('D')]);
+        let rows = draw(&mut u, size);
+        let mut seen = words(&rows);
+        insta::assert_snapshot!(format!("policy_host_{name}"), snapshot(&rows));
+        keys(&mut u, &[Key::End]);
+        let end = draw(&mut u, size);
+        seen.push_str(&words(&end));
+        for said in [
+            "MTA-STS: none — not looked up: MTA-STS is a recipient domain's policy, and a \
+             [host] target names no domain",
+            "MTA-STS yes not looked up: MTA-STS is a recipient domain's policy, and a [host] \
+             target names no domain: over TLS (it does not verify the certificate)",
+        ] {
+            assert!(seen.contains(said), "{name}: {said}\n{seen}");
+        }
+        for r in rows.iter().chain(&end) {
+            assert!(!r.contains("names  "), "padding inside a sentence: {r}");
+        }
+    }
+}
+
+/// Draw, then page down `pages` times, collecting every screen's words.
+fn paged(u: &mut Ui, size: (u16, u16), pages: usize) -> (Vec<String>, String) {
+    let first = draw(u, size);
+    let mut seen = words(&first);
+    for _ in 0..pages {
+        keys(u, &[Key::PageDown]);
+        seen.push(' ');
+        seen.push_str(&words(&draw(u, size)));
+    }
+    (first, seen)
+}
+
+/// Item 2: the profile view neither wrapped nor scrolled sideways — the senders' verdict and
+/// the title's way back were cut at 80 columns. Every line wraps, the title drops its least
+/// important parts first, and the view scrolls with its position.
+#[test]
+fn profile_view_wraps_the_verdicts() {
+    let verdict = "postfix, postfix-secure, postfix-dane, exim, exchange-online, gmail get \
+                   through; openssl35-pq, rustls cannot (openssl35-pq: timeout; rustls: timeout)";
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("senders-drops-large-hello"), size);
+        keys(&mut u, &[Key::Char('P')]);
+        assert_eq!(u.app.mode, Mode::Profile);
+        let (first, seen) = paged(&mut u, size, 4);
+        insta::assert_snapshot!(format!("profile_senders_{name}"), snapshot(&first));
+        assert!(words(&first).contains("(Esc returns)"), "{}", first[3]);
+        assert!(
+            seen.contains(&format!("verdict: {verdict}")),
+            "{name}: {seen}"
+        );
+        assert!(
+            seen.contains(&format!("rustls no timeout (1444 byte hello) {verdict}")),
+            "{name}: the senders' verdict under their rows: {seen}"
+        );
+        if size == SMALL {
+            assert!(
+                first[first.len() - 3].contains("1–17/"),
+                "{}",
+                first.join("\n")
+            );
+        }
+    }
+}
+
+/// Item 4: the diagnosis had 5 rows at 80×24, so the "next:" list and `I` fell below its
+/// edge. It takes the rows its cause, next steps and keys need; the evidence scrolls.
+#[test]
+fn diagnosis_shows_every_next_step_and_the_investigate_key() {
+    for name in [
+        "close-after-client-hello",
+        "reset-after-client-hello",
+        "fatal-alert",
+        "expired-cert",
+        "wrong-name-cert",
+        "starttls-454",
+        "sweep-dane-mismatch",
+    ] {
+        for (size_name, size) in [("small", SMALL), ("large", LARGE)] {
+            let mut s = recording(name);
+            // The domain attempt of the sweep (its header has the MX line: four rows).
+            s.attempts.truncate(1);
+            let mut u = ui_for(s, size);
+            let rows = draw(&mut u, size);
+            let text = words(&rows);
+            let d = u.derived.diagnosis.clone().expect("a diagnosis");
+            for step in &d.next_steps {
+                let said: String = step.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert!(
+                    text.contains(&said),
+                    "{name} {size_name}: {said}\n{}",
+                    rows.join("\n")
+                );
+            }
+            if u.derived.investigable {
+                assert!(
+                    text.contains("press I to investigate"),
+                    "{name} {size_name}"
+                );
+            }
+            if size == SMALL && ["close-after-client-hello", "sweep-dane-mismatch"].contains(&name)
+            {
+                insta::assert_snapshot!(format!("diagnosis_{name}_small"), snapshot(&rows));
+            }
+        }
+    }
+}
+
+/// Item 5: step mode at 80 columns dropped `[step mode]` and the attempt counter from the
+/// header. The header lays out by priority: counter and mode before the peer and MX host.
+#[test]
+fn step_mode_header_keeps_the_mode_and_the_counter() {
+    let full = events("step");
+    let paused = full
+        .iter()
+        .position(
+            |e| matches!(&e.kind, EventKind::Paused { before } if before.contains("STARTTLS")),
+        )
+        .expect("a pause before STARTTLS");
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut s = Session::new();
+        for e in &full[..=paused] {
+            s.apply(e);
+        }
+        let mut u = ui_for(s, size);
+        u.app.options.step_mode = true;
+        let rows = draw(&mut u, size);
+        assert!(rows[0].contains("attempt 1/1"), "{name}: {}", rows[0]);
+        assert!(rows[0].contains("[step mode]"), "{name}: {}", rows[0]);
+        assert!(rows[2].contains("⏸ paused before"), "{name}: {}", rows[2]);
+        insta::assert_snapshot!(format!("step_mode_{name}"), snapshot(&rows));
+    }
+    // A mail domain's header is longer: the counter and the mode stay, the MX host goes.
+    let mut u = ui_for(recording("sweep-dane-mismatch"), SMALL);
+    u.app.options.step_mode = true;
+    let rows = draw(&mut u, SMALL);
+    assert!(rows[0].contains("attempt 2/2  [step mode]"), "{}", rows[0]);
+    assert!(rows[0].starts_with("tlsdive dane-mismatch.lab.tlsdive.test:39443"));
+    // A replay says so at 80 columns too.
+    let mut u = ui_for(recording("sweep-dane-mismatch"), SMALL);
+    u.app.options.read_only = true;
+    let rows = draw(&mut u, SMALL);
+    assert!(rows[0].contains("attempt 2/2"), "{}", rows[0]);
+    assert!(rows[0].contains("[replay]"), "{}", rows[0]);
+}
+
+/// Item 6: the header ended `done 0.0 m` at 160 columns: the end of an attempt was shown as a
+/// phase with a time of its own, and the chain was cut mid-unit. `done` is no phase; a chain
+/// too long gives its shortest phases up to `…`, never half a unit.
+#[test]
+fn phase_chain_has_no_done_phase_and_no_cut_unit() {
+    for name in [
+        "healthy",
+        "host-dane-mismatch",
+        "sweep-dane-mismatch",
+        "senders-drops-large-hello",
+    ] {
+        for size in [SMALL, LARGE, (120, 36)] {
+            let mut u = ui_for(recording(name), size);
+            let rows = draw(&mut u, size);
+            let line = rows
+                .iter()
+                .find(|r| r.starts_with('✔') || r.starts_with('✘'))
+                .unwrap_or_else(|| panic!("{name}: no outcome line\n{}", rows.join("\n")));
+            assert!(!line.contains("done"), "{name} {size:?}: {line}");
+            let end = line.trim_end();
+            assert!(
+                end.ends_with(" ms") || end.ends_with(" s") || end.ends_with(" min"),
+                "{name} {size:?}: a whole duration ends the line: {line}"
+            );
+        }
+    }
+    let mut u = ui_for(recording("host-dane-mismatch"), SMALL);
+    let rows = draw(&mut u, SMALL);
+    assert!(rows[2].contains("…"), "short phases give way: {}", rows[2]);
+    assert!(
+        rows[2].contains("post-tls"),
+        "the longest phase stays: {}",
+        rows[2]
+    );
+}
+
+/// Item 7: the attempts view's first row ended `verify:` and the negotiated suite was cut.
+/// The long columns wrap inside their width; the row of the cursor says where it is.
+#[test]
+fn attempts_view_wraps_its_long_columns() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("retries"), size);
+        keys(&mut u, &[Key::Char('A')]);
+        let rows = draw(&mut u, size);
+        let text = words(&rows);
+        insta::assert_snapshot!(format!("attempts_{name}"), snapshot(&rows));
+        let plan = u.session.attempts[0]
+            .plan
+            .as_ref()
+            .expect("a plan")
+            .tls_summary();
+        for part in plan.split(' ') {
+            assert!(
+                text.contains(part),
+                "{name}: {part} of the first plan\n{text}"
+            );
+        }
+        // The negotiated suite whole: its parts, broken only after an underscore.
+        let suite = &u.session.attempts[0]
+            .negotiated
+            .as_ref()
+            .expect("negotiated")
+            .cipher_suite;
+        let column = |r: &String, from: &str, to: &str| -> String {
+            let head = rows.iter().find(|r| r.contains(from)).expect("a header");
+            let cols = |s: &str| {
+                head.chars()
+                    .collect::<String>()
+                    .find(s)
+                    .map(|b| head[..b].chars().count())
+            };
+            let (a, b) = (cols(from).expect("from"), cols(to).expect("to"));
+            r.chars()
+                .skip(a)
+                .take(b - a)
+                .collect::<String>()
+                .trim()
+                .to_string()
+        };
+        let negotiated: String = rows
+            .iter()
+            .skip_while(|r| !r.contains("negotiated"))
+            .skip(1)
+            .map(|r| column(r, "negotiated", "time"))
+            .collect();
+        assert_eq!(
+            negotiated.matches(suite.as_str()).count(),
+            2,
+            "{name}: {suite} in {negotiated}"
+        );
+        assert!(text.contains("3/3"), "{name}: the position");
+    }
+}
