@@ -60,6 +60,11 @@ pub enum Command {
         /// Print the text report even on a terminal (instead of opening the interactive view).
         #[arg(long)]
         report: bool,
+        /// Let the interactive view start new attempts: retry, change the plan, scan, repeat,
+        /// against the recorded target, which must be reachable from here (each attempt
+        /// still starts only on a key press).
+        #[arg(long, conflicts_with_all = ["json", "report"])]
+        live: bool,
     },
     /// Start the built-in misbehaving SMTP servers on loopback.
     Lab(LabArgs),

@@ -241,6 +241,12 @@ impl EngineHandle {
         }
     }
 
+    /// Number the next attempts after `attempt` (a replay that goes live: a new attempt must
+    /// never reuse a recorded one's id, or its events would fold into it).
+    pub fn continue_after(&mut self, attempt: u32) {
+        self.next_attempt = self.next_attempt.max(attempt.saturating_add(1));
+    }
+
     /// The NSS key log of attempt `id` (one of the latest started here), for a pcapng's
     /// Decryption Secrets Block; `None` when there is none.
     pub fn key_log(&self, id: u32) -> Option<String> {

@@ -68,7 +68,12 @@ fn stdout_closed(e: &anyhow::Error) -> bool {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Probe(args)) => probe_cmd(&args).await,
-        Some(Command::Replay { file, json, report }) => replay_cmd(&file, json, report).await,
+        Some(Command::Replay {
+            file,
+            json,
+            report,
+            live,
+        }) => replay_cmd(&file, json, report, live).await,
         Some(Command::Lab(args)) => lab_cmd::run(args).await,
         Some(Command::Scan(args)) => scan_cmd(&args).await,
         Some(Command::Triage(args)) => triage_cmd::run(&args).await,
@@ -120,7 +125,12 @@ fn interactive_terminal() -> bool {
 
 /// `tlsdive replay`: a file that cannot be read as a recording is a usage error (exit 2),
 /// named once; a recording cut at its end replays what is whole and says so.
-async fn replay_cmd(file: &std::path::Path, json: bool, report: bool) -> anyhow::Result<ExitCode> {
+async fn replay_cmd(
+    file: &std::path::Path,
+    json: bool,
+    report: bool,
+    live: bool,
+) -> anyhow::Result<ExitCode> {
     let loaded = match recording::load(file) {
         Ok(l) => l,
         Err(e) => {
@@ -139,8 +149,12 @@ async fn replay_cmd(file: &std::path::Path, json: bool, report: bool) -> anyhow:
         return Ok(ExitCode::from(2));
     };
     let code = exit_for(last);
+    if live && !interactive_terminal() {
+        eprintln!("tlsdive: replay --live opens the interactive view: it needs a terminal");
+        return Ok(ExitCode::from(2));
+    }
     if !json && !report && interactive_terminal() {
-        return tui_cmd::replay(session).await;
+        return tui_cmd::replay(session, live).await;
     }
     print_report(&session, json)?;
     Ok(code)

@@ -276,6 +276,14 @@ impl Ended {
 pub async fn run(opts: Options) -> anyhow::Result<Ended> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut engine = EngineHandle::new(tx);
+    engine.continue_after(
+        opts.session
+            .attempts
+            .iter()
+            .map(|a| a.id)
+            .max()
+            .unwrap_or(0),
+    );
     let mut app = App::new();
     app.options.read_only = opts.read_only;
     if let Some(d) = &opts.demo {

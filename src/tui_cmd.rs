@@ -60,11 +60,13 @@ pub async fn live(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     Ok(ended.exit_code())
 }
 
-pub async fn replay(session: Session) -> anyhow::Result<ExitCode> {
+/// `tlsdive replay FILE`: read-only, or with `live` able to start new attempts (numbered
+/// after the recorded ones).
+pub async fn replay(session: Session, live: bool) -> anyhow::Result<ExitCode> {
     let ended = tui::run(Options {
         plan: None,
         session,
-        read_only: true,
+        read_only: !live,
         demo: None,
         record_on_exit: false,
         repeat: None,

@@ -303,7 +303,7 @@ async fn demo_keys_in_a_real_terminal() {
 
     tmux.keys("q");
     tmux.wait_for("the question before quitting", |s| {
-        s.contains("1 attempt is not exported: q again quits, x exports them")
+        s.contains("1 attempt is not exported: q again quits, x exports it")
     })
     .await;
     tmux.keys("q");
@@ -412,4 +412,76 @@ async fn repeat_in_a_real_terminal() {
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
     assert_restored(&tmux, &s);
+}
+
+/// `replay FILE` is read-only: `r` does not connect. `replay FILE --live` retries the
+/// recorded plan (its trust anchors travel in the recording) against the recorded target,
+/// as attempt 2, after the recorded attempt 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_goes_live_only_when_asked() {
+    require_tmux();
+    let srv = server(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("s.jsonl");
+    let addr = srv.addr.to_string();
+    let ca = fixture().ca.display().to_string();
+    let out = common::tlsdive(&[
+        "probe",
+        &addr,
+        "--ca-file",
+        &ca,
+        "--record",
+        rec.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(srv.connections(), 1);
+
+    let tmux = start_args("replay", &format!("replay {}", rec.display()));
+    tmux.wait_for("the recorded attempt", |s| s.contains("attempt 1/1"))
+        .await;
+    tmux.keys("r");
+    tmux.wait_for("the refusal, saying how to go live", |s| {
+        s.contains("read-only recording: `tlsdive replay FILE --live` starts new attempts")
+    })
+    .await;
+    tmux.keys("q");
+    tmux.wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .await;
+    assert_eq!(srv.connections(), 1, "a read-only replay connected");
+    drop(tmux);
+
+    let tmux = start_args("live", &format!("replay {} --live", rec.display()));
+    tmux.wait_for("the recorded attempt", |s| s.contains("attempt 1/1"))
+        .await;
+    tmux.keys("r");
+    let s = tmux
+        .wait_for("a live second attempt", |s| {
+            s.contains("attempt 2/2") && s.contains("negotiated TLSv1.3")
+        })
+        .await;
+    assert!(
+        s.contains("valid for 127.0.0.1"),
+        "the recorded trust anchors verify:\n{s}"
+    );
+    assert_eq!(srv.connections(), 2);
+    tmux.keys("q");
+    tmux.wait_for("the question", |s| s.contains("1 attempt is not exported"))
+        .await;
+    tmux.keys("q");
+    let s = tmux
+        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .await;
+    assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
+    assert_restored(&tmux, &s);
+
+    // Without a terminal, --live is a usage error; with --json it is refused by the parser.
+    let piped = common::tlsdive(&["replay", rec.to_str().unwrap(), "--live"]).await;
+    assert_eq!(piped.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&piped.stderr).contains("needs a terminal"),
+        "{piped:?}"
+    );
+    let both = common::tlsdive(&["replay", rec.to_str().unwrap(), "--live", "--json"]).await;
+    assert_eq!(both.status.code(), Some(2));
 }

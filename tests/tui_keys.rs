@@ -340,7 +340,7 @@ fn quitting_with_unexported_attempts_asks_once() {
     assert!(
         u.app
             .status
-            .contains("1 attempt is not exported: q again quits, x exports them"),
+            .contains("1 attempt is not exported: q again quits, x exports it"),
         "{}",
         u.app.status
     );

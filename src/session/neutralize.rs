@@ -49,8 +49,9 @@ fn keep_line_breaks(raw: &EventKind, cleaned: &mut EventKind) {
     }
 }
 
-/// The attempt rebuilt from neutralized events: what a report or a read-only view shows.
-/// Never use it to run anything (a path or a name in its plan may have been escaped).
+/// The attempt rebuilt from neutralized events: what a report or a replay shows. Its plan is
+/// what `replay --live` runs again: a name that held a control or invisible character now
+/// holds its printable escape, so no raw control byte from a recording reaches the wire.
 pub fn neutralize_attempt(a: &Attempt) -> Attempt {
     let plan = a.plan.as_ref().and_then(|p| {
         let mut v = serde_json::to_value(p).ok()?;

@@ -16,6 +16,9 @@ use crate::runs::ScanRequest;
 use crate::scan::{ScanPlan, ScanVersion};
 use crate::session::Session;
 
+/// What a key that would connect says in a read-only replay, and how to go live.
+pub const READ_ONLY: &str = "read-only recording: `tlsdive replay FILE --live` starts new attempts";
+
 pub use super::verbs::{Command, Effect, command_for_retry};
 
 /// The plan with `edit` applied, checked the way the CLI checks its flags (including the
@@ -116,10 +119,10 @@ fn execute_now(
             let (n, lost) = app.unsaved(session);
             if lost && !asked {
                 app.leaving.saved.asked = true;
-                let what = match n {
-                    0 => "the latest results are".to_string(),
-                    1 => "1 attempt is".to_string(),
-                    n => format!("{n} attempts are"),
+                let (what, them) = match n {
+                    0 => ("the latest results are".to_string(), "them"),
+                    1 => ("1 attempt is".to_string(), "it"),
+                    n => (format!("{n} attempts are"), "them"),
                 };
                 let verb = app
                     .leaving
@@ -127,7 +130,7 @@ fn execute_now(
                     .as_ref()
                     .map_or_else(|| "quits".to_string(), |to| format!("returns to {to}"));
                 app.status = format!(
-                    "{what} not exported: {} again {verb}, {} exports them",
+                    "{what} not exported: {} again {verb}, {} exports {them}",
                     keymap::name(Mode::Main, C::Quit),
                     keymap::name(Mode::Main, C::Export)
                 );
@@ -333,7 +336,7 @@ fn start_scan(
     kind: impl FnOnce(&Plan) -> ScanKind,
 ) -> Option<Effect> {
     if app.options.read_only {
-        app.status = "read-only: this is a recording (no new scans)".into();
+        app.status = READ_ONLY.into();
         return None;
     }
     if let Some(s) = &app.scanning {
@@ -391,7 +394,7 @@ fn start_scan(
 /// Start a new attempt: the current attempt's plan with `edit`.
 fn retry(app: &mut App, session: &Session, edit: impl FnOnce(&Plan) -> PlanEdit) -> Option<Effect> {
     if app.options.read_only {
-        app.status = "read-only: this is a recording (no new attempts)".into();
+        app.status = READ_ONLY.into();
         return None;
     }
     let Some(plan) = app.attempt(session).and_then(|a| a.plan.as_ref()) else {
@@ -573,7 +576,7 @@ fn picked(app: &mut App, session: &Session, p: Picker) -> Option<Effect> {
 
 fn open_editor(app: &mut App, session: &Session, cmd: Command) {
     if app.options.read_only {
-        app.status = "read-only: this is a recording (no new attempts)".into();
+        app.status = READ_ONLY.into();
         return;
     }
     let attempt = app.attempt(session);
@@ -609,7 +612,7 @@ fn open_picker(app: &mut App, session: &Session, cmd: Command) {
         return;
     }
     if cmd != Command::ScenarioPicker && app.options.read_only {
-        app.status = "read-only: this is a recording (no new attempts)".into();
+        app.status = READ_ONLY.into();
         return;
     }
     let plan = app.attempt(session).and_then(|a| a.plan.as_ref());

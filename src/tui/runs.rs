@@ -26,7 +26,7 @@ pub use crate::runs::repeat::MAX_ATTEMPTS;
 /// on the status line.
 pub fn begin(app: &mut App, session: &Session, run: Run, now: Duration) -> Option<Effect> {
     if app.options.read_only {
-        app.status = "read-only: this is a recording (no new attempts)".into();
+        app.status = super::command::READ_ONLY.into();
         return None;
     }
     if let Err(busy) = may_begin(app.run.as_ref(), session, app.scanning.is_some()) {
@@ -150,7 +150,7 @@ pub fn toggle_repeat(
         return None;
     }
     if app.options.read_only {
-        app.status = "read-only: this is a recording (no new attempts)".into();
+        app.status = super::command::READ_ONLY.into();
         return None;
     }
     let Some(a) = app.attempt(session) else {
@@ -187,7 +187,7 @@ pub fn investigate(app: &mut App, session: &Session, now: Duration) -> Option<Ef
 /// `F`: sweep every MX × address of the domain attempt on screen.
 pub fn sweep(app: &mut App, session: &Session, now: Duration) -> Option<Effect> {
     if app.options.read_only {
-        app.status = "read-only: this is a recording (no new attempts)".into();
+        app.status = super::command::READ_ONLY.into();
         return None;
     }
     let Some(a) = app.attempt(session) else {

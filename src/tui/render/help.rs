@@ -38,7 +38,7 @@ pub fn render(f: &mut Frame, v: &View, body: Rect) -> usize {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if replay {
         lines.push(Line::styled(
-            "a replayed recording: no new attempts, scans or runs (they need tlsdive TARGET)",
+            "a replayed recording: no new attempts, scans or runs (they need tlsdive TARGET, or replay --live)",
             t.warn(),
         ));
     }
