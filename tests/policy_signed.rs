@@ -1147,6 +1147,80 @@ async fn each_sender_row_names_the_tls_report_line_it_would_write() {
             .collect();
         assert_eq!(got, want, "{label}");
     }
+    // The MX itself at fault under MTA-STS enforce: an expired certificate is reported as
+    // its own defect (never sts-webpki-invalid, the policy's HTTPS certificate), and a
+    // STARTTLS refused with 454 leaves an opportunistic sender in plaintext (Postfix goes on
+    // without TLS) while every sender that requires TLS defers.
+    let sts_mx: [(Scenario, [Line; 4], &str); 2] = [
+        (
+            Scenario::ExpiredCert,
+            [
+                ("opportunistic", "no-policy-found", None),
+                (
+                    "mandatory-verified",
+                    "no-policy-found",
+                    Some("certificate-expired"),
+                ),
+                ("DANE", "no-policy-found", None),
+                ("MTA-STS", "sts", Some("certificate-expired")),
+            ],
+            "certificate-expired",
+        ),
+        (
+            Scenario::Starttls454,
+            [
+                (
+                    "opportunistic",
+                    "no-policy-found",
+                    Some("starttls-not-supported"),
+                ),
+                (
+                    "mandatory-verified",
+                    "no-policy-found",
+                    Some("starttls-not-supported"),
+                ),
+                ("DANE", "no-policy-found", Some("starttls-not-supported")),
+                ("MTA-STS", "sts", Some("starttls-not-supported")),
+            ],
+            "starttls-not-supported",
+        ),
+    ];
+    for (scenario, want, outcome) in sts_mx {
+        let srv = server(scenario).await;
+        let mut plan = lab.plan("sts-enforce");
+        plan.port = srv.addr.port();
+        let a = common::run(plan).await.0;
+        let s = assess(&a).expect("policy looked up");
+        let got: Vec<(String, String, Option<String>)> = s
+            .senders
+            .iter()
+            .map(|r| {
+                (
+                    r.policy.to_string(),
+                    r.tlsrpt_policy.code().to_string(),
+                    r.tlsrpt_result_type.as_ref().map(|t| t.code().to_string()),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, Option<String>)> = want
+            .iter()
+            .map(|(p, t, r)| (p.to_string(), t.to_string(), r.map(str::to_string)))
+            .collect();
+        assert_eq!(got, want, "{}", scenario.name());
+        let v = tlsdive::report::json::report(&a);
+        assert_eq!(
+            v["outcome"]["tlsrpt_result_type"],
+            outcome,
+            "{}",
+            scenario.name()
+        );
+        if scenario == Scenario::Starttls454 {
+            let opp = &s.senders[0];
+            assert_eq!(opp.delivers, Some(true), "{}", opp.why);
+            assert!(opp.why.contains("in plaintext"), "{}", opp.why);
+            assert_eq!(s.senders[3].delivers, Some(false));
+        }
+    }
     // The text report prints the line beside the row; JSON carries both fields.
     let dir = tempfile::tempdir().unwrap();
     let args = cli_args(&lab, "dane-mismatch", dir.path());

@@ -116,7 +116,7 @@ impl Cause {
                 "re-sign the zone (or fix its DS record at the parent): validating senders get SERVFAIL"
             }
             Cause::DnssecIndeterminate => {
-                "make the zone's DNSSEC answers reachable (DNSKEY, DS, RRSIG) and try again"
+                "ask another validating resolver (--resolver) with a longer --timeout: if it cannot validate either, the zone's DNSKEY, DS or RRSIG answers do not reach resolvers and must be fixed"
             }
             Cause::MtaStsMxMismatch => {
                 "list every MX host in the MTA-STS policy's mx: lines (and change its id in the _mta-sts TXT record)"

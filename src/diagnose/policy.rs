@@ -523,6 +523,12 @@ enum Reach {
 
 fn reach(a: &Attempt) -> Reach {
     let failure = a.failure();
+    // A refusal of STARTTLS itself (454): an opportunistic sender goes on in plaintext
+    // (Postfix: "Else try to continue in plain-text mode"), only a sender that requires TLS
+    // defers. Any other refused reply ends the SMTP session for everyone.
+    if let Some((Some(Failure::BadReply { .. }), crate::event::Phase::Starttls, _)) = &a.finished {
+        return Reach::NoTls;
+    }
     let smtp_ok = !matches!(
         failure,
         Some(
@@ -772,8 +778,9 @@ impl SessionTypes {
             DnssecBogus => (PolicyType::Tlsa, Some(ResultType::DnssecInvalid)),
             // DANE-EE ignores names and dates; only a missing TLS session fails it.
             DaneValid | DaneUnusable | DaneUnchecked => (PolicyType::Tlsa, self.tls.clone()),
-            // Not judged: no type is claimed.
-            DnssecIndeterminate => (PolicyType::Tlsa, None),
+            // What a sender that met the same unanswered lookup would report (as the
+            // diagnosis of this cause says); whether it meets it is what cannot be told.
+            DnssecIndeterminate => (PolicyType::Tlsa, Some(ResultType::DnssecInvalid)),
             _ => self.opportunistic(),
         }
     }
