@@ -244,14 +244,18 @@ fn policy_view_after_a_sweep_shows_the_domains_policy_wrapped() {
             text.contains("the domain's policy, as attempt #1 looked it up"),
             "{text}"
         );
+        // The verdicts are the pinned attempt's own (#2 was refused: no certificate, no
+        // SMTP), never #1's borrowed dane-mismatch.
+        assert!(text.contains("the verdicts are #2's"), "{text}");
+        assert!(
+            !seen.contains("DANE: dane-mismatch"),
+            "{name}: borrowed\n{seen}"
+        );
         for said in [
-            "DANE: dane-mismatch — no TLSA record of _39443._tcp.mx.lab.tlsdive.test matches \
-             the certificates sent: a DANE sender refuses (a record left stale by a \
-             certificate rotation?)",
+            "DANE: unchecked — TLSA records apply, but the server sent no certificate to match",
             "MTA-STS: none — _mta-sts.dane-mismatch.lab.tlsdive.test: no TXT record",
-            "DANE NO no TLSA record of _39443._tcp.mx.lab.tlsdive.test matches the \
-             certificates sent: a DANE sender refuses (a record left stale by a certificate \
-             rotation?)",
+            "opportunistic NO the SMTP session itself fails",
+            "DANE NO TLS is mandatory and is not established",
         ] {
             assert!(seen.contains(said), "{name}: {said}\n{seen}");
         }

@@ -77,7 +77,8 @@ fn lines(v: &View, a: &Attempt, width: usize) -> Vec<(Line<'static>, usize)> {
         out.push((
             Line::styled(
                 format!(
-                    "the domain's policy, as attempt #{} looked it up (#{} is pinned to one address)",
+                    "the domain's policy, as attempt #{} looked it up; the verdicts are #{}'s \
+                     (pinned to one address)",
                     src.id, a.id
                 ),
                 t.dim(),
@@ -129,7 +130,17 @@ fn lines(v: &View, a: &Attempt, width: usize) -> Vec<(Line<'static>, usize)> {
         ));
     }
     sweep(v, a, res, width, &mut out);
-    let policy = crate::report::policy::text(src);
+    // The domain's published policy, judged against what THIS attempt saw (its certificate,
+    // its TLS): a pinned backend with a stale TLSA or another certificate must not borrow
+    // the verdicts of the attempt that looked the policy up.
+    let judged = if src.id == a.id {
+        crate::report::policy::text(a)
+    } else {
+        let mut pinned = a.clone();
+        pinned.policy = src.policy.clone();
+        crate::report::policy::text(&pinned)
+    };
+    let policy = judged;
     if policy.trim().is_empty() {
         out.push((
             Line::styled(
