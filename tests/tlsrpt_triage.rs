@@ -391,12 +391,61 @@ async fn an_expired_certificate_still_fails_from_a_report_mail() {
     assert_eq!(r["sender_profile"], "exchange-online");
     assert_eq!(r["failed_sessions"], 9);
     assert_eq!(r["still_failing"], true, "{r}");
-    assert_eq!(r["cause_now"], "cert-expired", "{r}");
+    // tlsdive's cause is the policy's (as `probe` says it); in TLS-RPT's words, and in the
+    // MTA-STS sender's report now, the certificate's own defect (not sts-webpki-invalid,
+    // which is the policy's HTTPS certificate).
+    assert_eq!(r["cause_now"], "mta-sts-cert-invalid", "{r}");
     assert_eq!(r["result_type_now"], "certificate-expired");
+    assert_eq!(r["sender_result_type_now"], "certificate-expired", "{r}");
+    assert!(
+        r["sender_now"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("it would report certificate-expired under sts")),
+        "{r}"
+    );
     assert!(
         r["fix"]
             .as_str()
             .is_some_and(|f| f.starts_with("renew the certificate")),
+        "{r}"
+    );
+    assert_eq!(out.code, Some(1));
+}
+
+/// MTA-STS in testing mode, the MX not listed: senders deliver, and still report every
+/// session as failed. The group is joined to the MTA-STS sender row that would write the
+/// same line now (policy type and result type), so it is still failing although that
+/// sender delivers; and what the sender would write now is in the record to join on.
+#[tokio::test]
+async fn a_testing_mode_policy_still_reported_is_still_failing() {
+    let l = lab().await;
+    let sts = policy_lab::domain("sts-testing");
+    let json = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            0,
+            &[("validation-failure", "209.85.220.41", MX, "127.0.0.1", 8)],
+        )],
+    );
+    let file = l.write("google-testing.json", json.as_bytes());
+    let out = l
+        .triage(l.policy.port_for("sts-testing"), &["--jsonl"], &[&file])
+        .await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    assert_eq!(r["still_failing"], true, "{r}");
+    assert_eq!(r["sender_result_type_now"], "validation-failure", "{r}");
+    assert!(
+        r["sender_now"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("an MTA-STS sender delivers")
+                && s.ends_with("it would report validation-failure under sts")),
         "{r}"
     );
     assert_eq!(out.code, Some(1));
