@@ -451,6 +451,90 @@ async fn a_testing_mode_policy_still_reported_is_still_failing() {
     assert_eq!(out.code, Some(1));
 }
 
+/// Microsoft reported failures for an MX that tlsdive's own client gets through: a real
+/// OpenSSL server (behind the lab's STARTTLS front, the lab's certificate, the whole SMTP
+/// dialogue) that takes TLS 1.3 with ChaCha20 only, which rustls offers and Exchange
+/// Online's hello does not. The MTA-STS sender row delivers, but the reporter's own hello
+/// is refused: the group stays still failing, and says which hello and why.
+#[tokio::test]
+async fn the_reporters_own_hello_refused_keeps_the_group_failing() {
+    let l = lab().await;
+    let backend = common::openssl_smtp::s_server_smtp(&[
+        "-tls1_3",
+        "-ciphersuites",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ])
+    .await;
+    let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let sts = policy_lab::domain("sts-enforce");
+    let json = report(
+        "Microsoft Corporation",
+        "tlsrpt-noreply@microsoft.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            0,
+            &[("validation-failure", "40.107.1.1", MX, "127.0.0.1", 11)],
+        )],
+    );
+    let file = l.write("microsoft-chacha.json", json.as_bytes());
+    let out = l.triage(front.addr.port(), &["--jsonl"], &[&file]).await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    // tlsdive's own client: the whole dialogue, the certificate valid for the policy.
+    assert_eq!(r["cause_now"], "ok", "{r}");
+    assert!(
+        r["sender_now"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("an MTA-STS sender delivers")),
+        "{r}"
+    );
+    assert_eq!(r["sender_result_type_now"], serde_json::Value::Null, "{r}");
+    // The reporter's own hello: refused, and why.
+    assert_eq!(r["probe_profile"], "exchange-online", "{r}");
+    let answer = r["profile_answer"].as_str().unwrap_or_default();
+    assert!(answer.starts_with("refused: alert "), "{r}");
+    assert_eq!(r["still_failing"], true, "{r}");
+    let summary = r["summary_now"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(&format!(
+            "; but exchange-online's own ClientHello does not get through ({answer}): \
+             tlsdive's own client got cipher suite TLS_CHACHA20_POLY1305_SHA256, which \
+             exchange-online does not offer"
+        )),
+        "{r}"
+    );
+    assert!(
+        r["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("accept what exchange-online offers")),
+        "{r}"
+    );
+    assert_eq!(out.code, Some(1));
+
+    // The same MX for Google: Gmail's hello offers ChaCha20, and the failure is gone.
+    let json = json.replace("Microsoft Corporation", "Google Inc.");
+    let file = l.write("google-chacha.json", json.as_bytes());
+    let out = l.triage(front.addr.port(), &["--jsonl"], &[&file]).await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    assert_eq!(r["probe_profile"], "gmail", "{r}");
+    assert!(
+        r["profile_answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("accepted: TLSv1.3 TLS_CHACHA20_POLY1305_SHA256")),
+        "{r}"
+    );
+    assert_eq!(r["still_failing"], false, "{r}");
+    assert_eq!(out.code, Some(0));
+}
+
 /// An mbox of report mails (and one mail that holds no report): a sender with no policy
 /// found STARTTLS missing, and it still is.
 #[tokio::test]

@@ -94,6 +94,7 @@ pub async fn tlsdive(args: &[&str]) -> std::process::Output {
 
 pub mod exim;
 pub mod openssl;
+pub mod openssl_smtp;
 
 /// The cause diagnose names for `a`.
 pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
