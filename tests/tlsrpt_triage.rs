@@ -51,6 +51,22 @@ struct Out {
 impl Lab {
     /// `triage --tlsrpt` on `files`, probing port `port`, with `extra` arguments.
     async fn triage(&self, port: u16, extra: &[&str], files: &[&Path]) -> Out {
+        let args = self.triage_args(port, extra, files);
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+            .args(&args)
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .await
+            .expect("run tlsdive");
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The arguments of [`Lab::triage`].
+    fn triage_args(&self, port: u16, extra: &[&str], files: &[&Path]) -> Vec<String> {
         let mut args: Vec<String> = [
             "triage",
             "--tlsrpt",
@@ -74,17 +90,7 @@ impl Lab {
         .collect();
         args.extend(extra.iter().map(|s| s.to_string()));
         args.extend(files.iter().map(|p| p.to_str().unwrap().to_string()));
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-            .args(&args)
-            .env_remove("SSLKEYLOGFILE")
-            .output()
-            .await
-            .expect("run tlsdive");
-        Out {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        args
     }
 
     /// `probe DOMAIN` on port `port` against the same lab, with `extra` arguments.
@@ -1033,4 +1039,96 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
         text.contains("(now: from the interactive view, 1 attempt)"),
         "{text}"
     );
+}
+
+/// The real binary's `--tlsrpt` live table in a real terminal (tmux, 100×30) against the
+/// policy lab: the table shows the group and its verdict, Enter opens the group's MX in
+/// the interactive view, q (twice: the attempt there is not exported) comes back to the
+/// table, which takes over what was found, and q quits and prints the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_table_in_a_terminal_opens_a_group_and_prints_the_summary() {
+    if let Some(why) = common::tmux::missing() {
+        eprintln!("skipped: {why} (.ci/run installs tmux)");
+        return;
+    }
+    let l = lab().await;
+    let dane = policy_lab::domain("dane-mismatch");
+    let json = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-11-30",
+        vec![policy(
+            "tlsa",
+            &dane,
+            &[],
+            40,
+            &[("tlsa-invalid", "209.85.220.41", MX, "127.0.0.1", 12)],
+        )],
+    );
+    let file = l.write("google-tmux.json", json.as_bytes());
+    let args: Vec<String> = l
+        .triage_args(l.policy.port_for("dane-mismatch"), &[], &[&file])
+        .iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let cmd = format!(
+        "{} {}; echo TLSDIVE-EXITED=$?; exec sleep 600",
+        env!("CARGO_BIN_EXE_tlsdive"),
+        args.join(" ")
+    );
+    let pane = common::tmux::Pane::start("tlsrpt", 100, 30, &cmd);
+    let wait = std::time::Duration::from_secs(30);
+
+    let table = pane
+        .wait_for("the group judged in the table", wait, |s| {
+            s.contains("failure group judged") && s.contains("STILL FAILING")
+        })
+        .await;
+    assert!(table.contains("receiving MX"), "{table}");
+    assert!(table.contains("dane-mismatch"), "{table}");
+    assert!(table.contains("tlsa-invalid"), "{table}");
+
+    pane.keys("Enter");
+    let view = pane
+        .wait_for("the interactive view on the group's MX", wait, |s| {
+            s.contains("attempt 1/1") && !s.contains("receiving MX")
+        })
+        .await;
+    assert!(view.contains("dane-mismatch"), "{view}");
+
+    pane.keys("q");
+    pane.wait_for("the question before leaving", wait, |s| {
+        s.contains("q again returns to the triage table")
+    })
+    .await;
+    pane.keys("q");
+    let back = pane
+        .wait_for("the table again, with what the view found", wait, |s| {
+            s.contains("receiving MX") && s.contains("back from")
+        })
+        .await;
+    assert!(
+        back.contains("1 attempt there; the row now says dane-mismatch"),
+        "{back}"
+    );
+    assert!(
+        back.contains("from the interactive view (1 attempt)"),
+        "{back}"
+    );
+
+    pane.keys("q");
+    let done = pane
+        .wait_for("the summary after the table", wait, |s| {
+            s.contains("TLSDIVE-EXITED=")
+        })
+        .await;
+    for line in [
+        "1 failure group from the reports: 1 still failing, 0 fixed since",
+        &format!("{dane} policy tlsa MX {MX} [127.0.0.1]: STILL FAILING"),
+        "(now: from the interactive view, 1 attempt)",
+        "TLSDIVE-EXITED=1",
+    ] {
+        assert!(done.contains(line), "{line}: {done}");
+    }
+    assert!(!done.contains("receiving MX"), "the table is gone: {done}");
 }

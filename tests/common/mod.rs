@@ -102,6 +102,7 @@ pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
 }
 pub mod postfix;
 pub mod schema;
+pub mod tmux;
 
 /// A triage run's settings aimed at the lab's healthy scenario (its CA, a 5 s connect);
 /// `reply` bounds each reply, `retries_on_421` the tries after a 421.
