@@ -133,9 +133,8 @@ fn reporter_row(k: &GroupKey, rows: Vec<SenderRow>) -> Option<(SenderRow, bool)>
             && r.tlsrpt_result_type == k.result_type
     };
     let name = sender_row(&k.policy_type, k.result_type.as_ref());
-    let mut rows = rows.into_iter();
     let mut default = None;
-    for r in rows.by_ref() {
+    for r in rows {
         if same(&r) {
             return Some((r, true));
         }
