@@ -51,6 +51,22 @@ struct Out {
 impl Lab {
     /// `triage --tlsrpt` on `files`, probing port `port`, with `extra` arguments.
     async fn triage(&self, port: u16, extra: &[&str], files: &[&Path]) -> Out {
+        let args = self.triage_args(port, extra, files);
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+            .args(&args)
+            .env_remove("SSLKEYLOGFILE")
+            .output()
+            .await
+            .expect("run tlsdive");
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The arguments of [`Lab::triage`].
+    fn triage_args(&self, port: u16, extra: &[&str], files: &[&Path]) -> Vec<String> {
         let mut args: Vec<String> = [
             "triage",
             "--tlsrpt",
@@ -74,17 +90,7 @@ impl Lab {
         .collect();
         args.extend(extra.iter().map(|s| s.to_string()));
         args.extend(files.iter().map(|p| p.to_str().unwrap().to_string()));
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-            .args(&args)
-            .env_remove("SSLKEYLOGFILE")
-            .output()
-            .await
-            .expect("run tlsdive");
-        Out {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        args
     }
 
     /// `probe DOMAIN` on port `port` against the same lab, with `extra` arguments.
@@ -391,8 +397,18 @@ async fn an_expired_certificate_still_fails_from_a_report_mail() {
     assert_eq!(r["sender_profile"], "exchange-online");
     assert_eq!(r["failed_sessions"], 9);
     assert_eq!(r["still_failing"], true, "{r}");
-    assert_eq!(r["cause_now"], "cert-expired", "{r}");
+    // tlsdive's cause is the policy's (as `probe` says it); in TLS-RPT's words, and in the
+    // MTA-STS sender's report now, the certificate's own defect (not sts-webpki-invalid,
+    // which is the policy's HTTPS certificate).
+    assert_eq!(r["cause_now"], "mta-sts-cert-invalid", "{r}");
     assert_eq!(r["result_type_now"], "certificate-expired");
+    assert_eq!(r["sender_result_type_now"], "certificate-expired", "{r}");
+    assert!(
+        r["sender_now"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("it would report certificate-expired under sts")),
+        "{r}"
+    );
     assert!(
         r["fix"]
             .as_str()
@@ -400,6 +416,129 @@ async fn an_expired_certificate_still_fails_from_a_report_mail() {
         "{r}"
     );
     assert_eq!(out.code, Some(1));
+}
+
+/// MTA-STS in testing mode, the MX not listed: senders deliver, and still report every
+/// session as failed. The group is joined to the MTA-STS sender row that would write the
+/// same line now (policy type and result type), so it is still failing although that
+/// sender delivers; and what the sender would write now is in the record to join on.
+#[tokio::test]
+async fn a_testing_mode_policy_still_reported_is_still_failing() {
+    let l = lab().await;
+    let sts = policy_lab::domain("sts-testing");
+    let json = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            0,
+            &[("validation-failure", "209.85.220.41", MX, "127.0.0.1", 8)],
+        )],
+    );
+    let file = l.write("google-testing.json", json.as_bytes());
+    let out = l
+        .triage(l.policy.port_for("sts-testing"), &["--jsonl"], &[&file])
+        .await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    assert_eq!(r["still_failing"], true, "{r}");
+    assert_eq!(r["sender_result_type_now"], "validation-failure", "{r}");
+    assert!(
+        r["sender_now"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("an MTA-STS sender delivers")
+                && s.ends_with("it would report validation-failure under sts")),
+        "{r}"
+    );
+    assert_eq!(out.code, Some(1));
+}
+
+/// Microsoft reported failures for an MX that tlsdive's own client gets through: a real
+/// OpenSSL server (behind the lab's STARTTLS front, the lab's certificate, the whole SMTP
+/// dialogue) that takes TLS 1.3 with ChaCha20 only, which rustls offers and Exchange
+/// Online's hello does not. The MTA-STS sender row delivers, but the reporter's own hello
+/// is refused: the group stays still failing, and says which hello and why.
+#[tokio::test]
+async fn the_reporters_own_hello_refused_keeps_the_group_failing() {
+    let l = lab().await;
+    let backend = common::openssl_smtp::s_server_smtp(&[
+        "-tls1_3",
+        "-ciphersuites",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ])
+    .await;
+    let front = tlsdive::lab::start_front(backend.addr, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let sts = policy_lab::domain("sts-enforce");
+    let json = report(
+        "Microsoft Corporation",
+        "tlsrpt-noreply@microsoft.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            0,
+            &[("validation-failure", "40.107.1.1", MX, "127.0.0.1", 11)],
+        )],
+    );
+    let file = l.write("microsoft-chacha.json", json.as_bytes());
+    let out = l.triage(front.addr.port(), &["--jsonl"], &[&file]).await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    // tlsdive's own client: the whole dialogue, the certificate valid for the policy.
+    assert_eq!(r["cause_now"], "ok", "{r}");
+    assert!(
+        r["sender_now"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("an MTA-STS sender delivers")),
+        "{r}"
+    );
+    assert_eq!(r["sender_result_type_now"], serde_json::Value::Null, "{r}");
+    // The reporter's own hello: refused, and why.
+    assert_eq!(r["probe_profile"], "exchange-online", "{r}");
+    let answer = r["profile_answer"].as_str().unwrap_or_default();
+    assert!(answer.starts_with("refused: alert "), "{r}");
+    assert_eq!(r["still_failing"], true, "{r}");
+    let summary = r["summary_now"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(&format!(
+            "; but exchange-online's own ClientHello does not get through ({answer}): \
+             tlsdive's own client got cipher suite TLS_CHACHA20_POLY1305_SHA256, which \
+             exchange-online does not offer"
+        )),
+        "{r}"
+    );
+    assert!(
+        r["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("accept what exchange-online offers")),
+        "{r}"
+    );
+    assert_eq!(out.code, Some(1));
+
+    // The same MX for Google: Gmail's hello offers ChaCha20, and the failure is gone.
+    let json = json.replace("Microsoft Corporation", "Google Inc.");
+    let file = l.write("google-chacha.json", json.as_bytes());
+    let out = l.triage(front.addr.port(), &["--jsonl"], &[&file]).await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    assert_eq!(r["probe_profile"], "gmail", "{r}");
+    assert!(
+        r["profile_answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("accepted: TLSv1.3 TLS_CHACHA20_POLY1305_SHA256")),
+        "{r}"
+    );
+    assert_eq!(r["still_failing"], false, "{r}");
+    assert_eq!(out.code, Some(0));
 }
 
 /// An mbox of report mails (and one mail that holds no report): a sender with no policy
@@ -900,4 +1039,96 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
         text.contains("(now: from the interactive view, 1 attempt)"),
         "{text}"
     );
+}
+
+/// The real binary's `--tlsrpt` live table in a real terminal (tmux, 100×30) against the
+/// policy lab: the table shows the group and its verdict, Enter opens the group's MX in
+/// the interactive view, q (twice: the attempt there is not exported) comes back to the
+/// table, which takes over what was found, and q quits and prints the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_table_in_a_terminal_opens_a_group_and_prints_the_summary() {
+    if let Some(why) = common::tmux::missing() {
+        eprintln!("skipped: {why} (.ci/run installs tmux)");
+        return;
+    }
+    let l = lab().await;
+    let dane = policy_lab::domain("dane-mismatch");
+    let json = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-11-30",
+        vec![policy(
+            "tlsa",
+            &dane,
+            &[],
+            40,
+            &[("tlsa-invalid", "209.85.220.41", MX, "127.0.0.1", 12)],
+        )],
+    );
+    let file = l.write("google-tmux.json", json.as_bytes());
+    let args: Vec<String> = l
+        .triage_args(l.policy.port_for("dane-mismatch"), &[], &[&file])
+        .iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let cmd = format!(
+        "{} {}; echo TLSDIVE-EXITED=$?; exec sleep 600",
+        env!("CARGO_BIN_EXE_tlsdive"),
+        args.join(" ")
+    );
+    let pane = common::tmux::Pane::start("tlsrpt", 100, 30, &cmd);
+    let wait = std::time::Duration::from_secs(30);
+
+    let table = pane
+        .wait_for("the group judged in the table", wait, |s| {
+            s.contains("failure group judged") && s.contains("STILL FAILING")
+        })
+        .await;
+    assert!(table.contains("receiving MX"), "{table}");
+    assert!(table.contains("dane-mismatch"), "{table}");
+    assert!(table.contains("tlsa-invalid"), "{table}");
+
+    pane.keys("Enter");
+    let view = pane
+        .wait_for("the interactive view on the group's MX", wait, |s| {
+            s.contains("attempt 1/1") && !s.contains("receiving MX")
+        })
+        .await;
+    assert!(view.contains("dane-mismatch"), "{view}");
+
+    pane.keys("q");
+    pane.wait_for("the question before leaving", wait, |s| {
+        s.contains("q again returns to the triage table")
+    })
+    .await;
+    pane.keys("q");
+    let back = pane
+        .wait_for("the table again, with what the view found", wait, |s| {
+            s.contains("receiving MX") && s.contains("back from")
+        })
+        .await;
+    assert!(
+        back.contains("1 attempt there; the row now says dane-mismatch"),
+        "{back}"
+    );
+    assert!(
+        back.contains("from the interactive view (1 attempt)"),
+        "{back}"
+    );
+
+    pane.keys("q");
+    let done = pane
+        .wait_for("the summary after the table", wait, |s| {
+            s.contains("TLSDIVE-EXITED=")
+        })
+        .await;
+    for line in [
+        "1 failure group from the reports: 1 still failing, 0 fixed since",
+        &format!("{dane} policy tlsa MX {MX} [127.0.0.1]: STILL FAILING"),
+        "(now: from the interactive view, 1 attempt)",
+        "TLSDIVE-EXITED=1",
+    ] {
+        assert!(done.contains(line), "{line}: {done}");
+    }
+    assert!(!done.contains("receiving MX"), "the table is gone: {done}");
 }

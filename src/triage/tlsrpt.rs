@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::diagnose::policy::SenderRow;
 use crate::diagnose::{self, Cause};
 use crate::session::Attempt;
-use crate::tlsrpt::{self, Group, Limits, PolicyType, Report};
+use crate::tlsrpt::{self, Group, GroupKey, Limits, PolicyType, Report, ResultType};
 
 /// Bytes one input file may hold (a real report mail is kilobytes; a gzip'd report
 /// decompresses under [`Limits::max_decompressed`]).
@@ -104,12 +105,56 @@ pub fn sender_profile(organization: &str) -> Option<&'static str> {
     }
 }
 
-/// The row of `diagnose::policy`'s sender table that judges a policy type.
-pub fn sender_row(policy: &PolicyType) -> &'static str {
+/// The row of `diagnose::policy`'s sender table that stands for a reporter that applied
+/// `policy` and reported `result_type`: without a policy only a sender that verifies the
+/// certificate reports a certificate's defect (an opportunistic one encrypts with any).
+pub fn sender_row(policy: &PolicyType, result_type: Option<&ResultType>) -> &'static str {
     match policy {
         PolicyType::Tlsa => "DANE",
         PolicyType::Sts => "MTA-STS",
-        PolicyType::NoPolicyFound | PolicyType::Other(_) => "opportunistic",
+        PolicyType::NoPolicyFound | PolicyType::Other(_) => match result_type {
+            Some(
+                ResultType::CertificateExpired
+                | ResultType::CertificateHostMismatch
+                | ResultType::CertificateNotTrusted,
+            ) => "mandatory-verified",
+            _ => "opportunistic",
+        },
+    }
+}
+
+/// The sender row that stands for the reporter of `k` now: the row that would write the
+/// report's very line (same policy type and result type) when one would, else the row of
+/// the policy the reporter applied. The flag says whether the line is the same.
+fn reporter_row(k: &GroupKey, rows: Vec<SenderRow>) -> Option<(SenderRow, bool)> {
+    let same = |r: &SenderRow| {
+        k.result_type.is_some()
+            && r.tlsrpt_policy == k.policy_type
+            && r.tlsrpt_result_type == k.result_type
+    };
+    let name = sender_row(&k.policy_type, k.result_type.as_ref());
+    let mut default = None;
+    for r in rows {
+        if same(&r) {
+            return Some((r, true));
+        }
+        if r.policy == name {
+            default = Some(r);
+        }
+    }
+    default.map(|r| (r, false))
+}
+
+/// Whether the reporter (its row `r`, `same`: it would write the report's line again)
+/// still fails: a DANE or MTA-STS sender fails unless it delivers, and any sender fails
+/// that would still report a failure under the report's policy type; a sender with no
+/// policy delivers anyway (in plaintext if need be), so only a reported failure counts.
+fn row_fails(k: &GroupKey, r: &SenderRow, same: bool) -> bool {
+    let reports = r.tlsrpt_policy == k.policy_type && r.tlsrpt_result_type.is_some();
+    match k.policy_type {
+        _ if same => true,
+        PolicyType::Tlsa | PolicyType::Sts => r.delivers != Some(true) || reports,
+        _ => r.delivers == Some(false) || reports,
     }
 }
 
@@ -133,7 +178,12 @@ pub struct Finding {
     pub still_failing: bool,
     /// tlsdive's cause now (of the MX × address that shows the failure, else the first).
     pub cause_now: String,
+    /// tlsdive's cause now in RFC 8460's words (an MX certificate refused under MTA-STS:
+    /// the certificate's own defect).
     pub result_type_now: Option<String>,
+    /// What the reporter's sender row would write in its report now (its
+    /// `tlsrpt_result_type`; `None`: no failure to report): joins a report line.
+    pub sender_result_type_now: Option<String>,
     pub summary_now: String,
     /// The sender table's word for this policy's senders now.
     pub sender_now: Option<String>,
@@ -271,10 +321,11 @@ fn profile_words(r: &crate::profile::sender::SenderResult) -> (String, bool) {
 }
 
 /// Judge `g` against the sweep of its policy domain (`attempts`: the domain attempt first,
-/// with the policy facts, then each MX × address pinned).
+/// with the policy facts, then each MX × address pinned). The reporter is the sender row
+/// of the policy it applied (see [`reporter_row`]): its decision is "still failing", its
+/// result type what it would write in its report now.
 pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
     let k = &g.key;
-    let row_name = sender_row(&k.policy_type);
     let policy = attempts.first().map(|a| a.policy.clone());
     // Each pinned attempt is judged with the domain attempt's policy facts.
     let judged: Vec<(Attempt, diagnose::Diagnosis)> = attempts
@@ -286,17 +337,7 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             {
                 a.policy = p.clone();
             }
-            let mut d = diagnose::diagnose(&a);
-            // "The certificate does not validate under MTA-STS" has the certificate's own
-            // defect under it (expired, wrong name, untrusted): that is what a report names.
-            if d.cause == Cause::MtaStsCertInvalid {
-                let mut plain = a.clone();
-                plain.policy = Default::default();
-                let p = diagnose::diagnose(&plain);
-                if diagnose::tlsrpt::result_type(p.cause).is_some() {
-                    d = p;
-                }
-            }
+            let d = diagnose::diagnose(&a);
             (a, d)
         })
         .collect();
@@ -306,19 +347,12 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             .filter_map(|i| judged.get(i))
             .collect();
     let fails = |(a, d): &(Attempt, diagnose::Diagnosis)| {
-        let row = diagnose::policy::assess(a)
-            .and_then(|s| s.senders.into_iter().find(|r| r.policy == row_name));
-        // A DANE or MTA-STS sender fails unless its row shows it delivers; a sender with no
-        // policy delivers anyway (in plaintext if need be), so its report's failure is the
-        // TLS failure itself: one that RFC 8460 has a type for.
-        let failing = match (&k.policy_type, &row) {
-            (PolicyType::Tlsa | PolicyType::Sts, Some(r)) => r.delivers != Some(true),
-            (_, Some(r)) => {
-                r.delivers == Some(false) || diagnose::tlsrpt::result_type(d.cause).is_some()
-            }
-            (_, None) => !d.ok,
+        let row = diagnose::policy::assess(a).and_then(|s| reporter_row(k, s.senders));
+        let failing = match &row {
+            Some((r, same)) => row_fails(k, r, *same),
+            None => !d.ok,
         };
-        (failing, row)
+        (failing, row.map(|(r, _)| r))
     };
     let mut pick = None;
     for j in &scope {
@@ -345,52 +379,44 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
     // The reporter's own hello, where it was sent to the attempt that stands for the group.
     let heard = pick.as_ref().and_then(|((a, _), _, _)| {
         let name = profile?;
-        profile_result(a, name).map(|r| (name, profile_words(r)))
+        profile_result(a, name).map(|r| (name, profile_words(r), refusal_why(a, name)))
     });
     let plan = pick.as_ref().and_then(|((a, _), _, _)| a.plan.clone());
-    let (cause, mut summary, mut still, sender_now, mut fix) = match pick {
-        Some(((_, d), failing, row)) => (
-            d.cause,
-            d.summary.clone(),
-            failing,
-            row.map(|r| {
-                let word = match r.delivers {
-                    Some(true) => "delivers",
-                    Some(false) => "does not deliver",
-                    None => "cannot be judged",
-                };
-                let article = match r.policy {
-                    "MTA-STS" | "opportunistic" => "an",
-                    _ => "a",
-                };
-                // The reason once: the summary often says it already.
-                if d.summary.contains(&r.why) {
-                    format!("{article} {} sender {word}", r.policy)
-                } else {
-                    format!("{article} {} sender {word}: {}", r.policy, r.why)
-                }
-            }),
-            failing
-                .then(|| d.next_steps.first().map(|s| s.text.clone()))
-                .flatten(),
-        ),
-        None => (
-            Cause::InternalError,
-            "nothing was probed".into(),
-            true,
-            None,
-            None,
-        ),
-    };
+    let (cause, result_type_now, mut summary, mut still, sender_now, sender_type, mut fix) =
+        match pick {
+            Some(((a, d), failing, row)) => (
+                d.cause,
+                diagnose::tlsrpt::result_type_on(a, d.cause),
+                d.summary.clone(),
+                failing,
+                row.as_ref().map(|r| row_words(r, &d.summary)),
+                row.and_then(|r| r.tlsrpt_result_type),
+                failing
+                    .then(|| d.next_steps.first().map(|s| s.text.clone()))
+                    .flatten(),
+            ),
+            None => (
+                Cause::InternalError,
+                None,
+                "nothing was probed".into(),
+                true,
+                None,
+                None,
+                None,
+            ),
+        };
     // tlsdive's own client gets through, the reporter's hello does not: still failing for
     // the one who reported it.
-    if let Some((name, (words, false))) = &heard
+    if let Some((name, (words, false), why)) = &heard
         && !still
     {
         still = true;
         summary.push_str(&format!(
             "; but {name}'s own ClientHello does not get through ({words})"
         ));
+        if let Some(why) = why {
+            summary.push_str(&format!(": {why}"));
+        }
         fix = fix.or_else(|| {
             Some(format!(
                 "accept what {name} offers (its ClientHello: `tlsdive scan --senders`)"
@@ -411,17 +437,76 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
         date_to: g.last.clone(),
         still_failing: still,
         cause_now: cause.code().to_string(),
-        result_type_now: diagnose::tlsrpt::result_type(cause).map(|r| r.code().to_string()),
+        result_type_now: result_type_now.map(|r| r.code().to_string()),
+        sender_result_type_now: sender_type.map(|r| r.code().to_string()),
         summary_now: summary,
         sender_now,
         fix,
         probed,
-        probe_profile: heard.as_ref().map(|(n, _)| n.to_string()),
-        profile_answer: heard.map(|(_, (w, _))| w),
+        probe_profile: heard.as_ref().map(|(n, _, _)| n.to_string()),
+        profile_answer: heard.map(|(_, (w, _), _)| w),
         drilldown_attempts: None,
         plan,
         policy,
     }
+}
+
+/// A sender row in words: "an MTA-STS sender does not deliver: why; it would report
+/// certificate-expired" (the reason once: the diagnosis' `summary` often says it already).
+fn row_words(r: &SenderRow, summary: &str) -> String {
+    let word = match r.delivers {
+        Some(true) => "delivers",
+        Some(false) => "does not deliver",
+        None => "cannot be judged",
+    };
+    let article = match r.policy {
+        "MTA-STS" | "opportunistic" => "an",
+        _ => "a",
+    };
+    let mut s = if summary.contains(&r.why) {
+        format!("{article} {} sender {word}", r.policy)
+    } else {
+        format!("{article} {} sender {word}: {}", r.policy, r.why)
+    };
+    if let Some(t) = &r.tlsrpt_result_type {
+        s.push_str(&format!(
+            "; it would report {} under {}",
+            t.code(),
+            r.tlsrpt_policy.code()
+        ));
+    }
+    s
+}
+
+/// Why `profile`'s hello was refused where tlsdive's own client got through: what that
+/// client negotiated and the profile does not offer (version, suite, group).
+fn refusal_why(a: &Attempt, profile: &str) -> Option<String> {
+    use crate::wire::names;
+    let n = a.negotiated.as_ref()?;
+    let p = crate::scan::senders::profile::builtin_named(profile)?;
+    let mut missing = Vec::new();
+    let version = (0x0300..=0x0304).find(|v| names::version_name(*v) == n.version);
+    if let Some(v) = version
+        && !p.supported_versions.is_empty()
+        && !p.supported_versions.contains(&v)
+    {
+        missing.push(format!("version {}", n.version));
+    }
+    if names::suite_by_name(&n.cipher_suite).is_some_and(|s| !p.cipher_suites.contains(&s)) {
+        missing.push(format!("cipher suite {}", n.cipher_suite));
+    }
+    if let Some(g) = &n.group
+        && names::group_by_name(g).is_some_and(|g| !p.groups.contains(&g))
+    {
+        missing.push(format!("group {g}"));
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "tlsdive's own client got {}, which {profile} does not offer",
+        missing.join(" and ")
+    ))
 }
 
 /// The distinct policy domains of `groups`, each probed once.
@@ -513,8 +598,106 @@ mod tests {
 
     #[test]
     fn each_policy_type_is_judged_by_its_senders() {
-        assert_eq!(sender_row(&PolicyType::Tlsa), "DANE");
-        assert_eq!(sender_row(&PolicyType::Sts), "MTA-STS");
-        assert_eq!(sender_row(&PolicyType::NoPolicyFound), "opportunistic");
+        assert_eq!(sender_row(&PolicyType::Tlsa, None), "DANE");
+        assert_eq!(sender_row(&PolicyType::Sts, None), "MTA-STS");
+        assert_eq!(
+            sender_row(&PolicyType::NoPolicyFound, None),
+            "opportunistic"
+        );
+        // Without a policy only a verifying sender reports a certificate's defect.
+        assert_eq!(
+            sender_row(
+                &PolicyType::NoPolicyFound,
+                Some(&ResultType::CertificateExpired)
+            ),
+            "mandatory-verified"
+        );
+        assert_eq!(
+            sender_row(
+                &PolicyType::NoPolicyFound,
+                Some(&ResultType::StarttlsNotSupported)
+            ),
+            "opportunistic"
+        );
+    }
+
+    fn key(policy_type: PolicyType, result_type: Option<ResultType>) -> GroupKey {
+        GroupKey {
+            policy_domain: "example.com".into(),
+            policy_type,
+            receiving_mx: None,
+            receiving_ip: None,
+            result_type,
+            organization: "Google Inc.".into(),
+        }
+    }
+
+    fn row(
+        policy: &'static str,
+        delivers: Option<bool>,
+        tlsrpt_policy: PolicyType,
+        tlsrpt_result_type: Option<ResultType>,
+    ) -> SenderRow {
+        SenderRow {
+            policy,
+            delivers,
+            why: String::new(),
+            tlsrpt_policy,
+            tlsrpt_result_type,
+        }
+    }
+
+    /// The sender rows of an MX with an expired certificate, no policy published.
+    fn expired_no_policy() -> Vec<SenderRow> {
+        use PolicyType::NoPolicyFound as N;
+        vec![
+            row("opportunistic", Some(true), N, None),
+            row(
+                "mandatory-verified",
+                Some(false),
+                N,
+                Some(ResultType::CertificateExpired),
+            ),
+            row("DANE", Some(true), N, None),
+            row("MTA-STS", Some(true), N, None),
+        ]
+    }
+
+    #[test]
+    fn the_reporter_is_the_row_that_would_write_the_same_line() {
+        let k = key(
+            PolicyType::NoPolicyFound,
+            Some(ResultType::CertificateExpired),
+        );
+        let (r, same) = reporter_row(&k, expired_no_policy()).unwrap();
+        assert_eq!((r.policy, same), ("mandatory-verified", true));
+        assert!(row_fails(&k, &r, same));
+        // A line nobody would write now: the reporter's row says what it writes instead.
+        let k = key(
+            PolicyType::NoPolicyFound,
+            Some(ResultType::StarttlsNotSupported),
+        );
+        let (r, same) = reporter_row(&k, expired_no_policy()).unwrap();
+        assert_eq!((r.policy, same), ("opportunistic", false));
+        assert!(!row_fails(&k, &r, same));
+    }
+
+    #[test]
+    fn a_sender_that_delivers_but_still_reports_is_still_failing() {
+        // MTA-STS testing mode, the MX not listed: delivered, and reported.
+        let rows = vec![row(
+            "MTA-STS",
+            Some(true),
+            PolicyType::Sts,
+            Some(ResultType::ValidationFailure),
+        )];
+        let k = key(PolicyType::Sts, Some(ResultType::CertificateExpired));
+        let (r, same) = reporter_row(&k, rows.clone()).unwrap();
+        assert!(!same);
+        assert!(row_fails(&k, &r, same), "it reports a failure under sts");
+        // The domain dropped its policy: an MTA-STS sender delivers and reports nothing.
+        let rows = vec![row("MTA-STS", Some(true), PolicyType::NoPolicyFound, None)];
+        let (r, same) = reporter_row(&k, rows).unwrap();
+        assert!(!row_fails(&k, &r, same));
     }
 }

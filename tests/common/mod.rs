@@ -94,6 +94,7 @@ pub async fn tlsdive(args: &[&str]) -> std::process::Output {
 
 pub mod exim;
 pub mod openssl;
+pub mod openssl_smtp;
 
 /// The cause diagnose names for `a`.
 pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
@@ -101,6 +102,7 @@ pub fn run_cause(a: &Attempt) -> tlsdive::diagnose::Cause {
 }
 pub mod postfix;
 pub mod schema;
+pub mod tmux;
 
 /// A triage run's settings aimed at the lab's healthy scenario (its CA, a 5 s connect);
 /// `reply` bounds each reply, `retries_on_421` the tries after a 421.
