@@ -490,12 +490,18 @@ fn attempts_view_wraps_its_long_columns() {
                 "{name}: {part} of the first plan\n{text}"
             );
         }
-        // The negotiated suite whole: its parts, broken only after an underscore.
-        let suite = &u.session.attempts[0]
+        // The negotiated suite as a person reads it (no `TLS_`, no `_WITH_`), broken only
+        // between its key exchange and its cipher, never inside a name.
+        let n = u.session.attempts[0]
             .negotiated
             .as_ref()
-            .expect("negotiated")
-            .cipher_suite;
+            .expect("negotiated");
+        let short = format!(
+            "{} {}",
+            n.version,
+            tlsdive::tui::render::attempts::short_suite(&n.cipher_suite)
+        );
+        assert_eq!(short, "TLSv1.2 ECDHE_ECDSA AES_256_GCM_SHA384");
         let column = |r: &String, from: &str, to: &str| -> String {
             let head = rows.iter().find(|r| r.contains(from)).expect("a header");
             let cols = |s: &str| {
@@ -512,17 +518,26 @@ fn attempts_view_wraps_its_long_columns() {
                 .trim()
                 .to_string()
         };
-        let negotiated: String = rows
+        let cells: Vec<String> = rows
             .iter()
             .skip_while(|r| !r.contains("negotiated"))
             .skip(1)
+            .take_while(|r| !r.starts_with('└'))
             .map(|r| column(r, "negotiated", "time"))
+            .filter(|c| !c.is_empty())
             .collect();
+        let negotiated = cells.join(" ");
         assert_eq!(
-            negotiated.matches(suite.as_str()).count(),
+            negotiated.matches(short.as_str()).count(),
             2,
-            "{name}: {suite} in {negotiated}"
+            "{name}: {short} in {negotiated}"
         );
+        for word in negotiated.split(' ') {
+            assert!(short.split(' ').any(|w| w == word), "{name}: {word} cut");
+        }
+        if size == SMALL {
+            assert!(cells.len() <= 4, "two rows a suite at most: {cells:?}");
+        }
         assert!(text.contains("3/3"), "{name}: the position");
     }
 }
