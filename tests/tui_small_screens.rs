@@ -541,3 +541,123 @@ fn attempts_view_wraps_its_long_columns() {
         assert!(text.contains("3/3"), "{name}: the position");
     }
 }
+
+/// The `healthy` recording with its target renamed to the host `name`.
+fn renamed(name: &str) -> Session {
+    let mut s = Session::new();
+    for mut e in events("healthy") {
+        if let EventKind::AttemptStarted { plan } = &mut e.kind {
+            plan.target = tlsdive::plan::Target::Host(name.into());
+        }
+        s.apply(&e);
+    }
+    s
+}
+
+/// The status rows of a screen: those between the body's bottom border and the footer.
+fn status_rows(rows: &[String]) -> Vec<String> {
+    let bottom = rows
+        .iter()
+        .rposition(|r| r.starts_with('└'))
+        .expect("a bottom border");
+    rows[bottom + 1..rows.len() - 1]
+        .iter()
+        .map(|r| r.trim_end().to_string())
+        .collect()
+}
+
+/// Issue 19, the status line: one row, cut at 80 columns, so a heavy key's question about a
+/// long target lost its keys ("… — R/Enter starts, Esc cancels") and a sweep's result its
+/// end. The status takes a second row when it needs one (the panels give it up); a question
+/// too long even for two keeps its keys whole and shortens what comes before them.
+#[test]
+fn a_question_about_a_long_target_shows_its_keys_whole() {
+    let long = "backup-relay.eu-west.datacenter3.example.net";
+    let longer = format!("{}.{long}.{long}", "x".repeat(50));
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(renamed(long), size);
+        keys(&mut u, &[Key::Char('R')]);
+        let rows = draw(&mut u, size);
+        let status = status_rows(&rows);
+        let said =
+            format!("repeat: 10 attempts to {long}, 1.0 s apart — R/Enter starts, Esc cancels");
+        assert!(words(&status).contains(&said), "{name}: {status:?}");
+        assert_eq!(
+            status.len(),
+            if size == SMALL { 2 } else { 1 },
+            "{status:?}"
+        );
+        insta::assert_snapshot!(format!("question_long_target_{name}"), snapshot(&rows));
+
+        let mut u = ui_for(renamed(&longer), size);
+        keys(&mut u, &[Key::Char('R')]);
+        let rows = draw(&mut u, size);
+        let status = status_rows(&rows);
+        assert!(status.len() <= 2, "{name}: {status:?}");
+        assert!(
+            words(&status).ends_with("… — R/Enter starts, Esc cancels"),
+            "{name}: {status:?}"
+        );
+        assert!(words(&status).starts_with("repeat: 10 attempts to xxxxx"));
+        // The question still answers to its keys.
+        assert!(matches!(
+            u.key(Key::Enter),
+            Some(tlsdive::tui::command::Effect::Run(_))
+        ));
+    }
+}
+
+/// The help overlay's box, cut out of the screen.
+fn help_box(rows: &[String]) -> Vec<String> {
+    let top = rows
+        .iter()
+        .position(|r| r.contains("┌ keys"))
+        .expect("the help");
+    let chars: Vec<char> = rows[top].chars().collect();
+    let from = rows[top]
+        .split("┌ keys")
+        .next()
+        .map_or(0, |s| s.chars().count());
+    let to = (from + 1..chars.len())
+        .find(|&i| chars[i] == '┐')
+        .expect("the help's corner");
+    rows[top..]
+        .iter()
+        .map(|r| r.chars().skip(from).take(to + 1 - from).collect::<String>())
+        .take_while(|r| !r.starts_with('└'))
+        .collect()
+}
+
+/// A long status ends visibly (`… ? shows all`) and the help shows it whole.
+#[test]
+fn a_long_status_ends_visibly_and_the_help_shows_it_whole() {
+    let long: String = (1..=12)
+        .map(|i| format!("127.0.0.{i}:39443 peer-closed-during-handshake"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = format!(
+        "sweep of dane-mismatch.lab.tlsdive.test done: 12 pairs, 12 failing: {long} (D shows the table)"
+    );
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("healthy"), size);
+        u.app.status = message.clone();
+        let rows = draw(&mut u, size);
+        let status = status_rows(&rows);
+        assert_eq!(status.len(), 2, "{name}: {status:?}");
+        assert!(status[1].ends_with("… ? shows all"), "{name}: {status:?}");
+        assert!(words(&status).starts_with("sweep of dane-mismatch.lab.tlsdive.test done:"));
+        insta::assert_snapshot!(format!("status_long_{name}"), snapshot(&rows));
+        keys(&mut u, &[Key::Char('?')]);
+        let rows = help_box(&draw(&mut u, size));
+        assert!(
+            words(&rows).contains(&format!("last message {message}")),
+            "{name}:\n{}",
+            rows.join("\n")
+        );
+    }
+    // A message that fits in one row keeps the layout as it was: one status row.
+    let mut u = ui_for(recording("healthy"), SMALL);
+    u.app.status = "new attempt".into();
+    let rows = draw(&mut u, SMALL);
+    assert_eq!(status_rows(&rows), ["new attempt"]);
+}
