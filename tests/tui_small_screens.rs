@@ -661,3 +661,112 @@ fn a_long_status_ends_visibly_and_the_help_shows_it_whole() {
     let rows = draw(&mut u, SMALL);
     assert_eq!(status_rows(&rows), ["new attempt"]);
 }
+
+/// The compare view of `retries`' first two attempts (marked in the attempts view).
+fn compared(size: (u16, u16)) -> Ui {
+    let mut u = ui_for(recording("retries"), size);
+    keys(
+        &mut u,
+        &[
+            Key::Char('A'),
+            Key::Home,
+            Key::Space,
+            Key::Char('j'),
+            Key::Space,
+            Key::Enter,
+        ],
+    );
+    assert_eq!(u.app.mode, Mode::Compare);
+    u
+}
+
+/// Issue 19, item 4: the compare view cut each attempt's summary and every timeline row at
+/// its half's edge, at 80 columns and at 160, and did not scroll. Summaries wrap, a row too
+/// long for its half wraps under its words (the other side waits), and the view scrolls with
+/// its position.
+#[test]
+fn compare_view_wraps_its_summaries_and_timeline_rows() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = compared(size);
+        let rows = draw(&mut u, size);
+        insta::assert_snapshot!(format!("compare_{name}"), snapshot(&rows));
+        // As wide, but tall enough for everything: nothing is cut at this width.
+        let tall = (size.0, 90);
+        let mut u = compared(tall);
+        let all = draw(&mut u, tall);
+        let text = words(&all);
+        let (a, b) = (&u.session.attempts[0], &u.session.attempts[1]);
+        for x in [a, b] {
+            let d = tlsdive::diagnose::diagnose(x);
+            let said = format!("#{} {} {}", x.id, d.cause.code(), d.summary);
+            assert!(text.contains(&said), "{name}: {said}\n{}", all.join("\n"));
+        }
+        // Each half, read on its own, holds every row of its timeline whole.
+        let inner = usize::from(size.0) - 2;
+        let half = (inner - 2) / 2;
+        let side = |left: bool| -> String {
+            let cells: Vec<String> = all
+                .iter()
+                .skip_while(|r| !r.contains("timelines part at row"))
+                .skip(1)
+                .take_while(|r| !r.starts_with('└'))
+                .map(|r| {
+                    let c: Vec<char> = r.chars().skip(1).take(inner).collect();
+                    if left {
+                        c[..half + 2].iter().collect()
+                    } else {
+                        c[half + 2..].iter().collect()
+                    }
+                })
+                .collect();
+            words(&cells)
+        };
+        for (x, left) in [(a, true), (b, false)] {
+            let text = side(left);
+            for r in &x.timeline {
+                let said = tlsdive::tui::render::timeline::row_words(r);
+                let said: String = said.split_whitespace().collect::<Vec<_>>().join(" ");
+                let short = tlsdive::tui::render::attempts::short_suites(&said);
+                assert!(
+                    text.contains(&said) || (size == SMALL && text.contains(&short)),
+                    "{name}: {said}\n{text}"
+                );
+            }
+        }
+        if size == SMALL {
+            assert!(
+                rows.iter().any(|r| r.starts_with('└') && r.contains(" 1–")),
+                "the position is shown:\n{}",
+                rows.join("\n")
+            );
+        }
+    }
+}
+
+/// Issue 19, item 4: the help cut its longer rows at 80 columns ("… then re"). Every row
+/// wraps under its words and the help scrolls with its position.
+#[test]
+fn help_wraps_its_rows_at_80_columns() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("healthy"), size);
+        keys(&mut u, &[Key::Char('?')]);
+        let rows = draw(&mut u, size);
+        insta::assert_snapshot!(format!("help_{name}"), snapshot(&rows));
+        let mut seen = words(&help_box(&rows));
+        for _ in 0..10 {
+            keys(&mut u, &[Key::PageDown]);
+            seen.push(' ');
+            seen.push_str(&words(&help_box(&draw(&mut u, size))));
+        }
+        for said in [
+            "g pick key-exchange groups (post-quantum is one toggle), then retry",
+            "L probe one legacy cipher suite: the server's answer, not a handshake",
+            "E send each real MTA's default hello (Postfix, Exim, Exchange, ...)",
+        ] {
+            assert!(seen.contains(said), "{name}: {said}\n{seen}");
+        }
+        if size == SMALL {
+            assert!(rows.iter().any(|r| r.contains(" 1–")), "the position");
+        }
+    }
+}

@@ -186,6 +186,24 @@ pub fn short_suite(name: &str) -> String {
     bare.replacen("_WITH_", " ", 1)
 }
 
+/// `text` with every cipher suite name in it read as [`short_suite`] does, for a column too
+/// narrow for the full names (`ServerHello TLSv1.2 ECDHE_ECDSA AES_256_GCM_SHA384 + …`).
+pub fn short_suites(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            let (name, rest) = w.split_at(w.trim_end_matches([',', ';', ')']).len());
+            let suite =
+                (name.starts_with("TLS_") && name.contains("_WITH_")) || name.starts_with("TLS13_");
+            if suite {
+                format!("{}{rest}", short_suite(name))
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What differs between two plans, field by field ("versions: TLSv1.2+1.3 → TLSv1.2").
 pub fn plan_changes(a: &Plan, b: &Plan) -> Vec<String> {
     crate::plan::diff::diff(a, b)
