@@ -770,3 +770,40 @@ fn help_wraps_its_rows_at_80_columns() {
         }
     }
 }
+
+/// Issue 19, item 4: the certificates view at 80×24 and 160×48 — the verification verdict
+/// and the name check wrap under their labels, nothing is cut, and the view scrolls with its
+/// position to the last certificate.
+#[test]
+fn certificates_view_wraps_and_scrolls() {
+    for (name, size) in [("small", SMALL), ("large", LARGE)] {
+        let mut u = ui_for(recording("wrong-name-cert"), size);
+        keys(&mut u, &[Key::Char('C')]);
+        assert_eq!(u.app.mode, Mode::Certificates);
+        let (first, seen) = paged(&mut u, size, 4);
+        insta::assert_snapshot!(format!("certificates_{name}"), snapshot(&first));
+        for said in [
+            "verification: NOT verified — name mismatch: looked for 127.0.0.1, the certificate \
+             has SANs [wrong.example.net]",
+            "name match: no match: 127.0.0.1 is not among wrong.example.net — the server \
+             presents a certificate for another name",
+            "#1 CA subject: CN=tlsdive lab intermediate CA, O=tlsdive lab",
+            "flags: CA",
+        ] {
+            assert!(seen.contains(said), "{name}: {said}\n{seen}");
+        }
+        if size == SMALL {
+            assert!(
+                first
+                    .iter()
+                    .any(|r| r.starts_with('└') && r.contains(" 1–")),
+                "the position:\n{}",
+                first.join("\n")
+            );
+        }
+        // Every row ends inside the frame: no row runs into the border.
+        for r in &first[4..first.len() - 3] {
+            assert!(r.ends_with('│') || r.ends_with('┘'), "{r}");
+        }
+    }
+}
