@@ -211,7 +211,9 @@ pub fn unreached_text(u: &Unreached) -> String {
     out
 }
 
-/// The sweep as a table, one row per MX × address.
+/// The sweep as a table, one row per MX × address: each column as wide as its widest cell,
+/// two spaces apart (the TUI's sweep table, `tui::render::policy`), so a long cause or MX host
+/// never runs into the next column; the detail comes last and is never cut.
 pub fn text(rows: &[Row], domain: &str) -> String {
     let name = |s: Option<Dnssec>| s.map(|s| s.name()).unwrap_or("-");
     let hosts: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.mx.as_str()).collect();
@@ -221,23 +223,44 @@ pub fn text(rows: &[Row], domain: &str) -> String {
         rows.len(),
         name(rows.first().and_then(|r| r.mx_dnssec))
     );
-    out.push_str(&format!(
-        "  {:<4} {:<32} {:<26} {:<13} {:<22} {}\n",
-        "pref", "MX host", "address", "addr dnssec", "cause", "detail"
-    ));
-    for r in rows {
-        let detail = r.tls.clone().unwrap_or_else(|| r.summary.clone());
-        out.push_str(&format!(
-            "  {:<4} {:<32} {:<26} {:<13} {:<22} {}\n",
-            r.preference
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "-".into()),
-            r.mx,
-            r.address.to_string(),
-            name(r.address_dnssec),
-            r.cause,
-            detail
-        ));
+    let head = [
+        "pref",
+        "MX host",
+        "address",
+        "addr dnssec",
+        "cause",
+        "detail",
+    ]
+    .map(String::from);
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.preference
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                r.mx.clone(),
+                r.address.to_string(),
+                name(r.address_dnssec).to_string(),
+                r.cause.to_string(),
+                r.tls.clone().unwrap_or_else(|| r.summary.clone()),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 5];
+    for row in std::iter::once(&head).chain(&cells) {
+        for (w, c) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    for row in std::iter::once(&head).chain(&cells) {
+        let mut line = String::from("  ");
+        for (c, w) in row.iter().zip(widths) {
+            line.push_str(&format!("{c:<w$}  "));
+        }
+        line.push_str(&row[5]);
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }
@@ -371,6 +394,63 @@ mod tests {
         assert_eq!(
             shown(&p),
             [(None, "example.net".into(), "192.0.2.9:2525".into(), true)]
+        );
+    }
+
+    /// Issue 19: a long cause ran into the detail (`peer-closed-during-handshake the server
+    /// …`): every column is as wide as its widest cell and two spaces apart.
+    #[test]
+    fn the_text_table_keeps_its_columns_apart() {
+        let row = |pref, mx: &str, addr: &str, cause, tls: Option<&str>| Row {
+            attempt: 1,
+            preference: Some(pref),
+            mx: mx.into(),
+            address: addr.parse().unwrap(),
+            mx_dnssec: None,
+            address_dnssec: Some(Dnssec::Secure),
+            ok: false,
+            cause,
+            summary: "the server closed the connection after our ClientHello".into(),
+            tls: tls.map(String::from),
+        };
+        use crate::diagnose::Cause;
+        let rows = [
+            row(
+                10,
+                "mx1.example.net",
+                "192.0.2.1:25",
+                Cause::Ok,
+                Some("TLSv1.3 ok"),
+            ),
+            row(
+                20,
+                "a-rather-long-backup-mx-host-name.example.net",
+                "[2001:db8::1234:5678]:25",
+                Cause::PeerClosedDuringHandshake,
+                None,
+            ),
+        ];
+        let text = text(&rows, "example.net");
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        let detail = lines[0].find("detail").expect("a detail column");
+        for (l, d) in lines.iter().zip([
+            "detail",
+            "TLSv1.3 ok",
+            "the server closed the connection after our ClientHello",
+        ]) {
+            assert_eq!(l.find(d), Some(detail), "{text}");
+            assert!(l[..detail].ends_with("  "), "{text}");
+        }
+        assert!(
+            lines[2].contains("peer-closed-during-handshake  the server closed"),
+            "{text}"
+        );
+        assert!(
+            lines[2].contains(
+                "a-rather-long-backup-mx-host-name.example.net  [2001:db8::1234:5678]:25  secure"
+            ),
+            "{text}"
         );
     }
 }

@@ -50,7 +50,6 @@ pub fn question(
     session: &Session,
     effect: Option<&Effect>,
 ) -> Option<String> {
-    let key = keymap::name(Mode::Main, cmd);
     let target = trial
         .attempt(session)
         .and_then(|a| a.plan.as_ref())
@@ -82,9 +81,17 @@ pub fn question(
         },
         _ => return None,
     };
-    Some(format!(
-        "{what} — {key}/{} starts, {} cancels",
+    Some(format!("{what} — {}", answers(cmd)))
+}
+
+/// The end of the question about `cmd`: the keys that answer it
+/// (`I/Enter starts, Esc cancels`). The status line keeps it whole however narrow the
+/// terminal, shortening what comes before it instead.
+pub fn answers(cmd: Command) -> String {
+    format!(
+        "{}/{} starts, {} cancels",
+        keymap::name(Mode::Main, cmd),
         keymap::name(Mode::Main, Command::Confirm),
         keymap::name(Mode::Main, Command::Cancel)
-    ))
+    )
 }

@@ -13,7 +13,7 @@
 //! ├ diagnosis ────────────────────────────┴────────────────────────────────────┤
 //! │ cause · summary (wrapped) · next steps with their keys · evidence   4–9/17 │
 //! ├────────────────────────────────────────────────────────────────────────────┤
-//! │ status line: what just happened                                            │
+//! │ status line: what just happened (a second row when it needs one)           │
 //! │ footer: next: 2 TLS 1.2 · r retry · 3 TLS 1.3 · ...          main ? help q quit │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
@@ -105,10 +105,16 @@ pub fn areas_with(area: Rect, header_rows: u16) -> Areas {
 /// [`areas_with`], the diagnosis at least `diag_rows` tall (its lines up to the keys it
 /// offers, with its borders) as far as the panels above keep six rows.
 pub fn areas_for(area: Rect, header_rows: u16, diag_rows: u16) -> Areas {
+    areas_under(area, header_rows, diag_rows, 1)
+}
+
+/// [`areas_for`] over a status line of `status_rows` (one, or two for a long message) and
+/// the footer.
+pub fn areas_under(area: Rect, header_rows: u16, diag_rows: u16, status_rows: u16) -> Areas {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(header_rows),
         Constraint::Min(10),
-        Constraint::Length(2),
+        Constraint::Length(status_rows + 1),
     ])
     .areas(area);
     let diag_h = (body.height / 3)
@@ -171,10 +177,11 @@ pub fn render(f: &mut Frame, v: &View) -> Extents {
     // The diagnosis gets the rows its cause, summary, next steps and keys need; the evidence
     // below them scrolls.
     let wanted = diagnosis::wanted(v, usize::from(area.width.saturating_sub(2)));
-    let a = areas_for(
+    let a = areas_under(
         area,
         header_rows,
         u16::try_from(wanted + 2).unwrap_or(u16::MAX),
+        status::height(v, area.width),
     );
     header::render(f, v, a.header);
     let view = match v.app.mode {

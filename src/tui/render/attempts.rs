@@ -1,6 +1,7 @@
 //! The attempts view: every attempt of the session with what changed from the previous one,
-//! its outcome and time. Two marked attempts open the comparison. Long plans and suites wrap
-//! inside their column; the table follows the cursor and says where it is ("3/20").
+//! its outcome and time. Two marked attempts open the comparison. Long plans wrap inside
+//! their column, suites are shortened as read (`ECDHE_ECDSA AES_256_GCM_SHA384`); the table
+//! follows the cursor and says where it is ("3/20").
 
 use crate::diagnose::Cause;
 use crate::tui::app::Mode;
@@ -78,7 +79,7 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
             neg: a
                 .negotiated
                 .as_ref()
-                .map(|n| safe_owned(&format!("{} {}", n.version, n.cipher_suite)))
+                .map(|n| safe_owned(&format!("{} {}", n.version, short_suite(&n.cipher_suite))))
                 .unwrap_or_default(),
             time: a
                 .finished
@@ -102,12 +103,31 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     let inner = usize::from(area.width.saturating_sub(2));
     let spacing = 5;
     let rest = inner.saturating_sub(1 + id_w + cause_w + time_w + spacing);
-    let neg_w = (rest * 2 / 5).max(8);
+    // The negotiated column takes its longest cell when that fits in half the rest, else
+    // what its longest word needs (a suite's cipher part, whole); the plan changes wrap in
+    // what is left.
+    let full = cells
+        .iter()
+        .map(|c| c.neg.chars().count())
+        .max()
+        .unwrap_or(0);
+    let longest = cells
+        .iter()
+        .flat_map(|c| c.neg.split(' '))
+        .map(|w| w.chars().count() + 2)
+        .max()
+        .unwrap_or(0);
+    let neg_w = if full <= rest / 2 {
+        full.max(rest * 2 / 5)
+    } else {
+        longest.clamp(rest * 2 / 5, rest / 2)
+    }
+    .max(8);
     let changed_w = rest.saturating_sub(neg_w).max(8);
     let mut rows = Vec::new();
     for (i, c) in cells.iter().enumerate() {
         let changed = wrap(Line::raw(c.changed.clone()), changed_w, 2);
-        let neg: Vec<Line> = pieces(&c.neg, neg_w).into_iter().map(Line::raw).collect();
+        let neg = wrap(Line::raw(c.neg.clone()), neg_w, 2);
         let height = changed.len().max(neg.len()).max(1);
         let row = Row::new(vec![
             Cell::from(c.mark),
@@ -155,35 +175,33 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
     f.render_stateful_widget(table, area, &mut state);
 }
 
-/// `s` in lines of at most `width` columns, broken after a space or a `_` (a suite name's
-/// parts), continuation lines two columns in.
-fn pieces(s: &str, width: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut line = String::new();
-    let mut token = String::new();
-    let flush = |line: &mut String, token: &mut String, out: &mut Vec<String>| {
-        let cont = if out.is_empty() { 0 } else { 2 };
-        if !line.is_empty() && cont + line.chars().count() + token.chars().count() > width {
-            out.push(std::mem::take(line).trim_end().to_string());
-        }
-        if line.is_empty() && !out.is_empty() {
-            line.push_str("  ");
-            *token = token.trim_start().to_string();
-        }
-        line.push_str(token);
-        token.clear();
-    };
-    for c in s.chars() {
-        token.push(c);
-        if c == ' ' || c == '_' {
-            flush(&mut line, &mut token, &mut out);
-        }
-    }
-    flush(&mut line, &mut token, &mut out);
-    if !line.trim().is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
+/// A cipher suite as a person reads it next to its version: without the `TLS_`/`TLS13_`
+/// prefix, the key exchange and the cipher apart (`ECDHE_ECDSA AES_256_GCM_SHA384`), so a
+/// narrow column breaks it between the two, never inside a name.
+pub fn short_suite(name: &str) -> String {
+    let bare = name
+        .strip_prefix("TLS13_")
+        .or_else(|| name.strip_prefix("TLS_"))
+        .unwrap_or(name);
+    bare.replacen("_WITH_", " ", 1)
+}
+
+/// `text` with every cipher suite name in it read as [`short_suite`] does, for a column too
+/// narrow for the full names (`ServerHello TLSv1.2 ECDHE_ECDSA AES_256_GCM_SHA384 + …`).
+pub fn short_suites(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            let (name, rest) = w.split_at(w.trim_end_matches([',', ';', ')']).len());
+            let suite =
+                (name.starts_with("TLS_") && name.contains("_WITH_")) || name.starts_with("TLS13_");
+            if suite {
+                format!("{}{rest}", short_suite(name))
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What differs between two plans, field by field ("versions: TLSv1.2+1.3 → TLSv1.2").

@@ -1,17 +1,18 @@
 //! Two attempts side by side: what differed in their plans, how each ended, and their
-//! timelines next to each other with the first row where they part marked.
+//! timelines next to each other with the first row where they part marked. Long lines wrap
+//! (a timeline row under its own words, the other side waiting for it); the whole view
+//! scrolls and says where it stands.
 
 use crate::tui::app::Mode;
 use crate::tui::keymap;
 use crate::tui::verbs::Command;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::View;
-use super::attempts::plan_changes;
-use super::text::safe_owned;
+use super::attempts::{plan_changes, short_suites};
+use super::text::{safe_owned, scrolled, wrap};
 use super::timeline::{arrow, row_words};
 use crate::diagnose;
 use crate::session::{Attempt, TimelineRow};
@@ -31,7 +32,7 @@ pub fn parting(a: &Attempt, b: &Attempt) -> Option<usize> {
     (0..n).find(|&i| a.timeline.get(i).map(signature) != b.timeline.get(i).map(signature))
 }
 
-/// Draw the comparison; returns how far its timelines can scroll.
+/// Draw the comparison; returns how far it can scroll.
 pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
     let t = v.theme;
     let pair = v
@@ -52,71 +53,74 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) -> usize {
         ),
         true,
     );
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let mut top = Vec::new();
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines: Vec<Line<'static>> = Vec::new();
     let changes = match (&a.plan, &b.plan) {
         (Some(p), Some(q)) => plan_changes(p, q),
         _ => vec![],
     };
-    top.push(Line::styled("plan differences", t.title()));
+    lines.push(Line::styled("plan differences", t.title()));
     if changes.is_empty() {
-        top.push(Line::raw("  none: the same plan"));
+        lines.push(Line::raw("  none: the same plan"));
     }
     for c in &changes {
-        top.push(Line::raw(format!("  {}", safe_owned(c))));
+        lines.extend(wrap(Line::raw(format!("  {}", safe_owned(c))), width, 4));
     }
     for x in [a, b] {
         let d = diagnose::diagnose(x);
-        top.push(Line::from(vec![
+        let line = Line::from(vec![
             Span::styled(format!("  #{} ", x.id), t.title()),
             Span::styled(d.cause.code(), if d.ok { t.good() } else { t.bad() }),
             Span::raw(format!("  {}", safe_owned(&d.summary))),
-        ]));
+        ]);
+        lines.extend(wrap(line, width, 4));
     }
     let part = parting(a, b);
-    top.push(Line::styled(
+    lines.push(Line::styled(
         match part {
             Some(i) => format!("timelines part at row {}", i + 1),
             None => "timelines are identical".into(),
         },
         t.warn(),
     ));
-    let head = u16::try_from(top.len()).unwrap_or(u16::MAX);
-    let [upper, lower] =
-        Layout::vertical([Constraint::Length(head), Constraint::Min(1)]).areas(inner);
-    f.render_widget(Paragraph::new(top), upper);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    let longest = a.timeline.len().max(b.timeline.len());
-    let max = longest.saturating_sub(usize::from(lower.height));
-    for (x, area) in [(a, left), (b, right)] {
-        let h = usize::from(area.height);
-        let skip = v.app.compare.top.min(max);
-        let lines: Vec<Line> = x
-            .timeline
-            .iter()
-            .enumerate()
-            .skip(skip)
-            .take(h)
-            .map(|(i, r)| {
-                let style = match part {
-                    Some(p) if i == p => t.bad(),
-                    Some(p) if i > p => t.dim(),
-                    _ => t.plain(),
-                };
-                Line::styled(
-                    format!(
-                        "{:>3} {:>9} {}",
-                        i + 1,
-                        human_micros(r.at_us()),
-                        safe_owned(&signature(r))
-                    ),
-                    style,
-                )
-            })
-            .collect();
-        f.render_widget(Paragraph::new(lines), area);
+    // Side by side, row against row: a row too long for its half wraps under its words,
+    // and the other side waits for it.
+    let half = width.saturating_sub(2) / 2;
+    let rows = |x: &Attempt, i: usize| -> Vec<Line<'static>> {
+        let Some(r) = x.timeline.get(i) else {
+            return Vec::new();
+        };
+        let style = match part {
+            Some(p) if i == p => t.bad(),
+            Some(p) if i > p => t.dim(),
+            _ => t.plain(),
+        };
+        // A suite name longer than the room for it is read short rather than cut.
+        let mut words = safe_owned(&signature(r));
+        if words
+            .split(' ')
+            .any(|w| w.chars().count() > half.saturating_sub(14))
+        {
+            words = short_suites(&words);
+        }
+        let line = Line::styled(
+            format!("{:>3} {:>9} {words}", i + 1, human_micros(r.at_us())),
+            style,
+        );
+        wrap(line, half, 14)
+    };
+    for i in 0..a.timeline.len().max(b.timeline.len()) {
+        let (l, r) = (rows(a, i), rows(b, i));
+        for k in 0..l.len().max(r.len()) {
+            let left = l.get(k).cloned().unwrap_or_default();
+            let pad = (half + 2).saturating_sub(left.width());
+            let mut spans = left.spans;
+            spans.push(Span::raw(" ".repeat(pad)));
+            if let Some(right) = r.get(k) {
+                spans.extend(right.spans.iter().cloned());
+            }
+            lines.push(Line::from(spans));
+        }
     }
-    max
+    scrolled(f, t, block, area, lines, v.app.compare.top)
 }

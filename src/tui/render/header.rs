@@ -135,14 +135,17 @@ pub fn render(f: &mut Frame, v: &View, area: Rect) {
         first.push((5, Span::styled(format!("  — {}", s.describe()), t.dim())));
     }
     let width = usize::from(area.width);
+    let prev = idx
+        .checked_sub(2)
+        .and_then(|i| v.session.attempts.get(i))
+        .and_then(|b| b.plan.as_ref());
+    let plan = a.plan.as_ref().map_or_else(String::new, |p| {
+        let first = v.session.attempts.first().and_then(|f| f.plan.as_ref());
+        fit(plan_parts(p, first, prev), width.saturating_sub(5))
+    });
     let second = Line::from(vec![
         Span::styled("plan ", t.dim()),
-        Span::raw(safe_owned(
-            &a.plan
-                .as_ref()
-                .map(|p| plan_line(p, v.session.attempts.first().and_then(|f| f.plan.as_ref())))
-                .unwrap_or_default(),
-        )),
+        Span::raw(safe_owned(&plan)),
     ]);
     let mut lines = vec![by_rank(first, width)];
     if let Some(route) = route(a) {
@@ -213,6 +216,20 @@ fn marked(line: Line<'static>, width: usize, t: crate::tui::theme::Theme) -> Lin
 /// this client has, and the reply timeout when it is not the one the session started with
 /// (`T` changes it).
 pub fn plan_line(p: &Plan, first: Option<&Plan>) -> String {
+    plan_parts(p, first, None)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The parts of the plan line in their order, each with its rank (the highest gives way
+/// first when the line is too long): the mode and versions never, then the suites, verify,
+/// SNI, timeout and pinned address, then the groups (their default first), the EHLO name
+/// last. A part that differs from the previous attempt's plan (`prev`) ranks with the
+/// versions: what the user just changed stays in view.
+pub fn plan_parts(p: &Plan, first: Option<&Plan>, prev: Option<&Plan>) -> Vec<(u8, String)> {
+    use crate::plan::diff::Field;
     let names = |v: &[crate::plan::TlsVersion]| {
         let n: Vec<&str> = v.iter().map(|v| v.name()).collect();
         n.join("+")
@@ -236,13 +253,6 @@ pub fn plan_line(p: &Plan, first: Option<&Plan>) -> String {
         };
         versions = format!("{}{missing}", names(&offered));
     }
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "default".to_string()
-        } else {
-            v.join(",")
-        }
-    };
     let chosen = &p.tls.cipher_suites;
     let suites = match chosen.len() {
         0 => "default".to_string(),
@@ -261,29 +271,82 @@ pub fn plan_line(p: &Plan, first: Option<&Plan>) -> String {
         crate::plan::Sni::Off => "off".to_string(),
         crate::plan::Sni::Name(n) => n.clone(),
     };
-    // Before the EHLO name, which is long and rarely the point.
-    let timeout = if first.is_some_and(|f| f.timeouts.reply != p.timeouts.reply) {
-        format!(
-            " timeout:{}",
-            crate::units::human_duration(p.timeouts.reply)
-        )
-    } else {
-        String::new()
+    let changed = |f: Field, rank: u8| {
+        if prev.is_some_and(|q| f.differs(q, p)) {
+            0
+        } else {
+            rank
+        }
     };
-    let mut s = format!(
-        "{} {versions} suites:{suites} groups:{} sni:{sni} verify:{}{timeout} ehlo:{}",
-        match p.mode {
-            crate::plan::TlsMode::Starttls => "STARTTLS",
-            crate::plan::TlsMode::Implicit => "implicit-TLS",
-        },
-        list(&p.tls.groups),
-        if p.tls.verify { "strict" } else { "off" },
-        p.ehlo
-    );
-    if let Some(addr) = p.address {
-        s.push_str(&format!(" pinned:{addr}"));
+    let mode = match p.mode {
+        crate::plan::TlsMode::Starttls => "STARTTLS",
+        crate::plan::TlsMode::Implicit => "implicit-TLS",
+    };
+    let mut parts = vec![
+        (0, mode.to_string()),
+        (0, versions),
+        (changed(Field::Suites, 1), format!("suites:{suites}")),
+        (
+            changed(Field::Verify, 1),
+            format!("verify:{}", if p.tls.verify { "strict" } else { "off" }),
+        ),
+        (changed(Field::Sni, 1), format!("sni:{sni}")),
+    ];
+    if first.is_some_and(|f| f.timeouts.reply != p.timeouts.reply) {
+        parts.push((
+            changed(Field::Timeouts, 1),
+            format!("timeout:{}", crate::units::human_duration(p.timeouts.reply)),
+        ));
     }
-    s
+    if let Some(addr) = p.address {
+        parts.push((changed(Field::Address, 1), format!("pinned:{addr}")));
+    }
+    let groups = if p.tls.groups.is_empty() {
+        (changed(Field::Groups, 3), "groups:default".to_string())
+    } else {
+        (
+            changed(Field::Groups, 2),
+            format!("groups:{}", p.tls.groups.join(",")),
+        )
+    };
+    parts.push(groups);
+    parts.push((changed(Field::Ehlo, 4), format!("ehlo:{}", p.ehlo)));
+    parts
+}
+
+/// `parts` joined by spaces in at most `width` columns: the highest rank gives way first,
+/// each run of parts given up shown as `…` where it was, so a short line never hides that
+/// it is short. Parts of rank 0 never give way (the caller cuts what still does not fit).
+pub fn fit(parts: Vec<(u8, String)>, width: usize) -> String {
+    let mut keep = vec![true; parts.len()];
+    let line = |keep: &[bool]| {
+        let mut out: Vec<&str> = Vec::new();
+        for (i, (_, s)) in parts.iter().enumerate() {
+            if keep[i] {
+                out.push(s);
+            } else if i == 0 || keep[i - 1] {
+                out.push("…");
+            }
+        }
+        out.join(" ")
+    };
+    while line(&keep).chars().count() > width {
+        let worst = parts
+            .iter()
+            .zip(&keep)
+            .filter(|((r, _), k)| **k && *r > 0)
+            .map(|((r, _), _)| *r)
+            .max();
+        let Some(worst) = worst else { break };
+        let Some(i) = (0..parts.len())
+            .rev()
+            .find(|&i| keep[i] && parts[i].0 == worst)
+        else {
+            break;
+        };
+        keep[i] = false;
+    }
+    line(&keep)
 }
 
 /// The outcome, then the time of each phase. The `done` phase is the end, not a step: it
@@ -367,4 +430,72 @@ fn phases(v: &View, a: &crate::session::Attempt, width: usize) -> Line<'static> 
         }
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Sni, Target, TlsVersion};
+
+    fn plan() -> Plan {
+        let mut p = Plan::new(Target::Domain("example.net".into()));
+        p.ehlo = "probe.example.org".into();
+        p
+    }
+
+    /// Issue 19: at 80 columns the plan line just ended in `…` after `verify:strict`, so a
+    /// changed EHLO name or SNI could be the part cut. The versions, suites, verify and SNI
+    /// come first, the default groups and the EHLO name give way, and where they went says
+    /// `…`.
+    #[test]
+    fn the_plan_line_gives_up_the_ehlo_and_default_groups_first() {
+        let p = plan();
+        let whole = plan_line(&p, None);
+        assert_eq!(
+            whole,
+            "STARTTLS TLSv1.2+1.3 suites:default verify:strict sni:auto groups:default \
+             ehlo:probe.example.org"
+        );
+        assert_eq!(fit(plan_parts(&p, None, None), 200), whole);
+        assert_eq!(
+            fit(plan_parts(&p, None, None), 75),
+            "STARTTLS TLSv1.2+1.3 suites:default verify:strict sni:auto groups:default …"
+        );
+        assert_eq!(
+            fit(plan_parts(&p, None, None), 70),
+            "STARTTLS TLSv1.2+1.3 suites:default verify:strict sni:auto …"
+        );
+        // Chosen groups, as long as they fit.
+        let mut q = plan();
+        q.tls.groups = vec!["secp256r1".into()];
+        assert_eq!(
+            fit(plan_parts(&q, None, None), 77),
+            "STARTTLS TLSv1.2+1.3 suites:default verify:strict sni:auto groups:secp256r1 …"
+        );
+    }
+
+    /// What the attempt changed from the previous one stays in view, however low it ranks.
+    #[test]
+    fn the_plan_line_keeps_what_the_last_step_changed() {
+        let prev = plan();
+        let mut p = plan();
+        p.ehlo = "mail.example.org".into();
+        assert_eq!(
+            fit(plan_parts(&p, None, Some(&prev)), 75),
+            "STARTTLS TLSv1.2+1.3 suites:default verify:strict … ehlo:mail.example.org"
+        );
+        let mut p = plan();
+        p.tls.sni = Sni::Name("a-long-sni-name.mx.example.net".into());
+        p.tls.versions = vec![TlsVersion::Tls12];
+        let line = fit(plan_parts(&p, None, Some(&prev)), 60);
+        assert_eq!(
+            line, "STARTTLS TLSv1.2 … sni:a-long-sni-name.mx.example.net …",
+            "{line}"
+        );
+        // Nothing can give way: the line is returned whole, for the header to cut and mark.
+        assert_eq!(
+            fit(plan_parts(&p, None, Some(&prev)), 10),
+            "STARTTLS TLSv1.2 … sni:a-long-sni-name.mx.example.net …"
+        );
+    }
 }

@@ -1,8 +1,10 @@
-//! The two bottom lines. The status line: what just happened (a new attempt, an export's
-//! file names, an error), a paused step waiting for `space`, a running scan's progress, a
-//! running repeat's latest cells. The footer: the keys that matter now, generated from the
-//! keymap — first the keys of the diagnosis' next steps, then the current mode's keys as far
-//! as they fit, and always the way to the help and out.
+//! The bottom lines. The status line: what just happened (a new attempt, an export's
+//! file names, an error, a heavy key's question), a paused step waiting for `space`, a
+//! running scan's progress, a running repeat's latest cells — on a second row when it needs
+//! one, and shortened with `…` before its answering keys when even two are too few. The
+//! footer: the keys that matter now, generated from the keymap — first the keys of the
+//! diagnosis' next steps, then the current mode's keys as far as they fit, and always the
+//! way to the help and out.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,22 +12,94 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
-use super::text::safe_owned;
+use super::text::{safe_owned, wrap};
 use crate::tui::app::Mode;
 use crate::tui::keymap::{self, Key, Shown};
 use crate::tui::verbs::{Command, command_for_retry};
 
 pub fn render(f: &mut Frame, v: &View, area: Rect) {
+    let lines = status_lines(v, usize::from(area.width));
+    let rows = u16::try_from(lines.len()).unwrap_or(1);
     let [status, foot] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    f.render_widget(Paragraph::new(status_line(v)), status);
+        Layout::vertical([Constraint::Length(rows), Constraint::Length(1)]).areas(area);
+    f.render_widget(Paragraph::new(lines), status);
     footer(f, v, foot);
 }
 
-fn status_line(v: &View) -> Line<'static> {
+/// Rows the status line takes at `width` columns: one, or two when what it says needs them
+/// (the panels above give up a row).
+pub fn height(v: &View, width: u16) -> u16 {
+    u16::try_from(status_lines(v, usize::from(width)).len()).unwrap_or(1)
+}
+
+/// The status in at most two rows of `width`, wrapped at spaces. Longer, it is shortened
+/// before its tail and ends visibly: a question keeps its answering keys whole
+/// (`… — I/Enter starts, Esc cancels`); any other message ends `… ? shows all` (the help
+/// shows the last message whole).
+fn status_lines(v: &View, width: usize) -> Vec<Line<'static>> {
+    const ROWS: usize = 2;
+    let (head, tail) = status_line(v);
+    let whole = join(&head, tail.as_ref());
+    let rows = wrap(whole, width, 2);
+    if rows.len() <= ROWS {
+        return rows;
+    }
+    let tail = tail.unwrap_or_else(|| {
+        Line::styled(
+            format!(" {} shows all", keymap::name(Mode::Main, Command::Help)),
+            v.theme.dim(),
+        )
+    });
+    let fits = |k: usize| wrap(join(&cut(&head, k), Some(&tail)), width, 2).len() <= ROWS;
+    // The longest head that fits: fewer characters never take more rows.
+    let (mut lo, mut hi) = (0, head.width());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let mut rows = wrap(join(&cut(&head, lo), Some(&tail)), width, 2);
+    rows.truncate(ROWS);
+    rows
+}
+
+/// `head` then `tail`, in one line.
+fn join(head: &Line<'static>, tail: Option<&Line<'static>>) -> Line<'static> {
+    let mut l = head.clone();
+    if let Some(t) = tail {
+        l.spans.extend(t.spans.iter().cloned());
+    }
+    l
+}
+
+/// The first `k` characters of `line` (spaces at the cut dropped), then `…`.
+fn cut(line: &Line<'static>, k: usize) -> Line<'static> {
+    let mut left = k;
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    for s in &line.spans {
+        if left == 0 {
+            break;
+        }
+        let text: String = s.content.chars().take(left).collect();
+        left -= text.chars().count();
+        spans.push(Span::styled(text, s.style));
+    }
+    if let Some(last) = spans.last_mut() {
+        last.content = last.content.trim_end().to_string().into();
+    }
+    spans.push(Span::raw("…"));
+    Line::from(spans)
+}
+
+/// What the status says, and the end that must stay whole when it is shortened (a
+/// question's answering keys), if any.
+fn status_line(v: &View) -> (Line<'static>, Option<Line<'static>>) {
     let t = v.theme;
     let paused = v.attempt().and_then(|a| a.paused.as_ref());
-    match paused {
+    let line = match paused {
         Some(before) => Line::from(vec![
             Span::styled(
                 format!("⏸ paused before {}: ", safe_owned(before)),
@@ -57,15 +131,30 @@ fn status_line(v: &View) -> Line<'static> {
                     Span::raw(" cancels"),
                 ])
             }
-            None => match repeat_strip(v) {
-                Some(mut strip) => {
-                    strip.push_span(Span::raw(safe_owned(&v.app.status)));
-                    strip
-                }
-                None => Line::raw(safe_owned(&v.app.status)),
-            },
+            None => {
+                let text = safe_owned(&v.app.status);
+                // A question: its answering keys are the end kept whole.
+                let asked = v.app.asking.and_then(|c| {
+                    let keys = format!(" — {}", crate::tui::confirm::answers(c));
+                    let head = text.strip_suffix(&keys)?.to_string();
+                    Some((head, keys))
+                });
+                let (text, tail) = match asked {
+                    Some((head, keys)) => (head, Some(Line::styled(keys, t.key()))),
+                    None => (text, None),
+                };
+                let line = match repeat_strip(v) {
+                    Some(mut strip) => {
+                        strip.push_span(Span::raw(text));
+                        strip
+                    }
+                    None => Line::raw(text),
+                };
+                return (line, tail);
+            }
         },
-    }
+    };
+    (line, None)
 }
 
 /// While a repeat runs, outside its own view: its latest cells (`✓`/`✗`), before the status.

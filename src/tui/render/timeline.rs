@@ -1,6 +1,7 @@
 //! The TLS handshake timeline: one row per record with its direction, time, delta to the
 //! previous row, size and decoded message names; alerts in red; how the connection ended as
-//! the last row. The selected row's fields are shown by `detail`.
+//! the last row. The selected row's fields are shown by `detail`; a row too long for the
+//! panel ends `…` (the words that ended the handshake wrap instead).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -241,8 +242,14 @@ fn row_lines(
     let keep_whole = cause && shifted.chars().count() > room;
     let first = if keep_whole {
         wrap(Line::raw(shifted.clone()), room, 0)
+    } else if shifted.chars().count() > room {
+        // Cut visibly: the rest is in the row panel below, or a sideways scroll away.
+        vec![Line::raw(format!(
+            "{}…",
+            clip(&shifted, room.saturating_sub(1))
+        ))]
     } else {
-        vec![Line::raw(clip(&shifted, room).to_string())]
+        vec![Line::raw(shifted)]
     };
     first
         .into_iter()

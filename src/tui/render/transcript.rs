@@ -1,7 +1,7 @@
 //! The SMTP transcript: client and server lines with their times, coloured by direction and
 //! reply class, lines inside TLS marked, long replies folded. Only the visible rows are
-//! built, and long lines are cut to the panel's width before they become spans, so a
-//! 100,000-line reply costs no more than a short one.
+//! built, and long lines are cut to the panel's width (marked `…`, the rest a sideways scroll
+//! away) before they become spans, so a 100,000-line reply costs no more than a short one.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -59,7 +59,17 @@ pub fn render(f: &mut Frame, v: &View, area: Rect, focused: bool) {
                 let room = width.saturating_sub(16);
                 // Cut before escaping: a 1 MB line costs no more than a short one.
                 let shown = clip_from(&l.line, v.app.main.left, room);
-                spans.push(Span::styled(safe_owned(shown).replace('\t', " "), style));
+                // Longer than the panel: it ends `…` (→ scrolls sideways to the rest).
+                let more = clip_from(&l.line, v.app.main.left, room + 1).len() > shown.len();
+                let shown = if more {
+                    format!(
+                        "{}…",
+                        safe_owned(clip(shown, room.saturating_sub(1))).replace('\t', " ")
+                    )
+                } else {
+                    safe_owned(shown).replace('\t', " ")
+                };
+                spans.push(Span::styled(shown, style));
                 if l.truncated {
                     spans.push(Span::styled(" [cut]", t.bad()));
                 }
