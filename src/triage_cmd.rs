@@ -59,7 +59,7 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
         && !args.dry_run
         && (from_file || !std::io::stdin().is_terminal());
     if live {
-        return run_live(input, cfg).await;
+        return run_live(input, cfg, &probe_options(args)).await;
     }
     let mut rows = Vec::new();
     let mut all_ok = true;
@@ -88,7 +88,7 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if !jsonl {
-        print_summary(&rows)?;
+        print_summary(&rows, &probe_options(args))?;
     }
     print_lines(&stats, jsonl)?;
     report_stats(&stats);
@@ -103,6 +103,7 @@ pub async fn run(args: &TriageArgs) -> anyhow::Result<ExitCode> {
 async fn run_live(
     input: Box<dyn tokio::io::AsyncBufRead + Unpin + Send>,
     cfg: triage::run::Config,
+    probe_options: &[String],
 ) -> anyhow::Result<ExitCode> {
     use tlsdive::tui::triage_table::Msg;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -127,7 +128,7 @@ async fn run_live(
     let ended = ended?;
     let table = ended.table;
     let rows = table.done_rows();
-    print_summary(&rows)?;
+    print_summary(&rows, probe_options)?;
     let (queued, probing, _) = table.counts();
     let unfinished = queued + probing;
     if !table.finished {
@@ -205,11 +206,40 @@ fn print_dry_run(rows: &[Row]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(rows: &[Row]) -> anyhow::Result<()> {
-    let text = triage::summary::text(rows);
+fn print_summary(rows: &[Row], probe_options: &[String]) -> anyhow::Result<()> {
+    let text = triage::summary::text_with(rows, probe_options);
     let mut out = std::io::stdout().lock();
     write!(out, "{}", sanitize::neutralize_lines(&text))?;
     Ok(())
+}
+
+/// The triage's settings as `tlsdive probe` options, for the summary's repeat hint: the
+/// command it prints probes what the triage probed, the same way.
+fn probe_options(args: &TriageArgs) -> Vec<String> {
+    fn duration(d: std::time::Duration) -> String {
+        if d.subsec_millis() == 0 {
+            format!("{}s", d.as_secs())
+        } else {
+            format!("{}ms", d.as_millis())
+        }
+    }
+    let mut o = Vec::new();
+    let path = |p: &std::path::Path| p.display().to_string();
+    if let Some(p) = &args.ca_file {
+        o.extend(["--ca-file".into(), path(p)]);
+    }
+    if let Some(r) = args.resolver {
+        o.extend(["--resolver".into(), r.to_string()]);
+    }
+    if let Some(p) = &args.trust_anchor {
+        o.extend(["--trust-anchor".into(), path(p)]);
+    }
+    if let Some(e) = &args.ehlo {
+        o.extend(["--ehlo".into(), e.clone()]);
+    }
+    o.extend(["--timeout".into(), duration(args.timeout)]);
+    o.extend(["--connect-timeout".into(), duration(args.connect_timeout)]);
+    o
 }
 
 /// Lines that were not understood are counted, named once, and never fatal.
@@ -293,7 +323,7 @@ fn merge(args: &TriageArgs) -> anyhow::Result<ExitCode> {
             print_jsonl(r)?;
         }
     } else {
-        print_summary(&rows)?;
+        print_summary(&rows, &probe_options(args))?;
     }
     if bad > 0 {
         eprintln!("tlsdive: {bad} lines of the inputs were not triage rows (skipped)");

@@ -1005,7 +1005,7 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
         "{wide}"
     );
     assert!(
-        wide.contains("the reports saw failures, the sweep found none: repeat (R)"),
+        wide.contains("the reports saw failures, the sweep found none: repeat (Enter, then R)"),
         "{wide}"
     );
     insta::assert_snapshot!("tlsrpt_table_160x48", wide);

@@ -239,3 +239,40 @@ async fn shards_split_the_list_and_merge_gives_back_the_whole() {
         "{summary}"
     );
 }
+
+/// Review finding (issue 19): the repeat hint printed `tlsdive probe [IP]:port`, which sends
+/// no SNI and checks the certificate against the IP, without the triage's --ca-file: every
+/// attempt of it said cert-name-mismatch where the triage said ok. The printed command, run
+/// as printed (one attempt, JSON, instead of 20), finds what the triage found.
+#[tokio::test]
+async fn the_repeat_hint_probes_what_the_triage_probed() {
+    let srv = server(Scenario::Healthy).await;
+    let ca = fixture().ca.to_str().unwrap().to_string();
+    let line = format!(
+        "Mar  3 10:15:03 mail postfix/smtp[12345]: 5B1C2D3E4F: to=<bob@example.org>, \
+         relay=mx.lab.tlsdive.test[127.0.0.1]:{}, delay=1, delays=0/0/1/0, dsn=4.7.5, \
+         status=deferred (Server certificate not verified)\n",
+        srv.addr.port()
+    );
+    let out = tlsdive(&["triage", "-", "--ca-file", &ca, "--timeout", "5s"], &line).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nok now (1):"), "{text}");
+    let hint = text
+        .lines()
+        .find(|l| l.contains("hint:"))
+        .unwrap_or_else(|| panic!("no hint: {text}"));
+    let command = hint
+        .split_once("repeat it (")
+        .and_then(|(_, c)| c.split_once(" --repeat 20)"))
+        .map(|(c, _)| c)
+        .unwrap_or_else(|| panic!("{hint}"));
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words[..2], ["tlsdive", "probe"], "{hint}");
+    assert!(words.contains(&ca.as_str()), "{hint}");
+    let mut args = words[1..].to_vec();
+    args.push("--json");
+    let probe = tlsdive(&args, "").await;
+    let v: serde_json::Value = serde_json::from_slice(&probe.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&probe.stderr)));
+    assert_eq!(v["outcome"]["cause"], "ok", "{command}");
+}

@@ -237,7 +237,7 @@ async fn the_table_at_80x24_and_160x48_keeps_the_verdict_and_carries_the_drill_d
 
     // The flaky destination: the MTA saw it fail, the one probe did not.
     t.key(Key::Down);
-    let hint = "the MTA saw failures, one probe found none: repeat (R) to catch a failing backend";
+    let hint = "the MTA saw failures, one probe found none: repeat (Enter, then R) to catch a failing backend";
     let wide = draw_at(&t, 160, 48);
     assert!(wide.contains(hint), "{wide}");
     let small = draw_at(&t, 80, 24);
@@ -340,4 +340,88 @@ fn masked(screen: &str) -> String {
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// Review finding (issue 19): the table's hint said "repeat (R)", but the table ignores R.
+/// The real binary in a terminal (tmux, 120×30): the keys the hint names, typed in its
+/// order, open the row, ask before the repeat and run it; back in the table the row holds
+/// what the repeat found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keys_the_hint_names_run_the_repeat() {
+    if let Some(why) = common::tmux::missing() {
+        eprintln!("skipped: {why} (.ci/run installs tmux)");
+        return;
+    }
+    let flaky = server(Scenario::EveryThirdExpired).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    std::fs::write(
+        &log,
+        format!(
+            "Mar  3 10:15:04 mail postfix/smtp[12345]: 5B1C2D3E4F: to=<carol@partner.example>, \
+             relay=mx.lab.tlsdive.test[127.0.0.1]:{}, delay=1, delays=0/0/1/0, dsn=4.7.5, \
+             status=deferred (Server certificate not verified)\n",
+            flaky.addr.port()
+        ),
+    )
+    .unwrap();
+    let ca = common::fixture().ca.to_str().unwrap().to_string();
+    let cmd = format!(
+        "{} triage '{}' --ca-file '{ca}' --timeout 5s --ehlo probe.tlsdive.test; \
+         echo TLSDIVE-EXITED=$?; exec sleep 600",
+        env!("CARGO_BIN_EXE_tlsdive"),
+        log.display()
+    );
+    let pane = common::tmux::Pane::start("triage-hint", 120, 30, &cmd);
+    let wait = Duration::from_secs(60);
+    let table = pane
+        .wait_for("the row with its hint", wait, |s| {
+            s.contains("1 destination") && s.contains("repeat (")
+        })
+        .await;
+    let keys: Vec<String> = table
+        .split_once("repeat (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(keys, _)| keys.split(", then ").map(String::from).collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["Enter", "R"], "{table}");
+
+    pane.keys(&keys[0]);
+    pane.wait_for("the interactive view on the row", wait, |s| {
+        s.contains("attempt 1/1") && !s.contains("repeat (")
+    })
+    .await;
+    pane.keys(&keys[1]);
+    let asked = pane
+        .wait_for("the question before the repeat", wait, |s| {
+            s.contains("repeat: 10 attempts to")
+        })
+        .await;
+    assert!(!asked.contains("attempt 2/"), "it asks first: {asked}");
+    pane.keys("Enter");
+    pane.wait_for("the repeat's ten attempts", wait, |s| {
+        s.contains("repeat done: 10 attempts")
+    })
+    .await;
+    // The repeat's view, the main view, then the question before leaving unexported.
+    pane.keys("q");
+    pane.wait_for("the main view", wait, |s| s.contains("main q quit"))
+        .await;
+    pane.keys("q");
+    pane.wait_for("the question before leaving", wait, |s| {
+        s.contains("q again returns to the triage table")
+    })
+    .await;
+    pane.keys("q");
+    let back = pane
+        .wait_for("the table with what the repeat found", wait, |s| {
+            s.contains("back from")
+        })
+        .await;
+    assert!(back.contains("intermittent ↩"), "{back}");
+    pane.keys("q");
+    let done = pane
+        .wait_for("the summary", wait, |s| s.contains("TLSDIVE-EXITED="))
+        .await;
+    assert!(done.contains("intermittent (1):"), "{done}");
 }

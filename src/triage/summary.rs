@@ -65,6 +65,12 @@ pub fn headline(rows: &[Row]) -> String {
 /// error and tlsdive's verdict side by side. Destinations that work now are listed in
 /// full only when the MTA had complained about them (fixed since, or intermittent).
 pub fn text(rows: &[Row]) -> String {
+    text_with(rows, &[])
+}
+
+/// [`text`], the repeat hints carrying `probe_options`: the triage's own settings as
+/// `tlsdive probe` options (see [`probe_command`]).
+pub fn text_with(rows: &[Row], probe_options: &[String]) -> String {
     let mut out = headline(rows);
     out.push('\n');
     if let Some(line) = failing_domains(rows) {
@@ -81,7 +87,7 @@ pub fn text(rows: &[Row]) -> String {
             .into_iter()
             .partition(|r| !cause.is_ok() || r.mta_error.is_some());
         for r in detailed.iter().take(LISTED) {
-            row(&mut out, r);
+            row(&mut out, r, probe_options);
         }
         if detailed.len() > LISTED {
             let _ = writeln!(out, "  ... and {} more", detailed.len() - LISTED);
@@ -139,7 +145,56 @@ pub fn repeat_hint(r: &Row) -> Option<&'static str> {
         .then_some("the MTA saw failures, one probe found none")
 }
 
-fn row(out: &mut String, r: &Row) {
+/// The `tlsdive probe` command that probes what the triage probed for `r`: a relay the MTA
+/// named is its address with the name sent as SNI and verified (the triage pinned the name
+/// to the address; a bare IP target would send no SNI and check the certificate against
+/// the IP); the routing-policy lookups stay off, as in the triage; then `options`.
+pub fn probe_command(r: &Row, options: &[String]) -> String {
+    let mut words = vec![
+        "tlsdive".to_string(),
+        "probe".into(),
+        probe_target(&r.destination),
+    ];
+    match &r.relay_host {
+        Some(h) => {
+            words.extend(["--sni".into(), h.clone(), "--verify-name".into(), h.clone()]);
+        }
+        // An address alone has no policy to look up; a name does, and triage skips it.
+        None if !r.destination.starts_with('[') => words.push("--no-policy".into()),
+        None => {}
+    }
+    words.extend(options.iter().cloned());
+    let quoted: Vec<String> = words.iter().map(|w| shell_word(w)).collect();
+    quoted.join(" ")
+}
+
+/// A destination as `probe` reads it, without brackets where none are needed (they are a
+/// shell glob): `[192.0.2.1]:25` is `192.0.2.1:25`; an IPv6 address keeps them.
+fn probe_target(destination: &str) -> String {
+    let v4 = destination
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once("]:"))
+        .filter(|(ip, _)| ip.parse::<std::net::Ipv4Addr>().is_ok());
+    match v4 {
+        Some((ip, port)) => format!("{ip}:{port}"),
+        None => destination.to_string(),
+    }
+}
+
+/// `w` as one POSIX shell word: as it is when it holds nothing the shell reads, else in
+/// single quotes.
+pub fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+fn row(out: &mut String, r: &Row, probe_options: &[String]) {
     let relay = r
         .relay_host
         .as_ref()
@@ -185,8 +240,8 @@ fn row(out: &mut String, r: &Row) {
     if let Some(hint) = repeat_hint(r) {
         let _ = writeln!(
             out,
-            "    hint:         {hint}: repeat it (tlsdive probe {} --repeat 20) to catch a failing backend",
-            r.destination
+            "    hint:         {hint}: repeat it ({} --repeat 20) to catch a failing backend",
+            probe_command(r, probe_options)
         );
     }
 }
@@ -327,6 +382,7 @@ mod tests {
         bad.recipient_domains = vec!["b.example".into(), "a.example".into()];
         bad.fix = Some("renew the certificate".into());
         let mut flaky = row("[192.0.2.2]:25", "ok", 1, Some("certificate verify failed"));
+        flaky.relay_host = Some("mx.example.net".into());
         flaky.recipient_domains = vec!["c.example".into()];
         let mut drilled = row("[192.0.2.3]:25", "intermittent", 1, Some("lost connection"));
         drilled.drilldown = Some(crate::triage::Drilldown {
@@ -347,7 +403,7 @@ mod tests {
         );
         assert!(
             t.contains(
-                "    hint:         the MTA saw failures, one probe found none: repeat it (tlsdive probe [192.0.2.2]:25 --repeat 20) to catch a failing backend\n"
+                "    hint:         the MTA saw failures, one probe found none: repeat it (tlsdive probe 192.0.2.2:25 --sni mx.example.net --verify-name mx.example.net --repeat 20) to catch a failing backend\n"
             ),
             "{t}"
         );
@@ -358,6 +414,23 @@ mod tests {
             "{t}"
         );
         assert_eq!(t.matches("hint:").count(), 1, "{t}");
+    }
+
+    /// The repeat hint probes what the triage probed, with the triage's options, and
+    /// quotes what a shell would read.
+    #[test]
+    fn the_probe_command_matches_the_triage() {
+        let mut r = row("[2001:db8::1]:2525", "ok", 1, Some("x"));
+        assert_eq!(
+            probe_command(&r, &["--ca-file".into(), "/tmp/my ca.pem".into()]),
+            "tlsdive probe '[2001:db8::1]:2525' --ca-file '/tmp/my ca.pem'"
+        );
+        r.destination = "mx.example.net:2525".into();
+        assert_eq!(
+            probe_command(&r, &[]),
+            "tlsdive probe mx.example.net:2525 --no-policy"
+        );
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 
     #[test]

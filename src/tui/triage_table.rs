@@ -100,9 +100,12 @@ impl TableRow {
         } else {
             "the MTA saw failures, one probe found none"
         };
+        // The table itself has no repeat: Enter opens the row, the view repeats (and asks
+        // first, as it does for every run of many connections).
         failed_before.then(|| {
             format!(
-                "{who}: repeat ({}) to catch a failing backend",
+                "{who}: repeat ({}, then {}) to catch a failing backend",
+                Key::Enter.label(),
                 keymap::name(Mode::Main, Command::Repeat)
             )
         })
