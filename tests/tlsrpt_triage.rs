@@ -492,8 +492,9 @@ async fn the_reporters_own_hello_refused_keeps_the_group_failing() {
     let recs = records(&out.stdout);
     assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
     let r = &recs[0];
-    // tlsdive's own client: the whole dialogue, the certificate valid for the policy.
-    assert_eq!(r["cause_now"], "ok", "{r}");
+    // tlsdive's own client: the whole dialogue, the certificate valid for the policy; but
+    // "now" is what the reporter's hello met: a suite it does not offer.
+    assert_eq!(r["cause_now"], "no-shared-cipher", "{r}");
     assert!(
         r["sender_now"]
             .as_str()
@@ -509,9 +510,10 @@ async fn the_reporters_own_hello_refused_keeps_the_group_failing() {
     let summary = r["summary_now"].as_str().unwrap_or_default();
     assert!(
         summary.contains(&format!(
-            "; but exchange-online's own ClientHello does not get through ({answer}): \
-             tlsdive's own client got cipher suite TLS_CHACHA20_POLY1305_SHA256, which \
-             exchange-online does not offer"
+            "; but exchange-online's own ClientHello does not get through at {MX} \
+             [127.0.0.1:{}] ({answer}): tlsdive's own client got cipher suite \
+             TLS_CHACHA20_POLY1305_SHA256, which exchange-online does not offer",
+            front.addr.port()
         )),
         "{r}"
     );
@@ -1023,12 +1025,38 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
         tlsdive::plan::Target::Domain(dane.clone()),
         "{plan:?}"
     );
-    let (attempt, _) = common::run(plan).await;
+    let before = t.rows[0].cause;
+    // An experiment there (implicit TLS on the STARTTLS port) is not what the reporter
+    // sees: the row keeps its verdict and says why.
+    let mut experiment = plan.clone();
+    experiment.mode = tlsdive::plan::TlsMode::Implicit;
+    let (tried, _) = common::run(experiment).await;
     let mut session = tlsdive::session::Session::new();
+    session.attempts.push(tried);
+    t.back_from(&opened.key, &session, &plan);
+    assert_eq!(t.rows[0].cause, before, "{:?}", t.rows[0]);
+    assert!(t.rows[0].drilldown.is_none());
+    assert!(
+        t.status.contains("the row keeps what it said"),
+        "{}",
+        t.status
+    );
+    // The reporter's plan there (the experiment beside it is left out): judged, and the
+    // triage's own verdict is kept as what the probe said.
+    let (attempt, _) = common::run(plan.clone()).await;
     session.attempts.push(attempt);
-    t.back_from(&opened.key, &session);
+    t.back_from(&opened.key, &session, &plan);
     let f = &t.findings()[0];
     assert_eq!(f.drilldown_attempts, Some(1));
+    assert_eq!(
+        t.rows[0].drilldown.as_ref().map(|d| Some(d.probe_said)),
+        Some(before)
+    );
+    assert!(
+        t.status.contains("1 with the reporter's plan"),
+        "{}",
+        t.status
+    );
     assert_eq!(
         f.cause_now, "dane-mismatch",
         "judged with the domain's policy: {f:?}"
@@ -1104,7 +1132,10 @@ async fn the_live_table_in_a_terminal_opens_a_group_and_prints_the_summary() {
     pane.keys("q");
     let back = pane
         .wait_for("the table again, with what the view found", wait, |s| {
-            s.contains("receiving MX") && s.contains("back from")
+            // Whole lines, not a capture taken in the middle of a redraw.
+            s.contains("receiving MX")
+                && s.contains("the row now says")
+                && s.contains("from the interactive view (")
         })
         .await;
     assert!(

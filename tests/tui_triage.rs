@@ -265,10 +265,10 @@ async fn the_table_at_80x24_and_160x48_keeps_the_verdict_and_carries_the_drill_d
         panic!("Enter opens the done destination");
     };
     let plan = opened.plan(&template);
-    let repeat = tlsdive::runs::repeat::Repeat::new(plan, Some(3), Duration::ZERO);
+    let repeat = tlsdive::runs::repeat::Repeat::new(plan.clone(), Some(3), Duration::ZERO);
     let session = tlsdive::cli::drive::to_end(tlsdive::runs::Run::Repeat(repeat)).await;
     assert_eq!(session.attempts.len(), 3);
-    t.back_from(&opened.key, &session);
+    t.back_from(&opened.key, &session, &plan);
     let row = &t.rows[1];
     assert_eq!(row.cause.unwrap().code(), "intermittent", "{row:?}");
     let drill = row.drilldown.as_ref().expect("marked as the drill-down's");

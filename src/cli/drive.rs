@@ -79,12 +79,18 @@ impl Driver {
         self.engine.scan(req)
     }
 
+    /// Stop the running scan (it reports `ScanCancelled` if its task still runs).
+    pub fn cancel_scan(&mut self) {
+        self.engine.cancel_scan();
+    }
+
     /// The engine, kept after the drive (dropping it cancels what still runs).
     pub fn into_engine(self) -> EngineHandle {
         self.engine
     }
 
-    fn now(&self) -> Duration {
+    /// Time since the driver began: the clock of [`Driver::events`]' `wake`.
+    pub fn now(&self) -> Duration {
         self.epoch.elapsed()
     }
 

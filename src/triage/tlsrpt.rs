@@ -301,23 +301,91 @@ fn profile_result<'a>(
         .find(|r| r.name == profile)
 }
 
-/// A sender result in words, and whether that sender gets through.
+/// What `profile`'s hello got from `a`'s server, with its words.
+fn heard_on<'a>(
+    a: &'a Attempt,
+    profile: &str,
+) -> Option<(&'a crate::profile::sender::SenderResult, (String, bool))> {
+    profile_result(a, profile).map(|r| (r, profile_words(r)))
+}
+
+/// A sender result in words, and whether that sender gets through: `accepted`, `answered
+/// (...), but gmail stops: why` (the server answered, the sender's library would abort),
+/// `refused: alert ...`, or `dropped (FIN)` / `no answer (timeout)`.
 fn profile_words(r: &crate::profile::sender::SenderResult) -> (String, bool) {
     let through = r.accepted && r.blocked.is_none();
-    let mut words = if r.accepted {
-        let chose: Vec<&str> = [&r.version, &r.cipher_suite, &r.group]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        format!("accepted: {}", chose.join(" "))
-    } else {
-        format!("refused: {}", r.answer)
+    let words = match (&r.version, &r.blocked) {
+        (Some(_), None) if r.accepted => {
+            let chose: Vec<&str> = [&r.version, &r.cipher_suite, &r.group]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            format!("accepted: {}", chose.join(" "))
+        }
+        (Some(_), Some(b)) => format!("answered ({}), but {} stops: {b}", r.answer, r.name),
+        (Some(_), None) => format!("answered ({}), but {} does not go on", r.answer, r.name),
+        (None, _) if r.answer.starts_with("alert") => format!("refused: {}", r.answer),
+        (None, _) if matches!(r.answer.as_str(), "FIN" | "RST") => {
+            format!("dropped ({})", r.answer)
+        }
+        (None, _) if r.answer == "timeout" => "no answer (timeout)".to_string(),
+        (None, _) => format!("refused: {}", r.answer),
     };
-    if let Some(b) = &r.blocked {
-        words.push_str(&format!("; blocked: {b}"));
-    }
     (words, through)
+}
+
+/// What the reporter's hello met (`r`, on attempt `a`) as one of tlsdive's causes: the
+/// parameter the server chose that `profile` does not offer, or the one tlsdive's own client
+/// got and the profile lacks when the server refused the hello; else how it ended.
+fn profile_cause(a: &Attempt, profile: &str, r: &crate::profile::sender::SenderResult) -> Cause {
+    use crate::wire::names;
+    let p = crate::scan::senders::profile::builtin_named(profile);
+    let lacks: Vec<Lacks> = match (&r.version, &p) {
+        (Some(v), Some(p)) => {
+            let mut l = Vec::new();
+            let version = (0x0300..=0x0304).find(|c| names::version_name(*c) == *v);
+            if version.is_some_and(|c| !p.offers_version(c)) {
+                l.push(Lacks::Version);
+            }
+            if let Some(s) = r.cipher_suite.as_deref().and_then(names::suite_by_name)
+                && !p.cipher_suites.contains(&s)
+            {
+                l.push(Lacks::Suite);
+            }
+            if let Some(g) = r.group.as_deref().and_then(names::group_by_name)
+                && !p.groups.contains(&g)
+            {
+                l.push(Lacks::Group);
+            }
+            l
+        }
+        (None, _) if r.answer.starts_with("alert") => {
+            lacking(a, profile).map(|(l, _)| l).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    match (lacks.as_slice(), r.version.is_some()) {
+        ([Lacks::Version], _) => Cause::NoSharedVersion,
+        ([Lacks::Suite], _) => Cause::NoSharedCipher,
+        ([Lacks::Group], _) => Cause::NoSharedGroup,
+        ([_, _, ..], _) | ([], true) => Cause::NoSharedParameters,
+        ([], false) => match r.answer.as_str() {
+            "FIN" => Cause::PeerClosedDuringHandshake,
+            "RST" => Cause::PeerResetDuringHandshake,
+            "timeout" => Cause::HandshakeTimeout,
+            a if a.starts_with("alert") => Cause::TlsAlert,
+            _ => Cause::TlsProtocolError,
+        },
+    }
+}
+
+/// A parameter a sender profile does not offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lacks {
+    Version,
+    Suite,
+    Group,
 }
 
 /// Judge `g` against the sweep of its policy domain (`attempts`: the domain attempt first,
@@ -366,23 +434,32 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
     }
     let probed = judged
         .iter()
-        .map(|(a, d)| {
-            let where_ = match (host_of(a), a.tried.last()) {
-                (Some(h), Some((ad, _))) => format!("{h} [{ad}]"),
-                (None, Some((ad, _))) => format!("[{ad}]"),
-                (_, None) => k.policy_domain.clone(),
-            };
-            format!("{where_}: {}", d.cause.code())
-        })
+        .map(|(a, d)| format!("{}: {}", where_of(a, &k.policy_domain), d.cause.code()))
         .collect();
     let profile = sender_profile(&k.organization);
-    // The reporter's own hello, where it was sent to the attempt that stands for the group.
-    let heard = pick.as_ref().and_then(|((a, _), _, _)| {
-        let name = profile?;
-        profile_result(a, name).map(|r| (name, profile_words(r), refusal_why(a, name)))
+    // The reporter's own hello, where it was sent to the attempts that stand for the group:
+    // the first one it does not get through on, else the one "now" describes.
+    let heard = profile.and_then(|name| {
+        let on = |a| heard_on(a, name);
+        let blocked = scope
+            .iter()
+            .filter_map(|(a, _)| on(a).map(|h| (a, h)))
+            .find(|(_, (_, (_, through)))| !through);
+        let (a, (r, words)) = blocked.or_else(|| {
+            pick.as_ref()
+                .and_then(|((a, _), _, _)| on(a).map(|h| (a, h)))
+        })?;
+        Some(Heard {
+            name,
+            words,
+            why: refusal_why(a, name),
+            cause: profile_cause(a, name, r),
+            at: where_of(a, &k.policy_domain),
+            attempt: a,
+        })
     });
-    let plan = pick.as_ref().and_then(|((a, _), _, _)| a.plan.clone());
-    let (cause, result_type_now, mut summary, mut still, sender_now, sender_type, mut fix) =
+    let mut plan = pick.as_ref().and_then(|((a, _), _, _)| a.plan.clone());
+    let (mut cause, mut result_type_now, mut summary, mut still, sender_now, sender_type, mut fix) =
         match pick {
             Some(((a, d), failing, row)) => (
                 d.cause,
@@ -406,20 +483,26 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             ),
         };
     // tlsdive's own client gets through, the reporter's hello does not: still failing for
-    // the one who reported it.
-    if let Some((name, (words, false), why)) = &heard
+    // the one who reported it, and "now" is what its hello met.
+    if let Some(h) = &heard
+        && !h.words.1
         && !still
     {
         still = true;
+        cause = h.cause;
+        result_type_now = diagnose::tlsrpt::result_type_on(h.attempt, h.cause);
+        plan = h.attempt.plan.clone().or(plan);
         summary.push_str(&format!(
-            "; but {name}'s own ClientHello does not get through ({words})"
+            "; but {}'s own ClientHello does not get through at {} ({})",
+            h.name, h.at, h.words.0
         ));
-        if let Some(why) = why {
+        if let Some(why) = &h.why {
             summary.push_str(&format!(": {why}"));
         }
         fix = fix.or_else(|| {
             Some(format!(
-                "accept what {name} offers (its ClientHello: `tlsdive scan --senders`)"
+                "accept what {} offers (its ClientHello: `tlsdive scan --senders`)",
+                h.name
             ))
         });
     }
@@ -443,11 +526,34 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
         sender_now,
         fix,
         probed,
-        probe_profile: heard.as_ref().map(|(n, _, _)| n.to_string()),
-        profile_answer: heard.map(|(_, (w, _), _)| w),
+        probe_profile: heard.as_ref().map(|h| h.name.to_string()),
+        profile_answer: heard.map(|h| h.words.0),
         drilldown_attempts: None,
         plan,
         policy,
+    }
+}
+
+/// The reporter's own hello, as sent to one attempt of the group's scope.
+struct Heard<'a> {
+    name: &'static str,
+    /// What it got in words, and whether it gets through.
+    words: (String, bool),
+    /// Why it did not, where tlsdive's own client tells.
+    why: Option<String>,
+    cause: Cause,
+    /// `host [addr]` of the attempt.
+    at: String,
+    attempt: &'a Attempt,
+}
+
+/// Where attempt `a` went: `host [addr]`, `[addr]`, or the policy domain when it connected
+/// nowhere.
+fn where_of(a: &Attempt, domain: &str) -> String {
+    match (host_of(a), a.tried.last()) {
+        (Some(h), Some((ad, _))) => format!("{h} [{ad}]"),
+        (None, Some((ad, _))) => format!("[{ad}]"),
+        (_, None) => domain.to_string(),
     }
 }
 
@@ -478,31 +584,39 @@ fn row_words(r: &SenderRow, summary: &str) -> String {
     s
 }
 
-/// Why `profile`'s hello was refused where tlsdive's own client got through: what that
-/// client negotiated and the profile does not offer (version, suite, group).
-fn refusal_why(a: &Attempt, profile: &str) -> Option<String> {
+/// What tlsdive's own client negotiated on `a` that `profile` does not offer (version,
+/// suite, group), each kind and in words.
+fn lacking(a: &Attempt, profile: &str) -> Option<(Vec<Lacks>, Vec<String>)> {
     use crate::wire::names;
     let n = a.negotiated.as_ref()?;
     let p = crate::scan::senders::profile::builtin_named(profile)?;
-    let mut missing = Vec::new();
+    let mut kinds = Vec::new();
+    let mut words = Vec::new();
     let version = (0x0300..=0x0304).find(|v| names::version_name(*v) == n.version);
     if let Some(v) = version
         && !p.supported_versions.is_empty()
         && !p.supported_versions.contains(&v)
     {
-        missing.push(format!("version {}", n.version));
+        kinds.push(Lacks::Version);
+        words.push(format!("version {}", n.version));
     }
     if names::suite_by_name(&n.cipher_suite).is_some_and(|s| !p.cipher_suites.contains(&s)) {
-        missing.push(format!("cipher suite {}", n.cipher_suite));
+        kinds.push(Lacks::Suite);
+        words.push(format!("cipher suite {}", n.cipher_suite));
     }
     if let Some(g) = &n.group
         && names::group_by_name(g).is_some_and(|g| !p.groups.contains(&g))
     {
-        missing.push(format!("group {g}"));
+        kinds.push(Lacks::Group);
+        words.push(format!("group {g}"));
     }
-    if missing.is_empty() {
-        return None;
-    }
+    (!kinds.is_empty()).then_some((kinds, words))
+}
+
+/// Why `profile`'s hello was refused where tlsdive's own client got through: what that
+/// client negotiated and the profile does not offer (version, suite, group).
+fn refusal_why(a: &Attempt, profile: &str) -> Option<String> {
+    let (_, missing) = lacking(a, profile)?;
     Some(format!(
         "tlsdive's own client got {}, which {profile} does not offer",
         missing.join(" and ")
@@ -699,5 +813,77 @@ mod tests {
         let rows = vec![row("MTA-STS", Some(true), PolicyType::NoPolicyFound, None)];
         let (r, same) = reporter_row(&k, rows).unwrap();
         assert!(!row_fails(&k, &r, same));
+    }
+
+    fn answered(
+        answer: &str,
+        version: Option<&str>,
+        suite: Option<&str>,
+    ) -> crate::profile::sender::SenderResult {
+        crate::profile::sender::SenderResult {
+            name: "exchange-online".into(),
+            accepted: false,
+            version: version.map(String::from),
+            cipher_suite: suite.map(String::from),
+            group: None,
+            answer: answer.into(),
+            hello_bytes: 0,
+            blocked: None,
+            verify: Default::default(),
+            captured: false,
+        }
+    }
+
+    #[test]
+    fn a_hello_the_server_answered_is_not_called_refused() {
+        let mut r = answered(
+            "ServerHello TLSv1.3 TLS_CHACHA20_POLY1305_SHA256",
+            Some("TLSv1.3"),
+            Some("TLS_CHACHA20_POLY1305_SHA256"),
+        );
+        r.blocked = Some("the server chose TLS_CHACHA20_POLY1305_SHA256, which this sender did not offer: it aborts".into());
+        let (words, through) = profile_words(&r);
+        assert!(!through);
+        assert!(
+            words.starts_with("answered (ServerHello TLSv1.3 TLS_CHACHA20_POLY1305_SHA256), but exchange-online stops: the server chose"),
+            "{words}"
+        );
+        let a = Attempt::new(1, None);
+        assert_eq!(
+            profile_cause(&a, "exchange-online", &r),
+            Cause::NoSharedCipher
+        );
+
+        let r = answered("alert handshake_failure", None, None);
+        assert_eq!(profile_words(&r).0, "refused: alert handshake_failure");
+        // Nothing tlsdive's own client negotiated tells which parameter: the alert itself.
+        assert_eq!(profile_cause(&a, "exchange-online", &r), Cause::TlsAlert);
+        let r = answered("FIN", None, None);
+        assert_eq!(profile_words(&r).0, "dropped (FIN)");
+        assert_eq!(
+            profile_cause(&a, "exchange-online", &r),
+            Cause::PeerClosedDuringHandshake
+        );
+        let r = answered("timeout", None, None);
+        assert_eq!(profile_words(&r).0, "no answer (timeout)");
+        assert_eq!(
+            profile_cause(&a, "exchange-online", &r),
+            Cause::HandshakeTimeout
+        );
+
+        let mut r = answered(
+            "ServerHello TLSv1.3 TLS_AES_256_GCM_SHA384 X25519",
+            Some("TLSv1.3"),
+            Some("TLS_AES_256_GCM_SHA384"),
+        );
+        r.accepted = true;
+        r.group = Some("X25519".into());
+        assert_eq!(
+            profile_words(&r),
+            (
+                "accepted: TLSv1.3 TLS_AES_256_GCM_SHA384 X25519".into(),
+                true
+            )
+        );
     }
 }

@@ -67,8 +67,9 @@ pub async fn run_table(
             }
             // The guard restores the terminal here; the interactive view takes it over.
         };
+        let opened = open.plan(&template);
         let ended = super::run(super::Options {
-            plan: Some(open.plan(&template)),
+            plan: Some(opened.clone()),
             session: Session::new(),
             read_only: false,
             demo: None,
@@ -89,6 +90,6 @@ pub async fn run_table(
             crate::report::units::plural(ended.session.attempts.len() as u64, "attempt")
         );
         // What the investigation or repeat there found becomes the row's verdict.
-        table.back_from(&open.key, &ended.session);
+        table.back_from(&open.key, &ended.session, &opened);
     }
 }

@@ -368,10 +368,13 @@ impl Table {
         self.rows.get(self.cursor)
     }
 
-    /// Back from the interactive view opened on row `key`: what its attempts show there (an
-    /// investigation, a repeat) becomes the row's verdict, marked as the drill-down's.
-    /// Nothing changes when no attempt finished there.
-    pub fn back_from(&mut self, key: &str, session: &Session) {
+    /// Back from the interactive view opened on row `key` with `opened` (the plan it
+    /// started with): what its attempts show there (an investigation, a repeat) becomes the
+    /// row's verdict, marked as the drill-down's. Nothing changes when no attempt finished
+    /// there; a report group is judged only on the attempts that offered what the reporter
+    /// offers (the opened plan's versions, suites, groups, SNI, verification, mode and
+    /// port): an experiment there (TLS 1.2 only, no SNI) is not what the reporter sees.
+    pub fn back_from(&mut self, key: &str, session: &Session, opened: &Plan) {
         let finished: Vec<&crate::session::Attempt> = session
             .attempts
             .iter()
@@ -387,11 +390,30 @@ impl Table {
         if attempts == 0 {
             return;
         }
+        // What the triage's own probe said, kept across drill-downs.
+        let probe_said = match &row.drilldown {
+            Some(d) => d.probe_said,
+            None => row.cause.unwrap_or(Verdict::NotProbed),
+        };
         if let Some(g) = row.group.as_mut() {
+            let mut mine: Vec<crate::session::Attempt> = finished
+                .iter()
+                .filter(|a| a.plan.as_ref().is_some_and(|p| as_reporter(opened, p)))
+                .map(|a| (*a).clone())
+                .collect();
+            if mine.is_empty() {
+                self.status = format!(
+                    "back from {}: {} there, each with a plan other than the reporter's \
+                     (versions, suites, groups, SNI or verification changed): the row keeps \
+                     what it said",
+                    crate::sanitize::neutralize(key),
+                    crate::units::plural(u64::from(attempts), "attempt"),
+                );
+                return;
+            }
+            let used = u32::try_from(mine.len()).unwrap_or(u32::MAX);
             // The drill-down's attempts are pinned: they are judged with the policy facts
             // the domain's sweep found.
-            let mut mine: Vec<crate::session::Attempt> =
-                finished.iter().map(|a| (*a).clone()).collect();
             if let (Some(first), Some(policy)) = (
                 mine.first_mut(),
                 g.finding.as_ref().and_then(|f| f.policy.clone()),
@@ -400,21 +422,28 @@ impl Table {
                 first.policy = policy;
             }
             let mut f = crate::triage::tlsrpt::judge(&g.group, &mine);
-            f.drilldown_attempts = Some(attempts);
-            let was = row.cause.unwrap_or(Verdict::NotProbed);
+            f.drilldown_attempts = Some(used);
             set_finding(row, f);
             row.drilldown = Some(Drilldown {
-                attempts,
+                attempts: used,
                 confirmed: false,
-                probe_said: was,
+                probe_said,
             });
+            if used < attempts {
+                let row = &self.rows[i];
+                self.status = format!(
+                    "back from {}: {} there, {} with the reporter's plan (the others \
+                     changed it); the row now says {} (from the interactive view)",
+                    crate::sanitize::neutralize(&row.destination.key),
+                    crate::units::plural(u64::from(attempts), "attempt"),
+                    used,
+                    row.cause.map(Verdict::code).unwrap_or("-"),
+                );
+                return;
+            }
         } else {
             let Some(case) = crate::case::Case::of(session) else {
                 return;
-            };
-            let probe_said = match &row.drilldown {
-                Some(d) => d.probe_said,
-                None => row.cause.unwrap_or(Verdict::NotProbed),
             };
             let drill = Drilldown {
                 attempts,
@@ -487,6 +516,23 @@ impl Table {
         }
         None
     }
+}
+
+/// Whether `tried` offered what `opened` offers (a repeat, a retry or a sweep of the other
+/// addresses), not an experiment with other TLS settings.
+fn as_reporter(opened: &Plan, tried: &Plan) -> bool {
+    use crate::plan::diff::Field;
+    [
+        Field::Versions,
+        Field::Suites,
+        Field::Groups,
+        Field::Sni,
+        Field::Verify,
+        Field::Mode,
+        Field::Port,
+    ]
+    .into_iter()
+    .all(|f| !f.differs(opened, tried))
 }
 
 /// A group's finding on its row: done, with the finding's verdict, summary and fix.

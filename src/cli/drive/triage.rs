@@ -140,10 +140,17 @@ pub async fn sweep_domain_as(
             plan: crate::scan::ScanPlan::new(plan),
             senders,
         };
-        // One scan at a time on an engine: wait for this one's end.
+        // One scan at a time on an engine: wait for this one's end, and no longer than its
+        // hellos can take (a scan task that dies says nothing: the triage must go on).
+        let budget = scan_budget(&req.plan.plan, req.senders.len());
         let scan = driver.scan(req);
+        let deadline = driver.now() + budget;
         let mut over = false;
         while !over {
+            if driver.now() >= deadline {
+                driver.cancel_scan();
+                break;
+            }
             let mut watch = |s: Seen<'_>| {
                 if let Seen::Event(e) = s
                     && let EventKind::ScanFinished { scan: n, .. }
@@ -154,10 +161,18 @@ pub async fn sweep_domain_as(
                 }
                 ControlFlow::Continue(())
             };
-            let _ = driver.events(&mut run, None, &mut watch).await;
+            let _ = driver.events(&mut run, Some(deadline), &mut watch).await;
         }
     }
     Ok(driver.session.attempts)
+}
+
+/// The longest a sender-profile scan of `senders` hellos can take on `plan`: per hello a
+/// connection and each step's reply (banner, EHLO, STARTTLS, EHLO again, the hello's
+/// answer and the flight after it), plus a margin.
+pub fn scan_budget(plan: &Plan, senders: usize) -> std::time::Duration {
+    let per = plan.timeouts.connect + plan.timeouts.reply * 6;
+    per * u32::try_from(senders.max(1)).unwrap_or(u32::MAX) + std::time::Duration::from_secs(5)
 }
 
 /// Sweep each of `plans` (one per policy domain), at most [`DOMAINS_AT_ONCE`] at a time,
