@@ -180,8 +180,9 @@ fn print_lines(s: &triage::run::Stats, jsonl: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_jsonl(row: &Row) -> anyhow::Result<()> {
-    let mut v = serde_json::to_value(row)?;
+/// One JSONL record (a destination's row, a report group's finding), neutralized.
+fn print_jsonl(record: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut v = serde_json::to_value(record)?;
     sanitize::neutralize_json(&mut v);
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &v)?;
@@ -423,7 +424,7 @@ async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
         |_, f| {
             if jsonl
                 && failed.is_none()
-                && let Err(e) = print_finding(&f)
+                && let Err(e) = print_jsonl(&f)
             {
                 failed = Some(e);
             }
@@ -445,16 +446,6 @@ async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         },
     )
-}
-
-fn print_finding(f: &tlsdive::triage::tlsrpt::Finding) -> anyhow::Result<()> {
-    let mut v = serde_json::to_value(f)?;
-    sanitize::neutralize_json(&mut v);
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, &v)?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(())
 }
 
 /// "then / now / fix" per group, or that the reports held no failure.
@@ -485,31 +476,16 @@ async fn tlsrpt_live(
     unreadable: usize,
     notes: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    use tlsdive::triage::run::Update;
-    use tlsdive::tui::triage_table::{Msg, Table, group_key};
+    use tlsdive::tui::triage_table::Table;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    for g in per_domain.iter().flatten() {
-        let _ = tx.send(Msg::Group {
-            key: group_key(g),
-            group: Box::new(g.clone()),
-        });
-    }
     let late = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let errors = late.clone();
     let runner = tokio::spawn(async move {
-        let finding = tx.clone();
-        let started = tx.clone();
-        tlsdive::cli::drive::triage::judge_groups(
+        tlsdive::tui::triage_live::judge_groups_into(
             plans,
             &per_domain,
-            |g| {
-                let _ = started.send(Msg::Update(Update::Probing { key: group_key(g) }));
-            },
-            |g, f| {
-                let _ = finding.send(Msg::Finding {
-                    key: group_key(g),
-                    finding: Box::new(f),
-                });
+            |m| {
+                let _ = tx.send(m);
             },
             |domain, e| {
                 if let Ok(mut l) = errors.lock() {
@@ -518,7 +494,6 @@ async fn tlsrpt_live(
             },
         )
         .await;
-        let _ = tx.send(Msg::Judged);
     });
     let table = Table::for_reports(
         tlsdive::tui::theme::Theme::color_from_env(),

@@ -881,7 +881,7 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use tlsdive::tui::keymap::Key;
-    use tlsdive::tui::triage_table::{Action, Msg, Table, group_key};
+    use tlsdive::tui::triage_table::{Action, Table};
     let l = lab().await;
     let dane = policy_lab::domain("dane-mismatch");
     let sts = policy_lab::domain("sts-enforce");
@@ -922,35 +922,17 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
         lab_plan(&l, "sts-enforce", l.policy.port_for("sts-enforce")),
     ];
     let mut t = Table::for_reports(false, 2, 0);
-    for g in groups.iter().flatten() {
-        t.apply(Msg::Group {
-            key: group_key(g),
-            group: Box::new(g.clone()),
-        });
-    }
     let msgs = std::cell::RefCell::new(Vec::new());
-    tlsdive::cli::drive::triage::judge_groups(
+    tlsdive::tui::triage_live::judge_groups_into(
         plans,
         &groups,
-        |g| {
-            msgs.borrow_mut()
-                .push(Msg::Update(tlsdive::triage::run::Update::Probing {
-                    key: group_key(g),
-                }))
-        },
-        |g, f| {
-            msgs.borrow_mut().push(Msg::Finding {
-                key: group_key(g),
-                finding: Box::new(f),
-            })
-        },
+        |m| msgs.borrow_mut().push(m),
         |d, e| panic!("{d}: {e}"),
     )
     .await;
     for m in msgs.into_inner() {
         t.apply(m);
     }
-    t.apply(Msg::Judged);
     let findings = t.findings();
     assert_eq!(findings.len(), 2);
     assert!(findings[0].still_failing && findings[0].cause_now == "dane-mismatch");

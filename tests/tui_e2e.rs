@@ -8,54 +8,15 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
+use common::tmux::Pane;
 use common::{fixture, server};
 use tlsdive::lab::Scenario;
 
-/// A private tmux server (its own socket), killed when dropped.
-struct Tmux {
-    socket: String,
-}
+/// The private tmux server a test runs the binary in (`tests/common/tmux.rs`).
+type Tmux = Pane;
 
-impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        let out = self.run(&["send-keys", "-t", "tui", keys]);
-        assert!(out.status.success(), "send-keys {keys}");
-    }
-
-    /// Poll the screen until `pred` holds (at most ~20 s).
-    async fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        for _ in 0..200 {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "timed out waiting for {what}; the screen shows:\n{}",
-            self.screen()
-        );
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
+/// How long a step on the screen may take before the test gives up with the screen.
+const WAIT: Duration = Duration::from_secs(20);
 
 fn rss_kib(pid: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -83,36 +44,19 @@ fn start(name: &str, addr: std::net::SocketAddr) -> Tmux {
 
 /// Start `tlsdive ARGS` in a fresh tmux server (see `start`).
 fn start_args(name: &str, args: &str) -> Tmux {
-    let tmux = Tmux {
-        socket: format!("tlsdive-{name}-{}", std::process::id()),
-    };
     let cmd = format!(
         "{} {args}; echo TLSDIVE-EXITED=$?; \
          echo TTY-MODE=$(stty -a | tr ' ' '\\n' | grep -x -- '-*icanon'); exec sleep 600",
         env!("CARGO_BIN_EXE_tlsdive"),
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "200",
-        "-y",
-        "50",
-        "sh",
-        "-c",
-        &cmd,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
-    tmux
+    Pane::start(name, 200, 50, &cmd)
 }
 
 /// The pid of the tlsdive process (the pane's shell's child).
 fn tlsdive_pid(tmux: &Tmux) -> String {
     let pane_pid = String::from_utf8_lossy(
         &tmux
-            .run(&["display", "-p", "-t", "tui", "#{pane_pid}"])
+            .run(&["display", "-p", "-t", "pane", "#{pane_pid}"])
             .stdout,
     )
     .trim()
@@ -127,7 +71,7 @@ fn tlsdive_pid(tmux: &Tmux) -> String {
 
 /// Whether the application in the pane has asked for mouse reports.
 fn mouse_on(tmux: &Tmux) -> bool {
-    let out = tmux.run(&["display", "-p", "-t", "tui", "#{mouse_any_flag}"]);
+    let out = tmux.run(&["display", "-p", "-t", "pane", "#{mouse_any_flag}"]);
     String::from_utf8_lossy(&out.stdout).trim() == "1"
 }
 
@@ -150,7 +94,7 @@ fn assert_restored(tmux: &Tmux, screen: &str) {
                 "display",
                 "-p",
                 "-t",
-                "tui",
+                "pane",
                 "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
             ])
             .stdout,
@@ -177,7 +121,7 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
     let srv = server(Scenario::Healthy).await;
     let tmux = start("e2e", srv.addr);
 
-    tmux.wait_for("the first attempt to negotiate TLSv1.3", |s| {
+    tmux.wait_for("the first attempt to negotiate TLSv1.3", WAIT, |s| {
         s.contains("attempt 1/1") && s.contains("negotiated TLSv1.3")
     })
     .await;
@@ -188,31 +132,31 @@ async fn tui_in_tmux_retries_shows_help_and_quits() {
     }
 
     tmux.keys("2");
-    tmux.wait_for("a second attempt with TLS 1.2", |s| {
+    tmux.wait_for("a second attempt with TLS 1.2", WAIT, |s| {
         s.contains("attempt 2/2") && s.contains("negotiated TLSv1.2")
     })
     .await;
 
     tmux.keys("?");
-    tmux.wait_for("the help", |s| {
+    tmux.wait_for("the help", WAIT, |s| {
         s.contains("keys — main view") && s.contains("retry with TLS 1.2 only")
     })
     .await;
 
     // `q` closes the help; then, two attempts never exported, it asks once.
     tmux.keys("q");
-    tmux.wait_for("the help closed", |s| {
+    tmux.wait_for("the help closed", WAIT, |s| {
         !s.contains("keys — main view") && s.contains("attempt 2/2")
     })
     .await;
     tmux.keys("q");
-    tmux.wait_for("the question", |s| {
+    tmux.wait_for("the question", WAIT, |s| {
         s.contains("2 attempts are not exported")
     })
     .await;
     tmux.keys("q");
     let s = tmux
-        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .wait_for("the TUI to exit", WAIT, |s| s.contains("TTY-MODE="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
     assert_restored(&tmux, &s);
@@ -225,8 +169,10 @@ async fn signals_restore_the_terminal() {
         // A server that never answers: the TUI is mid-attempt when the signal comes.
         let srv = server(Scenario::SlowBanner).await;
         let tmux = start(name, srv.addr);
-        tmux.wait_for("the attempt waiting for a banner", |s| s.contains("banner"))
-            .await;
+        tmux.wait_for("the attempt waiting for a banner", WAIT, |s| {
+            s.contains("banner")
+        })
+        .await;
         let pid = tlsdive_pid(&tmux);
         assert!(!pid.is_empty(), "tlsdive is running");
         // The shell's own `kill`: no dependency on procps.
@@ -236,7 +182,7 @@ async fn signals_restore_the_terminal() {
             .expect("sh runs");
         assert!(out.status.success(), "kill {signal} {pid}");
         let s = tmux
-            .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+            .wait_for("the TUI to exit", WAIT, |s| s.contains("TTY-MODE="))
             .await;
         assert!(
             !s.contains("TLSDIVE-EXITED=0"),
@@ -257,7 +203,7 @@ async fn demo_keys_in_a_real_terminal() {
     // tmux takes OSC 52 from applications into a paste buffer only when told to.
     let out = tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
     assert!(out.status.success(), "set-clipboard: {out:?}");
-    tmux.wait_for("the demo's first attempt", |s| {
+    tmux.wait_for("the demo's first attempt", WAIT, |s| {
         s.contains("lab scenario healthy")
             && s.contains("press l to pick another scenario")
             && s.contains("attempt 1/1")
@@ -266,12 +212,12 @@ async fn demo_keys_in_a_real_terminal() {
     .await;
 
     tmux.keys("l");
-    tmux.wait_for("the scenario picker", |s| {
+    tmux.wait_for("the scenario picker", WAIT, |s| {
         s.contains("what is wrong with its server") && s.contains("reset-after-client-hello")
     })
     .await;
     tmux.keys("q");
-    tmux.wait_for("the picker closed, the TUI still there", |s| {
+    tmux.wait_for("the picker closed, the TUI still there", WAIT, |s| {
         !s.contains("what is wrong with its server") && s.contains("TLS handshake timeline")
     })
     .await;
@@ -279,14 +225,16 @@ async fn demo_keys_in_a_real_terminal() {
     assert!(mouse_on(&tmux), "the TUI captures the mouse");
     tmux.keys("M");
     wait_mouse(&tmux, false).await;
-    tmux.wait_for("the mouse-off note", |s| s.contains("mouse off"))
+    tmux.wait_for("the mouse-off note", WAIT, |s| s.contains("mouse off"))
         .await;
     tmux.keys("M");
     wait_mouse(&tmux, true).await;
 
     tmux.keys("y");
-    tmux.wait_for("the copy note", |s| s.contains("copied the diagnosis"))
-        .await;
+    tmux.wait_for("the copy note", WAIT, |s| {
+        s.contains("copied the diagnosis")
+    })
+    .await;
     let mut buffer = String::new();
     for _ in 0..200 {
         let out = tmux.run(&["show-buffer"]);
@@ -302,13 +250,13 @@ async fn demo_keys_in_a_real_terminal() {
     );
 
     tmux.keys("q");
-    tmux.wait_for("the question before quitting", |s| {
+    tmux.wait_for("the question before quitting", WAIT, |s| {
         s.contains("1 attempt is not exported: q again quits, x exports it")
     })
     .await;
     tmux.keys("q");
     let s = tmux
-        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .wait_for("the TUI to exit", WAIT, |s| s.contains("TTY-MODE="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
     assert_restored(&tmux, &s);
@@ -337,7 +285,7 @@ async fn triage_table_opens_a_destination_and_returns() {
             file.display()
         ),
     );
-    tmux.wait_for("every row done", |s| {
+    tmux.wait_for("every row done", WAIT, |s| {
         s.contains("2 destinations: 2 done, 0 probing, 0 queued") && s.contains("finished")
     })
     .await;
@@ -345,20 +293,20 @@ async fn triage_table_opens_a_destination_and_returns() {
     assert!(s.contains("1 not understood"), "{s}");
     assert!(s.contains("cert-expired"), "{s}");
     tmux.keys("Enter");
-    tmux.wait_for("the interactive view of the first destination", |s| {
+    tmux.wait_for("the interactive view of the first destination", WAIT, |s| {
         s.contains("TLS handshake timeline") && s.contains(&healthy.addr.to_string())
     })
     .await;
-    tmux.wait_for("its attempt to finish", |s| s.contains("ok in"))
+    tmux.wait_for("its attempt to finish", WAIT, |s| s.contains("ok in"))
         .await;
     tmux.keys("q");
     // The question says where q leads from a drill-down: back to the table, not out.
-    tmux.wait_for("the question before leaving", |s| {
+    tmux.wait_for("the question before leaving", WAIT, |s| {
         s.contains("q again returns to the triage table")
     })
     .await;
     tmux.keys("q");
-    tmux.wait_for("the table again", |s| {
+    tmux.wait_for("the table again", WAIT, |s| {
         s.contains("tlsdive triage")
             && s.contains("back from")
             && !s.contains("TLS handshake timeline")
@@ -366,7 +314,7 @@ async fn triage_table_opens_a_destination_and_returns() {
     .await;
     tmux.keys("q");
     let s = tmux
-        .wait_for("triage to exit", |s| s.contains("TTY-MODE="))
+        .wait_for("triage to exit", WAIT, |s| s.contains("TTY-MODE="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=1"), "one destination fails: {s}");
     assert!(
@@ -392,7 +340,7 @@ async fn repeat_in_a_real_terminal() {
         ),
     );
     let s = tmux
-        .wait_for("six attempts in the strip", |s| {
+        .wait_for("six attempts in the strip", WAIT, |s| {
             s.contains("repeat 6 of 6") && s.contains("done (R runs it again)")
         })
         .await;
@@ -401,14 +349,16 @@ async fn repeat_in_a_real_terminal() {
     assert!(s.contains("conclusion  intermittent: 2 of 6 failed"), "{s}");
     assert_eq!(srv.connections(), 6);
     tmux.keys("q");
-    tmux.wait_for("the main view", |s| s.contains("TLS handshake timeline"))
-        .await;
+    tmux.wait_for("the main view", WAIT, |s| {
+        s.contains("TLS handshake timeline")
+    })
+    .await;
     tmux.keys("q");
-    tmux.wait_for("the question", |s| s.contains("q again quits"))
+    tmux.wait_for("the question", WAIT, |s| s.contains("q again quits"))
         .await;
     tmux.keys("q");
     let s = tmux
-        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .wait_for("the TUI to exit", WAIT, |s| s.contains("TTY-MODE="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
     assert_restored(&tmux, &s);
@@ -438,25 +388,25 @@ async fn a_replay_goes_live_only_when_asked() {
     assert_eq!(srv.connections(), 1);
 
     let tmux = start_args("replay", &format!("replay {}", rec.display()));
-    tmux.wait_for("the recorded attempt", |s| s.contains("attempt 1/1"))
+    tmux.wait_for("the recorded attempt", WAIT, |s| s.contains("attempt 1/1"))
         .await;
     tmux.keys("r");
-    tmux.wait_for("the refusal, saying how to go live", |s| {
+    tmux.wait_for("the refusal, saying how to go live", WAIT, |s| {
         s.contains("read-only recording: `tlsdive replay FILE --live` starts new attempts")
     })
     .await;
     tmux.keys("q");
-    tmux.wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+    tmux.wait_for("the TUI to exit", WAIT, |s| s.contains("TTY-MODE="))
         .await;
     assert_eq!(srv.connections(), 1, "a read-only replay connected");
     drop(tmux);
 
     let tmux = start_args("live", &format!("replay {} --live", rec.display()));
-    tmux.wait_for("the recorded attempt", |s| s.contains("attempt 1/1"))
+    tmux.wait_for("the recorded attempt", WAIT, |s| s.contains("attempt 1/1"))
         .await;
     tmux.keys("r");
     let s = tmux
-        .wait_for("a live second attempt", |s| {
+        .wait_for("a live second attempt", WAIT, |s| {
             s.contains("attempt 2/2") && s.contains("negotiated TLSv1.3")
         })
         .await;
@@ -466,11 +416,13 @@ async fn a_replay_goes_live_only_when_asked() {
     );
     assert_eq!(srv.connections(), 2);
     tmux.keys("q");
-    tmux.wait_for("the question", |s| s.contains("1 attempt is not exported"))
-        .await;
+    tmux.wait_for("the question", WAIT, |s| {
+        s.contains("1 attempt is not exported")
+    })
+    .await;
     tmux.keys("q");
     let s = tmux
-        .wait_for("the TUI to exit", |s| s.contains("TTY-MODE="))
+        .wait_for("the TUI to exit", WAIT, |s| s.contains("TTY-MODE="))
         .await;
     assert!(s.contains("TLSDIVE-EXITED=0"), "{s}");
     assert_restored(&tmux, &s);

@@ -14,6 +14,42 @@ use super::triage_table::{Action, Msg, Table};
 use crate::plan::Plan;
 use crate::session::Session;
 
+/// `triage --tlsrpt`'s feed of the table: each group announced (`Group`), each policy
+/// domain swept and its groups judged (`Probing`, `Finding`), then `Judged`; `failed` gets
+/// each domain whose sweep could not start (its name and why).
+pub async fn judge_groups_into(
+    plans: Vec<Plan>,
+    per_domain: &[Vec<crate::tlsrpt::Group>],
+    send: impl Fn(Msg),
+    failed: impl FnMut(&str, &'static str),
+) {
+    use super::triage_table::group_key;
+    for g in per_domain.iter().flatten() {
+        send(Msg::Group {
+            key: group_key(g),
+            group: Box::new(g.clone()),
+        });
+    }
+    crate::cli::drive::triage::judge_groups(
+        plans,
+        per_domain,
+        |g| {
+            send(Msg::Update(crate::triage::run::Update::Probing {
+                key: group_key(g),
+            }))
+        },
+        |g, f| {
+            send(Msg::Finding {
+                key: group_key(g),
+                finding: Box::new(f),
+            })
+        },
+        failed,
+    )
+    .await;
+    send(Msg::Judged);
+}
+
 /// How the table ended: its final state, and the signal that ended it, if one did.
 pub struct Ended {
     pub table: Table,

@@ -43,7 +43,8 @@ impl Pane {
         pane
     }
 
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    /// Run a tmux command on this server (`display -p -t pane ...`, `show-buffer`).
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
