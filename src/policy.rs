@@ -78,6 +78,30 @@ pub struct PolicyFetch {
     pub body: Option<String>,
     /// How the fetch failed.
     pub error: Option<String>,
+    /// The step of the fetch that failed (`None`: none did, or a recording made before
+    /// this was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<FetchStep>,
+}
+
+/// Where an MTA-STS policy fetch failed: what decides RFC 8460's result type
+/// (`sts-webpki-invalid` for the policy host's certificate, `sts-policy-fetch-error` else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FetchStep {
+    /// The policy host's name did not resolve, or to no address.
+    Dns,
+    Connect,
+    /// The policy host's certificate failed the PKIX check against its name.
+    Certificate,
+    /// The TLS handshake failed otherwise.
+    Tls,
+    /// The HTTP exchange failed, or the answer was not a 200 `text/plain`.
+    Http,
+    /// The body was too large or not UTF-8.
+    Body,
+    /// No complete answer in time.
+    Timeout,
 }
 
 /// A host name as DNS compares it: no trailing dot, lower case.

@@ -136,6 +136,7 @@ async fn mta_sts_record_with_a_failing_fetch_is_policy_unavailable_and_says_how(
             status: 404,
             content_type: "text/html".into(),
             body: "<h1>gone</h1>".into(),
+            named: true,
         },
     );
     let a = w.probe("sts-404.test", &[]).await;
@@ -157,6 +158,7 @@ async fn mta_sts_record_with_a_failing_fetch_is_policy_unavailable_and_says_how(
             status: 200,
             content_type: "text/html".into(),
             body: ENFORCE_OK.into(),
+            named: true,
         },
     );
     let a = w.probe("sts-html.test", &[]).await;

@@ -253,6 +253,40 @@ async fn mta_sts_record_with_a_404_policy_is_unavailable_and_not_decisive() {
     assert_eq!(common::run_cause(&a), tlsdive::diagnose::Cause::Ok);
 }
 
+/// The policy host's certificate does not name `mta-sts.DOMAIN`: the policy is
+/// unavailable, as for a 404, but a sender reports it as `sts-webpki-invalid` (RFC 8460
+/// §4.3.2), and the JSON's sender row says so.
+#[tokio::test]
+async fn a_policy_host_certificate_for_another_name_is_sts_webpki_invalid() {
+    let lab = lab().await;
+    let a = lab.probe("sts-webpki").await;
+    let s = assess(&a).unwrap();
+    assert_eq!(s.sts.verdict, PolicyVerdict::StsPolicyUnavailable);
+    assert!(s.sts.summary.contains("certificate"), "{}", s.sts.summary);
+    let fetch = a.policy.sts_policy.as_ref().expect("fetched");
+    assert_eq!(
+        fetch.failed_at,
+        Some(tlsdive::policy::FetchStep::Certificate),
+        "{fetch:?}"
+    );
+    assert_eq!(
+        tlsdive::diagnose::tlsrpt::result_type_on(
+            &a,
+            tlsdive::diagnose::Cause::MtaStsPolicyUnavailable
+        )
+        .map(|r| r.code().to_string())
+        .as_deref(),
+        Some("sts-webpki-invalid")
+    );
+    let v = tlsdive::report::json::report(&a);
+    let sts_row = v["policy"]["senders"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["policy"] == "MTA-STS"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sts_row["tlsrpt_result_type"], "sts-webpki-invalid", "{v}");
+}
+
 #[tokio::test]
 async fn another_trust_anchor_proves_nothing() {
     let lab = lab().await;
@@ -1038,7 +1072,7 @@ async fn mta_sts_enforce_mismatch_headline_agrees_with_its_words_and_exit_code()
 async fn each_sender_row_names_the_tls_report_line_it_would_write() {
     let lab = lab().await;
     type Line = (&'static str, &'static str, Option<&'static str>);
-    let table: [(&str, [Line; 4]); 8] = [
+    let table: [(&str, [Line; 4]); 9] = [
         (
             "dane-ee",
             [
@@ -1124,6 +1158,16 @@ async fn each_sender_row_names_the_tls_report_line_it_would_write() {
                 ("mandatory-verified", "no-policy-found", None),
                 ("DANE", "no-policy-found", None),
                 ("MTA-STS", "sts", Some("sts-policy-fetch-error")),
+            ],
+        ),
+        (
+            // The policy host's HTTPS certificate does not name it.
+            "sts-webpki",
+            [
+                ("opportunistic", "no-policy-found", None),
+                ("mandatory-verified", "no-policy-found", None),
+                ("DANE", "no-policy-found", None),
+                ("MTA-STS", "sts", Some("sts-webpki-invalid")),
             ],
         ),
     ];

@@ -1100,9 +1100,11 @@ async fn the_live_table_in_a_terminal_opens_a_group_and_prints_the_summary() {
 
     pane.keys("Enter");
     let view = pane
-        .wait_for("the interactive view on the group's MX", wait, |s| {
-            s.contains("attempt 1/1") && !s.contains("receiving MX")
-        })
+        .wait_for(
+            "the interactive view on the group's MX, its attempt over",
+            wait,
+            |s| s.contains("attempt 1/1") && s.contains("dane-mismatch after"),
+        )
         .await;
     assert!(view.contains("dane-mismatch"), "{view}");
 

@@ -388,7 +388,10 @@ async fn the_keys_the_hint_names_run_the_repeat() {
 
     pane.keys(&keys[0]);
     pane.wait_for("the interactive view on the row", wait, |s| {
-        s.contains("attempt 1/1") && !s.contains("repeat (")
+        // Its attempt over: ✔ ok in … or ✘ cause after …
+        s.contains("attempt 1/1")
+            && !s.contains("repeat (")
+            && (s.contains("ok in") || s.contains(" after "))
     })
     .await;
     pane.keys(&keys[1]);

@@ -744,10 +744,7 @@ impl SessionTypes {
                 crate::diagnose::Cause::MtaStsCertInvalid,
             ),
             // A body that came but does not parse is an invalid policy (RFC 8460 §4.3.2).
-            sts_unavailable: match &a.policy.sts_policy {
-                Some(f) if f.error.is_none() && f.body.is_some() => ResultType::StsPolicyInvalid,
-                _ => ResultType::StsPolicyFetchError,
-            },
+            sts_unavailable: crate::diagnose::tlsrpt::sts_unavailable(a),
             sts_mx_listed: sts.policy.as_ref().is_some_and(|p| {
                 mta_sts::matching_pattern(p, &probed_host(a).unwrap_or_default()).is_some()
             }),

@@ -56,6 +56,9 @@ pub fn result_type(cause: Cause) -> Option<ResultType> {
 /// The result type for `cause` as found on attempt `a`: [`result_type`], except that an MX
 /// certificate refused under MTA-STS is reported with the certificate's own defect.
 pub fn result_type_on(a: &Attempt, cause: Cause) -> Option<ResultType> {
+    if cause == Cause::MtaStsPolicyUnavailable {
+        return Some(sts_unavailable(a));
+    }
     if cause != Cause::MtaStsCertInvalid {
         return result_type(cause);
     }
@@ -64,6 +67,19 @@ pub fn result_type_on(a: &Attempt, cause: Cause) -> Option<ResultType> {
         // It verifies, but for another name than the MX host's.
         Some(_) => Some(ResultType::CertificateHostMismatch),
         None => None,
+    }
+}
+
+/// The result type of an MTA-STS policy announced but not had (RFC 8460 §4.3.2): a body
+/// that came but does not parse is `sts-policy-invalid`, the policy host's certificate
+/// refused is `sts-webpki-invalid`, any other failed fetch `sts-policy-fetch-error`.
+pub fn sts_unavailable(a: &Attempt) -> ResultType {
+    match &a.policy.sts_policy {
+        Some(f) if f.error.is_none() && f.body.is_some() => ResultType::StsPolicyInvalid,
+        Some(f) if f.failed_at == Some(crate::policy::FetchStep::Certificate) => {
+            ResultType::StsWebpkiInvalid
+        }
+        _ => ResultType::StsPolicyFetchError,
     }
 }
 
@@ -119,8 +135,8 @@ mod tests {
         assert!(
             ResultType::KNOWN
                 .iter()
-                // A sender's own configuration, a policy tlsdive does not judge, and the
-                // policy's HTTPS certificate (the fetch error is not typed yet).
+                // A sender's own configuration; and what the policy fetch met, which
+                // `result_type_on` reads from the attempt (`sts_unavailable`).
                 .filter(|r| !matches!(
                     r,
                     ResultType::DaneRequired
@@ -130,5 +146,48 @@ mod tests {
                 .all(|r| cases.iter().any(|(_, code)| *code == r.code())),
             "every result type a probe can observe has a cause"
         );
+    }
+
+    #[test]
+    fn an_unavailable_policy_is_typed_by_what_the_fetch_met() {
+        use crate::policy::{FetchStep, PolicyFetch};
+        let mut a = Attempt::new(1, None);
+        let mut rt = |fetch: Option<PolicyFetch>| {
+            a.policy.sts_policy = fetch;
+            (
+                sts_unavailable(&a).code().to_string(),
+                result_type_on(&a, Cause::MtaStsPolicyUnavailable).map(|r| r.code().to_string()),
+            )
+        };
+        let failed = |step| PolicyFetch {
+            url: "https://mta-sts.example.net/.well-known/mta-sts.txt".into(),
+            body: None,
+            error: Some("it failed".into()),
+            failed_at: step,
+        };
+        assert_eq!(
+            rt(Some(failed(Some(FetchStep::Certificate)))),
+            (
+                "sts-webpki-invalid".into(),
+                Some("sts-webpki-invalid".into())
+            )
+        );
+        for step in [Some(FetchStep::Http), Some(FetchStep::Tls), None] {
+            assert_eq!(
+                rt(Some(failed(step))),
+                (
+                    "sts-policy-fetch-error".into(),
+                    Some("sts-policy-fetch-error".into())
+                )
+            );
+        }
+        assert_eq!(rt(None).0, "sts-policy-fetch-error");
+        let unparsable = PolicyFetch {
+            body: Some("version: STSv9".into()),
+            error: None,
+            failed_at: None,
+            ..failed(None)
+        };
+        assert_eq!(rt(Some(unparsable)).0, "sts-policy-invalid");
     }
 }

@@ -74,6 +74,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "MTA-STS record, policy fetch 404: mta-sts-policy-unavailable",
     ),
     (
+        "sts-webpki",
+        "MTA-STS record, the policy host's certificate does not name it: sts-webpki-invalid",
+    ),
+    (
         "all",
         "2 MX, 4 addresses, the second MX dead: for probe --all",
     ),
@@ -224,7 +228,12 @@ fn policies() -> HashMap<String, Answer> {
             status: 404,
             content_type: "text/html".into(),
             body: "<h1>not here</h1>".into(),
+            named: true,
         },
+    );
+    m.insert(
+        format!("mta-sts.{}", domain("sts-webpki")),
+        Answer::policy_unnamed(STS_OK),
     );
     m
 }
@@ -294,6 +303,7 @@ pub fn tree(pki: &Pki, ports: Ports) -> Tree {
         "sts-mismatch",
         "sts-testing",
         "sts-unavailable",
+        "sts-webpki",
     ] {
         let d = domain(label);
         mx_to(&mut t, label, SERVER_NAME);

@@ -26,6 +26,9 @@ pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+    /// Whether the server's certificate names this host (`false`: a sender's PKIX check of
+    /// the policy host fails, RFC 8460's `sts-webpki-invalid`).
+    pub named: bool,
 }
 
 impl Answer {
@@ -35,6 +38,15 @@ impl Answer {
             status: 200,
             content_type: "text/plain".into(),
             body: body.into(),
+            named: true,
+        }
+    }
+
+    /// A well-formed policy, served under a certificate that does not name its host.
+    pub fn policy_unnamed(body: &str) -> Answer {
+        Answer {
+            named: false,
+            ..Answer::policy(body)
         }
     }
 }
@@ -64,8 +76,13 @@ pub async fn serve(answers: HashMap<String, Answer>) -> Result<StsServer, LabErr
     let ca_cert = ca.clone().self_signed(&ca_key)?;
     let issuer = Issuer::new(ca, &ca_key);
     let leaf_key = KeyPair::generate()?;
-    let leaf = CertificateParams::new(answers.keys().cloned().collect::<Vec<_>>())?
-        .signed_by(&leaf_key, &issuer)?;
+    let mut names: Vec<String> = answers
+        .iter()
+        .filter(|(_, a)| a.named)
+        .map(|(h, _)| h.clone())
+        .collect();
+    names.sort();
+    let leaf = CertificateParams::new(names)?.signed_by(&leaf_key, &issuer)?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))

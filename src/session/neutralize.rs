@@ -88,6 +88,7 @@ mod tests {
                 url: "https://mta-sts.example/.well-known/mta-sts.txt".into(),
                 body: Some("version: STSv1\nmode: enforce\x1b[2J\nmx: mx.example".into()),
                 error: None,
+                failed_at: None,
             },
         });
         let EventKind::MtaStsPolicyFetched { fetch } = neutralize_event(&fetched).kind else {

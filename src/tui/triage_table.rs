@@ -388,6 +388,13 @@ impl Table {
             return;
         };
         if attempts == 0 {
+            // Left before its attempt ended: nothing to judge yet, and the user is told so.
+            if !session.attempts.is_empty() {
+                self.status = format!(
+                    "back from {}: the attempt there had not finished; the row keeps what it said",
+                    crate::sanitize::neutralize(key),
+                );
+            }
             return;
         }
         // What the triage's own probe said, kept across drill-downs.

@@ -16,7 +16,7 @@ use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 
 use crate::plan::Plan;
-use crate::policy::PolicyFetch;
+use crate::policy::{FetchStep, PolicyFetch};
 
 /// Policy files are a few hundred bytes; RFC 8461 §3.3 suggests a 64 KiB cap.
 const MAX_BODY: usize = 64 * 1024;
@@ -35,7 +35,10 @@ pub async fn fetch(plan: &Plan, domain: &str) -> PolicyFetch {
     let limit = FETCH_LIMIT.min(plan.timeouts.reply.max(Duration::from_secs(1)));
     let result = match timeout(limit, get(plan, &host, port)).await {
         Ok(r) => r,
-        Err(_) => Err(format!("no complete answer within {} s", limit.as_secs())),
+        Err(_) => Err((
+            FetchStep::Timeout,
+            format!("no complete answer within {} s", limit.as_secs()),
+        )),
     };
     match result {
         Ok(body) => PolicyFetch {
@@ -48,21 +51,24 @@ pub async fn fetch(plan: &Plan, domain: &str) -> PolicyFetch {
                     .join("\n"),
             ),
             error: None,
+            failed_at: None,
         },
-        Err(e) => PolicyFetch {
+        Err((step, e)) => PolicyFetch {
             url,
             body: None,
             error: Some(crate::sanitize::escape_str(&e)),
+            failed_at: Some(step),
         },
     }
 }
 
-async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, String> {
+async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, (FetchStep, String)> {
+    use FetchStep::*;
     let mut addrs = Vec::new();
     for rtype in [RecordType::A, RecordType::AAAA] {
         let found = super::dns::query_plain(plan, host, rtype)
             .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+            .map_err(|e| (Dns, format!("cannot resolve {host}: {e}")))?;
         addrs.extend(found.into_iter().filter_map(|r| match r {
             RData::A(a) => Some(SocketAddr::new(a.0.into(), port)),
             RData::AAAA(a) => Some(SocketAddr::new(a.0.into(), port)),
@@ -70,27 +76,35 @@ async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, String> {
         }));
     }
     let Some(addr) = addrs.first().copied() else {
-        return Err(format!("{host} has no address"));
+        return Err((Dns, format!("{host} has no address")));
     };
     let tcp = crate::engine::attempt::connect(plan, addr)
         .await
-        .map_err(|f| format!("cannot connect to {addr}: {f:?}"))?;
-    let roots = crate::engine::tls::roots(&plan.tls).map_err(|e| e.to_string())?;
+        .map_err(|f| (Connect, format!("cannot connect to {addr}: {f:?}")))?;
+    let roots = crate::engine::tls::roots(&plan.tls).map_err(|e| (Tls, e.to_string()))?;
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
+    .map_err(|e| (Tls, e.to_string()))?
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let name = ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(host.to_string()).map_err(|e| (Dns, e.to_string()))?;
     let tls = TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .map_err(|e| format!("TLS with {host} failed: {e}"))?;
+        .map_err(|e| {
+            // rustls' own error rides inside the io::Error: a certificate it refused is the
+            // policy host's PKIX failure.
+            let step = match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                Some(rustls::Error::InvalidCertificate(_)) => Certificate,
+                _ => Tls,
+            };
+            (step, format!("TLS with {host} failed: {e}"))
+        })?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
         .await
-        .map_err(|e| format!("HTTP with {host} failed: {e}"))?;
+        .map_err(|e| (Http, format!("HTTP with {host} failed: {e}")))?;
     let driver = tokio::spawn(conn);
     let request = hyper::Request::get("/.well-known/mta-sts.txt")
         .header(hyper::header::HOST, host)
@@ -99,11 +113,11 @@ async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, String> {
             concat!("tlsdive/", env!("CARGO_PKG_VERSION")),
         )
         .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| (Http, e.to_string()))?;
     let response = sender
         .send_request(request)
         .await
-        .map_err(|e| format!("HTTP request to {host} failed: {e}"))?;
+        .map_err(|e| (Http, format!("HTTP request to {host} failed: {e}")))?;
     let status = response.status();
     if status != hyper::StatusCode::OK {
         driver.abort();
@@ -114,7 +128,10 @@ async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, String> {
             .and_then(|v| v.to_str().ok())
             .map(|l| format!(" (redirect to {l}, not followed)"))
             .unwrap_or_default();
-        return Err(format!("HTTP status {status}{to}; a policy needs 200"));
+        return Err((
+            Http,
+            format!("HTTP status {status}{to}; a policy needs 200"),
+        ));
     }
     let ctype = response
         .headers()
@@ -128,16 +145,21 @@ async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, String> {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/plain"))
     {
         driver.abort();
-        return Err(format!(
-            "Content-Type is {:?}; a policy must be text/plain",
-            ctype
+        return Err((
+            Http,
+            format!("Content-Type is {:?}; a policy must be text/plain", ctype),
         ));
     }
     let body = Limited::new(response.into_body(), MAX_BODY)
         .collect()
         .await
-        .map_err(|e| format!("reading the policy failed: {e} (limit {MAX_BODY} bytes)"))?
+        .map_err(|e| {
+            (
+                Body,
+                format!("reading the policy failed: {e} (limit {MAX_BODY} bytes)"),
+            )
+        })?
         .to_bytes();
     driver.abort();
-    String::from_utf8(body.to_vec()).map_err(|_| "the policy is not UTF-8 text".to_string())
+    String::from_utf8(body.to_vec()).map_err(|_| (Body, "the policy is not UTF-8 text".to_string()))
 }
