@@ -211,54 +211,93 @@ pub fn unreached_text(u: &Unreached) -> String {
     out
 }
 
-/// The sweep as a table, one row per MX × address: each column as wide as its widest cell,
-/// two spaces apart (the TUI's sweep table, `tui::render::policy`), so a long cause or MX host
-/// never runs into the next column; the detail comes last and is never cut.
-pub fn text(rows: &[Row], domain: &str) -> String {
-    let name = |s: Option<Dnssec>| s.map(|s| s.name()).unwrap_or("-");
-    let hosts: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.mx.as_str()).collect();
-    let mut out = format!(
-        "sweep of {domain}: {} MX host(s), {} address(es); MX RRset dnssec {}\n",
-        hosts.len(),
-        rows.len(),
-        name(rows.first().and_then(|r| r.mx_dnssec))
-    );
-    let head = [
-        "pref",
-        "MX host",
-        "address",
-        "addr dnssec",
-        "cause",
-        "detail",
-    ]
-    .map(String::from);
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.preference
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "-".into()),
-                r.mx.clone(),
-                r.address.to_string(),
-                name(r.address_dnssec).to_string(),
-                r.cause.to_string(),
-                r.tls.clone().unwrap_or_else(|| r.summary.clone()),
-            ]
-        })
-        .collect();
-    let mut widths = [0usize; 5];
-    for row in std::iter::once(&head).chain(&cells) {
-        for (w, c) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(c.chars().count());
+/// The sweep as a table, one row per MX × address, for the text report and the TUI alike:
+/// every cell escaped (server and DNS text is untrusted) before it is measured, so the
+/// columns line up whatever a cell held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// `sweep of DOMAIN: N MX host(s), N address(es); MX RRset dnssec STATE`.
+    pub heading: String,
+    pub head: [String; 6],
+    /// One row per MX × address; the detail (TLS or the summary) last.
+    pub cells: Vec<[String; 6]>,
+    /// The widths of the first five columns (the detail is never padded).
+    pub widths: [usize; 5],
+}
+
+impl Table {
+    pub fn of(rows: &[Row], domain: &str) -> Table {
+        let name = |s: Option<Dnssec>| s.map(|s| s.name()).unwrap_or("-");
+        let safe = |s: &str| crate::sanitize::neutralize(s).into_owned();
+        let hosts: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.mx.as_str()).collect();
+        let heading = safe(&format!(
+            "sweep of {domain}: {} MX host(s), {} address(es); MX RRset dnssec {}",
+            hosts.len(),
+            rows.len(),
+            name(rows.first().and_then(|r| r.mx_dnssec))
+        ));
+        let head = [
+            "pref",
+            "MX host",
+            "address",
+            "addr dnssec",
+            "cause",
+            "detail",
+        ]
+        .map(String::from);
+        let cells: Vec<[String; 6]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    r.preference
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    safe(&r.mx),
+                    r.address.to_string(),
+                    name(r.address_dnssec).to_string(),
+                    r.cause.to_string(),
+                    safe(r.tls.as_deref().unwrap_or(&r.summary)),
+                ]
+            })
+            .collect();
+        let mut widths = [0usize; 5];
+        for row in std::iter::once(&head).chain(&cells) {
+            for (w, c) in widths.iter_mut().zip(row.iter()) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        Table {
+            heading,
+            head,
+            cells,
+            widths,
         }
     }
-    for row in std::iter::once(&head).chain(&cells) {
-        let mut line = String::from("  ");
-        for (c, w) in row.iter().zip(widths) {
-            line.push_str(&format!("{c:<w$}  "));
+
+    /// The first five cells of `row`, indented two spaces, each padded to its column and
+    /// followed by two spaces: where the detail begins.
+    pub fn columns(&self, row: &[String; 6]) -> String {
+        let mut s = String::from("  ");
+        for (c, w) in row.iter().zip(self.widths) {
+            s.push_str(&format!("{c:<w$}  "));
         }
-        line.push_str(&row[5]);
+        s
+    }
+
+    /// The column where the detail begins.
+    pub fn detail_at(&self) -> usize {
+        2 + self.widths.iter().map(|w| w + 2).sum::<usize>()
+    }
+}
+
+/// The sweep as text (`probe --all`): each column as wide as its widest cell, two spaces
+/// apart, as the TUI's sweep table, so a long cause or MX host never runs into the next
+/// column; the detail comes last and is never cut.
+pub fn text(rows: &[Row], domain: &str) -> String {
+    let table = Table::of(rows, domain);
+    let mut out = format!("{}\n", table.heading);
+    for row in std::iter::once(&table.head).chain(&table.cells) {
+        let line = table.columns(row) + &row[5];
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -452,5 +491,15 @@ mod tests {
             ),
             "{text}"
         );
+
+        // A hostile MX name (an escape sequence) is escaped before it is measured: the
+        // columns still line up, and nothing reaches the terminal raw.
+        let mut hostile = rows[0].clone();
+        hostile.mx = "mx\x1b[2J.example.net".into();
+        let text = super::text(&[hostile, rows[1].clone()], "example.net");
+        assert!(!text.contains('\x1b'), "{text:?}");
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        let detail = lines[0].find("detail").expect("a detail column");
+        assert_eq!(lines[1].find("TLSv1.3 ok"), Some(detail), "{text}");
     }
 }

@@ -214,8 +214,9 @@ fn sweep(
     }
 }
 
-/// The sweep as a table whose columns are as wide as their widest cell, two spaces apart;
-/// the detail wraps under its own column, or under the row when the screen is too narrow.
+/// The sweep as a table whose columns are as wide as their widest cell, two spaces apart
+/// (`sweep::Table`, as the text report); the detail wraps under its own column, or under the
+/// row when the screen is too narrow.
 fn sweep_table(
     v: &View,
     rows: &[crate::sweep::Row],
@@ -223,75 +224,30 @@ fn sweep_table(
     width: usize,
 ) -> Vec<(Line<'static>, usize)> {
     let t = v.theme;
-    let name = |s: Option<crate::policy::Dnssec>| s.map(|s| s.name()).unwrap_or("-");
-    let hosts: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.mx.as_str()).collect();
-    let mut out = vec![(
-        Line::raw(safe_owned(&format!(
-            "sweep of {domain}: {} MX host(s), {} address(es); MX RRset dnssec {}",
-            hosts.len(),
-            rows.len(),
-            name(rows.first().and_then(|r| r.mx_dnssec))
-        ))),
-        2,
-    )];
-    let head = [
-        "pref",
-        "MX host",
-        "address",
-        "addr dnssec",
-        "cause",
-        "detail",
-    ];
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.preference
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "-".into()),
-                safe_owned(&r.mx),
-                r.address.to_string(),
-                name(r.address_dnssec).to_string(),
-                r.cause.to_string(),
-                safe_owned(&r.tls.clone().unwrap_or_else(|| r.summary.clone())),
-            ]
-        })
-        .collect();
-    let mut widths = head.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    // Where the detail column starts; too far right, the detail goes under its row.
-    let at = 2 + widths[..5].iter().map(|w| w + 2).sum::<usize>();
+    let table = crate::sweep::Table::of(rows, domain);
+    let mut out = vec![(Line::raw(table.heading.clone()), 2)];
+    // Too far right, the detail goes under its row.
+    let at = table.detail_at();
     let beside = width >= at + 24;
-    let line = |row: [&str; 6]| {
-        let mut s = String::from("  ");
-        for (i, c) in row[..5].iter().enumerate() {
-            s.push_str(&format!("{c:<w$}  ", w = widths[i]));
-        }
-        s
-    };
+    let head = &table.head;
     out.push((
         Line::styled(
             if beside {
-                line(head) + head[5]
+                table.columns(head) + &head[5]
             } else {
-                line(head).trim_end().to_string()
+                table.columns(head).trim_end().to_string()
             },
             t.title(),
         ),
         at,
     ));
-    for row in &cells {
-        let [a, b, c, d, e, detail] = row;
-        let cols = line([a, b, c, d, e, detail]);
+    for row in &table.cells {
+        let cols = table.columns(row);
         if beside {
-            out.push((Line::raw(cols + detail), at));
+            out.push((Line::raw(cols + &row[5]), at));
         } else {
             out.push((Line::raw(cols.trim_end().to_string()), 4));
-            out.push((Line::styled(format!("    {detail}"), t.dim()), 4));
+            out.push((Line::styled(format!("    {}", row[5]), t.dim()), 4));
         }
     }
     out
