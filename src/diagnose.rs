@@ -78,6 +78,13 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     {
         d.next_steps.push(step(fix, None));
     }
+    // An MTA-STS policy announced but not had does not stop delivery, but it is broken and
+    // reported: the fix, in the words of what the fetch met.
+    if d.cause == Cause::Ok
+        && let Some(fix) = crate::diagnose::policy::sts_fetch_fix(a)
+    {
+        d.next_steps.push(step(fix, None));
+    }
     // The headline's words agree with its cause: "OK" is only ever said of `ok`.
     d.ok = d.ok && d.cause == Cause::Ok;
     d

@@ -363,6 +363,33 @@ async fn tlsrpt(args: &TriageArgs) -> anyhow::Result<ExitCode> {
     let (reports, errors) = rpt::read_all(&args.inputs);
     notes.extend(errors.iter().map(|e| sanitize::neutralize(e).into_owned()));
     let (groups, others) = tlsdive::tlsrpt::group(&reports, args.domain.as_deref());
+    // A --domain the reports never name (a typo) is not "no failure to probe".
+    if let Some(d) = args.domain.as_deref() {
+        let asked = tlsdive::policy::norm(d);
+        let named = reports
+            .iter()
+            .flat_map(|r| &r.policies)
+            .any(|p| tlsdive::policy::norm(&p.policy.policy_domain) == asked);
+        if !named && !reports.is_empty() {
+            for e in &errors {
+                eprintln!("tlsdive: {}", sanitize::neutralize(e));
+            }
+            let names: Vec<String> = others
+                .iter()
+                .map(|d| sanitize::neutralize(d).into_owned())
+                .collect();
+            eprintln!(
+                "tlsdive: --domain {}: no report names this policy domain (they cover {})",
+                sanitize::neutralize(d),
+                if names.is_empty() {
+                    "no policy domain".to_string()
+                } else {
+                    names.join(", ")
+                }
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
     if !others.is_empty() {
         let names: Vec<String> = others
             .iter()

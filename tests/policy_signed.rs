@@ -114,6 +114,23 @@ async fn dane_ta_2_1_1_matches_the_issuing_ca_and_checks_the_mx_name() {
         "{:?}",
         assess(&a).unwrap().senders
     );
+    // The words name the rule of the record that matched: DANE-TA checks the chain and
+    // the name (RFC 7672 §3.1.2); it is not DANE-EE, which ignores both.
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert!(
+        d.summary.contains(
+            "DANE-TA: the chain leads to that trust anchor and names the MX host, RFC 7672 §3.1.2"
+        ) && !d.summary.contains("DANE-EE"),
+        "{}",
+        d.summary
+    );
+    let dane_row = assess(&a)
+        .unwrap()
+        .senders
+        .into_iter()
+        .find(|r| r.policy == "DANE")
+        .unwrap();
+    assert!(dane_row.why.contains("DANE-TA: "), "{}", dane_row.why);
 }
 
 #[tokio::test]
@@ -285,6 +302,20 @@ async fn a_policy_host_certificate_for_another_name_is_sts_webpki_invalid() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(sts_row["tlsrpt_result_type"], "sts-webpki-invalid", "{v}");
+    // Delivery goes on (ok), but the policy host is broken: the next step says how to fix
+    // it, naming the URL.
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::Ok);
+    let step = d
+        .next_steps
+        .first()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        step.contains("/.well-known/mta-sts.txt with a certificate valid for its host name")
+            && step.contains("sts-webpki-invalid"),
+        "{d:?}"
+    );
 }
 
 #[tokio::test]

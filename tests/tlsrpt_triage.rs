@@ -615,7 +615,7 @@ async fn hostile_report_files_are_named_and_the_others_still_processed() {
     let l = lab().await;
     let sts = policy_lab::domain("sts-enforce");
     let good = report(
-        "Evil\u{7}Org \u{1b}[31mred",
+        "Evil\u{7}Org \u{1b}[31mred\n  then: all good",
         "x@example.com",
         "2026-12-01",
         vec![policy(
@@ -713,6 +713,13 @@ async fn hostile_report_files_are_named_and_the_others_still_processed() {
         "raw controls: {e:?}"
     );
     assert!(t.contains("Evil\\x07Org \\e[31mred"), "{t}");
+    // A line break in a report's field is escaped: it cannot print a line of its own.
+    assert!(t.contains("red\\x0a  then: all good"), "{t}");
+    assert!(
+        !t.lines()
+            .any(|l| l.trim_start().starts_with("then: all good")),
+        "{t}"
+    );
     assert!(t.contains("MX mx\\e]0;owned\\x07.lab.tlsdive.test"), "{t}");
     assert!(t.contains(": fixed since\n"), "{t}");
     let probed: Vec<&str> = t.lines().filter(|l| l.contains("probed: ")).collect();
@@ -721,6 +728,96 @@ async fn hostile_report_files_are_named_and_the_others_still_processed() {
         assert!(!p.contains("elsewhere") && !p.contains("192.0.2."), "{p}");
     }
     assert_eq!(out.code, Some(0), "{t}\n{e}");
+}
+
+/// A `--domain` no report names (a typo) is an error, not "no failure to probe" with
+/// exit 0: the reports do hold failures, for other domains.
+#[tokio::test]
+async fn a_domain_the_reports_never_name_is_an_error() {
+    let l = lab().await;
+    let sts = policy_lab::domain("sts-enforce");
+    let json = report(
+        "Google Inc.",
+        "a@example.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &sts,
+            &[MX],
+            1,
+            &[("certificate-expired", "192.0.2.1", MX, "127.0.0.1", 2)],
+        )],
+    );
+    let file = l.write("typo.json", json.as_bytes());
+    let typo = policy_lab::domain("sts-enforse");
+    let out = l
+        .triage(
+            l.policy.port_for("sts-enforce"),
+            &["--domain", &typo],
+            &[&file],
+        )
+        .await;
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "--domain {typo}: no report names this policy domain (they cover {sts})"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("no failure to probe"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Google reported sts-webpki-invalid: the MX is fine, the MTA-STS policy host's
+/// certificate does not name it. Still failing, and "now" says so (the policy's cause and
+/// result type, the fix for the policy host), not "ok" with no fix.
+#[tokio::test]
+async fn a_policy_host_certificate_still_refused_is_still_failing_with_its_fix() {
+    let l = lab().await;
+    let webpki = policy_lab::domain("sts-webpki");
+    let json = report(
+        "Google Inc.",
+        "smtp-tls-reporting@google.com",
+        "2026-12-01",
+        vec![policy(
+            "sts",
+            &webpki,
+            &[MX],
+            0,
+            &[("sts-webpki-invalid", "209.85.220.41", MX, "127.0.0.1", 9)],
+        )],
+    );
+    let file = l.write("webpki.json", json.as_bytes());
+    let out = l
+        .triage(
+            l.policy.port_for("sts-webpki"),
+            &["--domain", &webpki, "--jsonl"],
+            &[&file],
+        )
+        .await;
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    let r = &recs[0];
+    assert_eq!(r["still_failing"], true, "{r}");
+    assert_eq!(r["cause_now"], "mta-sts-policy-unavailable", "{r}");
+    assert_eq!(r["result_type_now"], "sts-webpki-invalid", "{r}");
+    assert_eq!(r["sender_result_type_now"], "sts-webpki-invalid", "{r}");
+    let summary = r["summary_now"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("(the MX itself: STARTTLS works"),
+        "{summary}"
+    );
+    let fix = r["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.starts_with(&format!("serve https://mta-sts.{webpki}:"))
+            && fix.contains("with a certificate valid for its host name"),
+        "{r}"
+    );
+    assert_eq!(out.code, Some(1));
 }
 
 /// A Maildir (cur/ and new/) is read whole; with no report in it at all, the run says so
@@ -1035,7 +1132,7 @@ async fn the_live_table_shows_each_group_then_and_now_and_takes_the_drill_down_b
         Some(before)
     );
     assert!(
-        t.status.contains("1 with the reporter's plan"),
+        t.status.contains("from 1 of the 2 attempts there"),
         "{}",
         t.status
     );
@@ -1122,8 +1219,15 @@ async fn the_live_table_in_a_terminal_opens_a_group_and_prints_the_summary() {
                 && s.contains("from the interactive view (")
         })
         .await;
+    // The status line names the group as a person reads it, and may wrap.
+    let status = back
+        .split_once("back from ")
+        .map(|(_, rest)| rest.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
     assert!(
-        back.contains("1 attempt there; the row now says dane-mismatch"),
+        status.starts_with(&format!(
+            "{dane} (tlsa, Google Inc.): 1 attempt there; the row now says dane-mismatch"
+        )),
         "{back}"
     );
     assert!(

@@ -76,6 +76,29 @@ pub struct Dane {
     pub summary: String,
 }
 
+impl Dane {
+    /// What a DANE sender checked to call this chain valid: DANE-EE (3) pins the key and
+    /// ignores names and dates; DANE-TA (2) pins a trust anchor, and the chain to it must
+    /// name the MX host. Said after the record that matched.
+    pub fn rule(&self) -> &'static str {
+        let matched = self
+            .check
+            .as_ref()
+            .into_iter()
+            .flat_map(|c| c.records.iter())
+            .filter(|r| r.matched.is_some() && r.note.is_none())
+            .map(|r| r.record.usage);
+        let usages: Vec<u8> = matched.collect();
+        if usages.contains(&3) {
+            "DANE-EE ignores names and dates, RFC 7672 §3.1.1"
+        } else if usages.contains(&2) {
+            "DANE-TA: the chain leads to that trust anchor and names the MX host, RFC 7672 §3.1.2"
+        } else {
+            "RFC 7672"
+        }
+    }
+}
+
 /// The MTA-STS judgement for the probed MX.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sts {
@@ -186,8 +209,9 @@ pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
         }
         PolicyVerdict::DaneValid if works => {
             let mut summary = format!(
-                "a DANE sender delivers: {} (DANE-EE ignores names and dates, RFC 7672 §3.1.1)",
-                s.dane.summary
+                "a DANE sender delivers: {} ({})",
+                s.dane.summary,
+                s.dane.rule()
             );
             if let Some(defect) = &defect {
                 summary.push_str(&format!(
@@ -228,6 +252,35 @@ pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
         ),
         _ => {}
     }
+}
+
+/// The fix for an MTA-STS policy the TXT record announces but a sender cannot have, in the
+/// words of what the fetch met, its URL named (`None` unless that is the MTA-STS verdict).
+/// Delivery goes on (a sender without a cached policy sends as if there were none), but
+/// every sender that has the record reports the failure.
+pub fn sts_fetch_fix(a: &Attempt) -> Option<String> {
+    let s = assess(a)?;
+    if s.sts.verdict != PolicyVerdict::StsPolicyUnavailable {
+        return None;
+    }
+    let fetch = a.policy.sts_policy.as_ref();
+    let url = fetch.map_or("https://mta-sts.DOMAIN/.well-known/mta-sts.txt", |f| {
+        f.url.as_str()
+    });
+    Some(match fetch {
+        Some(f) if f.failed_at == Some(crate::policy::FetchStep::Certificate) => format!(
+            "serve {url} with a certificate valid for its host name (publicly trusted, not \
+             expired): senders cannot authenticate the policy and report sts-webpki-invalid"
+        ),
+        Some(f) if f.error.is_none() && f.body.is_some() => format!(
+            "correct the policy served at {url} (RFC 8461 §3.2: version, mode, mx and \
+             max_age lines): senders report sts-policy-invalid"
+        ),
+        _ => format!(
+            "serve the policy at {url} (HTTP 200, Content-Type text/plain, over HTTPS with a \
+             publicly trusted certificate): senders report sts-policy-fetch-error"
+        ),
+    })
 }
 
 fn probed_host(a: &Attempt) -> Option<String> {
@@ -636,13 +689,9 @@ fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
         None => (Some(false), "TLS is not established".to_string()),
     };
     let (dane_delivers, dane_why) = match dane.verdict {
-        PolicyVerdict::DaneValid if tls_works => (
-            Some(true),
-            format!(
-                "{} (DANE-EE ignores names and dates, RFC 7672 §3.1.1)",
-                dane.summary
-            ),
-        ),
+        PolicyVerdict::DaneValid if tls_works => {
+            (Some(true), format!("{} ({})", dane.summary, dane.rule()))
+        }
         PolicyVerdict::DaneUnusable if tls_works => (
             Some(true),
             "TLS is mandatory, the certificate unchecked (only unusable records)".into(),

@@ -459,6 +459,31 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
         })
     });
     let mut plan = pick.as_ref().and_then(|((a, _), _, _)| a.plan.clone());
+    // Still failing while tlsdive's own attempt is fine: the reporter's policy is what
+    // fails (an MTA-STS policy host, a DANE lookup), and "now" names it, with its fix.
+    let policy_now = pick.as_ref().and_then(|((a, d), failing, _)| {
+        if !*failing || d.cause != Cause::Ok {
+            return None;
+        }
+        let s = diagnose::policy::assess(a)?;
+        let (verdict, why) = match k.policy_type {
+            PolicyType::Sts => (&s.sts.verdict, &s.sts.summary),
+            PolicyType::Tlsa => (&s.dane.verdict, &s.dane.summary),
+            _ => return None,
+        };
+        let c = verdict.cause();
+        (c != Cause::Ok).then(|| {
+            let fix = diagnose::policy::sts_fetch_fix(a)
+                .filter(|_| c == Cause::MtaStsPolicyUnavailable)
+                .or_else(|| c.policy_fix().map(String::from));
+            (
+                c,
+                diagnose::tlsrpt::result_type_on(a, c),
+                format!("{why} (the MX itself: {})", d.summary),
+                fix,
+            )
+        })
+    });
     let (mut cause, mut result_type_now, mut summary, mut still, sender_now, sender_type, mut fix) =
         match pick {
             Some(((a, d), failing, row)) => (
@@ -482,6 +507,9 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
                 None,
             ),
         };
+    if let Some((c, rt, why, f)) = policy_now {
+        (cause, result_type_now, summary, fix) = (c, rt, why, f);
+    }
     // tlsdive's own client gets through, the reporter's hello does not: still failing for
     // the one who reported it, and "now" is what its hello met.
     if let Some(h) = &heard
@@ -628,6 +656,32 @@ pub fn domains(groups: &[Group]) -> BTreeSet<String> {
     groups.iter().map(|g| g.key.policy_domain.clone()).collect()
 }
 
+/// `f` with every text field escaped for one line of a terminal.
+fn escaped(f: &Finding) -> Finding {
+    let e = |s: &str| crate::sanitize::neutralize(s).into_owned();
+    let eo = |s: &Option<String>| s.as_deref().map(e);
+    Finding {
+        policy_domain: e(&f.policy_domain),
+        policy_type: e(&f.policy_type),
+        receiving_mx: eo(&f.receiving_mx),
+        receiving_ip: eo(&f.receiving_ip),
+        result_type: eo(&f.result_type),
+        organization: e(&f.organization),
+        date_from: e(&f.date_from),
+        date_to: e(&f.date_to),
+        cause_now: e(&f.cause_now),
+        result_type_now: eo(&f.result_type_now),
+        sender_result_type_now: eo(&f.sender_result_type_now),
+        summary_now: e(&f.summary_now),
+        sender_now: eo(&f.sender_now),
+        fix: eo(&f.fix),
+        probed: f.probed.iter().map(|p| e(p)).collect(),
+        probe_profile: eo(&f.probe_profile),
+        profile_answer: eo(&f.profile_answer),
+        ..f.clone()
+    }
+}
+
 /// One block per finding: "then / now / fix".
 pub fn text(findings: &[Finding]) -> String {
     let still = findings.iter().filter(|f| f.still_failing).count();
@@ -638,6 +692,9 @@ pub fn text(findings: &[Finding]) -> String {
         findings.len() - still
     );
     for f in findings {
+        // Report fields are the sender's text: a line break in an MX name must not print a
+        // line of its own ("fixed since") — every field escaped, line breaks included.
+        let f = &escaped(f);
         let mx = match (&f.receiving_mx, &f.receiving_ip) {
             (Some(m), Some(ip)) => format!(" MX {m} [{ip}]"),
             (Some(m), None) => format!(" MX {m}"),

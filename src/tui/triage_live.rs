@@ -120,9 +120,14 @@ pub async fn run_table(
                 signal: ended.signal,
             });
         }
+        let label = table
+            .rows
+            .iter()
+            .find(|r| r.destination.key == open.key)
+            .map_or_else(|| open.key.clone(), |r| r.label());
         table.status = format!(
             "back from {} ({} in the interactive view)",
-            crate::sanitize::neutralize(&open.key),
+            crate::sanitize::neutralize(&label),
             crate::report::units::plural(ended.session.attempts.len() as u64, "attempt")
         );
         // What the investigation or repeat there found becomes the row's verdict.

@@ -64,6 +64,14 @@ pub struct TableRow {
 }
 
 impl TableRow {
+    /// The row as the status line names it: the destination, or the report group.
+    pub fn label(&self) -> String {
+        match &self.group {
+            Some(g) => group_label(&g.group),
+            None => self.destination.key.clone(),
+        }
+    }
+
     fn new(destination: Destination, seen: Seen) -> TableRow {
         TableRow {
             destination,
@@ -392,7 +400,7 @@ impl Table {
             if !session.attempts.is_empty() {
                 self.status = format!(
                     "back from {}: the attempt there had not finished; the row keeps what it said",
-                    crate::sanitize::neutralize(key),
+                    crate::sanitize::neutralize(&row.label()),
                 );
             }
             return;
@@ -410,10 +418,9 @@ impl Table {
                 .collect();
             if mine.is_empty() {
                 self.status = format!(
-                    "back from {}: {} there, each with a plan other than the reporter's \
-                     (versions, suites, groups, SNI or verification changed): the row keeps \
-                     what it said",
-                    crate::sanitize::neutralize(key),
+                    "back from {}: {} there, none with the reporter's plan (versions, suites, \
+                     groups, SNI or verification changed): the row keeps what it said",
+                    crate::sanitize::neutralize(&row.label()),
                     crate::units::plural(u64::from(attempts), "attempt"),
                 );
                 return;
@@ -439,11 +446,9 @@ impl Table {
             if used < attempts {
                 let row = &self.rows[i];
                 self.status = format!(
-                    "back from {}: {} there, {} with the reporter's plan (the others \
-                     changed it); the row now says {} (from the interactive view)",
-                    crate::sanitize::neutralize(&row.destination.key),
-                    crate::units::plural(u64::from(attempts), "attempt"),
-                    used,
+                    "back from {}: the row now says {}, from {used} of the {attempts} attempts \
+                     there (the others changed the reporter's plan)",
+                    crate::sanitize::neutralize(&row.label()),
                     row.cause.map(Verdict::code).unwrap_or("-"),
                 );
                 return;
@@ -471,7 +476,7 @@ impl Table {
         let row = &self.rows[i];
         self.status = format!(
             "back from {}: {} there; the row now says {} (from the interactive view)",
-            crate::sanitize::neutralize(&row.destination.key),
+            crate::sanitize::neutralize(&row.label()),
             crate::units::plural(u64::from(attempts), "attempt"),
             row.cause.map(Verdict::code).unwrap_or("-"),
         );
@@ -574,6 +579,17 @@ fn group_destination(key: &str, g: &Group) -> Destination {
 }
 
 /// The table's key for a group: unique among the groups of one run.
+/// A group as the status line names it: `DOMAIN (sts, Google Inc.)`.
+pub fn group_label(g: &Group) -> String {
+    let k = &g.key;
+    format!(
+        "{} ({}, {})",
+        k.policy_domain,
+        k.policy_type.code(),
+        k.organization
+    )
+}
+
 pub fn group_key(g: &Group) -> String {
     let k = &g.key;
     format!(
