@@ -519,7 +519,7 @@ fn report_columns(
         Column::new("tlsdive: cause", cells(&|r| verdict_cell(r, theme)), 30),
         Column::text("fix", cells(&|r| raw(r.fix.as_deref().unwrap_or("")))),
     ];
-    (columns, vec![0, 3, 4, 7, 8, 6, 1, 5, 2, 9])
+    (columns, vec![0, 3, 4, 7, 8, 5, 6, 1, 2, 9])
 }
 
 /// The selected row in full, most important first: what it is, tlsdive's verdict and fix,
