@@ -279,7 +279,14 @@ async fn a_policy_host_certificate_for_another_name_is_sts_webpki_invalid() {
     let a = lab.probe("sts-webpki").await;
     let s = assess(&a).unwrap();
     assert_eq!(s.sts.verdict, PolicyVerdict::StsPolicyUnavailable);
-    assert!(s.sts.summary.contains("certificate"), "{}", s.sts.summary);
+    assert!(
+        s.sts.summary.contains(&format!(
+            "its certificate is not valid for mta-sts.{} (it names mta-sts.",
+            tlsdive::lab::policy_lab::domain("sts-webpki")
+        )) && !s.sts.summary.contains("DnsName"),
+        "{}",
+        s.sts.summary
+    );
     let fetch = a.policy.sts_policy.as_ref().expect("fetched");
     assert_eq!(
         fetch.failed_at,

@@ -432,10 +432,12 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             break;
         }
     }
-    let probed = judged
+    // Sorted: the sweep's attempts start in the order their DNS answers come.
+    let mut probed: Vec<String> = judged
         .iter()
         .map(|(a, d)| format!("{}: {}", where_of(a, &k.policy_domain), d.cause.code()))
         .collect();
+    probed.sort();
     let profile = sender_profile(&k.organization);
     // The reporter's own hello, where it was sent to the attempts that stand for the group:
     // the first one it does not get through on, else the one "now" describes.

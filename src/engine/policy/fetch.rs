@@ -96,11 +96,13 @@ async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, (FetchStep, S
         .map_err(|e| {
             // rustls' own error rides inside the io::Error: a certificate it refused is the
             // policy host's PKIX failure.
-            let step = match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                Some(rustls::Error::InvalidCertificate(_)) => Certificate,
-                _ => Tls,
-            };
-            (step, format!("TLS with {host} failed: {e}"))
+            match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                Some(rustls::Error::InvalidCertificate(c)) => (
+                    Certificate,
+                    format!("TLS with {host} failed: {}", certificate_words(host, c)),
+                ),
+                _ => (Tls, format!("TLS with {host} failed: {e}")),
+            }
         })?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
         .await
@@ -162,4 +164,32 @@ async fn get(plan: &Plan, host: &str, port: u16) -> Result<String, (FetchStep, S
         .to_bytes();
     driver.abort();
     String::from_utf8(body.to_vec()).map_err(|_| (Body, "the policy is not UTF-8 text".to_string()))
+}
+
+/// The policy host's certificate refused, in words: for a wrong name, the names it holds
+/// (rustls gives them as `DnsName("...")`).
+fn certificate_words(host: &str, e: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        C::NotValidForNameContext { presented, .. } => {
+            let names: Vec<&str> = presented
+                .iter()
+                .map(|p| {
+                    p.strip_prefix("DnsName(\"")
+                        .and_then(|n| n.strip_suffix("\")"))
+                        .unwrap_or(p)
+                })
+                .collect();
+            format!(
+                "its certificate is not valid for {host} (it names {})",
+                if names.is_empty() {
+                    "no host".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )
+        }
+        C::NotValidForName => format!("its certificate is not valid for {host}"),
+        other => format!("its certificate was refused: {other}"),
+    }
 }
