@@ -447,6 +447,16 @@ async fn a_testing_mode_policy_still_reported_is_still_failing() {
     let r = &recs[0];
     assert_eq!(r["still_failing"], true, "{r}");
     assert_eq!(r["sender_result_type_now"], "validation-failure", "{r}");
+    // "Now" names what the report is about (not "ok"): the MX outside the policy, and the
+    // fix that ends the reports.
+    assert_eq!(r["cause_now"], "mta-sts-mx-mismatch", "{r}");
+    assert_eq!(r["result_type_now"], "validation-failure", "{r}");
+    assert!(
+        r["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("list every MX host in the MTA-STS policy")),
+        "{r}"
+    );
     assert!(
         r["sender_now"]
             .as_str()

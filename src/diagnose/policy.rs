@@ -254,6 +254,27 @@ pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
     }
 }
 
+/// What an MTA-STS policy in testing mode reports for attempt `a` (senders deliver, and
+/// report what enforce would refuse): the MX outside the policy's patterns, else its
+/// certificate refused; `None` when enforce would deliver or the mode is not testing.
+pub fn sts_testing_cause(a: &Attempt) -> Option<crate::diagnose::Cause> {
+    use crate::diagnose::Cause;
+    let s = assess(a)?;
+    if s.sts.verdict != PolicyVerdict::StsTesting {
+        return None;
+    }
+    let listed = s.sts.policy.as_ref().is_some_and(|p| {
+        mta_sts::matching_pattern(p, &probed_host(a).unwrap_or_default()).is_some()
+    });
+    if !listed {
+        Some(Cause::MtaStsMxMismatch)
+    } else if a.verdict.as_ref().is_some_and(|v| !v.ok) {
+        Some(Cause::MtaStsCertInvalid)
+    } else {
+        None
+    }
+}
+
 /// The fix for an MTA-STS policy the TXT record announces but a sender cannot have, in the
 /// words of what the fetch met, its URL named (`None` unless that is the MTA-STS verdict).
 /// Delivery goes on (a sender without a cached policy sends as if there were none), but

@@ -473,7 +473,11 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
             PolicyType::Tlsa => (&s.dane.verdict, &s.dane.summary),
             _ => return None,
         };
-        let c = verdict.cause();
+        // Testing mode delivers and reports what enforce would refuse: that is "now".
+        let c = match verdict.cause() {
+            Cause::Ok => diagnose::policy::sts_testing_cause(a).unwrap_or(Cause::Ok),
+            c => c,
+        };
         (c != Cause::Ok).then(|| {
             let fix = diagnose::policy::sts_fetch_fix(a)
                 .filter(|_| c == Cause::MtaStsPolicyUnavailable)
