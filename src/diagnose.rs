@@ -71,19 +71,23 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     // a TLS 1.2-only attempt), unless the step is "the same plan" on purpose.
     d.next_steps.retain(|s| !is_noop(a, s));
     // The strictest policy the domain publishes decides the headline, not our own client.
+    let before = d.cause;
     crate::diagnose::policy::headline(a, &mut d);
-    // A cause the policy decided has its fix, where the attempt alone suggested nothing.
-    if d.next_steps.is_empty()
-        && let Some(fix) = d.cause.policy_fix()
+    // A cause the policy decided has its fix, first: the attempt's own steps (a name fix for
+    // verifying senders) come after it, or it stands alone. An MX certificate refused under
+    // MTA-STS keeps the certificate's own step first ("renew the certificate ..."): it says
+    // the same, precisely.
+    let own_step_says_it = d.cause == Cause::MtaStsCertInvalid && before.is_certificate();
+    if let Some(fix) = d.cause.policy_fix()
+        && ((d.cause != before && !own_step_says_it) || d.next_steps.is_empty())
     {
-        d.next_steps.push(step(fix, None));
+        d.next_steps.insert(0, step(fix, None));
     }
-    // An MTA-STS policy announced but not had does not stop delivery, but it is broken and
-    // reported: the fix, in the words of what the fetch met.
-    if d.cause == Cause::Ok
-        && let Some(fix) = crate::diagnose::policy::sts_fetch_fix(a)
-    {
-        d.next_steps.push(step(fix, None));
+    // Policies that do not stop delivery but are broken and reported: the fix for each.
+    for fix in crate::diagnose::policy::advisories(a) {
+        if !d.next_steps.iter().any(|s| s.text == fix) {
+            d.next_steps.push(step(fix, None));
+        }
     }
     // The headline's words agree with its cause: "OK" is only ever said of `ok`.
     d.ok = d.ok && d.cause == Cause::Ok;
@@ -213,6 +217,17 @@ fn failed(a: &Attempt, facts: &Facts, f: &Failure, phase: Phase) -> Diagnosis {
             detail.clone(),
             vec![],
             vec![step("check the name, or ask another DNS server with --resolver IP:PORT", None)],
+        ),
+        // A null MX (RFC 7505) accepts no mail by design: senders must not try its
+        // addresses, so an address family is beside the point.
+        Failure::NoAddresses { detail, null_mx: true, .. } => mk(
+            Cause::NoMx,
+            detail.clone(),
+            facts.mx_lines(),
+            vec![step(
+                "if this domain should receive mail, replace its null MX (MX 0 .) with the MX hosts that accept it (RFC 7505)",
+                None,
+            )],
         ),
         Failure::NoAddresses { detail, no_mx, .. } => mk(
             if *no_mx { Cause::NoMx } else { Cause::DnsFailed },

@@ -157,6 +157,73 @@ async fn pkix_only_records_in_a_signed_zone_are_dane_unusable() {
     let lab = lab().await;
     let a = lab.probe("dane-unusable").await;
     assert_eq!(dane_of(&a), (PolicyVerdict::DaneUnusable, vec![None, None]));
+    // Delivery does not stop on it, but the records are useless to SMTP: the fix is named.
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert!(
+        d.next_steps.iter().any(|s| s
+            .text
+            .starts_with("publish a DANE-EE (3 1 1) or DANE-TA (2 1 1) record")),
+        "{d:?}"
+    );
+}
+
+/// Review findings on the lab (2026-12-03): each statement against the RFC it cites.
+#[tokio::test]
+async fn what_the_policy_verdicts_say_holds_for_each_sender() {
+    let lab = lab().await;
+    // DANE-EE over an expired certificate, no MTA-STS policy: the defect hurts verifying
+    // senders, and MTA-STS senders are not among them (they verify only under a policy,
+    // RFC 8461 §5).
+    let a = lab.probe("dane-expired").await;
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert!(
+        d.summary
+            .contains("senders that verify it instead (mandatory PKIX):")
+            && !d.summary.contains("MTA-STS"),
+        "{}",
+        d.summary
+    );
+    // A TLSA RRset whose signatures expired: the zone's re-signing comes first, the name
+    // fix (for verifying senders only) after it.
+    let a = lab.probe("dane-bogus").await;
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert_eq!(d.cause, tlsdive::diagnose::Cause::DnssecBogus);
+    assert!(
+        d.next_steps
+            .first()
+            .is_some_and(|s| s.text.starts_with("re-sign the zone")),
+        "{d:?}"
+    );
+    // A null MX accepts no mail by design (RFC 7505): no address-family advice.
+    let a = lab.probe("null-mx").await;
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert!(
+        d.next_steps.iter().all(|s| !s.text.contains("-4 or -6"))
+            && d.next_steps.iter().any(|s| s.text.contains("null MX")),
+        "{d:?}"
+    );
+    // Testing mode verifies and reports (RFC 8461 §5): the MTA-STS row does not say it skips
+    // the check, and the fix to make before enforce mode is named.
+    let a = lab.probe("sts-testing").await;
+    let row = assess(&a)
+        .unwrap()
+        .senders
+        .into_iter()
+        .find(|r| r.policy == "MTA-STS")
+        .unwrap();
+    assert!(
+        !row.why.contains("does not verify") && row.why.contains("the certificate verified"),
+        "{}",
+        row.why
+    );
+    let d = tlsdive::diagnose::diagnose(&a);
+    assert!(
+        d.next_steps
+            .iter()
+            .any(|s| s.text.starts_with("list every MX host")
+                && s.text.ends_with("before the policy goes to enforce mode")),
+        "{d:?}"
+    );
 }
 
 #[tokio::test]

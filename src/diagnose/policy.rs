@@ -214,9 +214,21 @@ pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
                 s.dane.rule()
             );
             if let Some(defect) = &defect {
+                // MTA-STS senders check the certificate only where a policy is published.
+                let who = if matches!(
+                    s.sts.verdict,
+                    PolicyVerdict::StsEnforceOk
+                        | PolicyVerdict::StsTesting
+                        | PolicyVerdict::StsMxMismatch
+                        | PolicyVerdict::StsCertInvalid
+                ) {
+                    "mandatory PKIX, MTA-STS"
+                } else {
+                    "mandatory PKIX"
+                };
                 summary.push_str(&format!(
                     "; the certificate's own defect still hurts senders that verify it instead \
-                     (mandatory PKIX, MTA-STS): {defect}"
+                     ({who}): {defect}"
                 ));
             }
             if sts_fails {
@@ -273,6 +285,27 @@ pub fn sts_testing_cause(a: &Attempt) -> Option<crate::diagnose::Cause> {
     } else {
         None
     }
+}
+
+/// Fixes for what the published policies get wrong without stopping delivery: an MTA-STS
+/// policy that cannot be had, a testing-mode policy that reports failures (what enforce
+/// would refuse), TLSA records SMTP cannot use. Senders report these (TLS-RPT), and the
+/// next policy change would turn them into deferrals.
+pub fn advisories(a: &Attempt) -> Vec<String> {
+    use crate::diagnose::Cause;
+    let mut out = Vec::new();
+    out.extend(sts_fetch_fix(a));
+    if let Some(c) = sts_testing_cause(a)
+        && let Some(fix) = c.policy_fix()
+    {
+        out.push(format!("{fix} before the policy goes to enforce mode"));
+    }
+    if assess(a).is_some_and(|s| s.dane.verdict == PolicyVerdict::DaneUnusable)
+        && let Some(fix) = Cause::DaneUnusable.policy_fix()
+    {
+        out.push(fix.to_string());
+    }
+    out
 }
 
 /// The fix for an MTA-STS policy the TXT record announces but a sender cannot have, in the
@@ -750,6 +783,18 @@ fn senders(a: &Attempt, dane: &Dane, sts: &Sts) -> Vec<SenderRow> {
         PolicyVerdict::StsMxMismatch | PolicyVerdict::StsCertInvalid => {
             (Some(false), sts.summary.clone())
         }
+        // Testing mode checks as enforce would, and reports what fails instead of deferring.
+        PolicyVerdict::StsTesting if tls_works => (
+            Some(true),
+            match verdict {
+                Some(v) if v.ok => format!("{}: over TLS, the certificate verified", sts.summary),
+                Some(v) => format!(
+                    "{}: over TLS; the certificate fails the check ({}), which it reports",
+                    sts.summary, v.detail
+                ),
+                None => format!("{}: {}", sts.summary, opp_why),
+            },
+        ),
         _ => (opp_delivers, format!("{}: {}", sts.summary, opp_why)),
     };
     // Behind a validating resolver a bogus MX or address RRset is SERVFAIL: those senders

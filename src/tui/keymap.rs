@@ -435,7 +435,7 @@ pub static TABLE: &[Binding] = &[
         &[Main, Policy],
         &[Char('F')],
         Command::Sweep,
-        "probe every MX × address of the domain in turn (probe --all)",
+        "probe every MX × address, up to 4 at once (probe --all)",
     )
     .footer("sweep all MX", 17),
     b(
