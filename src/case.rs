@@ -429,11 +429,13 @@ fn steps(obs: &[&Observation], session: &Session) -> Vec<Step> {
     out
 }
 
+/// Connections made: one per address an attempt connected to (an attempt that stopped at
+/// DNS, a null MX, made none), and each scan's.
 fn connections(session: &Session) -> u32 {
     let attempts: u32 = session
         .attempts
         .iter()
-        .map(|a: &Attempt| u32::try_from(a.tried.len().max(1)).unwrap_or(u32::MAX))
+        .map(|a: &Attempt| u32::try_from(a.tried.len()).unwrap_or(u32::MAX))
         .sum();
     let scans: u32 = session
         .attempts

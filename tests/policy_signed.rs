@@ -270,6 +270,11 @@ async fn a_signed_null_mx_stops_before_any_connection() {
     let d = tlsdive::diagnose::diagnose(&a);
     assert!(d.summary.contains("null MX"), "{d:?}");
     assert!(a.tried.is_empty());
+    // And the case says so: no connection was made (it counted 1 per attempt).
+    let mut session = tlsdive::session::Session::new();
+    session.attempts.push(a);
+    let case = tlsdive::case::Case::of(&session).expect("a case");
+    assert_eq!(case.connections, 0, "{case:?}");
 }
 
 #[tokio::test]
