@@ -72,7 +72,11 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
     d.next_steps.retain(|s| !is_noop(a, s));
     // The strictest policy the domain publishes decides the headline, not our own client.
     let before = d.cause;
-    crate::diagnose::policy::headline(a, &mut d);
+    // Judged once: the headline and the advisories read the same assessment.
+    let assessed = crate::diagnose::policy::assess(a);
+    if let Some(s) = &assessed {
+        crate::diagnose::policy::headline(a, s, &mut d);
+    }
     // A cause the policy decided has its fix, first: the attempt's own steps (a name fix for
     // verifying senders) come after it, or it stands alone. An MX certificate refused under
     // MTA-STS keeps the certificate's own step first ("renew the certificate ..."): it says
@@ -84,7 +88,11 @@ pub fn diagnose(a: &Attempt) -> Diagnosis {
         d.next_steps.insert(0, step(fix, None));
     }
     // Policies that do not stop delivery but are broken and reported: the fix for each.
-    for fix in crate::diagnose::policy::advisories(a) {
+    let advisories = assessed
+        .as_ref()
+        .map(|s| crate::diagnose::policy::advisories(a, s))
+        .unwrap_or_default();
+    for fix in advisories {
         if !d.next_steps.iter().any(|s| s.text == fix) {
             d.next_steps.push(step(fix, None));
         }

@@ -170,11 +170,8 @@ pub fn assess(a: &Attempt) -> Option<Assessment> {
 /// the certificate's own defects, which `d` already holds. A failure that hurts every sender
 /// (no connection, no shared cipher, ...) stays the headline; a certificate defect that only
 /// verifying senders mind is still told, with whom it hurts.
-pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
+pub fn headline(a: &Attempt, s: &Assessment, d: &mut crate::diagnose::Diagnosis) {
     use crate::diagnose::Cause;
-    let Some(s) = assess(a) else {
-        return;
-    };
     let cert_only = d.cause.is_certificate();
     if !(d.ok || cert_only) {
         return;
@@ -269,9 +266,8 @@ pub fn headline(a: &Attempt, d: &mut crate::diagnose::Diagnosis) {
 /// What an MTA-STS policy in testing mode reports for attempt `a` (senders deliver, and
 /// report what enforce would refuse): the MX outside the policy's patterns, else its
 /// certificate refused; `None` when enforce would deliver or the mode is not testing.
-pub fn sts_testing_cause(a: &Attempt) -> Option<crate::diagnose::Cause> {
+pub fn sts_testing_cause(a: &Attempt, s: &Assessment) -> Option<crate::diagnose::Cause> {
     use crate::diagnose::Cause;
-    let s = assess(a)?;
     if s.sts.verdict != PolicyVerdict::StsTesting {
         return None;
     }
@@ -291,16 +287,16 @@ pub fn sts_testing_cause(a: &Attempt) -> Option<crate::diagnose::Cause> {
 /// policy that cannot be had, a testing-mode policy that reports failures (what enforce
 /// would refuse), TLSA records SMTP cannot use. Senders report these (TLS-RPT), and the
 /// next policy change would turn them into deferrals.
-pub fn advisories(a: &Attempt) -> Vec<String> {
+pub fn advisories(a: &Attempt, s: &Assessment) -> Vec<String> {
     use crate::diagnose::Cause;
     let mut out = Vec::new();
-    out.extend(sts_fetch_fix(a));
-    if let Some(c) = sts_testing_cause(a)
+    out.extend(sts_fetch_fix(a, s));
+    if let Some(c) = sts_testing_cause(a, s)
         && let Some(fix) = c.policy_fix()
     {
         out.push(format!("{fix} before the policy goes to enforce mode"));
     }
-    if assess(a).is_some_and(|s| s.dane.verdict == PolicyVerdict::DaneUnusable)
+    if s.dane.verdict == PolicyVerdict::DaneUnusable
         && let Some(fix) = Cause::DaneUnusable.policy_fix()
     {
         out.push(fix.to_string());
@@ -312,8 +308,7 @@ pub fn advisories(a: &Attempt) -> Vec<String> {
 /// words of what the fetch met, its URL named (`None` unless that is the MTA-STS verdict).
 /// Delivery goes on (a sender without a cached policy sends as if there were none), but
 /// every sender that has the record reports the failure.
-pub fn sts_fetch_fix(a: &Attempt) -> Option<String> {
-    let s = assess(a)?;
+pub fn sts_fetch_fix(a: &Attempt, s: &Assessment) -> Option<String> {
     if s.sts.verdict != PolicyVerdict::StsPolicyUnavailable {
         return None;
     }

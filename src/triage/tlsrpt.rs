@@ -344,7 +344,7 @@ fn profile_cause(a: &Attempt, profile: &str, r: &crate::profile::sender::SenderR
     let lacks: Vec<Lacks> = match (&r.version, &p) {
         (Some(v), Some(p)) => {
             let mut l = Vec::new();
-            let version = (0x0300..=0x0304).find(|c| names::version_name(*c) == *v);
+            let version = names::version_by_name(v);
             if version.is_some_and(|c| !p.offers_version(c)) {
                 l.push(Lacks::Version);
             }
@@ -475,11 +475,11 @@ pub fn judge(g: &Group, attempts: &[Attempt]) -> Finding {
         };
         // Testing mode delivers and reports what enforce would refuse: that is "now".
         let c = match verdict.cause() {
-            Cause::Ok => diagnose::policy::sts_testing_cause(a).unwrap_or(Cause::Ok),
+            Cause::Ok => diagnose::policy::sts_testing_cause(a, &s).unwrap_or(Cause::Ok),
             c => c,
         };
         (c != Cause::Ok).then(|| {
-            let fix = diagnose::policy::sts_fetch_fix(a)
+            let fix = diagnose::policy::sts_fetch_fix(a, &s)
                 .filter(|_| c == Cause::MtaStsPolicyUnavailable)
                 .or_else(|| c.policy_fix().map(String::from));
             (
@@ -626,7 +626,7 @@ fn lacking(a: &Attempt, profile: &str) -> Option<(Vec<Lacks>, Vec<String>)> {
     let p = crate::scan::senders::profile::builtin_named(profile)?;
     let mut kinds = Vec::new();
     let mut words = Vec::new();
-    let version = (0x0300..=0x0304).find(|v| names::version_name(*v) == n.version);
+    let version = names::version_by_name(&n.version);
     if let Some(v) = version
         && !p.supported_versions.is_empty()
         && !p.supported_versions.contains(&v)
