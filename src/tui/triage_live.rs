@@ -120,11 +120,7 @@ pub async fn run_table(
                 signal: ended.signal,
             });
         }
-        let label = table
-            .rows
-            .iter()
-            .find(|r| r.destination.key == open.key)
-            .map_or_else(|| open.key.clone(), |r| r.label());
+        let label = table.label(&open.key);
         table.status = format!(
             "back from {} ({} in the interactive view)",
             crate::sanitize::neutralize(&label),

@@ -372,6 +372,14 @@ impl Table {
             .collect()
     }
 
+    /// Row `key` as the status line names it (the key itself when there is no such row).
+    pub fn label(&self, key: &str) -> String {
+        self.index
+            .get(key)
+            .and_then(|i| self.rows.get(*i))
+            .map_or_else(|| key.to_string(), TableRow::label)
+    }
+
     pub fn selected(&self) -> Option<&TableRow> {
         self.rows.get(self.cursor)
     }

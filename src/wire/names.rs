@@ -218,6 +218,11 @@ pub fn group_by_name(name: &str) -> Option<u16> {
     by_name(&GROUPS, name)
 }
 
+/// The protocol version with this name (`TLSv1.2`, `SSLv3`, as [`version_name`] writes it).
+pub fn version_by_name(name: &str) -> Option<u16> {
+    (0x0300..=0x0304).find(|v| version_name(*v) == name.trim())
+}
+
 fn by_name(table: &HashMap<String, u16>, name: &str) -> Option<u16> {
     let name = name.trim();
     if let Some(hex) = name
@@ -386,6 +391,9 @@ mod tests {
         assert_eq!(signature_scheme_name(0x0804), "RSA_PSS_SHA256");
         assert_eq!(signature_scheme_name(0x0403), "ECDSA_NISTP256_SHA256");
         assert_eq!(signature_scheme_name(0x0809), "RSA_PSS_PSS_SHA256");
+        assert_eq!(version_by_name("TLSv1.2"), Some(0x0303));
+        assert_eq!(version_by_name("SSLv3"), Some(0x0300));
+        assert_eq!(version_by_name("TLSv9"), None);
         assert_eq!(
             signature_scheme_name(0x081a),
             "ECDSA_BRAINPOOLP256R1TLS13_SHA256"
