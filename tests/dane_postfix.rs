@@ -112,6 +112,8 @@ async fn the_dane_row_agrees_with_postfix_posttls_finger() {
         // DANE-EE over a certificate naming another host, and over an expired one.
         ("dane-ee", "Verified TLS connection established", true),
         ("dane-expired", "Verified TLS connection established", true),
+        // DANE-TA 2 1 1 of the issuing CA, the chain and the MX host name checked.
+        ("dane-ta", "Verified TLS connection established", true),
         ("dane-mismatch", "no matching DANE TLSA records", false),
         ("dane-bogus", "TLSA lookup error", false),
         ("bogus", "Destination address lookup failed", false),
@@ -131,6 +133,11 @@ async fn the_dane_row_agrees_with_postfix_posttls_finger() {
         );
         if !delivers {
             assert!(!said.contains("Verified TLS connection"), "{label}: {said}");
+        }
+        // The rule tlsdive names is the one of the record Postfix matched: DANE-TA checks
+        // the chain and the name, DANE-EE neither.
+        if label == "dane-ta" {
+            assert!(row.why.contains("DANE-TA: "), "{label}: {row:?}\n{said}");
         }
     }
 }
