@@ -51,43 +51,13 @@ struct Out {
 impl Lab {
     /// `triage --tlsrpt` on `files`, probing port `port`, with `extra` arguments.
     async fn triage(&self, port: u16, extra: &[&str], files: &[&Path]) -> Out {
-        let args = self.triage_args(port, extra, files);
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-            .args(&args)
-            .env_remove("SSLKEYLOGFILE")
-            .output()
-            .await
-            .expect("run tlsdive");
-        Out {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run(self.triage_args(port, extra, files)).await
     }
 
     /// The arguments of [`Lab::triage`].
     fn triage_args(&self, port: u16, extra: &[&str], files: &[&Path]) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "triage",
-            "--tlsrpt",
-            "--resolver",
-            &self.policy.dns.addr.to_string(),
-            "--trust-anchor",
-            self.anchor.to_str().unwrap(),
-            "--ca-file",
-            self.ca.to_str().unwrap(),
-            "--mta-sts-port",
-            &self.policy.sts.addr.port().to_string(),
-            "--port",
-            &port.to_string(),
-            "--timeout",
-            "5s",
-            "--connect-timeout",
-            "5s",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut args = vec!["triage".to_string(), "--tlsrpt".to_string()];
+        args.extend(self.lab_args(port));
         args.extend(extra.iter().map(|s| s.to_string()));
         args.extend(files.iter().map(|p| p.to_str().unwrap().to_string()));
         args
@@ -95,9 +65,16 @@ impl Lab {
 
     /// `probe DOMAIN` on port `port` against the same lab, with `extra` arguments.
     async fn probe(&self, port: u16, domain: &str, extra: &[&str]) -> Out {
-        let mut args: Vec<String> = [
-            "probe",
-            domain,
+        let mut args = vec!["probe".to_string(), domain.to_string()];
+        args.extend(self.lab_args(port));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        run(args).await
+    }
+
+    /// What points a command at this lab: its DNS and trust anchor, CA, policy host and
+    /// port `port`, with short timeouts.
+    fn lab_args(&self, port: u16) -> Vec<String> {
+        [
             "--resolver",
             &self.policy.dns.addr.to_string(),
             "--trust-anchor",
@@ -115,19 +92,7 @@ impl Lab {
         ]
         .iter()
         .map(|s| s.to_string())
-        .collect();
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
-            .args(&args)
-            .env_remove("SSLKEYLOGFILE")
-            .output()
-            .await
-            .expect("run tlsdive");
-        Out {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        .collect()
     }
 
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
@@ -187,6 +152,21 @@ fn report(org: &str, contact: &str, day: &str, policies: Vec<serde_json::Value>)
         "policies": policies,
     })
     .to_string()
+}
+
+/// Run the binary with `args` (no key log), and take its output.
+async fn run(args: Vec<String>) -> Out {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tlsdive"))
+        .args(&args)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .await
+        .expect("run tlsdive");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 fn gz(b: &[u8]) -> Vec<u8> {

@@ -26,17 +26,7 @@ fn config() -> run::Config {
 }
 
 fn draw(t: &Table) -> String {
-    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
-    term.draw(|f| tlsdive::tui::render::triage::render(f, t, f.area()))
-        .expect("draw");
-    let buf = term.backend().buffer().clone();
-    (0..H)
-        .map(|y| {
-            let l: String = (0..W).map(|x| buf[(x, y)].symbol().to_string()).collect();
-            l.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    draw_at(t, W, H)
 }
 
 /// Apply what the runner sends until `until` holds of the table.
@@ -418,7 +408,8 @@ async fn the_keys_the_hint_names_run_the_repeat() {
     pane.keys("q");
     let back = pane
         .wait_for("the table with what the repeat found", wait, |s| {
-            s.contains("back from")
+            // Whole lines, not a capture taken in the middle of a redraw.
+            s.contains("back from") && s.contains("↩")
         })
         .await;
     assert!(back.contains("intermittent ↩"), "{back}");

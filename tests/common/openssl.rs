@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::process::Stdio;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use std::path::Path;
+
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
 
 /// A running `openssl s_server`.
 pub struct SServer {
@@ -25,11 +27,29 @@ pub async fn s_server(args: &[&str]) -> SServer {
     let (c, k) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
     std::fs::write(&c, cert.pem()).unwrap();
     std::fs::write(&k, key.serialize_pem()).unwrap();
-    let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0", "-cert"])
-        .arg(&c)
-        .arg("-key")
-        .arg(&k)
+    let (child, mut lines, addr) = spawn(&[("-cert", &c), ("-key", &k)], args).await;
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    SServer {
+        _child: child,
+        addr,
+        _dir: dir,
+    }
+}
+
+/// `openssl s_server -accept 127.0.0.1:0` with each `(option, file)` of `files` (`-cert`,
+/// `-key`, ...), then `args`; stdin and stdout piped. Returns once it prints its `ACCEPT`
+/// line, with the rest of its output to read.
+pub async fn spawn(
+    files: &[(&str, &Path)],
+    args: &[&str],
+) -> (Child, Lines<BufReader<ChildStdout>>, SocketAddr) {
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-accept", "127.0.0.1:0"]);
+    for (option, file) in files {
+        cmd.arg(option).arg(file);
+    }
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -48,11 +68,5 @@ pub async fn s_server(args: &[&str]) -> SServer {
             break a.trim().parse().expect("ACCEPT address");
         }
     };
-    // Keep draining its output so it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    SServer {
-        _child: child,
-        addr,
-        _dir: dir,
-    }
+    (child, lines, addr)
 }

@@ -3,10 +3,9 @@
 //! front, whose TLS settings the test picks and through which a whole dialogue completes.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::AsyncWriteExt;
+use tokio::process::Child;
 
 /// A running `openssl s_server` and the task that answers its clients' SMTP commands.
 pub struct SmtpSServer {
@@ -35,32 +34,12 @@ pub async fn s_server_smtp(args: &[&str]) -> SmtpSServer {
     std::fs::write(&c, &pki.server.cert_pem).unwrap();
     std::fs::write(&k, pki.server.key_pem()).unwrap();
     std::fs::write(&chain, pki.intermediate_pem()).unwrap();
-    let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0", "-cert"])
-        .arg(&c)
-        .arg("-key")
-        .arg(&k)
-        .arg("-cert_chain")
-        .arg(&chain)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("openssl s_server (install openssl)");
+    let (mut child, mut lines, addr) = super::openssl::spawn(
+        &[("-cert", &c), ("-key", &k), ("-cert_chain", &chain)],
+        args,
+    )
+    .await;
     let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("s_server exited before ACCEPT");
-        if let Some(a) = line.strip_prefix("ACCEPT ") {
-            break a.trim().parse().expect("ACCEPT address");
-        }
-    };
     // s_server prints what its client sends and sends what it reads on stdin; it serves one
     // client at a time, so each reply goes to the client whose command was just read. A
     // client always reads the reply to its QUIT, so none is left over for the next one.
